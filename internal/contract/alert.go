@@ -1,0 +1,289 @@
+package contract
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// Alert record keys. An alert travels as a log record whose event.name is
+// EventAlert, whose trace and span ids link to an example span, and whose
+// body is the summary.
+const (
+	AlertName        = "alert.name"
+	AlertStatus      = "alert.status"
+	AlertSeverity    = "alert.severity"
+	AlertFingerprint = "alert.fingerprint"
+	AlertValue       = "alert.value"
+	AlertThreshold   = "alert.threshold"
+	AlertSummary     = "alert.summary"
+	AlertDescription = "alert.description"
+	// AlertLabels is a map of string labels that identify the alert series
+	// (rule grouping labels such as service.name, payment.provider).
+	AlertLabels = "alert.labels"
+	// AlertStartsAt and AlertEndsAt are RFC 3339 timestamps; EndsAt is set
+	// only on resolved alerts.
+	AlertStartsAt     = "alert.starts_at"
+	AlertEndsAt       = "alert.ends_at"
+	AlertRunbookURL   = "alert.runbook_url"
+	AlertRule         = "alert.rule"
+	AlertGeneratorURL = "alert.generator_url"
+)
+
+// Alert statuses.
+const (
+	AlertFiring   = "firing"
+	AlertResolved = "resolved"
+)
+
+// Alert severities, most severe first.
+const (
+	SeverityCritical = "critical"
+	SeverityHigh     = "high"
+	SeverityWarning  = "warning"
+	SeverityInfo     = "info"
+)
+
+// Severities lists the alert severities, most severe first.
+var Severities = []string{SeverityCritical, SeverityHigh, SeverityWarning, SeverityInfo}
+
+// SeverityRank orders severities: critical 4 … info 1; unknown 0.
+func SeverityRank(s string) int {
+	for i, v := range Severities {
+		if v == s {
+			return len(Severities) - i
+		}
+	}
+	return 0
+}
+
+// Alert is the decoded form of an alert record.
+type Alert struct {
+	Name         string
+	Status       string
+	Severity     string
+	Fingerprint  string
+	Value        float64
+	Threshold    float64
+	Summary      string
+	Description  string
+	Labels       map[string]string
+	StartsAt     time.Time
+	EndsAt       time.Time
+	RunbookURL   string
+	Rule         string
+	GeneratorURL string
+	TraceID      pcommon.TraceID
+	SpanID       pcommon.SpanID
+}
+
+// AlertFingerprint identifies an alert series: FNV-1a 64 over the alert name
+// and its sorted labels, as 16 hex digits. Alertmanager fingerprints label
+// sets the same way.
+func ComputeFingerprint(name string, labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(name))
+	for _, k := range keys {
+		_, _ = h.Write([]byte{0xff})
+		_, _ = h.Write([]byte(k))
+		_, _ = h.Write([]byte{0xfe})
+		_, _ = h.Write([]byte(labels[k]))
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+func severityNumber(sev string) (plog.SeverityNumber, string) {
+	switch sev {
+	case SeverityCritical:
+		return plog.SeverityNumberFatal, "FATAL"
+	case SeverityHigh:
+		return plog.SeverityNumberError, "ERROR"
+	case SeverityWarning:
+		return plog.SeverityNumberWarn, "WARN"
+	default:
+		return plog.SeverityNumberInfo, "INFO"
+	}
+}
+
+// WriteTo fills lr with the alert record. The fingerprint is computed when
+// empty. Timestamp is the time of this state change (EndsAt when resolved).
+func (a Alert) WriteTo(lr plog.LogRecord) {
+	if a.Fingerprint == "" {
+		a.Fingerprint = ComputeFingerprint(a.Name, a.Labels)
+	}
+	attrs := lr.Attributes()
+	attrs.PutStr(EventName, EventAlert)
+	attrs.PutStr(AlertName, a.Name)
+	attrs.PutStr(AlertStatus, a.Status)
+	attrs.PutStr(AlertSeverity, a.Severity)
+	attrs.PutStr(AlertFingerprint, a.Fingerprint)
+	if !math.IsNaN(a.Value) {
+		attrs.PutDouble(AlertValue, a.Value)
+	}
+	if !math.IsNaN(a.Threshold) {
+		attrs.PutDouble(AlertThreshold, a.Threshold)
+	}
+	attrs.PutStr(AlertSummary, a.Summary)
+	if a.Description != "" {
+		attrs.PutStr(AlertDescription, a.Description)
+	}
+	labels := attrs.PutEmptyMap(AlertLabels)
+	keys := make([]string, 0, len(a.Labels))
+	for k := range a.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	labels.EnsureCapacity(len(keys))
+	for _, k := range keys {
+		labels.PutStr(k, a.Labels[k])
+	}
+	attrs.PutStr(AlertStartsAt, a.StartsAt.UTC().Format(time.RFC3339Nano))
+	if !a.EndsAt.IsZero() {
+		attrs.PutStr(AlertEndsAt, a.EndsAt.UTC().Format(time.RFC3339Nano))
+	}
+	if a.RunbookURL != "" {
+		attrs.PutStr(AlertRunbookURL, a.RunbookURL)
+	}
+	if a.Rule != "" {
+		attrs.PutStr(AlertRule, a.Rule)
+	}
+	if a.GeneratorURL != "" {
+		attrs.PutStr(AlertGeneratorURL, a.GeneratorURL)
+	}
+	lr.SetTraceID(a.TraceID)
+	lr.SetSpanID(a.SpanID)
+	num, text := severityNumber(a.Severity)
+	lr.SetSeverityNumber(num)
+	lr.SetSeverityText(text)
+	ts := a.StartsAt
+	if a.Status == AlertResolved && !a.EndsAt.IsZero() {
+		ts = a.EndsAt
+	}
+	lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
+	lr.Body().SetStr(a.Summary)
+}
+
+// IsAlertRecord reports whether lr carries an alert (event.name "alert").
+func IsAlertRecord(lr plog.LogRecord) bool {
+	v, ok := lr.Attributes().Get(EventName)
+	return ok && v.Str() == EventAlert
+}
+
+// Errors of AlertFromLogRecord.
+var (
+	ErrNotAlert         = errors.New("log record is not an alert (event.name != \"alert\")")
+	ErrAlertNoName      = errors.New("alert record has no alert.name")
+	ErrAlertBadStatus   = errors.New("alert.status must be firing or resolved")
+	ErrAlertBadSeverity = errors.New("alert.severity must be critical, high, warning or info")
+)
+
+// AlertFromLogRecord decodes an alert record. Applications may send alerts
+// directly, so everything is checked: missing optional fields get defaults
+// (severity warning, status firing, starts_at from the record time), invalid
+// required ones are an error.
+func AlertFromLogRecord(lr plog.LogRecord) (Alert, error) {
+	if !IsAlertRecord(lr) {
+		return Alert{}, ErrNotAlert
+	}
+	attrs := lr.Attributes()
+	a := Alert{
+		Value:     math.NaN(),
+		Threshold: math.NaN(),
+		Labels:    map[string]string{},
+		TraceID:   lr.TraceID(),
+		SpanID:    lr.SpanID(),
+	}
+	a.Name = str(attrs, AlertName)
+	if a.Name == "" {
+		return Alert{}, ErrAlertNoName
+	}
+	a.Status = str(attrs, AlertStatus)
+	if a.Status == "" {
+		a.Status = AlertFiring
+	}
+	if a.Status != AlertFiring && a.Status != AlertResolved {
+		return Alert{}, ErrAlertBadStatus
+	}
+	a.Severity = str(attrs, AlertSeverity)
+	if a.Severity == "" {
+		a.Severity = SeverityWarning
+	}
+	if SeverityRank(a.Severity) == 0 {
+		return Alert{}, ErrAlertBadSeverity
+	}
+	if v, ok := attrs.Get(AlertLabels); ok && v.Type() == pcommon.ValueTypeMap {
+		v.Map().Range(func(k string, lv pcommon.Value) bool {
+			a.Labels[k] = lv.AsString()
+			return true
+		})
+	}
+	a.Fingerprint = str(attrs, AlertFingerprint)
+	if a.Fingerprint == "" {
+		a.Fingerprint = ComputeFingerprint(a.Name, a.Labels)
+	}
+	a.Value = num(attrs, AlertValue)
+	a.Threshold = num(attrs, AlertThreshold)
+	a.Summary = str(attrs, AlertSummary)
+	if a.Summary == "" {
+		a.Summary = lr.Body().AsString()
+	}
+	a.Description = str(attrs, AlertDescription)
+	a.RunbookURL = str(attrs, AlertRunbookURL)
+	a.Rule = str(attrs, AlertRule)
+	a.GeneratorURL = str(attrs, AlertGeneratorURL)
+	recordTime := lr.Timestamp().AsTime()
+	if lr.Timestamp() == 0 {
+		recordTime = lr.ObservedTimestamp().AsTime()
+	}
+	a.StartsAt = parseTime(str(attrs, AlertStartsAt), recordTime)
+	if a.Status == AlertResolved {
+		a.EndsAt = parseTime(str(attrs, AlertEndsAt), recordTime)
+	}
+	return a, nil
+}
+
+func str(m pcommon.Map, k string) string {
+	if v, ok := m.Get(k); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+func num(m pcommon.Map, k string) float64 {
+	v, ok := m.Get(k)
+	if !ok {
+		return math.NaN()
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeDouble:
+		return v.Double()
+	case pcommon.ValueTypeInt:
+		return float64(v.Int())
+	case pcommon.ValueTypeStr:
+		if f, err := strconv.ParseFloat(v.Str(), 64); err == nil {
+			return f
+		}
+	}
+	return math.NaN()
+}
+
+func parseTime(s string, fallback time.Time) time.Time {
+	if s != "" {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t
+		}
+	}
+	return fallback
+}

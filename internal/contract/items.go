@@ -1,0 +1,99 @@
+package contract
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Item is one decoded line item of OrderItems.
+type Item struct {
+	ID       string
+	Name     string
+	Category string
+	// PriceMinor is the unit price in minor units of the order currency.
+	PriceMinor int64
+	Quantity   int64
+}
+
+// MaxItems bounds how many items one event may carry; more is invalid input.
+const MaxItems = 200
+
+// ErrItemsMalformed is returned for an OrderItems value of the wrong shape.
+var ErrItemsMalformed = errors.New("malformed_items")
+
+// ParseItems decodes OrderItems: a slice of maps (log records) or a JSON
+// array of objects in a string (span events). Prices are read as
+// ItemPriceMinor, else ItemPrice in major units of currency.
+func ParseItems(v pcommon.Value, currency string) ([]Item, error) {
+	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		s := v.Slice()
+		if s.Len() > MaxItems {
+			return nil, ErrItemsMalformed
+		}
+		items := make([]Item, 0, s.Len())
+		for i := 0; i < s.Len(); i++ {
+			e := s.At(i)
+			if e.Type() != pcommon.ValueTypeMap {
+				return nil, ErrItemsMalformed
+			}
+			it, err := itemFromMap(e.Map(), currency)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+		}
+		return items, nil
+	case pcommon.ValueTypeStr:
+		var raw []map[string]any
+		if err := json.Unmarshal([]byte(v.Str()), &raw); err != nil {
+			return nil, ErrItemsMalformed
+		}
+		if len(raw) > MaxItems {
+			return nil, ErrItemsMalformed
+		}
+		items := make([]Item, 0, len(raw))
+		for _, r := range raw {
+			m := pcommon.NewMap()
+			if err := m.FromRaw(r); err != nil {
+				return nil, ErrItemsMalformed
+			}
+			it, err := itemFromMap(m, currency)
+			if err != nil {
+				return nil, err
+			}
+			items = append(items, it)
+		}
+		return items, nil
+	case pcommon.ValueTypeEmpty:
+		return nil, nil
+	}
+	return nil, ErrItemsMalformed
+}
+
+func itemFromMap(m pcommon.Map, currency string) (Item, error) {
+	it := Item{ID: str(m, ItemID), Name: str(m, ItemName), Category: str(m, ItemCategory), Quantity: 1}
+	if it.ID == "" && it.Name == "" {
+		return Item{}, fmt.Errorf("%w: item without item_id or item_name", ErrItemsMalformed)
+	}
+	var err error
+	if pv, ok := m.Get(ItemPriceMinor); ok {
+		it.PriceMinor, err = ParseMinorValue(pv)
+	} else if pv, ok := m.Get(ItemPrice); ok {
+		it.PriceMinor, err = ParseMajorValue(pv, currency)
+	}
+	if err != nil {
+		return Item{}, err
+	}
+	if qv, ok := m.Get(ItemQuantity); ok {
+		q, err := ParseMinorValue(qv)
+		if err != nil || q == 0 {
+			return Item{}, fmt.Errorf("%w: bad quantity", ErrItemsMalformed)
+		}
+		it.Quantity = q
+	}
+	return it, nil
+}
