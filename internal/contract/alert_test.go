@@ -1,0 +1,63 @@
+package contract
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+func TestAlertRoundTrip(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	in := Alert{
+		Name: "PaymentFailureRate", Status: AlertResolved, Severity: SeverityCritical,
+		Value: 0.31, Threshold: 0.2, Summary: "payment failure rate 31% > 20%",
+		Labels:   map[string]string{"service.name": "checkout", "payment.provider": "stripe"},
+		StartsAt: start, EndsAt: start.Add(5 * time.Minute), Rule: "payment_failure_rate",
+	}
+	lr := plog.NewLogRecord()
+	in.WriteTo(lr)
+	assert.Equal(t, plog.SeverityNumberFatal, lr.SeverityNumber())
+	assert.Equal(t, start.Add(5*time.Minute), lr.Timestamp().AsTime())
+
+	out, err := AlertFromLogRecord(lr)
+	require.NoError(t, err)
+	in.Fingerprint = ComputeFingerprint(in.Name, in.Labels)
+	assert.Equal(t, in.Fingerprint, out.Fingerprint)
+	out.StartsAt, out.EndsAt = out.StartsAt.UTC(), out.EndsAt.UTC()
+	assert.Equal(t, in, out)
+}
+
+func TestAlertFromApplicationRecordDefaults(t *testing.T) {
+	lr := plog.NewLogRecord()
+	lr.Attributes().PutStr(EventName, EventAlert)
+	lr.Attributes().PutStr(AlertName, "ManualAlert")
+	lr.Body().SetStr("something is wrong")
+	lr.SetTimestamp(1e18)
+	a, err := AlertFromLogRecord(lr)
+	require.NoError(t, err)
+	assert.Equal(t, AlertFiring, a.Status)
+	assert.Equal(t, SeverityWarning, a.Severity)
+	assert.Equal(t, "something is wrong", a.Summary)
+	assert.True(t, math.IsNaN(a.Value))
+	assert.Equal(t, ComputeFingerprint("ManualAlert", map[string]string{}), a.Fingerprint)
+
+	lr.Attributes().PutStr(AlertSeverity, "catastrophic")
+	_, err = AlertFromLogRecord(lr)
+	require.ErrorIs(t, err, ErrAlertBadSeverity)
+
+	_, err = AlertFromLogRecord(plog.NewLogRecord())
+	require.ErrorIs(t, err, ErrNotAlert)
+}
+
+func TestFingerprintDependsOnLabelsNotOrder(t *testing.T) {
+	a := ComputeFingerprint("x", map[string]string{"a": "1", "b": "2"})
+	b := ComputeFingerprint("x", map[string]string{"b": "2", "a": "1"})
+	c := ComputeFingerprint("x", map[string]string{"a": "12"})
+	assert.Equal(t, a, b)
+	assert.NotEqual(t, a, c)
+	assert.Len(t, a, 16)
+}
