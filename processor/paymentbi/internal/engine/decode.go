@@ -1,0 +1,219 @@
+package engine
+
+import (
+	"errors"
+	"math"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// ErrInventoryLevel is the invalid-event reason for an inventory level that
+// is not a non-negative integer.
+var ErrInventoryLevel = errors.New("invalid_inventory_level")
+
+type kind uint8
+
+const (
+	kindNone kind = iota
+	kindFunnel
+	kindPurchase
+	kindRefund
+	kindPaymentFailed
+	kindInventory
+	kindCharge
+)
+
+// eventKind classifies a log record's event.name or a span event's name.
+func eventKind(name string) kind {
+	switch name {
+	case contract.EventPurchase:
+		return kindPurchase
+	case contract.EventRefund:
+		return kindRefund
+	case contract.EventPaymentFailed:
+		return kindPaymentFailed
+	case contract.EventInventory:
+		return kindInventory
+	case contract.EventViewItem, contract.EventAddToCart, contract.EventBeginCheckout, contract.EventAddPaymentInfo:
+		return kindFunnel
+	}
+	return kindNone
+}
+
+// spanKind classifies a span by name: payment charges are attempts,
+// inventory checks report stock levels.
+func spanKind(name string) kind {
+	switch name {
+	case contract.SpanPaymentCharge:
+		return kindCharge
+	case contract.SpanInventoryCheck:
+		return kindInventory
+	}
+	return kindNone
+}
+
+// event is a business event or payment span decoded per the contract.
+type event struct {
+	kind kind
+	name string
+	step int
+
+	hasMoney  bool  // money and reporting are valid
+	moneyErr  error // why money present on the event is invalid
+	money     contract.Money
+	reporting int64
+
+	method, provider, status, errorType string
+	orderID, paymentID, customer        string
+	segment                             string // as found on the record
+
+	itemID                    string
+	available, reserved       int64
+	hasAvailable, hasReserved bool
+
+	duration  time.Duration
+	spanError bool
+}
+
+// moneyRequired reports whether an event of this kind is meaningless
+// without a valid amount.
+func (k kind) moneyRequired() bool { return k == kindPurchase || k == kindRefund }
+
+func getStr(attrs pcommon.Map, key string) string {
+	if v, ok := attrs.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
+		return v.Str()
+	}
+	return ""
+}
+
+func hasAmount(attrs pcommon.Map) bool {
+	if _, ok := attrs.Get(contract.PaymentAmountMinor); ok {
+		return true
+	}
+	_, ok := attrs.Get(contract.PaymentAmount)
+	return ok
+}
+
+// decode reads the event's attributes. Money is read when the kind needs it
+// or the attributes carry an amount; it is converted to the reporting
+// currency, and any failure is kept in moneyErr with a contract reason.
+func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
+	ev := event{kind: k, name: name, step: contract.FunnelStep(name)}
+	if k.moneyRequired() || hasAmount(attrs) {
+		m, err := contract.AmountFrom(attrs)
+		if errors.Is(err, contract.ErrAmountMissing) {
+			m, err = amountFromItems(attrs, m.Currency)
+		}
+		if err == nil {
+			ev.reporting, err = conv.Convert(m)
+		}
+		if err == nil {
+			ev.money, ev.hasMoney = m, true
+		} else {
+			ev.moneyErr = err
+		}
+	}
+	ev.method = getStr(attrs, contract.PaymentMethod)
+	ev.provider = getStr(attrs, contract.PaymentProvider)
+	ev.status = getStr(attrs, contract.PaymentStatus)
+	ev.errorType = getStr(attrs, contract.PaymentErrorType)
+	ev.orderID = getStr(attrs, contract.OrderID)
+	ev.paymentID = getStr(attrs, contract.PaymentID)
+	ev.customer = getStr(attrs, contract.CustomerID)
+	if ev.customer == "" {
+		ev.customer = getStr(attrs, contract.CustomerEmail)
+	}
+	ev.segment = getStr(attrs, contract.CustomerSegment)
+	if k == kindInventory {
+		ev.itemID = getStr(attrs, contract.InventoryItemID)
+		if ev.itemID == "" {
+			ev.itemID = getStr(attrs, contract.InventoryItemName)
+		}
+		ev.available, ev.hasAvailable = level(attrs, contract.InventoryAvailable, &ev.moneyErr)
+		ev.reserved, ev.hasReserved = level(attrs, contract.InventoryReserved, &ev.moneyErr)
+	}
+	return ev
+}
+
+// level reads a stock level; a present but malformed one sets *errOut.
+func level(attrs pcommon.Map, key string, errOut *error) (int64, bool) {
+	v, ok := attrs.Get(key)
+	if !ok {
+		return 0, false
+	}
+	n, err := contract.ParseMinorValue(v)
+	if err != nil {
+		*errOut = ErrInventoryLevel
+		return 0, false
+	}
+	return n, true
+}
+
+// reason maps an error to its invalid-event reason: the contract's error
+// strings (nan_amount, unknown_currency, ...) or ours.
+func reason(err error) string {
+	for _, known := range knownReasons {
+		if errors.Is(err, known) {
+			return known.Error()
+		}
+	}
+	return "invalid"
+}
+
+var knownReasons = []error{
+	contract.ErrAmountMissing, contract.ErrAmountNotNumeric, contract.ErrAmountNaN,
+	contract.ErrAmountInfinite, contract.ErrAmountNegative, contract.ErrAmountOverflow,
+	contract.ErrAmountPrecision, contract.ErrCurrencyMissing, contract.ErrCurrencyUnknown,
+	contract.ErrItemsMalformed, ErrNoExchangeRate, ErrInventoryLevel,
+}
+
+// addInt64 adds b >= 0 to a, reporting false on overflow.
+func addInt64(a, b int64) (int64, bool) {
+	if b > math.MaxInt64-a {
+		return a, false
+	}
+	return a + b, true
+}
+
+// amountFromItems is the fallback for an event without an amount: the sum
+// of its line items plus tax and shipping, as GA4 computes an order value.
+func amountFromItems(attrs pcommon.Map, currency string) (contract.Money, error) {
+	iv, ok := attrs.Get(contract.OrderItems)
+	if !ok {
+		return contract.Money{}, contract.ErrAmountMissing
+	}
+	items, err := contract.ParseItems(iv, currency)
+	if err != nil {
+		return contract.Money{}, err
+	}
+	if len(items) == 0 {
+		return contract.Money{}, contract.ErrAmountMissing
+	}
+	var total int64
+	for _, it := range items {
+		if it.Quantity > 0 && it.PriceMinor > math.MaxInt64/it.Quantity {
+			return contract.Money{}, contract.ErrAmountOverflow
+		}
+		var ok bool
+		if total, ok = addInt64(total, it.PriceMinor*it.Quantity); !ok {
+			return contract.Money{}, contract.ErrAmountOverflow
+		}
+	}
+	for _, key := range []string{contract.OrderTax, contract.OrderShipping} {
+		v, ok := attrs.Get(key)
+		if !ok {
+			continue
+		}
+		extra, err := contract.ParseMajorValue(v, currency)
+		if err != nil {
+			return contract.Money{}, err
+		}
+		if total, ok = addInt64(total, extra); !ok {
+			return contract.Money{}, contract.ErrAmountOverflow
+		}
+	}
+	return contract.Money{Minor: total, Currency: currency}, nil
+}

@@ -1,0 +1,246 @@
+// Package engine is the shared core of the paymentbi processor and
+// connector: it recognises business events and payment spans per the
+// contract, normalises money to integer minor units, converts it to the
+// reporting currency, drops duplicate purchases, tells new from returning
+// customers, and aggregates the business metrics.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// Settings configure an Engine.
+type Settings struct {
+	ReportingCurrency string
+	// ExchangeRates maps a currency to its value in the reporting currency,
+	// as a decimal string.
+	ExchangeRates map[string]string
+	// Location sets the day and month boundaries of the revenue gauges.
+	Location         *time.Location
+	DedupWindow      time.Duration
+	DedupMaxEntries  int
+	CardinalityLimit int
+	// ExpectedCustomers and FalsePositiveRate size the customer filter.
+	ExpectedCustomers uint
+	FalsePositiveRate float64
+	// DailyTarget and MonthlyTarget are in major units of the reporting
+	// currency; zero leaves the target metrics out.
+	DailyTarget, MonthlyTarget float64
+	// DurationBounds are the payment duration histogram bounds in seconds.
+	DurationBounds []float64
+	// Now is the clock; time.Now when nil.
+	Now    func() time.Time
+	Logger *zap.Logger
+}
+
+// Engine holds the state of one processor or connector. It is safe for
+// concurrent use.
+type Engine struct {
+	mu     sync.Mutex
+	now    func() time.Time
+	loc    *time.Location
+	conv   *Converter
+	dedup  *dedup
+	cust   *customers
+	logger *zap.Logger
+
+	methods, providers, errorTypes, items *limiter
+
+	start                      time.Time
+	dailyTarget, monthlyTarget int64
+	bounds                     []float64
+	agg                        aggregates
+}
+
+// New validates s and builds an Engine.
+func New(s Settings) (*Engine, error) {
+	conv, err := NewConverter(s.ReportingCurrency, s.ExchangeRates)
+	if err != nil {
+		return nil, err
+	}
+	if s.Location == nil {
+		s.Location = time.UTC
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Logger == nil {
+		s.Logger = zap.NewNop()
+	}
+	if s.ExpectedCustomers == 0 || s.FalsePositiveRate <= 0 || s.FalsePositiveRate >= 1 {
+		return nil, errors.New("customer state needs expected customers > 0 and a false positive rate in (0, 1)")
+	}
+	e := &Engine{
+		now:        s.Now,
+		loc:        s.Location,
+		conv:       conv,
+		dedup:      newDedup(s.DedupWindow, s.DedupMaxEntries),
+		cust:       newCustomers(s.ExpectedCustomers, s.FalsePositiveRate, conv.Reporting()),
+		logger:     s.Logger,
+		methods:    newLimiter(s.CardinalityLimit),
+		providers:  newLimiter(s.CardinalityLimit),
+		errorTypes: newLimiter(s.CardinalityLimit),
+		items:      newLimiter(s.CardinalityLimit),
+		bounds:     s.DurationBounds,
+	}
+	exp, _ := contract.CurrencyExponent(conv.Reporting())
+	if e.dailyTarget, err = contract.MajorFloatToMinor(s.DailyTarget, exp); err != nil {
+		return nil, fmt.Errorf("daily revenue target: %w", err)
+	}
+	if e.monthlyTarget, err = contract.MajorFloatToMinor(s.MonthlyTarget, exp); err != nil {
+		return nil, fmt.Errorf("monthly revenue target: %w", err)
+	}
+	e.start = e.now()
+	e.agg.init(e.start, e.loc)
+	return e, nil
+}
+
+// Reporting returns the reporting currency.
+func (e *Engine) Reporting() string { return e.conv.Reporting() }
+
+// CustomerStateBytes is the memory of the customer filter.
+func (e *Engine) CustomerStateBytes() uint64 { return e.cust.memoryBytes() }
+
+// visit is called with each recognised record, its attributes (which the
+// processor may modify), and the decoded event.
+type visit func(ev *event, attrs pcommon.Map)
+
+// walkLogs decodes every log record that is a business event.
+func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				attrs := lr.Attributes()
+				name := lr.EventName()
+				if name == "" {
+					name = getStr(attrs, contract.EventName)
+				}
+				kd := eventKind(name)
+				if kd == kindNone {
+					continue
+				}
+				ev := decode(kd, name, attrs, e.conv)
+				fn(&ev, attrs)
+			}
+		}
+	}
+}
+
+// walkTraces decodes payment spans and business span events.
+func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		sss := rss.At(i).ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			spans := sss.At(j).Spans()
+			for k := 0; k < spans.Len(); k++ {
+				span := spans.At(k)
+				if kd := spanKind(span.Name()); kd != kindNone {
+					ev := decode(kd, span.Name(), span.Attributes(), e.conv)
+					if end, start := span.EndTimestamp(), span.StartTimestamp(); end > start && start > 0 {
+						ev.duration = time.Duration(end - start)
+					}
+					ev.spanError = span.Status().Code() == ptrace.StatusCodeError
+					fn(&ev, span.Attributes())
+				}
+				events := span.Events()
+				for l := 0; l < events.Len(); l++ {
+					se := events.At(l)
+					if kd := eventKind(se.Name()); kd != kindNone {
+						ev := decode(kd, se.Name(), se.Attributes(), e.conv)
+						fn(&ev, se.Attributes())
+					}
+				}
+			}
+		}
+	}
+}
+
+// Dedup memo values: the segment decided at first sight of a purchase, so
+// a duplicate is enriched identically.
+const (
+	memoNone uint8 = iota
+	memoNew
+	memoReturning
+)
+
+func segmentMemo(seg string) uint8 {
+	switch seg {
+	case contract.SegmentNew:
+		return memoNew
+	case contract.SegmentReturning:
+		return memoReturning
+	}
+	return memoNone
+}
+
+func memoSegment(m uint8) string {
+	switch m {
+	case memoNew:
+		return contract.SegmentNew
+	case memoReturning:
+		return contract.SegmentReturning
+	}
+	return ""
+}
+
+func validSegment(s string) bool {
+	return s == contract.SegmentNew || s == contract.SegmentReturning
+}
+
+// resolve applies the stateful rules to a valid event: a purchase already
+// seen within the dedup window is a duplicate (true is returned), a first
+// purchase records its customer. trustSegment keeps a segment an upstream
+// paymentbi processor derived. e.mu must be held.
+func (e *Engine) resolve(ev *event, now time.Time, trustSegment bool) bool {
+	if ev.kind != kindPurchase {
+		if ev.customer != "" && !trustSegment {
+			ev.segment = e.cust.segment(ev.customer)
+		}
+		return false
+	}
+	var key uint64
+	if ev.orderID != "" {
+		key = e.dedup.hash(ev.orderID)
+		if memo, dup := e.dedup.lookup(key, now); dup {
+			if !trustSegment || !validSegment(ev.segment) {
+				ev.segment = memoSegment(memo)
+			}
+			return true
+		}
+	}
+	if ev.customer != "" {
+		seg := e.cust.purchase(ev.customer)
+		if !trustSegment || !validSegment(ev.segment) {
+			ev.segment = seg
+		}
+		e.cust.addLifetime(ev.reporting)
+	} else if !trustSegment {
+		ev.segment = ""
+	}
+	if ev.orderID != "" {
+		e.dedup.add(key, segmentMemo(ev.segment), now)
+	}
+	return false
+}
+
+func (e *Engine) logInvalid(ev *event) {
+	if ce := e.logger.Check(zap.DebugLevel, "paymentbi: invalid event"); ce != nil {
+		// the reason and event name only: attribute values may carry PII
+		ce.Write(zap.String("event", ev.name), zap.String("reason", reason(ev.moneyErr)))
+	}
+}

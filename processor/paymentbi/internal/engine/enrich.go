@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// EnrichLogs adds the derived attributes to every business event record.
+func (e *Engine) EnrichLogs(ld plog.Logs) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.walkLogs(ld, func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) })
+}
+
+// EnrichTraces adds the derived attributes to payment spans and business
+// span events.
+func (e *Engine) EnrichTraces(td ptrace.Traces) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.walkTraces(td, func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) })
+}
+
+// enrich writes the normalised amount (minor units, upper-case currency),
+// its reporting currency value, the funnel step and the customer segment.
+// Invalid money is left as sent, so nothing is lost for later stages.
+func (e *Engine) enrich(ev *event, attrs pcommon.Map, now time.Time) {
+	if ev.step >= 0 {
+		attrs.PutInt(contract.CheckoutStep, int64(ev.step))
+	}
+	if ev.moneyErr != nil {
+		e.logInvalid(ev)
+		if ev.kind.moneyRequired() {
+			return
+		}
+	}
+	if ev.hasMoney {
+		attrs.PutStr(contract.PaymentCurrency, ev.money.Currency)
+		attrs.PutInt(contract.PaymentAmountMinor, ev.money.Minor)
+		attrs.PutInt(contract.PaymentReportingAmountMinor, ev.reporting)
+		attrs.PutStr(contract.PaymentReportingCurrency, e.conv.Reporting())
+	}
+	e.resolve(ev, now, false)
+	if ev.segment != "" {
+		attrs.PutStr(contract.CustomerSegment, ev.segment)
+	}
+}

@@ -1,0 +1,213 @@
+package engine
+
+import (
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+type moneyKey struct{ currency, method, provider string }
+
+type attemptKey struct{ status, errorType, method, provider string }
+
+type durationKey struct{ status, method, provider string }
+
+type invalidKey struct{ reason, event string }
+
+type histogram struct {
+	counts []uint64 // len(bounds)+1
+	sum    float64
+	count  uint64
+}
+
+type stock struct {
+	available, reserved       int64
+	hasAvailable, hasReserved bool
+}
+
+// aggregates are the connector's cumulative counters since start, plus
+// the revenue of the current day and month. Money is kept in exact int64
+// minor units per currency and converted only when metrics are emitted.
+type aggregates struct {
+	revenue, orders, refunds, refundAmount map[moneyKey]int64
+	attempts                               map[attemptKey]int64
+	durations                              map[durationKey]*histogram
+	funnel                                 [5]int64
+	segmentOrders                          map[string]int64
+	stock                                  map[string]stock
+	day, month                             period
+	dayRevenue, monthRevenue               map[string]int64
+	invalid                                map[invalidKey]int64
+	duplicates                             map[string]int64
+}
+
+func (a *aggregates) init(now time.Time, loc *time.Location) {
+	a.revenue = map[moneyKey]int64{}
+	a.orders = map[moneyKey]int64{}
+	a.refunds = map[moneyKey]int64{}
+	a.refundAmount = map[moneyKey]int64{}
+	a.attempts = map[attemptKey]int64{}
+	a.durations = map[durationKey]*histogram{}
+	a.segmentOrders = map[string]int64{}
+	a.stock = map[string]stock{}
+	a.invalid = map[invalidKey]int64{}
+	a.duplicates = map[string]int64{}
+	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
+	a.dayRevenue, a.monthRevenue = map[string]int64{}, map[string]int64{}
+}
+
+// roll starts a new day or month once now has passed the current one.
+func (a *aggregates) roll(now time.Time, loc *time.Location) {
+	if !now.Before(a.day.end) {
+		a.day = dayOf(now, loc)
+		clear(a.dayRevenue)
+	}
+	if !now.Before(a.month.end) {
+		a.month = monthOf(now, loc)
+		clear(a.monthRevenue)
+	}
+}
+
+// ObserveLogs counts the business events among ld's log records.
+func (e *Engine) ObserveLogs(ld plog.Logs) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.agg.roll(now, e.loc)
+	e.walkLogs(ld, func(ev *event, _ pcommon.Map) { e.observe(ev, now) })
+}
+
+// ObserveTraces counts payment spans and business span events.
+func (e *Engine) ObserveTraces(td ptrace.Traces) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	e.agg.roll(now, e.loc)
+	e.walkTraces(td, func(ev *event, _ pcommon.Map) { e.observe(ev, now) })
+}
+
+func (e *Engine) countInvalid(ev *event, err error) {
+	ev.moneyErr = err
+	e.agg.invalid[invalidKey{reason: reason(err), event: ev.name}]++
+	e.logInvalid(ev)
+}
+
+func (e *Engine) observe(ev *event, now time.Time) {
+	if ev.moneyErr != nil {
+		e.countInvalid(ev, ev.moneyErr)
+		if ev.kind.moneyRequired() || ev.kind == kindInventory {
+			return
+		}
+	}
+	a := &e.agg
+	switch ev.kind {
+	case kindFunnel:
+		a.funnel[ev.step]++
+	case kindPurchase:
+		e.observePurchase(ev, now)
+	case kindRefund:
+		key := e.moneyKey(ev)
+		amount, ok := addInt64(a.refundAmount[key], ev.money.Minor)
+		if !ok {
+			e.countInvalid(ev, contract.ErrAmountOverflow)
+			return
+		}
+		a.refundAmount[key] = amount
+		a.refunds[key]++
+	case kindCharge:
+		e.observeCharge(ev)
+	case kindInventory:
+		if ev.itemID == "" || (!ev.hasAvailable && !ev.hasReserved) {
+			return
+		}
+		item := e.items.value(ev.itemID)
+		s := a.stock[item]
+		if ev.hasAvailable {
+			s.available, s.hasAvailable = ev.available, true
+		}
+		if ev.hasReserved {
+			s.reserved, s.hasReserved = ev.reserved, true
+		}
+		a.stock[item] = s
+	}
+}
+
+func (e *Engine) moneyKey(ev *event) moneyKey {
+	return moneyKey{currency: ev.money.Currency, method: e.methods.value(ev.method), provider: e.providers.value(ev.provider)}
+}
+
+func (e *Engine) observePurchase(ev *event, now time.Time) {
+	a := &e.agg
+	key := e.moneyKey(ev)
+	cur, minor := ev.money.Currency, ev.money.Minor
+	// all sums are checked before any changes, so an overflowing purchase
+	// leaves every figure untouched
+	revenue, ok1 := addInt64(a.revenue[key], minor)
+	day, ok2 := addInt64(a.dayRevenue[cur], minor)
+	month, ok3 := addInt64(a.monthRevenue[cur], minor)
+	if !ok1 || !ok2 || !ok3 {
+		e.countInvalid(ev, contract.ErrAmountOverflow)
+		return
+	}
+	if e.resolve(ev, now, true) {
+		a.duplicates[ev.name]++
+		return
+	}
+	a.revenue[key] = revenue
+	a.dayRevenue[cur] = day
+	a.monthRevenue[cur] = month
+	a.orders[key]++
+	a.funnel[ev.step]++
+	seg := ev.segment
+	if !validSegment(seg) {
+		seg = Unknown
+	}
+	a.segmentOrders[seg]++
+}
+
+// outcome maps a charge span to succeeded or failed: payment.status when
+// set, else the span status. Other statuses (pending, canceled) are kept.
+func outcome(ev *event) string {
+	switch ev.status {
+	case contract.StatusSucceeded, contract.StatusFailed, contract.StatusPending, contract.StatusCanceled:
+		return ev.status
+	case "":
+		if ev.spanError {
+			return contract.StatusFailed
+		}
+		return contract.StatusSucceeded
+	}
+	return Unknown
+}
+
+func (e *Engine) observeCharge(ev *event) {
+	a := &e.agg
+	status := outcome(ev)
+	method, provider := e.methods.value(ev.method), e.providers.value(ev.provider)
+	errType := ""
+	if status == contract.StatusFailed {
+		errType = e.errorTypes.value(ev.errorType)
+	}
+	a.attempts[attemptKey{status: status, errorType: errType, method: method, provider: provider}]++
+	if ev.duration <= 0 || len(e.bounds) == 0 {
+		return
+	}
+	dk := durationKey{status: status, method: method, provider: provider}
+	h := a.durations[dk]
+	if h == nil {
+		h = &histogram{counts: make([]uint64, len(e.bounds)+1)}
+		a.durations[dk] = h
+	}
+	secs := ev.duration.Seconds()
+	i := 0
+	for i < len(e.bounds) && secs > e.bounds[i] {
+		i++
+	}
+	h.counts[i]++
+	h.sum += secs
+	h.count++
+}
