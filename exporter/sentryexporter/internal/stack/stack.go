@@ -1,0 +1,325 @@
+// Package stack parses stack trace text (exception.stacktrace) of Go,
+// JavaScript/Node and Python into Sentry frames.
+//
+// Sentry wants frames oldest first (the crashing frame last); Go and V8
+// print the innermost frame first, Python prints it last.
+package stack
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/getsentry/sentry-go"
+)
+
+// Language of a stack trace; the values are Sentry platform names.
+type Language string
+
+const (
+	Unknown    Language = ""
+	Go         Language = "go"
+	JavaScript Language = "javascript"
+	Node       Language = "node"
+	Python     Language = "python"
+)
+
+// MaxFrames bounds the frames kept from one trace (Sentry truncates beyond
+// a few hundred anyway); the innermost frames are kept.
+const MaxFrames = 200
+
+// Trace is a parsed stack trace.
+type Trace struct {
+	Language Language
+	// Frames are oldest first.
+	Frames []sentry.Frame
+	// Type and Value come from the trace's own exception line, when it has
+	// one ("TypeError: x is undefined", "panic: runtime error: ...").
+	Type  string
+	Value string
+}
+
+// LanguageFromSDK maps telemetry.sdk.language to a parser language.
+func LanguageFromSDK(sdkLanguage string) Language {
+	switch strings.ToLower(sdkLanguage) {
+	case "go":
+		return Go
+	case "nodejs":
+		return Node
+	case "webjs":
+		return JavaScript
+	case "python":
+		return Python
+	}
+	return Unknown
+}
+
+// Parse parses text. hint is the language the telemetry says it comes from;
+// when Unknown, or when that parser finds no frame, the language is detected
+// from the text. ok is false when no frame could be read: the caller keeps
+// the raw text.
+func Parse(text string, hint Language) (Trace, bool) {
+	if strings.TrimSpace(text) == "" {
+		return Trace{}, false
+	}
+	lines := strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n")
+	order := []Language{hint}
+	for _, l := range detect(text) {
+		if l != hint {
+			order = append(order, l)
+		}
+	}
+	for _, lang := range order {
+		var t Trace
+		switch lang {
+		case Go:
+			t = parseGo(lines)
+		case JavaScript, Node:
+			t = parseJS(lines)
+			if hint == JavaScript {
+				t.Language = JavaScript
+			}
+		case Python:
+			t = parsePython(lines)
+		default:
+			continue
+		}
+		if len(t.Frames) > 0 {
+			if len(t.Frames) > MaxFrames {
+				t.Frames = t.Frames[len(t.Frames)-MaxFrames:]
+			}
+			return t, true
+		}
+	}
+	return Trace{}, false
+}
+
+// detect orders the parsers by the markers found in text.
+func detect(text string) []Language {
+	var out []Language
+	if strings.Contains(text, "Traceback (most recent call last)") || strings.Contains(text, `File "`) {
+		out = append(out, Python)
+	}
+	if strings.Contains(text, "goroutine ") || strings.Contains(text, ".go:") {
+		out = append(out, Go)
+	}
+	if strings.Contains(text, "    at ") || strings.Contains(text, "\tat ") || strings.Contains(text, "@") {
+		out = append(out, Node)
+	}
+	return out
+}
+
+func reverse(frames []sentry.Frame) {
+	for i, j := 0, len(frames)-1; i < j; i, j = i+1, j-1 {
+		frames[i], frames[j] = frames[j], frames[i]
+	}
+}
+
+// splitTypeValue splits "Type: value" exception lines.
+func splitTypeValue(line string) (string, string) {
+	line = strings.TrimSpace(line)
+	if i := strings.Index(line, ": "); i > 0 && !strings.ContainsAny(line[:i], " \t") {
+		return line[:i], line[i+2:]
+	}
+	if line != "" && !strings.ContainsAny(line, " \t") {
+		return line, ""
+	}
+	return "", ""
+}
+
+// --- Go ---------------------------------------------------------------------
+
+// goLocation is the indented "file:line +0xoff" line under a function line.
+var goLocation = regexp.MustCompile(`^\s+(.+\.go|.+\.s|\S+):(\d+)(?: \+0x[0-9a-fA-F]+)?$`)
+
+func parseGo(lines []string) Trace {
+	t := Trace{Language: Go}
+	for i, line := range lines {
+		if strings.HasPrefix(line, "panic: ") && t.Type == "" {
+			t.Type, t.Value = "panic", strings.TrimPrefix(line, "panic: ")
+			continue
+		}
+		m := goLocation.FindStringSubmatch(line)
+		if m == nil || i == 0 {
+			continue
+		}
+		fn := strings.TrimSpace(lines[i-1])
+		if fn == "" || goLocation.MatchString(lines[i-1]) || strings.HasPrefix(fn, "goroutine ") {
+			continue
+		}
+		fn = strings.TrimPrefix(fn, "created by ")
+		if j := strings.Index(fn, " in goroutine "); j > 0 {
+			fn = fn[:j]
+		}
+		fn = stripGoArgs(fn)
+		pkg, name := splitGoFunction(fn)
+		lineno, _ := strconv.Atoi(m[2])
+		t.Frames = append(t.Frames, sentry.Frame{
+			Function: name,
+			Module:   pkg,
+			Filename: goShortFile(m[1]),
+			AbsPath:  m[1],
+			Lineno:   lineno,
+			InApp:    goInApp(pkg, m[1]),
+			Platform: string(Go),
+		})
+	}
+	reverse(t.Frames)
+	return t
+}
+
+// stripGoArgs removes the trailing argument list "(0xc000, {0x1, 0x2})",
+// keeping receiver parentheses like "(*Server)".
+func stripGoArgs(fn string) string {
+	if !strings.HasSuffix(fn, ")") {
+		return fn
+	}
+	depth := 0
+	for i := len(fn) - 1; i >= 0; i-- {
+		switch fn[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+			if depth == 0 {
+				// A receiver "(*T)" directly follows a dot; arguments never do.
+				if i > 0 && fn[i-1] == '.' {
+					return fn
+				}
+				return fn[:i]
+			}
+		}
+	}
+	return fn
+}
+
+// splitGoFunction splits "github.com/a/b.(*T).M" into "github.com/a/b" and
+// "(*T).M".
+func splitGoFunction(fn string) (string, string) {
+	slash := strings.LastIndex(fn, "/")
+	dot := strings.Index(fn[slash+1:], ".")
+	if dot < 0 {
+		return "", fn
+	}
+	dot += slash + 1
+	return fn[:dot], fn[dot+1:]
+}
+
+func goShortFile(path string) string {
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// goInApp: the standard library (no dot in the first path element) and
+// module-cache or vendored code are not the application's.
+func goInApp(pkg, file string) bool {
+	if strings.Contains(file, "/pkg/mod/") || strings.Contains(file, "/vendor/") || strings.Contains(file, "/src/runtime/") {
+		return false
+	}
+	first, _, _ := strings.Cut(pkg, "/")
+	return first == "main" || strings.Contains(first, ".")
+}
+
+// --- JavaScript / Node --------------------------------------------------------
+
+var (
+	// V8: "    at fn (file:line:col)", "    at file:line:col", "    at async fn (...)".
+	v8Frame = regexp.MustCompile(`^\s*at (?:(.+?) \((.+?):(\d+):(\d+)\)|(.+?):(\d+):(\d+))$`)
+	// V8 frame without a location: "    at async Promise.all (index 0)".
+	v8Native = regexp.MustCompile(`^\s*at (.+?) \((?:native|index \d+|<anonymous>)\)$`)
+	// Firefox / Safari: "fn@file:line:col".
+	geckoFrame = regexp.MustCompile(`^\s*(.*?)@(.+?):(\d+):(\d+)$`)
+)
+
+func parseJS(lines []string) Trace {
+	t := Trace{Language: Node}
+	for i, line := range lines {
+		var fn, file, ln, col string
+		if m := v8Frame.FindStringSubmatch(line); m != nil {
+			if m[2] != "" {
+				fn, file, ln, col = m[1], m[2], m[3], m[4]
+			} else {
+				file, ln, col = m[5], m[6], m[7]
+			}
+		} else if m := v8Native.FindStringSubmatch(line); m != nil {
+			fn = m[1]
+		} else if m := geckoFrame.FindStringSubmatch(line); m != nil && !strings.Contains(m[1], " ") {
+			fn, file, ln, col = m[1], m[2], m[3], m[4]
+		} else {
+			if len(t.Frames) == 0 && t.Type == "" && i < 3 {
+				t.Type, t.Value = splitTypeValue(line)
+			}
+			continue
+		}
+		fn = strings.TrimPrefix(fn, "async ")
+		lineno, _ := strconv.Atoi(ln)
+		colno, _ := strconv.Atoi(col)
+		t.Frames = append(t.Frames, sentry.Frame{
+			Function: fn,
+			Filename: file,
+			AbsPath:  file,
+			Lineno:   lineno,
+			Colno:    colno,
+			InApp:    jsInApp(file),
+			Platform: string(JavaScript),
+		})
+	}
+	reverse(t.Frames)
+	return t
+}
+
+func jsInApp(file string) bool {
+	return file != "" && !strings.HasPrefix(file, "node:") && !strings.HasPrefix(file, "internal/") &&
+		!strings.Contains(file, "/node_modules/")
+}
+
+// --- Python -----------------------------------------------------------------
+
+var pyFrame = regexp.MustCompile(`^\s*File "(.+)", line (\d+)(?:, in (.+))?$`)
+
+func parsePython(lines []string) Trace {
+	t := Trace{Language: Python}
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if strings.HasPrefix(line, "Traceback (most recent call last)") {
+			// Chained exceptions print several tracebacks; the last one is
+			// the exception that was finally raised.
+			t.Frames = t.Frames[:0]
+			continue
+		}
+		if m := pyFrame.FindStringSubmatch(line); m != nil {
+			lineno, _ := strconv.Atoi(m[2])
+			f := sentry.Frame{
+				Function: m[3],
+				Filename: m[1],
+				AbsPath:  m[1],
+				Lineno:   lineno,
+				InApp:    pyInApp(m[1]),
+				Platform: string(Python),
+			}
+			if i+1 < len(lines) && isIndented(lines[i+1]) && !pyFrame.MatchString(lines[i+1]) {
+				f.ContextLine = strings.TrimSpace(lines[i+1])
+				i++
+			}
+			t.Frames = append(t.Frames, f)
+			continue
+		}
+		if len(t.Frames) > 0 && !isIndented(line) && strings.TrimSpace(line) != "" {
+			if typ, val := splitTypeValue(line); typ != "" {
+				t.Type, t.Value = typ, val
+			}
+		}
+	}
+	return t
+}
+
+func isIndented(s string) bool {
+	return strings.HasPrefix(s, " ") || strings.HasPrefix(s, "\t")
+}
+
+func pyInApp(file string) bool {
+	return !strings.Contains(file, "site-packages") && !strings.Contains(file, "dist-packages") &&
+		!strings.Contains(file, "/lib/python") && !strings.HasPrefix(file, "<")
+}
