@@ -1,0 +1,88 @@
+package ga4exporter
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
+)
+
+// Defaults.
+const (
+	defaultTimeout         = 10 * time.Second
+	defaultDedupWindow     = mp.MaxEventAge
+	defaultDedupMaxEntries = 100_000
+)
+
+// NewFactory returns the ga4 exporter factory.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+		exporter.WithTraces(createTraces, metadata.TracesStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	client := confighttp.NewDefaultClientConfig()
+	client.Timeout = defaultTimeout
+	return &Config{
+		ClientConfig: client,
+		QueueConfig:  metadata.NewDefaultSendingQueueConfig(),
+		RetryConfig:  configretry.NewDefaultBackOffConfig(),
+		Region:       RegionGlobal,
+		Events:       mapping.DefaultEvents(),
+		MaxEventAge:  mp.MaxEventAge,
+		Dedup: DedupConfig{
+			Enabled:    true,
+			Window:     defaultDedupWindow,
+			MaxEntries: defaultDedupMaxEntries,
+		},
+	}
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	return newLogsExporter(ctx, set, cfg.(*Config), time.Now)
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	return newTracesExporter(ctx, set, cfg.(*Config), time.Now)
+}
+
+func helperOptions(cfg *Config, e *ga4Exporter) []exporterhelper.Option {
+	return []exporterhelper.Option{
+		exporterhelper.WithStart(e.start),
+		exporterhelper.WithShutdown(e.shutdown),
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		// The HTTP client's timeout bounds each request.
+		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
+		exporterhelper.WithRetry(cfg.RetryConfig),
+		exporterhelper.WithQueue(cfg.QueueConfig),
+	}
+}
+
+func newLogsExporter(ctx context.Context, set exporter.Settings, cfg *Config, now func() time.Time) (exporter.Logs, error) {
+	e, err := newExporter(set, cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, helperOptions(cfg, e)...)
+}
+
+func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, now func() time.Time) (exporter.Traces, error) {
+	e, err := newExporter(set, cfg, now)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(cfg, e)...)
+}

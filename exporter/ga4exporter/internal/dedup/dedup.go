@@ -1,0 +1,158 @@
+// Package dedup remembers which purchase transaction ids were sent, so that a
+// purchase is sent at most once within a window. Memory is bounded by an LRU;
+// an optional storage client keeps the set across restarts.
+package dedup
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+const keyPrefix = "ga4.txn/"
+
+type entry struct {
+	sentAt  time.Time
+	pending bool
+}
+
+// Set is a bounded set of recently sent keys with a time-to-live. A key is
+// reserved while its request is in flight, so that concurrent queue consumers
+// cannot both send it; it is committed on success and released on failure.
+type Set struct {
+	mu      sync.Mutex
+	window  time.Duration
+	now     func() time.Time
+	entries *simplelru.LRU[string, entry]
+	store   storage.Client
+	evicted []string
+}
+
+// New returns a Set that forgets keys window after they were sent and holds
+// at most maxEntries keys (the least recently used go first).
+func New(window time.Duration, maxEntries int, now func() time.Time) (*Set, error) {
+	s := &Set{window: window, now: now}
+	lru, err := simplelru.NewLRU[string, entry](maxEntries, func(key string, _ entry) {
+		s.evicted = append(s.evicted, key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.entries = lru
+	return s, nil
+}
+
+// Load attaches a storage client: committed keys are written to it, keys
+// missing from memory are looked up in it, and expired keys are removed from
+// it now. The set does not close the client.
+func (s *Set) Load(ctx context.Context, c storage.Client) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.store = c
+	w, ok := c.(storage.Walker)
+	if !ok {
+		return nil
+	}
+	now := s.now()
+	err := w.Walk(ctx, func(key string, value []byte) ([]*storage.Operation, error) {
+		if !strings.HasPrefix(key, keyPrefix) {
+			return nil, nil
+		}
+		sentAt, ok := decodeTime(value)
+		if !ok || now.Sub(sentAt) >= s.window {
+			return []*storage.Operation{storage.DeleteOperation(key)}, nil
+		}
+		s.entries.Add(strings.TrimPrefix(key, keyPrefix), entry{sentAt: sentAt})
+		return nil, nil
+	})
+	return errors.Join(err, s.flushEvicted(ctx))
+}
+
+// Reserve reports whether key may be sent: false if it was sent within the
+// window or is in flight. A true result must be followed by Commit or Release.
+func (s *Set) Reserve(ctx context.Context, key string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if e, ok := s.entries.Get(key); ok {
+		if e.pending || now.Sub(e.sentAt) < s.window {
+			return false, nil
+		}
+	} else if s.store != nil {
+		v, err := s.store.Get(ctx, keyPrefix+key)
+		if err != nil {
+			return false, err
+		}
+		if sentAt, ok := decodeTime(v); ok && now.Sub(sentAt) < s.window {
+			s.entries.Add(key, entry{sentAt: sentAt})
+			return false, s.flushEvicted(ctx)
+		}
+	}
+	s.entries.Add(key, entry{pending: true})
+	return true, s.flushEvicted(ctx)
+}
+
+// Commit records key as sent now.
+func (s *Set) Commit(ctx context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.entries.Add(key, entry{sentAt: now})
+	var err error
+	if s.store != nil {
+		err = s.store.Set(ctx, keyPrefix+key, encodeTime(now))
+	}
+	return errors.Join(err, s.flushEvicted(ctx))
+}
+
+// Release forgets a reservation whose send failed, so a retry may send it.
+func (s *Set) Release(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.entries.Peek(key); ok && e.pending {
+		s.entries.Remove(key)
+	}
+	s.evicted = s.evicted[:0]
+}
+
+// Len returns the number of keys held in memory.
+func (s *Set) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.entries.Len()
+}
+
+// flushEvicted deletes keys the LRU pushed out from storage too, so the
+// stored set stays as bounded as the memory one.
+func (s *Set) flushEvicted(ctx context.Context) error {
+	if len(s.evicted) == 0 {
+		return nil
+	}
+	var err error
+	if s.store != nil {
+		ops := make([]*storage.Operation, len(s.evicted))
+		for i, k := range s.evicted {
+			ops[i] = storage.DeleteOperation(keyPrefix + k)
+		}
+		err = s.store.Batch(ctx, ops...)
+	}
+	s.evicted = s.evicted[:0]
+	return err
+}
+
+func encodeTime(t time.Time) []byte {
+	return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano()))
+}
+
+func decodeTime(b []byte) (time.Time, bool) {
+	if len(b) != 8 {
+		return time.Time{}, false
+	}
+	return time.Unix(0, int64(binary.BigEndian.Uint64(b))), true
+}

@@ -1,0 +1,202 @@
+package dedup
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func newClock() *clock { return &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)} }
+
+func reserve(t *testing.T, s *Set, key string) bool {
+	ok, err := s.Reserve(context.Background(), key)
+	require.NoError(t, err)
+	return ok
+}
+
+func TestReserveCommitWindow(t *testing.T) {
+	c := newClock()
+	s, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+
+	require.True(t, reserve(t, s, "T1"))
+	assert.False(t, reserve(t, s, "T1"), "in flight: a concurrent consumer must not send it")
+	require.NoError(t, s.Commit(context.Background(), "T1"))
+	assert.False(t, reserve(t, s, "T1"), "sent within the window")
+
+	c.advance(59 * time.Minute)
+	assert.False(t, reserve(t, s, "T1"))
+	c.advance(time.Minute)
+	assert.True(t, reserve(t, s, "T1"), "window over")
+}
+
+func TestReleaseAllowsRetry(t *testing.T) {
+	s, err := New(time.Hour, 10, newClock().now)
+	require.NoError(t, err)
+	require.True(t, reserve(t, s, "T1"))
+	s.Release("T1")
+	assert.True(t, reserve(t, s, "T1"))
+	require.NoError(t, s.Commit(context.Background(), "T1"))
+	s.Release("T1") // releasing a committed key keeps it
+	assert.False(t, reserve(t, s, "T1"))
+}
+
+func TestBoundedMemory(t *testing.T) {
+	s, err := New(time.Hour, 3, newClock().now)
+	require.NoError(t, err)
+	for i := 0; i < 10; i++ {
+		key := fmt.Sprint("T", i)
+		require.True(t, reserve(t, s, key))
+		require.NoError(t, s.Commit(context.Background(), key))
+	}
+	assert.Equal(t, 3, s.Len())
+	assert.False(t, reserve(t, s, "T9"), "recent keys are kept")
+	assert.True(t, reserve(t, s, "T0"), "the oldest were evicted")
+}
+
+// memStorage is an in-memory storage.Client with Walk, like file_storage.
+type memStorage struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func newMemStorage() *memStorage { return &memStorage{m: map[string][]byte{}} }
+
+func (s *memStorage) Get(_ context.Context, k string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[k], nil
+}
+
+func (s *memStorage) Set(_ context.Context, k string, v []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[k] = v
+	return nil
+}
+
+func (s *memStorage) Delete(_ context.Context, k string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, k)
+	return nil
+}
+
+func (s *memStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		switch op.Type {
+		case storage.Get:
+			op.Value, _ = s.Get(ctx, op.Key)
+		case storage.Set:
+			_ = s.Set(ctx, op.Key, op.Value)
+		case storage.Delete:
+			_ = s.Delete(ctx, op.Key)
+		}
+	}
+	return nil
+}
+
+func (s *memStorage) Walk(ctx context.Context, fn storage.WalkFunc) error {
+	s.mu.Lock()
+	keys := make([]string, 0, len(s.m))
+	for k := range s.m {
+		keys = append(keys, k)
+	}
+	s.mu.Unlock()
+	sort.Strings(keys)
+	var ops []*storage.Operation
+	for _, k := range keys {
+		v, _ := s.Get(ctx, k)
+		o, err := fn(k, v)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, o...)
+	}
+	return s.Batch(ctx, ops...)
+}
+
+func (s *memStorage) Close(context.Context) error { return nil }
+
+func (s *memStorage) keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k := range s.m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestPersistsAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	store := newMemStorage()
+	store.m["other/key"] = []byte("not ours")
+
+	s1, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+	require.NoError(t, s1.Load(ctx, store))
+	for _, k := range []string{"OLD", "NEW"} {
+		require.True(t, reserve(t, s1, k))
+		require.NoError(t, s1.Commit(ctx, k))
+		c.advance(40 * time.Minute)
+	}
+	// now: OLD sent 80 min ago (expired), NEW 40 min ago
+	s2, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+	require.NoError(t, s2.Load(ctx, store))
+	assert.False(t, reserve(t, s2, "NEW"), "remembered after restart")
+	assert.True(t, reserve(t, s2, "OLD"))
+	assert.Equal(t, []string{keyPrefix + "NEW", "other/key"}, store.keys(), "expired ids pruned, foreign keys kept")
+}
+
+func TestStorageLookupWhenEvictedFromMemory(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStorage()
+	s, err := New(time.Hour, 2, newClock().now)
+	require.NoError(t, err)
+	require.NoError(t, s.Load(ctx, store))
+	for _, k := range []string{"A", "B", "C"} {
+		require.True(t, reserve(t, s, k))
+		require.NoError(t, s.Commit(ctx, k))
+	}
+	assert.Len(t, store.keys(), 2, "storage is bounded like memory")
+	assert.False(t, reserve(t, s, "C"))
+	assert.True(t, reserve(t, s, "A"), "evicted ids are forgotten in storage too")
+}
+
+// noWalk hides Walk, as storage clients that cannot iterate do.
+type noWalk struct{ storage.Client }
+
+func TestStorageWithoutWalkIsReadThrough(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	store := newMemStorage()
+	s1, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+	require.NoError(t, s1.Load(ctx, noWalk{store}))
+	require.True(t, reserve(t, s1, "T1"))
+	require.NoError(t, s1.Commit(ctx, "T1"))
+
+	s2, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+	require.NoError(t, s2.Load(ctx, noWalk{store}))
+	assert.Equal(t, 0, s2.Len())
+	assert.False(t, reserve(t, s2, "T1"), "found in storage")
+	c.advance(time.Hour)
+	assert.True(t, reserve(t, s2, "T1"), "stored entry expired")
+}

@@ -1,0 +1,95 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// pseudonymPattern matches the customer id piisanitizer writes. Only such ids
+// are sent as user_id or used to derive a client id: a raw id could be an
+// email address or another direct identifier.
+var pseudonymPattern = regexp.MustCompile(`^pii_[0-9a-f]{8,128}$`)
+
+// IsPseudonym reports whether a customer id is a piisanitizer pseudonym.
+func IsPseudonym(id string) bool { return pseudonymPattern.MatchString(id) }
+
+const maxClientIDLen = 100
+
+// usableClientID rejects values that cannot be a GA client id and could
+// carry personal data (an address with '@', free text with spaces).
+func usableClientID(s string) bool {
+	if s == "" || len(s) > maxClientIDLen {
+		return false
+	}
+	return !strings.ContainsAny(s, "@ \t\r\n")
+}
+
+// DeriveClientID makes a stable client id in GA's "<int>.<int>" shape from
+// an identifier that is not personal data (a customer pseudonym or a checkout
+// session id). namespace keeps the two sources from colliding.
+func DeriveClientID(namespace, id string) string {
+	h := sha256.Sum256([]byte(namespace + "\x00" + id))
+	a := binary.BigEndian.Uint32(h[0:4]) & 0x7fffffff
+	b := binary.BigEndian.Uint32(h[4:8]) & 0x7fffffff
+	return strconv.FormatUint(uint64(a), 10) + "." + strconv.FormatUint(uint64(b), 10)
+}
+
+// Namespaces of derived client ids.
+const (
+	DerivedFromCustomer = "customer"
+	DerivedFromCheckout = "checkout"
+)
+
+// identity resolves client_id and user_id. The fallback order is documented
+// in the README: ga.client_id, then a client id derived from the customer
+// pseudonym, then one derived from checkout.session.id.
+func identity(a Attrs) (clientID, userID string) {
+	customer := a.Str(contract.CustomerID)
+	if IsPseudonym(customer) {
+		userID = customer
+	} else {
+		customer = ""
+	}
+	if cid := a.Str(contract.GAClientID); usableClientID(cid) {
+		return cid, userID
+	}
+	if customer != "" {
+		return DeriveClientID(DerivedFromCustomer, customer), userID
+	}
+	if sid := a.Str(contract.CheckoutSessionID); sid != "" {
+		return DeriveClientID(DerivedFromCheckout, sid), userID
+	}
+	return "", userID
+}
+
+// consentValue reads a consent attribute: "granted"/"denied" in any case, or
+// a bool. Anything else means "not given" and the configured default applies.
+func consentValue(a Attrs, key, def string) string {
+	v, ok := a.Get(key)
+	if !ok {
+		return def
+	}
+	switch v.Type() {
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			return mp.Granted
+		}
+		return mp.Denied
+	case pcommon.ValueTypeStr:
+		switch strings.ToUpper(strings.TrimSpace(v.Str())) {
+		case mp.Granted:
+			return mp.Granted
+		case mp.Denied:
+			return mp.Denied
+		}
+	}
+	return def
+}

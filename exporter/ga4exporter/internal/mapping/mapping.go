@@ -1,0 +1,425 @@
+// Package mapping turns contract business events (log records or span
+// events) into GA4 Measurement Protocol events and their request header.
+package mapping
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"math/bits"
+	"sort"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// GA4 event names of the default mapping.
+const (
+	GAViewItem       = "view_item"
+	GAAddToCart      = "add_to_cart"
+	GABeginCheckout  = "begin_checkout"
+	GAAddPaymentInfo = "add_payment_info"
+	GAPurchase       = "purchase"
+	GARefund         = "refund"
+	GAPaymentFailed  = "payment_failed"
+)
+
+// DefaultEvents maps contract event names to GA4 event names.
+func DefaultEvents() map[string]string {
+	return map[string]string{
+		contract.EventViewItem:       GAViewItem,
+		contract.EventAddToCart:      GAAddToCart,
+		contract.EventBeginCheckout:  GABeginCheckout,
+		contract.EventAddPaymentInfo: GAAddPaymentInfo,
+		contract.EventPurchase:       GAPurchase,
+		contract.EventRefund:         GARefund,
+		contract.EventPaymentFailed:  GAPaymentFailed,
+	}
+}
+
+// GA4 parameter names the mapping writes.
+const (
+	ParamCurrency           = "currency"
+	ParamValue              = "value"
+	ParamItems              = "items"
+	ParamTransactionID      = "transaction_id"
+	ParamTax                = "tax"
+	ParamShipping           = "shipping"
+	ParamCoupon             = "coupon"
+	ParamPaymentType        = "payment_type"
+	ParamErrorType          = "error_type"
+	ParamPaymentProvider    = "payment_provider"
+	ParamSessionID          = "session_id"
+	ParamEngagementTimeMsec = "engagement_time_msec"
+)
+
+// Drop reasons (values of the reason attribute of the dropped counter).
+const (
+	DropTooOld               = "too_old"
+	DropReservedName         = "reserved_name"
+	DropInvalidName          = "invalid_name"
+	DropNoClientID           = "no_client_id"
+	DropInvalidAmount        = "invalid_amount"
+	DropMalformedItems       = "malformed_items"
+	DropMissingTransactionID = "missing_transaction_id"
+)
+
+// Param drop reasons.
+const (
+	ParamDropReserved    = "reserved"
+	ParamDropInvalidName = "invalid_name"
+	ParamDropTooMany     = "too_many"
+)
+
+// Attrs looks a key up in several maps in order: a span event's attributes,
+// then its span's.
+type Attrs []pcommon.Map
+
+// Get returns the first value of key.
+func (a Attrs) Get(key string) (pcommon.Value, bool) {
+	for _, m := range a {
+		if v, ok := m.Get(key); ok {
+			return v, true
+		}
+	}
+	return pcommon.Value{}, false
+}
+
+// Str returns the first value of key as a string, or "".
+func (a Attrs) Str(key string) string {
+	if v, ok := a.Get(key); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+// moneyMap is the first map that names a currency; amount and currency are
+// always read from the same map so they cannot be mixed up.
+func (a Attrs) moneyMap() (pcommon.Map, bool) {
+	for _, m := range a {
+		if _, ok := m.Get(contract.PaymentCurrency); ok {
+			return m, true
+		}
+	}
+	return pcommon.Map{}, false
+}
+
+// Config configures a Mapper.
+type Config struct {
+	// Events maps contract event names to GA4 event names.
+	Events map[string]string
+	// ExtraParams maps attribute keys to GA4 parameter names, sent on every
+	// event that has the attribute.
+	ExtraParams map[string]string
+	// DefaultConsent applies when an event carries no consent attributes.
+	DefaultConsent mp.Consent
+	// MaxEventAge: older events are dropped.
+	MaxEventAge time.Duration
+}
+
+type extraParam struct{ attr, param string }
+
+// Mapper maps business events. It is safe for concurrent use.
+type Mapper struct {
+	cfg   Config
+	extra []extraParam
+}
+
+// New returns a Mapper.
+func New(cfg Config) *Mapper {
+	m := &Mapper{cfg: cfg}
+	for attr, param := range cfg.ExtraParams {
+		m.extra = append(m.extra, extraParam{attr, param})
+	}
+	sort.Slice(m.extra, func(i, j int) bool { return m.extra[i].param < m.extra[j].param })
+	return m
+}
+
+// Input is one business event.
+type Input struct {
+	Name  string
+	Attrs Attrs
+	// Time is the event time; zero means now.
+	Time time.Time
+}
+
+// Result is a mapped event.
+type Result struct {
+	Header mp.Header
+	Event  mp.Event
+	// TransactionID is set for purchases; the exporter dedups on it.
+	TransactionID string
+	// Truncated counts string values cut to the length limit.
+	Truncated int
+	// ParamsDropped counts parameters left out, by reason.
+	ParamsDropped map[string]int
+}
+
+// GAName returns the GA4 event name for a contract event name.
+func (m *Mapper) GAName(eventName string) (string, bool) {
+	n, ok := m.cfg.Events[eventName]
+	return n, ok
+}
+
+// Map maps one event. ok is false for events that are not in the mapping
+// table (not business events for GA4); drop is set when a mapped event cannot
+// be sent.
+func (m *Mapper) Map(in Input, now time.Time) (res Result, drop string, ok bool) {
+	gaName, ok := m.cfg.Events[in.Name]
+	if !ok {
+		return Result{}, "", false
+	}
+	if !mp.ValidName(gaName) {
+		return Result{}, DropInvalidName, true
+	}
+	if mp.ReservedEventName(gaName) {
+		return Result{}, DropReservedName, true
+	}
+	t := in.Time
+	if t.IsZero() || t.After(now) {
+		// GA4 takes no future timestamps; clock skew between services is
+		// clamped rather than dropped.
+		t = now
+	}
+	if now.Sub(t) > m.cfg.MaxEventAge {
+		return Result{}, DropTooOld, true
+	}
+	clientID, userID := identity(in.Attrs)
+	if clientID == "" {
+		return Result{}, DropNoClientID, true
+	}
+	res.Header = mp.Header{
+		ClientID: clientID,
+		UserID:   userID,
+		Consent: mp.Consent{
+			AdUserData:        consentValue(in.Attrs, contract.GAConsentAdUserData, m.cfg.DefaultConsent.AdUserData),
+			AdPersonalization: consentValue(in.Attrs, contract.GAConsentAdPersonal, m.cfg.DefaultConsent.AdPersonalization),
+		},
+	}
+	res.Event = mp.Event{Name: gaName, TimestampMicros: t.UnixMicro()}
+	b := builder{res: &res}
+
+	if drop := b.commerce(in.Name, in.Attrs); drop != "" {
+		return Result{}, drop, true
+	}
+	if v, ok := in.Attrs.Get(contract.GASessionID); ok && v.AsString() != "" {
+		b.set(ParamSessionID, v.AsString())
+	}
+	if v, ok := in.Attrs.Get(contract.GAEngagementTimeMsec); ok {
+		if ms, err := contract.ParseMinorValue(v); err == nil {
+			b.set(ParamEngagementTimeMsec, ms)
+		}
+	}
+	for _, e := range m.extra {
+		if v, ok := in.Attrs.Get(e.attr); ok {
+			if pv, ok := paramValue(v); ok {
+				b.set(e.param, pv)
+			}
+		}
+	}
+	return res, "", true
+}
+
+// commerce writes the ecommerce parameters of an event.
+func (b builder) commerce(eventName string, a Attrs) (drop string) {
+	money, hasMoney, drop := amount(a)
+	if drop != "" {
+		return drop
+	}
+	var items []contract.Item
+	if v, ok := a.Get(contract.OrderItems); ok {
+		var err error
+		if items, err = contract.ParseItems(v, money.Currency); err != nil {
+			return DropMalformedItems
+		}
+	}
+	if !hasMoney && money.Currency != "" && len(items) > 0 {
+		sum, ok := itemsTotal(items)
+		if !ok {
+			return DropInvalidAmount
+		}
+		money.Minor, hasMoney = sum, true
+	}
+
+	switch eventName {
+	case contract.EventPurchase, contract.EventRefund:
+		txn := a.Str(contract.OrderID)
+		if txn == "" {
+			return DropMissingTransactionID
+		}
+		b.set(ParamTransactionID, txn)
+		if eventName == contract.EventPurchase {
+			b.res.TransactionID = txn
+		}
+	}
+	if money.Currency != "" {
+		b.set(ParamCurrency, money.Currency)
+	}
+	if hasMoney {
+		b.set(ParamValue, decimal(money.Minor, money.Currency))
+	}
+	switch eventName {
+	case contract.EventPurchase:
+		for _, f := range []struct{ attr, param string }{{contract.OrderTax, ParamTax}, {contract.OrderShipping, ParamShipping}} {
+			v, ok := a.Get(f.attr)
+			if !ok {
+				continue
+			}
+			if money.Currency == "" {
+				return DropInvalidAmount
+			}
+			minor, err := contract.ParseMajorValue(v, money.Currency)
+			if err != nil {
+				return DropInvalidAmount
+			}
+			b.set(f.param, decimal(minor, money.Currency))
+		}
+	case contract.EventRefund:
+		// A full refund carries no items; GA4 reverses the whole transaction.
+		if v, ok := a.Get(contract.PaymentRefundFull); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
+			items = nil
+		}
+	case contract.EventPaymentFailed:
+		errType := a.Str(contract.PaymentErrorType)
+		if errType == "" {
+			errType = a.Str(contract.ErrorType)
+		}
+		if errType != "" {
+			b.set(ParamErrorType, errType)
+		}
+		if p := a.Str(contract.PaymentProvider); p != "" {
+			b.set(ParamPaymentProvider, p)
+		}
+	}
+	switch eventName {
+	case contract.EventBeginCheckout, contract.EventAddPaymentInfo, contract.EventPurchase:
+		if c := a.Str(contract.OrderCoupon); c != "" {
+			b.set(ParamCoupon, c)
+		}
+	}
+	switch eventName {
+	case contract.EventAddPaymentInfo, contract.EventPaymentFailed:
+		if pm := a.Str(contract.PaymentMethod); pm != "" {
+			b.set(ParamPaymentType, pm)
+		}
+	}
+	if len(items) > 0 {
+		b.set(ParamItems, b.items(items, money.Currency))
+	}
+	return ""
+}
+
+// amount reads the event amount. A missing amount is fine (hasMoney false);
+// an amount that is present but invalid drops the event rather than sending
+// a wrong revenue figure.
+func amount(a Attrs) (money contract.Money, hasMoney bool, drop string) {
+	m, ok := a.moneyMap()
+	if !ok {
+		if _, has := a.Get(contract.PaymentAmountMinor); has {
+			return money, false, DropInvalidAmount
+		}
+		if _, has := a.Get(contract.PaymentAmount); has {
+			return money, false, DropInvalidAmount
+		}
+		return money, false, ""
+	}
+	money, err := contract.AmountFrom(m)
+	switch {
+	case err == nil:
+		return money, true, ""
+	case errors.Is(err, contract.ErrAmountMissing) && money.Currency != "":
+		return money, false, ""
+	default:
+		return contract.Money{}, false, DropInvalidAmount
+	}
+}
+
+func itemsTotal(items []contract.Item) (int64, bool) {
+	var total uint64
+	for _, it := range items {
+		if it.PriceMinor < 0 || it.Quantity < 0 {
+			return 0, false
+		}
+		hi, lo := bits.Mul64(uint64(it.PriceMinor), uint64(it.Quantity))
+		var carry uint64
+		total, carry = bits.Add64(total, lo, 0)
+		if hi != 0 || carry != 0 || total > math.MaxInt64 {
+			return 0, false
+		}
+	}
+	return int64(total), true
+}
+
+// decimal renders minor units as an exact JSON number in major units.
+func decimal(minor int64, currency string) json.Number {
+	return json.Number(contract.FormatMinor(minor, currency))
+}
+
+// paramValue converts an attribute to a GA4 parameter value (string or number).
+func paramValue(v pcommon.Value) (any, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return v.Str(), v.Str() != ""
+	case pcommon.ValueTypeInt:
+		return v.Int(), true
+	case pcommon.ValueTypeDouble:
+		f := v.Double()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, false
+		}
+		return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), true
+	case pcommon.ValueTypeBool:
+		return strconv.FormatBool(v.Bool()), true
+	}
+	return nil, false
+}
+
+type builder struct{ res *Result }
+
+func (b builder) set(name string, value any) {
+	switch b.res.Event.SetParam(name, value) {
+	case mp.ParamTruncated:
+		b.res.Truncated++
+	case mp.ParamReserved:
+		b.dropParam(ParamDropReserved)
+	case mp.ParamInvalidName:
+		b.dropParam(ParamDropInvalidName)
+	case mp.ParamTooMany:
+		b.dropParam(ParamDropTooMany)
+	}
+}
+
+func (b builder) dropParam(reason string) {
+	if b.res.ParamsDropped == nil {
+		b.res.ParamsDropped = map[string]int{}
+	}
+	b.res.ParamsDropped[reason]++
+}
+
+func (b builder) items(items []contract.Item, currency string) []mp.Item {
+	out := make([]mp.Item, len(items))
+	for i, it := range items {
+		out[i] = mp.Item{
+			ItemID:       b.truncate(it.ID),
+			ItemName:     b.truncate(it.Name),
+			ItemCategory: b.truncate(it.Category),
+			Quantity:     it.Quantity,
+		}
+		if currency != "" {
+			out[i].Price = decimal(it.PriceMinor, currency)
+		}
+	}
+	return out
+}
+
+func (b builder) truncate(s string) string {
+	s, cut := mp.Truncate(s, mp.MaxParamValueLen)
+	if cut {
+		b.res.Truncated++
+	}
+	return s
+}

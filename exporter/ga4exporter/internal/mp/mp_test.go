@@ -1,0 +1,145 @@
+package mp
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestValidName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"purchase":              true,
+		"payment_failed":        true,
+		"a1":                    true,
+		"":                      false,
+		"1abc":                  false,
+		"_private":              false,
+		"with space":            false,
+		"dotted.name":           false,
+		"ümlaut":                false,
+		strings.Repeat("a", 40): true,
+		strings.Repeat("a", 41): false,
+		"has-dash":              false,
+		"UPPER_case_OK":         true,
+	} {
+		assert.Equal(t, want, ValidName(name), name)
+	}
+}
+
+func TestReservedNames(t *testing.T) {
+	for _, n := range []string{"session_start", "first_visit", "user_engagement", "page_view", "click", "error", "firebase_x", "ga_x", "google_x", "_x"} {
+		assert.True(t, ReservedEventName(n), n)
+	}
+	for _, n := range []string{"purchase", "refund", "payment_failed", "view_item"} {
+		assert.False(t, ReservedEventName(n), n)
+	}
+	assert.True(t, ReservedParamName("firebase_conversion"))
+	assert.True(t, ReservedParamName("ga_session_number"))
+	assert.True(t, ReservedParamName("gtag.x"))
+	assert.False(t, ReservedParamName("session_id"))
+}
+
+func TestTruncateCountsRunesNotBytes(t *testing.T) {
+	s := strings.Repeat("é", 100) // 200 bytes, 100 characters
+	got, cut := Truncate(s, 100)
+	assert.False(t, cut)
+	assert.Equal(t, s, got)
+
+	got, cut = Truncate(strings.Repeat("é", 101), 100)
+	assert.True(t, cut)
+	assert.Equal(t, strings.Repeat("é", 100), got)
+
+	got, cut = Truncate(strings.Repeat("x", 150), 100)
+	assert.True(t, cut)
+	assert.Len(t, got, 100)
+}
+
+func TestSetParamLimits(t *testing.T) {
+	var e Event
+	for i := 0; i < MaxParamsPerEvent; i++ {
+		require.Equal(t, ParamSet, e.SetParam(fmt.Sprintf("p%d", i), int64(i)))
+	}
+	assert.Equal(t, ParamTooMany, e.SetParam("one_more", "x"))
+	assert.Equal(t, ParamSet, e.SetParam("p3", "replacing an existing one is fine"))
+	assert.Len(t, e.Params, MaxParamsPerEvent)
+
+	var f Event
+	assert.Equal(t, ParamReserved, f.SetParam("ga_x", "v"))
+	assert.Equal(t, ParamReserved, f.SetParam("firebase_conversion", "v"))
+	assert.Equal(t, ParamInvalidName, f.SetParam("bad name", "v"))
+	assert.Equal(t, ParamTruncated, f.SetParam("long", strings.Repeat("v", 101)))
+	assert.Len(t, f.Params["long"], MaxParamValueLen)
+	assert.Len(t, f.Params, 1)
+}
+
+func decode(t *testing.T, body []byte) map[string]any {
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(body, &m))
+	return m
+}
+
+func TestPackSplitsAtTwentyFiveEvents(t *testing.T) {
+	events := make([]Event, 60)
+	for i := range events {
+		events[i] = Event{Name: "view_item", TimestampMicros: int64(1_800_000_000_000_000 + i)}
+	}
+	reqs, tooLarge, err := Pack(Header{ClientID: "1.2"}, events)
+	require.NoError(t, err)
+	assert.Empty(t, tooLarge)
+	require.Len(t, reqs, 3)
+	var seen []int
+	for i, want := range []int{25, 25, 10} {
+		assert.Len(t, reqs[i].Events, want)
+		m := decode(t, reqs[i].Body)
+		assert.Len(t, m["events"], want)
+		assert.Equal(t, "1.2", m["client_id"])
+		seen = append(seen, reqs[i].Events...)
+	}
+	for i := range seen {
+		assert.Equal(t, i, seen[i], "order kept")
+	}
+	// request timestamp is the earliest event time of that request
+	assert.EqualValues(t, 1_800_000_000_000_025, decode(t, reqs[1].Body)["timestamp_micros"])
+}
+
+func TestPackStaysUnderBodyLimit(t *testing.T) {
+	big := strings.Repeat("x", MaxParamValueLen)
+	mk := func() Event {
+		e := Event{Name: "purchase", TimestampMicros: 1_800_000_000_000_000}
+		items := make([]Item, MaxItemsPerEvent)
+		for i := range items {
+			items[i] = Item{ItemID: big, ItemName: big, ItemCategory: big, Price: "1.00", Quantity: 1}
+		}
+		e.SetParam("items", items)
+		return e
+	}
+	events := []Event{mk(), mk(), mk()}
+	reqs, tooLarge, err := Pack(Header{ClientID: "1.2", Consent: Consent{AdUserData: Granted}}, events)
+	require.NoError(t, err)
+	assert.Empty(t, tooLarge)
+	total := 0
+	for _, r := range reqs {
+		assert.Less(t, len(r.Body), MaxBodyBytes)
+		total += len(r.Events)
+	}
+	assert.Equal(t, 3, total)
+	assert.Greater(t, len(reqs), 1, "three ~64 kB events cannot share one request")
+}
+
+func TestPackReportsEventTooLargeAlone(t *testing.T) {
+	e := Event{Name: "x", Params: map[string]any{}}
+	for i := 0; i < 3; i++ {
+		// bypasses SetParam to build an impossible event
+		e.Params[fmt.Sprintf("p%d", i)] = strings.Repeat("y", MaxBodyBytes/2)
+	}
+	ok := Event{Name: "ok"}
+	reqs, tooLarge, err := Pack(Header{ClientID: "1.2"}, []Event{ok, e, ok})
+	require.NoError(t, err)
+	assert.Equal(t, []int{1}, tooLarge)
+	require.Len(t, reqs, 1)
+	assert.Equal(t, []int{0, 2}, reqs[0].Events)
+}
