@@ -1,0 +1,132 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// AlertEntry is an alert as the dashboard tracks it.
+type AlertEntry struct {
+	contract.Alert
+	// LastUpdate is when the dashboard last received this alert.
+	LastUpdate time.Time
+	// AckedAt is set once an operator acknowledged the alert on the dashboard.
+	AckedAt time.Time
+}
+
+// Alerts tracks firing alerts by fingerprint and keeps a short list of
+// recently resolved ones. It is bounded: firing alerts beyond maxActive are
+// dropped and counted, resolved ones beyond maxResolved or older than 24
+// hours are forgotten.
+type Alerts struct {
+	mu          sync.Mutex
+	now         func() time.Time
+	maxActive   int
+	maxResolved int
+	active      map[string]*AlertEntry
+	resolved    []AlertEntry // oldest first
+	dropped     int64
+}
+
+// NewAlerts returns an empty alert book.
+func NewAlerts(now func() time.Time, maxActive, maxResolved int) *Alerts {
+	return &Alerts{now: now, maxActive: maxActive, maxResolved: maxResolved, active: map[string]*AlertEntry{}}
+}
+
+// Apply records a firing or resolved alert. A firing alert that gets more
+// severe loses its acknowledgement.
+func (a *Alerts) Apply(al contract.Alert) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.now()
+	cur, ok := a.active[al.Fingerprint]
+	if al.Status == contract.AlertResolved {
+		if ok {
+			delete(a.active, al.Fingerprint)
+			entry := AlertEntry{Alert: al, LastUpdate: now, AckedAt: cur.AckedAt}
+			a.resolved = append(a.resolved, entry)
+		} else {
+			a.resolved = append(a.resolved, AlertEntry{Alert: al, LastUpdate: now})
+		}
+		a.trimResolved(now)
+		return
+	}
+	if !ok {
+		if len(a.active) >= a.maxActive {
+			a.dropped++
+			return
+		}
+		a.active[al.Fingerprint] = &AlertEntry{Alert: al, LastUpdate: now}
+		return
+	}
+	acked := cur.AckedAt
+	if contract.SeverityRank(al.Severity) > contract.SeverityRank(cur.Severity) {
+		acked = time.Time{}
+	}
+	if cur.StartsAt.Before(al.StartsAt) && !cur.StartsAt.IsZero() {
+		al.StartsAt = cur.StartsAt
+	}
+	*cur = AlertEntry{Alert: al, LastUpdate: now, AckedAt: acked}
+}
+
+func (a *Alerts) trimResolved(now time.Time) {
+	cutoff := now.Add(-24 * time.Hour)
+	i := 0
+	for i < len(a.resolved) && (len(a.resolved)-i > a.maxResolved || a.resolved[i].LastUpdate.Before(cutoff)) {
+		i++
+	}
+	a.resolved = slices.Delete(a.resolved, 0, i)
+}
+
+// Ack acknowledges the firing alert with this fingerprint; false when there
+// is none.
+func (a *Alerts) Ack(fingerprint string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	cur, ok := a.active[fingerprint]
+	if ok && cur.AckedAt.IsZero() {
+		cur.AckedAt = a.now()
+	}
+	return ok
+}
+
+// Active returns the firing alerts, most severe first, then newest first.
+func (a *Alerts) Active() []AlertEntry {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]AlertEntry, 0, len(a.active))
+	for _, e := range a.active {
+		out = append(out, *e)
+	}
+	slices.SortFunc(out, func(x, y AlertEntry) int {
+		if d := contract.SeverityRank(y.Severity) - contract.SeverityRank(x.Severity); d != 0 {
+			return d
+		}
+		if c := y.StartsAt.Compare(x.StartsAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Fingerprint, y.Fingerprint)
+	})
+	return out
+}
+
+// Resolved returns the recently resolved alerts, newest first.
+func (a *Alerts) Resolved() []AlertEntry {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.trimResolved(a.now())
+	out := slices.Clone(a.resolved)
+	slices.Reverse(out)
+	return out
+}
+
+// Dropped is the number of firing alerts dropped because the book was full.
+func (a *Alerts) Dropped() int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.dropped
+}
