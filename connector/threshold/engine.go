@@ -1,0 +1,598 @@
+package threshold
+
+import (
+	"context"
+	"math"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/rules"
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// stateKey is the storage key of the persisted snapshot.
+const stateKey = "alerts"
+
+// anomalyDamping scales alpha for samples that are themselves anomalous, so
+// an outage does not become the new normal within a few samples while a
+// lasting level shift is still absorbed eventually.
+const anomalyDamping = 0.1
+
+// Key separators: bytes that do not occur in UTF-8 text.
+const (
+	sepRule    = 0xff
+	sepLabel   = 0xfe
+	missingVal = 0xfd
+)
+
+// engine evaluates all rules of one connector instance. Traces, metrics and
+// logs pipelines share it, so one rule can count spans and log records into
+// the same series and an alert fires once.
+type engine struct {
+	id     component.ID
+	cfg    *Config
+	logger *zap.Logger
+	next   consumer.Logs
+	now    func() time.Time
+	tel    *metadata.Telemetry
+
+	rules        []*rule
+	byName       map[string]*rule
+	spanByName   map[string][]*rule
+	spanAny      []*rule
+	eventByName  map[string][]*rule
+	eventAny     []*rule
+	metricByName map[string][]*rule
+
+	mu     sync.Mutex
+	store  *state.Store
+	keyBuf []byte
+	sumBuf []uint64
+	out    []contract.Alert
+	dirty  bool
+	// per-metric scratch for summing anomaly points
+	anomBuf []anomalyPoint
+	anomIdx map[*state.Series]int
+
+	// lifecycle, guarded by lifeMu
+	lifeMu  sync.Mutex
+	starts  int
+	client  storage.Client
+	stop    chan struct{}
+	stopped chan struct{}
+	release func()
+}
+
+func newEngine(set component.TelemetrySettings, id component.ID, cfg *Config, next consumer.Logs) (*engine, error) {
+	compiled, err := compileRules(cfg)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{
+		id: id, cfg: cfg, logger: set.Logger, next: next, now: time.Now,
+		rules:        compiled,
+		byName:       map[string]*rule{},
+		spanByName:   map[string][]*rule{},
+		eventByName:  map[string][]*rule{},
+		metricByName: map[string][]*rule{},
+		store:        state.NewStore(cfg.MaxSeries),
+		anomIdx:      map[*state.Series]int{},
+	}
+	width := 0
+	for _, r := range compiled {
+		e.byName[r.name] = r
+		width = max(width, r.window.Width)
+		switch r.kind {
+		case kindMetric, kindAnomaly:
+			e.metricByName[r.metric] = append(e.metricByName[r.metric], r)
+			if r.ref != "" {
+				e.metricByName[r.ref] = append(e.metricByName[r.ref], r)
+			}
+			continue
+		}
+		if r.match.SelectsSpans() {
+			if r.match.SpanNames != nil {
+				for n := range r.match.SpanNames {
+					e.spanByName[n] = append(e.spanByName[n], r)
+				}
+			} else {
+				e.spanAny = append(e.spanAny, r)
+			}
+		}
+		if r.kind != kindLatency && r.match.SelectsEvents() {
+			if r.match.EventNames != nil {
+				for n := range r.match.EventNames {
+					e.eventByName[n] = append(e.eventByName[n], r)
+				}
+			} else {
+				e.eventAny = append(e.eventAny, r)
+			}
+		}
+	}
+	e.sumBuf = make([]uint64, width)
+	e.tel, err = metadata.NewTelemetry(set, func() int64 {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return int64(e.store.Len())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// ---- data path ----
+
+func (e *engine) consumeTraces(ctx context.Context, td ptrace.Traces) {
+	e.mu.Lock()
+	now := e.now().UnixNano()
+	hasEventRules := len(e.eventByName) > 0 || len(e.eventAny) > 0
+	var it rules.Item
+	for _, rs := range td.ResourceSpans().All() {
+		res := rs.Resource().Attributes()
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, span := range ss.Spans().All() {
+				it = rules.Item{
+					Kind: rules.ItemSpan, Name: span.Name(), SpanKind: span.Kind(),
+					StatusCode: span.Status().Code(), TraceID: span.TraceID(), SpanID: span.SpanID(),
+				}
+				if end, start := span.EndTimestamp(), span.StartTimestamp(); end > start {
+					it.DurationMs = float64(end-start) / float64(time.Millisecond)
+				}
+				it.SetMaps(span.Attributes(), res)
+				e.observe(&it, e.spanByName[it.Name], now)
+				e.observe(&it, e.spanAny, now)
+				if !hasEventRules {
+					continue
+				}
+				for _, ev := range span.Events().All() {
+					it = rules.Item{Kind: rules.ItemSpanEvent, Name: ev.Name(), TraceID: span.TraceID(), SpanID: span.SpanID()}
+					it.SetMaps(ev.Attributes(), span.Attributes(), res)
+					e.observe(&it, e.eventByName[it.Name], now)
+					e.observe(&it, e.eventAny, now)
+				}
+			}
+		}
+	}
+	out := e.takeOut()
+	e.mu.Unlock()
+	e.send(ctx, out)
+}
+
+func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
+	e.mu.Lock()
+	now := e.now().UnixNano()
+	var it rules.Item
+	for _, rl := range ld.ResourceLogs().All() {
+		res := rl.Resource().Attributes()
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				name := rules.LogEventName(lr.EventName(), lr.Attributes())
+				if name == contract.EventAlert {
+					continue // never alert on alerts
+				}
+				it = rules.Item{Kind: rules.ItemLogRecord, Name: name, TraceID: lr.TraceID(), SpanID: lr.SpanID()}
+				it.SetMaps(lr.Attributes(), res)
+				e.observe(&it, e.eventByName[name], now)
+				e.observe(&it, e.eventAny, now)
+			}
+		}
+	}
+	out := e.takeOut()
+	e.mu.Unlock()
+	e.send(ctx, out)
+}
+
+func (e *engine) consumeMetrics(_ context.Context, md pmetric.Metrics) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now().UnixNano()
+	var it rules.Item
+	for _, rm := range md.ResourceMetrics().All() {
+		res := rm.Resource().Attributes()
+		for _, sm := range rm.ScopeMetrics().All() {
+			for _, m := range sm.Metrics().All() {
+				rs := e.metricByName[m.Name()]
+				if len(rs) == 0 {
+					continue
+				}
+				var points pmetric.NumberDataPointSlice
+				delta, monotonic := false, false
+				switch m.Type() {
+				case pmetric.MetricTypeGauge:
+					points = m.Gauge().DataPoints()
+				case pmetric.MetricTypeSum:
+					points = m.Sum().DataPoints()
+					delta = m.Sum().AggregationTemporality() == pmetric.AggregationTemporalityDelta
+					monotonic = m.Sum().IsMonotonic()
+				default:
+					continue // histograms and summaries have no single value to compare
+				}
+				for _, p := range points.All() {
+					v := p.DoubleValue()
+					if p.ValueType() == pmetric.NumberDataPointValueTypeInt {
+						v = float64(p.IntValue())
+					}
+					if math.IsNaN(v) || math.IsInf(v, 0) || p.Flags().NoRecordedValue() {
+						continue
+					}
+					it = rules.Item{}
+					it.SetMaps(p.Attributes(), res)
+					for _, r := range rs {
+						if r.ref == m.Name() {
+							s := e.series(r, &it, now)
+							s.Ref, s.HasRef = v, true
+							continue
+						}
+						if !rules.AttributesHold(r.attrs, &it) {
+							continue
+						}
+						s := e.series(r, &it, now)
+						if r.kind == kindMetric {
+							s.Last, s.LastAt, s.HasLast = v, now, true
+							continue
+						}
+						ts := int64(p.Timestamp())
+						if ts == 0 {
+							ts = now
+						}
+						e.addAnomalyPoint(r, s, v, ts, int64(p.StartTimestamp()))
+					}
+				}
+				// Points of one metric that fall into the same series are
+				// one sample: their sum (e.g. revenue over all methods).
+				for _, a := range e.anomBuf {
+					e.sampleAnomaly(a.r, a.s, a.v, a.ts, a.start, delta, monotonic)
+				}
+				e.anomBuf = e.anomBuf[:0]
+				clear(e.anomIdx)
+			}
+		}
+	}
+}
+
+// observe feeds one span, span event or log record to candidate rules.
+func (e *engine) observe(it *rules.Item, candidates []*rule, now int64) {
+	for _, r := range candidates {
+		if !r.match.Matches(it) {
+			continue
+		}
+		s := e.series(r, it, now)
+		switch r.kind {
+		case kindLatency:
+			r.window.Add(s.Epochs, s.Counts, now, r.hist.Bucket(it.DurationMs), 1)
+			r.window.Max(s.Epochs, s.Counts, now, r.maxCol, uint32(min(it.DurationMs, math.MaxUint32)))
+			if it.DurationMs > r.thresholdMs {
+				s.TraceID, s.SpanID = it.TraceID, it.SpanID
+			}
+		case kindRatio:
+			r.window.Add(s.Epochs, s.Counts, now, 0, 1)
+			if r.where.Matches(it) {
+				r.window.Add(s.Epochs, s.Counts, now, 1, 1)
+				s.TraceID, s.SpanID = it.TraceID, it.SpanID
+			}
+		case kindEvent:
+			s.Last++
+			s.Value = s.Last
+			s.TraceID, s.SpanID = it.TraceID, it.SpanID
+			e.report(r, s, s.Step(now, state.Bad, state.Bad, r.timing), now)
+		}
+	}
+}
+
+// anomalyPoint is the sum of one metric's points for one anomaly series.
+type anomalyPoint struct {
+	r         *rule
+	s         *state.Series
+	v         float64
+	ts, start int64
+}
+
+func (e *engine) addAnomalyPoint(r *rule, s *state.Series, v float64, ts, start int64) {
+	if i, ok := e.anomIdx[s]; ok {
+		a := &e.anomBuf[i]
+		a.v += v
+		a.ts, a.start = max(a.ts, ts), min(a.start, start)
+		return
+	}
+	e.anomIdx[s] = len(e.anomBuf)
+	e.anomBuf = append(e.anomBuf, anomalyPoint{r: r, s: s, v: v, ts: ts, start: start})
+}
+
+// sampleAnomaly scores one metric sample against the series' baseline, then
+// folds it in. Verdicts are kept for the next evaluation tick.
+func (e *engine) sampleAnomaly(r *rule, s *state.Series, v float64, ts, start int64, delta, monotonic bool) {
+	sample := v
+	if r.useRate {
+		switch {
+		case delta:
+			if start == 0 || ts <= start {
+				return
+			}
+			sample = v / (float64(ts-start) / float64(time.Second))
+		default:
+			prev, prevAt, had := s.Last, s.LastAt, s.HasLast
+			s.Last, s.LastAt, s.HasLast = v, ts, true
+			if !had || ts <= prevAt || (monotonic && v < prev) {
+				return // first point, out of order, or counter reset
+			}
+			sample = (v - prev) / (float64(ts-prevAt) / float64(time.Second))
+		}
+	}
+	s.Value = sample
+	alpha := r.alpha
+	if s.Baseline.N < r.warmup {
+		s.Verdict, s.Still = state.Unknown, state.Unknown
+	} else {
+		z := s.Baseline.Deviations(sample, r.minStd)
+		s.Verdict, s.Still = r.anomalyVerdict(z, r.k), r.anomalyVerdict(z, r.resolveK)
+		sd := max(s.Baseline.Std(), r.minStd)
+		s.Threshold = s.Baseline.Mean + math.Copysign(r.k*sd, z)
+		if s.Verdict == state.Bad {
+			alpha *= anomalyDamping
+		}
+	}
+	s.Baseline.Update(sample, alpha)
+}
+
+func (r *rule) anomalyVerdict(z, k float64) state.Verdict {
+	bad := false
+	switch r.direction {
+	case dirAbove:
+		bad = z > k
+	case dirBelow:
+		bad = z < -k
+	default:
+		bad = math.Abs(z) > k
+	}
+	if bad {
+		return state.Bad
+	}
+	return state.Clear
+}
+
+// series returns the series of r for the item's grouping values, creating
+// it (and evicting another when full).
+func (e *engine) series(r *rule, it *rules.Item, now int64) *state.Series {
+	b := append(e.keyBuf[:0], r.name...)
+	b = append(b, sepRule)
+	for _, k := range r.groupBy {
+		if v, ok := it.Get(k); ok {
+			b = append(b, v.AsString()...)
+		} else {
+			b = append(b, missingVal)
+		}
+		b = append(b, sepLabel)
+	}
+	e.keyBuf = b
+	s := e.store.Get(b)
+	if s == nil {
+		s = e.newSeries(r, string(b), labelsOf(r, it))
+		e.addSeries(s)
+	} else {
+		e.store.Touch(s)
+	}
+	s.LastSeen = now
+	return s
+}
+
+func labelsOf(r *rule, it *rules.Item) []string {
+	labels := make([]string, 0, 2*len(r.groupBy))
+	for _, k := range r.groupBy {
+		if v, ok := it.Get(k); ok {
+			labels = append(labels, k, v.AsString())
+		}
+	}
+	return labels
+}
+
+func (e *engine) newSeries(r *rule, key string, labels []string) *state.Series {
+	s := &state.Series{Rule: r.idx, Key: key, Labels: labels, Value: math.NaN(), Threshold: r.threshold}
+	s.Fingerprint = contract.ComputeFingerprint(r.name, s.LabelMap())
+	if r.window.Slots > 0 {
+		s.Epochs, s.Counts = r.window.Alloc()
+	}
+	return s
+}
+
+func (e *engine) addSeries(s *state.Series) {
+	ev := e.store.Add(s)
+	if ev == nil {
+		return
+	}
+	e.tel.SeriesEvicted.Add(context.Background(), 1)
+	if ev.Status == state.Firing {
+		// Its resolution will never be sent; say so once, without labels
+		// (they may be high-cardinality).
+		e.logger.Warn("evicted a firing alert series; raise max_series",
+			zap.String("rule", e.rules[ev.Rule].name), zap.Int("max_series", e.cfg.MaxSeries))
+		e.dirty = true
+	}
+}
+
+// ---- evaluation ----
+
+// tick evaluates every series at the clock's current time and sends the
+// resulting alerts; the ticker goroutine and tests call it.
+func (e *engine) tick(ctx context.Context) {
+	e.mu.Lock()
+	now := e.now().UnixNano()
+	e.store.Range(func(s *state.Series) {
+		r := e.rules[s.Rule]
+		cond, still := e.evaluate(r, s, now)
+		e.report(r, s, s.Step(now, cond, still, r.timing), now)
+		if s.Status == state.Inactive && now-s.LastSeen > int64(r.idleAfter(e.cfg.EvaluationInterval)) {
+			e.store.Delete(s)
+		}
+	})
+	out := e.takeOut()
+	snap, save := e.snapshotIfDirty()
+	e.mu.Unlock()
+	e.send(ctx, out)
+	if save {
+		e.save(ctx, snap)
+	}
+}
+
+// evaluate computes a series' firing and hysteresis verdicts at now and
+// records its current value.
+func (e *engine) evaluate(r *rule, s *state.Series, now int64) (cond, still state.Verdict) {
+	switch r.kind {
+	case kindLatency:
+		sums := e.sumBuf[:r.window.Width]
+		r.window.Sum(s.Epochs, s.Counts, now, sums, r.maxCol)
+		buckets := sums[:r.hist.Buckets()]
+		var n uint64
+		for _, c := range buckets {
+			n += c
+		}
+		if n == 0 || n < r.minSamples {
+			return state.Unknown, state.Unknown
+		}
+		if r.minSlow > 0 {
+			slow := n - r.hist.CountAtMost(buckets, r.thresholdMs)
+			s.Value, s.Threshold = float64(slow), float64(r.minSlow)
+			return verdict(slow >= uint64(r.minSlow)), verdict(n-r.hist.CountAtMost(buckets, r.resolveMs) >= uint64(r.minSlow))
+		}
+		s.Value = r.hist.Estimate(buckets, n, r.percentile, float64(sums[r.maxCol]))
+		s.Threshold = r.thresholdMs
+		return verdict(r.hist.PercentileAbove(buckets, n, r.percentile, r.thresholdMs)),
+			verdict(r.hist.PercentileAbove(buckets, n, r.percentile, r.resolveMs))
+	case kindRatio:
+		sums := e.sumBuf[:2]
+		r.window.Sum(s.Epochs, s.Counts, now, sums, -1)
+		if sums[0] == 0 || sums[0] < r.minSamples {
+			return state.Unknown, state.Unknown
+		}
+		s.Value = float64(sums[1]) / float64(sums[0])
+		return verdict(r.op.Holds(s.Value, r.threshold)), verdict(r.op.Holds(s.Value, r.resolveAt))
+	case kindMetric:
+		if !s.HasLast || now-s.LastAt > int64(r.staleAfter) {
+			return state.Unknown, state.Unknown
+		}
+		s.Value = s.Last
+		scale := 1.0
+		if r.ref != "" {
+			if !s.HasRef || s.Ref < r.minRef {
+				return state.Unknown, state.Unknown
+			}
+			scale = s.Ref
+		}
+		s.Threshold = r.threshold * scale
+		return verdict(r.op.Holds(s.Last, s.Threshold)), verdict(r.op.Holds(s.Last, r.resolveAt*scale))
+	case kindAnomaly:
+		if now-s.LastSeen > int64(r.staleAfter) {
+			return state.Unknown, state.Unknown
+		}
+		return s.Verdict, s.Still
+	}
+	// Events fired on arrival; at a tick they only age towards resolution.
+	return state.Clear, state.Clear
+}
+
+func verdict(bad bool) state.Verdict {
+	if bad {
+		return state.Bad
+	}
+	return state.Clear
+}
+
+// idleAfter is how long an inactive series is kept without data: long enough
+// that its window, staleness or baseline still matters.
+func (r *rule) idleAfter(interval time.Duration) time.Duration {
+	d := max(r.timing.KeepFiringFor, r.timing.For, interval)
+	switch r.kind {
+	case kindLatency, kindRatio:
+		d = max(d, time.Duration(r.window.SlotNanos)*time.Duration(r.window.Slots))
+	case kindMetric, kindAnomaly:
+		d = max(d, r.staleAfter)
+	}
+	return d
+}
+
+// report turns a state transition into an alert record.
+func (e *engine) report(r *rule, s *state.Series, tr state.Transition, now int64) {
+	switch tr {
+	case state.Fired, state.Renotified:
+		e.out = append(e.out, e.alert(r, s, contract.AlertFiring, now))
+		if r.kind == kindEvent {
+			s.Last = 0
+		}
+	case state.Resolved:
+		e.out = append(e.out, e.alert(r, s, contract.AlertResolved, now))
+	default:
+		return
+	}
+	e.dirty = true
+}
+
+func (e *engine) alert(r *rule, s *state.Series, status string, now int64) contract.Alert {
+	labels := s.LabelMap()
+	a := contract.Alert{
+		Name: r.name, Status: status, Severity: r.severity, Fingerprint: s.Fingerprint,
+		Value: s.Value, Threshold: s.Threshold, Labels: labels,
+		StartsAt: time.Unix(0, s.StartsAt), RunbookURL: r.runbook, Rule: r.expr,
+		TraceID: s.TraceID, SpanID: s.SpanID,
+	}
+	if status == contract.AlertResolved {
+		a.EndsAt = time.Unix(0, now)
+	}
+	d := templateData{
+		Name: r.name, Status: status, Severity: r.severity, Value: s.Value, Threshold: s.Threshold,
+		Op: r.op.String(), Subject: r.subject, Expr: r.expr, Labels: labels,
+	}
+	a.Summary = render(r.summary, d)
+	a.Description = render(r.description, d)
+	return a
+}
+
+func (e *engine) takeOut() []contract.Alert {
+	out := e.out
+	e.out = nil
+	return out
+}
+
+// send delivers alert records. A refusal is counted and logged rather than
+// returned: failing the incoming batch would make it be counted twice on
+// retry.
+func (e *engine) send(ctx context.Context, alerts []contract.Alert) {
+	if len(alerts) == 0 {
+		return
+	}
+	ld := plog.NewLogs()
+	sl := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(metadata.ScopeName)
+	observed := pcommon.NewTimestampFromTime(e.now())
+	var firing, resolved int64
+	for _, a := range alerts {
+		lr := sl.LogRecords().AppendEmpty()
+		a.WriteTo(lr)
+		lr.SetObservedTimestamp(observed)
+		if a.Status == contract.AlertFiring {
+			firing++
+		} else {
+			resolved++
+		}
+	}
+	if err := e.next.ConsumeLogs(ctx, ld); err != nil {
+		e.tel.AlertsDropped.Add(ctx, int64(len(alerts)))
+		e.logger.Warn("next consumer refused alert records", zap.Int("alerts", len(alerts)), zap.Error(err))
+		return
+	}
+	statusKey := attribute.Key(contract.AlertStatus)
+	e.tel.AlertsEmitted.Add(ctx, firing, metric.WithAttributes(statusKey.String(contract.AlertFiring)))
+	e.tel.AlertsEmitted.Add(ctx, resolved, metric.WithAttributes(statusKey.String(contract.AlertResolved)))
+}

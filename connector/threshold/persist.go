@@ -1,0 +1,185 @@
+package threshold
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// start runs once for all pipelines sharing the engine: it restores
+// persisted alerts and starts the evaluation ticker.
+func (e *engine) start(ctx context.Context, host component.Host) error {
+	e.lifeMu.Lock()
+	defer e.lifeMu.Unlock()
+	if e.starts > 0 {
+		e.starts++
+		return nil
+	}
+	if e.cfg.Storage != nil {
+		client, err := storageClient(ctx, host, *e.cfg.Storage, e.id)
+		if err != nil {
+			return err
+		}
+		e.client = client
+		e.restore(ctx)
+	}
+	e.stop, e.stopped = make(chan struct{}), make(chan struct{})
+	go e.run(e.stop, e.stopped)
+	e.starts = 1
+	return nil
+}
+
+func storageClient(ctx context.Context, host component.Host, storageID, self component.ID) (storage.Client, error) {
+	ext, ok := host.GetExtensions()[storageID]
+	if !ok {
+		return nil, fmt.Errorf("storage: extension %q not found", storageID)
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return nil, fmt.Errorf("storage: extension %q is not a storage extension", storageID)
+	}
+	client, err := se.GetClient(ctx, component.KindConnector, self, "")
+	if err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	return client, nil
+}
+
+func (e *engine) run(stop <-chan struct{}, stopped chan<- struct{}) {
+	defer close(stopped)
+	t := time.NewTicker(e.cfg.EvaluationInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			e.tick(context.Background())
+		case <-stop:
+			return
+		}
+	}
+}
+
+// shutdown stops the ticker and saves the firing alerts once the last
+// pipeline sharing the engine shuts down.
+func (e *engine) shutdown(ctx context.Context) error {
+	e.lifeMu.Lock()
+	defer e.lifeMu.Unlock()
+	if e.starts > 1 {
+		e.starts--
+		return nil
+	}
+	if e.release != nil {
+		e.release()
+		e.release = nil
+	}
+	if e.starts == 0 {
+		return nil // created but never started
+	}
+	e.starts = 0
+	close(e.stop)
+	<-e.stopped
+	e.tel.Shutdown()
+	if e.client == nil {
+		return nil
+	}
+	e.mu.Lock()
+	snap := e.snapshot()
+	e.mu.Unlock()
+	err := e.save(ctx, snap)
+	err = errors.Join(err, e.client.Close(ctx))
+	e.client = nil
+	return err
+}
+
+func (e *engine) snapshotIfDirty() (state.Snapshot, bool) {
+	if !e.dirty || e.client == nil {
+		return state.Snapshot{}, false
+	}
+	e.dirty = false
+	return e.snapshot(), true
+}
+
+// snapshot collects the firing series; callers hold e.mu.
+func (e *engine) snapshot() state.Snapshot {
+	var snap state.Snapshot
+	e.store.Range(func(s *state.Series) {
+		if s.Status != state.Firing {
+			return
+		}
+		r := e.rules[s.Rule]
+		snap.Alerts = append(snap.Alerts, state.FiringAlert{
+			Rule: r.name, Severity: r.severity, Key: s.Key, Labels: s.Labels, Fingerprint: s.Fingerprint,
+			StartsAt: s.StartsAt, LastBad: s.LastBad, LastNotified: s.LastNotified,
+			Value: state.Finite(s.Value), Threshold: state.Finite(s.Threshold),
+			TraceID: s.TraceID, SpanID: s.SpanID,
+		})
+	})
+	return snap
+}
+
+func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
+	b, err := snap.Encode()
+	if err == nil && e.client != nil {
+		err = e.client.Set(ctx, stateKey, b)
+	}
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		e.logger.Warn("could not save alert state", zap.Error(err))
+	}
+	return err
+}
+
+// restore loads the persisted firing alerts. Their series come back firing,
+// with a fresh grace period to see data, so the alert neither fires again
+// nor is forgotten. Alerts of rules that no longer exist are resolved.
+func (e *engine) restore(ctx context.Context) {
+	b, err := e.client.Get(ctx, stateKey)
+	if err == nil {
+		var snap state.Snapshot
+		if snap, err = state.DecodeSnapshot(b); err == nil {
+			e.mu.Lock()
+			e.restoreSnapshot(snap)
+			out := e.takeOut()
+			e.mu.Unlock()
+			e.send(ctx, out)
+			return
+		}
+	}
+	e.tel.StateErrors.Add(ctx, 1)
+	e.logger.Warn("could not load alert state; starting empty", zap.Error(err))
+}
+
+func (e *engine) restoreSnapshot(snap state.Snapshot) {
+	now := e.now()
+	nowNs := now.UnixNano()
+	for _, a := range snap.Alerts {
+		r, ok := e.byName[a.Rule]
+		if !ok {
+			e.out = append(e.out, contract.Alert{
+				Name: a.Rule, Status: contract.AlertResolved, Severity: a.Severity, Fingerprint: a.Fingerprint,
+				Value: state.OrNaN(a.Value), Threshold: state.OrNaN(a.Threshold),
+				Summary:  a.Rule + " resolved: the rule was removed from the configuration",
+				Labels:   (&state.Series{Labels: a.Labels}).LabelMap(),
+				StartsAt: time.Unix(0, a.StartsAt), EndsAt: now, TraceID: a.TraceID, SpanID: a.SpanID,
+			})
+			e.dirty = true
+			continue
+		}
+		s := e.newSeries(r, a.Key, a.Labels)
+		s.Fingerprint = a.Fingerprint
+		s.Status, s.StartsAt, s.LastNotified = state.Firing, a.StartsAt, a.LastNotified
+		s.LastBad = max(a.LastBad, nowNs)
+		s.LastSeen = nowNs
+		s.Value, s.Threshold = state.OrNaN(a.Value), state.OrNaN(a.Threshold)
+		s.TraceID, s.SpanID = a.TraceID, a.SpanID
+		e.addSeries(s)
+	}
+}
