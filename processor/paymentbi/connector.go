@@ -1,0 +1,111 @@
+package paymentbi
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/connector"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
+	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
+)
+
+func createDefaultConnectorConfig() component.Config {
+	return &ConnectorConfig{
+		Config:       defaultConfig(),
+		EmitInterval: 15 * time.Second,
+		DurationBuckets: []time.Duration{
+			50 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond,
+			time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 30 * time.Second,
+		},
+	}
+}
+
+// NewConnectorFactory returns the factory of the paymentbi connector.
+func NewConnectorFactory() connector.Factory { return newConnectorFactory(time.Now) }
+
+func newConnectorFactory(now func() time.Time) connector.Factory {
+	f := &connectorFactory{reg: newRegistry(), now: now}
+	return connector.NewFactory(
+		metadata.ConnectorType,
+		createDefaultConnectorConfig,
+		connector.WithTracesToMetrics(f.createTracesToMetrics, metadata.TracesToMetricsStability),
+		connector.WithLogsToMetrics(f.createLogsToMetrics, metadata.LogsToMetricsStability),
+	)
+}
+
+type connectorFactory struct {
+	reg *registry
+	now func() time.Time
+}
+
+// bizConnector is one signal's face of the shared engine.
+type bizConnector struct {
+	*shared
+}
+
+func (bizConnector) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func (c bizConnector) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
+	c.engine.ObserveTraces(td)
+	return nil
+}
+
+func (c bizConnector) ConsumeLogs(_ context.Context, ld plog.Logs) error {
+	c.engine.ObserveLogs(ld)
+	return nil
+}
+
+func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, next consumer.Metrics) (*shared, error) {
+	return f.reg.getOrCreate(cfg, func() (*shared, error) {
+		c := cfg.(*ConnectorConfig)
+		es, err := c.engineSettings()
+		if err != nil {
+			return nil, err
+		}
+		es.Now, es.Logger = f.now, set.Logger
+		eng, err := engine.New(es)
+		if err != nil {
+			return nil, err
+		}
+		resource := set.Resource
+		emit := func(ctx context.Context) error {
+			md := pmetric.NewMetrics()
+			rm := md.ResourceMetrics().AppendEmpty()
+			resource.CopyTo(rm.Resource())
+			sm := rm.ScopeMetrics().AppendEmpty()
+			sm.Scope().SetName(metadata.ScopeName)
+			eng.AppendMetrics(sm)
+			if sm.Metrics().Len() == 0 {
+				return nil
+			}
+			return next.ConsumeMetrics(ctx, md)
+		}
+		return &shared{
+			engine: eng, kind: component.KindConnector, id: set.ID, logger: set.Logger,
+			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval,
+			emitInterval: c.EmitInterval, emit: emit,
+		}, nil
+	})
+}
+
+func (f *connectorFactory) createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
+	s, err := f.shared(set, cfg, next)
+	if err != nil {
+		return nil, err
+	}
+	return bizConnector{s}, nil
+}
+
+func (f *connectorFactory) createLogsToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Logs, error) {
+	s, err := f.shared(set, cfg, next)
+	if err != nil {
+		return nil, err
+	}
+	return bizConnector{s}, nil
+}

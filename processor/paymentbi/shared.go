@@ -1,0 +1,168 @@
+package paymentbi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
+)
+
+// shared is the one engine behind every signal of a component: the traces
+// and logs processors of one id (or the traces→metrics and logs→metrics
+// connectors) see the same dedup window and customer state, and a
+// connector emits one set of metrics.
+type shared struct {
+	engine       *engine.Engine
+	kind         component.Kind
+	id           component.ID
+	logger       *zap.Logger
+	storageID    *component.ID
+	syncInterval time.Duration
+	// emitInterval and emit are set for the connector only.
+	emitInterval time.Duration
+	emit         func(context.Context) error
+	release      func()
+
+	mu      sync.Mutex
+	started int
+	client  storage.Client
+	stop    chan struct{}
+	loop    sync.WaitGroup
+}
+
+// registry hands out one shared instance per component configuration, the
+// way the collector's sharedcomponent does, and forgets it at shutdown.
+type registry struct {
+	mu sync.Mutex
+	m  map[component.Config]*shared
+}
+
+func newRegistry() *registry { return &registry{m: map[component.Config]*shared{}} }
+
+func (r *registry) getOrCreate(cfg component.Config, create func() (*shared, error)) (*shared, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.m[cfg]; ok {
+		return s, nil
+	}
+	s, err := create()
+	if err != nil {
+		return nil, err
+	}
+	s.release = func() {
+		r.mu.Lock()
+		delete(r.m, cfg)
+		r.mu.Unlock()
+	}
+	r.m[cfg] = s
+	return s, nil
+}
+
+// Start loads the saved state and starts the emit and sync loop, once.
+func (s *shared) Start(ctx context.Context, host component.Host) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started > 0 {
+		s.started++
+		return nil
+	}
+	if s.storageID != nil {
+		client, err := storageClient(ctx, host, *s.storageID, s.kind, s.id)
+		if err != nil {
+			return err
+		}
+		if err := s.engine.LoadState(ctx, client); err != nil {
+			_ = client.Close(ctx)
+			return err
+		}
+		s.client = client
+	}
+	s.logger.Info("paymentbi started",
+		zap.String("reporting_currency", s.engine.Reporting()),
+		zap.Uint64("customer_state_bytes", s.engine.CustomerStateBytes()),
+		zap.Bool("persistent", s.client != nil))
+	s.started = 1
+	s.stop = make(chan struct{})
+	s.loop.Add(1)
+	go s.run()
+	return nil
+}
+
+func storageClient(ctx context.Context, host component.Host, id component.ID, kind component.Kind, owner component.ID) (storage.Client, error) {
+	ext, ok := host.GetExtensions()[id]
+	if !ok {
+		return nil, fmt.Errorf("customer_state.storage: extension %q not found", id)
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return nil, fmt.Errorf("customer_state.storage: extension %q is not a storage extension", id)
+	}
+	return se.GetClient(ctx, kind, owner, "")
+}
+
+func (s *shared) run() {
+	defer s.loop.Done()
+	var emitC, syncC <-chan time.Time
+	if s.emit != nil {
+		t := time.NewTicker(s.emitInterval)
+		defer t.Stop()
+		emitC = t.C
+	}
+	if s.client != nil && s.syncInterval > 0 {
+		t := time.NewTicker(s.syncInterval)
+		defer t.Stop()
+		syncC = t.C
+	}
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-emitC:
+			if err := s.emit(context.Background()); err != nil {
+				s.logger.Warn("paymentbi: sending metrics failed", zap.Error(err))
+			}
+		case <-syncC:
+			if err := s.engine.SaveState(context.Background(), s.client); err != nil {
+				s.logger.Warn("paymentbi: saving state failed", zap.Error(err))
+			}
+		}
+	}
+}
+
+// Shutdown stops the loop when the last user shuts down, emits the final
+// metrics and saves the state.
+func (s *shared) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started == 0 {
+		if s.release != nil {
+			s.release()
+		}
+		return nil
+	}
+	s.started--
+	if s.started > 0 {
+		return nil
+	}
+	close(s.stop)
+	s.loop.Wait()
+	var errs []error
+	if s.emit != nil {
+		errs = append(errs, s.emit(ctx))
+	}
+	if s.client != nil {
+		errs = append(errs, s.engine.SaveState(ctx, s.client), s.client.Close(ctx))
+		s.client = nil
+	}
+	if s.release != nil {
+		s.release()
+	}
+	return errors.Join(errs...)
+}
