@@ -1,0 +1,102 @@
+package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Config configures the Sentry exporter.
+type Config struct {
+	// DSN is the project DSN, {scheme}://{public_key}@{host}[/path]/{project_id}.
+	// Typically ${env:SENTRY_DSN}. The public key is a credential: never logged.
+	DSN configopaque.String `mapstructure:"dsn"`
+
+	// Environment, when set, overrides deployment.environment.name of the
+	// telemetry (useful when the applications do not set it).
+	Environment string `mapstructure:"environment"`
+
+	// Fingerprint lists what groups events into one Sentry issue. Each entry is
+	// an attribute key looked up on the exception, the span or log record, then
+	// the resource; "operation" (span name, or the log's event.name / scope
+	// name) and "{{ default }}" (Sentry's own grouping) are special.
+	Fingerprint []string `mapstructure:"fingerprint"`
+
+	// MaxEventsPerBatch caps the error events one batch may produce; the rest
+	// of the batch's events are dropped and counted, so an error storm cannot
+	// burn the Sentry quota (one issue needs only a few events).
+	MaxEventsPerBatch int `mapstructure:"max_events_per_batch"`
+
+	// Performance sends root and server spans as Sentry transactions.
+	Performance PerformanceConfig `mapstructure:"performance"`
+
+	exporterhelper.TimeoutConfig `mapstructure:",squash"`
+	QueueConfig                  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+	BackOffConfig                configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+}
+
+// PerformanceConfig configures transactions (Sentry performance monitoring).
+type PerformanceConfig struct {
+	// Enabled turns transactions on; off by default because transactions use
+	// a separate, usually smaller, Sentry quota.
+	Enabled bool `mapstructure:"enabled"`
+	// SampleRate is the fraction of traces (by trace id, so a trace is kept
+	// or dropped whole) sent as transactions, in [0, 1].
+	SampleRate float64 `mapstructure:"sample_rate"`
+}
+
+// FingerprintDefault is Sentry's own grouping inside a custom fingerprint.
+const FingerprintDefault = "{{ default }}"
+
+// FingerprintOperation resolves to the span name, or for a log record its
+// event.name, else its instrumentation scope name.
+const FingerprintOperation = "operation"
+
+// Validate checks the exporter's own fields; the embedded helper configs
+// validate themselves.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if _, err := parseDSN(string(cfg.DSN)); err != nil {
+		errs = append(errs, err)
+	}
+	if len(cfg.Fingerprint) == 0 {
+		errs = append(errs, errors.New("fingerprint: must list at least one entry"))
+	}
+	for i, f := range cfg.Fingerprint {
+		if strings.TrimSpace(f) == "" {
+			errs = append(errs, fmt.Errorf("fingerprint[%d]: must not be empty", i))
+		}
+	}
+	if cfg.MaxEventsPerBatch <= 0 {
+		errs = append(errs, fmt.Errorf("max_events_per_batch: must be positive, got %d", cfg.MaxEventsPerBatch))
+	}
+	if r := cfg.Performance.SampleRate; r < 0 || r > 1 || r != r {
+		errs = append(errs, fmt.Errorf("performance.sample_rate: must be within [0, 1], got %v", r))
+	}
+	return errors.Join(errs...)
+}
+
+// parseDSN parses a DSN with errors that name the field and never echo the
+// value (it carries the project key).
+func parseDSN(raw string) (*sentry.Dsn, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, errors.New("dsn: is required (set it to ${env:SENTRY_DSN})")
+	}
+	dsn, err := sentry.NewDsn(raw)
+	if err != nil {
+		reason := "not a valid URL"
+		var perr *sentry.DsnParseError
+		// "invalid url" parse errors quote the whole URL: keep only our wording.
+		if errors.As(err, &perr) && !strings.HasPrefix(perr.Message, "invalid url") {
+			reason = perr.Message
+		}
+		return nil, fmt.Errorf("dsn: malformed (%s); expected {scheme}://{public_key}@{host}[/path]/{project_id}", reason)
+	}
+	return dsn, nil
+}

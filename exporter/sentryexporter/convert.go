@@ -1,0 +1,399 @@
+package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"hash/fnv"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/stack"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// Size bounds of what one event carries. Sentry trims beyond its own limits
+// anyway; trimming here keeps request size and memory bounded.
+const (
+	maxTagValue    = 200
+	maxMessage     = 8 << 10
+	maxRawStack    = 16 << 10
+	maxContextText = 1 << 10
+)
+
+// tagKeys are the attributes copied to Sentry tags (searchable, low
+// cardinality). Identifiers such as order.id go to the payment context.
+var tagKeys = []string{
+	contract.PaymentMethod,
+	contract.PaymentProvider,
+	contract.PaymentErrorType,
+	contract.PaymentStatus,
+	contract.ErrorType,
+	contract.HTTPRoute,
+	contract.HTTPRequestMethod,
+	contract.HTTPResponseStatus,
+}
+
+// origin carries the event fields the SDK's prepareEvent fills with the
+// collector's own values (platform "go", the collector's host and release);
+// BeforeSend puts the telemetry's values back.
+type origin struct {
+	release     string
+	environment string
+	platform    string
+	serverName  string
+}
+
+// source locates the record an event was built from, so a failed delivery
+// retries only the records whose events were not delivered.
+type source struct {
+	resource, scope, record int
+}
+
+type builtEvent struct {
+	event  *sentry.Event
+	origin origin
+	src    source
+}
+
+// resourceInfo is what every event of a resource shares.
+type resourceInfo struct {
+	attrs       pcommon.Map
+	service     string
+	environment string
+	release     string
+	serverName  string
+	language    stack.Language
+	platform    string
+}
+
+// exceptionInfo is one exception, from exception.* attributes or derived.
+type exceptionInfo struct {
+	typ, value, stacktrace string
+}
+
+// record is the telemetry item an event is built from.
+type record struct {
+	kind      string // "span", "span_event", "log": part of the event id
+	attrs     []pcommon.Map
+	operation string
+	scope     string
+	level     sentry.Level
+	timestamp pcommon.Timestamp
+	traceID   pcommon.TraceID
+	spanID    pcommon.SpanID
+	parentID  pcommon.SpanID
+	spanKind  string
+	spanOK    *bool
+	message   string
+	exception *exceptionInfo
+	index     int
+}
+
+type converter struct {
+	environment string
+	fingerprint []string
+}
+
+func (c *converter) resource(res pcommon.Resource) resourceInfo {
+	attrs := res.Attributes()
+	ri := resourceInfo{
+		attrs:       attrs,
+		service:     getStr(attrs, contract.ServiceName),
+		environment: getStr(attrs, contract.DeploymentEnv),
+		release:     getStr(attrs, contract.ServiceVersion),
+		serverName:  getStr(attrs, string(semconv.HostNameKey)),
+	}
+	if c.environment != "" {
+		ri.environment = c.environment
+	}
+	sdkLang := getStr(attrs, string(semconv.TelemetrySDKLanguageKey))
+	ri.language = stack.LanguageFromSDK(sdkLang)
+	ri.platform = platformFromSDK(sdkLang)
+	return ri
+}
+
+// platformFromSDK maps telemetry.sdk.language to a Sentry platform.
+func platformFromSDK(lang string) string {
+	switch lang {
+	case "go", "python", "java", "ruby", "php", "javascript":
+		return lang
+	case "nodejs":
+		return "node"
+	case "webjs":
+		return "javascript"
+	case "dotnet":
+		return "csharp"
+	case "cpp", "rust", "swift":
+		return "native"
+	}
+	return ""
+}
+
+// build turns a record into a Sentry error event.
+func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
+	ev := &sentry.Event{
+		Level:       r.level,
+		Environment: ri.environment,
+		Release:     ri.release,
+		Transaction: r.operation,
+		Logger:      r.scope,
+		Tags:        make(map[string]string, len(tagKeys)+1),
+		Contexts:    make(map[string]sentry.Context, 3),
+	}
+	if r.timestamp != 0 {
+		ev.Timestamp = r.timestamp.AsTime().UTC()
+	}
+	lookup := make([]pcommon.Map, 0, len(r.attrs)+1)
+	lookup = append(append(lookup, r.attrs...), ri.attrs)
+	if ri.service != "" {
+		ev.Tags[contract.ServiceName] = truncate(ri.service, maxTagValue)
+	}
+	for _, k := range tagKeys {
+		if v, ok := get(lookup, k); ok {
+			if s := v.AsString(); s != "" {
+				ev.Tags[k] = truncate(s, maxTagValue)
+			}
+		}
+	}
+	if id := getStrAny(r.attrs, contract.CustomerID); id != "" {
+		// Only the pseudonymous id (piisanitizer hashes customer.id upstream);
+		// email and client address are never attached.
+		ev.User = sentry.User{ID: truncate(id, maxTagValue)}
+	}
+	if pc := paymentContext(lookup); pc != nil {
+		ev.Contexts["payment"] = pc
+	}
+	if !r.traceID.IsEmpty() {
+		ev.Contexts["trace"] = traceContext(r)
+	}
+
+	platform := ri.platform
+	if r.exception != nil {
+		exc := sentry.Exception{
+			Type:      r.exception.typ,
+			Value:     truncate(r.exception.value, maxMessage),
+			Mechanism: &sentry.Mechanism{Type: "opentelemetry"},
+		}
+		if r.exception.stacktrace != "" {
+			if tr, ok := stack.Parse(r.exception.stacktrace, ri.language); ok {
+				exc.Stacktrace = &sentry.Stacktrace{Frames: tr.Frames}
+				if exc.Type == "" {
+					exc.Type = tr.Type
+				}
+				if exc.Value == "" {
+					exc.Value = truncate(tr.Value, maxMessage)
+				}
+				if platform == "" {
+					platform = string(tr.Language)
+				}
+			} else {
+				ev.Contexts["raw_stacktrace"] = sentry.Context{"text": truncate(r.exception.stacktrace, maxRawStack)}
+			}
+		}
+		if exc.Type == "" {
+			exc.Type = firstNonEmpty(getStrAny(lookup, contract.ErrorType), getStrAny(lookup, contract.PaymentErrorType), "Error")
+		}
+		if exc.Value == "" {
+			exc.Value = truncate(r.message, maxMessage)
+		}
+		r.exception.typ = exc.Type
+		ev.Exception = []sentry.Exception{exc}
+	} else {
+		ev.Message = truncate(r.message, maxMessage)
+	}
+	if platform == "" {
+		platform = "other"
+	}
+	ev.Fingerprint = c.fingerprintFor(r, lookup)
+	ev.EventID = eventID(r)
+	return builtEvent{
+		event:  ev,
+		origin: origin{release: ri.release, environment: ri.environment, platform: platform, serverName: ri.serverName},
+		src:    src,
+	}
+}
+
+func (c *converter) fingerprintFor(r *record, lookup []pcommon.Map) []string {
+	fp := make([]string, len(c.fingerprint))
+	for i, key := range c.fingerprint {
+		switch key {
+		case FingerprintDefault:
+			fp[i] = key
+		case FingerprintOperation:
+			fp[i] = r.operation
+		case contract.ExceptionType:
+			if r.exception != nil {
+				fp[i] = r.exception.typ
+			}
+		default:
+			fp[i] = getStrAny(lookup, key)
+		}
+	}
+	return fp
+}
+
+// paymentContext is the seed's trackPaymentError fields: order, amount,
+// currency, method, provider, error type. Nil when the record has none.
+func paymentContext(lookup []pcommon.Map) sentry.Context {
+	pc := sentry.Context{}
+	for _, f := range paymentFields {
+		if s := getStrAny(lookup, f.attr); s != "" {
+			pc[f.field] = truncate(s, maxContextText)
+		}
+	}
+	for _, m := range lookup {
+		if _, ok := m.Get(contract.PaymentCurrency); !ok {
+			continue
+		}
+		money, err := contract.AmountFrom(m)
+		switch {
+		case err == nil:
+			pc["amount"] = contract.FormatMinor(money.Minor, money.Currency)
+			pc["amount_minor"] = money.Minor
+			pc["currency"] = money.Currency
+		default:
+			// The reasons are short stable codes, never the raw value.
+			pc["amount_error"] = err.Error()
+		}
+		break
+	}
+	if len(pc) == 0 {
+		return nil
+	}
+	return pc
+}
+
+var paymentFields = []struct{ field, attr string }{
+	{"order_id", contract.OrderID},
+	{"method", contract.PaymentMethod},
+	{"provider", contract.PaymentProvider},
+	{"error_type", contract.PaymentErrorType},
+	{"status", contract.PaymentStatus},
+	{"payment_id", contract.PaymentID},
+}
+
+func traceContext(r *record) sentry.Context {
+	tc := sentry.Context{
+		"trace_id": hex.EncodeToString(r.traceID[:]),
+	}
+	if !r.spanID.IsEmpty() {
+		tc["span_id"] = hex.EncodeToString(r.spanID[:])
+	}
+	if !r.parentID.IsEmpty() {
+		tc["parent_span_id"] = hex.EncodeToString(r.parentID[:])
+	}
+	if r.spanKind != "" {
+		tc["op"] = r.spanKind
+	}
+	if r.spanOK != nil {
+		if *r.spanOK {
+			tc["status"] = "ok"
+		} else {
+			tc["status"] = "internal_error"
+		}
+	}
+	return tc
+}
+
+// eventID is derived from the record, so a batch retried after a partial
+// failure (or redelivered from a persistent queue) reuses the ids and Sentry
+// drops the duplicates.
+func eventID(r *record) sentry.EventID {
+	h := fnv.New128a()
+	_, _ = h.Write([]byte(r.kind))
+	_, _ = h.Write(r.traceID[:])
+	_, _ = h.Write(r.spanID[:])
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(r.timestamp))
+	binary.BigEndian.PutUint64(b[8:], uint64(r.index))
+	_, _ = h.Write(b[:])
+	_, _ = h.Write([]byte(r.message))
+	if r.exception != nil {
+		_, _ = h.Write([]byte(r.exception.typ))
+		_, _ = h.Write([]byte(r.exception.value))
+	}
+	return sentry.EventID(hex.EncodeToString(h.Sum(nil)))
+}
+
+func exceptionFrom(m pcommon.Map) *exceptionInfo {
+	ex := exceptionInfo{
+		typ:        getStr(m, contract.ExceptionType),
+		value:      getStr(m, contract.ExceptionMessage),
+		stacktrace: getStr(m, contract.ExceptionStacktrace),
+	}
+	if ex == (exceptionInfo{}) {
+		return nil
+	}
+	return &ex
+}
+
+func get(maps []pcommon.Map, key string) (pcommon.Value, bool) {
+	for _, m := range maps {
+		if v, ok := m.Get(key); ok {
+			return v, true
+		}
+	}
+	return pcommon.Value{}, false
+}
+
+func getStrAny(maps []pcommon.Map, key string) string {
+	if v, ok := get(maps, key); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+func getStr(m pcommon.Map, key string) string {
+	if v, ok := m.Get(key); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+func levelFromSeverity(n int32) sentry.Level {
+	switch {
+	case n >= 21:
+		return sentry.LevelFatal
+	case n >= 17 || n == 0:
+		return sentry.LevelError
+	case n >= 13:
+		return sentry.LevelWarning
+	case n >= 9:
+		return sentry.LevelInfo
+	}
+	return sentry.LevelDebug
+}
+
+func nonZeroTime(ts ...pcommon.Timestamp) pcommon.Timestamp {
+	for _, t := range ts {
+		if t != 0 {
+			return t
+		}
+	}
+	return 0
+}

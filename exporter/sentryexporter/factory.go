@@ -1,0 +1,70 @@
+package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// DefaultFingerprint groups one bug into one issue: service, operation,
+// payment error type and exception type.
+var DefaultFingerprint = []string{contract.ServiceName, FingerprintOperation, contract.PaymentErrorType, contract.ExceptionType}
+
+// NewFactory creates the factory of the Sentry exporter.
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithTraces(createTraces, metadata.TracesStability),
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	return &Config{
+		Fingerprint:       append([]string(nil), DefaultFingerprint...),
+		MaxEventsPerBatch: 100,
+		Performance:       PerformanceConfig{Enabled: false, SampleRate: 0.1},
+		TimeoutConfig:     exporterhelper.NewDefaultTimeoutConfig(),
+		QueueConfig:       configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		BackOffConfig:     configretry.NewDefaultBackOffConfig(),
+	}
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	c := cfg.(*Config)
+	e, err := newSentryExporter(c, set, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	c := cfg.(*Config)
+	e, err := newSentryExporter(c, set, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, helperOptions(c, e)...)
+}
+
+func helperOptions(c *Config, e *sentryExporter) []exporterhelper.Option {
+	return []exporterhelper.Option{
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
+		exporterhelper.WithTimeout(c.TimeoutConfig),
+		exporterhelper.WithQueue(c.QueueConfig),
+		exporterhelper.WithRetry(c.BackOffConfig),
+		exporterhelper.WithStart(e.start),
+		exporterhelper.WithShutdown(e.shutdown),
+	}
+}

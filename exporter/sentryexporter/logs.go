@@ -1,0 +1,71 @@
+package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// isErrorLog: severity ERROR or above, or an exception recorded as log
+// attributes (the semantic conventions' replacement for span events).
+func isErrorLog(lr plog.LogRecord) bool {
+	if lr.SeverityNumber() >= plog.SeverityNumberError {
+		return true
+	}
+	attrs := lr.Attributes()
+	for _, k := range [...]string{contract.ExceptionType, contract.ExceptionMessage, contract.ExceptionStacktrace} {
+		if _, ok := attrs.Get(k); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *converter) errorsFromLogs(ld plog.Logs, out []builtEvent) []builtEvent {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		var ri *resourceInfo
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				if !isErrorLog(lr) {
+					continue
+				}
+				if ri == nil {
+					info := c.resource(rl.Resource())
+					ri = &info
+				}
+				attrs := lr.Attributes()
+				r := record{
+					kind:      "log",
+					attrs:     []pcommon.Map{attrs},
+					operation: firstNonEmpty(getStr(attrs, contract.EventName), sl.Scope().Name()),
+					scope:     sl.Scope().Name(),
+					level:     levelFromSeverity(int32(lr.SeverityNumber())),
+					timestamp: nonZeroTime(lr.Timestamp(), lr.ObservedTimestamp()),
+					traceID:   lr.TraceID(),
+					spanID:    lr.SpanID(),
+					message:   bodyText(lr.Body()),
+					exception: exceptionFrom(attrs),
+					// No index: a retried remainder renumbers the records,
+					// and the event id must stay the same.
+				}
+				out = append(out, c.build(ri, &r, source{resource: i, scope: j, record: k}))
+			}
+		}
+	}
+	return out
+}
+
+// bodyText renders the body; maps and slices as JSON (bounded later).
+func bodyText(v pcommon.Value) string {
+	if v.Type() == pcommon.ValueTypeEmpty {
+		return ""
+	}
+	return v.AsString()
+}

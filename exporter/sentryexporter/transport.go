@@ -1,0 +1,230 @@
+package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+)
+
+// sdkName identifies this exporter to Sentry (sdk.name, sentry_client).
+const sdkName = "otelcol-payments.sentryexporter"
+
+// errRateLimited says Sentry asked us to wait before sending this category.
+type errRateLimited struct {
+	category string
+	delay    time.Duration
+}
+
+func (e *errRateLimited) Error() string {
+	return fmt.Sprintf("sentry rate limit for %q events, retry in %s", e.category, e.delay)
+}
+
+// envelopeTransport is a sentry.Transport that sends each event synchronously
+// and reports the outcome to the caller, so the exporter can hand errors to
+// exporterhelper (retry, throttle, drop) instead of the SDK's HTTPTransport
+// dropping silently from its background buffer.
+//
+// The SDK's Transport interface has no way to return an error, so the
+// exporter registers a call under the event id before CaptureEvent and reads
+// the outcome after it returns: the client calls SendEvent synchronously
+// when a custom transport is configured.
+type envelopeTransport struct {
+	dsn    *sentry.Dsn
+	url    string
+	auth   string
+	client *http.Client
+	limits *rateLimits
+	now    func() time.Time
+
+	mu    sync.Mutex
+	calls map[sentry.EventID]*call
+}
+
+type call struct {
+	ctx  context.Context
+	sent bool
+	err  error
+}
+
+var _ sentry.Transport = (*envelopeTransport)(nil)
+
+func newEnvelopeTransport(dsn *sentry.Dsn, client *http.Client, now func() time.Time) *envelopeTransport {
+	auth := "Sentry sentry_version=7, sentry_client=" + sdkName + "/" + sentry.SDKVersion + ", sentry_key=" + dsn.GetPublicKey()
+	if s := dsn.GetSecretKey(); s != "" {
+		auth += ", sentry_secret=" + s
+	}
+	return &envelopeTransport{
+		dsn:    dsn,
+		url:    dsn.GetAPIURL().String(),
+		auth:   auth,
+		client: client,
+		limits: newRateLimits(now),
+		now:    now,
+		calls:  map[sentry.EventID]*call{},
+	}
+}
+
+// deliver captures ev through the client (which applies the SDK's event
+// processing) and returns the delivery outcome. A nil error with sent false
+// means the SDK itself dropped the event (for example ignore rules).
+func (t *envelopeTransport) deliver(ctx context.Context, client *sentry.Client, ev *sentry.Event, hint *sentry.EventHint) (sent bool, err error) {
+	if d := t.limits.until(eventCategory(ev)); d > 0 {
+		return false, &errRateLimited{category: eventCategory(ev), delay: d}
+	}
+	c := &call{ctx: ctx}
+	t.mu.Lock()
+	if _, busy := t.calls[ev.EventID]; busy {
+		// The same record is being sent by a concurrent batch: one delivery
+		// is enough (Sentry would drop the duplicate id anyway).
+		t.mu.Unlock()
+		return false, nil
+	}
+	t.calls[ev.EventID] = c
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		delete(t.calls, ev.EventID)
+		t.mu.Unlock()
+	}()
+	client.CaptureEvent(ev, hint, nil)
+	return c.sent, c.err
+}
+
+// Configure is a no-op: the transport is configured at construction.
+func (t *envelopeTransport) Configure(sentry.ClientOptions) {}
+
+// SendEvent posts the event as an envelope and records the outcome for the
+// registered call. Events without a call (none are expected) are sent with a
+// background context and their outcome is discarded.
+func (t *envelopeTransport) SendEvent(ev *sentry.Event) {
+	t.mu.Lock()
+	c := t.calls[ev.EventID]
+	t.mu.Unlock()
+	if c == nil {
+		_ = t.post(context.Background(), ev)
+		return
+	}
+	c.err = t.post(c.ctx, ev)
+	c.sent = c.err == nil
+}
+
+// Flush has nothing to do: sends are synchronous, and exporterhelper's
+// queue is what holds undelivered data.
+func (t *envelopeTransport) Flush(time.Duration) bool { return true }
+
+func (t *envelopeTransport) FlushWithContext(context.Context) bool { return true }
+
+func (t *envelopeTransport) Close() { t.client.CloseIdleConnections() }
+
+func eventCategory(ev *sentry.Event) string {
+	if ev.Type == "transaction" {
+		return categoryTransaction
+	}
+	return categoryError
+}
+
+// envelopeHeader is the first line of an envelope.
+type envelopeHeader struct {
+	EventID sentry.EventID    `json:"event_id"`
+	SentAt  time.Time         `json:"sent_at"`
+	Sdk     map[string]string `json:"sdk"`
+	Trace   map[string]string `json:"trace,omitempty"`
+}
+
+func (t *envelopeTransport) encode(ev *sentry.Event) ([]byte, error) {
+	// The SDK serialises the event item (event JSON plus its item header).
+	item, err := ev.ToEnvelopeItem()
+	if err != nil {
+		return nil, err
+	}
+	itemHeader, err := json.Marshal(item.Header)
+	if err != nil {
+		return nil, err
+	}
+	header := envelopeHeader{
+		EventID: ev.EventID,
+		SentAt:  t.now().UTC(),
+		Sdk:     map[string]string{"name": ev.Sdk.Name, "version": ev.Sdk.Version},
+	}
+	// Dynamic sampling context: lets Sentry relate the event to its trace.
+	if tc, ok := ev.Contexts["trace"]; ok {
+		if id, ok := tc["trace_id"].(string); ok {
+			header.Trace = map[string]string{"trace_id": id, "public_key": t.dsn.GetPublicKey()}
+			if ev.Release != "" {
+				header.Trace["release"] = ev.Release
+			}
+			if ev.Environment != "" {
+				header.Trace["environment"] = ev.Environment
+			}
+		}
+	}
+	head, err := json.Marshal(header)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(len(head) + len(itemHeader) + len(item.Payload) + 3)
+	b.Write(head)
+	b.WriteByte('\n')
+	b.Write(itemHeader)
+	b.WriteByte('\n')
+	b.Write(item.Payload)
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
+
+// post sends one envelope and classifies the outcome for exporterhelper:
+// 2xx nil; 429 *errRateLimited; other 4xx permanent (retrying the same
+// envelope cannot succeed); 5xx and network errors retryable.
+func (t *envelopeTransport) post(ctx context.Context, ev *sentry.Event) error {
+	body, err := t.encode(ev)
+	if err != nil {
+		return consumererror.NewPermanent(fmt.Errorf("encode sentry envelope: %w", err))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
+	if err != nil {
+		return consumererror.NewPermanent(err)
+	}
+	req.Header.Set("Content-Type", "application/x-sentry-envelope")
+	req.Header.Set("User-Agent", sdkName+"/"+sentry.SDKVersion)
+	req.Header.Set("X-Sentry-Auth", t.auth)
+	resp, err := t.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("send sentry envelope: %w", err)
+	}
+	defer resp.Body.Close()
+	// Read a little of the body for the error message, drain the rest so the
+	// connection is reused.
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+
+	category := eventCategory(ev)
+	switch {
+	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+		if resp.Header.Get("X-Sentry-Rate-Limits") != "" {
+			t.limits.update(resp.Header, resp.StatusCode, category)
+		}
+		return nil
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return &errRateLimited{category: category, delay: t.limits.update(resp.Header, resp.StatusCode, category)}
+	case resp.StatusCode >= 400 && resp.StatusCode < 500:
+		return consumererror.NewPermanent(fmt.Errorf("sentry rejected the event: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(snippet)))
+	default:
+		return fmt.Errorf("sentry returned HTTP %d", resp.StatusCode)
+	}
+}
+
+func isRateLimited(err error) (*errRateLimited, bool) {
+	var rl *errRateLimited
+	ok := errors.As(err, &rl)
+	return rl, ok
+}
