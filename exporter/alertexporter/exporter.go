@@ -1,0 +1,282 @@
+package alertexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/alertmanager"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/discord"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/email"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/logchannel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/pagerduty"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/slack"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/sms"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/webhook"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/dispatch"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/state"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+type alertExporter struct {
+	cfg    *Config
+	set    exporter.Settings
+	logger *zap.Logger
+	clock  clock.Clock
+	built  *built
+
+	engine    *dispatch.Engine
+	deliverer *dispatch.Deliverer
+	store     *state.Store
+	apiServer *api.Server
+	// saveMu orders snapshot writes so an older one never overwrites a newer.
+	saveMu sync.Mutex
+
+	stop     chan struct{}
+	loopDone chan struct{}
+
+	rejected      metric.Int64Counter
+	notifications metric.Int64Counter
+}
+
+func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*alertExporter, error) {
+	b, err := cfg.build()
+	if err != nil {
+		return nil, err
+	}
+	e := &alertExporter{cfg: cfg, set: set, logger: set.Logger, clock: clk, built: b}
+	meter := set.MeterProvider.Meter(metadata.ScopeName)
+	if e.rejected, err = meter.Int64Counter("otelcol_alert_records_rejected",
+		metric.WithDescription("Log records the alert exporter could not use (not an alert, invalid, stale resolve, over max_alerts)."),
+		metric.WithUnit("{record}")); err != nil {
+		return nil, err
+	}
+	if e.notifications, err = meter.Int64Counter("otelcol_alert_notifications",
+		metric.WithDescription("Notifications handled per channel and outcome (sent, failed, dropped)."),
+		metric.WithUnit("{notification}")); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *alertExporter) newNotifier(ctx context.Context, name string, c *ChannelConfig) (channel.Notifier, error) {
+	// Timeouts come from the per-attempt context.
+	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	switch {
+	case c.Slack != nil:
+		return slack.New(c.Slack, client)
+	case c.Discord != nil:
+		return discord.New(c.Discord, client)
+	case c.PagerDuty != nil:
+		return pagerduty.New(c.PagerDuty, client)
+	case c.Email != nil:
+		return email.New(ctx, c.Email)
+	case c.SMS != nil:
+		return sms.New(c.SMS, client)
+	case c.Webhook != nil:
+		return webhook.New(c.Webhook, client), nil
+	case c.Alertmanager != nil:
+		return alertmanager.New(c.Alertmanager, client), nil
+	case c.Log != nil:
+		return logchannel.New(c.Log, e.logger)
+	}
+	return nil, fmt.Errorf("channels.%s: no channel type", name)
+}
+
+func (e *alertExporter) start(ctx context.Context, host component.Host) error {
+	specs := make([]dispatch.ChannelSpec, 0, len(e.cfg.Channels))
+	known := map[string]bool{}
+	for name, c := range e.cfg.Channels {
+		n, err := e.newNotifier(ctx, name, c)
+		if err != nil {
+			return fmt.Errorf("channels.%s: %w", name, err)
+		}
+		specs = append(specs, dispatch.ChannelSpec{Name: name, Notifier: n, Timeout: c.Timeout, Retry: c.RetryOnFailure})
+		known[name] = true
+	}
+	e.deliverer = dispatch.NewDeliverer(specs, e.cfg.ChannelQueueSize, e.clock, e.logger, e.recordOutcome)
+	e.engine = dispatch.New(e.built.engine, e.clock, e.deliverer, e.logger)
+
+	if e.cfg.Storage != nil {
+		ext, ok := host.GetExtensions()[*e.cfg.Storage]
+		if !ok {
+			return fmt.Errorf("storage: extension %q not found", e.cfg.Storage)
+		}
+		se, ok := ext.(storage.Extension)
+		if !ok {
+			return fmt.Errorf("storage: extension %q is not a storage extension", e.cfg.Storage)
+		}
+		client, err := se.GetClient(ctx, component.KindExporter, e.set.ID, "alert_state")
+		if err != nil {
+			return fmt.Errorf("storage: %w", err)
+		}
+		e.store = state.NewStore(client)
+		snap, err := e.store.Load(ctx)
+		if err != nil {
+			// A corrupt state must not keep alerting down; start empty.
+			e.logger.Error("alert state not restored, starting empty", zap.Error(err))
+		} else if snap != nil {
+			if err := e.engine.Restore(snap); err != nil {
+				e.logger.Error("alert state partly restored", zap.Error(err))
+			}
+			e.engine.FilterChannels(known)
+			e.logger.Info("alert state restored", zap.Int("alerts", len(snap.Alerts)), zap.Int("silences", len(snap.Silences)))
+		}
+	}
+	if apiCfg := e.cfg.API.Get(); apiCfg != nil {
+		srv, err := api.Start(ctx, apiCfg, host, e.set.TelemetrySettings, &apiBackend{e: e})
+		if err != nil {
+			return err
+		}
+		e.apiServer = srv
+	}
+	e.stop, e.loopDone = make(chan struct{}), make(chan struct{})
+	go e.loop()
+	return nil
+}
+
+func (e *alertExporter) loop() {
+	defer close(e.loopDone)
+	t := time.NewTicker(e.cfg.TickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			e.tick()
+		}
+	}
+}
+
+// tick runs the engine once and persists what changed.
+func (e *alertExporter) tick() {
+	e.save(e.engine.Tick())
+}
+
+func (e *alertExporter) save(snap *state.Snapshot) {
+	if snap == nil || e.store == nil {
+		return
+	}
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if err := e.store.Save(context.Background(), snap); err != nil {
+		e.logger.Error("alert state not saved", zap.Error(err))
+	}
+}
+
+func (e *alertExporter) shutdown(ctx context.Context) error {
+	var errs []error
+	if e.apiServer != nil {
+		errs = append(errs, e.apiServer.Shutdown(ctx))
+	}
+	if e.stop != nil {
+		close(e.stop)
+		<-e.loopDone
+	}
+	if e.engine != nil {
+		// Last evaluation so that due notifications go out, then persist.
+		e.tick()
+		if e.store != nil {
+			e.save(e.engine.Snapshot())
+		}
+	}
+	if e.deliverer != nil {
+		errs = append(errs, e.deliverer.Stop(ctx))
+	}
+	if e.store != nil {
+		errs = append(errs, e.store.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+func (e *alertExporter) recordOutcome(ch string, outcome dispatch.Outcome, _ int) {
+	e.notifications.Add(context.Background(), 1, metric.WithAttributes(
+		attribute.String("channel", ch),
+		attribute.String("channel_type", e.built.channels[ch]),
+		attribute.String("outcome", string(outcome))))
+}
+
+// push decodes alert records and hands them to the engine. Bad records are
+// counted and logged by reason only (alert content may hold customer data);
+// the good ones around them are kept. Nothing here is worth a retry, so
+// push never fails the batch.
+func (e *alertExporter) push(ctx context.Context, ld plog.Logs) error {
+	var alerts []contract.Alert
+	rejected := 0
+	var firstErr error
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				a, err := contract.AlertFromLogRecord(lrs.At(k))
+				if err != nil {
+					rejected++
+					if firstErr == nil {
+						firstErr = err
+					}
+					continue
+				}
+				alerts = append(alerts, a)
+			}
+		}
+	}
+	dropped, err := e.engine.Ingest(alerts)
+	if firstErr == nil {
+		firstErr = err
+	}
+	if rejected += dropped; rejected > 0 {
+		e.rejected.Add(ctx, int64(rejected))
+		e.logger.Warn("alert records rejected", zap.Int("count", rejected), zap.NamedError("first_reason", firstErr))
+	}
+	return nil
+}
+
+// apiBackend persists after every API mutation.
+type apiBackend struct{ e *alertExporter }
+
+func (b *apiBackend) Alerts() []dispatch.AlertView { return b.e.engine.Alerts() }
+func (b *apiBackend) Silences() []route.Silence    { return b.e.engine.Silences() }
+func (b *apiBackend) Now() time.Time               { return b.e.clock.Now() }
+
+func (b *apiBackend) Acknowledge(fp, by string) error {
+	snap, err := b.e.engine.Acknowledge(fp, by)
+	b.e.save(snap)
+	return err
+}
+
+func (b *apiBackend) Resolve(fp string) error {
+	snap, err := b.e.engine.Resolve(fp)
+	b.e.save(snap)
+	return err
+}
+
+func (b *apiBackend) AddSilence(s route.Silence) (route.Silence, error) {
+	s, snap, err := b.e.engine.AddSilence(s)
+	b.e.save(snap)
+	return s, err
+}
+
+func (b *apiBackend) ExpireSilence(id string) error {
+	snap, err := b.e.engine.ExpireSilence(id)
+	b.e.save(snap)
+	return err
+}

@@ -1,0 +1,198 @@
+// Package channel defines what every notifier implements and the helpers
+// they share: the notification model, error classification for retries,
+// an HTTP sender that never leaks the (secret) URL into errors, templates
+// and truncation to each service's limits.
+package channel
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// Notifier delivers one notification to one destination. Implementations
+// make a single attempt; the caller retries errors marked retryable.
+type Notifier interface {
+	Notify(ctx context.Context, n *Notification) error
+}
+
+// Notification is what a channel receives: one aggregation group's alerts
+// at one escalation level.
+type Notification struct {
+	Receiver     string
+	Channel      string
+	GroupKey     string
+	GroupLabels  map[string]string
+	CommonLabels map[string]string
+	// Alerts are the firing alerts first, then the resolved ones.
+	Alerts []contract.Alert
+	// Level is the escalation level this notification is for (1 = first).
+	Level int
+	// Acknowledged is set when the notification tells the channel that the
+	// alerts were acknowledged (PagerDuty acknowledge); other channels show it.
+	Acknowledged bool
+	ExternalURL  string
+	// Delivered is scratch space for a notifier that sends several requests
+	// (one SMS per recipient) to skip the ones that succeeded when the
+	// notification is retried. Each notification belongs to one channel
+	// worker, so no locking is needed.
+	Delivered map[string]bool
+}
+
+// Status is "firing" when any alert fires, else "resolved".
+func (n *Notification) Status() string {
+	if len(n.Firing()) > 0 {
+		return contract.AlertFiring
+	}
+	return contract.AlertResolved
+}
+
+// Firing returns the firing alerts.
+func (n *Notification) Firing() []contract.Alert { return n.filter(contract.AlertFiring) }
+
+// Resolved returns the resolved alerts.
+func (n *Notification) Resolved() []contract.Alert { return n.filter(contract.AlertResolved) }
+
+func (n *Notification) filter(status string) []contract.Alert {
+	var out []contract.Alert
+	for _, a := range n.Alerts {
+		if a.Status == status {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Severity is the highest severity among the alerts.
+func (n *Notification) Severity() string {
+	best := contract.SeverityInfo
+	for _, a := range n.Alerts {
+		if contract.SeverityRank(a.Severity) > contract.SeverityRank(best) {
+			best = a.Severity
+		}
+	}
+	return best
+}
+
+// Headline is a one-line title: "[FIRING:2] PaymentErrorRate".
+func (n *Notification) Headline() string {
+	var b strings.Builder
+	b.WriteByte('[')
+	switch {
+	case n.Acknowledged:
+		b.WriteString("ACKNOWLEDGED")
+	case n.Status() == contract.AlertFiring:
+		fmt.Fprintf(&b, "FIRING:%d", len(n.Firing()))
+	default:
+		b.WriteString("RESOLVED")
+	}
+	b.WriteString("] ")
+	names := map[string]bool{}
+	var list []string
+	for _, a := range n.Alerts {
+		if !names[a.Name] {
+			names[a.Name] = true
+			list = append(list, a.Name)
+		}
+	}
+	b.WriteString(strings.Join(list, ", "))
+	if n.Level > 1 {
+		fmt.Fprintf(&b, " (escalation level %d)", n.Level)
+	}
+	return b.String()
+}
+
+// Annotations are the descriptive fields of an alert in Alertmanager's
+// conventional annotation names.
+func Annotations(a contract.Alert) map[string]string {
+	out := map[string]string{}
+	if a.Summary != "" {
+		out["summary"] = a.Summary
+	}
+	if a.Description != "" {
+		out["description"] = a.Description
+	}
+	if a.RunbookURL != "" {
+		out["runbook_url"] = a.RunbookURL
+	}
+	if !math.IsNaN(a.Value) {
+		out["value"] = fmt.Sprint(a.Value)
+	}
+	if !math.IsNaN(a.Threshold) {
+		out["threshold"] = fmt.Sprint(a.Threshold)
+	}
+	return out
+}
+
+var invalidLabelChar = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+// PromLabels are the alert's labels as Prometheus label names (Alertmanager
+// 0.25 rejects dots), with alertname and severity added as Alertmanager
+// receivers expect.
+func PromLabels(a contract.Alert) map[string]string {
+	out := make(map[string]string, len(a.Labels)+2)
+	for k, v := range a.Labels {
+		k = invalidLabelChar.ReplaceAllString(k, "_")
+		if k == "" || (k[0] >= '0' && k[0] <= '9') {
+			k = "_" + k
+		}
+		out[k] = v
+	}
+	out["alertname"] = a.Name
+	out["severity"] = a.Severity
+	return out
+}
+
+// SortedPairs renders labels as "k=v, k=v" in key order.
+func SortedPairs(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Truncate shortens s to at most max runes, marking the cut with "…".
+func Truncate(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	if max == 1 {
+		return "…"
+	}
+	return string(r[:max-1]) + "…"
+}
+
+// Error classifies a failed attempt for the retry loop.
+type Error struct {
+	Err       error
+	Retryable bool
+	// RetryAfter is the wait the service asked for (429 Retry-After).
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Permanent marks err as not worth retrying.
+func Permanent(err error) error { return &Error{Err: err} }
+
+// Retryable marks err as worth retrying, after at least retryAfter.
+func Retryable(err error, retryAfter time.Duration) error {
+	return &Error{Err: err, Retryable: true, RetryAfter: retryAfter}
+}

@@ -1,0 +1,153 @@
+// Package discord posts notifications to a Discord webhook: a short content
+// line plus one embed per alert, within Discord's limits.
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// Discord's limits.
+const (
+	maxContent     = 2000
+	maxEmbeds      = 10
+	maxEmbedTitle  = 256
+	maxDescription = 4096
+	maxEmbedsTotal = 6000
+)
+
+// Config of a Discord channel.
+type Config struct {
+	WebhookURL configopaque.String `mapstructure:"webhook_url"`
+	Username   string              `mapstructure:"username"`
+	// Content is a Go template over the notification (default: headline).
+	Content string `mapstructure:"content"`
+}
+
+// Validate checks the config.
+func (c *Config) Validate() error {
+	if c.WebhookURL == "" {
+		return errors.New("discord.webhook_url is required")
+	}
+	_, err := channel.ParseTemplate("discord.content", c.Content, channel.DefaultTitle)
+	return err
+}
+
+// Message is the webhook payload.
+type Message struct {
+	Username string  `json:"username,omitempty"`
+	Content  string  `json:"content"`
+	Embeds   []Embed `json:"embeds,omitempty"`
+}
+
+// Embed is a rich embed.
+type Embed struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Color       int    `json:"color"`
+	Timestamp   string `json:"timestamp,omitempty"`
+}
+
+// Notifier posts to Discord.
+type Notifier struct {
+	cfg     *Config
+	client  *http.Client
+	content *channel.Template
+}
+
+// New builds a notifier.
+func New(cfg *Config, client *http.Client) (*Notifier, error) {
+	t, err := channel.ParseTemplate("discord.content", cfg.Content, channel.DefaultTitle)
+	if err != nil {
+		return nil, err
+	}
+	return &Notifier{cfg: cfg, client: client, content: t}, nil
+}
+
+func color(a contract.Alert) int {
+	if a.Status == contract.AlertResolved {
+		return 0x2eb886 // green
+	}
+	switch a.Severity {
+	case contract.SeverityCritical:
+		return 0xd00000
+	case contract.SeverityHigh:
+		return 0xff6a00
+	case contract.SeverityWarning:
+		return 0xffc400
+	}
+	return 0x439fe0
+}
+
+// Build renders the payload.
+func (d *Notifier) Build(n *channel.Notification) (*Message, error) {
+	content, err := d.content.Execute(n)
+	if err != nil {
+		return nil, err
+	}
+	alerts := n.Alerts
+	if len(alerts) > maxEmbeds {
+		content += fmt.Sprintf(" (+%d more)", len(alerts)-maxEmbeds)
+		alerts = alerts[:maxEmbeds]
+	}
+	msg := &Message{Username: d.cfg.Username, Content: channel.Truncate(content, maxContent)}
+	// Share the 6000-character budget fairly between the embeds.
+	budget := maxEmbedsTotal
+	for i, a := range alerts {
+		title := channel.Truncate(fmt.Sprintf("[%s] %s %s", strings.ToUpper(a.Severity), a.Name, a.Status), maxEmbedTitle)
+		budget -= len([]rune(title))
+		share := min(maxDescription, budget/(len(alerts)-i))
+		var desc strings.Builder
+		desc.WriteString(a.Summary)
+		if len(a.Labels) > 0 {
+			desc.WriteString("\n" + channel.SortedPairs(a.Labels))
+		}
+		if a.RunbookURL != "" {
+			desc.WriteString("\nRunbook: " + a.RunbookURL)
+		}
+		description := channel.Truncate(desc.String(), max(share, 0))
+		budget -= len([]rune(description))
+		ts := a.StartsAt
+		if a.Status == contract.AlertResolved {
+			ts = a.EndsAt
+		}
+		msg.Embeds = append(msg.Embeds, Embed{Title: title, Description: description, URL: a.RunbookURL, Color: color(a), Timestamp: ts.UTC().Format(time.RFC3339)})
+	}
+	return msg, nil
+}
+
+// Notify posts n. Discord answers 204; on 429 the JSON body's retry_after
+// (seconds) says how long to wait.
+func (d *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
+	msg, err := d.Build(n)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return channel.Permanent(err)
+	}
+	resp, err := channel.Do(ctx, d.client, channel.Request{URL: string(d.cfg.WebhookURL), ContentType: "application/json", Body: body})
+	var herr *channel.HTTPError
+	var cerr *channel.Error
+	if errors.As(err, &herr) && herr.StatusCode == http.StatusTooManyRequests && errors.As(err, &cerr) {
+		var rl struct {
+			RetryAfter float64 `json:"retry_after"`
+		}
+		if json.Unmarshal(resp, &rl) == nil && rl.RetryAfter > 0 {
+			cerr.RetryAfter = max(cerr.RetryAfter, time.Duration(rl.RetryAfter*float64(time.Second)))
+		}
+	}
+	return err
+}

@@ -1,0 +1,113 @@
+package channel
+
+import (
+	"bytes"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	"text/template"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// Funcs are available to every message template.
+var Funcs = template.FuncMap{
+	"upper":       strings.ToUpper,
+	"lower":       strings.ToLower,
+	"join":        strings.Join,
+	"truncate":    func(n int, s string) string { return Truncate(s, n) },
+	"sortedPairs": SortedPairs,
+	"annotations": Annotations,
+}
+
+// DefaultTitle and DefaultText are the message templates of the chat, email
+// and SMS channels unless configured otherwise.
+const (
+	DefaultTitle = `{{ .Headline }}`
+	DefaultText  = `{{ range .Alerts }}{{ if eq .Status "firing" }}🔥{{ else }}✅{{ end }} [{{ .Severity | upper }}] {{ .Name }}: {{ .Summary }}
+{{ with .Labels }}   {{ sortedPairs . }}
+{{ end }}{{ with .RunbookURL }}   Runbook: {{ . }}
+{{ end }}{{ end }}`
+)
+
+// Template is a parsed text template.
+type Template struct{ t *template.Template }
+
+// ParseTemplate parses text, or def when text is empty. name shows in errors.
+func ParseTemplate(name, text, def string) (*Template, error) {
+	if text == "" {
+		text = def
+	}
+	t, err := template.New(name).Funcs(Funcs).Option("missingkey=zero").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Template{t: t}, nil
+}
+
+// MustParseTemplate is ParseTemplate for templates known to be valid.
+func MustParseTemplate(name, text, def string) *Template {
+	t, err := ParseTemplate(name, text, def)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// Execute renders the template for n; a render error becomes permanent, as
+// retrying cannot fix a template.
+func (t *Template) Execute(n *Notification) (string, error) {
+	var b bytes.Buffer
+	if err := t.t.Execute(&b, n); err != nil {
+		return "", Permanent(fmt.Errorf("render %s: %w", t.t.Name(), err))
+	}
+	return b.String(), nil
+}
+
+// HTMLTemplate is a parsed html/template, escaping alert content.
+type HTMLTemplate struct{ t *htmltemplate.Template }
+
+// ParseHTMLTemplate parses text, or def when text is empty.
+func ParseHTMLTemplate(name, text, def string) (*HTMLTemplate, error) {
+	if text == "" {
+		text = def
+	}
+	t, err := htmltemplate.New(name).Funcs(htmltemplate.FuncMap(Funcs)).Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &HTMLTemplate{t: t}, nil
+}
+
+// Execute renders the template for n.
+func (t *HTMLTemplate) Execute(n *Notification) (string, error) {
+	var b bytes.Buffer
+	if err := t.t.Execute(&b, n); err != nil {
+		return "", Permanent(fmt.Errorf("render %s: %w", t.t.Name(), err))
+	}
+	return b.String(), nil
+}
+
+// AlertTemplate is a text template over one contract.Alert.
+type AlertTemplate struct{ t *template.Template }
+
+// ParseAlertTemplate parses text, or def when text is empty.
+func ParseAlertTemplate(name, text, def string) (*AlertTemplate, error) {
+	if text == "" {
+		text = def
+	}
+	t, err := template.New(name).Funcs(Funcs).Option("missingkey=zero").Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &AlertTemplate{t: t}, nil
+}
+
+// Execute renders the template for a.
+func (t *AlertTemplate) Execute(a contract.Alert) (string, error) {
+	var b bytes.Buffer
+	if err := t.t.Execute(&b, a); err != nil {
+		return "", Permanent(fmt.Errorf("render %s: %w", t.t.Name(), err))
+	}
+	return b.String(), nil
+}

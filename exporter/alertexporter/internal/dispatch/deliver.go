@@ -1,0 +1,204 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
+)
+
+// ChannelSpec is one configured channel for the deliverer.
+type ChannelSpec struct {
+	Name     string
+	Notifier channel.Notifier
+	Timeout  time.Duration
+	Retry    configretry.BackOffConfig
+}
+
+// Outcome of one notification on one channel, for telemetry.
+type Outcome string
+
+const (
+	OutcomeSent    Outcome = "sent"
+	OutcomeFailed  Outcome = "failed"
+	OutcomeDropped Outcome = "dropped"
+)
+
+// Deliverer runs one worker per channel with its own bounded queue, so a
+// slow or failing channel (retrying with back-off) never delays the others.
+type Deliverer struct {
+	clock    clock.Clock
+	logger   *zap.Logger
+	onResult func(channelName string, outcome Outcome, attempts int)
+	workers  map[string]*worker
+	pending  sync.WaitGroup
+	done     sync.WaitGroup
+	ctx      context.Context
+	cancel   context.CancelFunc
+	// mu guards stopped against Send racing Stop's closing of the queues.
+	mu      sync.RWMutex
+	stopped bool
+}
+
+type worker struct {
+	spec  ChannelSpec
+	queue chan *channel.Notification
+}
+
+// NewDeliverer starts a worker per channel with a queue of queueSize.
+// onResult may be nil.
+func NewDeliverer(specs []ChannelSpec, queueSize int, clk clock.Clock, logger *zap.Logger, onResult func(string, Outcome, int)) *Deliverer {
+	if onResult == nil {
+		onResult = func(string, Outcome, int) {}
+	}
+	d := &Deliverer{clock: clk, logger: logger, onResult: onResult, workers: map[string]*worker{}}
+	d.ctx, d.cancel = context.WithCancel(context.Background())
+	for _, s := range specs {
+		w := &worker{spec: s, queue: make(chan *channel.Notification, queueSize)}
+		d.workers[s.Name] = w
+		d.done.Add(1)
+		go d.run(w)
+	}
+	return d
+}
+
+// Send queues n for the channel; when the queue is full the notification
+// is dropped and logged rather than blocking the engine.
+func (d *Deliverer) Send(name string, n *channel.Notification) {
+	w, ok := d.workers[name]
+	if !ok {
+		d.logger.Error("notification for unknown channel dropped", zap.String("channel", name))
+		return
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.stopped {
+		d.onResult(name, OutcomeDropped, 0)
+		d.logger.Warn("notification after shutdown dropped", zap.String("channel", name), zap.Strings("fingerprints", fingerprints(n)))
+		return
+	}
+	d.pending.Add(1)
+	select {
+	case w.queue <- n:
+	default:
+		d.pending.Done()
+		d.onResult(name, OutcomeDropped, 0)
+		d.logger.Error("channel queue full, notification dropped", zap.String("channel", name), zap.Strings("fingerprints", fingerprints(n)))
+	}
+}
+
+// WaitIdle blocks until every queued notification has been handled.
+func (d *Deliverer) WaitIdle() { d.pending.Wait() }
+
+// Stop stops accepting work, lets the workers drain their queues until ctx
+// ends, then abandons the remaining retries.
+func (d *Deliverer) Stop(ctx context.Context) error {
+	d.mu.Lock()
+	if !d.stopped {
+		d.stopped = true
+		for _, w := range d.workers {
+			close(w.queue)
+		}
+	}
+	d.mu.Unlock()
+	finished := make(chan struct{})
+	go func() { d.done.Wait(); close(finished) }()
+	select {
+	case <-finished:
+		d.cancel()
+		return nil
+	case <-ctx.Done():
+		d.cancel()
+		<-finished
+		return ctx.Err()
+	}
+}
+
+func (d *Deliverer) run(w *worker) {
+	defer d.done.Done()
+	for n := range w.queue {
+		d.deliver(w.spec, n)
+		d.pending.Done()
+	}
+}
+
+func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) {
+	start := d.clock.Now()
+	interval := spec.Retry.InitialInterval
+	for attempt := 1; ; attempt++ {
+		err := d.attempt(spec, n)
+		if err == nil {
+			d.onResult(spec.Name, OutcomeSent, attempt)
+			return
+		}
+		wait, retry := d.nextWait(spec.Retry, err, interval, start)
+		if retry {
+			if d.clock.Sleep(d.ctx, wait) == nil {
+				interval = min(time.Duration(float64(interval)*spec.Retry.Multiplier), spec.Retry.MaxInterval)
+				continue
+			}
+			err = errors.Join(err, errors.New("shutting down"))
+		}
+		d.onResult(spec.Name, OutcomeFailed, attempt)
+		// Only the channel name and fingerprints: the error text never holds
+		// the URL (channel.Do strips it) and alerts may carry customer data.
+		d.logger.Error("alert notification failed",
+			zap.String("channel", spec.Name),
+			zap.Strings("fingerprints", fingerprints(n)),
+			zap.Int("attempts", attempt),
+			zap.Error(err))
+		return
+	}
+}
+
+func (d *Deliverer) attempt(spec ChannelSpec, n *channel.Notification) error {
+	ctx := d.ctx
+	if spec.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, spec.Timeout)
+		defer cancel()
+	}
+	return spec.Notifier.Notify(ctx, n)
+}
+
+// nextWait decides whether and how long to wait before the next attempt:
+// exponential back-off, at least the service's Retry-After, and never past
+// max_elapsed_time.
+func (d *Deliverer) nextWait(cfg configretry.BackOffConfig, err error, interval time.Duration, start time.Time) (time.Duration, bool) {
+	if !cfg.Enabled || d.ctx.Err() != nil {
+		return 0, false
+	}
+	var cerr *channel.Error
+	retryAfter := time.Duration(0)
+	if errors.As(err, &cerr) {
+		if !cerr.Retryable {
+			return 0, false
+		}
+		retryAfter = cerr.RetryAfter
+	}
+	wait := interval
+	if cfg.RandomizationFactor > 0 {
+		delta := cfg.RandomizationFactor * float64(interval)
+		wait = time.Duration(float64(interval) - delta + rand.Float64()*2*delta)
+	}
+	wait = max(wait, retryAfter)
+	if cfg.MaxElapsedTime > 0 && d.clock.Now().Add(wait).Sub(start) > cfg.MaxElapsedTime {
+		return 0, false
+	}
+	return wait, true
+}
+
+func fingerprints(n *channel.Notification) []string {
+	out := make([]string, len(n.Alerts))
+	for i, a := range n.Alerts {
+		out[i] = a.Fingerprint
+	}
+	return out
+}
