@@ -1,0 +1,156 @@
+// Command paymentsim sends simulated payment-service telemetry (traces, logs
+// and metrics over OTLP gRPC) that follows docs/conventions.md, and can write
+// the ground truth of what it sent as a JSON ledger.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/sim"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "paymentsim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("paymentsim", flag.ContinueOnError)
+	var (
+		cfg        sim.Config
+		insecure   string
+		currencies string
+		ledgerPath string
+		outage     sim.Outage
+	)
+	fs.StringVar(&cfg.Endpoint, "endpoint", "localhost:4317", "OTLP gRPC endpoint host:port")
+	fs.StringVar(&insecure, "insecure", "auto", "plaintext gRPC: true, false, or auto (true for localhost and loopback addresses)")
+	fs.Float64Var(&cfg.Rate, "rate", 20, "checkout sessions per second (0 = as fast as possible)")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "stop after this long (with --rate, simulated time: exactly rate*duration sessions)")
+	fs.IntVar(&cfg.Count, "count", 0, "number of checkout sessions (0 = until --duration or Ctrl-C)")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "random seed; the same seed sends the same traffic")
+	fs.StringVar(&ledgerPath, "ledger", "", "write the ground-truth ledger (JSON) to this file")
+	fs.Float64Var(&cfg.DuplicateRate, "duplicate-rate", 0.02, "probability a purchase event is delivered twice with the same order.id")
+	fs.Float64Var(&cfg.SpanEventShare, "span-event-share", sim.DefaultSpanEventShare, "share of sessions sending business events as span events instead of log records")
+	fs.Float64Var(&cfg.RefundRate, "refund-rate", sim.DefaultRefundRate, "probability a paid order is later refunded")
+	fs.Float64Var(&cfg.CardTestingRate, "card-testing-rate", sim.DefaultCardTestingRate, "probability per session of a card-testing burst")
+	fs.StringVar(&currencies, "currencies", strings.Join(sim.DefaultCurrencies, ","), "comma-separated ISO 4217 codes")
+	fs.StringVar(&cfg.ServiceName, "service-name", "payment-service", "resource service.name")
+	fs.DurationVar(&outage.Start, "outage-start", 0, "payment provider outage: start, relative to the run start")
+	fs.DurationVar(&outage.Length, "outage-length", 0, "outage length (0 = no outage unless --outage-sessions)")
+	fs.IntVar(&outage.FromSession, "outage-from-session", 0, "outage by session index: first session")
+	fs.IntVar(&outage.Sessions, "outage-sessions", 0, "outage by session index: number of sessions")
+	fs.Float64Var(&outage.FailureRate, "outage-failure-rate", 0.6, "share of payment attempts failing during the outage")
+	fs.DurationVar(&outage.SlowPayments, "outage-slow-payments", 0, "extra payment latency during the outage")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if cfg.Count == 0 && cfg.Duration == 0 && cfg.Rate == 0 {
+		return errors.New("--rate 0 needs --count or --duration, or it would never stop")
+	}
+	cfg.Currencies = splitList(currencies)
+	if outage.Length > 0 || outage.Sessions > 0 {
+		cfg.Outage = &outage
+	}
+	var err error
+	if cfg.Insecure, err = parseInsecure(insecure, cfg.Endpoint); err != nil {
+		return err
+	}
+	if cfg.Count == 0 && cfg.Duration == 0 {
+		// Runs until interrupted; the sim needs a bound, so use a very long one.
+		cfg.Duration = 100 * 365 * 24 * time.Hour
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	ledger, runErr := sim.Run(ctx, cfg)
+	if errors.Is(runErr, context.Canceled) && ctx.Err() != nil {
+		runErr = nil // Ctrl-C is the normal way to end an unbounded run.
+	}
+	if ledger == nil {
+		return runErr
+	}
+	printSummary(os.Stdout, ledger, time.Since(start))
+	if ledgerPath != "" {
+		if err := ledger.WriteFile(ledgerPath); err != nil {
+			return errors.Join(runErr, err)
+		}
+		fmt.Printf("ledger written to %s\n", ledgerPath)
+	}
+	return runErr
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseInsecure(v, endpoint string) (bool, error) {
+	switch v {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	case "auto":
+		host, _, err := net.SplitHostPort(endpoint)
+		if err != nil {
+			return false, fmt.Errorf("--endpoint %q: %w", endpoint, err)
+		}
+		if host == "localhost" {
+			return true, nil
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback(), nil
+	}
+	return false, fmt.Errorf("--insecure must be true, false or auto, got %q", v)
+}
+
+func printSummary(w *os.File, l *sim.Ledger, took time.Duration) {
+	total := l.Spans + l.LogRecords
+	fmt.Fprintf(w, "paymentsim: %d sessions, %d spans, %d log records (%d business events, %d as span events, %d duplicates) in %s (%.0f spans+logs/s)\n",
+		l.Sessions, l.Spans, l.LogRecords, l.Events, l.EventsAsSpanEvents, l.DuplicatesSent, took.Round(time.Millisecond), float64(total)/took.Seconds())
+	fmt.Fprintf(w, "funnel:")
+	for _, step := range contract.FunnelSteps {
+		fmt.Fprintf(w, " %s=%d", strings.TrimPrefix(step, "ecommerce."), l.Funnel[step])
+	}
+	fmt.Fprintf(w, "\nattempts: succeeded=%d failed=%d %v\n", l.Attempts[contract.StatusSucceeded], l.Attempts[contract.StatusFailed], l.FailuresByErrorType)
+	currencies := make([]string, 0, len(l.RevenueMinor))
+	for c := range l.RevenueMinor {
+		currencies = append(currencies, c)
+	}
+	sort.Strings(currencies)
+	for _, c := range currencies {
+		var sum int64
+		for _, v := range l.RevenueMinor[c] {
+			sum += v
+		}
+		refunded := int64(0)
+		if r := l.Refunds[c]; r != nil {
+			refunded = r.Minor
+		}
+		fmt.Fprintf(w, "revenue %s: %s in %d orders, refunded %s\n", c, contract.Money{Minor: sum, Currency: c}, l.Orders[c], contract.Money{Minor: refunded, Currency: c})
+	}
+	fmt.Fprintf(w, "security incidents: %v, low-stock updates: %d, slow queries: %d\n", l.SecurityIncidents, l.LowStockUpdates, l.SlowQueries)
+}

@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Ledger is the ground truth of one run: what the simulator emitted, counted
+// the way a correct pipeline should count it. Money is in integer minor units
+// of each currency (ISO 4217 exponent); duplicate deliveries are counted once
+// everywhere except DuplicatesSent and Events.
+type Ledger struct {
+	Seed     int64 `json:"seed"`
+	Sessions int   `json:"sessions"`
+
+	// RevenueMinor is currency -> payment.method -> minor units of successful,
+	// de-duplicated purchases.
+	RevenueMinor map[string]map[string]int64 `json:"revenue_minor"`
+	// Orders is currency -> number of successful, de-duplicated purchases.
+	Orders map[string]int64 `json:"orders"`
+	// Attempts counts payment.charge spans by payment.status (succeeded,
+	// failed), card-testing attempts included.
+	Attempts map[string]int64 `json:"attempts"`
+	// FailuresByErrorType counts failed attempts by payment.error_type.
+	FailuresByErrorType map[string]int64 `json:"failures_by_error_type"`
+	// Funnel is event.name -> number of distinct business events (every
+	// business event name, not only the funnel steps).
+	Funnel map[string]int64 `json:"funnel"`
+	// Refunds is currency -> refund totals.
+	Refunds map[string]*RefundTotals `json:"refunds"`
+	// PurchasesBySegment is customer segment (new, returning) -> purchases;
+	// a customer is new on their first successful purchase of the run.
+	PurchasesBySegment map[string]int64 `json:"purchases_by_segment"`
+	// SecurityIncidents is security.incident.type -> count.
+	SecurityIncidents map[string]int64 `json:"security_incidents"`
+	// LowStockUpdates counts inventory.update events at or below the item's
+	// low-stock threshold.
+	LowStockUpdates int64 `json:"low_stock_updates"`
+	// OutOfStock counts sessions that ended because an item was sold out.
+	OutOfStock int64 `json:"out_of_stock"`
+	// SlowQueries counts database spans of 800 ms or more.
+	SlowQueries int64 `json:"slow_queries"`
+
+	// Events is the number of business event records sent, duplicates
+	// included; DuplicatesSent is how many of them were re-deliveries.
+	Events         int64 `json:"events"`
+	DuplicatesSent int64 `json:"duplicates_sent"`
+	// EventsAsSpanEvents is how many of Events were span events.
+	EventsAsSpanEvents int64 `json:"events_as_span_events"`
+	// Spans and LogRecords are totals handed to the SDK (and, since Run
+	// fails otherwise, delivered to the endpoint).
+	Spans      int64 `json:"spans"`
+	LogRecords int64 `json:"log_records"`
+	// Exceptions counts recorded exceptions (one span event plus one log
+	// record each).
+	Exceptions int64 `json:"exceptions"`
+}
+
+// RefundTotals sums the refunds of one currency.
+type RefundTotals struct {
+	Count   int64 `json:"count"`
+	Full    int64 `json:"full"`
+	Partial int64 `json:"partial"`
+	Minor   int64 `json:"minor"`
+}
+
+func newLedger(seed int64) *Ledger {
+	return &Ledger{
+		Seed:                seed,
+		RevenueMinor:        map[string]map[string]int64{},
+		Orders:              map[string]int64{},
+		Attempts:            map[string]int64{},
+		FailuresByErrorType: map[string]int64{},
+		Funnel:              map[string]int64{},
+		Refunds:             map[string]*RefundTotals{},
+		PurchasesBySegment:  map[string]int64{},
+		SecurityIncidents:   map[string]int64{},
+	}
+}
+
+func (l *Ledger) addRevenue(currency, method string, minor int64) {
+	m := l.RevenueMinor[currency]
+	if m == nil {
+		m = map[string]int64{}
+		l.RevenueMinor[currency] = m
+	}
+	m[method] += minor
+	l.Orders[currency]++
+}
+
+func (l *Ledger) addRefund(currency string, minor int64, full bool) {
+	r := l.Refunds[currency]
+	if r == nil {
+		r = &RefundTotals{}
+		l.Refunds[currency] = r
+	}
+	r.Count++
+	r.Minor += minor
+	if full {
+		r.Full++
+	} else {
+		r.Partial++
+	}
+}
+
+// WriteFile writes the ledger as indented JSON.
+func (l *Ledger) WriteFile(path string) error {
+	b, err := json.MarshalIndent(l, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing ledger: %w", err)
+	}
+	return nil
+}
+
+// ReadLedger reads a ledger written by WriteFile.
+func ReadLedger(path string) (*Ledger, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	l := newLedger(0)
+	if err := json.Unmarshal(b, l); err != nil {
+		return nil, fmt.Errorf("parsing ledger %s: %w", path, err)
+	}
+	return l, nil
+}
