@@ -30,6 +30,7 @@ type Alerts struct {
 	active      map[string]*AlertEntry
 	resolved    []AlertEntry // oldest first
 	dropped     int64
+	lastApplied time.Time
 }
 
 // NewAlerts returns an empty alert book.
@@ -43,6 +44,7 @@ func (a *Alerts) Apply(al contract.Alert) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := a.now()
+	a.lastApplied = now
 	cur, ok := a.active[al.Fingerprint]
 	if al.Status == contract.AlertResolved {
 		if ok {
@@ -129,4 +131,11 @@ func (a *Alerts) Dropped() int64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.dropped
+}
+
+// LastApplied is when the book last received an alert; zero when never.
+func (a *Alerts) LastApplied() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lastApplied
 }

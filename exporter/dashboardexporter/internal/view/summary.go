@@ -1,0 +1,122 @@
+package view
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// Summary statuses.
+const (
+	StatusOK       = "ok"
+	StatusWarning  = "warning"
+	StatusCritical = "critical"
+)
+
+// lowSuccessRate marks the payment success rate as a warning; minAttempts
+// keeps a handful of early failures from flipping the status.
+const (
+	lowSuccessRate = 0.9
+	minAttempts    = 20
+)
+
+// BuildSummary builds the executive summary from a dashboard document, so both
+// answer with the same numbers.
+func BuildSummary(d Dashboard) Summary {
+	s := Summary{
+		GeneratedAt:     d.GeneratedAt,
+		Currency:        d.Currency,
+		RevenueToday:    d.Revenue.Today,
+		DailyTarget:     d.Revenue.DailyTarget,
+		DailyProgress:   d.Revenue.DailyProgress,
+		ProjectedToday:  d.Revenue.ProjectedToday,
+		MonthToDate:     d.Revenue.Month,
+		MonthlyTarget:   d.Revenue.MonthlyTarget,
+		MonthlyProgress: d.Revenue.MonthlyProgress,
+		OrdersToday:     d.Orders.Today,
+		SuccessRate:     d.Payments.SuccessRate,
+		ConversionRate:  d.Customers.ConversionRate,
+		ActiveAlerts:    len(d.Alerts),
+		DataFlowing:     d.Data.Flowing,
+		CriticalAlerts:  []Alert{},
+	}
+	if d.Revenue.DailyTarget != nil {
+		s.OnPace = ptr(d.Revenue.ProjectedToday >= *d.Revenue.DailyTarget)
+	}
+	s.TopFailureReasons = d.Payments.FailureReasons[:min(3, len(d.Payments.FailureReasons))]
+	var warnings []string
+	for _, a := range d.Alerts {
+		switch {
+		case a.Severity == contract.SeverityCritical:
+			s.CriticalAlerts = append(s.CriticalAlerts, a)
+		case contract.SeverityRank(a.Severity) >= contract.SeverityRank(contract.SeverityWarning):
+			warnings = append(warnings, a.Name)
+		}
+	}
+	var reasons []string
+	s.Status = StatusOK
+	if len(s.CriticalAlerts) > 0 {
+		s.Status = StatusCritical
+		names := make([]string, len(s.CriticalAlerts))
+		for i, a := range s.CriticalAlerts {
+			names[i] = a.Name
+		}
+		reasons = append(reasons, plural(len(names), "critical alert")+" ("+strings.Join(names, ", ")+")")
+	}
+	if len(warnings) > 0 {
+		s.Status = worse(s.Status, StatusWarning)
+		reasons = append(reasons, plural(len(warnings), "alert")+" ("+strings.Join(warnings, ", ")+")")
+	}
+	if d.Payments.SuccessRate != nil && d.Payments.Attempts >= minAttempts && *d.Payments.SuccessRate < lowSuccessRate {
+		s.Status = worse(s.Status, StatusWarning)
+		reasons = append(reasons, fmt.Sprintf("payment success rate %s", percent(*d.Payments.SuccessRate)))
+	}
+	if !d.Data.Flowing {
+		s.Status = worse(s.Status, StatusWarning)
+		reasons = append(reasons, "no data is flowing")
+	}
+	s.Headline = headline(s, reasons)
+	return s
+}
+
+func worse(a, b string) string {
+	rank := map[string]int{StatusOK: 0, StatusWarning: 1, StatusCritical: 2}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return strconv.Itoa(n) + " " + what + "s"
+}
+
+func percent(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
+
+func headline(s Summary, reasons []string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(s.Status[:1]) + s.Status[1:])
+	if len(reasons) > 0 {
+		b.WriteString(": " + strings.Join(reasons, "; "))
+	}
+	fmt.Fprintf(&b, ". Revenue today %s %s", strconv.FormatFloat(s.RevenueToday, 'f', 2, 64), s.Currency)
+	if s.DailyProgress != nil {
+		fmt.Fprintf(&b, " (%s of target, ", percent(*s.DailyProgress))
+		if *s.OnPace {
+			b.WriteString("on pace)")
+		} else {
+			b.WriteString("behind pace)")
+		}
+	}
+	fmt.Fprintf(&b, ", %s", plural(int(s.OrdersToday), "order"))
+	if s.SuccessRate != nil {
+		fmt.Fprintf(&b, ", payment success %s", percent(*s.SuccessRate))
+	}
+	b.WriteString(".")
+	return b.String()
+}
