@@ -1,0 +1,150 @@
+package detect
+
+const (
+	minPAN = 12
+	maxPAN = 19
+)
+
+// panAt matches a payment card number starting at s[i]: 12–19 digits, either
+// one run or groups (first group of four, then groups of 3–6) separated by
+// a single space or dash, with a known IIN and a valid Luhn check digit.
+// When a grouped run is longer than a card (a card followed by a year), the
+// longest valid prefix of whole groups wins.
+func panAt(s string, i int) (end int, ok bool) {
+	var digits [maxPAN]byte
+	n := 0
+	var groupEnds [maxPAN]int // end offset in s of each group
+	var groupDigits [maxPAN]int
+	groups := 0
+	groupLen := 0
+	var sep byte
+	j := i
+	for ; j < len(s); j++ {
+		c := s[j]
+		if isDigit(c) {
+			if n < maxPAN {
+				digits[n] = c
+			}
+			n++
+			groupLen++
+			continue
+		}
+		if (c == ' ' || c == '-') && (sep == 0 || sep == c) && j+1 < len(s) && isDigit(s[j+1]) && groups < maxPAN-1 {
+			if !validGroup(groups, groupLen) {
+				break
+			}
+			sep = c
+			groupEnds[groups], groupDigits[groups] = j, n
+			groups++
+			groupLen = 0
+			continue
+		}
+		break
+	}
+	if sep == 0 {
+		// One run: the whole run must be a card and stand alone.
+		if n < minPAN || n > maxPAN || wordAt(s, j) || decimalAt(s, j) {
+			return 0, false
+		}
+		return j, validPAN(digits[:n])
+	}
+	if validGroup(groups, groupLen) && n <= maxPAN && n >= minPAN && !wordAt(s, j) && !decimalAt(s, j) && validPAN(digits[:n]) {
+		return j, true
+	}
+	for g := groups - 1; g >= 1; g-- {
+		if d := groupDigits[g]; d >= minPAN && d <= maxPAN && validPAN(digits[:d]) {
+			return groupEnds[g], true
+		}
+	}
+	return 0, false
+}
+
+func validGroup(index, length int) bool {
+	if index == 0 {
+		return length == 4
+	}
+	return length >= 3 && length <= 6
+}
+
+// decimalAt reports whether s[j] is a decimal separator followed by a digit.
+func decimalAt(s string, j int) bool {
+	return j+1 < len(s) && (s[j] == '.' || s[j] == ',') && isDigit(s[j+1])
+}
+
+func validPAN(d []byte) bool { return knownIIN(d) && luhn(d) }
+
+// PANInt reports whether a decimal integer is a card number (integer
+// attributes holding card numbers are rendered and checked too).
+func PANInt(v int64) bool {
+	if v < 100_000_000_000 { // fewer than 12 digits
+		return false
+	}
+	var buf [20]byte
+	n := len(buf)
+	for v > 0 {
+		n--
+		buf[n] = byte('0' + v%10)
+		v /= 10
+	}
+	d := buf[n:]
+	return len(d) <= maxPAN && validPAN(d)
+}
+
+// luhn checks the mod-10 check digit.
+func luhn(d []byte) bool {
+	sum := 0
+	double := false
+	for i := len(d) - 1; i >= 0; i-- {
+		x := int(d[i] - '0')
+		if double {
+			x *= 2
+			if x > 9 {
+				x -= 9
+			}
+		}
+		sum += x
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// knownIIN checks the issuer prefix and length against the card schemes'
+// published ranges. Prefixes no scheme issues (0, 1, 7, most of 8 and 9)
+// reject timestamps and most order numbers before the Luhn check.
+func knownIIN(d []byte) bool {
+	n := len(d)
+	p2 := int(d[0]-'0')*10 + int(d[1]-'0')
+	p3 := p2*10 + int(d[2]-'0')
+	p4 := p3*10 + int(d[3]-'0')
+	switch d[0] {
+	case '4': // Visa
+		return n == 13 || n == 16 || n == 19
+	case '5':
+		if p2 >= 51 && p2 <= 55 { // Mastercard
+			return n == 16
+		}
+		return n >= 12 // Maestro 50, 56–59
+	case '2':
+		if p4 >= 2221 && p4 <= 2720 { // Mastercard 2-series
+			return n == 16
+		}
+		return p4 >= 2200 && p4 <= 2204 && n >= 16 // Mir
+	case '3':
+		switch {
+		case p2 == 34 || p2 == 37: // American Express
+			return n == 15
+		case p4 >= 3528 && p4 <= 3589: // JCB
+			return n >= 16
+		case (p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39: // Diners Club
+			return n >= 14
+		}
+		return false
+	case '6': // Discover, UnionPay, Maestro, RuPay, Elo…
+		return n >= 12
+	case '8': // RuPay
+		return (p2 == 81 || p2 == 82) && n == 16
+	case '9': // Troy
+		return p4 == 9792 && n == 16
+	}
+	return false
+}

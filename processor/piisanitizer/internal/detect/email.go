@@ -1,0 +1,80 @@
+package detect
+
+import "strings"
+
+func isLocalPart(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func isDomain(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+
+// emailAt matches an email address around the '@' (or URL-encoded "%40",
+// atLen 3) at s[at]: a local part walked back from the '@' (never before lo,
+// the end of the previous finding) and a domain of at least two labels
+// ending in an alphabetic top-level domain.
+func emailAt(s string, at, atLen, lo int) (start, end int, ok bool) {
+	start = at
+	for start > lo && isLocalPart(s[start-1]) {
+		start--
+	}
+	for start < at && s[start] == '.' {
+		start++
+	}
+	if start == at || containsPseudonym(s[start:at]) {
+		return 0, 0, false
+	}
+	d := at + atLen
+	end = d
+	for end < len(s) && isDomain(s[end]) {
+		end++
+	}
+	for end > d && (s[end-1] == '.' || s[end-1] == '-') {
+		end--
+	}
+	// "a@b.cc@d.ee" is not an address; its tail may be.
+	if wordAt(s, end) || (end < len(s) && s[end] == '@') || strings.HasPrefix(s[end:], "%40") {
+		return 0, 0, false
+	}
+	domain := s[d:end]
+	dot := strings.LastIndexByte(domain, '.')
+	if dot <= 0 || domain[0] == '-' || strings.Contains(domain, "..") {
+		return 0, 0, false
+	}
+	tld := domain[dot+1:]
+	if len(tld) < 2 {
+		return 0, 0, false
+	}
+	for k := 0; k < len(tld); k++ {
+		if !isAlpha(tld[k]) {
+			return 0, 0, false
+		}
+	}
+	return start, end, true
+}
+
+// appendMaskEmail keeps the domain: "***@example.com".
+func appendMaskEmail(b []byte, v string) []byte {
+	at := strings.IndexByte(v, '@')
+	if at < 0 {
+		if at = strings.Index(v, "%40"); at < 0 {
+			return append(b, redactedByKind[KindEmail]...)
+		}
+	}
+	return append(append(b, "***"...), v[at:]...)
+}
+
+// containsPseudonym reports whether s holds one of our pseudonyms; a local
+// part walked back over one would re-detect our own output.
+func containsPseudonym(s string) bool {
+	for i := 0; len(s)-i >= PseudonymLen; i++ {
+		k := strings.Index(s[i:], PseudonymPrefix)
+		if k < 0 || len(s)-i-k < PseudonymLen {
+			return false
+		}
+		if IsPseudonym(s[i+k : i+k+PseudonymLen]) {
+			return true
+		}
+		i += k
+	}
+	return false
+}

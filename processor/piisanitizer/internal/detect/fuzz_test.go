@@ -1,0 +1,31 @@
+package detect
+
+import "testing"
+
+// FuzzSanitize checks that the scanner never panics, that sanitizing is
+// idempotent and that its output holds nothing it would detect again.
+// Seeds live in testdata/fuzz/FuzzSanitize.
+func FuzzSanitize(f *testing.F) {
+	for _, s := range []string{
+		"card 4111 1111 1111 1111 from 203.0.113.7 by alice@example.com",
+		"GET /cb?token=abc123&email=bob%40example.org",
+		"peer [2001:db8::1]:443 Authorization: Bearer abcdef1234567890",
+		`{\"password\":\"x\",\"iban\":\"DE89 3704 0044 0532 0130 00\"}`,
+		"-----BEGIN PRIVATE KEY-----\nabc",
+	} {
+		f.Add(s)
+	}
+	sc, _ := newTestScanner(nil)
+	f.Fuzz(func(t *testing.T, in string) {
+		var c Counts
+		out, changed, _ := sc.Sanitize(in, &c)
+		if !changed && (out != in || c.Total != 0) {
+			t.Fatalf("unchanged result differs from input or counts findings: %q → %q", in, out)
+		}
+		var c2 Counts
+		again, _, _ := sc.Sanitize(out, &c2)
+		if again != out || c2.Total != 0 {
+			t.Fatalf("not idempotent:\n in    %q\n once  %q\n twice %q\n findings %v", in, out, again, c2.ByKind)
+		}
+	})
+}

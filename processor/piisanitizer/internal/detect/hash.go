@@ -1,0 +1,113 @@
+package detect
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"strings"
+	"sync"
+)
+
+// Pseudonym format: "pii_" followed by the first 16 bytes of
+// HMAC-SHA256(key, normalized value) in lowercase hex (36 characters).
+const (
+	PseudonymPrefix = "pii_"
+	pseudonymHexLen = 32
+	PseudonymLen    = len(PseudonymPrefix) + pseudonymHexLen
+)
+
+// Hasher computes keyed pseudonyms. It is safe for concurrent use.
+type Hasher struct {
+	pool sync.Pool
+}
+
+// NewHasher returns a Hasher for key.
+func NewHasher(key []byte) *Hasher {
+	k := append([]byte(nil), key...)
+	h := &Hasher{}
+	h.pool.New = func() any { return hmac.New(sha256.New, k) }
+	return h
+}
+
+// AppendPseudonym appends the pseudonym of an already normalized value.
+func (h *Hasher) AppendPseudonym(dst, normalized []byte) []byte {
+	mac := h.pool.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(normalized)
+	var sum [sha256.Size]byte
+	out := mac.Sum(sum[:0])
+	h.pool.Put(mac)
+	dst = append(dst, PseudonymPrefix...)
+	return hex.AppendEncode(dst, out[:pseudonymHexLen/2])
+}
+
+// Identifier returns the pseudonym of an identifier such as customer.id or
+// customer.email: surrounding space is trimmed and, when the value is an
+// email address, it is normalized like emails found in free text, so the
+// same customer gets the same pseudonym everywhere.
+func (h *Hasher) Identifier(v string) string {
+	v = strings.TrimSpace(v)
+	var buf [128]byte
+	var norm []byte
+	if strings.IndexByte(v, '@') >= 0 || strings.Contains(v, "%40") {
+		norm = appendNormalized(buf[:0], KindEmail, v)
+	} else {
+		norm = append(buf[:0], v...)
+	}
+	return string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), norm))
+}
+
+// IsPseudonym reports whether s is exactly a pseudonym.
+func IsPseudonym(s string) bool {
+	return len(s) == PseudonymLen && strings.HasPrefix(s, PseudonymPrefix) && isLowerHex(s[len(PseudonymPrefix):])
+}
+
+// IsSanitized reports whether s is output of this package (a pseudonym or a
+// redaction placeholder), so it is never processed again.
+func IsSanitized(s string) bool {
+	return IsPseudonym(s) || strings.HasPrefix(s, RedactedPrefix)
+}
+
+func isLowerHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// appendNormalized appends the canonical form of a finding that is hashed:
+// emails lowercased with %40 decoded, card numbers, phones and IBANs without
+// separators.
+func appendNormalized(dst []byte, k Kind, v string) []byte {
+	switch k {
+	case KindEmail:
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			if c == '%' && i+2 < len(v) && v[i+1] == '4' && v[i+2] == '0' {
+				dst = append(dst, '@')
+				i += 2
+				continue
+			}
+			dst = append(dst, lower(c))
+		}
+	case KindPAN, KindPhone, KindSSN:
+		for i := 0; i < len(v); i++ {
+			if isDigit(v[i]) {
+				dst = append(dst, v[i])
+			}
+		}
+	case KindIBAN:
+		for i := 0; i < len(v); i++ {
+			if v[i] != ' ' {
+				dst = append(dst, v[i])
+			}
+		}
+	default:
+		dst = append(dst, v...)
+	}
+	return dst
+}

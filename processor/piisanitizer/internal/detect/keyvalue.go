@@ -1,0 +1,114 @@
+package detect
+
+import "strings"
+
+// sensitiveParams are names whose value is secret wherever they appear in free
+// text as a URL query parameter, a logfmt pair or a JSON member (key=value,
+// key: value, "key":"value"). Emails are left to the email detector, which
+// hashes them consistently.
+var sensitiveParams = map[string]struct{}{}
+
+func init() {
+	for _, n := range strings.Fields(`
+		password passwd pwd pass passphrase secret client_secret api_secret secret_key private_key
+		token access_token refresh_token id_token auth_token session_token api_key apikey x-api-key
+		authorization auth cookie set-cookie session sessionid session_id jsessionid phpsessid
+		card card_number cardnumber card_no cc cc_number ccnum pan cvv cvv2 cvc cvc2 security_code
+		pin otp signature sig`) {
+		sensitiveParams[n] = struct{}{}
+	}
+}
+
+const maxParamName = 32
+
+func isParamName(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c == '.' }
+
+// keyValueAt matches the value of a sensitive name followed by the '=' or ':'
+// at s[i]. The name may be quoted (also with JSON-in-a-string escaped
+// quotes), the value quoted or bare.
+func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
+	j := i
+	if j > lo && (s[j-1] == '"' || s[j-1] == '\'') {
+		j--
+		if j > lo && s[j-1] == '\\' {
+			j--
+		}
+	}
+	nameEnd := j
+	for j > lo && nameEnd-j <= maxParamName && isParamName(s[j-1]) {
+		j--
+	}
+	// A name glued to a colon is part of a colon-separated token (an IPv6
+	// address such as ::cc:1), not a key.
+	if n := nameEnd - j; n < 2 || n > maxParamName || (j > 0 && s[j-1] == ':') || !sensitiveName(s[j:nameEnd]) {
+		return 0, 0, 0, false
+	}
+	v := i + 1
+	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
+		v++
+	}
+	if v >= len(s) || s[v] == ':' || s[v] == '=' {
+		return 0, 0, 0, false
+	}
+	switch {
+	case strings.HasPrefix(s[v:], `\"`):
+		start = v + 2
+		if e := strings.Index(s[start:], `\"`); e >= 0 {
+			end = start + e
+		} else {
+			end = len(s)
+		}
+	case s[v] == '"' || s[v] == '\'':
+		start, end = v+1, v+1
+		for end < len(s) && s[end] != s[v] {
+			if s[end] == '\\' && end+1 < len(s) {
+				end++
+			}
+			end++
+		}
+	default:
+		start, end = v, bareValueEnd(s, v)
+		// "Authorization: Bearer abc…": the credential follows the scheme.
+		if end+1 < len(s) && s[end] == ' ' && isAuthScheme(s[start:end]) {
+			end = bareValueEnd(s, end+1)
+		}
+	}
+	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
+		return 0, 0, 0, false
+	}
+	return start, end, KindSensitiveParam, true
+}
+
+func bareValueEnd(s string, v int) int {
+	for v < len(s) {
+		switch c := s[v]; c {
+		case ' ', '\t', '\n', '\r', '&', ',', ';', '}', ']', ')', '"', '\'', '<', '>', '#':
+			return v
+		}
+		v++
+	}
+	return v
+}
+
+func isAuthScheme(w string) bool {
+	return strings.EqualFold(w, "bearer") || strings.EqualFold(w, "basic") || strings.EqualFold(w, "token") || strings.EqualFold(w, "digest")
+}
+
+// sensitiveName looks a name up case-insensitively, whole or by its last
+// dotted segment (http.request.header.authorization).
+func sensitiveName(name string) bool {
+	var buf [maxParamName]byte
+	n := copy(buf[:], name)
+	for k := 0; k < n; k++ {
+		buf[k] = lower(buf[k])
+	}
+	lowered := buf[:n]
+	if _, ok := sensitiveParams[string(lowered)]; ok {
+		return true
+	}
+	if dot := strings.LastIndexByte(name, '.'); dot >= 0 && dot+1 < n {
+		_, ok := sensitiveParams[string(lowered[dot+1:])]
+		return ok
+	}
+	return false
+}

@@ -1,0 +1,104 @@
+package detect
+
+// ssnAt matches a US social security number written ddd-dd-dddd, excluding
+// numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000).
+func ssnAt(s string, i int) (int, bool) {
+	end := i + 11
+	if end > len(s) || s[i+3] != '-' || s[i+6] != '-' || !digitsAt(s, i, 3) || !digitsAt(s, i+4, 2) || !digitsAt(s, i+7, 4) {
+		return 0, false
+	}
+	if wordAt(s, end) || (end+1 < len(s) && s[end] == '-' && isDigit(s[end+1])) {
+		return 0, false
+	}
+	area := s[i : i+3]
+	if area == "000" || area == "666" || area[0] == '9' || s[i+4:i+6] == "00" || s[i+7:i+11] == "0000" {
+		return 0, false
+	}
+	return end, true
+}
+
+func digitsAt(s string, i, n int) bool {
+	if i+n > len(s) {
+		return false
+	}
+	for k := i; k < i+n; k++ {
+		if !isDigit(s[k]) {
+			return false
+		}
+	}
+	return true
+}
+
+// nanpAt matches a North American number ddd-ddd-dddd or ddd.ddd.dddd
+// (area and exchange codes start with 2–9).
+func nanpAt(s string, i int) (int, bool) {
+	end := i + 12
+	if end > len(s) || !digitsAt(s, i, 3) || !digitsAt(s, i+4, 3) || !digitsAt(s, i+8, 4) {
+		return 0, false
+	}
+	sep := s[i+3]
+	if (sep != '-' && sep != '.') || s[i+7] != sep || s[i] < '2' || s[i+4] < '2' {
+		return 0, false
+	}
+	if wordAt(s, end) || (end+1 < len(s) && (s[end] == sep) && isDigit(s[end+1])) {
+		return 0, false
+	}
+	return end, true
+}
+
+// parenPhoneAt matches "(ddd) ddd-dddd" starting at the parenthesis.
+func parenPhoneAt(s string, i int) (int, bool) {
+	if !digitsAt(s, i+1, 3) || i+5 >= len(s) || s[i+4] != ')' || s[i+1] < '2' {
+		return 0, false
+	}
+	j := i + 5
+	if j < len(s) && s[j] == ' ' {
+		j++
+	}
+	end := j + 8
+	if !digitsAt(s, j, 3) || end > len(s) || (s[j+3] != '-' && s[j+3] != ' ' && s[j+3] != '.') || !digitsAt(s, j+4, 4) || wordAt(s, end) {
+		return 0, false
+	}
+	return end, true
+}
+
+// intlPhoneAt matches an international number starting at '+': 8–15 digits,
+// the first 1–9, in groups separated by at most two of " -.()". When more
+// groups follow, the longest prefix of whole groups within 15 digits is the
+// number.
+func intlPhoneAt(s string, i int) (int, bool) {
+	j := i + 1
+	if j >= len(s) || s[j] < '1' || s[j] > '9' {
+		return 0, false
+	}
+	digits, end, seps := 0, j, 0
+	prevDigits, prevEnd := 0, 0 // at the end of the previous group
+	for ; j < len(s); j++ {
+		c := s[j]
+		if isDigit(c) {
+			if seps > 0 {
+				prevDigits, prevEnd = digits, end
+			}
+			digits++
+			end = j + 1
+			seps = 0
+			if digits > 15 {
+				if prevEnd == 0 {
+					return 0, false // one run too long for a phone number
+				}
+				digits, end = prevDigits, prevEnd
+				break
+			}
+			continue
+		}
+		if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && seps < 2 {
+			seps++
+			continue
+		}
+		break
+	}
+	if digits < 8 || wordAt(s, end) || decimalAt(s, end) {
+		return 0, false
+	}
+	return end, true
+}

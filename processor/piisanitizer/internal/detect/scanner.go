@@ -1,0 +1,358 @@
+package detect
+
+import (
+	"strings"
+	"unsafe"
+)
+
+// Byte classes. Detectors are only tried where a byte of the right class
+// appears: digits and a few letters at the start of a word, and a handful of
+// punctuation bytes anywhere. Everything else is skipped with one table load.
+const (
+	clWord  uint8 = 1 << iota // [A-Za-z0-9] and non-ASCII bytes
+	clStart                   // worth a look at the start of a word
+	clPunct                   // worth a look anywhere
+)
+
+var class = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		if isAlnum(b) || b >= 0x80 {
+			t[c] |= clWord
+		}
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] |= clStart // cards, SSN, phone, IPv4
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] |= clStart // IBAN
+	}
+	for _, c := range []byte("pBbe") {
+		t[c] |= clStart // pseudonym, Bearer/Basic, JWT
+	}
+	for _, p := range secretPrefixes {
+		t[p.prefix[0]] |= clStart
+	}
+	for _, c := range []byte("@%:=+(-") {
+		t[c] |= clPunct
+	}
+	return t
+}()
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
+func isWord(c byte) bool  { return class[c]&clWord != 0 }
+func isHex(c byte) bool   { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+func lower(c byte) byte {
+	if isUpper(c) {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// wordAt reports whether s[i] exists and is a word byte.
+func wordAt(s string, i int) bool { return i >= 0 && i < len(s) && isWord(s[i]) }
+
+type match struct {
+	start, end int
+	kind       Kind
+	keep       int // bytes of the match the mask keeps verbatim (secret prefix, IPv4 network part)
+}
+
+// Scanner finds and replaces PII in strings. It is safe for concurrent use.
+type Scanner struct {
+	actions [NumKinds]Action
+	hasher  *Hasher
+}
+
+// NewScanner returns a scanner applying actions per detector. hasher may be
+// nil when no action is ActionHash.
+func NewScanner(actions [NumKinds]Action, hasher *Hasher) *Scanner {
+	return &Scanner{actions: actions, hasher: hasher}
+}
+
+func (sc *Scanner) on(k Kind) bool { return sc.actions[k] != ActionOff }
+
+// Sanitize returns s with every finding replaced, whether anything changed,
+// and whether a finding's action asks to remove the holder of s. It
+// allocates only when something is found.
+func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remove bool) {
+	var b []byte
+	last := 0
+	for pos := 0; ; {
+		m, ok := sc.next(s, pos)
+		if !ok {
+			break
+		}
+		pos = m.end
+		counts.Add(m.kind, 1)
+		if b == nil {
+			b = make([]byte, 0, len(s)+2*PseudonymLen)
+		}
+		b = append(b, s[last:m.start]...)
+		b = sc.replace(b, s[m.start:m.end], m)
+		last = m.end
+		if sc.actions[m.kind] == ActionRemove {
+			remove = true
+		}
+	}
+	if b == nil {
+		return s, false, false
+	}
+	b = append(b, s[last:]...)
+	return unsafe.String(unsafe.SliceData(b), len(b)), true, remove
+}
+
+// next finds the first finding at or after from.
+func (sc *Scanner) next(s string, from int) (match, bool) {
+	prevWord := wordAt(s, from-1)
+	for i := from; i < len(s); i++ {
+		cl := class[s[i]]
+		if cl&clWord != 0 {
+			if !prevWord && cl&clStart != 0 {
+				if m, ok := sc.atWordStart(s, i); ok {
+					if m.kind == kindSkip {
+						i = m.end - 1
+					} else if m, ok = sc.preferEmail(s, m, from); ok {
+						return m, true
+					}
+				}
+			}
+			prevWord = true
+			continue
+		}
+		prevWord = false
+		if cl&clPunct != 0 {
+			if m, ok := sc.atPunct(s, i, from); ok {
+				if m, ok = sc.preferEmail(s, m, from); ok {
+					return m, true
+				}
+			}
+		}
+	}
+	return match{}, false
+}
+
+// preferEmail resolves a finding glued to an email address: digits followed
+// by "…@example.com" belong to the address's local part, and masking them
+// first would leave a different address for a second pass. It returns the
+// address when it covers m; when the address starts inside m, m is re-checked
+// without the address (false: no finding, scanning goes on).
+func (sc *Scanner) preferEmail(s string, m match, lo int) (match, bool) {
+	switch m.kind {
+	case KindPAN, KindPhone, KindSSN, KindIBAN, KindIP:
+	default:
+		return m, true
+	}
+	if !sc.on(KindEmail) {
+		return m, true
+	}
+	j := m.end
+	for j < len(s) && isLocalPart(s[j]) && !strings.HasPrefix(s[j:], "%40") {
+		j++
+	}
+	atLen := 0
+	switch {
+	case j < len(s) && s[j] == '@':
+		atLen = 1
+	case strings.HasPrefix(s[j:], "%40"):
+		atLen = 3
+	default:
+		return m, true
+	}
+	start, end, ok := emailAt(s, j, atLen, lo)
+	switch {
+	case !ok || start >= m.end:
+		return m, true
+	case start <= m.start:
+		return match{start: start, end: end, kind: KindEmail}, true
+	}
+	// The address starts inside m: m is only a finding if it is one without
+	// the address's local part.
+	cut := s[:start]
+	if isWord(s[m.start]) {
+		m, ok = sc.atWordStart(cut, m.start)
+	} else {
+		m, ok = sc.atPunct(cut, m.start, lo)
+	}
+	return m, ok && m.kind != kindSkip
+}
+
+func (sc *Scanner) atWordStart(s string, i int) (match, bool) {
+	c := s[i]
+	if isDigit(c) {
+		return sc.atDigit(s, i)
+	}
+	if c == 'p' && i+PseudonymLen <= len(s) && IsPseudonym(s[i:i+PseudonymLen]) && !wordAt(s, i+PseudonymLen) {
+		return match{start: i, end: i + PseudonymLen, kind: kindSkip}, true
+	}
+	if sc.on(KindProviderSecret) {
+		if end, keep, ok := secretAt(s, i); ok {
+			return match{start: i, end: end, kind: KindProviderSecret, keep: keep}, true
+		}
+	}
+	if sc.on(KindJWT) && c == 'e' {
+		if end, ok := jwtAt(s, i); ok {
+			return match{start: i, end: end, kind: KindJWT}, true
+		}
+	}
+	if sc.on(KindCredential) && (c == 'B' || c == 'b') {
+		if start, end, ok := credentialAt(s, i); ok {
+			return match{start: start, end: end, kind: KindCredential}, true
+		}
+	}
+	if sc.on(KindIBAN) && isUpper(c) {
+		if end, ok := ibanAt(s, i); ok {
+			return match{start: i, end: end, kind: KindIBAN}, true
+		}
+	}
+	return match{}, false
+}
+
+func (sc *Scanner) atDigit(s string, i int) (match, bool) {
+	// A digit right after "3." or "1," continues a number: not a new token.
+	if i >= 2 && (s[i-1] == '.' || s[i-1] == ',') && isDigit(s[i-2]) {
+		return match{}, false
+	}
+	if sc.on(KindPAN) {
+		if end, ok := panAt(s, i); ok {
+			return match{start: i, end: end, kind: KindPAN}, true
+		}
+	}
+	if sc.on(KindSSN) {
+		if end, ok := ssnAt(s, i); ok {
+			return match{start: i, end: end, kind: KindSSN}, true
+		}
+	}
+	if sc.on(KindPhone) {
+		if end, ok := nanpAt(s, i); ok {
+			return match{start: i, end: end, kind: KindPhone}, true
+		}
+	}
+	if sc.on(KindIP) {
+		if end, keep, ok := ipv4At(s, i); ok {
+			return match{start: i, end: end, kind: KindIP, keep: keep}, true
+		}
+	}
+	return match{}, false
+}
+
+func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
+	switch s[i] {
+	case '@':
+		if sc.on(KindEmail) {
+			if start, end, ok := emailAt(s, i, 1, lo); ok {
+				return match{start: start, end: end, kind: KindEmail}, true
+			}
+		}
+	case '%':
+		if sc.on(KindEmail) && i+2 < len(s) && s[i+1] == '4' && s[i+2] == '0' {
+			if start, end, ok := emailAt(s, i, 3, lo); ok {
+				return match{start: start, end: end, kind: KindEmail}, true
+			}
+		}
+	case ':':
+		if i+2 < len(s) && s[i+1] == '/' && s[i+2] == '/' {
+			if sc.on(KindURLUserinfo) {
+				if start, end, ok := userinfoAt(s, i+3); ok {
+					return match{start: start, end: end, kind: KindURLUserinfo}, true
+				}
+			}
+			return match{}, false
+		}
+		if m, ok := sc.keyValueAt(s, i, lo); ok {
+			return m, true
+		}
+		if sc.on(KindIP) {
+			if start, end, ok := ipv6At(s, i, lo); ok {
+				return match{start: start, end: end, kind: KindIP}, true
+			}
+		}
+	case '=':
+		return sc.keyValueAt(s, i, lo)
+	case '+':
+		if sc.on(KindPhone) && !wordAt(s, i-1) {
+			if end, ok := intlPhoneAt(s, i); ok {
+				return match{start: i, end: end, kind: KindPhone}, true
+			}
+		}
+	case '(':
+		if sc.on(KindPhone) && !wordAt(s, i-1) {
+			if end, ok := parenPhoneAt(s, i); ok {
+				return match{start: i, end: end, kind: KindPhone}, true
+			}
+		}
+	case '-':
+		if sc.on(KindPrivateKey) {
+			if end, ok := privateKeyAt(s, i); ok {
+				return match{start: i, end: end, kind: KindPrivateKey}, true
+			}
+		}
+	}
+	return match{}, false
+}
+
+func (sc *Scanner) keyValueAt(s string, i, lo int) (match, bool) {
+	start, end, kind, ok := keyValueAt(s, i, lo)
+	if !ok || !sc.on(kind) {
+		return match{}, false
+	}
+	return match{start: start, end: end, kind: kind}, true
+}
+
+// replace appends the replacement of finding v.
+func (sc *Scanner) replace(b []byte, v string, m match) []byte {
+	switch sc.actions[m.kind] {
+	case ActionHash:
+		var buf [128]byte
+		return sc.hasher.AppendPseudonym(b, appendNormalized(buf[:0], m.kind, v))
+	case ActionMask:
+		return appendMasked(b, v, m)
+	default:
+		return append(b, redactedByKind[m.kind]...)
+	}
+}
+
+// appendMasked appends the partial mask of v. Kinds without a meaningful
+// partial form are redacted.
+func appendMasked(b []byte, v string, m match) []byte {
+	switch m.kind {
+	case KindPAN, KindSSN:
+		return appendKeepLastDigits(b, v, 4)
+	case KindPhone:
+		return appendKeepLastDigits(b, v, 2)
+	case KindIBAN:
+		return appendMaskIBAN(b, v)
+	case KindIP:
+		return appendMaskIP(b, v, m.keep)
+	case KindEmail:
+		return appendMaskEmail(b, v)
+	case KindProviderSecret:
+		return append(append(b, v[:m.keep]...), "****"...)
+	}
+	return append(b, redactedByKind[m.kind]...)
+}
+
+// appendKeepLastDigits replaces every digit but the last n with '*', keeping
+// separators.
+func appendKeepLastDigits(b []byte, v string, n int) []byte {
+	digits := 0
+	for i := 0; i < len(v); i++ {
+		if isDigit(v[i]) {
+			digits++
+		}
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if isDigit(c) {
+			if digits > n {
+				c = '*'
+			}
+			digits--
+		}
+		b = append(b, c)
+	}
+	return b
+}

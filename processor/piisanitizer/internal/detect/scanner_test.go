@@ -1,0 +1,244 @@
+package detect
+
+import (
+	"strings"
+	"testing"
+)
+
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+func defaultActions() [NumKinds]Action {
+	a := [NumKinds]Action{}
+	for k := range a {
+		a[k] = ActionRedact
+	}
+	a[KindPAN] = ActionMask
+	a[KindEmail] = ActionHash
+	a[KindIP] = ActionMask
+	a[KindIBAN] = ActionMask
+	a[KindPhone] = ActionMask
+	a[KindSSN] = ActionMask
+	a[KindProviderSecret] = ActionMask
+	return a
+}
+
+func newTestScanner(mod func(*[NumKinds]Action)) (*Scanner, *Hasher) {
+	h := NewHasher(testKey)
+	a := defaultActions()
+	if mod != nil {
+		mod(&a)
+	}
+	return NewScanner(a, h), h
+}
+
+// withCheckDigit appends the Luhn check digit to a digit string, so tests can
+// build valid numbers with any prefix.
+func withCheckDigit(p string) string {
+	for d := byte('0'); d <= '9'; d++ {
+		if luhn([]byte(p + string(d))) {
+			return p + string(d)
+		}
+	}
+	panic("unreachable")
+}
+
+type scanCase struct {
+	name, in, want string
+	kind           Kind // expected kind of the (single) finding; ignored when want == in
+}
+
+func TestSanitizeDetectors(t *testing.T) {
+	sc, h := newTestScanner(nil)
+	alice := h.Identifier("alice@example.com")
+	notCardIIN := withCheckDigit("123456789012345") // Luhn-valid, no scheme issues 1…
+	cases := []scanCase{
+		// Payment cards.
+		{"visa spaced", "card 4111 1111 1111 1111 declined", "card **** **** **** 1111 declined", KindPAN},
+		{"visa run", "see 4111111111111111.", "see ************1111.", KindPAN},
+		{"mastercard dashes", "5555-5555-5555-4444", "****-****-****-4444", KindPAN},
+		{"mastercard 2-series", "2223003122003222", "************3222", KindPAN},
+		{"amex", "amex 378282246310005", "amex ***********0005", KindPAN},
+		{"amex grouped 4-6-5", "3782 822463 10005", "**** ****** *0005", KindPAN},
+		{"discover", "6011111111111117", "************1117", KindPAN},
+		{"jcb", "3530111333300000", "************0000", KindPAN},
+		{"card then year", "4111 1111 1111 1111 2031", "**** **** **** 1111 2031", KindPAN},
+		{"card in json", `{"n":"4242424242424242"}`, `{"n":"************4242"}`, KindPAN},
+		{"luhn fails", "ref 4111111111111112", "ref 4111111111111112", 0},
+		{"luhn ok unknown iin", "order " + notCardIIN, "order " + notCardIIN, 0},
+		{"epoch millis", "ts=1700000000000", "ts=1700000000000", 0},
+		{"too long run", "41111111111111111111111", "41111111111111111111111", 0},
+		{"decimal fraction", "0.4111111111111111", "0.4111111111111111", 0},
+		{"glued to letters", "id4111111111111111", "id4111111111111111", 0},
+		// Emails.
+		{"email", "mail alice@example.com now", "mail " + alice + " now", KindEmail},
+		{"email case-folded", "Alice@Example.COM", alice, KindEmail},
+		{"email url-encoded in url", "https://shop.example/a?email=alice%40example.com&x=1", "https://shop.example/a?email=" + alice + "&x=1", KindEmail},
+		{"email end of sentence", "write to alice@example.com.", "write to " + alice + ".", KindEmail},
+		{"no tld", "user@localhost", "user@localhost", 0},
+		{"package version", "lodash@4.17.21", "lodash@4.17.21", 0},
+		{"scoped package", "@types/node", "@types/node", 0},
+		// IP addresses.
+		{"ipv4 with port", "from 203.0.113.7:443", "from 203.0.113.0:443", KindIP},
+		{"ipv4 in url", "http://198.51.100.23/x", "http://198.51.100.0/x", KindIP},
+		{"ipv4 already masked", "203.0.113.0", "203.0.113.0", 0},
+		{"semver", "version 1.2.3", "version 1.2.3", 0},
+		{"five parts", "1.2.3.4.5", "1.2.3.4.5", 0},
+		{"prefixed version", "v1.2.3.4", "v1.2.3.4", 0},
+		{"octet out of range", "256.1.1.1", "256.1.1.1", 0},
+		{"ipv6", "peer 2001:db8:1234:5678::1 closed", "peer 2001:db8:1234:: closed", KindIP},
+		{"ipv6 full", "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:443", "[2001:db8:85a3::]:443", KindIP},
+		{"ipv6 loopback", "::1", "::1", 0},
+		{"time", "at 12:34:56", "at 12:34:56", 0},
+		{"mac", "00:1a:2b:3c:4d:5e", "00:1a:2b:3c:4d:5e", 0},
+		{"cpp scope", "std::string", "std::string", 0},
+		// IBAN.
+		{"iban grouped", "IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN DE** **** **** **** **30 00 ok", KindIBAN},
+		{"iban run", "GB82WEST12345698765432", "GB****************5432", KindIBAN},
+		{"iban bad check", "DE89 3704 0044 0532 0130 01", "DE89 3704 0044 0532 0130 01", 0},
+		// Phones and SSN.
+		{"intl phone", "call +44 20 7946 0958", "call +** ** **** **58", KindPhone},
+		{"nanp", "555-234-5678", "***-***-**78", KindPhone},
+		{"nanp parens", "(555) 234-5678", "(***) ***-**78", KindPhone},
+		{"tz offset", "+0100", "+0100", 0},
+		{"date", "2024-01-15", "2024-01-15", 0},
+		{"ssn", "ssn 123-45-6789", "ssn ***-**-6789", KindSSN},
+		{"ssn never issued", "000-12-3456 666-12-3456 900-12-3456", "000-12-3456 666-12-3456 900-12-3456", 0},
+		// Secrets and credentials.
+		{"jwt", "t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2lnbmF0dXJl x", "t [REDACTED:jwt] x", KindJWT},
+		{"bearer", "sent Bearer abcdef1234567890xyz", "sent Bearer [REDACTED:credential]", KindCredential},
+		{"bearer prose", "bearer token expired", "bearer token expired", 0},
+		{"basic", "Basic dXNlcjpwYXNzd29yZA==", "Basic [REDACTED:credential]", KindCredential},
+		{"basic prose", "Basic information", "Basic information", 0},
+		{"stripe secret", "key sk_live_4eC39HqLyjWDarjtT1zdp7dc", "key sk_live_****", KindProviderSecret},
+		{"stripe webhook", "whsec_abcdefghijklmnopqrstuvwx", "whsec_****", KindProviderSecret},
+		{"prefix alone", "use sk_live_ keys", "use sk_live_ keys", 0},
+		{"pem", "k=-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----\nnext", "k=[REDACTED:private_key]\nnext", KindPrivateKey},
+		{"public key", "-----BEGIN PUBLIC KEY-----\nMFww\n-----END PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\nMFww\n-----END PUBLIC KEY-----", 0},
+		{"url userinfo", "postgres://admin:s3cret@db.internal:5432/x", "postgres://[REDACTED:url_userinfo]@db.internal:5432/x", KindURLUserinfo},
+		{"query token", "GET /cb?token=abc123&x=1", "GET /cb?token=[REDACTED:sensitive_param]&x=1", KindSensitiveParam},
+		{"logfmt", "user=bob password=hunter2 ok", "user=bob password=[REDACTED:sensitive_param] ok", KindSensitiveParam},
+		{"json member", `{"cvv":"123","ok":1}`, `{"cvv":"[REDACTED:sensitive_param]","ok":1}`, KindSensitiveParam},
+		{"json in a string", `{\"password\":\"hunter2\"}`, `{\"password\":\"[REDACTED:sensitive_param]\"}`, KindSensitiveParam},
+		{"header line", "Authorization: Bearer abc.def", "Authorization: [REDACTED:sensitive_param]", KindSensitiveParam},
+		{"dotted key", "http.request.header.cookie=sid-1", "http.request.header.cookie=[REDACTED:sensitive_param]", KindSensitiveParam},
+		{"harmless key", "status=ok count: 3", "status=ok count: 3", 0},
+		// Our own output is never PII.
+		{"pseudonym", alice, alice, 0},
+		{"pseudonym with digits", "pii_12345678901234567890123456789012", "pii_12345678901234567890123456789012", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var c Counts
+			got, changed, _ := sc.Sanitize(tc.in, &c)
+			if got != tc.want {
+				t.Fatalf("Sanitize(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+			if changed != (tc.in != tc.want) {
+				t.Errorf("changed = %v", changed)
+			}
+			if tc.in != tc.want && c.ByKind[tc.kind] != 1 {
+				t.Errorf("findings %v, want one %s", c.ByKind, tc.kind)
+			}
+			if tc.in == tc.want && c.Total != 0 {
+				t.Errorf("findings %v on clean input", c.ByKind)
+			}
+			var c2 Counts
+			again, _, _ := sc.Sanitize(got, &c2)
+			if again != got || c2.Total != 0 {
+				t.Errorf("second pass changed %q to %q (findings %v)", got, again, c2.ByKind)
+			}
+		})
+	}
+}
+
+func TestSanitizeActions(t *testing.T) {
+	const in = "card 4111111111111111 from 203.0.113.7 by alice@example.com"
+	tests := []struct {
+		action Action
+		want   func(h *Hasher) string
+		remove bool
+	}{
+		{ActionRedact, func(*Hasher) string {
+			return "card [REDACTED:pan] from [REDACTED:ip] by [REDACTED:email]"
+		}, false},
+		{ActionRemove, func(*Hasher) string {
+			return "card [REDACTED:pan] from [REDACTED:ip] by [REDACTED:email]"
+		}, true},
+		{ActionMask, func(*Hasher) string { return "card ************1111 from 203.0.113.0 by ***@example.com" }, false},
+		{ActionHash, func(h *Hasher) string {
+			return "card " + h.pseudonymOf(KindPAN, "4111111111111111") + " from " + h.pseudonymOf(KindIP, "203.0.113.7") + " by " + h.Identifier("alice@example.com")
+		}, false},
+		{ActionOff, func(*Hasher) string { return in }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.action.String(), func(t *testing.T) {
+			sc, h := newTestScanner(func(a *[NumKinds]Action) {
+				a[KindPAN], a[KindIP], a[KindEmail] = tc.action, tc.action, tc.action
+			})
+			var c Counts
+			got, _, remove := sc.Sanitize(in, &c)
+			if want := tc.want(h); got != want {
+				t.Errorf("got  %q\nwant %q", got, want)
+			}
+			if remove != tc.remove {
+				t.Errorf("remove = %v", remove)
+			}
+		})
+	}
+}
+
+func (h *Hasher) pseudonymOf(k Kind, v string) string {
+	return string(h.AppendPseudonym(nil, appendNormalized(nil, k, v)))
+}
+
+func TestPseudonymFormat(t *testing.T) {
+	h := NewHasher(testKey)
+	p := h.Identifier(" Alice@Example.com ")
+	if !IsPseudonym(p) || p != h.Identifier("alice@example.com") || p != h.Identifier("alice%40example.com") {
+		t.Fatalf("pseudonym %q not stable under normalization", p)
+	}
+	if other := NewHasher([]byte("another-key-another-key-another!!")).Identifier("alice@example.com"); other == p {
+		t.Fatal("pseudonym does not depend on the key")
+	}
+	if h.Identifier("cus_123") == h.Identifier("cus_124") {
+		t.Fatal("different ids share a pseudonym")
+	}
+	if IsPseudonym("pii_0123") || IsPseudonym(strings.ToUpper(p)) {
+		t.Fatal("IsPseudonym accepts non-pseudonyms")
+	}
+}
+
+func TestPANInt(t *testing.T) {
+	for v, want := range map[int64]bool{
+		4111111111111111:  true,
+		378282246310005:   true,
+		4111111111111112:  false,
+		1700000000000:     false,
+		42:                false,
+		-4111111111111111: false,
+	} {
+		if got := PANInt(v); got != want {
+			t.Errorf("PANInt(%d) = %v", v, got)
+		}
+	}
+}
+
+func TestCleanTextDoesNotAllocate(t *testing.T) {
+	sc, _ := newTestScanner(nil)
+	clean := []string{
+		"GET /api/v1/orders/12345/items?page=2&limit=50",
+		"payment.charge completed in 12:34:56.789 for order 1234567890123452 v1.2.3",
+		`{"status":"ok","amount":4999,"currency":"EUR","trace":"4bf92f3577b34da6a3ce929d0e0e4736"}`,
+		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
+		"bearer token expired; Basic information; std::vector; 00:1a:2b:3c:4d:5e; e=mc2",
+	}
+	var c Counts
+	for _, s := range clean {
+		if n := testing.AllocsPerRun(100, func() { sc.Sanitize(s, &c) }); n != 0 {
+			t.Errorf("%q: %v allocations", s, n)
+		}
+	}
+	if c.Total != 0 {
+		t.Errorf("findings in clean text: %v", c.ByKind)
+	}
+}
