@@ -103,7 +103,8 @@ func newServer(t testing.TB, strict bool, opts ...Option) *Server {
 }
 
 // FailNext makes the next len(statuses) collect requests answer with these
-// statuses (e.g. 503, 429) without recording their events.
+// statuses (e.g. 503, 429) without accepting their events; a 0 lets that
+// request through normally.
 func (s *Server) FailNext(statuses ...int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,0 +1,450 @@
+package ga4exporter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/ga4test"
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden/*.json from the current output")
+
+const (
+	clientA   = "1234567890.1764300000"
+	pseudonym = "pii_9f86d081884c7d65"
+	rawEmail  = "jane.doe@example.com"
+	rawIP     = "203.0.113.7"
+)
+
+// identity attributes every golden event carries, including raw personal
+// data that must never reach GA4.
+func identityAttrs(extra map[string]any) map[string]any {
+	m := map[string]any{
+		contract.GAClientID:           clientA,
+		contract.GASessionID:          "1764327600",
+		contract.GAEngagementTimeMsec: 1200,
+		contract.CustomerID:           pseudonym,
+		contract.CustomerEmail:        rawEmail,
+		contract.ClientAddress:        rawIP,
+		contract.CheckoutSessionID:    "cs_live_1",
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func mug(qty int) map[string]any {
+	return map[string]any{contract.ItemID: "sku-mug", contract.ItemName: "Enamel mug", contract.ItemCategory: "kitchen", contract.ItemPrice: "12.50", contract.ItemQuantity: qty}
+}
+
+func goldenEvents() map[string]rec {
+	return map[string]rec{
+		mapping.GAViewItem: {name: contract.EventViewItem, attrs: identityAttrs(map[string]any{
+			contract.PaymentCurrency: "EUR", contract.OrderItems: []any{mug(1)},
+		})},
+		mapping.GAAddToCart: {name: contract.EventAddToCart, attrs: identityAttrs(map[string]any{
+			contract.PaymentCurrency: "EUR", contract.PaymentAmountMinor: 2500, contract.OrderItems: []any{mug(2)},
+		})},
+		mapping.GABeginCheckout: {name: contract.EventBeginCheckout, attrs: identityAttrs(map[string]any{
+			contract.PaymentCurrency: "EUR", contract.PaymentAmount: 0.1 + 0.2 + 24.7, contract.OrderCoupon: "WELCOME10",
+			contract.OrderItems: []any{mug(2)},
+		})},
+		mapping.GAAddPaymentInfo: {name: contract.EventAddPaymentInfo, attrs: identityAttrs(map[string]any{
+			contract.PaymentCurrency: "EUR", contract.PaymentAmount: "25.00", contract.PaymentMethod: "card",
+		})},
+		mapping.GAPurchase: {name: contract.EventPurchase, attrs: identityAttrs(map[string]any{
+			contract.OrderID: "ord-1001", contract.PaymentCurrency: "EUR", contract.PaymentAmountMinor: 3245,
+			contract.OrderTax: "4.95", contract.OrderShipping: 2.5, contract.OrderCoupon: "WELCOME10",
+			contract.PaymentMethod: "card", contract.PaymentProvider: "stripe",
+			contract.GAConsentAdUserData: "granted", contract.GAConsentAdPersonal: "denied",
+			contract.OrderItems: []any{mug(2), map[string]any{contract.ItemID: "sku-coaster", contract.ItemName: "Cork coaster", contract.ItemPriceMinor: 0}},
+		})},
+		mapping.GARefund: {name: contract.EventRefund, attrs: identityAttrs(map[string]any{
+			contract.OrderID: "ord-1001", contract.PaymentCurrency: "EUR", contract.PaymentAmountMinor: 1250,
+			contract.PaymentRefundFull: false, contract.PaymentRefundReason: "damaged", contract.OrderItems: []any{mug(1)},
+		})},
+		mapping.GAPaymentFailed: {name: contract.EventPaymentFailed, attrs: identityAttrs(map[string]any{
+			contract.PaymentCurrency: "KWD", contract.PaymentAmount: "12.345", contract.PaymentMethod: "card",
+			contract.PaymentProvider: "adyen", contract.PaymentErrorType: contract.ErrInsufficientFunds,
+		})},
+	}
+}
+
+func indent(t *testing.T, body []byte) []byte {
+	var buf bytes.Buffer
+	require.NoError(t, json.Indent(&buf, body, "", "  "))
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+func compareGolden(t *testing.T, name string, body []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name+".json")
+	got := indent(t, body)
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o600))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test -run TestGolden -update to create it")
+	assert.Equal(t, string(want), string(got), "request body differs from %s", path)
+}
+
+func TestGoldenRequestBodies(t *testing.T) {
+	for gaName, r := range goldenEvents() {
+		t.Run(gaName, func(t *testing.T) {
+			h := newHarness(t)
+			require.NoError(t, h.pushLogs(r))
+			reqs := h.srv.Requests()
+			require.Len(t, reqs, 1)
+			assert.Equal(t, http.StatusNoContent, reqs[0].Status)
+			assert.Equal(t, testMeasurementID, reqs[0].MeasurementID)
+			compareGolden(t, gaName, reqs[0].Body)
+			assert.NotContains(t, string(reqs[0].Body), rawEmail)
+			assert.NotContains(t, string(reqs[0].Body), rawIP)
+			assert.EqualValues(t, 1, h.counter(metadata.MetricEventsSent))
+		})
+	}
+}
+
+// A purchase recorded as a span event (items as a JSON string, order id on
+// the span) produces the same body as the log record form.
+func TestSpanEventMatchesLogRecord(t *testing.T) {
+	h := newHarness(t)
+	r := goldenEvents()[mapping.GAPurchase]
+	items, err := json.Marshal(r.attrs[contract.OrderItems])
+	require.NoError(t, err)
+	r.attrs[contract.OrderItems] = string(items)
+	delete(r.attrs, contract.OrderID)
+	spanAttrs := map[string]any{contract.OrderID: "ord-1001"}
+	require.NoError(t, h.te.ConsumeTraces(context.Background(), tracesOf(t, spanAttrs, r)))
+	reqs := h.srv.Requests()
+	require.Len(t, reqs, 1)
+	compareGolden(t, mapping.GAPurchase, reqs[0].Body)
+}
+
+func TestBatchingByClientID(t *testing.T) {
+	h := newHarness(t)
+	var recs []rec
+	for i := 0; i < 60; i++ {
+		cid := []string{"111.1", "222.2", "333.3"}[i%3]
+		recs = append(recs, rec{name: contract.EventBeginCheckout, age: time.Duration(i) * time.Second,
+			attrs: map[string]any{contract.GAClientID: cid, contract.OrderCoupon: fmt.Sprint(i)}})
+	}
+	// a fourth client that differs only in consent gets its own requests
+	recs = append(recs, rec{name: contract.EventViewItem, attrs: map[string]any{contract.GAClientID: "111.1", contract.GAConsentAdUserData: "denied"}})
+	require.NoError(t, h.pushLogs(recs...))
+
+	reqs := h.srv.Requests()
+	require.Len(t, reqs, 4)
+	perClient := map[string][]string{}
+	for _, r := range reqs {
+		require.NotNil(t, r.Payload)
+		assert.LessOrEqual(t, len(r.Payload.Events), 25)
+		for _, e := range r.Payload.Events {
+			if c, ok := e.Params[mapping.ParamCoupon]; ok {
+				perClient[r.Payload.ClientID] = append(perClient[r.Payload.ClientID], c.(string))
+			}
+		}
+	}
+	assert.Len(t, perClient["111.1"], 20)
+	assert.Len(t, perClient["222.2"], 20)
+	assert.Len(t, perClient["333.3"], 20)
+	assert.Equal(t, "0", perClient["111.1"][0], "order kept within a client")
+	assert.Equal(t, "57", perClient["111.1"][19])
+	assert.Len(t, h.srv.Events(), 61)
+	assert.EqualValues(t, 61, h.counter(metadata.MetricEventsSent))
+}
+
+// redirect sends requests for the real endpoints to the local server and
+// records the URLs the exporter asked for.
+type redirect struct {
+	next   http.RoundTripper
+	target *url.URL
+	mu     sync.Mutex
+	seen   []url.URL
+}
+
+func (r *redirect) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.mu.Lock()
+	r.seen = append(r.seen, *req.URL)
+	r.mu.Unlock()
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host = r.target.Scheme, r.target.Host
+	return r.next.RoundTrip(req)
+}
+
+func TestRegionEndpoints(t *testing.T) {
+	for region, host := range map[string]string{RegionEU: "region1.google-analytics.com", RegionGlobal: "www.google-analytics.com"} {
+		t.Run(region, func(t *testing.T) {
+			var rd *redirect
+			h := newHarness(t,
+				withConfig(func(c *Config) { c.Region = region; c.ClientConfig.Endpoint = "" }),
+				withTransport(func(next http.RoundTripper) http.RoundTripper {
+					rd = &redirect{next: next}
+					return rd
+				}))
+			target, err := url.Parse(h.srv.URL)
+			require.NoError(t, err)
+			rd.target = target
+			require.NoError(t, h.pushLogs(goldenEvents()[mapping.GAPurchase]))
+			require.Len(t, rd.seen, 1)
+			assert.Equal(t, "https", rd.seen[0].Scheme)
+			assert.Equal(t, host, rd.seen[0].Host)
+			assert.Equal(t, "/mp/collect", rd.seen[0].Path)
+			assert.Equal(t, testSecret, rd.seen[0].Query().Get("api_secret"))
+			assert.Len(t, h.srv.Events(), 1)
+		})
+	}
+}
+
+func TestValidationModeLogsEachMessage(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) { c.ValidationMode = true }))
+	h.srv.AddValidationMessages(
+		ga4test.Violation{FieldPath: "events[0].params.items", ValidationCode: "VALUE_INVALID", Description: "Item param [price] has unsupported value."},
+		ga4test.Violation{FieldPath: "events[0].name", ValidationCode: "NAME_RESERVED", Description: "Event name is reserved."},
+	)
+	purchase := goldenEvents()[mapping.GAPurchase]
+	require.NoError(t, h.pushLogs(purchase))
+
+	reqs := h.srv.Requests()
+	require.Len(t, reqs, 1)
+	assert.Equal(t, ga4test.DebugCollectPath, reqs[0].Path)
+	assert.Empty(t, h.srv.Events(), "the validation server records nothing")
+	msgs := h.logs.FilterMessage("GA4 validation message").All()
+	require.Len(t, msgs, 2)
+	fields := msgs[0].ContextMap()
+	assert.Equal(t, "events[0].params.items", fields["field_path"])
+	assert.Equal(t, "VALUE_INVALID", fields["validation_code"])
+	assert.Equal(t, "Item param [price] has unsupported value.", fields["description"])
+	assert.Equal(t, "NAME_RESERVED", msgs[1].ContextMap()["validation_code"])
+	assert.EqualValues(t, 2, h.counter(metadata.MetricValidationMessages))
+	assert.EqualValues(t, 0, h.counter(metadata.MetricEventsSent))
+
+	// Nothing was recorded, so the purchase is not marked as sent.
+	require.NoError(t, h.pushLogs(purchase))
+	assert.Len(t, h.srv.Requests(), 2)
+}
+
+func TestRetryAfter5xx(t *testing.T) {
+	h := newHarness(t)
+	h.srv.FailNext(http.StatusServiceUnavailable, http.StatusBadGateway)
+	require.NoError(t, h.pushLogs(goldenEvents()[mapping.GAPurchase]))
+	reqs := h.srv.Requests()
+	require.Len(t, reqs, 3)
+	assert.Equal(t, []int{503, 502, 204}, []int{reqs[0].Status, reqs[1].Status, reqs[2].Status})
+	assert.Len(t, h.srv.Events(), 1)
+	assert.EqualValues(t, 2, h.counter(metadata.MetricRequests, attribute.String(metadata.AttrOutcome, "retryable")))
+}
+
+// Only the requests that failed are retried: clients whose request went
+// through are not sent twice.
+func TestPartialFailureRetriesOnlyFailedRequests(t *testing.T) {
+	h := newHarness(t)
+	h.srv.FailNext(0, http.StatusInternalServerError)
+	var recs []rec
+	for _, cid := range []string{"1.1", "2.2", "3.3"} {
+		recs = append(recs, rec{name: contract.EventAddToCart, attrs: map[string]any{contract.GAClientID: cid}})
+	}
+	require.NoError(t, h.pushLogs(recs...))
+	got := map[string]int{}
+	for _, e := range h.srv.Events() {
+		got[e.ClientID]++
+	}
+	assert.Equal(t, map[string]int{"1.1": 1, "2.2": 1, "3.3": 1}, got)
+	assert.Len(t, h.srv.Requests(), 4)
+}
+
+func TestClientErrorIsPermanent(t *testing.T) {
+	h := newHarness(t)
+	h.srv.FailNext(http.StatusForbidden)
+	err := h.pushLogs(goldenEvents()[mapping.GAPurchase])
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err))
+	assert.Len(t, h.srv.Requests(), 1, "no retry")
+	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, "rejected")))
+	assert.NotContains(t, err.Error(), testSecret)
+	assert.NotContains(t, err.Error(), url.QueryEscape(testSecret))
+
+	// The rejected purchase was not sent, so dedup lets it through next time.
+	require.NoError(t, h.pushLogs(goldenEvents()[mapping.GAPurchase]))
+	assert.Len(t, h.srv.Events(), 1)
+}
+
+func TestStatusClassification(t *testing.T) {
+	for code, retryable := range map[int]bool{429: true, 408: true, 500: true, 503: true, 400: false, 401: false, 404: false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(code)
+		}))
+		h := newHarness(t, withConfig(func(c *Config) { c.ClientConfig.Endpoint = srv.URL }))
+		e := exporters.m[h.cfg]
+		err := e.post(context.Background(), []byte(`{}`))
+		require.Error(t, err, code)
+		assert.Equal(t, !retryable, consumererror.IsPermanent(err), code)
+		assert.NotContains(t, err.Error(), "s3cr3t", code)
+		srv.Close()
+	}
+	assert.Equal(t, 7*time.Second, retryAfter("7"))
+	assert.Equal(t, time.Duration(0), retryAfter("Wed, 21 Oct 2026 07:28:00 GMT"))
+}
+
+func TestSecretRedactedFromNetworkErrors(t *testing.T) {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	h := newHarness(t, withConfig(func(c *Config) {
+		c.ClientConfig.Endpoint = deadURL
+		c.RetryConfig.MaxElapsedTime = 20 * time.Millisecond
+	}))
+	err := h.pushLogs(goldenEvents()[mapping.GAViewItem])
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "api_secret=REDACTED")
+	for _, s := range []string{testSecret, url.QueryEscape(testSecret)} {
+		assert.NotContains(t, err.Error(), s)
+		for _, entry := range h.logs.All() {
+			assert.NotContains(t, fmt.Sprint(entry.Message, entry.ContextMap()), s)
+		}
+	}
+}
+
+func TestPurchaseDedup(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) { c.Dedup.Window = 24 * time.Hour }))
+	purchase := goldenEvents()[mapping.GAPurchase]
+	require.NoError(t, h.pushLogs(purchase, purchase))
+	require.NoError(t, h.pushLogs(purchase))
+	assert.Len(t, h.srv.Events(), 1)
+	assert.EqualValues(t, 2, h.counter(metadata.MetricDeduplicated))
+
+	// Shared with the traces pipeline of the same component.
+	require.NoError(t, h.te.ConsumeTraces(context.Background(), tracesOf(t, nil, purchase)))
+	assert.Len(t, h.srv.Events(), 1)
+
+	// A different transaction and non-purchase events are not affected.
+	other := goldenEvents()[mapping.GAPurchase]
+	other.attrs[contract.OrderID] = "ord-1002"
+	require.NoError(t, h.pushLogs(other, goldenEvents()[mapping.GARefund], goldenEvents()[mapping.GARefund]))
+	assert.Len(t, h.srv.Events(), 4)
+
+	// After the window the id may be sent again (a fresh event, within 72h).
+	h.clock.Advance(24 * time.Hour)
+	purchase.at = h.clock.Now().Add(-time.Minute)
+	require.NoError(t, h.pushLogs(purchase))
+	assert.Len(t, h.srv.Events(), 5)
+}
+
+func TestTooOldEventsDroppedAndCounted(t *testing.T) {
+	h := newHarness(t)
+	old := goldenEvents()[mapping.GAViewItem]
+	old.at = baseTime.Add(-72*time.Hour - time.Second)
+	recent := goldenEvents()[mapping.GAAddToCart]
+	recent.at = baseTime.Add(-71 * time.Hour)
+	require.NoError(t, h.pushLogs(old, recent))
+	ev := h.srv.Events()
+	require.Len(t, ev, 1)
+	assert.Equal(t, "add_to_cart", ev[0].Name)
+	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropTooOld)))
+}
+
+// Many large events with over-long values: the strict server checks every
+// request, and the exporter must have truncated, split and counted.
+func TestLimitsUnderLoad(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) {
+		c.ExtraParams = map[string]string{"app.note": "note", "app.kind": "kind"}
+	}))
+	long := strings.Repeat("ü", 250)
+	items := func(s string) []any {
+		out := make([]any, 200)
+		for i := range out {
+			out[i] = map[string]any{contract.ItemID: fmt.Sprintf("sku-%03d-%s", i, s), contract.ItemName: s, contract.ItemCategory: s, contract.ItemPriceMinor: 1}
+		}
+		return out
+	}
+	ascii := items(strings.Repeat("x", 150))
+	var recs []rec
+	for i := 0; i < 30; i++ {
+		recs = append(recs, rec{name: contract.EventPurchase, attrs: map[string]any{
+			contract.GAClientID: "9.9", contract.OrderID: fmt.Sprintf("ord-%d-%s", i, long), contract.PaymentCurrency: "USD",
+			contract.OrderCoupon: long, "app.note": long, "app.kind": 3.25, contract.OrderItems: ascii,
+		}})
+	}
+	// 200 items of 100 two-byte characters in three fields cannot fit 130 kB.
+	recs = append(recs, rec{name: contract.EventPurchase, attrs: map[string]any{
+		contract.GAClientID: "9.9", contract.OrderID: "huge", contract.PaymentCurrency: "USD", contract.OrderItems: items(long),
+	}})
+	require.NoError(t, h.pushLogs(recs...))
+	assert.Len(t, h.srv.Events(), 30)
+	for _, r := range h.srv.Requests() {
+		assert.Less(t, len(r.Body), 130_000)
+	}
+	assert.Greater(t, len(h.srv.Requests()), 10, "75 kB events cannot share requests much")
+	// per event: order id, coupon, note, and three fields of 200 items; the huge one: 600
+	assert.EqualValues(t, 30*(3+600)+600, h.counter(metadata.MetricValuesTruncated))
+	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, "too_large")))
+}
+
+func TestIdentityWithoutGAClientID(t *testing.T) {
+	h := newHarness(t)
+	pseudonymous := rec{name: contract.EventBeginCheckout, attrs: map[string]any{contract.CustomerID: pseudonym, contract.CustomerEmail: rawEmail}}
+	raw := rec{name: contract.EventBeginCheckout, attrs: map[string]any{contract.CustomerID: rawEmail, contract.CheckoutSessionID: "cs_9"}}
+	none := rec{name: contract.EventBeginCheckout, attrs: map[string]any{contract.CustomerID: rawEmail, contract.ClientAddress: rawIP}}
+	require.NoError(t, h.pushLogs(pseudonymous, raw, none))
+	ev := h.srv.Events()
+	require.Len(t, ev, 2)
+	assert.Equal(t, mapping.DeriveClientID(mapping.DerivedFromCustomer, pseudonym), ev[0].ClientID)
+	assert.Equal(t, pseudonym, ev[0].UserID)
+	assert.Equal(t, mapping.DeriveClientID(mapping.DerivedFromCheckout, "cs_9"), ev[1].ClientID)
+	assert.Empty(t, ev[1].UserID, "a raw customer id is never a user_id")
+	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropNoClientID)))
+	for _, r := range h.srv.Requests() {
+		assert.NotContains(t, string(r.Body), rawEmail)
+		assert.NotContains(t, string(r.Body), rawIP)
+	}
+}
+
+func TestNonBusinessRecordsAreIgnored(t *testing.T) {
+	h := newHarness(t)
+	require.NoError(t, h.pushLogs(
+		rec{name: contract.EventInventory, attrs: map[string]any{contract.GAClientID: "1.1"}},
+		rec{name: "http.request", attrs: map[string]any{contract.GAClientID: "1.1"}},
+	))
+	assert.Empty(t, h.srv.Requests())
+	assert.EqualValues(t, 0, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropNoClientID)))
+}
+
+func TestBadEventDoesNotLoseGoodOnes(t *testing.T) {
+	h := newHarness(t)
+	bad := rec{name: contract.EventPurchase, attrs: map[string]any{contract.GAClientID: "1.1", contract.OrderID: "o", contract.PaymentAmount: "NaN", contract.PaymentCurrency: "USD"}}
+	require.NoError(t, h.pushLogs(bad, goldenEvents()[mapping.GAAddToCart]))
+	assert.Len(t, h.srv.Events(), 1)
+	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropInvalidAmount)))
+}
+
+func TestFactoryCreatesBothSignals(t *testing.T) {
+	f := NewFactory()
+	assert.Equal(t, metadata.Type, f.Type())
+	assert.Equal(t, metadata.LogsStability, f.LogsStability())
+	assert.Equal(t, metadata.TracesStability, f.TracesStability())
+	cfg := f.CreateDefaultConfig().(*Config)
+	assert.Error(t, cfg.Validate(), "measurement_id and api_secret have no defaults")
+}
