@@ -517,7 +517,7 @@ func (d templateData) LabelText() string {
 func (d templateData) HasThreshold() bool { return !math.IsNaN(d.Threshold) }
 
 const defaultSummary = `{{.Name}}{{with .LabelText}} [{{.}}]{{end}}` +
-	`{{if eq .Status "resolved"}} resolved: {{.Subject}} now {{value .Value}}` +
+	`{{if eq .Status "resolved"}} resolved{{if .HasThreshold}}: {{.Subject}} now {{value .Value}}{{end}}` +
 	`{{else}}: {{.Subject}} {{value .Value}}{{if .HasThreshold}} {{.Op}} {{value .Threshold}}{{end}}{{end}}`
 
 var templateFuncs = template.FuncMap{
