@@ -84,7 +84,7 @@ type Alert struct {
 	SpanID       pcommon.SpanID
 }
 
-// AlertFingerprint identifies an alert series: FNV-1a 64 over the alert name
+// ComputeFingerprint identifies an alert series: FNV-1a 64 over the alert name
 // and its sorted labels, as 16 hex digits. Alertmanager fingerprints label
 // sets the same way.
 func ComputeFingerprint(name string, labels map[string]string) string {
@@ -175,10 +175,10 @@ func (a Alert) WriteTo(lr plog.LogRecord) {
 	lr.Body().SetStr(a.Summary)
 }
 
-// IsAlertRecord reports whether lr carries an alert (event.name "alert").
+// IsAlertRecord reports whether lr carries an alert (event name "alert", in
+// the event_name field or the event.name attribute, see LogEventName).
 func IsAlertRecord(lr plog.LogRecord) bool {
-	v, ok := lr.Attributes().Get(EventName)
-	return ok && v.Str() == EventAlert
+	return LogEventName(lr) == EventAlert
 }
 
 // Errors of AlertFromLogRecord.

@@ -22,7 +22,7 @@ type sinks struct {
 
 // startReceiver starts the collector's own OTLP gRPC receiver on a free
 // local port and returns its endpoint; it is shut down when the test ends.
-func startReceiver(t *testing.T) (string, *sinks) {
+func startReceiver(t testing.TB) (string, *sinks) {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
