@@ -60,6 +60,9 @@ type Engine struct {
 	dailyTarget, monthlyTarget int64
 	bounds                     []float64
 	agg                        aggregates
+	// scratch holds the event being visited; reusing it under e.mu keeps
+	// decoding free of a heap allocation per record.
+	scratch event
 }
 
 // New validates s and builds an Engine.
@@ -115,7 +118,8 @@ func (e *Engine) CustomerStateBytes() uint64 { return e.cust.memoryBytes() }
 // processor may modify), and the decoded event.
 type visit func(ev *event, attrs pcommon.Map)
 
-// walkLogs decodes every log record that is a business event.
+// walkLogs decodes every log record that is a business event. e.mu must
+// be held.
 func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
@@ -133,14 +137,16 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 				if kd == kindNone {
 					continue
 				}
-				ev := decode(kd, name, attrs, e.conv)
-				fn(&ev, attrs)
+				ev := &e.scratch
+				*ev = decode(kd, name, attrs, e.conv)
+				fn(ev, attrs)
 			}
 		}
 	}
 }
 
-// walkTraces decodes payment spans and business span events.
+// walkTraces decodes payment spans and business span events. e.mu must be
+// held.
 func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -150,19 +156,21 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 			for k := 0; k < spans.Len(); k++ {
 				span := spans.At(k)
 				if kd := spanKind(span.Name()); kd != kindNone {
-					ev := decode(kd, span.Name(), span.Attributes(), e.conv)
+					ev := &e.scratch
+					*ev = decode(kd, span.Name(), span.Attributes(), e.conv)
 					if end, start := span.EndTimestamp(), span.StartTimestamp(); end > start && start > 0 {
 						ev.duration = time.Duration(end - start)
 					}
 					ev.spanError = span.Status().Code() == ptrace.StatusCodeError
-					fn(&ev, span.Attributes())
+					fn(ev, span.Attributes())
 				}
 				events := span.Events()
 				for l := 0; l < events.Len(); l++ {
 					se := events.At(l)
 					if kd := eventKind(se.Name()); kd != kindNone {
-						ev := decode(kd, se.Name(), se.Attributes(), e.conv)
-						fn(&ev, se.Attributes())
+						ev := &e.scratch
+						*ev = decode(kd, se.Name(), se.Attributes(), e.conv)
+						fn(ev, se.Attributes())
 					}
 				}
 			}

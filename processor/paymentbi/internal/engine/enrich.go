@@ -31,6 +31,8 @@ func (e *Engine) EnrichTraces(td ptrace.Traces) {
 // its reporting currency value, the funnel step and the customer segment.
 // Invalid money is left as sent, so nothing is lost for later stages.
 func (e *Engine) enrich(ev *event, attrs pcommon.Map, now time.Time) {
+	// one growth of the attribute slice for up to six derived keys
+	attrs.EnsureCapacity(attrs.Len() + 6)
 	if ev.step >= 0 {
 		attrs.PutInt(contract.CheckoutStep, int64(ev.step))
 	}

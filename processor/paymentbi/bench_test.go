@@ -1,0 +1,202 @@
+package paymentbi
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/connector/connectortest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor/processortest"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
+)
+
+const benchBatch = 1000
+
+var benchRates = map[string]string{"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067", "KWD": "3.25"}
+
+var benchCurrencies = []string{"USD", "EUR", "GBP", "JPY", "KWD"}
+
+// benchLogs is a batch shaped like shop traffic: funnel events, purchases
+// (one in ten records), payment failures and inventory updates, each with
+// the attributes an application sends.
+func benchLogs() plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for i := 0; i < benchBatch; i++ {
+		lr := lrs.AppendEmpty()
+		a := lr.Attributes()
+		cur := benchCurrencies[i%len(benchCurrencies)]
+		a.PutStr(contract.CustomerID, "h:"+strconv.Itoa(i%300))
+		a.PutStr(contract.CustomerEmail, "h:mail"+strconv.Itoa(i%300))
+		a.PutStr(contract.ClientAddress, "203.0.113.0")
+		a.PutStr(contract.PaymentCurrency, cur)
+		switch i % 10 {
+		case 0:
+			lr.SetEventName(contract.EventPurchase)
+			a.PutStr(contract.OrderID, "ord_"+strconv.Itoa(i))
+			a.PutDouble(contract.PaymentAmount, 49.99)
+			a.PutStr(contract.PaymentMethod, "card")
+			a.PutStr(contract.PaymentProvider, "stripe")
+			a.PutDouble(contract.OrderTax, 3.2)
+		case 1:
+			lr.SetEventName(contract.EventPaymentFailed)
+			a.PutInt(contract.PaymentAmountMinor, 4999)
+			a.PutStr(contract.PaymentErrorType, contract.ErrCardDeclined)
+		case 2:
+			lr.SetEventName(contract.EventInventory)
+			a.PutStr(contract.InventoryItemID, "sku_"+strconv.Itoa(i%40))
+			a.PutInt(contract.InventoryAvailable, int64(i))
+		default:
+			lr.SetEventName(contract.FunnelSteps[i%4])
+			a.PutStr(contract.PaymentAmount, "19.90")
+		}
+	}
+	return ld
+}
+
+// freshLogs copies the template as received from the network, with fresh
+// order ids so every iteration counts its purchases instead of dropping
+// them as duplicates (and the processor never sees its own enrichment).
+func freshLogs(template plog.Logs, iter int) plog.Logs {
+	ld := plog.NewLogs()
+	template.CopyTo(ld)
+	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for i := 0; i < lrs.Len(); i += 10 {
+		lrs.At(i).Attributes().PutStr(contract.OrderID, "ord_"+strconv.Itoa(iter)+"_"+strconv.Itoa(i))
+	}
+	return ld
+}
+
+func freshTraces(template ptrace.Traces) ptrace.Traces {
+	td := ptrace.NewTraces()
+	template.CopyTo(td)
+	return td
+}
+
+func benchTraces() ptrace.Traces {
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	start := time.Date(2026, 5, 4, 15, 0, 0, 0, time.UTC)
+	for i := 0; i < benchBatch; i++ {
+		s := spans.AppendEmpty()
+		s.SetName(contract.SpanPaymentCharge)
+		s.SetStartTimestamp(pcommonTime(start))
+		s.SetEndTimestamp(pcommonTime(start.Add(time.Duration(100+i) * time.Millisecond)))
+		a := s.Attributes()
+		a.PutStr(contract.PaymentCurrency, benchCurrencies[i%len(benchCurrencies)])
+		a.PutInt(contract.PaymentAmountMinor, 4999)
+		a.PutStr(contract.PaymentMethod, "card")
+		a.PutStr(contract.PaymentProvider, "stripe")
+		a.PutStr(contract.OrderID, "ord_"+strconv.Itoa(i))
+		a.PutStr(contract.CustomerID, "h:"+strconv.Itoa(i%300))
+		if i%12 == 0 {
+			a.PutStr(contract.PaymentStatus, contract.StatusFailed)
+			a.PutStr(contract.PaymentErrorType, contract.ErrInsufficientFunds)
+		} else {
+			a.PutStr(contract.PaymentStatus, contract.StatusSucceeded)
+		}
+	}
+	return td
+}
+
+func reportPerEvent(b *testing.B, events int) {
+	b.ReportMetric(float64(b.N*events)/b.Elapsed().Seconds(), "events/s")
+}
+
+func BenchmarkProcessorLogs(b *testing.B) {
+	ctx := context.Background()
+	f := newFactory(time.Now)
+	cfg := f.CreateDefaultConfig().(*Config)
+	cfg.ExchangeRates = benchRates
+	p, err := f.CreateLogs(ctx, processortest.NewNopSettings(metadata.ProcessorType), cfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	template := benchLogs()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ld := freshLogs(template, i)
+		b.StartTimer()
+		if err := p.ConsumeLogs(ctx, ld); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, benchBatch)
+}
+
+func BenchmarkProcessorTraces(b *testing.B) {
+	ctx := context.Background()
+	f := newFactory(time.Now)
+	cfg := f.CreateDefaultConfig().(*Config)
+	cfg.ExchangeRates = benchRates
+	p, err := f.CreateTraces(ctx, processortest.NewNopSettings(metadata.ProcessorType), cfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	template := benchTraces()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		td := freshTraces(template)
+		b.StartTimer()
+		if err := p.ConsumeTraces(ctx, td); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, benchBatch)
+}
+
+func BenchmarkConnectorLogs(b *testing.B) {
+	ctx := context.Background()
+	f := newConnectorFactory(time.Now)
+	cfg := f.CreateDefaultConfig().(*ConnectorConfig)
+	cfg.ExchangeRates = benchRates
+	c, err := f.CreateLogsToMetrics(ctx, connectortest.NewNopSettings(metadata.ConnectorType), cfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	template := benchLogs()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ld := freshLogs(template, i)
+		b.StartTimer()
+		if err := c.ConsumeLogs(ctx, ld); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, benchBatch)
+}
+
+func BenchmarkConnectorTraces(b *testing.B) {
+	ctx := context.Background()
+	f := newConnectorFactory(time.Now)
+	cfg := f.CreateDefaultConfig().(*ConnectorConfig)
+	cfg.ExchangeRates = benchRates
+	c, err := f.CreateTracesToMetrics(ctx, connectortest.NewNopSettings(metadata.ConnectorType), cfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	td := benchTraces()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := c.ConsumeTraces(ctx, td); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportPerEvent(b, benchBatch)
+}
+
+func pcommonTime(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t) }
