@@ -128,15 +128,12 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				attrs := lr.Attributes()
-				name := lr.EventName()
-				if name == "" {
-					name = getStr(attrs, contract.EventName)
-				}
+				name := contract.LogEventName(lr)
 				kd := eventKind(name)
 				if kd == kindNone {
 					continue
 				}
+				attrs := lr.Attributes()
 				ev := &e.scratch
 				*ev = decode(kd, name, attrs, e.conv)
 				fn(ev, attrs)
