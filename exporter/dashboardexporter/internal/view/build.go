@@ -148,7 +148,7 @@ func (b *Builder) Dashboard() Dashboard {
 		d.RecentlyResolved = append(d.RecentlyResolved, alertDoc(a))
 	}
 	d.Series = Series{LastHour: b.seriesSet(60, 1), Last24h: b.seriesSet(store.Minutes, 15)}
-	d.Data = b.dataStatus(now)
+	d.Data = b.DataStatus()
 	nonNil(&d)
 	return d
 }
@@ -567,7 +567,9 @@ func (b *Builder) seriesSet(minutes, step int) SeriesSet {
 	return s
 }
 
-func (b *Builder) dataStatus(now time.Time) DataStatus {
+// DataStatus tells when each input last delivered and whether data flows.
+func (b *Builder) DataStatus() DataStatus {
+	now := b.store.Now()
 	ds := DataStatus{Sources: map[string]time.Time{}}
 	for name, at := range b.store.Names() {
 		src := "business_metrics"

@@ -1,0 +1,216 @@
+package dashboardexporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/web"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// maxResolvedAlerts bounds the recently-resolved list.
+const maxResolvedAlerts = 50
+
+// dashboard is the state behind one dashboard exporter ID: the store, the
+// alert book and the HTTP server. Its metrics and logs exporters share it.
+type dashboard struct {
+	cfg     *Config
+	set     component.TelemetrySettings
+	now     func() time.Time
+	store   *store.Store
+	alerts  *store.Alerts
+	builder *view.Builder
+
+	mu        sync.Mutex
+	starts    int
+	server    *http.Server
+	served    chan struct{}
+	startedAt time.Time
+	release   func()
+
+	invalidAlerts atomic.Int64
+	otherRecords  atomic.Int64
+}
+
+func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.Time) (*dashboard, error) {
+	loc, err := time.LoadLocation(cfg.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("timezone: %w", err)
+	}
+	thresholds := make([]view.Threshold, len(cfg.LatencyThresholds))
+	for i, t := range cfg.LatencyThresholds {
+		re, err := regexp.Compile(t.Match)
+		if err != nil {
+			return nil, fmt.Errorf("latency_thresholds[%d].match: %w", i, err)
+		}
+		thresholds[i] = view.Threshold{Category: t.Category, Match: re, Threshold: t.Threshold}
+	}
+	currency, err := contract.NormalizeCurrency(cfg.ReportingCurrency)
+	if err != nil {
+		return nil, fmt.Errorf("reporting_currency: %w", err)
+	}
+	window := int((cfg.LatencyWindow + time.Minute - 1) / time.Minute)
+	st := store.New(store.Config{Location: loc, Now: now, MaxSeries: cfg.MaxSeries, HistogramWindow: window})
+	alerts := store.NewAlerts(now, cfg.MaxAlerts, maxResolvedAlerts)
+	d := &dashboard{cfg: cfg, set: set, now: now, store: st, alerts: alerts}
+	d.builder = view.NewBuilder(view.Options{
+		Currency:    currency,
+		DailyTarget: cfg.Targets.Daily, MonthlyTarget: cfg.Targets.Monthly,
+		Thresholds:           thresholds,
+		LowStock:             cfg.LowStockThreshold,
+		LatencyWindow:        cfg.LatencyWindow,
+		SpanMetricsNamespace: cfg.SpanMetricsNamespace,
+		Refresh:              cfg.RefreshInterval,
+		StaleAfter:           cfg.StaleAfter,
+	}, st, alerts)
+	return d, nil
+}
+
+func (d *dashboard) consumeMetrics(_ context.Context, md pmetric.Metrics) error {
+	d.store.AddMetrics(md)
+	return nil
+}
+
+// consumeLogs keeps alert records; other records are counted and ignored,
+// so the exporter can sit in a logs pipeline carrying business events too.
+func (d *dashboard) consumeLogs(_ context.Context, ld plog.Logs) error {
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		sls := rls.At(i).ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			lrs := sls.At(j).LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				if !contract.IsAlertRecord(lr) {
+					d.otherRecords.Add(1)
+					continue
+				}
+				a, err := contract.AlertFromLogRecord(lr)
+				if err != nil {
+					d.invalidAlerts.Add(1)
+					d.set.Logger.Debug("dropping invalid alert record", zap.Error(err))
+					continue
+				}
+				d.alerts.Apply(a)
+			}
+		}
+	}
+	return nil
+}
+
+// Start serves the dashboard on the first call; the second exporter of the
+// same ID only counts.
+func (d *dashboard) Start(ctx context.Context, host component.Host) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.starts++
+	if d.starts > 1 {
+		return nil
+	}
+	ln, err := d.cfg.ServerConfig.ToListener(ctx)
+	if err != nil {
+		return fmt.Errorf("dashboard: listen on %s: %w", d.cfg.NetAddr.Endpoint, err)
+	}
+	handler := web.Handler(web.Options{
+		Token:     string(d.cfg.BearerToken),
+		Dashboard: func() any { return d.builder.Dashboard() },
+		Summary:   func() any { return view.BuildSummary(d.builder.Dashboard()) },
+		Health:    d.health,
+		Ack:       d.alerts.Ack,
+	})
+	srv, err := d.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), d.set, handler)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("dashboard: server: %w", err)
+	}
+	d.server, d.served, d.startedAt = srv, make(chan struct{}), d.now()
+	go func() {
+		defer close(d.served)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.set.Logger.Error("dashboard server stopped", zap.Error(err))
+		}
+	}()
+	d.set.Logger.Info("dashboard serving", zap.String("url", "http://"+ln.Addr().String()+"/"))
+	return nil
+}
+
+// Shutdown stops the server once both exporters of the ID have shut down.
+// The dashboard holds no data that must be flushed anywhere.
+func (d *dashboard) Shutdown(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.starts > 0 {
+		d.starts--
+	}
+	if d.starts > 0 {
+		return nil
+	}
+	if d.release != nil {
+		d.release()
+	}
+	if d.server == nil {
+		return nil
+	}
+	err := d.server.Shutdown(ctx)
+	<-d.served
+	d.server = nil
+	return err
+}
+
+// Health is the document of GET /healthz. It answers 200 whenever the
+// exporter runs: no traffic is not a reason for a liveness probe to restart
+// the collector. Per-pipeline component status is health_check's job.
+type Health struct {
+	Status         string               `json:"status"`
+	StartedAt      time.Time            `json:"started_at"`
+	LastDataAt     *time.Time           `json:"last_data_at"`
+	DataAgeSeconds *float64             `json:"data_age_seconds"`
+	DataFlowing    bool                 `json:"data_flowing"`
+	Sources        map[string]time.Time `json:"sources"`
+	Components     map[string]string    `json:"components"`
+	Store          store.Stats          `json:"store"`
+	ActiveAlerts   int                  `json:"active_alerts"`
+	DroppedAlerts  int64                `json:"dropped_alerts"`
+	InvalidAlerts  int64                `json:"invalid_alert_records"`
+	IgnoredRecords int64                `json:"ignored_log_records"`
+}
+
+func (d *dashboard) health() (int, any) {
+	now := d.store.Now()
+	ds := d.builder.DataStatus()
+	h := Health{
+		Status:     "ok",
+		StartedAt:  d.startedAt,
+		LastDataAt: ds.LastDataAt, DataFlowing: ds.Flowing, Sources: ds.Sources,
+		Components:     map[string]string{"dashboard": "ok", "store": "ok"},
+		Store:          d.store.Stats(),
+		ActiveAlerts:   len(d.alerts.Active()),
+		DroppedAlerts:  d.alerts.Dropped(),
+		InvalidAlerts:  d.invalidAlerts.Load(),
+		IgnoredRecords: d.otherRecords.Load(),
+	}
+	if ds.LastDataAt != nil {
+		age := now.Sub(*ds.LastDataAt).Seconds()
+		h.DataAgeSeconds = &age
+	}
+	if !ds.Flowing {
+		h.Status = "no_data"
+	}
+	if h.Store.DroppedSeries > 0 {
+		h.Components["store"] = "full: raise max_series or lower metric cardinality"
+	}
+	return http.StatusOK, h
+}

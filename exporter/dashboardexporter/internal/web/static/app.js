@@ -1,0 +1,243 @@
+// Dashboard page: polls /api/dashboard and /api/summary and renders them.
+// Everything from the server goes in through textContent or attributes,
+// never as HTML, since alert summaries come from telemetry.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const SVG = "http://www.w3.org/2000/svg";
+  let token = sessionStorage.getItem("dashboard-token") || "";
+  let refreshMs = 2000;
+  let timer = null;
+
+  // A token handed over in the URL fragment never reaches server logs; keep
+  // it for the session and take it out of the address bar.
+  const m = location.hash.match(/token=([^&]+)/);
+  if (m) {
+    token = decodeURIComponent(m[1]);
+    sessionStorage.setItem("dashboard-token", token);
+    history.replaceState(null, "", location.pathname);
+  }
+
+  function el(tag, attrs, ...children) {
+    const n = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") n.className = v;
+      else if (k === "style") n.style.cssText = v;
+      else n.setAttribute(k, v);
+    }
+    for (const c of children) {
+      if (c == null) continue;
+      n.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return n;
+  }
+
+  function money(v, currency) {
+    try {
+      return new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: Math.abs(v) >= 10000 ? 0 : 2 }).format(v);
+    } catch (e) {
+      return v.toFixed(2) + " " + currency;
+    }
+  }
+  const num = (v) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(v);
+  const pct = (v) => (v == null ? "–" : (v * 100).toFixed(1) + "%");
+  const ms = (v) => (v == null ? "–" : v >= 1000 ? (v / 1000).toFixed(2) + " s" : v.toFixed(0) + " ms");
+
+  function ago(iso) {
+    const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+    if (s < 90) return Math.round(s) + "s ago";
+    if (s < 5400) return Math.round(s / 60) + "m ago";
+    return Math.round(s / 3600) + "h ago";
+  }
+
+  function sparkline(container, values, bad) {
+    container.replaceChildren();
+    container.classList.toggle("bad", !!bad);
+    if (!values || values.length < 2) return;
+    const w = 200, h = 36, max = Math.max(...values, 1e-9);
+    const pts = values.map((v, i) => [(i / (values.length - 1)) * w, h - 2 - (v / max) * (h - 4)]);
+    const line = pts.map((p, i) => (i ? "L" : "M") + p[0].toFixed(1) + " " + p[1].toFixed(1)).join(" ");
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
+    svg.setAttribute("preserveAspectRatio", "none");
+    const area = document.createElementNS(SVG, "path");
+    area.setAttribute("class", "area");
+    area.setAttribute("d", `${line} L${w} ${h} L0 ${h} Z`);
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("class", "line");
+    path.setAttribute("d", line);
+    svg.append(area, path);
+    container.append(svg);
+  }
+
+  function progress(bar, sub, value, target, projected, currency, what) {
+    const span = $(bar);
+    if (target == null) {
+      span.style.width = "0";
+      $(sub).textContent = "no " + what + " target set";
+      return;
+    }
+    const p = value / target;
+    span.style.width = Math.min(100, p * 100).toFixed(1) + "%";
+    span.className = p >= 1 ? "met" : projected >= target ? "" : "behind";
+    $(sub).textContent = `${pct(p)} of ${money(target, currency)} · projected ${money(projected, currency)}`;
+  }
+
+  function renderKPIs(d) {
+    const c = d.currency, r = d.revenue;
+    $("revenue-today").textContent = money(r.today, c);
+    progress("revenue-today-bar", "revenue-today-sub", r.today, r.daily_target, r.projected_today, c, "daily");
+    $("revenue-month").textContent = money(r.month, c);
+    progress("revenue-month-bar", "revenue-month-sub", r.month, r.monthly_target, r.projected_month, c, "monthly");
+    $("revenue-currencies").textContent = r.by_currency.map((x) => money(x.today, x.currency)).join(" · ");
+    sparkline($("spark-revenue"), d.series.last_24h.revenue);
+
+    const o = d.orders;
+    $("orders-today").textContent = num(o.today);
+    $("orders-sub").textContent = `AOV ${o.average_order_value == null ? "–" : money(o.average_order_value, c)} · ${num(o.last_hour)} last hour · ${num(o.refunds_today)} refunds`;
+    sparkline($("spark-orders"), d.series.last_hour.orders);
+
+    const p = d.payments;
+    $("success-rate").textContent = pct(p.success_rate);
+    $("success-sub").textContent = `${num(p.failed)} failed of ${num(p.attempts)} · last hour ${pct(p.success_rate_last_hour)}`;
+    sparkline($("spark-failures"), d.series.last_hour.failed_attempts, true);
+
+    const cu = d.customers;
+    $("conversion").textContent = pct(cu.conversion_rate);
+    const all = cu.new + cu.returning;
+    const segs = $("segments").children;
+    segs[0].style.width = all ? ((cu.new / all) * 100).toFixed(1) + "%" : "0";
+    segs[1].style.width = all ? ((cu.returning / all) * 100).toFixed(1) + "%" : "0";
+    $("customers-sub").textContent = `${num(cu.new)} new · ${num(cu.returning)} returning` + (cu.distinct == null ? "" : ` · ${num(cu.distinct)} customers`);
+  }
+
+  function renderFunnel(steps) {
+    const top = Math.max(steps.length ? steps[0].count : 0, 1);
+    $("funnel").replaceChildren(...steps.map((s) =>
+      el("li", { "data-step": s.step },
+        el("span", {}, s.label),
+        el("div", { class: "fbar" }, el("span", { style: `width:${Math.min(100, (s.count / top) * 100).toFixed(1)}%` })),
+        el("span", { class: "fnum" }, num(s.count), " ",
+          el("span", { class: "drop" }, s.drop_off == null ? "" : `(−${pct(s.drop_off)})`)))));
+  }
+
+  async function ack(fp) {
+    await api("POST", `api/alerts/${encodeURIComponent(fp)}/ack`);
+    poll();
+  }
+
+  function renderAlerts(alerts) {
+    const count = $("alert-count");
+    count.textContent = alerts.length;
+    count.classList.toggle("firing", alerts.length > 0);
+    if (!alerts.length) {
+      $("alerts").replaceChildren(el("li", { class: "empty" }, "No active alerts"));
+      return;
+    }
+    $("alerts").replaceChildren(...alerts.map((a) => {
+      const action = a.acked
+        ? el("span", { class: "acked" }, "acked")
+        : el("button", { type: "button", "data-fingerprint": a.fingerprint }, "Ack");
+      if (!a.acked) action.addEventListener("click", () => ack(a.fingerprint));
+      return el("li", { "data-alert": a.name, "data-severity": a.severity },
+        el("span", { class: "sev " + a.severity }, a.severity),
+        el("span", { class: "aname" }, a.name, " ", el("span", { class: "muted" }, ago(a.starts_at))),
+        action,
+        el("span", { class: "asum" }, a.summary));
+    }));
+  }
+
+  function renderMethods(p) {
+    const items = p.by_method.map((m) => el("li", {},
+      el("span", { class: "mname" }, m.method),
+      el("div", { class: "mbar" }, el("span", { style: `width:${((m.success_rate || 0) * 100).toFixed(1)}%` })),
+      el("span", { class: "mval" }, pct(m.success_rate))));
+    $("methods").replaceChildren(...(items.length ? items : [el("li", { class: "empty" }, "No payment attempts yet")]));
+    const reasons = p.failure_reasons.slice(0, 5).map((r) => el("li", {}, el("span", {}, r.name), el("span", {}, num(r.value))));
+    $("reasons").replaceChildren(...(reasons.length ? reasons : [el("li", { class: "empty" }, "No failures today")]));
+  }
+
+  function renderLatency(d) {
+    $("latency-window").textContent = `last ${Math.round(d.errors.window_seconds / 60)} min`;
+    const rows = d.latency.map((op) => {
+      const share = op.p95_ms != null && op.threshold_ms ? Math.min(100, (op.p95_ms / op.threshold_ms) * 100) : 0;
+      return el("tr", { class: op.breach ? "breach" : "", "data-operation": op.name },
+        el("td", { class: "op", title: op.name }, op.name),
+        el("td", {}, ms(op.p95_ms)),
+        el("td", {}, ms(op.threshold_ms)),
+        el("td", { class: "barcol" }, el("div", { class: "lbar" }, el("span", { style: `width:${share.toFixed(1)}%` }))),
+        el("td", {}, num(op.calls)),
+        el("td", {}, pct(op.error_rate)));
+    });
+    $("latency").replaceChildren(...(rows.length ? rows : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No span metrics yet"))]));
+    $("error-rates").textContent = `Span error rate ${pct(d.errors.spans)} · payment failure rate ${pct(d.errors.payments)}`;
+  }
+
+  function renderStock(items) {
+    $("low-stock").replaceChildren(...(items.length
+      ? items.map((i) => el("li", { "data-item": i.item_id },
+        el("span", {}, i.item_id),
+        el("span", {}, `${num(i.available)} left` + (i.reserved == null ? "" : `, ${num(i.reserved)} reserved`))))
+      : [el("li", { class: "empty" }, "All items in stock")]));
+  }
+
+  function renderSummary(s) {
+    $("status").dataset.status = s.status;
+    $("headline").textContent = s.headline;
+  }
+
+  function renderFooter(d) {
+    const src = Object.entries(d.data.sources).map(([k, v]) => `${k.replace("_", " ")} ${ago(v)}`).join(" · ");
+    $("footer").textContent = `Time zone ${d.timezone} · ${src || "no data received yet"}`;
+    $("clock").textContent = "updated " + new Date(d.generated_at).toLocaleTimeString();
+  }
+
+  async function api(method, path) {
+    const headers = token ? { Authorization: "Bearer " + token } : {};
+    const res = await fetch(path, { method, headers, cache: "no-store" });
+    if (res.status === 401) {
+      const e = new Error("unauthorized");
+      e.unauthorized = true;
+      throw e;
+    }
+    if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+    return res.json();
+  }
+
+  async function poll() {
+    clearTimeout(timer);
+    try {
+      const [d, s] = await Promise.all([api("GET", "api/dashboard"), api("GET", "api/summary")]);
+      refreshMs = Math.max(500, (d.refresh_seconds || 2) * 1000);
+      renderKPIs(d);
+      renderFunnel(d.funnel);
+      renderAlerts(d.alerts);
+      renderMethods(d.payments);
+      renderLatency(d);
+      renderStock(d.low_stock);
+      renderSummary(s);
+      renderFooter(d);
+      $("banner").classList.add("hidden");
+      $("login").classList.add("hidden");
+      document.body.dataset.loaded = "true";
+    } catch (e) {
+      if (e.unauthorized) {
+        $("login").classList.remove("hidden");
+        return;
+      }
+      $("banner").textContent = "Dashboard unreachable (" + e.message + "), retrying…";
+      $("banner").classList.remove("hidden");
+    }
+    timer = setTimeout(poll, refreshMs);
+  }
+
+  $("login").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    token = $("token").value;
+    sessionStorage.setItem("dashboard-token", token);
+    poll();
+  });
+
+  poll();
+})();
