@@ -17,6 +17,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -62,7 +64,9 @@ func newHarnessWith(t *testing.T, cfg *Config, clock *fakeClock, sink *consumert
 	t.Helper()
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	e, err := newEngine(tel.NewTelemetrySettings(), componentID(), cfg, sink)
+	set := tel.NewTelemetrySettings()
+	set.Logger = zaptest.NewLogger(t)
+	e, err := newEngine(set, componentID(), cfg, sink)
 	require.NoError(t, err)
 	e.now = clock.Now
 	return &harness{t: t, e: e, sink: sink, clock: clock, tel: tel}
@@ -231,3 +235,18 @@ func statuses(alerts []contract.Alert) []string {
 func componentID() component.ID { return component.NewID(metadata.Type) }
 
 func h0sink() *consumertest.LogsSink { return new(consumertest.LogsSink) }
+
+// counterValue reads an int64 counter of the connector's own telemetry,
+// summed over attributes.
+func counterValue(t *testing.T, h *harness, name string) int64 {
+	t.Helper()
+	m, err := h.tel.GetMetric(name)
+	require.NoError(t, err)
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	require.True(t, ok, "%s is not an int64 sum", name)
+	var total int64
+	for _, dp := range sum.DataPoints {
+		total += dp.Value
+	}
+	return total
+}

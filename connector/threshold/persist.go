@@ -116,7 +116,7 @@ func (e *engine) snapshot() state.Snapshot {
 		}
 		r := e.rules[s.Rule]
 		snap.Alerts = append(snap.Alerts, state.FiringAlert{
-			Rule: r.name, Severity: r.severity, Key: s.Key, Labels: s.Labels, Fingerprint: s.Fingerprint,
+			Rule: r.name, Severity: r.severity, Key: []byte(s.Key), Labels: s.Labels, Fingerprint: s.Fingerprint,
 			StartsAt: s.StartsAt, LastBad: s.LastBad, LastNotified: s.LastNotified,
 			Value: state.Finite(s.Value), Threshold: state.Finite(s.Threshold),
 			TraceID: s.TraceID, SpanID: s.SpanID,
@@ -173,7 +173,7 @@ func (e *engine) restoreSnapshot(snap state.Snapshot) {
 			e.dirty = true
 			continue
 		}
-		s := e.newSeries(r, a.Key, a.Labels)
+		s := e.newSeries(r, string(a.Key), a.Labels)
 		s.Fingerprint = a.Fingerprint
 		s.Status, s.StartsAt, s.LastNotified = state.Firing, a.StartsAt, a.LastNotified
 		s.LastBad = max(a.LastBad, nowNs)

@@ -19,9 +19,10 @@ type Snapshot struct {
 
 // FiringAlert is one firing series. Times are Unix nanoseconds.
 type FiringAlert struct {
-	Rule         string   `json:"rule"`
-	Severity     string   `json:"severity"`
-	Key          string   `json:"key"`
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	// Key holds separator bytes that are not UTF-8, so it travels as bytes.
+	Key          []byte   `json:"key"`
 	Labels       []string `json:"labels"`
 	Fingerprint  string   `json:"fingerprint"`
 	StartsAt     int64    `json:"starts_at"`

@@ -1,0 +1,220 @@
+package threshold
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// memStorage is an in-memory storage extension whose data outlives its
+// clients, like a file on disk outlives a process.
+type memStorage struct {
+	mu   sync.Mutex
+	data map[string][]byte
+	// clientOf records which component asked for a client.
+	clientOf []component.ID
+}
+
+func (m *memStorage) Start(context.Context, component.Host) error { return nil }
+func (m *memStorage) Shutdown(context.Context) error              { return nil }
+
+func (m *memStorage) GetClient(_ context.Context, kind component.Kind, id component.ID, _ string) (storage.Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.data == nil {
+		m.data = map[string][]byte{}
+	}
+	m.clientOf = append(m.clientOf, id)
+	_ = kind
+	return &memClient{m: m}, nil
+}
+
+type memClient struct{ m *memStorage }
+
+func (c *memClient) Get(_ context.Context, k string) ([]byte, error) {
+	c.m.mu.Lock()
+	defer c.m.mu.Unlock()
+	return c.m.data[k], nil
+}
+
+func (c *memClient) Set(_ context.Context, k string, v []byte) error {
+	c.m.mu.Lock()
+	defer c.m.mu.Unlock()
+	c.m.data[k] = append([]byte(nil), v...)
+	return nil
+}
+
+func (c *memClient) Delete(_ context.Context, k string) error {
+	c.m.mu.Lock()
+	defer c.m.mu.Unlock()
+	delete(c.m.data, k)
+	return nil
+}
+
+func (c *memClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		switch op.Type {
+		case storage.Get:
+			op.Value, _ = c.Get(ctx, op.Key)
+		case storage.Set:
+			_ = c.Set(ctx, op.Key, op.Value)
+		case storage.Delete:
+			_ = c.Delete(ctx, op.Key)
+		}
+	}
+	return nil
+}
+
+func (c *memClient) Close(context.Context) error { return nil }
+
+type hostWith map[component.ID]component.Component
+
+func (h hostWith) GetExtensions() map[component.ID]component.Component { return h }
+
+var storageID = component.MustNewIDWithName("file_storage", "alerts")
+
+const persistedRules = `
+evaluation_interval: 1h  # the test drives ticks itself
+storage: file_storage/alerts
+rules:
+  - name: payment_failure_rate
+    group_by: [payment.provider]
+    ratio:
+      of: {span_names: [payment.charge]}
+      where: {attributes: [{key: payment.status, values: [failed]}]}
+      window: 5m
+      min_samples: 20
+      op: ">"
+      threshold: 0.2
+`
+
+// restartable runs engines one after another over the same storage.
+type restartable struct {
+	t     *testing.T
+	text  string
+	clock *fakeClock
+	sink  *consumertest.LogsSink
+	// host returns the host of the next run and a func stopping it.
+	host func() (component.Host, func())
+	done func()
+}
+
+func (r *restartable) start() *harness {
+	r.t.Helper()
+	h := newHarnessWith(r.t, parseConfig(r.t, r.text), r.clock, r.sink)
+	host, done := r.host()
+	r.done = done
+	require.NoError(r.t, h.e.start(context.Background(), host))
+	return h
+}
+
+func (r *restartable) stop(h *harness) {
+	r.t.Helper()
+	require.NoError(r.t, h.e.shutdown(context.Background()))
+	r.done()
+}
+
+func TestRestartNeitherRefiresNorForgets(t *testing.T) {
+	mem := &memStorage{}
+	testRestart(t, func() (component.Host, func()) { return hostWith{storageID: mem}, func() {} })
+	assert.Equal(t, []component.ID{componentID(), componentID(), componentID()}, mem.clientOf)
+}
+
+func TestRestartWithFileStorage(t *testing.T) {
+	dir := t.TempDir()
+	f := filestorage.NewFactory()
+	testRestart(t, func() (component.Host, func()) {
+		cfg := f.CreateDefaultConfig().(*filestorage.Config)
+		cfg.Directory = dir
+		ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
+		require.NoError(t, err)
+		require.NoError(t, ext.Start(context.Background(), hostWith{}))
+		return hostWith{storageID: ext}, func() { require.NoError(t, ext.Shutdown(context.Background())) }
+	})
+}
+
+func TestRemovedRuleResolvesOnStart(t *testing.T) {
+	mem := &memStorage{}
+	host := func() (component.Host, func()) { return hostWith{storageID: mem}, func() {} }
+	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
+	h := r.start()
+	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(10, 20)...))
+	h.tick()
+	fired := h.newAlerts()
+	require.Len(t, fired, 1)
+	r.stop(h)
+
+	r.text = stockRules + "storage: file_storage/alerts\n"
+	h2 := r.start()
+	h2.seen = h.seen
+	got := h2.newAlerts()
+	require.Len(t, got, 1, "the orphaned alert is resolved at start, not forgotten")
+	assert.Equal(t, contract.AlertResolved, got[0].Status)
+	assert.Equal(t, fired[0].Fingerprint, got[0].Fingerprint)
+	assert.Equal(t, fired[0].Labels, got[0].Labels)
+	r.stop(h2)
+}
+
+func TestStartFailsOnMissingStorage(t *testing.T) {
+	h := newHarness(t, persistedRules)
+	err := h.e.start(context.Background(), hostWith{})
+	assert.ErrorContains(t, err, `storage: extension "file_storage/alerts" not found`)
+	assert.NoError(t, h.e.shutdown(context.Background()), "shutdown after a failed start")
+}
+
+func TestCorruptStateIsCountedNotFatal(t *testing.T) {
+	mem := &memStorage{data: map[string][]byte{stateKey: []byte("{not json")}}
+	h := newHarness(t, persistedRules)
+	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_state_errors"))
+	require.NoError(t, h.e.shutdown(context.Background()))
+}
+
+func testRestart(t *testing.T, host func() (component.Host, func())) {
+	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
+	h := r.start()
+	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(10, 20)...))
+	h.tick()
+	fired := h.newAlerts()
+	require.Len(t, fired, 1)
+	r.stop(h)
+
+	// Restart a minute later; the outage goes on.
+	r.clock.Advance(time.Minute)
+	h2 := r.start()
+	h2.seen = h.seen
+	h2.traces(makeTraces(t, h2.clock.now, "payment-service", attempts(10, 20)...))
+	h2.advance(2*time.Minute, 15*time.Second)
+	assert.Empty(t, h2.newAlerts(), "a restart must not fire the alert again")
+
+	// The outage ends; the restored alert resolves with its original start.
+	var resolved []contract.Alert
+	for i := 0; i < 40 && len(resolved) == 0; i++ {
+		h2.traces(makeTraces(t, h2.clock.now, "payment-service", attempts(30, 0)...))
+		h2.advance(15*time.Second, 15*time.Second)
+		resolved = h2.newAlerts()
+	}
+	require.Len(t, resolved, 1)
+	assert.Equal(t, contract.AlertResolved, resolved[0].Status)
+	assert.Equal(t, fired[0].Fingerprint, resolved[0].Fingerprint)
+	assert.Equal(t, fired[0].StartsAt, resolved[0].StartsAt)
+	r.stop(h2)
+
+	// Nothing firing any more: a third start restores nothing.
+	h3 := r.start()
+	h3.seen = h2.seen
+	h3.advance(20*time.Minute, time.Minute)
+	assert.Empty(t, h3.newAlerts())
+	r.stop(h3)
+}
