@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/log"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -365,8 +366,7 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 	_, esp := s.startSpan(ctx, contract.SpanEmailSend, trace.SpanKindClient,
 		attribute.String(contract.CustomerEmail, s.cust.email),
 		attribute.String(contract.OrderID, o.id),
-		attribute.String("email.template", "order_confirmation"),
-		attribute.String("server.address", "smtp.example.com"),
+		semconv.ServerAddress("smtp.example.com"),
 	)
 	s.advance(40, 400)
 	s.endSpan(esp)

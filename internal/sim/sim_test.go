@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -54,6 +55,7 @@ func TestRunMatchesContractAndLedger(t *testing.T) {
 	assert.Equal(t, ledger, recomputed, "ledger must equal what the receiver got")
 
 	rc.checkCoverage()
+	rc.checkDocumented()
 	checkMetrics(t, got.metrics.AllMetrics(), rc.serverSpans, rc.dbSpans)
 
 	path := filepath.Join(t.TempDir(), "ledger.json")
@@ -158,13 +160,14 @@ type recomputer struct {
 	serverSpans, dbSpans  int64
 	exceptionLogs         int64
 	amountForms           map[string]int
+	keys                  map[string]bool
 	currencies            map[string]bool
 	ipv6, panInMsg, email bool
 }
 
 func newRecomputer(t *testing.T) *recomputer {
 	return &recomputer{t: t, l: newLedger(0), orders: map[string]bool{}, buyers: map[string]bool{},
-		amountForms: map[string]int{}, currencies: map[string]bool{}}
+		amountForms: map[string]int{}, currencies: map[string]bool{}, keys: map[string]bool{}}
 }
 
 var paymentSpanNames = map[string]bool{
@@ -193,6 +196,7 @@ func (r *recomputer) span(sp ptrace.Span) {
 	t := r.t
 	r.l.Spans++
 	attrs := sp.Attributes()
+	r.noteKeys(attrs)
 	switch {
 	case sp.Kind() == ptrace.SpanKindServer:
 		r.serverSpans++
@@ -231,6 +235,7 @@ func (r *recomputer) span(sp ptrace.Span) {
 	}
 	for i := 0; i < sp.Events().Len(); i++ {
 		ev := sp.Events().At(i)
+		r.noteKeys(ev.Attributes())
 		if ev.Name() == contract.ExceptionEventName {
 			r.l.Exceptions++
 			r.checkException(ev.Attributes())
@@ -251,6 +256,7 @@ func (r *recomputer) logs(all []plog.Logs) {
 				for k := 0; k < lrs.Len(); k++ {
 					lr := lrs.At(k)
 					r.l.LogRecords++
+					r.noteKeys(lr.Attributes())
 					name := str(lr.Attributes(), contract.EventName)
 					if name == "" {
 						r.exceptionLogs++
@@ -353,6 +359,23 @@ func (r *recomputer) event(name string, attrs pcommon.Map, fromSpan bool) {
 		require.NotEmpty(t, str(attrs, contract.PaymentErrorType))
 	}
 	r.l.Funnel[name]++
+}
+
+func (r *recomputer) noteKeys(m pcommon.Map) {
+	for k := range m.All() {
+		r.keys[k] = true
+	}
+}
+
+// checkDocumented asserts every attribute key the simulator sent is in
+// docs/conventions.md, so the simulator emits only what is documented.
+func (r *recomputer) checkDocumented() {
+	doc, err := os.ReadFile("../../docs/conventions.md")
+	require.NoError(r.t, err)
+	require.Greater(r.t, len(r.keys), 30)
+	for k := range r.keys {
+		assert.Contains(r.t, string(doc), "`"+k+"`", "attribute %s is sent but not documented", k)
+	}
 }
 
 func (r *recomputer) noteAmountForm(attrs pcommon.Map) {
