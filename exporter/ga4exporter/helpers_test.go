@@ -65,6 +65,7 @@ type harness struct {
 	le     exporter.Logs
 	te     exporter.Traces
 	wrapRT func(http.RoundTripper) http.RoundTripper
+	once   sync.Once
 }
 
 type harnessOption func(*harness)
@@ -130,8 +131,10 @@ func (h *harness) start() {
 }
 
 func (h *harness) stop() {
-	require.NoError(h.t, h.le.Shutdown(context.Background()))
-	require.NoError(h.t, h.te.Shutdown(context.Background()))
+	h.once.Do(func() {
+		require.NoError(h.t, h.le.Shutdown(context.Background()))
+		require.NoError(h.t, h.te.Shutdown(context.Background()))
+	})
 }
 
 func (h *harness) pushLogs(recs ...rec) error {
