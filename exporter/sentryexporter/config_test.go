@@ -35,6 +35,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.False(t, cfg.Performance.Enabled, "transactions are off by default")
 	assert.True(t, cfg.QueueConfig.HasValue())
 	assert.True(t, cfg.BackOffConfig.Enabled)
+	assert.Equal(t, 30*time.Second, cfg.Timeout)
 
 	full := loadConfig(t, "full")
 	require.NoError(t, confmap.Validate(full))

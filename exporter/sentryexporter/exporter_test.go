@@ -202,6 +202,7 @@ func TestErrorFromExceptionSpanEvent(t *testing.T) {
 	for _, leak := range []string{"jane.doe@example.com", "203.0.113.77"} {
 		assert.NotContains(t, string(ev.Raw), leak)
 	}
+	assertGoldenEvent(t, ev.Raw)
 }
 
 func TestErrorSpanWithoutExceptionEvent(t *testing.T) {

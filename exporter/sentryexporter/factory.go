@@ -34,9 +34,11 @@ func createDefaultConfig() component.Config {
 		Fingerprint:       append([]string(nil), DefaultFingerprint...),
 		MaxEventsPerBatch: 100,
 		Performance:       PerformanceConfig{Enabled: false, SampleRate: 0.1},
-		TimeoutConfig:     exporterhelper.NewDefaultTimeoutConfig(),
-		QueueConfig:       configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		BackOffConfig:     configretry.NewDefaultBackOffConfig(),
+		// Events go one envelope per request: a batch of max_events_per_batch
+		// round trips needs more than exporterhelper's 5s default.
+		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
+		QueueConfig:   configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		BackOffConfig: configretry.NewDefaultBackOffConfig(),
 	}
 }
 

@@ -133,7 +133,8 @@ func splitTypeValue(line string) (string, string) {
 var goLocation = regexp.MustCompile(`^\s+(.+\.go|.+\.s|\S+):(\d+)(?: \+0x[0-9a-fA-F]+)?$`)
 
 func parseGo(lines []string) Trace {
-	t := Trace{Language: Go}
+	// Every frame takes two lines; sizing once avoids regrowing large frames.
+	t := Trace{Language: Go, Frames: make([]sentry.Frame, 0, min(len(lines)/2, MaxFrames+1))}
 	for i, line := range lines {
 		if strings.HasPrefix(line, "panic: ") && t.Type == "" {
 			t.Type, t.Value = "panic", strings.TrimPrefix(line, "panic: ")
@@ -234,7 +235,7 @@ var (
 )
 
 func parseJS(lines []string) Trace {
-	t := Trace{Language: Node}
+	t := Trace{Language: Node, Frames: make([]sentry.Frame, 0, min(len(lines), MaxFrames+1))}
 	for i, line := range lines {
 		var fn, file, ln, col string
 		if m := v8Frame.FindStringSubmatch(line); m != nil {
@@ -280,7 +281,7 @@ func jsInApp(file string) bool {
 var pyFrame = regexp.MustCompile(`^\s*File "(.+)", line (\d+)(?:, in (.+))?$`)
 
 func parsePython(lines []string) Trace {
-	t := Trace{Language: Python}
+	t := Trace{Language: Python, Frames: make([]sentry.Frame, 0, min(len(lines)/2, MaxFrames+1))}
 	for i := 0; i < len(lines); i++ {
 		line := lines[i]
 		if strings.HasPrefix(line, "Traceback (most recent call last)") {
