@@ -24,7 +24,9 @@ const ScopeName = "github.com/otelcol-payments/otelcol-payments/internal/sim"
 // down, with the ledger of what was sent. It fails if any span or log record
 // did not reach the endpoint. Cancelling ctx stops the traffic early; the
 // telemetry already produced is still flushed and the ledger describes it,
-// and the error is ctx's.
+// and the error is ctx's. (If ctx ends while the simulator is waiting for room
+// in the SDK's log queue, the session in progress may be counted but only
+// partly sent.)
 func Run(ctx context.Context, cfg Config) (*Ledger, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("invalid simulator config: %w", err)

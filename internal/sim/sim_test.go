@@ -521,3 +521,25 @@ func intAttr(t *testing.T, m pcommon.Map, k string) int64 {
 	require.Equal(t, pcommon.ValueTypeInt, v.Type(), k)
 	return v.Int()
 }
+
+// TestCancelFlushesWhatWasSent stops an unbounded run through its context:
+// Run must still flush, and its ledger must describe exactly what arrived.
+func TestCancelFlushesWhatWasSent(t *testing.T) {
+	endpoint, got := startReceiver(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	cfg := testConfig(endpoint, 0)
+	cfg.Duration = time.Hour
+	cfg.Rate = 2000
+	ledger, err := Run(ctx, cfg)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.NotNil(t, ledger)
+	require.Positive(t, ledger.Sessions)
+
+	rc := newRecomputer(t)
+	rc.spans(got.traces.AllTraces())
+	rc.logs(got.logs.AllLogs())
+	recomputed := rc.ledger()
+	recomputed.Seed = ledger.Seed
+	assert.Equal(t, ledger, recomputed)
+}

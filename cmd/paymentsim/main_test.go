@@ -1,0 +1,50 @@
+package main
+
+import (
+	"testing"
+)
+
+func TestParseInsecure(t *testing.T) {
+	tests := []struct {
+		value, endpoint string
+		want            bool
+		wantErr         bool
+	}{
+		{"auto", "localhost:4317", true, false},
+		{"auto", "127.0.0.1:4317", true, false},
+		{"auto", "[::1]:4317", true, false},
+		{"auto", "collector.example.com:4317", false, false},
+		{"auto", "10.0.0.5:4317", false, false},
+		{"true", "collector.example.com:4317", true, false},
+		{"false", "localhost:4317", false, false},
+		{"auto", "no-port", false, true},
+		{"yes", "localhost:4317", false, true},
+	}
+	for _, tt := range tests {
+		got, err := parseInsecure(tt.value, tt.endpoint)
+		if (err != nil) != tt.wantErr || got != tt.want {
+			t.Errorf("parseInsecure(%q, %q) = %v, %v; want %v, error %v", tt.value, tt.endpoint, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+func TestRunRejectsBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--rate", "0"},                      // would never stop
+		{"--count", "1", "extra"},            // stray argument
+		{"--count", "1", "--insecure", "no"}, // bad insecure value
+		{"--count", "1", "--currencies", "USD,XXQ"},
+		{"--count", "1", "--duplicate-rate", "2"},
+	} {
+		if err := run(args); err == nil {
+			t.Errorf("run(%q) succeeded, want an error", args)
+		}
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	got := splitList(" USD, JPY,,KWD ")
+	if len(got) != 3 || got[0] != "USD" || got[1] != "JPY" || got[2] != "KWD" {
+		t.Fatalf("splitList = %q", got)
+	}
+}
