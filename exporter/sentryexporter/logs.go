@@ -9,7 +9,12 @@ import (
 
 // isErrorLog: severity ERROR or above, or an exception recorded as log
 // attributes (the semantic conventions' replacement for span events).
+// Alert records (event.name "alert") are the collector's own notifications,
+// not application errors: the alert exporter delivers them.
 func isErrorLog(lr plog.LogRecord) bool {
+	if contract.IsAlertRecord(lr) {
+		return false
+	}
 	if lr.SeverityNumber() >= plog.SeverityNumberError {
 		return true
 	}
