@@ -60,7 +60,7 @@ func TestShutdownFlushesQueue(t *testing.T) {
 	f.gate = make(chan struct{})
 	cfg := testConfig(f.dsn())
 	q := exporterhelper.NewDefaultQueueConfig()
-	q.NumConsumers = 1
+	q.NumConsumers = 4 // concurrent pushes share one client and transport
 	q.Batch = configoptional.None[exporterhelper.BatchConfig]()
 	cfg.QueueConfig = configoptional.Some(q)
 	exp, err := NewFactory().CreateTraces(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
