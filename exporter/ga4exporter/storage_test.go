@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 type extHost struct {
@@ -62,4 +63,16 @@ func TestDedupStorageMustExist(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "dedup::storage")
 	require.NoError(t, le.Shutdown(context.Background()))
+}
+
+// With the sending queue on (the default), shutdown delivers what is queued.
+func TestShutdownFlushesQueue(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) { c.QueueConfig = createDefaultConfig().(*Config).QueueConfig }))
+	var recs []rec
+	for i := 0; i < 40; i++ {
+		recs = append(recs, rec{name: contract.EventAddToCart, attrs: map[string]any{contract.GAClientID: "5.5"}})
+	}
+	require.NoError(t, h.pushLogs(recs...))
+	h.stop()
+	assert.Len(t, h.srv.Events(), 40)
 }
