@@ -47,7 +47,8 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 		v++
 	}
-	if v >= len(s) || s[v] == ':' || s[v] == '=' {
+	// Nested objects and arrays are scanned on their own.
+	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' || s[v] == '[' {
 		return 0, 0, 0, false
 	}
 	switch {

@@ -1,0 +1,495 @@
+package piisanitizer // import "github.com/otelcol-payments/otelcol-payments/processor/piisanitizer"
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/otelcol-payments/otelcol-payments/processor/piisanitizer/internal/detect"
+	"github.com/otelcol-payments/otelcol-payments/processor/piisanitizer/internal/metadata"
+)
+
+// Key-based detectors, counted after the built-in value detectors.
+const (
+	detPseudonymizedKey = int(detect.NumKinds) + iota
+	detCardSecurity
+	detSensitiveKey
+	numFixedDetectors
+)
+
+type keyClass uint8
+
+const (
+	keyNone keyClass = iota
+	keyAllow
+	keyPseudonymize
+	keyCardSecurity
+	keySensitive
+)
+
+type signal uint8
+
+const (
+	signalTraces signal = iota
+	signalMetrics
+	signalLogs
+	numSignals
+)
+
+var signalNames = [numSignals]string{"traces", "metrics", "logs"}
+
+type keyRule struct {
+	detector int
+	action   detect.Action
+	redacted string
+}
+
+type customRule struct {
+	re       *regexp.Regexp
+	detector int
+	action   detect.Action
+	redacted string
+}
+
+type sanitizer struct {
+	scanner *detect.Scanner
+	hasher  *detect.Hasher
+	// exact holds allow and pseudonymize keys (case-sensitive) and the
+	// lowercased key-rule names.
+	exact map[string]keyClass
+	// lastSegments holds the last dotted segment of every key-rule name: a
+	// key whose last segment is not here matches no rule.
+	lastSegments map[string]struct{}
+	rules        [keySensitive + 1]keyRule
+	custom       []customRule
+	audit        string
+	findings     metric.Int64Counter
+	addOpts      [numSignals][][]metric.AddOption // per detector
+}
+
+func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
+	s := &sanitizer{
+		exact:        map[string]keyClass{},
+		lastSegments: map[string]struct{}{},
+		audit:        cfg.AuditAttribute,
+	}
+	var actions [detect.NumKinds]detect.Action
+	for k, a := range cfg.Detectors.byKind() {
+		actions[k], _ = a.parse() // validated
+	}
+	if len(cfg.HashKey) > 0 {
+		s.hasher = detect.NewHasher([]byte(cfg.HashKey))
+		if string(cfg.HashKey) == DevelopmentHashKey {
+			set.Logger.Warn("piisanitizer is using the PUBLIC DEVELOPMENT hash key: pseudonyms of emails and customer ids " +
+				"can be recomputed by anyone. Set PII_HASH_KEY to a secret of at least 32 bytes in production.")
+		}
+	}
+	s.scanner = detect.NewScanner(actions, s.hasher)
+	detectors := make([]string, numFixedDetectors, numFixedDetectors+len(cfg.CustomRules))
+	for k := range detect.NumKinds {
+		detectors[k] = k.String()
+	}
+	detectors[detPseudonymizedKey] = "pseudonymized_key"
+	detectors[detCardSecurity] = "card_security"
+	detectors[detSensitiveKey] = "sensitive_key"
+
+	for _, k := range cfg.AllowKeys {
+		s.exact[k] = keyAllow
+	}
+	for _, k := range cfg.PseudonymizeKeys {
+		if _, ok := s.exact[k]; !ok {
+			s.exact[k] = keyPseudonymize
+		}
+	}
+	s.addKeyRule(keyCardSecurity, detCardSecurity, detectors[detCardSecurity], cfg.CardSecurityKeys)
+	s.addKeyRule(keySensitive, detSensitiveKey, detectors[detSensitiveKey], cfg.SensitiveKeys)
+
+	for _, r := range cfg.CustomRules {
+		action, _ := r.Action.parse()
+		name := "custom:" + r.Name
+		s.custom = append(s.custom, customRule{
+			re:       regexp.MustCompile(r.Pattern), // validated
+			detector: len(detectors),
+			action:   action,
+			redacted: detect.Redacted(name),
+		})
+		detectors = append(detectors, name)
+	}
+
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	s.findings = tb.Findings
+	for sig := range numSignals {
+		s.addOpts[sig] = make([][]metric.AddOption, len(detectors))
+		for d, name := range detectors {
+			s.addOpts[sig][d] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+				attribute.String(metadata.AttributeDetector, name),
+				attribute.String(metadata.AttributeSignal, signalNames[sig])))}
+		}
+	}
+	return s, nil
+}
+
+func (s *sanitizer) addKeyRule(class keyClass, detector int, name string, cfg KeyRuleConfig) {
+	action, _ := cfg.Action.parse()
+	if action == detect.ActionOff {
+		return
+	}
+	s.rules[class] = keyRule{detector: detector, action: action, redacted: detect.Redacted(name)}
+	for _, n := range cfg.Names {
+		n = strings.ToLower(n)
+		if _, ok := s.exact[n]; !ok {
+			s.exact[n] = class
+		}
+		s.lastSegments[n[strings.LastIndexByte(n, '.')+1:]] = struct{}{}
+	}
+}
+
+// classify finds the rule for an attribute key: an exact allow or
+// pseudonymize key, or a key rule matched case-insensitively on the whole
+// key or a dotted suffix (http.request.header.authorization → authorization).
+// Clean keys cost two map lookups and no allocation.
+func (s *sanitizer) classify(k string) keyClass {
+	if c, ok := s.exact[k]; ok {
+		return c
+	}
+	if len(s.lastSegments) == 0 {
+		return keyNone
+	}
+	var buf [128]byte
+	if len(k) > len(buf) {
+		k = k[len(k)-len(buf):]
+	}
+	b := buf[:len(k)]
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	last := strings.LastIndexByte(k, '.')
+	if _, ok := s.lastSegments[string(b[last+1:])]; !ok {
+		return keyNone
+	}
+	for start := 0; start <= last+1; {
+		if c, ok := s.exact[string(b[start:])]; ok && c >= keyCardSecurity {
+			return c
+		}
+		next := strings.IndexByte(k[start:], '.')
+		if next < 0 {
+			break
+		}
+		start += next + 1
+	}
+	return keyNone
+}
+
+// pass is the state of one batch.
+type pass struct {
+	s      *sanitizer
+	counts detect.Counts
+	extra  []int64 // key-rule and custom-rule findings, by detector - NumKinds
+	attrFn func(string, pcommon.Value) bool
+}
+
+func (s *sanitizer) newPass() *pass {
+	p := &pass{s: s, extra: make([]int64, numFixedDetectors-int(detect.NumKinds)+len(s.custom))}
+	p.attrFn = p.attr
+	return p
+}
+
+func (p *pass) count(detector int) {
+	p.extra[detector-int(detect.NumKinds)]++
+}
+
+func (p *pass) total() int64 {
+	t := int64(p.counts.Total)
+	for _, n := range p.extra {
+		t += n
+	}
+	return t
+}
+
+// record adds the batch's findings to the findings counter.
+func (p *pass) record(ctx context.Context, sig signal) {
+	opts := p.s.addOpts[sig]
+	for k, n := range p.counts.ByKind {
+		if n > 0 {
+			p.s.findings.Add(ctx, int64(n), opts[k]...)
+		}
+	}
+	for i, n := range p.extra {
+		if n > 0 {
+			p.s.findings.Add(ctx, n, opts[int(detect.NumKinds)+i]...)
+		}
+	}
+}
+
+func (p *pass) attrs(m pcommon.Map) {
+	if m.Len() > 0 {
+		m.RemoveIf(p.attrFn)
+	}
+}
+
+// attr sanitizes one attribute and reports whether to remove it.
+func (p *pass) attr(k string, v pcommon.Value) bool {
+	switch class := p.s.classify(k); class {
+	case keyAllow:
+		return false
+	case keyPseudonymize:
+		p.pseudonymize(v)
+		return false
+	case keyCardSecurity, keySensitive:
+		return p.keyRule(p.s.rules[class], v)
+	}
+	return p.value(v)
+}
+
+func (p *pass) pseudonymize(v pcommon.Value) {
+	if v.Type() == pcommon.ValueTypeEmpty {
+		return
+	}
+	str := v.AsString()
+	if str == "" || detect.IsPseudonym(str) {
+		return
+	}
+	p.count(detPseudonymizedKey)
+	v.SetStr(p.s.hasher.Identifier(str))
+}
+
+func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
+	if v.Type() == pcommon.ValueTypeEmpty || (v.Type() == pcommon.ValueTypeStr && (v.Str() == "" || detect.IsSanitized(v.Str()))) {
+		return false
+	}
+	p.count(r.detector)
+	switch r.action {
+	case detect.ActionRemove:
+		return true
+	case detect.ActionHash:
+		v.SetStr(p.s.hasher.Identifier(v.AsString()))
+	default:
+		v.SetStr(r.redacted)
+	}
+	return false
+}
+
+// value sanitizes a value with no key rule; nested maps get key rules. It
+// reports whether a finding asks to remove the value's holder; the value is
+// redacted in any case.
+func (p *pass) value(v pcommon.Value) bool {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		out, changed, remove := p.text(v.Str())
+		if changed {
+			v.SetStr(out)
+		}
+		return remove
+	case pcommon.ValueTypeInt:
+		if detect.PANInt(v.Int()) {
+			out, changed, remove := p.s.scanner.Sanitize(strconv.FormatInt(v.Int(), 10), &p.counts)
+			if changed {
+				v.SetStr(out)
+			}
+			return remove
+		}
+	case pcommon.ValueTypeMap:
+		p.attrs(v.Map())
+	case pcommon.ValueTypeSlice:
+		sl := v.Slice()
+		for i := 0; i < sl.Len(); i++ {
+			p.value(sl.At(i)) // positions matter: elements are redacted, not removed
+		}
+	}
+	return false
+}
+
+// text sanitizes a string with the built-in detectors, then custom rules.
+func (p *pass) text(s string) (out string, changed, remove bool) {
+	out, changed, remove = p.s.scanner.Sanitize(s, &p.counts)
+	for i := range p.s.custom {
+		r := &p.s.custom[i]
+		if !r.re.MatchString(out) {
+			continue
+		}
+		found := false
+		out = r.re.ReplaceAllStringFunc(out, func(m string) string {
+			if detect.IsSanitized(m) {
+				return m
+			}
+			found = true
+			p.count(r.detector)
+			if r.action == detect.ActionHash {
+				return p.s.hasher.Identifier(m)
+			}
+			return r.redacted
+		})
+		if found {
+			changed = true
+			remove = remove || r.action == detect.ActionRemove
+		}
+	}
+	return out, changed, remove
+}
+
+// field sanitizes a string field that cannot be removed (span and event
+// names, status messages): a removal finding is redacted.
+func (p *pass) field(s string) (string, bool) {
+	if s == "" {
+		return s, false
+	}
+	out, changed, _ := p.text(s)
+	return out, changed
+}
+
+// auditFrom adds the audit attribute with the findings since before.
+func (p *pass) auditFrom(before int64, attrs pcommon.Map) {
+	if p.s.audit == "" {
+		return
+	}
+	if n := p.total() - before; n > 0 {
+		attrs.PutInt(p.s.audit, n)
+	}
+}
+
+func (s *sanitizer) processTraces(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+	p := s.newPass()
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		rs := rss.At(i)
+		p.attrs(rs.Resource().Attributes())
+		sss := rs.ScopeSpans()
+		for j := 0; j < sss.Len(); j++ {
+			ss := sss.At(j)
+			p.attrs(ss.Scope().Attributes())
+			spans := ss.Spans()
+			for k := 0; k < spans.Len(); k++ {
+				p.span(spans.At(k))
+			}
+		}
+	}
+	p.record(ctx, signalTraces)
+	return td, nil
+}
+
+func (p *pass) span(span ptrace.Span) {
+	before := p.total()
+	if out, ok := p.field(span.Name()); ok {
+		span.SetName(out)
+	}
+	p.attrs(span.Attributes())
+	status := span.Status()
+	if out, ok := p.field(status.Message()); ok {
+		status.SetMessage(out)
+	}
+	events := span.Events()
+	for e := 0; e < events.Len(); e++ {
+		ev := events.At(e)
+		if out, ok := p.field(ev.Name()); ok {
+			ev.SetName(out)
+		}
+		p.attrs(ev.Attributes())
+	}
+	links := span.Links()
+	for l := 0; l < links.Len(); l++ {
+		p.attrs(links.At(l).Attributes())
+	}
+	p.auditFrom(before, span.Attributes())
+}
+
+func (s *sanitizer) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+	p := s.newPass()
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		rl := rls.At(i)
+		p.attrs(rl.Resource().Attributes())
+		sls := rl.ScopeLogs()
+		for j := 0; j < sls.Len(); j++ {
+			sl := sls.At(j)
+			p.attrs(sl.Scope().Attributes())
+			lrs := sl.LogRecords()
+			for k := 0; k < lrs.Len(); k++ {
+				lr := lrs.At(k)
+				before := p.total()
+				p.value(lr.Body())
+				p.attrs(lr.Attributes())
+				if out, ok := p.field(lr.EventName()); ok {
+					lr.SetEventName(out)
+				}
+				p.auditFrom(before, lr.Attributes())
+			}
+		}
+	}
+	p.record(ctx, signalLogs)
+	return ld, nil
+}
+
+func (s *sanitizer) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+	p := s.newPass()
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		rm := rms.At(i)
+		p.attrs(rm.Resource().Attributes())
+		sms := rm.ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			sm := sms.At(j)
+			p.attrs(sm.Scope().Attributes())
+			ms := sm.Metrics()
+			for k := 0; k < ms.Len(); k++ {
+				p.metric(ms.At(k))
+			}
+		}
+	}
+	p.record(ctx, signalMetrics)
+	return md, nil
+}
+
+func (p *pass) metric(m pmetric.Metric) {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		p.numberPoints(m.Gauge().DataPoints())
+	case pmetric.MetricTypeSum:
+		p.numberPoints(m.Sum().DataPoints())
+	case pmetric.MetricTypeHistogram:
+		dps := m.Histogram().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.attrs(dps.At(i).Attributes())
+			p.exemplars(dps.At(i).Exemplars())
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		dps := m.ExponentialHistogram().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.attrs(dps.At(i).Attributes())
+			p.exemplars(dps.At(i).Exemplars())
+		}
+	case pmetric.MetricTypeSummary:
+		dps := m.Summary().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.attrs(dps.At(i).Attributes())
+		}
+	}
+}
+
+func (p *pass) numberPoints(dps pmetric.NumberDataPointSlice) {
+	for i := 0; i < dps.Len(); i++ {
+		p.attrs(dps.At(i).Attributes())
+		p.exemplars(dps.At(i).Exemplars())
+	}
+}
+
+func (p *pass) exemplars(es pmetric.ExemplarSlice) {
+	for i := 0; i < es.Len(); i++ {
+		p.attrs(es.At(i).FilteredAttributes())
+	}
+}

@@ -1,0 +1,369 @@
+package piisanitizer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/processor/piisanitizer/internal/detect"
+	"github.com/otelcol-payments/otelcol-payments/processor/piisanitizer/internal/metadata"
+)
+
+const testKey = "0123456789abcdef0123456789abcdef"
+
+func testConfig() *Config {
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.HashKey = testKey
+	return cfg
+}
+
+// pseudonym is the expected pseudonym of an identifier under testKey.
+func pseudonym(v string) string { return detect.NewHasher([]byte(testKey)).Identifier(v) }
+
+type harness struct {
+	traces  processor.Traces
+	logs    processor.Logs
+	metrics processor.Metrics
+	tsink   *consumertest.TracesSink
+	lsink   *consumertest.LogsSink
+	msink   *consumertest.MetricsSink
+	tel     *componenttest.Telemetry
+}
+
+func newHarness(t testing.TB, cfg *Config) *harness {
+	t.Helper()
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{
+		tsink: new(consumertest.TracesSink), lsink: new(consumertest.LogsSink), msink: new(consumertest.MetricsSink),
+		tel: componenttest.NewTelemetry(),
+	}
+	set := processortest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = h.tel.NewTelemetrySettings()
+	f := NewFactory()
+	var err error
+	ctx := context.Background()
+	if h.traces, err = f.CreateTraces(ctx, set, cfg, h.tsink); err != nil {
+		t.Fatal(err)
+	}
+	if h.logs, err = f.CreateLogs(ctx, set, cfg, h.lsink); err != nil {
+		t.Fatal(err)
+	}
+	if h.metrics, err = f.CreateMetrics(ctx, set, cfg, h.msink); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.tel.Shutdown(ctx) })
+	return h
+}
+
+func (h *harness) processTraces(t testing.TB, td ptrace.Traces) ptrace.Traces {
+	t.Helper()
+	h.tsink.Reset()
+	if err := h.traces.ConsumeTraces(context.Background(), td); err != nil {
+		t.Fatal(err)
+	}
+	return h.tsink.AllTraces()[0]
+}
+
+func (h *harness) processLogs(t testing.TB, ld plog.Logs) plog.Logs {
+	t.Helper()
+	h.lsink.Reset()
+	if err := h.logs.ConsumeLogs(context.Background(), ld); err != nil {
+		t.Fatal(err)
+	}
+	return h.lsink.AllLogs()[0]
+}
+
+func (h *harness) processMetrics(t testing.TB, md pmetric.Metrics) pmetric.Metrics {
+	t.Helper()
+	h.msink.Reset()
+	if err := h.metrics.ConsumeMetrics(context.Background(), md); err != nil {
+		t.Fatal(err)
+	}
+	return h.msink.AllMetrics()[0]
+}
+
+func str(t *testing.T, m pcommon.Map, k string) string {
+	t.Helper()
+	v, ok := m.Get(k)
+	if !ok {
+		t.Fatalf("attribute %q missing", k)
+	}
+	return v.AsString()
+}
+
+func TestTracesEveryStringField(t *testing.T) {
+	h := newHarness(t, testConfig())
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("host.note", "owner alice@example.com")
+	ss := rs.ScopeSpans().AppendEmpty()
+	ss.Scope().Attributes().PutStr("scope.note", "ip 203.0.113.9")
+	span := ss.Spans().AppendEmpty()
+	span.SetName("charge 4111111111111111")
+	span.Attributes().PutStr(contract.ClientAddress, "198.51.100.77")
+	span.Status().SetMessage("declined for card 5555 5555 5555 4444")
+	ev := span.Events().AppendEmpty()
+	ev.SetName("mail to alice@example.com")
+	ev.Attributes().PutStr(contract.ExceptionMessage, "Bearer abcdefghijklmnop1234 rejected")
+	span.Links().AppendEmpty().Attributes().PutStr("link.note", "iban DE89370400440532013000")
+
+	out := h.processTraces(t, td)
+	rs = out.ResourceSpans().At(0)
+	span = rs.ScopeSpans().At(0).Spans().At(0)
+	alice := pseudonym("alice@example.com")
+	checks := []struct{ field, got, want string }{
+		{"resource", str(t, rs.Resource().Attributes(), "host.note"), "owner " + alice},
+		{"scope", str(t, rs.ScopeSpans().At(0).Scope().Attributes(), "scope.note"), "ip 203.0.113.0"},
+		{"name", span.Name(), "charge ************1111"},
+		{"client.address", str(t, span.Attributes(), contract.ClientAddress), "198.51.100.0"},
+		{"status", span.Status().Message(), "declined for card **** **** **** 4444"},
+		{"event name", span.Events().At(0).Name(), "mail to " + alice},
+		{"event attr", str(t, span.Events().At(0).Attributes(), contract.ExceptionMessage), "Bearer [REDACTED:credential] rejected"},
+		{"link attr", str(t, span.Links().At(0).Attributes(), "link.note"), "iban DE****************3000"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.field, c.got, c.want)
+		}
+	}
+}
+
+func TestKeyRules(t *testing.T) {
+	cfg := testConfig()
+	cfg.AuditAttribute = "piisanitizer.findings"
+	h := newHarness(t, cfg)
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	a := lr.Attributes()
+	a.PutStr(contract.CustomerEmail, " Alice@Example.com")
+	a.PutStr(contract.CustomerID, "cus_8812")
+	a.PutStr(contract.GAClientID, "1234567890.1700000000")
+	a.PutStr("card.cvv", "737")
+	a.PutInt("payment.card.exp_month", 12)
+	a.PutStr("http.request.header.authorization", "Basic Ym9iOnNlY3JldA==")
+	a.PutStr("Set-Cookie", "sid=abc")
+	a.PutStr("password", "")
+	a.PutInt("card.pan_int", 4111111111111111)
+	a.PutStr(contract.OrderID, "ord_1234567890123452") // Luhn-valid digits, unknown IIN: untouched
+	body := lr.Body().SetEmptyMap()
+	card := body.PutEmptyMap("card")
+	card.PutStr("CVC", "123")
+	card.PutStr("last4", "4242")
+	body.PutEmptySlice("notes").AppendEmpty().SetStr("reach me at alice@example.com")
+	body.PutStr("json", `{"email":"alice@example.com","card":{"number":"4242424242424242"}}`)
+
+	out := h.processLogs(t, ld)
+	lr = out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	a = lr.Attributes()
+	alice := pseudonym("alice@example.com")
+	if got := str(t, a, contract.CustomerEmail); got != alice {
+		t.Errorf("customer.email = %q, want the free-text pseudonym %q", got, alice)
+	}
+	if got := str(t, a, contract.CustomerID); got != pseudonym("cus_8812") {
+		t.Errorf("customer.id = %q", got)
+	}
+	if got := str(t, a, contract.GAClientID); got != "1234567890.1700000000" {
+		t.Errorf("ga.client_id changed to %q", got)
+	}
+	for _, k := range []string{"card.cvv", "payment.card.exp_month"} {
+		if _, ok := a.Get(k); ok {
+			t.Errorf("%s not removed", k)
+		}
+	}
+	for _, k := range []string{"http.request.header.authorization", "Set-Cookie"} {
+		if got := str(t, a, k); got != "[REDACTED:sensitive_key]" {
+			t.Errorf("%s = %q", k, got)
+		}
+	}
+	if got := str(t, a, "password"); got != "" {
+		t.Errorf("empty password became %q", got)
+	}
+	if v, _ := a.Get("card.pan_int"); v.Type() != pcommon.ValueTypeStr || v.Str() != "************1111" {
+		t.Errorf("int card number = %v", v.AsRaw())
+	}
+	if got := str(t, a, contract.OrderID); got != "ord_1234567890123452" {
+		t.Errorf("order id changed to %q", got)
+	}
+	b := lr.Body().Map()
+	cardOut, _ := b.Get("card")
+	if _, ok := cardOut.Map().Get("CVC"); ok {
+		t.Error("nested CVC not removed")
+	}
+	if got := str(t, cardOut.Map(), "last4"); got != "4242" {
+		t.Errorf("last4 changed to %q", got)
+	}
+	notes, _ := b.Get("notes")
+	if got := notes.Slice().At(0).Str(); got != "reach me at "+alice {
+		t.Errorf("slice element = %q", got)
+	}
+	if got, want := str(t, b, "json"), `{"email":"`+alice+`","card":{"number":"************4242"}}`; got != want {
+		t.Errorf("json body = %q, want %q", got, want)
+	}
+	// customer.email, customer.id, cvv, exp_month, authorization, cookie,
+	// int pan, CVC, notes email, json email, json card.
+	if got := str(t, a, "piisanitizer.findings"); got != "11" {
+		t.Errorf("audit attribute = %s, want 11", got)
+	}
+}
+
+func TestMetricsDataPointsAndExemplars(t *testing.T) {
+	h := newHarness(t, testConfig())
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	g := ms.AppendEmpty().SetEmptyGauge().DataPoints().AppendEmpty()
+	g.Attributes().PutStr(contract.ClientAddress, "2001:db8:aaaa:bbbb::7")
+	g.Exemplars().AppendEmpty().FilteredAttributes().PutStr("user", "bob@example.org")
+	s := ms.AppendEmpty().SetEmptySum().DataPoints().AppendEmpty()
+	s.Attributes().PutStr("note", "ssn 123-45-6789")
+	hp := ms.AppendEmpty().SetEmptyHistogram().DataPoints().AppendEmpty()
+	hp.Attributes().PutStr("k", "sk_live_abcdefghijklmnop")
+	hp.Exemplars().AppendEmpty().FilteredAttributes().PutStr("ip", "203.0.113.200")
+	ep := ms.AppendEmpty().SetEmptyExponentialHistogram().DataPoints().AppendEmpty()
+	ep.Attributes().PutStr("phone", "+1 415 555 2671")
+	ms.AppendEmpty().SetEmptySummary().DataPoints().AppendEmpty().Attributes().PutStr("u", "https://bob:pw@api.example.com/")
+
+	out := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	checks := []struct{ got, want string }{
+		{str(t, out.At(0).Gauge().DataPoints().At(0).Attributes(), contract.ClientAddress), "2001:db8:aaaa::"},
+		{str(t, out.At(0).Gauge().DataPoints().At(0).Exemplars().At(0).FilteredAttributes(), "user"), pseudonym("bob@example.org")},
+		{str(t, out.At(1).Sum().DataPoints().At(0).Attributes(), "note"), "ssn ***-**-6789"},
+		{str(t, out.At(2).Histogram().DataPoints().At(0).Attributes(), "k"), "sk_live_****"},
+		{str(t, out.At(2).Histogram().DataPoints().At(0).Exemplars().At(0).FilteredAttributes(), "ip"), "203.0.113.0"},
+		{str(t, out.At(3).ExponentialHistogram().DataPoints().At(0).Attributes(), "phone"), "+* *** *** **71"},
+		{str(t, out.At(4).Summary().DataPoints().At(0).Attributes(), "u"), "https://[REDACTED:url_userinfo]@api.example.com/"},
+	}
+	for i, c := range checks {
+		if c.got != c.want {
+			t.Errorf("check %d: got %q, want %q", i, c.got, c.want)
+		}
+	}
+}
+
+func TestSanitizingTwiceEqualsOnce(t *testing.T) {
+	h := newHarness(t, testConfig())
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.Body().SetStr("card 4111 1111 1111 1111 ip 203.0.113.5 email a.b@example.com token=xyz Bearer 0123456789abcdef")
+	lr.Attributes().PutStr(contract.CustomerEmail, "a.b@example.com")
+	lr.Attributes().PutStr("cookie", "sid=1")
+	var m plog.JSONMarshaler
+	once := h.processLogs(t, ld)
+	onceJSON, _ := m.MarshalLogs(once)
+	twice := h.processLogs(t, once)
+	twiceJSON, _ := m.MarshalLogs(twice)
+	if string(onceJSON) != string(twiceJSON) {
+		t.Fatalf("second pass changed output:\n%s\n%s", onceJSON, twiceJSON)
+	}
+	// card, ip, email, token, bearer in the body; customer.email and cookie.
+	if v, _ := h.tel.GetMetric(metadata.FindingsMetric); sumFindings(v, "", "logs") != 7 {
+		t.Errorf("second pass counted findings: total %d, want 7", sumFindings(v, "", "logs"))
+	}
+}
+
+// sumFindings sums the findings counter for a detector ("" for all) and signal.
+func sumFindings(m metricdata.Metrics, detector, signal string) int64 {
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	if !ok {
+		return 0
+	}
+	var n int64
+	for _, dp := range sum.DataPoints {
+		d, _ := dp.Attributes.Value(attribute.Key(metadata.AttributeDetector))
+		s, _ := dp.Attributes.Value(attribute.Key(metadata.AttributeSignal))
+		if (detector == "" || d.AsString() == detector) && s.AsString() == signal {
+			n += dp.Value
+		}
+	}
+	return n
+}
+
+func TestFindingsTelemetry(t *testing.T) {
+	cfg := testConfig()
+	cfg.CustomRules = []CustomRuleConfig{{Name: "order_token", Pattern: `otk_[A-Za-z0-9]{16}`, Action: ActionRedact}}
+	h := newHarness(t, cfg)
+	td := ptrace.NewTraces()
+	span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.Attributes().PutStr("a", "4111111111111111 and 4242424242424242")
+	span.Attributes().PutStr("b", "x@example.com otk_ABCDEFGHIJKLMNOP")
+	span.Attributes().PutStr("clean", "nothing here 12:30")
+	h.processTraces(t, td)
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("4111111111111111")
+	h.processLogs(t, ld)
+
+	m, err := h.tel.GetMetric(metadata.FindingsMetric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		detector, signal string
+		want             int64
+	}{
+		{"pan", "traces", 2}, {"email", "traces", 1}, {"custom:order_token", "traces", 1}, {"ip", "traces", 0},
+		{"pan", "logs", 1}, {"", "metrics", 0},
+	} {
+		if got := sumFindings(m, c.detector, c.signal); got != c.want {
+			t.Errorf("%s/%s = %d, want %d", c.detector, c.signal, got, c.want)
+		}
+	}
+	if got := str(t, h.tsink.AllTraces()[0].ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes(), "b"); !strings.HasSuffix(got, " [REDACTED:custom:order_token]") {
+		t.Errorf("custom rule output %q", got)
+	}
+}
+
+func TestRemoveActionDropsAttribute(t *testing.T) {
+	cfg := testConfig()
+	cfg.Detectors.PAN = ActionRemove
+	h := newHarness(t, cfg)
+	td := ptrace.NewTraces()
+	span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.SetName("pay 4111111111111111")
+	span.Attributes().PutStr("note", "card 4111111111111111")
+	span.Attributes().PutStr("keep", "ok")
+	out := h.processTraces(t, td).ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	if _, ok := out.Attributes().Get("note"); ok {
+		t.Error("attribute with a card kept")
+	}
+	if out.Attributes().Len() != 1 || out.Name() != "pay [REDACTED:pan]" {
+		t.Errorf("name %q, attrs %v", out.Name(), out.Attributes().AsRaw())
+	}
+}
+
+func TestDevelopmentKeyWarnsWithoutLeaking(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	set := processortest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	cfg := testConfig()
+	cfg.HashKey = DevelopmentHashKey
+	if _, err := NewFactory().CreateLogs(context.Background(), set, cfg, consumertest.NewNop()); err != nil {
+		t.Fatal(err)
+	}
+	all := logs.All()
+	if len(all) != 1 || !strings.Contains(all[0].Message, "DEVELOPMENT") {
+		t.Fatalf("want one development-key warning, got %v", all)
+	}
+	if strings.Contains(all[0].Message, DevelopmentHashKey) {
+		t.Error("warning prints the key")
+	}
+	logs.TakeAll()
+	cfg.HashKey = testKey
+	if _, err := NewFactory().CreateLogs(context.Background(), set, cfg, consumertest.NewNop()); err != nil || logs.Len() != 0 {
+		t.Fatalf("warning with a real key: %v %v", err, logs.All())
+	}
+}
