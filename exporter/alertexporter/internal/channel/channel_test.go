@@ -1,0 +1,105 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+func TestDoClassifiesResponses(t *testing.T) {
+	tests := []struct {
+		resp       channeltest.Response
+		wantErr    bool
+		retryable  bool
+		retryAfter time.Duration
+	}{
+		{channeltest.Response{Status: 200, Body: "ok"}, false, false, 0},
+		{channeltest.Response{Status: 202}, false, false, 0},
+		{channeltest.Response{Status: 429, Header: map[string]string{"Retry-After": "3"}}, true, true, 3 * time.Second},
+		{channeltest.Response{Status: 503}, true, true, 0},
+		{channeltest.Response{Status: 400, Body: "invalid_payload"}, true, false, 0},
+		{channeltest.Response{Status: 404, Body: "no_service"}, true, false, 0},
+	}
+	for _, tt := range tests {
+		srv := channeltest.NewServer(t, tt.resp)
+		_, err := channel.Do(context.Background(), srv.Client(), channel.Request{URL: srv.URL + "/secret-token", Body: []byte("{}")})
+		if !tt.wantErr {
+			assert.NoError(t, err)
+			continue
+		}
+		var cerr *channel.Error
+		require.True(t, errors.As(err, &cerr), "%d", tt.resp.Status)
+		assert.Equal(t, tt.retryable, cerr.Retryable, "%d", tt.resp.Status)
+		assert.Equal(t, tt.retryAfter, cerr.RetryAfter)
+		assert.NotContains(t, err.Error(), "secret-token")
+	}
+}
+
+func TestDoNeverLeaksURL(t *testing.T) {
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	srv.Close()
+	_, err := channel.Do(context.Background(), http.DefaultClient, channel.Request{URL: srv.URL + "/services/T0/B0/secret-token"})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret-token")
+	var cerr *channel.Error
+	require.ErrorAs(t, err, &cerr)
+	assert.True(t, cerr.Retryable, "connection errors are retryable")
+
+	_, err = channel.Do(context.Background(), http.DefaultClient, channel.Request{URL: "http://bad host/secret-token"})
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret-token")
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	assert.Equal(t, 120*time.Second, channel.ParseRetryAfter("120", now))
+	assert.Equal(t, 1500*time.Millisecond, channel.ParseRetryAfter("1.5", now))
+	assert.Equal(t, 30*time.Second, channel.ParseRetryAfter(now.Add(30*time.Second).Format(http.TimeFormat), now))
+	assert.Zero(t, channel.ParseRetryAfter("", now))
+	assert.Zero(t, channel.ParseRetryAfter("soon", now))
+	assert.Zero(t, channel.ParseRetryAfter(now.Add(-time.Minute).Format(http.TimeFormat), now))
+}
+
+func TestTruncate(t *testing.T) {
+	assert.Equal(t, "abc", channel.Truncate("abc", 3))
+	assert.Equal(t, "ab…", channel.Truncate("abcd", 3))
+	assert.Equal(t, "äö…", channel.Truncate("äöüß", 3), "counts runes, not bytes")
+	assert.Equal(t, "", channel.Truncate("abc", 0))
+}
+
+func TestNotificationHelpersAndDefaultTemplates(t *testing.T) {
+	n := channeltest.Notification()
+	assert.Equal(t, contract.AlertFiring, n.Status())
+	assert.Equal(t, contract.SeverityCritical, n.Severity())
+	assert.Equal(t, "[FIRING:1] PaymentErrorRate, CheckoutLatency", n.Headline())
+	n.Level = 2
+	assert.Contains(t, n.Headline(), "escalation level 2")
+
+	text, err := channel.MustParseTemplate("t", "", channel.DefaultText).Execute(n)
+	require.NoError(t, err)
+	assert.Contains(t, text, "[CRITICAL] PaymentErrorRate: PaymentErrorRate above threshold")
+	assert.Contains(t, text, "Runbook: https://runbooks.example.com/PaymentErrorRate")
+	assert.Contains(t, text, "payment.provider=stripe, service.name=checkout")
+
+	_, err = channel.MustParseTemplate("t", "{{ .Nope }}", "").Execute(n)
+	var cerr *channel.Error
+	require.ErrorAs(t, err, &cerr)
+	assert.False(t, cerr.Retryable, "template errors are permanent")
+
+	labels := channel.PromLabels(n.Alerts[0])
+	assert.Equal(t, map[string]string{"alertname": "PaymentErrorRate", "severity": "critical", "service_name": "checkout", "payment_provider": "stripe"}, labels)
+	ann := channel.Annotations(channeltest.NaNAlert())
+	assert.NotContains(t, ann, "value")
+	assert.Equal(t, "0.12", channel.Annotations(n.Alerts[0])["value"])
+	assert.True(t, strings.HasPrefix(n.Headline(), "[FIRING"))
+}
