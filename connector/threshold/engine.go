@@ -180,7 +180,7 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 		res := rl.Resource().Attributes()
 		for _, sl := range rl.ScopeLogs().All() {
 			for _, lr := range sl.LogRecords().All() {
-				name := rules.LogEventName(lr.EventName(), lr.Attributes())
+				name := contract.LogEventName(lr)
 				if name == contract.EventAlert {
 					continue // never alert on alerts
 				}

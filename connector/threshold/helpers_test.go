@@ -43,7 +43,7 @@ type harness struct {
 }
 
 // parseConfig reads a connector config from YAML text.
-func parseConfig(t *testing.T, text string) *Config {
+func parseConfig(t testing.TB, text string) *Config {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
@@ -249,4 +249,8 @@ func counterValue(t *testing.T, h *harness, name string) int64 {
 		total += dp.Value
 	}
 	return total
+}
+
+func componentTestSettings() component.TelemetrySettings {
+	return componenttest.NewNopTelemetrySettings()
 }

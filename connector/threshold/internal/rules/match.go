@@ -6,8 +6,6 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
-
-	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // ItemKind says what an Item was read from.
@@ -217,16 +215,4 @@ func AttributesHold(matchers []AttributeMatch, it *Item) bool {
 		}
 	}
 	return true
-}
-
-// LogEventName returns the event name of a log record: the EventName field,
-// else the event.name attribute.
-func LogEventName(eventName string, attrs pcommon.Map) string {
-	if eventName != "" {
-		return eventName
-	}
-	if v, ok := attrs.Get(contract.EventName); ok {
-		return v.Str()
-	}
-	return ""
 }
