@@ -102,12 +102,16 @@ func (d *Notifier) Build(n *channel.Notification) (*Message, error) {
 		alerts = alerts[:maxEmbeds]
 	}
 	msg := &Message{Username: d.cfg.Username, Content: channel.Truncate(content, maxContent)}
-	// Share the 6000-character budget fairly between the embeds.
+	// Titles first, then share the rest of the 6000-character budget
+	// fairly between the descriptions.
+	titles := make([]string, len(alerts))
 	budget := maxEmbedsTotal
 	for i, a := range alerts {
-		title := channel.Truncate(fmt.Sprintf("[%s] %s %s", strings.ToUpper(a.Severity), a.Name, a.Status), maxEmbedTitle)
-		budget -= len([]rune(title))
-		share := min(maxDescription, budget/(len(alerts)-i))
+		titles[i] = channel.Truncate(fmt.Sprintf("[%s] %s %s", strings.ToUpper(a.Severity), a.Name, a.Status), maxEmbedTitle)
+		budget -= len([]rune(titles[i]))
+	}
+	for i, a := range alerts {
+		share := min(maxDescription, max(budget, 0)/(len(alerts)-i))
 		var desc strings.Builder
 		desc.WriteString(a.Summary)
 		if len(a.Labels) > 0 {
@@ -116,13 +120,13 @@ func (d *Notifier) Build(n *channel.Notification) (*Message, error) {
 		if a.RunbookURL != "" {
 			desc.WriteString("\nRunbook: " + a.RunbookURL)
 		}
-		description := channel.Truncate(desc.String(), max(share, 0))
+		description := channel.Truncate(desc.String(), share)
 		budget -= len([]rune(description))
 		ts := a.StartsAt
 		if a.Status == contract.AlertResolved {
 			ts = a.EndsAt
 		}
-		msg.Embeds = append(msg.Embeds, Embed{Title: title, Description: description, URL: a.RunbookURL, Color: color(a), Timestamp: ts.UTC().Format(time.RFC3339)})
+		msg.Embeds = append(msg.Embeds, Embed{Title: titles[i], Description: description, URL: a.RunbookURL, Color: color(a), Timestamp: ts.UTC().Format(time.RFC3339)})
 	}
 	return msg, nil
 }

@@ -121,7 +121,7 @@ func Severity(s string) string {
 func (p *Notifier) Build(n *channel.Notification) ([]Event, error) {
 	out := make([]Event, 0, len(n.Alerts))
 	for _, a := range n.Alerts {
-		ev := Event{RoutingKey: string(p.cfg.RoutingKey), DedupKey: channel.Truncate(a.Fingerprint, maxDedupKey)}
+		ev := Event{RoutingKey: string(p.cfg.RoutingKey), DedupKey: dedupKey(a.Fingerprint)}
 		switch {
 		case a.Status == contract.AlertResolved:
 			ev.EventAction = "resolve"
@@ -173,4 +173,13 @@ func (p *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		}
 	}
 	return nil
+}
+
+// dedupKey cuts to PagerDuty's 255-character limit without a marker, which
+// would change the key's bytes (our fingerprints are 16 hex digits anyway).
+func dedupKey(fp string) string {
+	if len(fp) > maxDedupKey {
+		return fp[:maxDedupKey]
+	}
+	return fp
 }

@@ -1,0 +1,70 @@
+package pagerduty
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
+)
+
+func TestPagerDutyEvents(t *testing.T) {
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 202, Body: `{"status":"success","dedup_key":"x"}`},
+		channeltest.Response{Status: 500})
+	n, err := New(&Config{RoutingKey: "R0UT1NGKEY", URL: srv.URL + "/v2/enqueue"}, srv.Client())
+	require.NoError(t, err)
+
+	var cerr *channel.Error
+	require.ErrorAs(t, n.Notify(context.Background(), channeltest.Notification()), &cerr)
+	assert.True(t, cerr.Retryable)
+	require.NoError(t, n.Notify(context.Background(), channeltest.Notification()), "retry after 5xx")
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 3, "one failed attempt, then one event per alert")
+	var trigger, resolve Event
+	require.NoError(t, json.Unmarshal(reqs[1].Body, &trigger))
+	require.NoError(t, json.Unmarshal(reqs[2].Body, &resolve))
+	note := channeltest.Notification()
+
+	assert.Equal(t, "/v2/enqueue", reqs[1].Path)
+	assert.Equal(t, "R0UT1NGKEY", trigger.RoutingKey)
+	assert.Equal(t, "trigger", trigger.EventAction)
+	assert.Equal(t, note.Alerts[0].Fingerprint, trigger.DedupKey)
+	require.NotNil(t, trigger.Payload)
+	assert.Equal(t, "[CRITICAL] PaymentErrorRate: PaymentErrorRate above threshold", trigger.Payload.Summary)
+	assert.Equal(t, "critical", trigger.Payload.Severity)
+	assert.Equal(t, "otelcol-payments", trigger.Payload.Source)
+	assert.Equal(t, "checkout", trigger.Payload.Component)
+	assert.Equal(t, "PaymentErrorRate", trigger.Payload.Class)
+	assert.Equal(t, "2026-03-02T09:00:00Z", trigger.Payload.Timestamp)
+	assert.Equal(t, []Link{{Href: "https://runbooks.example.com/PaymentErrorRate", Text: "Runbook"}}, trigger.Links)
+
+	assert.Equal(t, "resolve", resolve.EventAction)
+	assert.Equal(t, note.Alerts[1].Fingerprint, resolve.DedupKey, "resolve addresses the incident by dedup_key")
+	assert.Nil(t, resolve.Payload)
+}
+
+func TestPagerDutyAcknowledgeAndLimits(t *testing.T) {
+	n, err := New(&Config{RoutingKey: "k"}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, DefaultURL, n.url)
+	note := channeltest.Notification()
+	note.Acknowledged = true
+	note.Alerts[0].Summary = strings.Repeat("x", 2000)
+	note.Alerts[0].Fingerprint = strings.Repeat("f", 300)
+	events, err := n.Build(note)
+	require.NoError(t, err)
+	assert.Equal(t, "acknowledge", events[0].EventAction)
+	assert.Len(t, events[0].DedupKey, maxDedupKey)
+	note.Acknowledged = false
+	events, err = n.Build(note)
+	require.NoError(t, err)
+	assert.Len(t, []rune(events[0].Payload.Summary), maxSummary)
+	assert.Equal(t, "error", Severity("high"))
+	assert.Equal(t, "info", Severity("info"))
+}

@@ -1,0 +1,68 @@
+package sms
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
+)
+
+func TestTwilioMessages(t *testing.T) {
+	created := channeltest.Response{Status: 201, Body: `{"sid":"SM1","status":"queued"}`}
+	srv := channeltest.NewServer(t, created,
+		created,
+		channeltest.Response{Status: 429, Header: map[string]string{"Retry-After": "1"}})
+	cfg := &Config{AccountSID: "AC123", AuthToken: "tok", From: "+15005550006", To: "+4915112345678, +4915187654321", MaxLength: 60, URL: srv.URL}
+	require.NoError(t, cfg.Validate())
+	n, err := New(cfg, srv.Client())
+	require.NoError(t, err)
+
+	note := channeltest.Notification()
+	var cerr *channel.Error
+	require.ErrorAs(t, n.Notify(context.Background(), note), &cerr, "second recipient rate limited")
+	assert.True(t, cerr.Retryable)
+	require.NoError(t, n.Notify(context.Background(), note), "retry sends only to the remaining recipient")
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 3)
+	tos := []string{}
+	for _, r := range reqs {
+		assert.Equal(t, "/2010-04-01/Accounts/AC123/Messages.json", r.Path)
+		assert.Equal(t, "application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
+		assert.True(t, r.HasBasicAuth)
+		assert.Equal(t, "AC123", r.User)
+		assert.Equal(t, "tok", r.Password)
+		form, err := url.ParseQuery(string(r.Body))
+		require.NoError(t, err)
+		assert.Equal(t, "+15005550006", form.Get("From"))
+		assert.LessOrEqual(t, len([]rune(form.Get("Body"))), 60)
+		assert.True(t, strings.HasPrefix(form.Get("Body"), "[FIRING:1]"))
+		tos = append(tos, form.Get("To"))
+	}
+	assert.Equal(t, []string{"+4915112345678", "+4915187654321", "+4915187654321"}, tos)
+}
+
+func TestSMSConfig(t *testing.T) {
+	ok := Config{AccountSID: "AC1", AuthToken: "t", MessagingServiceSID: "MG1", To: "+4915112345678"}
+	require.NoError(t, ok.Validate())
+	bad := ok
+	bad.From = "+15005550006"
+	assert.ErrorContains(t, bad.Validate(), "exactly one of from and messaging_service_sid")
+	bad = ok
+	bad.MaxLength = 2000
+	assert.ErrorContains(t, bad.Validate(), "max_length")
+	bad = ok
+	bad.To = "+49 170 999"
+	err := bad.Validate()
+	assert.ErrorContains(t, err, "E.164")
+	assert.NotContains(t, err.Error(), "999", "numbers are personal data and not echoed")
+	n, err := New(&ok, nil)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(n.url, DefaultURL))
+}
