@@ -65,7 +65,9 @@ demo: build
 	@$(BINARY) --config $(CONFIG) & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	until curl -sf localhost:13133 >/dev/null 2>&1; do sleep 0.2; done; \
-	$(GO) run ./cmd/paymentsim --endpoint localhost:4317 --rate 20 --duration $${DEMO_DURATION:-2m} --ledger bin/demo-ledger.json; \
+	$(GO) run ./cmd/paymentsim --endpoint localhost:4317 --rate 20 --duration $${DEMO_DURATION:-10m} \
+		--duplicate-rate 0.02 --outage-start 2m --outage-length 1m --outage-failure-rate 0.7 \
+		--outage-slow-payments 3s --ledger bin/paymentsim-ledger.json; \
 	echo "simulator done; collector keeps running until Ctrl-C"; wait $$pid
 
 clean:
