@@ -29,14 +29,13 @@ type memStorage struct {
 func (m *memStorage) Start(context.Context, component.Host) error { return nil }
 func (m *memStorage) Shutdown(context.Context) error              { return nil }
 
-func (m *memStorage) GetClient(_ context.Context, kind component.Kind, id component.ID, _ string) (storage.Client, error) {
+func (m *memStorage) GetClient(_ context.Context, _ component.Kind, id component.ID, _ string) (storage.Client, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.data == nil {
 		m.data = map[string][]byte{}
 	}
 	m.clientOf = append(m.clientOf, id)
-	_ = kind
 	return &memClient{m: m}, nil
 }
 
@@ -119,6 +118,18 @@ func (r *restartable) start() *harness {
 	return h
 }
 
+// fireAndStop runs until the failure-rate alert fires, then shuts down.
+func (r *restartable) fireAndStop() (*harness, []contract.Alert) {
+	r.t.Helper()
+	h := r.start()
+	h.traces(makeTraces(r.t, h.clock.now, "payment-service", attempts(10, 20)...))
+	h.tick()
+	fired := h.newAlerts()
+	require.Len(r.t, fired, 1)
+	r.stop(h)
+	return h, fired
+}
+
 func (r *restartable) stop(h *harness) {
 	r.t.Helper()
 	require.NoError(r.t, h.e.shutdown(context.Background()))
@@ -148,12 +159,7 @@ func TestRemovedRuleResolvesOnStart(t *testing.T) {
 	mem := &memStorage{}
 	host := func() (component.Host, func()) { return hostWith{storageID: mem}, func() {} }
 	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
-	h := r.start()
-	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(10, 20)...))
-	h.tick()
-	fired := h.newAlerts()
-	require.Len(t, fired, 1)
-	r.stop(h)
+	h, fired := r.fireAndStop()
 
 	r.text = stockRules + "storage: file_storage/alerts\n"
 	h2 := r.start()
@@ -183,12 +189,7 @@ func TestCorruptStateIsCountedNotFatal(t *testing.T) {
 
 func testRestart(t *testing.T, host func() (component.Host, func())) {
 	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
-	h := r.start()
-	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(10, 20)...))
-	h.tick()
-	fired := h.newAlerts()
-	require.Len(t, fired, 1)
-	r.stop(h)
+	h, fired := r.fireAndStop()
 
 	// Restart a minute later; the outage goes on.
 	r.clock.Advance(time.Minute)
