@@ -62,9 +62,9 @@ func (w Window) Max(epochs []int64, counts []uint32, now int64, col int, v uint3
 	}
 }
 
-// Sum adds the live slots' columns into out (len Width); columns listed in
-// maxCols are combined with max instead of sum. It reports whether any slot
-// is live.
+// Sum adds the live slots' columns into out (len Width); column maxCol (-1
+// for none) is combined with max instead of sum. It reports whether any
+// slot is live.
 func (w Window) Sum(epochs []int64, counts []uint32, now int64, out []uint64, maxCol int) bool {
 	clear(out)
 	e := now / w.SlotNanos
