@@ -29,16 +29,26 @@ type running struct {
 }
 
 // startExporters creates the metrics and logs exporters of one dashboard, as
-// a collector does, and starts them.
+// a collector does, and starts them; they shut down with the test.
 func startExporters(t *testing.T, mutate func(*Config)) running {
 	t.Helper()
-	f := NewFactory()
-	cfg := f.CreateDefaultConfig().(*Config)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	cfg.NetAddr.Endpoint = e2e.FreeAddr(t)
 	cfg.Timezone = "UTC"
 	if mutate != nil {
 		mutate(cfg)
 	}
+	r := createStarted(t, cfg)
+	t.Cleanup(func() {
+		assert.NoError(t, r.metrics.Shutdown(context.Background()))
+		assert.NoError(t, r.logs.Shutdown(context.Background()))
+	})
+	return r
+}
+
+func createStarted(t *testing.T, cfg *Config) running {
+	t.Helper()
+	f := NewFactory()
 	set := exportertest.NewNopSettings(metadata.Type)
 	ctx := context.Background()
 	me, err := f.CreateMetrics(ctx, set, cfg)
@@ -47,11 +57,7 @@ func startExporters(t *testing.T, mutate func(*Config)) running {
 	require.NoError(t, err)
 	host := componenttest.NewNopHost()
 	require.NoError(t, me.Start(ctx, host))
-	require.NoError(t, le.Start(ctx, host))
-	t.Cleanup(func() {
-		assert.NoError(t, me.Shutdown(ctx))
-		assert.NoError(t, le.Shutdown(ctx))
-	})
+	require.NoError(t, le.Start(ctx, host), "the second start must not bind again")
 	return running{base: "http://" + cfg.NetAddr.Endpoint, metrics: me, logs: le}
 }
 
@@ -167,23 +173,15 @@ func TestBearerTokenGuardsAPI(t *testing.T) {
 }
 
 func TestShutdownStopsServerAfterBothExporters(t *testing.T) {
-	f := NewFactory()
-	cfg := f.CreateDefaultConfig().(*Config)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
 	cfg.NetAddr.Endpoint = e2e.FreeAddr(t)
-	set := exportertest.NewNopSettings(metadata.Type)
+	r := createStarted(t, cfg)
 	ctx := context.Background()
-	me, err := f.CreateMetrics(ctx, set, cfg)
-	require.NoError(t, err)
-	le, err := f.CreateLogs(ctx, set, cfg)
-	require.NoError(t, err)
-	host := componenttest.NewNopHost()
-	require.NoError(t, me.Start(ctx, host))
-	require.NoError(t, le.Start(ctx, host), "the second start must not bind again")
-	require.NoError(t, me.Shutdown(ctx))
-	code, _, _ := get(t, "http://"+cfg.NetAddr.Endpoint+"/healthz", "")
+	require.NoError(t, r.metrics.Shutdown(ctx))
+	code, _, _ := get(t, r.base+"/healthz", "")
 	assert.Equal(t, http.StatusOK, code, "still serving for the logs exporter")
-	require.NoError(t, le.Shutdown(ctx))
-	_, err = http.Get("http://" + cfg.NetAddr.Endpoint + "/healthz")
+	require.NoError(t, r.logs.Shutdown(ctx))
+	_, err := http.Get(r.base + "/healthz")
 	assert.Error(t, err, "server stopped")
 	sharedMu.Lock()
 	assert.Empty(t, shared)

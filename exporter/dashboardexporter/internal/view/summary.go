@@ -56,6 +56,7 @@ func BuildSummary(d Dashboard) Summary {
 		}
 	}
 	var reasons []string
+	lowSuccess := false
 	s.Status = StatusOK
 	if len(s.CriticalAlerts) > 0 {
 		s.Status = StatusCritical
@@ -67,17 +68,18 @@ func BuildSummary(d Dashboard) Summary {
 	}
 	if len(warnings) > 0 {
 		s.Status = worse(s.Status, StatusWarning)
-		reasons = append(reasons, plural(len(warnings), "alert")+" ("+strings.Join(warnings, ", ")+")")
+		reasons = append(reasons, plural(len(warnings), "warning")+" ("+strings.Join(warnings, ", ")+")")
 	}
 	if d.Payments.SuccessRate != nil && d.Payments.Attempts >= minAttempts && *d.Payments.SuccessRate < lowSuccessRate {
 		s.Status = worse(s.Status, StatusWarning)
 		reasons = append(reasons, fmt.Sprintf("payment success rate %s", percent(*d.Payments.SuccessRate)))
+		lowSuccess = true
 	}
 	if !d.Data.Flowing {
 		s.Status = worse(s.Status, StatusWarning)
 		reasons = append(reasons, "no data is flowing")
 	}
-	s.Headline = headline(s, reasons)
+	s.Headline = headline(s, reasons, !lowSuccess)
 	return s
 }
 
@@ -98,7 +100,7 @@ func plural(n int, what string) string {
 
 func percent(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
 
-func headline(s Summary, reasons []string) string {
+func headline(s Summary, reasons []string, withSuccess bool) string {
 	var b strings.Builder
 	b.WriteString(strings.ToUpper(s.Status[:1]) + s.Status[1:])
 	if len(reasons) > 0 {
@@ -114,7 +116,7 @@ func headline(s Summary, reasons []string) string {
 		}
 	}
 	fmt.Fprintf(&b, ", %s", plural(int(s.OrdersToday), "order"))
-	if s.SuccessRate != nil {
+	if s.SuccessRate != nil && withSuccess {
 		fmt.Fprintf(&b, ", payment success %s", percent(*s.SuccessRate))
 	}
 	b.WriteString(".")

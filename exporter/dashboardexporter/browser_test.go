@@ -1,0 +1,203 @@
+package dashboardexporter
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+// requireTool returns the path of a binary the test drives. Missing, it
+// skips the test on a developer machine and fails it in CI, where .ci/run
+// installs it.
+func requireTool(t *testing.T, envVar, path string) string {
+	t.Helper()
+	if p := os.Getenv(envVar); p != "" {
+		path = p
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not found (%v): CI must install it", path, err)
+		}
+		t.Skipf("%s not found (%v); install it or set %s", path, err, envVar)
+	}
+	return path
+}
+
+// testOutputDir is where tests leave artefacts for people to look at.
+func testOutputDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("TEST_OUTPUT_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "bin", "test-output")
+	}
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	return dir
+}
+
+// newBrowser starts headless Chromium with a fresh profile and no network
+// chatter of its own.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := requireTool(t, "CHROMIUM", "/usr/bin/chromium")
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("lang", "en-US"),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1600, 1000),
+	)
+	ctx, cancel := chromedp.NewContext(alloc)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	// The first Run starts the browser; it must not carry a timeout.
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate("about:blank")))
+	return ctx
+}
+
+// feedHistory replays the fixture's day as cumulative snapshots every ten
+// minutes over the last six hours, with an uneven pace so the sparklines
+// have a shape, then recent span metrics and alerts.
+func feedHistory(t *testing.T, r running, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	const steps = 36
+	start := now.Add(-steps * 10 * time.Minute)
+	var incs [steps + 1]float64
+	var sum float64
+	for i := 1; i <= steps; i++ {
+		incs[i] = 1 + 0.8*math.Sin(float64(i)/3)
+		sum += incs[i]
+	}
+	var acc float64
+	for i := 0; i <= steps; i++ {
+		acc += incs[i]
+		at := start.Add(time.Duration(i) * 10 * time.Minute)
+		require.NoError(t, r.metrics.ConsumeMetrics(ctx, fixture.Default().Scaled(acc/sum).Metrics(start, at)))
+	}
+	bounds := []float64{5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000}
+	ops := func(f uint64) []fixture.Operation {
+		return []fixture.Operation{
+			{Name: "payment.charge", Bounds: bounds, Counts: []uint64{0, 0, 0, 0, 0, 2 * f, 10 * f, 20 * f, 20 * f, 10 * f, 38 * f, 0}, Errors: 6 * f},
+			{Name: "POST /api/checkout", Bounds: bounds, Counts: []uint64{0, 0, 5 * f, 40 * f, 80 * f, 60 * f, 10 * f, 5 * f, 0, 0, 0, 0}, Errors: f},
+			{Name: "SELECT orders", Bounds: bounds, Counts: []uint64{50 * f, 90 * f, 40 * f, 10 * f, 5 * f, 0, 0, 0, 0, 0, 0, 0}},
+			{Name: "inventory.check", Bounds: bounds, Counts: []uint64{0, 10 * f, 30 * f, 40 * f, 10 * f, 5 * f, 0, 0, 0, 0, 0, 0}},
+			{Name: "email.send", Bounds: bounds, Counts: []uint64{0, 0, 0, 0, 0, 2 * f, 10 * f, 8 * f, 2 * f, 0, 0, 0}},
+		}
+	}
+	require.NoError(t, r.metrics.ConsumeMetrics(ctx, fixture.SpanMetrics(now.Add(-2*time.Minute), now.Add(-time.Minute), ops(1)...)))
+	require.NoError(t, r.metrics.ConsumeMetrics(ctx, fixture.SpanMetrics(now.Add(-2*time.Minute), now, ops(3)...)))
+	require.NoError(t, r.logs.ConsumeLogs(ctx, fixture.Alerts(
+		contract.Alert{
+			Name: "PaymentFailureRateHigh", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+			Summary: "payment failure rate 20.0% > 10% for stripe", Value: 0.2, Threshold: 0.1,
+			Labels: map[string]string{"payment.provider": "stripe"}, StartsAt: now.Add(-4 * time.Minute),
+		},
+		contract.Alert{
+			Name: "SlowPayments", Status: contract.AlertFiring, Severity: contract.SeverityWarning,
+			Summary: "payment.charge p95 above 5000 ms", Value: 8200, Threshold: 5000,
+			Labels: map[string]string{"span.name": "payment.charge"}, StartsAt: now.Add(-2 * time.Minute),
+		},
+	)))
+}
+
+var moneyDigits = regexp.MustCompile(`[^0-9.]`)
+
+func TestBrowserRendersDashboard(t *testing.T) {
+	browser := newBrowser(t)
+	r := startExporters(t, func(c *Config) { c.RefreshInterval = time.Second })
+	now := time.Now()
+	feedHistory(t, r, now)
+
+	_, _, body := get(t, r.base+"/api/dashboard", "")
+	var want view.Dashboard
+	require.NoError(t, json.Unmarshal(body, &want))
+	require.Positive(t, want.Revenue.Today+want.Revenue.Yesterday)
+
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(r.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-loaded="true"]`)),
+	))
+
+	revenue, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#revenue-today")))
+	require.NoError(t, err)
+	got, err := strconv.ParseFloat(moneyDigits.ReplaceAllString(revenue, ""), 64)
+	require.NoError(t, err, "revenue text %q", revenue)
+	assert.InDelta(t, want.Revenue.Today, got, 0.005, "revenue text %q", revenue)
+	assert.Contains(t, revenue, "$", "formatted in the reporting currency")
+
+	steps, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("#funnel li")))
+	require.NoError(t, err)
+	assert.Len(t, steps, len(contract.FunnelSteps))
+	purchased, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#funnel li[data-step="ecommerce.purchase"]`)))
+	require.NoError(t, err)
+	assert.Contains(t, purchased, strconv.Itoa(int(want.Funnel[len(want.Funnel)-1].Count)))
+
+	alert, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"]`)))
+	require.NoError(t, err)
+	assert.Contains(t, strings.ToLower(alert), "critical")
+	assert.Contains(t, alert, "payment failure rate 20.0%")
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#headline")))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(status, "Critical"), "headline %q", status)
+
+	breach, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#latency tr.breach[data-operation="payment.charge"]`)))
+	require.NoError(t, err)
+	assert.Len(t, breach, 1)
+	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
+	require.NoError(t, err)
+	assert.Len(t, sparks, 3)
+
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	path := filepath.Join(testOutputDir(t), "dashboard.png")
+	require.NoError(t, os.WriteFile(path, shot, 0o644))
+	t.Logf("screenshot: %s", path)
+
+	// Acknowledge the critical alert on the page; the next poll shows it.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] .acked`)),
+	))
+}
+
+func TestBrowserAsksForToken(t *testing.T) {
+	browser := newBrowser(t)
+	r := startExporters(t, func(c *Config) { c.BearerToken = "s3cret" })
+	feedHistory(t, r, time.Now())
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(r.base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#token"), "s3cret"),
+		chromedp.Click(chromedp.CSS("#login button")),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-loaded="true"]`)),
+	))
+	hidden, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("#login.hidden")))
+	require.NoError(t, err)
+	assert.Len(t, hidden, 1)
+}
