@@ -1,0 +1,236 @@
+package alertexporter
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/exporter/exportertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/logchannel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/webhook"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/escalation"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+type host struct {
+	component.Host
+	exts map[component.ID]component.Component
+}
+
+func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
+
+var storageID = component.MustNewIDWithName("file_storage", "alerts")
+
+func startFileStorage(t *testing.T, dir string) extension.Extension {
+	t.Helper()
+	f := filestorage.NewFactory()
+	cfg := f.CreateDefaultConfig().(*filestorage.Config)
+	cfg.Directory = dir
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
+	require.NoError(t, err)
+	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
+	return ext
+}
+
+func alertLogs(alerts ...contract.Alert) plog.Logs {
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for _, a := range alerts {
+		a.WriteTo(lrs.AppendEmpty())
+	}
+	return ld
+}
+
+func critical() contract.Alert {
+	return contract.Alert{
+		Name: "PaymentsDown", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		Labels: map[string]string{"service.name": "checkout"}, Summary: "no successful payment for 5m",
+		StartsAt: t0, Value: math.NaN(), Threshold: math.NaN(),
+	}
+}
+
+// testConfig: level 1 webhook "ops", level 2 webhook "oncall" after 10m.
+func testConfig(opsURL, oncallURL string) *Config {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Storage = &storageID
+	cfg.TickInterval = time.Hour // the test ticks by hand
+	wait, interval := 30*time.Second, 5*time.Minute
+	cfg.Channels = map[string]*ChannelConfig{}
+	for name, url := range map[string]string{"ops": opsURL, "oncall": oncallURL} {
+		ch := newDefaultChannelConfig()
+		ch.Webhook = &webhook.Config{URL: configopaque.String(url)}
+		cfg.Channels[name] = &ch
+	}
+	cfg.Receivers = map[string]*ReceiverConfig{"ops": {Channels: []string{"ops"}, EscalationPolicy: "payments"}}
+	cfg.EscalationPolicies = map[string]*escalation.PolicyConfig{"payments": {Levels: []escalation.LevelConfig{{Delay: 10 * time.Minute, Channels: []string{"oncall"}}}}}
+	cfg.Route.Receiver = "ops"
+	cfg.Route.GroupBy = []string{contract.AlertName}
+	cfg.Route.GroupWait, cfg.Route.GroupInterval = &wait, &interval
+	apiCfg := api.Config{ServerConfig: confighttp.NewDefaultServerConfig(), BearerToken: "0123456789abcdef-token"}
+	apiCfg.NetAddr.Endpoint = "127.0.0.1:0"
+	cfg.API = configoptional.Some(apiCfg)
+	return cfg
+}
+
+type running struct {
+	e   *alertExporter
+	clk *clock.Fake
+}
+
+func startExporter(t *testing.T, cfg *Config, clk *clock.Fake, storageExt extension.Extension) *running {
+	t.Helper()
+	require.NoError(t, cfg.Validate())
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.ID = component.NewIDWithName(metadata.Type, "payments") // stable across the restart
+	set.Logger = zaptest.NewLogger(t)
+	e, err := newAlertExporter(cfg, set, clk)
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), host{Host: componenttest.NewNopHost(), exts: map[component.ID]component.Component{storageID: storageExt}}))
+	return &running{e: e, clk: clk}
+}
+
+// at moves the clock to t0+d, ticks, and waits for the deliveries.
+func (r *running) at(d time.Duration) {
+	r.clk.Advance(t0.Add(d).Sub(r.clk.Now()))
+	r.e.tick()
+	r.e.deliverer.WaitIdle()
+}
+
+func webhookAlerts(t *testing.T, srv *channeltest.Server) []string {
+	var out []string
+	for _, r := range srv.Requests() {
+		var msg webhook.Message
+		require.NoError(t, json.Unmarshal(r.Body, &msg))
+		for _, a := range msg.Alerts {
+			out = append(out, a.Status+":"+a.Labels["alertname"])
+		}
+	}
+	return out
+}
+
+func TestRestartKeepsEscalationAndDoesNotRepage(t *testing.T) {
+	ops := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	dir := t.TempDir()
+	clk := clock.NewFake(t0)
+
+	ext := startFileStorage(t, dir)
+	r := startExporter(t, testConfig(ops.URL, oncall.URL), clk, ext)
+	require.NoError(t, r.e.push(context.Background(), alertLogs(critical())))
+	r.at(30 * time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ops), "level 1")
+	require.NoError(t, r.e.shutdown(context.Background()))
+	require.NoError(t, ext.Shutdown(context.Background()))
+
+	// Restart: new storage extension on the same directory, new exporter.
+	ext = startFileStorage(t, dir)
+	defer func() { assert.NoError(t, ext.Shutdown(context.Background())) }()
+	r = startExporter(t, testConfig(ops.URL, oncall.URL), clk, ext)
+	require.NoError(t, r.e.push(context.Background(), alertLogs(critical()))) // the source re-sends
+	r.at(5*time.Minute + 30*time.Second)
+	assert.Equal(t, 1, len(ops.Requests()), "no re-page after restart")
+	r.at(10*time.Minute + 30*time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, oncall), "the pending escalation survived the restart")
+
+	// The API: wrong token changes nothing; the right one acknowledges.
+	base := "http://" + r.e.apiServer.Addr().String()
+	fp := contract.ComputeFingerprint("PaymentsDown", map[string]string{"service.name": "checkout"})
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/alerts/"+fp+"/ack", strings.NewReader(`{"by":"alice"}`))
+	req.Header.Set("Authorization", "Bearer wrong-token-wrong-token")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.False(t, r.e.engine.Alerts()[0].Acked)
+
+	req, _ = http.NewRequest(http.MethodPost, base+"/api/v1/alerts/"+fp+"/ack", strings.NewReader(`{"by":"alice"}`))
+	req.Header.Set("Authorization", "Bearer 0123456789abcdef-token")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	r.e.deliverer.WaitIdle()
+	assert.True(t, r.e.engine.Alerts()[0].Acked)
+	assert.Equal(t, 2, len(ops.Requests()), "the acknowledgement is announced where it was paged")
+
+	resolved := critical()
+	resolved.Status, resolved.EndsAt = contract.AlertResolved, clk.Now()
+	require.NoError(t, r.e.push(context.Background(), alertLogs(resolved)))
+	r.at(15*time.Minute + 30*time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown", "firing:PaymentsDown", "resolved:PaymentsDown"}, webhookAlerts(t, oncall))
+	require.NoError(t, r.e.shutdown(context.Background()))
+}
+
+func TestPushRejectsBadRecordsKeepsGoodOnes(t *testing.T) {
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	cfg := createDefaultConfig().(*Config)
+	lc := newDefaultChannelConfig()
+	lc.Log = &logConfig{}
+	cfg.Channels = map[string]*ChannelConfig{"log": &lc}
+	cfg.Receivers = map[string]*ReceiverConfig{"default": {Channels: []string{"log"}}}
+	cfg.Route.Receiver = "default"
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	e, err := newAlertExporter(cfg, set, clock.NewFake(t0))
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	defer func() { require.NoError(t, e.shutdown(context.Background())) }()
+
+	ld := alertLogs(critical())
+	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	lrs.AppendEmpty().Body().SetStr("just a log line")
+	bad := lrs.AppendEmpty()
+	critical().WriteTo(bad)
+	bad.Attributes().PutStr(contract.AlertSeverity, "apocalyptic")
+	require.NoError(t, e.push(context.Background(), ld))
+
+	assert.Len(t, e.engine.Alerts(), 1)
+	m, err := tel.GetMetric("otelcol_alert_records_rejected")
+	require.NoError(t, err)
+	sum := m.Data.(metricdata.Sum[int64])
+	assert.Equal(t, int64(2), sum.DataPoints[0].Value)
+}
+
+func TestFactoryLifecycle(t *testing.T) {
+	f := NewFactory()
+	assert.Equal(t, metadata.Type, f.Type())
+	cfg := f.CreateDefaultConfig().(*Config)
+	lc := newDefaultChannelConfig()
+	lc.Log = &logConfig{}
+	cfg.Channels = map[string]*ChannelConfig{"log": &lc}
+	cfg.Receivers = map[string]*ReceiverConfig{"default": {Channels: []string{"log"}}}
+	cfg.Route.Receiver = "default"
+	exp, err := f.CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
+	require.NoError(t, err)
+	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, exp.ConsumeLogs(context.Background(), alertLogs(critical())))
+	require.NoError(t, exp.Shutdown(context.Background()))
+
+}
+
+type logConfig = logchannel.Config
