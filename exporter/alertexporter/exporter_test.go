@@ -15,8 +15,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/confighttp"
-	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
@@ -188,12 +188,7 @@ func TestRestartKeepsEscalationAndDoesNotRepage(t *testing.T) {
 func TestPushRejectsBadRecordsKeepsGoodOnes(t *testing.T) {
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	cfg := createDefaultConfig().(*Config)
-	lc := newDefaultChannelConfig()
-	lc.Log = &logConfig{}
-	cfg.Channels = map[string]*ChannelConfig{"log": &lc}
-	cfg.Receivers = map[string]*ReceiverConfig{"default": {Channels: []string{"log"}}}
-	cfg.Route.Receiver = "default"
+	cfg := logOnlyConfig()
 	set := exportertest.NewNopSettings(metadata.Type)
 	set.TelemetrySettings = tel.NewTelemetrySettings()
 	e, err := newAlertExporter(cfg, set, clock.NewFake(t0))
@@ -219,12 +214,7 @@ func TestPushRejectsBadRecordsKeepsGoodOnes(t *testing.T) {
 func TestFactoryLifecycle(t *testing.T) {
 	f := NewFactory()
 	assert.Equal(t, metadata.Type, f.Type())
-	cfg := f.CreateDefaultConfig().(*Config)
-	lc := newDefaultChannelConfig()
-	lc.Log = &logConfig{}
-	cfg.Channels = map[string]*ChannelConfig{"log": &lc}
-	cfg.Receivers = map[string]*ReceiverConfig{"default": {Channels: []string{"log"}}}
-	cfg.Route.Receiver = "default"
+	cfg := logOnlyConfig()
 	exp, err := f.CreateLogs(context.Background(), exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
@@ -234,3 +224,14 @@ func TestFactoryLifecycle(t *testing.T) {
 }
 
 type logConfig = logchannel.Config
+
+// logOnlyConfig is the default config with one log channel.
+func logOnlyConfig() *Config {
+	cfg := createDefaultConfig().(*Config)
+	lc := newDefaultChannelConfig()
+	lc.Log = &logConfig{}
+	cfg.Channels = map[string]*ChannelConfig{"log": &lc}
+	cfg.Receivers = map[string]*ReceiverConfig{"default": {Channels: []string{"log"}}}
+	cfg.Route.Receiver = "default"
+	return cfg
+}

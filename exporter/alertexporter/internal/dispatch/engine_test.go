@@ -79,7 +79,7 @@ type fixture struct {
 
 func dur(d time.Duration) *time.Duration { return &d }
 
-func newFixture(t *testing.T, mutate func(*route.Config, *Config)) *fixture {
+func newFixture(t testing.TB, mutate func(*route.Config, *Config)) *fixture {
 	t.Helper()
 	rc := route.Config{
 		Receiver:       "default",
