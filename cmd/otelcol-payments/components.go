@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/receiver"
 	otelconftelemetry "go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+	paymentbiconnector "github.com/otelcol-payments/otelcol-payments/connector/paymentbiconnector"
+	threshold "github.com/otelcol-payments/otelcol-payments/connector/threshold"
 	spanmetricsconnector "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector"
 	debugexporter "go.opentelemetry.io/collector/exporter/debugexporter"
 	otlpexporter "go.opentelemetry.io/collector/exporter/otlpexporter"
@@ -20,11 +22,15 @@ import (
 	kafkaexporter "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/kafkaexporter"
 	sentryexporter "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
 	ga4exporter "github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter"
+	alertexporter "github.com/otelcol-payments/otelcol-payments/exporter/alertexporter"
+	dashboardexporter "github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter"
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	filestorage "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	pprofextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension"
 	zpagesextension "go.opentelemetry.io/collector/extension/zpagesextension"
 	bearertokenauthextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension"
+	piisanitizer "github.com/otelcol-payments/otelcol-payments/processor/piisanitizer"
+	paymentbi "github.com/otelcol-payments/otelcol-payments/processor/paymentbi"
 	batchprocessor "go.opentelemetry.io/collector/processor/batchprocessor"
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
@@ -92,6 +98,8 @@ func components() (otelcol.Factories, error) {
 		kafkaexporter.NewFactory(),
 		sentryexporter.NewFactory(),
 		ga4exporter.NewFactory(),
+		alertexporter.NewFactory(),
+		dashboardexporter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -105,9 +113,13 @@ func components() (otelcol.Factories, error) {
 		kafkaexporter.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/exporter/kafkaexporter v0.165.1",
 		sentryexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		ga4exporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		alertexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		dashboardexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 	})
 
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
+		piisanitizer.NewFactory(),
+		paymentbi.NewFactory(),
 		batchprocessor.NewFactory(),
 		memorylimiterprocessor.NewFactory(),
 		resourceprocessor.NewFactory(),
@@ -117,6 +129,8 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ProcessorModules = makeModulesMap(factories.Processors, map[component.Type]string{
+		piisanitizer.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		paymentbi.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		batchprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/batchprocessor v0.165.0",
 		memorylimiterprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/memorylimiterprocessor v0.165.0",
 		resourceprocessor.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor v0.165.1",
@@ -124,12 +138,16 @@ func components() (otelcol.Factories, error) {
 	})
 
 	factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory](
+		paymentbiconnector.NewFactory(),
+		threshold.NewFactory(),
 		spanmetricsconnector.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
 	factories.ConnectorModules = makeModulesMap(factories.Connectors, map[component.Type]string{
+		paymentbiconnector.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		threshold.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		spanmetricsconnector.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector v0.165.1",
 	})
 
