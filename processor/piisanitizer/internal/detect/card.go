@@ -43,12 +43,12 @@ func panAt(s string, i int) (end int, ok bool) {
 	}
 	if sep == 0 {
 		// One run: the whole run must be a card and stand alone.
-		if n < minPAN || n > maxPAN || wordAt(s, j) || decimalAt(s, j) {
+		if n < minPAN || n > maxPAN || wordAt(s, j) {
 			return 0, false
 		}
 		return j, validPAN(digits[:n])
 	}
-	if validGroup(groups, groupLen) && n <= maxPAN && n >= minPAN && !wordAt(s, j) && !decimalAt(s, j) && validPAN(digits[:n]) {
+	if validGroup(groups, groupLen) && n <= maxPAN && n >= minPAN && !wordAt(s, j) && validPAN(digits[:n]) {
 		return j, true
 	}
 	for g := groups - 1; g >= 1; g-- {
@@ -64,11 +64,6 @@ func validGroup(index, length int) bool {
 		return length == 4
 	}
 	return length >= 3 && length <= 6
-}
-
-// decimalAt reports whether s[j] is a decimal separator followed by a digit.
-func decimalAt(s string, j int) bool {
-	return j+1 < len(s) && (s[j] == '.' || s[j] == ',') && isDigit(s[j+1])
 }
 
 func validPAN(d []byte) bool { return knownIIN(d) && luhn(d) }

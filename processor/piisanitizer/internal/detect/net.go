@@ -2,6 +2,7 @@ package detect
 
 import (
 	"net/netip"
+	"strings"
 )
 
 // ipv4At matches a dotted-quad IPv4 address (no leading zeros, octets ≤255)
@@ -50,7 +51,9 @@ func ipv6At(s string, i, lo int) (start, end int, ok bool) {
 	for start > lo && i-start < 4 && isHex(s[start-1]) {
 		start--
 	}
-	if start > 0 && (isWord(s[start-1]) || s[start-1] == '.' || s[start-1] == ':') {
+	// ']' and '*' end our own placeholders and masks: text glued to them is
+	// judged the same before and after a first pass.
+	if start > 0 && (isWord(s[start-1]) || strings.IndexByte(".:]*", s[start-1]) >= 0) {
 		return 0, 0, false
 	}
 	end = i

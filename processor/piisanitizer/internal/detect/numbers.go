@@ -65,7 +65,7 @@ func parenPhoneAt(s string, i int) (int, bool) {
 // intlPhoneAt matches an international number starting at '+': 8–15 digits,
 // the first 1–9, in groups separated by at most two of " -.()". When more
 // groups follow, the longest prefix of whole groups within 15 digits is the
-// number.
+// number, and a last group glued to a word is not part of it.
 func intlPhoneAt(s string, i int) (int, bool) {
 	j := i + 1
 	if j >= len(s) || s[j] < '1' || s[j] > '9' {
@@ -97,8 +97,9 @@ func intlPhoneAt(s string, i int) (int, bool) {
 		}
 		break
 	}
-	if digits < 8 || wordAt(s, end) || decimalAt(s, end) {
-		return 0, false
+	if wordAt(s, end) {
+		// The last group is glued to a word: the number ends a group earlier.
+		digits, end = prevDigits, prevEnd
 	}
-	return end, true
+	return end, digits >= 8
 }

@@ -255,7 +255,7 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 		}
 	case ':':
 		if i+2 < len(s) && s[i+1] == '/' && s[i+2] == '/' {
-			if sc.on(KindURLUserinfo) {
+			if sc.on(KindURLUserinfo) && i > 0 && isAlnum(s[i-1]) {
 				if start, end, ok := userinfoAt(s, i+3); ok {
 					return match{start: start, end: end, kind: KindURLUserinfo}, true
 				}
