@@ -100,7 +100,7 @@ func get(url string) (int, string) {
 // no environment, answers on :4317/:4318/:13133/:8889, survives a malformed
 // OTLP request, exports what an SDK sends, and shuts down cleanly on SIGTERM.
 func TestBinaryRunsDefaultConfig(t *testing.T) {
-	requirePortsFree(t, "4317", "4318", "13133", "8889", "8888")
+	requirePortsFree(t, "4317", "4318", "13133", "8889", "8888", "8080")
 	var output bytes.Buffer
 	cmd := exec.Command(binary(t), "--config", repoFile(t, "config/otelcol.yaml"))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}

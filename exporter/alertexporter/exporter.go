@@ -213,7 +213,10 @@ func (e *alertExporter) recordOutcome(ch string, outcome dispatch.Outcome, _ int
 		attribute.String("outcome", string(outcome))))
 }
 
-// push decodes alert records and hands them to the engine. Bad records are
+// push decodes alert records and hands them to the engine. Log records that
+// are not alerts (event.name != "alert") are skipped silently, so the exporter
+// can sit in an application logs pipeline and pick up alerts that services
+// send directly. Bad alert records are
 // counted and logged by reason only (alert content may hold customer data);
 // the good ones around them are kept. Nothing here is worth a retry, so
 // push never fails the batch.
@@ -227,6 +230,9 @@ func (e *alertExporter) push(ctx context.Context, ld plog.Logs) error {
 		for j := 0; j < sls.Len(); j++ {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
+				if !contract.IsAlertRecord(lrs.At(k)) {
+					continue
+				}
 				a, err := contract.AlertFromLogRecord(lrs.At(k))
 				if err != nil {
 					rejected++
