@@ -25,7 +25,7 @@ func (e *ga4Exporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				in := mapping.Input{Name: logEventName(lr), Attrs: mapping.Attrs{lr.Attributes()}, Time: logTime(lr)}
+				in := mapping.Input{Name: contract.LogEventName(lr), Attrs: mapping.Attrs{lr.Attributes()}, Time: logTime(lr)}
 				if res, ok := e.mapEvent(ctx, in, now); ok {
 					events = append(events, mappedEvent{src: src, res: res})
 				}
@@ -65,13 +65,6 @@ func (e *ga4Exporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 		return err
 	}
 	return consumererror.NewTraces(err, filterTraces(td, retry))
-}
-
-func logEventName(lr plog.LogRecord) string {
-	if v, ok := lr.Attributes().Get(contract.EventName); ok {
-		return v.AsString()
-	}
-	return lr.EventName()
 }
 
 func logTime(lr plog.LogRecord) time.Time {
