@@ -402,8 +402,11 @@ func (b *Builder) customers(funnel []Step) Customers {
 	first, last := funnel[0].Count, funnel[len(funnel)-1].Count
 	c.ConversionRate = ratio(last, first)
 	if c.ConversionRate == nil {
-		if v, at := b.latestGauge(MetricConversion); !at.IsZero() {
-			c.ConversionRate = ptr(v)
+		// paymentbi's ratio gauge per step: the purchase step is the whole funnel.
+		for _, g := range b.store.Gauges(MetricConversion, nil) {
+			if funnelIndex(firstLabel(g.Labels, stepKeys)) == len(contract.FunnelSteps)-1 {
+				c.ConversionRate = ptr(g.Value)
+			}
 		}
 	}
 	return c
