@@ -47,10 +47,26 @@ vet:
 unit: build
 	OTELCOL_PAYMENTS_BINARY=$(BINARY) $(GO) test -count=1 $(TEST_FLAGS) ./...
 
+# The local default profile must validate with no environment at all; the
+# production profiles (and every overlay combination) with the dummy values of
+# config/validate.env.
+PROD_PROFILES := config/gateway.yaml \
+	config/gateway.yaml,config/overlays/development.yaml \
+	config/gateway.yaml,config/overlays/staging.yaml \
+	config/gateway.yaml,config/overlays/production.yaml \
+	config/gateway.yaml,config/overlays/kafka-gateway.yaml \
+	config/gateway.yaml,config/overlays/kafka-gateway.yaml,config/overlays/production.yaml \
+	config/sidecar.yaml \
+	config/sidecar.yaml,config/overlays/kafka-sidecar.yaml
 validate: build
-	@for f in $(CONFIGS); do \
-		echo "validate $$f"; \
-		$(BINARY) validate --config $$f || exit 1; \
+	@for f in $(filter-out config/gateway.yaml config/sidecar.yaml,$(CONFIGS)); do \
+		echo "validate $$f (empty environment)"; \
+		env -i PATH="$$PATH" HOME="$$HOME" $(BINARY) validate --config $$f || exit 1; \
+	done
+	@for combo in $(PROD_PROFILES); do \
+		args=$$(echo $$combo | tr ',' '\n' | sed 's/^/--config /' | tr '\n' ' '); \
+		echo "validate $$combo (config/validate.env)"; \
+		env -i PATH="$$PATH" HOME="$$HOME" $$(grep -v '^#' config/validate.env | xargs) $(BINARY) validate $$args || exit 1; \
 	done
 
 test: vet check-generate unit validate
