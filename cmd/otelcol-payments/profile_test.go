@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
+	"github.com/otelcol-payments/otelcol-payments/internal/sim"
+)
+
+// defaultProfileOnFreePorts loads config/otelcol.yaml as shipped, moves its
+// listeners to free loopback ports and adds a capture exporter next to every
+// pipeline's exporters, so the test sees exactly what the profile lets out.
+func defaultProfileOnFreePorts(t *testing.T, capture string) (cfg, otlpGRPC string) {
+	t.Helper()
+	raw, err := os.ReadFile(repoFile(t, "config/otelcol.yaml"))
+	require.NoError(t, err)
+	cfg = string(raw)
+	otlpGRPC = e2e.FreeAddr(t)
+	for _, port := range []string{"4318", "13133", "8889", "8080"} {
+		require.Contains(t, cfg, "localhost:"+port)
+		cfg = strings.ReplaceAll(cfg, "localhost:"+port, e2e.FreeAddr(t))
+	}
+	cfg = strings.ReplaceAll(cfg, "localhost:4317", otlpGRPC)
+	_, ownPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
+	require.Contains(t, cfg, "port: 8888")
+	cfg = strings.ReplaceAll(cfg, "port: 8888", "port: "+ownPort)
+	for _, first := range []string{"debug", "prometheus"} {
+		list := "exporters: [" + first + ","
+		require.Contains(t, cfg, list)
+		cfg = strings.ReplaceAll(cfg, list, "exporters: [capture/"+capture+", "+first+",")
+	}
+	cfg = strings.Replace(cfg, "\nexporters:\n", "\nexporters:\n  capture/"+capture+": {}\n", 1)
+	return cfg, otlpGRPC
+}
+
+var (
+	// What internal/sim puts in telemetry as personal data: emails on its
+	// example domains, client IPs in the documentation ranges, customer ids,
+	// and published test card numbers (plain, or grouped by space or dash).
+	rawEmail      = regexp.MustCompile(`[A-Za-z0-9._%+-]+@(?:mail\.)?(?:example\.(?:com|net|org)|shop\.example)`)
+	rawIPv4       = regexp.MustCompile(`\b(?:192\.0\.2|198\.51\.100|203\.0\.113)\.[1-9][0-9]*\b`)
+	rawIPv6       = regexp.MustCompile(`2001:db8:[0-9a-f]{1,4}:[0-9a-f]{1,4}::[0-9a-f]{1,4}`)
+	rawCustomerID = regexp.MustCompile(`cus_[0-9A-Za-z]{14}`)
+	rawCardTester = regexp.MustCompile(`\b400000[0-9]{10}\b`)
+	testPANs      = []string{
+		"4111111111111111", "4242424242424242", "4000000000000002", "4000000000009995",
+		"5555555555554444", "5105105105105100", "378282246310005", "6011111111111117",
+	}
+)
+
+func group4(pan, sep string) string {
+	var parts []string
+	for i := 0; i < len(pan); i += 4 {
+		parts = append(parts, pan[i:min(i+4, len(pan))])
+	}
+	return strings.Join(parts, sep)
+}
+
+// The whole default profile, as `make run` runs it, fed by the simulator
+// (which puts emails, IPs, customer ids and card numbers into attributes,
+// bodies and exception messages): nothing that leaves the collector carries
+// them, while the business content — every span and log record, revenue
+// metrics, alerts — still does.
+func TestDefaultProfileLetsNoPersonalDataOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the full default pipeline with the simulator")
+	}
+	cfg, otlpGRPC := defaultProfileOnFreePorts(t, "profile_pii")
+	factories, err := components()
+	require.NoError(t, err)
+	col := e2e.Start(t, e2e.WithExporters(factories, e2e.CaptureFactory()), cfg)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ledger, err := sim.Run(ctx, sim.Config{
+		Endpoint: otlpGRPC, Insecure: true, Seed: 42, Count: 600, Rate: 0,
+		DuplicateRate: 0.02, RefundRate: 0.05, SpanEventShare: 0.2, CardTestingRate: 0.01,
+		Outage: &sim.Outage{FromSession: 200, Sessions: 200, FailureRate: 0.7},
+	})
+	require.NoError(t, err)
+
+	out := e2e.Sinks("profile_pii")
+	out.WaitFor(t, time.Minute, "every span and log record", func(c *e2e.Capture) bool {
+		return int64(c.SpanCount()) >= ledger.Spans && int64(c.LogRecordCount()) >= ledger.LogRecords
+	})
+	// Shutdown flushes the connectors' last metrics and alerts.
+	require.NoError(t, col.Shutdown())
+
+	var dump strings.Builder
+	for _, td := range out.Traces.AllTraces() {
+		b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+		require.NoError(t, err)
+		dump.Write(b)
+	}
+	for _, ld := range out.Logs.AllLogs() {
+		b, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
+		require.NoError(t, err)
+		dump.Write(b)
+	}
+	for _, md := range out.Metrics.AllMetrics() {
+		b, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+		require.NoError(t, err)
+		dump.Write(b)
+	}
+	all := dump.String()
+
+	for name, re := range map[string]*regexp.Regexp{
+		"email": rawEmail, "IPv4": rawIPv4, "IPv6": rawIPv6, "customer id": rawCustomerID, "card-testing PAN": rawCardTester,
+	} {
+		assert.Empty(t, re.FindAllString(all, 5), "raw %s left the collector", name)
+	}
+	for _, pan := range testPANs {
+		for _, form := range []string{pan, group4(pan, " "), group4(pan, "-")} {
+			assert.NotContains(t, all, form, "card number left the collector")
+		}
+	}
+
+	// The business content is intact: pseudonymised customers, revenue
+	// metrics and alert records from the outage.
+	assert.Equal(t, ledger.Spans, int64(out.SpanCount()))
+	for what, s := range map[string]string{
+		"pseudonymised customers": `"pii_`, "revenue metrics": `"payment.revenue"`, "alert records": `"alert.name"`,
+	} {
+		assert.True(t, strings.Contains(all, s), "no %s in the output", what)
+	}
+}
