@@ -45,8 +45,10 @@ type alertExporter struct {
 	deliverer *dispatch.Deliverer
 	store     *state.Store
 	apiServer *api.Server
-	// saveMu orders snapshot writes so an older one never overwrites a newer.
-	saveMu sync.Mutex
+	// saveMu orders snapshot writes; savedSeq makes an older snapshot that
+	// lost the race for saveMu never overwrite a newer one.
+	saveMu   sync.Mutex
+	savedSeq uint64
 
 	stop     chan struct{}
 	loopDone chan struct{}
@@ -112,6 +114,8 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	}
 	e.deliverer = dispatch.NewDeliverer(specs, e.cfg.ChannelQueueSize, e.clock, e.logger, e.recordOutcome)
 	e.engine = dispatch.New(e.built.engine, e.clock, e.deliverer, e.logger)
+	// The outbox entry goes (durably) only once the channel has it.
+	e.deliverer.OnDone(func(n *channel.Notification) { e.save(e.engine.Delivered(n.ID)) })
 
 	if e.cfg.Storage != nil {
 		ext, ok := host.GetExtensions()[*e.cfg.Storage]
@@ -136,6 +140,8 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 				e.logger.Error("alert state partly restored", zap.Error(err))
 			}
 			e.engine.FilterChannels(known)
+			// Notifications queued or in flight when the process stopped.
+			e.engine.Redeliver()
 			e.logger.Info("alert state restored", zap.Int("alerts", len(snap.Alerts)), zap.Int("silences", len(snap.Silences)))
 		}
 	}
@@ -176,6 +182,10 @@ func (e *alertExporter) save(snap *state.Snapshot) {
 	}
 	e.saveMu.Lock()
 	defer e.saveMu.Unlock()
+	if snap.Seq != 0 && snap.Seq <= e.savedSeq {
+		return
+	}
+	e.savedSeq = snap.Seq
 	if err := e.store.Save(context.Background(), snap); err != nil {
 		e.logger.Error("alert state not saved", zap.Error(err))
 	}
@@ -199,6 +209,11 @@ func (e *alertExporter) shutdown(ctx context.Context) error {
 	}
 	if e.deliverer != nil {
 		errs = append(errs, e.deliverer.Stop(ctx))
+	}
+	if e.engine != nil && e.store != nil {
+		// What the channels could not deliver before the deadline stays in
+		// the outbox for the next start.
+		e.save(e.engine.Snapshot())
 	}
 	if e.store != nil {
 		errs = append(errs, e.store.Close(ctx))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -237,4 +238,65 @@ func logOnlyConfig() *Config {
 	cfg.Receivers = map[string]*ReceiverConfig{"default": {Channels: []string{"log"}}}
 	cfg.Route.Receiver = "default"
 	return cfg
+}
+
+// A crash (no shutdown) while a page is queued or in flight must not lose
+// it: the restarted exporter sends it again. Once it is delivered, a further
+// restart does not send it a third time.
+func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
+	arrived := make(chan struct{}, 16)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer hung.Close()
+	defer close(release)
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	dir := t.TempDir()
+
+	clk1 := clock.NewFake(t0)
+	ext1 := startFileStorage(t, dir)
+	r1 := startExporter(t, testConfig(hung.URL, oncall.URL), clk1, ext1)
+	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
+	clk1.Advance(30 * time.Second)
+	r1.e.tick()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("level-1 page never reached the channel")
+	}
+	// kill -9: the process keeps nothing but what is on disk, and its
+	// file lock goes away.
+	require.NoError(t, r1.e.store.Close(context.Background()))
+	require.NoError(t, ext1.Shutdown(context.Background()))
+	defer func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = r1.e.shutdown(ctx)
+	}()
+
+	ok := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	ext2 := startFileStorage(t, dir)
+	r2 := startExporter(t, testConfig(ok.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
+	r2.at(31 * time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ok), "the page in flight at the crash is sent after the restart")
+	r2.at(5*time.Minute + 30*time.Second)
+	assert.Len(t, ok.Requests(), 1, "sent once")
+	require.NoError(t, r2.e.shutdown(context.Background()))
+	require.NoError(t, ext2.Shutdown(context.Background()))
+
+	ext3 := startFileStorage(t, dir)
+	defer func() { assert.NoError(t, ext3.Shutdown(context.Background())) }()
+	r3 := startExporter(t, testConfig(ok.URL, oncall.URL), clock.NewFake(t0.Add(6*time.Minute)), ext3)
+	r3.at(6*time.Minute + 30*time.Second)
+	assert.Len(t, ok.Requests(), 1, "a delivered page is not sent again after another restart")
+	require.NoError(t, r3.e.shutdown(context.Background()))
 }

@@ -25,6 +25,9 @@ type Notifier interface {
 // Notification is what a channel receives: one aggregation group's alerts
 // at one escalation level.
 type Notification struct {
+	// ID identifies the notification in the engine's persisted outbox
+	// (0 = not tracked); the deliverer reports it back once handled.
+	ID           uint64
 	Receiver     string
 	Channel      string
 	GroupKey     string

@@ -11,7 +11,7 @@ import (
 
 type discard struct{}
 
-func (discard) Send(string, *channel.Notification) {}
+func (discard) Send(string, *channel.Notification) bool { return false }
 
 // BenchmarkIngestRefresh: the steady state, where the source re-sends
 // already-known firing alerts (1000 alerts in 50 groups) per batch.

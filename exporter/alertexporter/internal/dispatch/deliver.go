@@ -37,6 +37,7 @@ type Deliverer struct {
 	clock    clock.Clock
 	logger   *zap.Logger
 	onResult func(channelName string, outcome Outcome, attempts int)
+	onDone   func(n *channel.Notification)
 	workers  map[string]*worker
 	pending  sync.WaitGroup
 	done     sync.WaitGroup
@@ -69,28 +70,36 @@ func NewDeliverer(specs []ChannelSpec, queueSize int, clk clock.Clock, logger *z
 	return d
 }
 
+// OnDone sets a hook called from the channel's worker once a notification
+// is delivered or given up for good (not when abandoned by shutdown, so it
+// can be sent again after a restart). Set it before the first Send.
+func (d *Deliverer) OnDone(f func(n *channel.Notification)) { d.onDone = f }
+
 // Send queues n for the channel; when the queue is full the notification
-// is dropped and logged rather than blocking the engine.
-func (d *Deliverer) Send(name string, n *channel.Notification) {
+// is dropped and logged rather than blocking the engine. It reports whether
+// n was queued.
+func (d *Deliverer) Send(name string, n *channel.Notification) bool {
 	w, ok := d.workers[name]
 	if !ok {
 		d.logger.Error("notification for unknown channel dropped", zap.String("channel", name))
-		return
+		return false
 	}
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.stopped {
 		d.onResult(name, OutcomeDropped, 0)
 		d.logger.Warn("notification after shutdown dropped", zap.String("channel", name), zap.Strings("fingerprints", fingerprints(n)))
-		return
+		return false
 	}
 	d.pending.Add(1)
 	select {
 	case w.queue <- n:
+		return true
 	default:
 		d.pending.Done()
 		d.onResult(name, OutcomeDropped, 0)
 		d.logger.Error("channel queue full, notification dropped", zap.String("channel", name), zap.Strings("fingerprints", fingerprints(n)))
+		return false
 	}
 }
 
@@ -125,6 +134,10 @@ func (d *Deliverer) run(w *worker) {
 	defer d.done.Done()
 	for n := range w.queue {
 		d.deliver(w.spec, n)
+		// Abandoned by shutdown: not done, the outbox keeps it for the restart.
+		if d.onDone != nil && d.ctx.Err() == nil {
+			d.onDone(n)
+		}
 		d.pending.Done()
 	}
 }

@@ -51,9 +51,11 @@ type Config struct {
 	ExternalURL string
 }
 
-// Sender takes a notification for a channel; it must not block.
+// Sender takes a notification for a channel; it must not block. It returns
+// false when the notification was dropped (unknown channel, queue full,
+// shutting down), so the engine stops tracking it.
 type Sender interface {
-	Send(channelName string, n *channel.Notification)
+	Send(channelName string, n *channel.Notification) bool
 }
 
 // Errors returned by the engine's operations.
@@ -100,7 +102,12 @@ type Engine struct {
 	alerts   map[string]*alertState
 	groups   map[string]*group
 	silences map[string]*route.Silence
-	dirty    bool
+	// outbox holds the notifications handed to the sender and not yet
+	// reported delivered; it is persisted so a crash does not lose a page.
+	outbox map[uint64]*channel.Notification
+	nextID uint64
+	seq    uint64
+	dirty  bool
 }
 
 // New builds an engine.
@@ -111,6 +118,7 @@ func New(cfg Config, clk clock.Clock, sender Sender, logger *zap.Logger) *Engine
 		alerts:   map[string]*alertState{},
 		groups:   map[string]*group{},
 		silences: map[string]*route.Silence{},
+		outbox:   map[uint64]*channel.Notification{},
 	}
 	cfg.Route.Walk(func(r *route.Route) { e.routes[r.ID] = r })
 	return e
@@ -372,7 +380,45 @@ func (e *Engine) send(g *group, level int, acked bool, perChannel map[string][]s
 			return n.Alerts[i].Status == contract.AlertFiring && n.Alerts[j].Status != contract.AlertFiring
 		})
 		n.CommonLabels = commonLabels(n.Alerts)
-		e.sender.Send(ch, n)
+		e.enqueue(n)
+	}
+}
+
+// enqueue records n in the outbox and hands it to the sender; the outbox
+// entry goes when the sender drops it or reports it handled (Delivered).
+func (e *Engine) enqueue(n *channel.Notification) {
+	e.nextID++
+	n.ID = e.nextID
+	e.outbox[n.ID] = n
+	e.dirty = true
+	if !e.sender.Send(n.Channel, n) {
+		delete(e.outbox, n.ID)
+	}
+}
+
+// Delivered forgets an outbox entry once its channel delivered it or gave
+// up for good; it returns the snapshot to persist (nil when unknown).
+func (e *Engine) Delivered(id uint64) *state.Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.outbox[id]; !ok {
+		return nil
+	}
+	delete(e.outbox, id)
+	return e.snapshotLocked(e.clock.Now())
+}
+
+// Redeliver hands every outbox entry (restored after a restart) to the
+// sender again, oldest first.
+func (e *Engine) Redeliver() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, id := range slices.Sorted(maps.Keys(e.outbox)) {
+		n := e.outbox[id]
+		if !e.sender.Send(n.Channel, n) {
+			delete(e.outbox, id)
+			e.dirty = true
+		}
 	}
 }
 
@@ -572,7 +618,8 @@ func (e *Engine) Snapshot() *state.Snapshot {
 }
 
 func (e *Engine) snapshotLocked(now time.Time) *state.Snapshot {
-	snap := &state.Snapshot{Version: state.Version, SavedAt: now}
+	e.seq++
+	snap := &state.Snapshot{Version: state.Version, SavedAt: now, Seq: e.seq}
 	for _, fp := range slices.Sorted(maps.Keys(e.alerts)) {
 		st := e.alerts[fp]
 		snap.Alerts = append(snap.Alerts, storeAlert(st))
@@ -591,6 +638,18 @@ func (e *Engine) snapshotLocked(now time.Time) *state.Snapshot {
 	}
 	for _, id := range slices.Sorted(maps.Keys(e.silences)) {
 		snap.Silences = append(snap.Silences, *e.silences[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(e.outbox)) {
+		n := e.outbox[id]
+		p := state.Pending{
+			ID: id, Channel: n.Channel, Receiver: n.Receiver, GroupKey: n.GroupKey,
+			GroupLabels: n.GroupLabels, CommonLabels: n.CommonLabels, Level: n.Level,
+			Acknowledged: n.Acknowledged, ExternalURL: n.ExternalURL,
+		}
+		for _, a := range n.Alerts {
+			p.Alerts = append(p.Alerts, storeAlert(&alertState{alert: a}))
+		}
+		snap.Pending = append(snap.Pending, p)
 	}
 	return snap
 }
@@ -640,6 +699,18 @@ func (e *Engine) Restore(snap *state.Snapshot) error {
 			}
 			e.route(st.alert, now)
 		}
+	}
+	for _, p := range snap.Pending {
+		n := &channel.Notification{
+			ID: p.ID, Receiver: p.Receiver, Channel: p.Channel, GroupKey: p.GroupKey,
+			GroupLabels: p.GroupLabels, CommonLabels: p.CommonLabels, Level: p.Level,
+			Acknowledged: p.Acknowledged, ExternalURL: p.ExternalURL,
+		}
+		for _, sa := range p.Alerts {
+			n.Alerts = append(n.Alerts, loadAlert(sa).alert)
+		}
+		e.outbox[p.ID] = n
+		e.nextID = max(e.nextID, p.ID)
 	}
 	for _, s := range snap.Silences {
 		if err := s.Compile(); err != nil {

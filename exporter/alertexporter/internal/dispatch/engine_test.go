@@ -32,10 +32,11 @@ type recorder struct {
 	sent []sent
 }
 
-func (r *recorder) Send(ch string, n *channel.Notification) {
+func (r *recorder) Send(ch string, n *channel.Notification) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent = append(r.sent, sent{ch, n})
+	return true
 }
 
 // take returns and clears what was sent, as "channel:STATUS name,name".

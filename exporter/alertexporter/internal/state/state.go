@@ -27,6 +27,26 @@ type Snapshot struct {
 	Alerts   []Alert         `json:"alerts"`
 	Groups   []Group         `json:"groups"`
 	Silences []route.Silence `json:"silences"`
+	// Pending are notifications handed to a channel but not yet delivered
+	// (or given up on); they are sent again after a restart.
+	Pending []Pending `json:"pending,omitempty"`
+	// Seq orders snapshots taken in one process so that an older one never
+	// overwrites a newer one; not stored.
+	Seq uint64 `json:"-"`
+}
+
+// Pending is an undelivered notification.
+type Pending struct {
+	ID           uint64            `json:"id"`
+	Channel      string            `json:"channel"`
+	Receiver     string            `json:"receiver"`
+	GroupKey     string            `json:"group_key"`
+	GroupLabels  map[string]string `json:"group_labels,omitempty"`
+	CommonLabels map[string]string `json:"common_labels,omitempty"`
+	Alerts       []Alert           `json:"alerts"`
+	Level        int               `json:"level"`
+	Acknowledged bool              `json:"acknowledged,omitempty"`
+	ExternalURL  string            `json:"external_url,omitempty"`
 }
 
 // Alert is a stored alert with its acknowledgement.
