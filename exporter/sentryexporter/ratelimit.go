@@ -94,7 +94,7 @@ func parseRateLimits(s string) map[string]time.Duration {
 		if err != nil || secs < 0 || secs != secs {
 			continue
 		}
-		d := clampDelay(time.Duration(secs * float64(time.Second)))
+		d := secondsDelay(secs)
 		cats := []string{categoryAll}
 		if len(fields) > 1 && fields[1] != "" {
 			cats = strings.Split(fields[1], ";")
@@ -112,7 +112,7 @@ func parseRateLimits(s string) map[string]time.Duration {
 func parseRetryAfter(s string, now time.Time) time.Duration {
 	s = strings.TrimSpace(s)
 	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs >= 0 {
-		return clampDelay(time.Duration(secs * float64(time.Second)))
+		return secondsDelay(secs)
 	}
 	if t, err := http.ParseTime(s); err == nil {
 		if d := t.Sub(now); d > 0 {
@@ -121,6 +121,16 @@ func parseRetryAfter(s string, now time.Time) time.Duration {
 		return 0
 	}
 	return defaultRetryAfter
+}
+
+// secondsDelay converts header seconds, clamping before the conversion: a
+// float beyond int64 nanoseconds would otherwise wrap to a negative delay,
+// i.e. no back-off at all.
+func secondsDelay(secs float64) time.Duration {
+	if secs >= maxRetryAfter.Seconds() {
+		return maxRetryAfter
+	}
+	return clampDelay(time.Duration(secs * float64(time.Second)))
 }
 
 func clampDelay(d time.Duration) time.Duration {
