@@ -68,6 +68,8 @@ func TestParseRetryAfter(t *testing.T) {
 	assert.Zero(t, channel.ParseRetryAfter("", now))
 	assert.Zero(t, channel.ParseRetryAfter("soon", now))
 	assert.Zero(t, channel.ParseRetryAfter(now.Add(-time.Minute).Format(http.TimeFormat), now))
+	// Beyond int64 nanoseconds: the longest wait, not a wrapped "no wait".
+	assert.Equal(t, channel.MaxRetryAfter, channel.ParseRetryAfter("1e300", now))
 }
 
 func TestTruncate(t *testing.T) {

@@ -91,6 +91,10 @@ func Do(ctx context.Context, client *http.Client, req Request) ([]byte, error) {
 	}
 }
 
+// MaxRetryAfter caps a Retry-After so a broken value cannot overflow (a
+// float beyond int64 nanoseconds wraps negative, i.e. no wait at all).
+const MaxRetryAfter = 24 * time.Hour
+
 // ParseRetryAfter reads a Retry-After header: delay seconds (fractions
 // accepted) or an HTTP date. Unparseable or past values give 0.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
@@ -99,14 +103,17 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
+		if secs <= 0 || secs != secs {
 			return 0
+		}
+		if secs >= MaxRetryAfter.Seconds() {
+			return MaxRetryAfter
 		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d
+			return min(d, MaxRetryAfter)
 		}
 	}
 	return 0
