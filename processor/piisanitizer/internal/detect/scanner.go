@@ -9,7 +9,7 @@ import (
 // appears: digits and a few letters at the start of a word, and a handful of
 // punctuation bytes anywhere. Everything else is skipped with one table load.
 const (
-	clWord  uint8 = 1 << iota // [A-Za-z0-9] and non-ASCII bytes
+	clWord  uint8 = 1 << iota // [A-Za-z0-9]; non-ASCII bytes are boundaries, as scripts without spaces (CJK) glue labels to numbers
 	clStart                   // worth a look at the start of a word
 	clPunct                   // worth a look anywhere
 )
@@ -17,7 +17,7 @@ const (
 var class = func() (t [256]uint8) {
 	for c := 0; c < 256; c++ {
 		b := byte(c)
-		if isAlnum(b) || b >= 0x80 {
+		if isAlnum(b) {
 			t[c] |= clWord
 		}
 	}

@@ -69,6 +69,9 @@ func TestSanitizeDetectors(t *testing.T) {
 		{"too long run", "41111111111111111111111", "41111111111111111111111", 0},
 		{"decimal fraction", "0.4111111111111111", "0.4111111111111111", 0},
 		{"glued to letters", "id4111111111111111", "id4111111111111111", 0},
+		{"card after CJK label", "卡号：4111111111111111", "卡号：************1111", KindPAN},
+		{"card between CJK", "卡号4111 1111 1111 1111已拒绝", "卡号**** **** **** 1111已拒绝", KindPAN},
+		{"card after invalid utf-8", "\xff4111111111111111\xfe", "\xff************1111\xfe", KindPAN},
 		// Emails.
 		{"email", "mail alice@example.com now", "mail " + alice + " now", KindEmail},
 		{"email case-folded", "Alice@Example.COM", alice, KindEmail},
@@ -85,6 +88,7 @@ func TestSanitizeDetectors(t *testing.T) {
 		{"five parts", "1.2.3.4.5", "1.2.3.4.5", 0},
 		{"prefixed version", "v1.2.3.4", "v1.2.3.4", 0},
 		{"octet out of range", "256.1.1.1", "256.1.1.1", 0},
+		{"ipv4 after CJK", "来自203.0.113.7的请求", "来自203.0.113.0的请求", KindIP},
 		{"ipv6", "peer 2001:db8:1234:5678::1 closed", "peer 2001:db8:1234:: closed", KindIP},
 		{"ipv6 full", "[2001:0db8:85a3:0000:0000:8a2e:0370:7334]:443", "[2001:db8:85a3::]:443", KindIP},
 		{"ipv6 loopback", "::1", "::1", 0},
