@@ -60,6 +60,11 @@ func ipv6At(s string, i, lo int) (start, end int, ok bool) {
 	for end < len(s) && end-start < 45 && (isHex(s[end]) || s[end] == ':' || s[end] == '.') {
 		end++
 	}
+	// ":." never occurs inside an address: what follows it is other text,
+	// and cutting there judges "::2:.x" alike whatever x is (idempotency).
+	if k := strings.Index(s[start:end], ":."); k >= 0 {
+		end = start + k + 1
+	}
 	// Sentence punctuation after an address.
 	for end > i && (s[end-1] == '.' || (s[end-1] == ':' && (end-2 < 0 || s[end-2] != ':'))) {
 		end--
