@@ -114,7 +114,7 @@ func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
 			if a, b := strings_(pipelines["traces"].(map[string]any)["receivers"]), strings_(pipelines["traces/tracing"].(map[string]any)["receivers"]); !slices.Equal(a, b) {
 				t.Errorf("%v: traces receivers %v != traces/tracing receivers %v", fs, a, b)
 			}
-			if kafka && !slices.Contains(strings_(pipelines["logs"].(map[string]any)["receivers"]), "kafka") {
+			if kafka && !slices.Contains(strings_(pipelines["logs"].(map[string]any)["receivers"]), "kafka/logs") {
 				t.Errorf("%v: logs pipeline does not consume from Kafka", fs)
 			}
 		}
