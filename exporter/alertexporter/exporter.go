@@ -261,6 +261,11 @@ func (e *alertExporter) push(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	dropped, err := e.engine.Ingest(alerts)
+	if e.store != nil && len(alerts) > dropped {
+		// Durable before push returns (and the queue forgets the batch), not
+		// only at the next tick.
+		e.save(e.engine.Snapshot())
+	}
 	if firstErr == nil {
 		firstErr = err
 	}

@@ -300,3 +300,24 @@ func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
 	assert.Len(t, ok.Requests(), 1, "a delivered page is not sent again after another restart")
 	require.NoError(t, r3.e.shutdown(context.Background()))
 }
+
+// An alert the exporter accepted is on disk before push returns: a crash
+// before the next tick does not lose it.
+func TestCrashBeforeTickKeepsIngestedAlert(t *testing.T) {
+	ops := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	dir := t.TempDir()
+	ext1 := startFileStorage(t, dir)
+	r1 := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext1)
+	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
+	require.NoError(t, r1.e.store.Close(context.Background())) // kill -9
+	require.NoError(t, ext1.Shutdown(context.Background()))
+	defer func() { _ = r1.e.shutdown(context.Background()) }()
+
+	ext2 := startFileStorage(t, dir)
+	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
+	r2 := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext2)
+	r2.at(30 * time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ops))
+	require.NoError(t, r2.e.shutdown(context.Background()))
+}
