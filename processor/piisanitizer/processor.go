@@ -2,6 +2,7 @@ package piisanitizer // import "github.com/otelcol-payments/otelcol-payments/pro
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -297,12 +298,11 @@ func (p *pass) value(v pcommon.Value) bool {
 		}
 		return remove
 	case pcommon.ValueTypeInt:
-		if detect.PANInt(v.Int()) {
-			out, changed, remove := p.s.scanner.Sanitize(strconv.FormatInt(v.Int(), 10), &p.counts)
-			if changed {
-				v.SetStr(out)
-			}
-			return remove
+		return p.number(v, v.Int())
+	case pcommon.ValueTypeDouble:
+		// Card numbers are below 2^53, so a double holds them exactly.
+		if f := v.Double(); f == math.Trunc(f) && math.Abs(f) < 9e18 {
+			return p.number(v, int64(f))
 		}
 	case pcommon.ValueTypeMap:
 		p.attrs(v.Map())
@@ -313,6 +313,23 @@ func (p *pass) value(v pcommon.Value) bool {
 		}
 	}
 	return false
+}
+
+// number replaces a numeric value that is a card number (either sign: an
+// exporter prints the digits all the same) by its sanitized string.
+func (p *pass) number(v pcommon.Value, n int64) bool {
+	abs := n
+	if n < 0 && n != math.MinInt64 {
+		abs = -n
+	}
+	if !detect.PANInt(abs) {
+		return false
+	}
+	out, changed, remove := p.s.scanner.Sanitize(strconv.FormatInt(n, 10), &p.counts)
+	if changed {
+		v.SetStr(out)
+	}
+	return remove
 }
 
 // text sanitizes a string with the built-in detectors, then custom rules.

@@ -382,3 +382,35 @@ func TestCleanBatchAllocatesNothingPerAttribute(t *testing.T) {
 		t.Fatalf("%v allocations for a clean batch of %d attributes", n, benchSpans*benchAttrs)
 	}
 }
+
+// Card numbers below 2^53 fit a double exactly, and exporters print a
+// negative int's digits: both are card data as much as a positive int.
+func TestNumericCardNumbers(t *testing.T) {
+	h := newHarness(t, testConfig())
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	a := lr.Attributes()
+	a.PutDouble("card.as_double", 4111111111111111)
+	a.PutInt("card.negative", -5555555555554444)
+	a.PutDouble("latency", 1700000000000) // epoch ms: not a card, stays a double
+	a.PutDouble("ratio", 0.25)
+	lr.Body().SetDouble(4242424242424242)
+
+	out := h.processLogs(t, ld)
+	lr = out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	a = lr.Attributes()
+	for k, want := range map[string]string{"card.as_double": "************1111", "card.negative": "-************4444"} {
+		if v, _ := a.Get(k); v.Type() != pcommon.ValueTypeStr || v.Str() != want {
+			t.Errorf("%s = %v, want %q", k, v.AsRaw(), want)
+		}
+	}
+	if v, _ := a.Get("latency"); v.Type() != pcommon.ValueTypeDouble || v.Double() != 1700000000000 {
+		t.Errorf("latency = %v, want the double untouched", v.AsRaw())
+	}
+	if v, _ := a.Get("ratio"); v.Double() != 0.25 {
+		t.Errorf("ratio = %v", v.AsRaw())
+	}
+	if got := lr.Body().AsString(); got != "************4242" {
+		t.Errorf("double body = %q", got)
+	}
+}
