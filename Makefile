@@ -13,7 +13,7 @@ BENCH_PKGS    ?= ./...
 BENCH_TIME    ?= 1s
 TEST_FLAGS    ?=
 
-.PHONY: all build run test vet unit validate check-generate generate bench demo tools clean
+.PHONY: all build run test test-long vet unit validate check-generate generate bench demo tools clean
 
 all: build
 
@@ -70,6 +70,10 @@ validate: build
 	done
 
 test: vet check-generate unit validate
+
+## test-long: reliability tests that run the built binary (kill -9 and restart); bounded well under 60 min
+test-long: build
+	OTELCOL_PAYMENTS_BINARY=$(BINARY) $(GO) test -count=1 -tags long -timeout 60m $(TEST_FLAGS) ./test/reliability/...
 
 ## bench: component and pipeline benchmarks (figures go in the component READMEs)
 bench:

@@ -1,0 +1,87 @@
+//go:build long
+
+package reliability
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/ga4test"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
+)
+
+// binary is the distribution `make test-long` built, or a fresh build.
+func binary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("OTELCOL_PAYMENTS_BINARY"); p != "" {
+		return p
+	}
+	p := filepath.Join(t.TempDir(), "otelcol-payments")
+	if out, err := exec.Command("go", "build", "-o", p, "../../cmd/otelcol-payments").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return p
+}
+
+func startBinary(t *testing.T, bin, config string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "--config", config, "--set", "service::telemetry::metrics::level=none")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// kill -9 the gateway binary while GA4 is down and its persistent queue
+// holds a burst of purchases; after a restart on the same file_storage
+// directory every purchase reaches GA4 exactly once.
+func TestKillNineThenRestartDeliversEverything(t *testing.T) {
+	bin := binary(t)
+	ga4 := ga4test.New(t, ga4test.WithCredentials("G-RELIABLE1", "reliability-secret"))
+	proxy := newFlakyProxy(t, ga4.Config.Handler)
+	proxy.down.Store(true)
+	hook := newAlertSink(t)
+	addr := e2e.FreeAddr(t)
+	config := filepath.Join(t.TempDir(), "gateway.yaml")
+	storage := t.TempDir()
+	if err := os.WriteFile(config, []byte(gatewayDeliveryProfile(addr, proxy.URL, hook.URL, storage)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	first := startBinary(t, bin, config)
+	client := newLogsClient(t, addr)
+	waitUntil(t, 30*time.Second, "the gateway accepting OTLP", func() bool {
+		return client.send(t.Context(), purchases("checkout", order{id: "probe", minor: 1, currency: "USD", customer: "cus_probe"})) == nil
+	})
+	const n = 500
+	for b := range n / 50 {
+		var orders []order
+		for i := range 50 {
+			id := fmt.Sprintf("kill-%04d", b*50+i)
+			orders = append(orders, order{id: id, minor: int64(500 + i), currency: "USD", customer: "cus_" + id})
+		}
+		client.mustSend(t, purchases("checkout", orders...))
+	}
+	waitUntil(t, 30*time.Second, "GA4 refusing the burst", func() bool { return proxy.refused.Load() > 0 })
+	if err := first.Process.Kill(); err != nil { // SIGKILL: no flush, no shutdown
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+
+	proxy.down.Store(false)
+	startBinary(t, bin, config)
+	waitUntil(t, 2*time.Minute, "every purchase at GA4 after the restart", func() bool { return len(purchaseIDs(ga4)) >= n+1 })
+	for id, c := range purchaseIDs(ga4) {
+		if c != 1 {
+			t.Errorf("transaction %s delivered %d times", id, c)
+		}
+	}
+	if got := len(purchaseIDs(ga4)); got != n+1 {
+		t.Errorf("%d of %d purchases delivered", got, n+1)
+	}
+}
