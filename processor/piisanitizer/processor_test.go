@@ -414,3 +414,20 @@ func TestNumericCardNumbers(t *testing.T) {
 		t.Errorf("double body = %q", got)
 	}
 }
+
+// Only our exact placeholders count as already sanitized: a secret behind
+// something that merely starts like one is still redacted.
+func TestKeyRuleValueStartingLikePlaceholder(t *testing.T) {
+	h := newHarness(t, testConfig())
+	ld := plog.NewLogs()
+	a := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+	a.PutStr("password", "[REDACTED] hunter2")
+	a.PutStr("authorization", "[REDACTED:sensitive_key]")
+	out := h.processLogs(t, ld)
+	a = out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	for _, k := range []string{"password", "authorization"} {
+		if got := str(t, a, k); got != "[REDACTED:sensitive_key]" {
+			t.Errorf("%s = %q", k, got)
+		}
+	}
+}

@@ -66,7 +66,26 @@ func IsPseudonym(s string) bool {
 // IsSanitized reports whether s is output of this package (a pseudonym or a
 // redaction placeholder), so it is never processed again.
 func IsSanitized(s string) bool {
-	return IsPseudonym(s) || strings.HasPrefix(s, RedactedPrefix)
+	return IsPseudonym(s) || (len(s) > 0 && placeholderLen(s) == len(s))
+}
+
+// placeholderLen is the length of the redaction placeholder ("[REDACTED:" +
+// detector name + "]") that s starts with, or 0. Only the exact form counts:
+// "[REDACTED] hunter2" is not our output.
+func placeholderLen(s string) int {
+	i := len(RedactedPrefix)
+	if !strings.HasPrefix(s, RedactedPrefix) || i >= len(s) || s[i] != ':' {
+		return 0
+	}
+	for i++; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ']':
+			return i + 1
+		case (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' && c != ':':
+			return 0
+		}
+	}
+	return 0
 }
 
 func isLowerHex(s string) bool {

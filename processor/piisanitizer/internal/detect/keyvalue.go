@@ -48,7 +48,7 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 		v++
 	}
 	// Nested objects and arrays are scanned on their own.
-	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' || s[v] == '[' {
+	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' || (s[v] == '[' && placeholderLen(s[v:]) == 0) {
 		return 0, 0, 0, false
 	}
 	switch {
@@ -68,7 +68,8 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 			end++
 		}
 	default:
-		start, end = v, bareValueEnd(s, v)
+		// A placeholder ends in ']', which ends a bare value: look past it.
+		start, end = v, bareValueEnd(s, v+placeholderLen(s[v:]))
 		// "Authorization: Bearer abc…": the credential follows the scheme.
 		if end+1 < len(s) && s[end] == ' ' && isAuthScheme(s[start:end]) {
 			end = bareValueEnd(s, end+1)

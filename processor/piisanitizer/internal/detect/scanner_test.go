@@ -125,6 +125,9 @@ func TestSanitizeDetectors(t *testing.T) {
 		{"json in a string", `{\"password\":\"hunter2\"}`, `{\"password\":\"[REDACTED:sensitive_param]\"}`, KindSensitiveParam},
 		{"header line", "Authorization: Bearer abc.def", "Authorization: [REDACTED:sensitive_param]", KindSensitiveParam},
 		{"dotted key", "http.request.header.cookie=sid-1", "http.request.header.cookie=[REDACTED:sensitive_param]", KindSensitiveParam},
+		{"value posing as placeholder", "password=[REDACTED:x]hunter2 ok", "password=[REDACTED:sensitive_param] ok", KindSensitiveParam},
+		{"secret after a placeholder", `{"token":"[REDACTED:x] abc"}`, `{"token":"[REDACTED:sensitive_param]"}`, KindSensitiveParam},
+		{"placeholder value", "token=[REDACTED:sensitive_param]&x=1", "token=[REDACTED:sensitive_param]&x=1", 0},
 		{"harmless key", "status=ok count: 3", "status=ok count: 3", 0},
 		// Our own output is never PII.
 		{"pseudonym", alice, alice, 0},
