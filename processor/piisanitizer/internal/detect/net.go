@@ -60,16 +60,22 @@ func ipv6At(s string, i, lo int) (start, end int, ok bool) {
 	for end < len(s) && end-start < 45 && (isHex(s[end]) || s[end] == ':' || s[end] == '.') {
 		end++
 	}
-	// ":." never occurs inside an address: what follows it is other text,
-	// and cutting there judges "::2:.x" alike whatever x is (idempotency).
+	// ":." and ".:" never occur inside an address: what follows is other
+	// text, and cutting there judges "::2:.x" alike whatever x is
+	// (idempotency).
 	if k := strings.Index(s[start:end], ":."); k >= 0 {
 		end = start + k + 1
+	}
+	if k := strings.Index(s[start:end], ".:"); k >= 0 {
+		end = start + k
 	}
 	// Sentence punctuation after an address.
 	for end > i && (s[end-1] == '.' || (s[end-1] == ':' && (end-2 < 0 || s[end-2] != ':'))) {
 		end--
 	}
-	if wordAt(s, end) || !plausibleIPv6(s[start:end]) {
+	// A colon glued to a word after the candidate ("::2:abc@…") makes it
+	// part of a longer token, whatever that word becomes after a first pass.
+	if wordAt(s, end) || (end < len(s) && s[end] == ':' && wordAt(s, end+1)) || !plausibleIPv6(s[start:end]) {
 		return 0, 0, false
 	}
 	addr, err := netip.ParseAddr(s[start:end])

@@ -103,7 +103,7 @@ func credentialAt(s string, i int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	// A pseudonym is our own output (an email hashed after "Bearer").
-	if IsPseudonym(s[start:end]) || (basic && !basicCredential(s[start:end])) {
+	if containsPseudonym(s[start:end]) || (basic && !basicCredential(s[start:end])) {
 		return 0, 0, false
 	}
 	return start, end, true
