@@ -85,6 +85,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DedupMaxEntries < 0 {
 		errs = append(errs, errors.New("dedup_max_entries must not be negative"))
+	} else if c.DedupMaxEntries == 0 && c.DedupWindow > 0 {
+		// the window would silently remember nothing and count re-deliveries
+		errs = append(errs, errors.New("dedup_max_entries must be positive when dedup_window is set (dedup_window: 0 disables deduplication)"))
 	}
 	if c.CardinalityLimit < 1 {
 		errs = append(errs, errors.New("cardinality_limit must be at least 1"))

@@ -72,7 +72,8 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		"bad_timezone":   {"timezone"},
 		"bad_limits": {"cardinality_limit", "dedup_window", "customer_state.expected_customers",
 			"customer_state.false_positive_rate", "customer_state.sync_interval"},
-		"huge_filter": {"customer_state", "256 MiB"},
+		"huge_filter":        {"customer_state", "256 MiB"},
+		"dedup_without_room": {"dedup_max_entries"},
 	}
 	for name, want := range tests {
 		cfg := NewFactory().CreateDefaultConfig().(*Config)
