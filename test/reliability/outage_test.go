@@ -42,8 +42,12 @@ func newFlakyProxy(t testing.TB, backend http.Handler) *flakyProxy {
 // gatewayDeliveryProfile is the gateway's delivery path: business events to
 // GA4 and through the threshold connector to the alert exporter.
 func gatewayDeliveryProfile(grpcAddr, ga4URL, alertURL, storage string) string {
-	ext, queue, svcExt := "", "", ""
+	ext, queue, svcExt, batch := "", "", "", ", batch"
 	if storage != "" {
+		// The batch processor holds acknowledged data in memory, which a
+		// kill -9 loses: with persistent queues the receiver's ack must
+		// mean "in the queue on disk".
+		batch = ""
 		ext = "extensions:\n  file_storage:\n    directory: " + storage + "\n"
 		queue = "\n    sending_queue:\n      storage: file_storage\n    dedup:\n      storage: file_storage"
 		svcExt = "\n  extensions: [file_storage]"
@@ -76,7 +80,7 @@ service:` + svcExt + `
   pipelines:
     logs:
       receivers: [otlp]
-      processors: [piisanitizer, paymentbi, batch]
+      processors: [piisanitizer, paymentbi` + batch + `]
       exporters: [ga4, threshold]
     logs/alerts:
       receivers: [threshold]
