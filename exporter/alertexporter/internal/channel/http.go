@@ -22,8 +22,38 @@ type HTTPError struct {
 	Body       string
 }
 
+// Error quotes the start of the response body, which helps operators, but
+// with long digit runs masked: services echo recipients back (Twilio names
+// the rejected phone number), and errors end up in logs.
 func (e *HTTPError) Error() string {
-	return fmt.Sprintf("unexpected HTTP status %d: %s", e.StatusCode, Truncate(strings.TrimSpace(e.Body), 200))
+	return fmt.Sprintf("unexpected HTTP status %d: %s", e.StatusCode, maskDigitRuns(Truncate(strings.TrimSpace(e.Body), 200)))
+}
+
+// minMaskedDigits is the shortest digit run masked in quoted bodies: phone,
+// account and card numbers are longer; error codes (Twilio's 21211) shorter.
+const minMaskedDigits = 7
+
+func maskDigitRuns(s string) string {
+	var b strings.Builder
+	run := 0
+	flush := func(end int) {
+		if run >= minMaskedDigits {
+			b.WriteString(strings.Repeat("*", run))
+		} else {
+			b.WriteString(s[end-run : end])
+		}
+		run = 0
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			run++
+			continue
+		}
+		flush(i)
+		b.WriteByte(s[i])
+	}
+	flush(len(s))
+	return b.String()
 }
 
 // Request is one HTTP call of a notifier.
