@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/receiver"
 	otelconftelemetry "go.opentelemetry.io/collector/service/telemetry/otelconftelemetry"
+	forwardconnector "go.opentelemetry.io/collector/connector/forwardconnector"
 	paymentbiconnector "github.com/otelcol-payments/otelcol-payments/connector/paymentbiconnector"
 	threshold "github.com/otelcol-payments/otelcol-payments/connector/threshold"
 	spanmetricsconnector "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector"
@@ -138,6 +139,7 @@ func components() (otelcol.Factories, error) {
 	})
 
 	factories.Connectors, err = otelcol.MakeFactoryMap[connector.Factory](
+		forwardconnector.NewFactory(),
 		paymentbiconnector.NewFactory(),
 		threshold.NewFactory(),
 		spanmetricsconnector.NewFactory(),
@@ -146,6 +148,7 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ConnectorModules = makeModulesMap(factories.Connectors, map[component.Type]string{
+		forwardconnector.NewFactory().Type(): "go.opentelemetry.io/collector/connector/forwardconnector v0.165.0",
 		paymentbiconnector.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		threshold.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		spanmetricsconnector.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector v0.165.1",
