@@ -77,4 +77,3 @@ func BenchmarkStoreMemoryPerSeries(b *testing.B) {
 		runtime.KeepAlive(st)
 	}
 }
-

@@ -178,4 +178,3 @@ func forEachPoint(md pmetric.Metrics, f func(string, pmetric.NumberDataPoint)) {
 		}
 	}
 }
-

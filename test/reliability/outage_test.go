@@ -163,4 +163,3 @@ func purchaseIDs(s *ga4test.Server) map[string]int {
 	}
 	return out
 }
-
