@@ -27,10 +27,24 @@ func binary(t *testing.T) string {
 	return p
 }
 
-func startBinary(t *testing.T, bin, config string) *exec.Cmd {
+// startBinary runs the distribution on config with a minimal environment
+// plus env ("KEY=value"); its log goes to the test log on failure.
+func startBinary(t *testing.T, bin, config string, env ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "--config", config, "--set", "service::telemetry::metrics::level=none")
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
+	logPath := filepath.Join(t.TempDir(), "collector.log")
+	if f, err := os.Create(logPath); err == nil {
+		cmd.Stdout, cmd.Stderr = f, f
+		t.Cleanup(func() {
+			f.Close()
+			if t.Failed() {
+				if data, err := os.ReadFile(logPath); err == nil {
+					t.Logf("collector log (%s), last 4 KiB:\n%s", config, data[max(0, len(data)-4096):])
+				}
+			}
+		})
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
