@@ -75,9 +75,22 @@ test: vet check-generate unit validate
 test-long: build
 	OTELCOL_PAYMENTS_BINARY=$(BINARY) $(GO) test -count=1 -tags long -timeout 60m $(TEST_FLAGS) ./test/reliability/...
 
-## bench: component and pipeline benchmarks (figures go in the component READMEs)
+## bench: component benchmarks (figures go in the component READMEs), then bench-e2e
+# The end-to-end package is left out of the component run: its benchmarks
+# take fixed iteration counts (bench-e2e), not BENCH_TIME.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) $(BENCH_PKGS)
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) $$($(GO) list $(BENCH_PKGS) | grep -v '/test/perf$$')
+	$(MAKE) --no-print-directory bench-e2e
+
+# Replay passes of the recorded simulator load (~23k spans each) per pipeline,
+# and alert triggers; about a minute in all on 2 cores (docs/benchmarks.md).
+BENCH_E2E_PASSES ?= 10x
+BENCH_E2E_ALERTS ?= 300x
+.PHONY: bench-e2e
+## bench-e2e: CPU per span of the full pipeline vs passthrough, alert latency p50/p99 (docs/benchmarks.md)
+bench-e2e:
+	$(GO) test -run '^$$' -bench BenchmarkPipelineCPU -benchtime $(BENCH_E2E_PASSES) -timeout 10m ./test/perf/
+	$(GO) test -run '^$$' -bench BenchmarkAlertLatency -benchtime $(BENCH_E2E_ALERTS) -timeout 10m ./test/perf/
 
 ## demo: the collector plus the payment simulator, so live data flows
 demo: build
