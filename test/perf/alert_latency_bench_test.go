@@ -116,7 +116,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 	l := recordedLoad(b)
 	latencyRun++
 	hook := newWebhookSink(b)
-	be := newBackends(b)
+	be := newBackends(b, true)
 	addr := e2e.FreeAddr(b)
 	e2e.Start(b, factories(), fullConfig(b, addr, be, webhookAlertYAML(hook.URL), "100ms"))
 	c := newClient(b, addr)
