@@ -71,7 +71,9 @@ func purchases(service string, orders ...order) plog.Logs {
 		a.PutStr(contract.PaymentCurrency, o.currency)
 		a.PutStr(contract.PaymentMethod, "card")
 		a.PutStr(contract.PaymentProvider, "stripe")
-		a.PutStr(contract.CustomerID, o.customer)
+		if o.customer != "" { // none: a guest checkout (segment "unknown")
+			a.PutStr(contract.CustomerID, o.customer)
+		}
 		a.PutStr(contract.GAClientID, "1234567890.1764300000")
 	}
 	return ld
