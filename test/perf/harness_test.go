@@ -409,10 +409,11 @@ const logAlertYAML = `  alert:
       group_interval: 5m
       repeat_interval: 4h`
 
-// webhookAlertYAML delivers each alert group at once to url.
-func webhookAlertYAML(url string) string {
+// webhookAlertYAML delivers each alert group to url on the first tick after
+// the alert arrives (group_wait 0).
+func webhookAlertYAML(url string, tick time.Duration) string {
 	return fmt.Sprintf(`  alert:
-    tick_interval: 10ms
+    tick_interval: %s
     channels:
       hook:
         webhook:
@@ -425,5 +426,5 @@ func webhookAlertYAML(url string) string {
       group_by: [alert.name, payment.provider]
       group_wait: 0s
       group_interval: 5m
-      repeat_interval: 4h`, url)
+      repeat_interval: 4h`, tick, url)
 }
