@@ -25,6 +25,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/connector/threshold"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter"
+	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi"
@@ -41,7 +42,7 @@ func factories() otelcol.Factories {
 	f = e2e.WithReceivers(f, kafkareceiver.NewFactory())
 	f = e2e.WithProcessors(f, piisanitizer.NewFactory(), paymentbi.NewFactory())
 	f = e2e.WithConnectors(f, paymentbiconnector.NewFactory(), threshold.NewFactory())
-	f = e2e.WithExporters(f, alertexporter.NewFactory(), ga4exporter.NewFactory(), kafkaexporter.NewFactory())
+	f = e2e.WithExporters(f, alertexporter.NewFactory(), ga4exporter.NewFactory(), sentryexporter.NewFactory(), kafkaexporter.NewFactory())
 	return f
 }
 
