@@ -166,6 +166,15 @@ func (cfg *Config) build() (*built, error) {
 		}
 		b.channels[name] = kind
 		known[name] = true
+		if ch.Alertmanager != nil {
+			if ch.Alertmanager.ResendInterval <= 0 {
+				return nil, fmt.Errorf("channels.%s.alertmanager.resend_interval: must be positive", name)
+			}
+			if b.engine.Resend == nil {
+				b.engine.Resend = map[string]time.Duration{}
+			}
+			b.engine.Resend[name] = ch.Alertmanager.ResendInterval
+		}
 	}
 	policies := map[string]*escalation.Policy{}
 	for name, pc := range cfg.EscalationPolicies {

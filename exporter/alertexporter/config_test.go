@@ -67,6 +67,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Len(t, b.engine.Silences, 1)
 	assert.Len(t, b.engine.Inhibit, 1)
 	assert.True(t, b.engine.Route.Routes[1].GroupByAll)
+	assert.Equal(t, map[string]time.Duration{"am": time.Minute}, b.engine.Resend, "only alertmanager channels resend, every minute by default")
 }
 
 func TestConfigValidateErrors(t *testing.T) {
@@ -99,6 +100,7 @@ func TestConfigValidateErrors(t *testing.T) {
 		{"sms bad number", func(c *Config) { c.Channels["oncall_sms"].SMS.To = "12345" }, "E.164"},
 		{"slack bad template", func(c *Config) { c.Channels["ops_slack"].Slack.Text = "{{ .Nope" }, "slack.text"},
 		{"api short token", func(c *Config) { c.API.Get().BearerToken = "short" }, "api.bearer_token"},
+		{"alertmanager zero resend", func(c *Config) { c.Channels["am"].Alertmanager.ResendInterval = 0 }, "alertmanager.resend_interval must be positive"},
 		{"negative group_wait", func(c *Config) { d := -time.Second; c.Route.GroupWait = &d }, "route.group_wait: must not be negative"},
 	}
 	for _, tt := range tests {

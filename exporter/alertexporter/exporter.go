@@ -94,7 +94,7 @@ func (e *alertExporter) newNotifier(ctx context.Context, name string, c *Channel
 	case c.Webhook != nil:
 		return webhook.New(c.Webhook, client), nil
 	case c.Alertmanager != nil:
-		return alertmanager.New(c.Alertmanager, client), nil
+		return alertmanager.New(c.Alertmanager, client, e.clock), nil
 	case c.Log != nil:
 		return logchannel.New(c.Log, e.logger)
 	}

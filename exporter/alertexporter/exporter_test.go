@@ -26,12 +26,15 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/alertmanager"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/logchannel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/slack"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/webhook"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/escalation"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -320,4 +323,62 @@ func TestCrashBeforeTickKeepsIngestedAlert(t *testing.T) {
 	r2.at(30 * time.Second)
 	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ops))
 	require.NoError(t, r2.e.shutdown(context.Background()))
+}
+
+// The alertmanager channel end to end: firing alerts are posted with
+// endsAt = now + 4 × resend_interval and re-posted every resend_interval,
+// Slack in the same receiver only per repeat_interval; the resolve is posted
+// once with the real endsAt.
+func TestAlertmanagerResendKeepsAlertFiring(t *testing.T) {
+	am := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	sl := channeltest.NewServer(t, channeltest.Response{Status: 200, Body: "ok"})
+	cfg := createDefaultConfig().(*Config)
+	cfg.TickInterval = time.Hour // the test ticks by hand
+	amCh, slCh := newDefaultChannelConfig(), newDefaultChannelConfig()
+	amCh.Alertmanager = &alertmanager.Config{URL: configopaque.String(am.URL), ResendInterval: time.Minute}
+	slCh.Slack = &slack.Config{WebhookURL: configopaque.String(sl.URL)}
+	cfg.Channels = map[string]*ChannelConfig{"am": &amCh, "slack": &slCh}
+	cfg.Receivers = map[string]*ReceiverConfig{"ops": {Channels: []string{"slack", "am"}}}
+	wait, interval, repeat := time.Duration(0), 5*time.Minute, 10*time.Minute
+	cfg.Route = route.Config{Receiver: "ops", GroupBy: []string{contract.AlertName}, GroupWait: &wait, GroupInterval: &interval, RepeatInterval: &repeat}
+
+	clk := clock.NewFake(t0)
+	r := startExporter(t, cfg, clk, nil)
+	defer func() { assert.NoError(t, r.e.shutdown(context.Background())) }()
+	// endsAt of each post, as clock time.
+	posts := func() []string {
+		var out []string
+		for _, req := range am.Requests() {
+			var body []alertmanager.PostableAlert
+			require.NoError(t, json.Unmarshal(req.Body, &body))
+			require.Len(t, body, 1)
+			out = append(out, body[0].EndsAt.UTC().Format("15:04:05"))
+		}
+		return out
+	}
+
+	require.NoError(t, r.e.push(context.Background(), alertLogs(critical())))
+	r.at(0)
+	assert.Equal(t, []string{"09:04:00"}, posts(), "t0: endsAt t0+4m")
+	assert.Len(t, sl.Requests(), 1)
+	for m := 1; m <= 12; m++ {
+		r.at(time.Duration(m) * time.Minute)
+	}
+	got := posts()
+	require.Len(t, got, 13, "one post a minute")
+	for m, p := range got {
+		assert.Equal(t, t0.Add(time.Duration(m+4)*time.Minute).Format("15:04:05"), p, "post at t0+%dm", m)
+	}
+	assert.Len(t, sl.Requests(), 2, "Slack only at t0 and at repeat_interval (t0+10m)")
+
+	resolved := critical()
+	resolved.Status, resolved.EndsAt = contract.AlertResolved, t0.Add(12*time.Minute+10*time.Second)
+	require.NoError(t, r.e.push(context.Background(), alertLogs(resolved)))
+	for _, d := range []time.Duration{13, 14, 15, 16, 17, 20} {
+		r.at(d * time.Minute)
+	}
+	got = posts()
+	require.Len(t, got, 14, "exactly one more post: the resolve at the t0+15m flush, then nothing")
+	assert.Equal(t, "09:12:10", got[13], "the real endsAt")
+	assert.Len(t, sl.Requests(), 3, "Slack gets the resolve")
 }

@@ -49,6 +49,10 @@ type Config struct {
 	// MaxAlerts bounds memory: new alerts beyond it are dropped.
 	MaxAlerts   int
 	ExternalURL string
+	// Resend maps a channel to the interval at which it gets the firing
+	// alerts it was notified of again (Alertmanager channels: it resolves
+	// alerts that are not refreshed), independently of repeat_interval.
+	Resend map[string]time.Duration
 }
 
 // Sender takes a notification for a channel; it must not block. It returns
@@ -79,6 +83,9 @@ type member struct {
 	levelAt    time.Time
 	notified   map[string]bool
 	lastFiring bool
+	// postedAt is when the alert last went to each resend channel; not
+	// persisted, so a restart refreshes Alertmanager at the first tick.
+	postedAt map[string]time.Time
 }
 
 type group struct {
@@ -183,9 +190,13 @@ func (e *Engine) route(a contract.Alert, now time.Time) {
 			e.groups[key] = g
 		}
 		if _, ok := g.members[a.Fingerprint]; !ok {
-			g.members[a.Fingerprint] = &member{notified: map[string]bool{}}
+			g.members[a.Fingerprint] = newMember()
 		}
 	}
+}
+
+func newMember() *member {
+	return &member{notified: map[string]bool{}, postedAt: map[string]time.Time{}}
 }
 
 // suppression is why an alert is muted at one tick.
@@ -249,6 +260,7 @@ func (e *Engine) Tick() *state.Snapshot {
 	for _, k := range keys {
 		if g, ok := e.groups[k]; ok {
 			e.escalate(g, now, supp)
+			e.resend(g, now, supp)
 		}
 	}
 	e.collect()
@@ -305,7 +317,7 @@ func (e *Engine) flush(g *group, now time.Time, supp map[string]suppression) {
 			}
 		}
 	}
-	e.send(g, 1, false, perChannel)
+	e.send(g, 1, false, perChannel, now)
 	for _, fp := range firing {
 		m := g.members[fp]
 		m.lastFiring = true
@@ -353,35 +365,91 @@ func (e *Engine) escalate(g *group, now time.Time, supp map[string]suppression) 
 		for _, ch := range rcv.Policy.Channels(level) {
 			perChannel[ch] = byLevel[level]
 		}
-		e.send(g, level, false, perChannel)
+		e.send(g, level, false, perChannel, now)
 	}
 }
 
-func (e *Engine) send(g *group, level int, acked bool, perChannel map[string][]string) {
+// resend posts a group's firing alerts again to the resend channels that
+// were notified of them, once one of them is due. Silenced, inhibited and
+// muted alerts are left to expire there; resolved ones go out once, with
+// the group's flush. The posts bypass the outbox: a lost one is replaced by
+// the next, and a restart resends at once.
+func (e *Engine) resend(g *group, now time.Time, supp map[string]suppression) {
+	if len(e.cfg.Resend) == 0 || e.cfg.Intervals.Muted(g.route, now) {
+		return
+	}
+	for _, ch := range slices.Sorted(maps.Keys(e.cfg.Resend)) {
+		every := e.cfg.Resend[ch]
+		var fps []string
+		due := false
+		level := 1
+		for _, fp := range slices.Sorted(maps.Keys(g.members)) {
+			m := g.members[fp]
+			if !m.notified[ch] || e.alerts[fp].alert.Status != contract.AlertFiring {
+				continue
+			}
+			if _, muted := supp[fp]; muted {
+				continue
+			}
+			fps = append(fps, fp)
+			level = max(level, m.level)
+			if !now.Before(m.postedAt[ch].Add(every)) {
+				due = true
+			}
+		}
+		if !due {
+			continue
+		}
+		// All of them, not only the due ones, so posts do not fragment.
+		n := e.notification(g, ch, level, false, fps)
+		e.markPosted(g, ch, fps, now)
+		e.sender.Send(ch, n)
+	}
+}
+
+// markPosted records that fps went to a resend channel at now.
+func (e *Engine) markPosted(g *group, ch string, fps []string, now time.Time) {
+	if _, ok := e.cfg.Resend[ch]; !ok {
+		return
+	}
+	for _, fp := range fps {
+		if m, ok := g.members[fp]; ok {
+			m.postedAt[ch] = now
+		}
+	}
+}
+
+func (e *Engine) send(g *group, level int, acked bool, perChannel map[string][]string, now time.Time) {
 	for _, ch := range slices.Sorted(maps.Keys(perChannel)) {
 		fps := perChannel[ch]
 		if len(fps) == 0 {
 			continue
 		}
-		n := &channel.Notification{
-			Receiver:     g.route.Receiver,
-			Channel:      ch,
-			GroupKey:     g.key,
-			GroupLabels:  g.labels,
-			Level:        level,
-			Acknowledged: acked,
-			ExternalURL:  e.cfg.ExternalURL,
-		}
-		for _, fp := range fps {
-			n.Alerts = append(n.Alerts, e.alerts[fp].alert)
-		}
-		// Firing first, then resolved; stable within each.
-		sort.SliceStable(n.Alerts, func(i, j int) bool {
-			return n.Alerts[i].Status == contract.AlertFiring && n.Alerts[j].Status != contract.AlertFiring
-		})
-		n.CommonLabels = commonLabels(n.Alerts)
-		e.enqueue(n)
+		e.markPosted(g, ch, fps, now)
+		e.enqueue(e.notification(g, ch, level, acked, fps))
 	}
+}
+
+// notification builds one channel's notification for the alerts fps.
+func (e *Engine) notification(g *group, ch string, level int, acked bool, fps []string) *channel.Notification {
+	n := &channel.Notification{
+		Receiver:     g.route.Receiver,
+		Channel:      ch,
+		GroupKey:     g.key,
+		GroupLabels:  g.labels,
+		Level:        level,
+		Acknowledged: acked,
+		ExternalURL:  e.cfg.ExternalURL,
+	}
+	for _, fp := range fps {
+		n.Alerts = append(n.Alerts, e.alerts[fp].alert)
+	}
+	// Firing first, then resolved; stable within each.
+	sort.SliceStable(n.Alerts, func(i, j int) bool {
+		return n.Alerts[i].Status == contract.AlertFiring && n.Alerts[j].Status != contract.AlertFiring
+	})
+	n.CommonLabels = commonLabels(n.Alerts)
+	return n
 }
 
 // enqueue records n in the outbox and hands it to the sender; the outbox
@@ -482,7 +550,7 @@ func (e *Engine) Acknowledge(fp, by string) (*state.Snapshot, error) {
 				for ch := range m.notified {
 					perChannel[ch] = []string{fp}
 				}
-				e.send(g, m.level, true, perChannel)
+				e.send(g, m.level, true, perChannel, now)
 			}
 		}
 	}
@@ -677,7 +745,8 @@ func (e *Engine) Restore(snap *state.Snapshot) error {
 			if _, ok := e.alerts[sm.Fingerprint]; !ok {
 				continue
 			}
-			m := &member{level: sm.Level, levelAt: sm.LevelAt, lastFiring: sm.LastFiring, notified: map[string]bool{}}
+			m := newMember()
+			m.level, m.levelAt, m.lastFiring = sm.Level, sm.LevelAt, sm.LastFiring
 			for _, ch := range sm.Notified {
 				m.notified[ch] = true
 			}

@@ -383,3 +383,52 @@ func TestEscalationOneLevelPerTick(t *testing.T) {
 	got := f.at(3 * time.Hour)
 	assert.True(t, slices.Equal([]string{"pagerduty L2 f:PaymentsDown", "sms L2 f:PaymentsDown"}, got), "%v", got)
 }
+
+// An Alertmanager channel gets the firing alerts every resend interval so
+// that Alertmanager does not resolve them; the human channel in the same
+// receiver is paged per repeat_interval only.
+func TestResendToAlertmanagerIndependentOfRepeat(t *testing.T) {
+	f := newFixture(t, func(rc *route.Config, c *Config) {
+		rc.RepeatInterval = dur(10 * time.Minute)
+		c.Receivers["ops"] = Receiver{Channels: []string{"slack", "am"}}
+		c.Resend = map[string]time.Duration{"am": time.Minute}
+	})
+	crit := alert("PaymentsDown", contract.SeverityCritical, "checkout")
+	f.ingest(t, crit)
+	assert.Empty(t, f.at(29*time.Second), "group_wait holds the first post as for any channel")
+	assert.Equal(t, []string{"am L1 f:PaymentsDown", "slack L1 f:PaymentsDown"}, f.at(30*time.Second))
+	assert.Empty(t, f.at(89*time.Second), "not due before one resend interval")
+	for m := 1; m < 10; m++ {
+		assert.Equal(t, []string{"am L1 f:PaymentsDown"}, f.at(30*time.Second+time.Duration(m)*time.Minute), "resend %d", m)
+	}
+	assert.Equal(t, []string{"am L1 f:PaymentsDown", "slack L1 f:PaymentsDown"}, f.at(10*time.Minute+30*time.Second),
+		"repeat_interval re-pages Slack; the repeat also counts as Alertmanager's resend")
+	assert.Empty(t, f.at(11*time.Minute))
+
+	// Silenced: no resends (Alertmanager lets it expire); afterwards they resume.
+	s, _, err := f.e.AddSilence(route.Silence{Matchers: []string{`service.name="checkout"`}, EndsAt: t0.Add(time.Hour)})
+	require.NoError(t, err)
+	assert.Empty(t, f.at(11*time.Minute+30*time.Second))
+	assert.Empty(t, f.at(13*time.Minute))
+	_, err = f.e.ExpireSilence(s.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"am L1 f:PaymentsDown"}, f.at(13*time.Minute+10*time.Second))
+
+	// A restart refreshes Alertmanager at the first tick; the resends stay
+	// out of the persisted outbox.
+	snap := f.e.Snapshot()
+	assert.Len(t, snap.Pending, 4, "only the two flushes (am + slack each) wait for delivery; the recorder never reports any")
+	rec := &recorder{}
+	e2 := New(f.cfg, f.clk, rec, zap.NewNop())
+	require.NoError(t, e2.Restore(snap))
+	f.e, f.rec = e2, rec
+	assert.Equal(t, []string{"am L1 f:PaymentsDown"}, f.at(13*time.Minute+20*time.Second))
+	assert.Empty(t, f.at(14*time.Minute))
+
+	f.ingest(t, resolved(crit, f.clk.Now()))
+	assert.Empty(t, f.at(14*time.Minute+30*time.Second), "a resolved alert is not resent as firing")
+	assert.Equal(t, []string{"am L1 r:PaymentsDown", "slack L1 r:PaymentsDown"}, f.at(15*time.Minute+30*time.Second), "resolve goes out once at the group flush")
+	assert.Empty(t, f.at(16*time.Minute+30*time.Second))
+	assert.Empty(t, f.at(30*time.Minute))
+	assert.Empty(t, f.e.Alerts())
+}

@@ -6,28 +6,55 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
+
+// DefaultResendInterval matches Prometheus' --rules.alert.resend-delay.
+const DefaultResendInterval = time.Minute
+
+// endsAtResends is how many resend intervals a posted firing alert stays
+// valid in Alertmanager, as Prometheus does: a few lost posts do not
+// resolve it, a collector that stops does within minutes.
+const endsAtResends = 4
 
 // Config of an Alertmanager channel.
 type Config struct {
 	// URL is Alertmanager's base address, e.g. http://alertmanager:9093.
 	URL     configopaque.String            `mapstructure:"url"`
 	Headers map[string]configopaque.String `mapstructure:"headers"`
+	// ResendInterval is how often a firing alert is posted again, whatever
+	// the route's repeat_interval: Alertmanager resolves an alert once its
+	// endsAt passes, so firing alerts are posted with endsAt = now +
+	// 4 × ResendInterval and refreshed before that.
+	ResendInterval time.Duration `mapstructure:"resend_interval"`
+}
+
+// Unmarshal applies the defaults before the user's values.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	c.ResendInterval = DefaultResendInterval
+	return conf.Unmarshal(c)
 }
 
 // Validate checks the config.
 func (c *Config) Validate() error {
+	var errs []error
 	if c.URL == "" {
-		return errors.New("alertmanager.url is required")
+		errs = append(errs, errors.New("alertmanager.url is required"))
 	}
-	return nil
+	if c.ResendInterval <= 0 {
+		errs = append(errs, fmt.Errorf("alertmanager.resend_interval must be positive (got %s)", c.ResendInterval))
+	}
+	return errors.Join(errs...)
 }
 
 // PostableAlert is one element of the API v2 request body.
@@ -43,15 +70,22 @@ type PostableAlert struct {
 type Notifier struct {
 	cfg    *Config
 	client *http.Client
+	clock  clock.Clock
+	resend time.Duration
 }
 
-// New builds a notifier.
-func New(cfg *Config, client *http.Client) *Notifier { return &Notifier{cfg: cfg, client: client} }
+// New builds a notifier; clk stamps the endsAt of firing alerts.
+func New(cfg *Config, client *http.Client, clk clock.Clock) *Notifier {
+	resend := cfg.ResendInterval
+	if resend <= 0 {
+		resend = DefaultResendInterval
+	}
+	return &Notifier{cfg: cfg, client: client, clock: clk, resend: resend}
+}
 
-// Build renders the request body. Firing alerts carry no endsAt, so
-// Alertmanager resolves them after its resolve_timeout unless re-sent:
-// route them with a repeat_interval shorter than that.
-func Build(n *channel.Notification) []PostableAlert {
+// Build renders the request body. Firing alerts get firingEndsAt; resolved
+// ones keep their real endsAt.
+func Build(n *channel.Notification, firingEndsAt time.Time) []PostableAlert {
 	out := make([]PostableAlert, 0, len(n.Alerts))
 	for _, a := range n.Alerts {
 		pa := PostableAlert{
@@ -60,7 +94,10 @@ func Build(n *channel.Notification) []PostableAlert {
 			StartsAt:     a.StartsAt.UTC(),
 			GeneratorURL: a.GeneratorURL,
 		}
-		if !a.EndsAt.IsZero() {
+		switch {
+		case a.Status == contract.AlertFiring:
+			pa.EndsAt = firingEndsAt.UTC()
+		case !a.EndsAt.IsZero():
 			pa.EndsAt = a.EndsAt.UTC()
 		}
 		out = append(out, pa)
@@ -68,9 +105,10 @@ func Build(n *channel.Notification) []PostableAlert {
 	return out
 }
 
-// Notify posts n's alerts.
+// Notify posts n's alerts. endsAt is stamped at each attempt, so a retried
+// or redelivered (after a restart) post never carries a stale one.
 func (a *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
-	body, err := json.Marshal(Build(n))
+	body, err := json.Marshal(Build(n, a.clock.Now().Add(endsAtResends*a.resend)))
 	if err != nil {
 		return channel.Permanent(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/webhook"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -63,6 +64,8 @@ func TestRealAlertmanager(t *testing.T) {
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "alertmanager.yml")
 	require.NoError(t, os.WriteFile(cfgFile, []byte(fmt.Sprintf(`
+global:
+  resolve_timeout: 1s
 route:
   receiver: test
   group_by: [alertname]
@@ -102,7 +105,8 @@ receivers:
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 50*time.Millisecond, "alertmanager did not become ready")
 
-	n := New(&Config{URL: configopaque.String(base)}, &http.Client{Timeout: 5 * time.Second})
+	sentAt := time.Now().UTC().Truncate(time.Second)
+	n := New(&Config{URL: configopaque.String(base), ResendInterval: time.Minute}, &http.Client{Timeout: 5 * time.Second}, clock.NewFake(sentAt))
 	firing := channeltest.Alert("PaymentErrorRate", contract.AlertFiring, contract.SeverityCritical)
 	firing.StartsAt = time.Now().Add(-time.Minute).UTC()
 	require.NoError(t, n.Notify(context.Background(), &channel.Notification{Receiver: "am", Alerts: []contract.Alert{firing}}))
@@ -128,6 +132,22 @@ receivers:
 	assert.Equal(t, "PaymentErrorRate above threshold", a.Annotations["summary"])
 	assert.Equal(t, "https://runbooks.example.com/PaymentErrorRate", a.Annotations["runbook_url"])
 	assert.Equal(t, firing.GeneratorURL, a.GeneratorURL)
+
+	// Alertmanager keeps our endsAt (4 resend intervals) instead of
+	// resolving after its resolve_timeout (1s here).
+	resp, err := http.Get(base + "/api/v2/alerts")
+	require.NoError(t, err)
+	var active []struct {
+		EndsAt time.Time `json:"endsAt"`
+		Status struct {
+			State string `json:"state"`
+		} `json:"status"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&active))
+	resp.Body.Close()
+	require.Len(t, active, 1)
+	assert.True(t, sentAt.Add(4*time.Minute).Equal(active[0].EndsAt), "endsAt %s", active[0].EndsAt)
+	assert.Equal(t, "active", active[0].Status.State)
 
 	resolved := firing
 	resolved.Status, resolved.EndsAt = contract.AlertResolved, time.Now().UTC()
