@@ -1,21 +1,31 @@
 package engine
 
 import (
-	"hash/maphash"
+	"encoding/binary"
+	"errors"
+	"math/rand/v2"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 )
 
 // dedup remembers keys (order ids) for a time window, within a fixed
 // number of entries: the oldest key goes first when the window or the bound
 // is exceeded. Keys are stored as 64-bit hashes, so memory per entry is
-// constant whatever the id length.
+// constant whatever the id length. The hash is seeded per state (random
+// when fresh, restored with the saved set) and stable across processes, so
+// a saved set still matches the ids redelivered after a restart.
 type dedup struct {
 	window time.Duration
 	max    int
-	seed   maphash.Seed
+	seed   uint64
+	digest xxhash.Digest // reused: hashing an id does not allocate
 	seen   map[uint64]dedupEntry
 	queue  []queued // insertion order, oldest at head
 	head   int
+	// dirty is set by an addition since the last save; expiry and
+	// eviction need no save since loading applies the window and bound.
+	dirty bool
 }
 
 type dedupEntry struct {
@@ -32,12 +42,18 @@ func newDedup(window time.Duration, maxEntries int) *dedup {
 	return &dedup{
 		window: window,
 		max:    maxEntries,
-		seed:   maphash.MakeSeed(),
+		seed:   rand.Uint64(),
 		seen:   make(map[uint64]dedupEntry),
 	}
 }
 
-func (d *dedup) hash(key string) uint64 { return maphash.String(d.seed, key) }
+func (d *dedup) enabled() bool { return d.max > 0 && d.window > 0 }
+
+func (d *dedup) hash(key string) uint64 {
+	d.digest.ResetWithSeed(d.seed)
+	_, _ = d.digest.WriteString(key)
+	return d.digest.Sum64()
+}
 
 // lookup reports whether key was seen within the window, with its memo.
 func (d *dedup) lookup(key uint64, now time.Time) (uint8, bool) {
@@ -48,15 +64,19 @@ func (d *dedup) lookup(key uint64, now time.Time) (uint8, bool) {
 
 // add records key; the caller has checked it is not present.
 func (d *dedup) add(key uint64, val uint8, now time.Time) {
-	if d.max <= 0 || d.window <= 0 {
+	if !d.enabled() {
 		return
 	}
-	at := now.UnixNano()
+	d.insert(key, dedupEntry{at: now.UnixNano(), val: val})
+	d.dirty = true
+}
+
+func (d *dedup) insert(key uint64, e dedupEntry) {
 	for len(d.seen) >= d.max {
 		d.evictOldest()
 	}
-	d.seen[key] = dedupEntry{at: at, val: val}
-	d.queue = append(d.queue, queued{key: key, at: at})
+	d.seen[key] = e
+	d.queue = append(d.queue, queued{key: key, at: e.at})
 }
 
 func (d *dedup) expire(now int64) {
@@ -82,3 +102,68 @@ func (d *dedup) evictOldest() {
 }
 
 func (d *dedup) len() int { return len(d.seen) }
+
+// The persisted form: magic, version, hash seed, entry count, then per
+// live entry, oldest first, its hash, first-sight unix nanos and memo. At
+// most dedup_max_entries entries: 17 B each, 4.25 MB at the default 250,000.
+var dedupMagic = [4]byte{'P', 'B', 'I', 'D'}
+
+const (
+	dedupVersion     = 1
+	dedupHeaderBytes = 4 + 1 + 8 + 4
+	dedupEntryBytes  = 8 + 8 + 1
+)
+
+// marshal encodes the entries still within the window at now.
+func (d *dedup) marshal(now time.Time) []byte {
+	d.expire(now.UnixNano())
+	buf := make([]byte, 0, dedupHeaderBytes+dedupEntryBytes*len(d.seen))
+	buf = append(buf, dedupMagic[:]...)
+	buf = append(buf, dedupVersion)
+	buf = binary.BigEndian.AppendUint64(buf, d.seed)
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(d.seen)))
+	for _, q := range d.queue[d.head:] {
+		e, ok := d.seen[q.key]
+		if !ok || e.at != q.at { // superseded queue slot
+			continue
+		}
+		buf = binary.BigEndian.AppendUint64(buf, q.key)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(e.at))
+		buf = append(buf, e.val)
+	}
+	return buf
+}
+
+var errDedupFormat = errors.New("saved dedup set has an unknown format")
+
+// unmarshal replaces d's entries with the saved ones still within the
+// window at now, the newest d.max of them if the bound shrank.
+func (d *dedup) unmarshal(data []byte, now time.Time) error {
+	if !d.enabled() {
+		return nil
+	}
+	if len(data) < dedupHeaderBytes || [4]byte(data[:4]) != dedupMagic || data[4] != dedupVersion {
+		return errDedupFormat
+	}
+	seed := binary.BigEndian.Uint64(data[5:13])
+	n := int(binary.BigEndian.Uint32(data[13:17]))
+	body := data[dedupHeaderBytes:]
+	if len(body) != n*dedupEntryBytes {
+		return errDedupFormat
+	}
+	limit := now.UnixNano() - int64(d.window)
+	first := max(0, n-d.max) // the newest d.max entries
+	d.seed = seed
+	d.seen = make(map[uint64]dedupEntry, min(n, d.max))
+	d.queue, d.head, d.dirty = d.queue[:0], 0, false
+	for i := first; i < n; i++ {
+		rec := body[i*dedupEntryBytes:]
+		key := binary.BigEndian.Uint64(rec)
+		e := dedupEntry{at: int64(binary.BigEndian.Uint64(rec[8:])), val: rec[16]}
+		if e.at <= limit {
+			continue
+		}
+		d.insert(key, e)
+	}
+	return nil
+}

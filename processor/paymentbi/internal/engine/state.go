@@ -14,6 +14,9 @@ import (
 const (
 	keyCustomers = "customers"
 	keyPeriods   = "revenue_periods"
+	// keyDedup holds the purchase dedup set; state saved before it existed
+	// simply lacks the key.
+	keyDedup = "dedup"
 )
 
 // periodState is the day's and month's revenue, kept across a restart so
@@ -29,7 +32,7 @@ type periodState struct {
 // not fit the configuration is ignored with a warning: the engine then
 // starts empty rather than failing the collector.
 func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
-	ops := []*storage.Operation{storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods)}
+	ops := []*storage.Operation{storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods), storage.GetOperation(keyDedup)}
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("paymentbi: load customer state: %w", err)
 	}
@@ -38,6 +41,11 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	if data := ops[0].Value; data != nil {
 		if err := e.cust.unmarshal(data); err != nil {
 			e.logger.Warn("paymentbi: ignoring saved customer state", zap.Error(err))
+		}
+	}
+	if data := ops[2].Value; data != nil {
+		if err := e.dedup.unmarshal(data, e.now()); err != nil {
+			e.logger.Warn("paymentbi: ignoring saved dedup set", zap.Error(err))
 		}
 	}
 	if data := ops[1].Value; data != nil {
@@ -63,11 +71,17 @@ func nonNil(m map[string]int64) map[string]int64 {
 	return m
 }
 
-// SaveState writes the customer state (when it changed) and the period
-// revenue to client.
+// SaveState writes the customer state and the dedup set (each when it
+// changed) and the period revenue to client, in one batch taken under one
+// lock: after a crash, counted revenue, known customers and remembered
+// order ids are of the same moment.
 func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 	e.mu.Lock()
 	var ops []*storage.Operation
+	dedupDirty := e.dedup.dirty
+	if dedupDirty {
+		ops = append(ops, storage.SetOperation(keyDedup, e.dedup.marshal(e.now())))
+	}
 	if e.cust.dirty {
 		data, err := e.cust.marshal()
 		if err != nil {
@@ -85,11 +99,13 @@ func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 		return fmt.Errorf("paymentbi: encode revenue periods: %w", err)
 	}
 	ops = append(ops, storage.SetOperation(keyPeriods, ps))
-	e.cust.dirty = false
+	custDirty := e.cust.dirty
+	e.cust.dirty, e.dedup.dirty = false, false
 	e.mu.Unlock()
 	if err := client.Batch(ctx, ops...); err != nil {
 		e.mu.Lock()
-		e.cust.dirty = true
+		e.cust.dirty = e.cust.dirty || custDirty
+		e.dedup.dirty = e.dedup.dirty || dedupDirty
 		e.mu.Unlock()
 		return fmt.Errorf("paymentbi: save customer state: %w", err)
 	}
