@@ -308,9 +308,9 @@ receivers:
         max_recv_msg_size_mib: 16
 processors:
   memory_limiter:
-    check_interval: 1s
+    check_interval: 100ms
     limit_percentage: 80
-    spike_limit_percentage: 20
+    spike_limit_percentage: 30
   piisanitizer:
     hash_key: ` + testHashKey + `
   paymentbi:
