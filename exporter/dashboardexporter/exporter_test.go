@@ -18,6 +18,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/web"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
@@ -124,15 +125,20 @@ func TestServesDashboardSummaryAndHealth(t *testing.T) {
 	assert.Equal(t, int64(1), h.IgnoredRecords)
 	assert.Equal(t, 1, h.ActiveAlerts)
 
-	// Ack through the API.
+	// Ack through the API, as the page does (same origin, marker header);
+	// without them it is refused as a possible cross-site request.
 	res, err := http.Post(r.base+"/api/alerts/"+d.Alerts[0].Fingerprint+"/ack", "", nil)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusForbidden, res.StatusCode)
+	res, err = postAck(r.base, d.Alerts[0].Fingerprint)
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	_, _, body = get(t, r.base+"/api/dashboard", "")
 	require.NoError(t, json.Unmarshal(body, &d))
 	assert.True(t, d.Alerts[0].Acked)
-	res, err = http.Post(r.base+"/api/alerts/0000000000000000/ack", "", nil)
+	res, err = postAck(r.base, "0000000000000000")
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusNotFound, res.StatusCode)
@@ -186,4 +192,15 @@ func TestShutdownStopsServerAfterBothExporters(t *testing.T) {
 	sharedMu.Lock()
 	assert.Empty(t, shared)
 	sharedMu.Unlock()
+}
+
+// postAck acknowledges like the page's JS: same Origin, marker header.
+func postAck(base, fp string) (*http.Response, error) {
+	req, err := http.NewRequest(http.MethodPost, base+"/api/alerts/"+fp+"/ack", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Origin", base)
+	req.Header.Set(web.RequestedByHeader, web.RequestedByValue)
+	return http.DefaultClient.Do(req)
 }

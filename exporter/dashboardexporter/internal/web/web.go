@@ -8,7 +8,16 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
+)
+
+// RequestedByHeader must carry RequestedByValue on state-changing requests
+// without a bearer token. A custom header makes the request non-simple, so
+// a cross-site page needs a CORS preflight, which this server never grants.
+const (
+	RequestedByHeader = "X-Requested-By"
+	RequestedByValue  = "dashboard"
 )
 
 //go:embed static
@@ -47,7 +56,7 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /api/summary", o.auth(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, o.Summary())
 	}))
-	mux.HandleFunc("POST /api/alerts/{fingerprint}/ack", o.auth(func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /api/alerts/{fingerprint}/ack", o.authWrite(func(w http.ResponseWriter, r *http.Request) {
 		if !o.Ack(r.PathValue("fingerprint")) {
 			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no firing alert with this fingerprint"})
 			return
@@ -77,6 +86,53 @@ func (o Options) auth(next http.HandlerFunc) http.HandlerFunc {
 		}
 		next(w, r)
 	}
+}
+
+// authWrite guards a state-changing route. With a token, the bearer token
+// is the proof (a cross-site page cannot attach it). Without one, anyone
+// who can reach the port may write, but no other site may make the
+// operator's browser do it (CSRF).
+func (o Options) authWrite(next http.HandlerFunc) http.HandlerFunc {
+	if o.Token != "" {
+		return o.auth(next)
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := sameSite(r); err != "" {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": err})
+			return
+		}
+		next(w, r)
+	}
+}
+
+// sameSite returns why r may come from another site, or "" when it does
+// not: it must carry the dashboard's marker header and come from this
+// origin, per Sec-Fetch-Site when the browser sends it, else per Origin
+// (or Referer) against the Host it was sent to.
+func sameSite(r *http.Request) string {
+	if r.Header.Get(RequestedByHeader) != RequestedByValue {
+		return RequestedByHeader + ": " + RequestedByValue + " header required"
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "same-origin", "none":
+		return ""
+	case "":
+		// Older browser or a script: fall back to Origin / Referer.
+	default:
+		return "cross-site request refused"
+	}
+	src := r.Header.Get("Origin")
+	if src == "" || src == "null" {
+		src = r.Header.Get("Referer")
+	}
+	u, err := url.Parse(src)
+	if src == "" || err != nil || u.Host == "" {
+		return "Origin or Referer header required"
+	}
+	if !strings.EqualFold(u.Host, r.Host) {
+		return "cross-site request refused"
+	}
+	return ""
 }
 
 // securityHeaders lock the page to its own origin: it loads nothing from
