@@ -41,6 +41,11 @@ type Notification struct {
 	// alerts were acknowledged (PagerDuty acknowledge); other channels show it.
 	Acknowledged bool
 	ExternalURL  string
+	// Refresh marks a periodic re-post of alerts the channel already has
+	// (Alertmanager's keep-alive): it is tried once and never retried, since
+	// the next refresh replaces it, so an outage cannot fill the channel's
+	// queue with stale re-posts ahead of a resolve.
+	Refresh bool
 	// Delivered is scratch space for a notifier that sends several requests
 	// (one SMS per recipient) to skip the ones that succeeded when the
 	// notification is retried. Each notification belongs to one channel

@@ -151,6 +151,12 @@ func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) {
 			d.onResult(spec.Name, OutcomeSent, attempt)
 			return
 		}
+		if n.Refresh {
+			d.onResult(spec.Name, OutcomeFailed, attempt)
+			d.logger.Warn("alert refresh failed; the next one replaces it",
+				zap.String("channel", spec.Name), zap.Strings("fingerprints", fingerprints(n)), zap.Error(err))
+			return
+		}
 		wait, retry := d.nextWait(spec.Retry, err, interval, start)
 		if retry {
 			if d.clock.Sleep(d.ctx, wait) == nil {

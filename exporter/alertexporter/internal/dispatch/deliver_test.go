@@ -132,6 +132,25 @@ func TestPermanentErrorAndExhaustedRetries(t *testing.T) {
 	require.NoError(t, d.Stop(context.Background()))
 }
 
+// A keep-alive re-post is tried once: while the receiver is down, the next
+// refresh replaces it, so stale re-posts never pile up ahead of a resolve.
+func TestRefreshIsNotRetried(t *testing.T) {
+	clk := clock.NewFake(t0)
+	n := &scripted{errs: []error{channel.Retryable(errors.New("503"), 0), channel.Retryable(errors.New("503"), 0)}}
+	var o outcomes
+	d := NewDeliverer([]ChannelSpec{{Name: "am", Notifier: n, Retry: retryCfg()}}, 10, clk, zap.NewNop(), o.record)
+	refresh := note()
+	refresh.Refresh = true
+	d.Send("am", refresh)
+	d.WaitIdle()
+	assert.Equal(t, 1, n.calls)
+	assert.Empty(t, clk.Sleeps(), "no back-off for a refresh")
+	d.Send("am", note())
+	d.WaitIdle()
+	assert.Equal(t, []string{"am:failed:1", "am:sent:2"}, o.list(), "a real notification is still retried")
+	require.NoError(t, d.Stop(context.Background()))
+}
+
 func TestFailingChannelDoesNotBlockOthers(t *testing.T) {
 	stuck := &blocking{release: make(chan struct{}), started: make(chan struct{}, 1)}
 	fast := &scripted{}

@@ -402,6 +402,7 @@ func (e *Engine) resend(g *group, now time.Time, supp map[string]suppression) {
 		}
 		// All of them, not only the due ones, so posts do not fragment.
 		n := e.notification(g, ch, level, false, fps)
+		n.Refresh = true
 		e.markPosted(g, ch, fps, now)
 		e.sender.Send(ch, n)
 	}

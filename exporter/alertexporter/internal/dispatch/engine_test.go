@@ -53,6 +53,9 @@ func (r *recorder) take() []string {
 		if s.n.Acknowledged {
 			tag = " ack"
 		}
+		if s.n.Refresh {
+			tag += " refresh"
+		}
 		out = append(out, s.channel+tag+" L"+string(rune('0'+s.n.Level))+" "+join(names))
 	}
 	r.sent = nil
@@ -399,7 +402,7 @@ func TestResendToAlertmanagerIndependentOfRepeat(t *testing.T) {
 	assert.Equal(t, []string{"am L1 f:PaymentsDown", "slack L1 f:PaymentsDown"}, f.at(30*time.Second))
 	assert.Empty(t, f.at(89*time.Second), "not due before one resend interval")
 	for m := 1; m < 10; m++ {
-		assert.Equal(t, []string{"am L1 f:PaymentsDown"}, f.at(30*time.Second+time.Duration(m)*time.Minute), "resend %d", m)
+		assert.Equal(t, []string{"am refresh L1 f:PaymentsDown"}, f.at(30*time.Second+time.Duration(m)*time.Minute), "resend %d", m)
 	}
 	assert.Equal(t, []string{"am L1 f:PaymentsDown", "slack L1 f:PaymentsDown"}, f.at(10*time.Minute+30*time.Second),
 		"repeat_interval re-pages Slack; the repeat also counts as Alertmanager's resend")
@@ -412,7 +415,7 @@ func TestResendToAlertmanagerIndependentOfRepeat(t *testing.T) {
 	assert.Empty(t, f.at(13*time.Minute))
 	_, err = f.e.ExpireSilence(s.ID)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"am L1 f:PaymentsDown"}, f.at(13*time.Minute+10*time.Second))
+	assert.Equal(t, []string{"am refresh L1 f:PaymentsDown"}, f.at(13*time.Minute+10*time.Second))
 
 	// A restart refreshes Alertmanager at the first tick; the resends stay
 	// out of the persisted outbox.
@@ -422,7 +425,7 @@ func TestResendToAlertmanagerIndependentOfRepeat(t *testing.T) {
 	e2 := New(f.cfg, f.clk, rec, zap.NewNop())
 	require.NoError(t, e2.Restore(snap))
 	f.e, f.rec = e2, rec
-	assert.Equal(t, []string{"am L1 f:PaymentsDown"}, f.at(13*time.Minute+20*time.Second))
+	assert.Equal(t, []string{"am refresh L1 f:PaymentsDown"}, f.at(13*time.Minute+20*time.Second))
 	assert.Empty(t, f.at(14*time.Minute))
 
 	f.ingest(t, resolved(crit, f.clk.Now()))
