@@ -186,25 +186,31 @@ func TestConnectorEmitsOnceForBothSignals(t *testing.T) {
 	}
 }
 
+var storageID = component.MustNewIDWithName("file_storage", "paymentbi")
+
+// startFileStorage starts the real file_storage extension on dir, as
+// storageID, and a host serving it.
+func startFileStorage(t *testing.T, dir string) (component.Component, host) {
+	t.Helper()
+	ctx := context.Background()
+	sf := filestorage.NewFactory()
+	scfg := sf.CreateDefaultConfig().(*filestorage.Config)
+	scfg.Directory = dir
+	ext, err := sf.Create(ctx, extensiontest.NewNopSettings(sf.Type()), scfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ext.Start(ctx, host{}); err != nil {
+		t.Fatal(err)
+	}
+	return ext, host{exts: map[component.ID]component.Component{storageID: ext}}
+}
+
 func TestCustomerStateSurvivesRestartThroughFileStorage(t *testing.T) {
 	ctx := context.Background()
-	storageID := component.MustNewIDWithName("file_storage", "paymentbi")
-	sf := filestorage.NewFactory()
 	dir := t.TempDir()
-	startStorage := func() (component.Component, host) {
-		scfg := sf.CreateDefaultConfig().(*filestorage.Config)
-		scfg.Directory = dir
-		ext, err := sf.Create(ctx, extensiontest.NewNopSettings(sf.Type()), scfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := ext.Start(ctx, host{}); err != nil {
-			t.Fatal(err)
-		}
-		return ext, host{exts: map[component.ID]component.Component{storageID: ext}}
-	}
 	run := func(order string) string {
-		ext, h := startStorage()
+		ext, h := startFileStorage(t, dir)
 		defer func() { _ = ext.Shutdown(ctx) }()
 		f := newFactory(newClock().now)
 		cfg := f.CreateDefaultConfig().(*Config)

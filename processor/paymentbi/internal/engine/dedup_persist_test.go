@@ -49,14 +49,7 @@ func fileStore(t *testing.T, dir string) (storage.Client, func()) {
 // the same clock.
 func restartedEngine(t *testing.T, clock *fakeClock, client storage.Client, mutate ...func(*Settings)) *Engine {
 	t.Helper()
-	s := testSettings(clock)
-	for _, m := range mutate {
-		m(&s)
-	}
-	e, err := New(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngineAt(t, clock, mutate...)
 	if err := e.LoadState(context.Background(), client); err != nil {
 		t.Fatal(err)
 	}

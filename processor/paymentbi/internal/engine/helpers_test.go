@@ -39,6 +39,12 @@ func testSettings(clock *fakeClock) Settings {
 func newTestEngine(t testing.TB, mutate ...func(*Settings)) (*Engine, *fakeClock) {
 	t.Helper()
 	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	return newEngineAt(t, clock, mutate...), clock
+}
+
+// newEngineAt builds an engine on an existing clock.
+func newEngineAt(t testing.TB, clock *fakeClock, mutate ...func(*Settings)) *Engine {
+	t.Helper()
 	s := testSettings(clock)
 	for _, m := range mutate {
 		m(&s)
@@ -47,7 +53,7 @@ func newTestEngine(t testing.TB, mutate ...func(*Settings)) (*Engine, *fakeClock
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e, clock
+	return e
 }
 
 // logs builds log records, one per attribute map; event.name is in the map.
