@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // BenchmarkCustomerState10M fills the customer filter with 10 million
@@ -37,4 +38,24 @@ func BenchmarkCustomerState10M(b *testing.B) {
 		b.ReportMetric(float64(c.distinct), "distinct")
 		runtime.KeepAlive(c)
 	}
+}
+
+// BenchmarkDedupSnapshot250k encodes a full dedup set at the default bound
+// (250,000 order ids), as every sync after a purchase does under the
+// engine lock, and reports its persisted size.
+func BenchmarkDedupSnapshot250k(b *testing.B) {
+	const n = 250_000
+	d := newDedup(24*time.Hour, n)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	buf := make([]byte, 0, 64)
+	for j := 0; j < n; j++ {
+		buf = strconv.AppendInt(append(buf[:0], "order-"...), int64(j), 10)
+		d.add(d.hash(string(buf)), memoNew, now)
+	}
+	var size int
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		size = len(d.marshal(now))
+	}
+	b.ReportMetric(float64(size)/(1<<20), "MiB")
 }

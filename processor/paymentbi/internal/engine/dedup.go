@@ -20,22 +20,20 @@ type dedup struct {
 	max    int
 	seed   uint64
 	digest xxhash.Digest // reused: hashing an id does not allocate
-	seen   map[uint64]dedupEntry
-	queue  []queued // insertion order, oldest at head
-	head   int
+	// seen maps a live key to its memo; queue holds each live key exactly
+	// once, in insertion order, oldest at head, with its time.
+	seen  map[uint64]uint8
+	queue []queued
+	head  int
 	// dirty is set by an addition since the last save; expiry and
 	// eviction need no save since loading applies the window and bound.
 	dirty bool
 }
 
-type dedupEntry struct {
-	at  int64 // unix nanos of first sight
-	val uint8 // caller's memo (the customer segment decided first time)
-}
-
 type queued struct {
 	key uint64
-	at  int64
+	at  int64 // unix nanos of first sight
+	val uint8 // caller's memo (the customer segment decided first time)
 }
 
 func newDedup(window time.Duration, maxEntries int) *dedup {
@@ -43,7 +41,7 @@ func newDedup(window time.Duration, maxEntries int) *dedup {
 		window: window,
 		max:    maxEntries,
 		seed:   rand.Uint64(),
-		seen:   make(map[uint64]dedupEntry),
+		seen:   make(map[uint64]uint8),
 	}
 }
 
@@ -58,8 +56,8 @@ func (d *dedup) hash(key string) uint64 {
 // lookup reports whether key was seen within the window, with its memo.
 func (d *dedup) lookup(key uint64, now time.Time) (uint8, bool) {
 	d.expire(now.UnixNano())
-	e, ok := d.seen[key]
-	return e.val, ok
+	val, ok := d.seen[key]
+	return val, ok
 }
 
 // add records key; the caller has checked it is not present.
@@ -67,16 +65,16 @@ func (d *dedup) add(key uint64, val uint8, now time.Time) {
 	if !d.enabled() {
 		return
 	}
-	d.insert(key, dedupEntry{at: now.UnixNano(), val: val})
+	d.insert(queued{key: key, at: now.UnixNano(), val: val})
 	d.dirty = true
 }
 
-func (d *dedup) insert(key uint64, e dedupEntry) {
+func (d *dedup) insert(q queued) {
 	for len(d.seen) >= d.max {
 		d.evictOldest()
 	}
-	d.seen[key] = e
-	d.queue = append(d.queue, queued{key: key, at: e.at})
+	d.seen[q.key] = q.val
+	d.queue = append(d.queue, q)
 }
 
 func (d *dedup) expire(now int64) {
@@ -90,9 +88,7 @@ func (d *dedup) evictOldest() {
 	q := d.queue[d.head]
 	d.queue[d.head] = queued{}
 	d.head++
-	if e, ok := d.seen[q.key]; ok && e.at == q.at {
-		delete(d.seen, q.key)
-	}
+	delete(d.seen, q.key)
 	// reclaim the consumed prefix once it is half the slice
 	if d.head > 1024 && d.head*2 >= len(d.queue) {
 		n := copy(d.queue, d.queue[d.head:])
@@ -117,19 +113,16 @@ const (
 // marshal encodes the entries still within the window at now.
 func (d *dedup) marshal(now time.Time) []byte {
 	d.expire(now.UnixNano())
-	buf := make([]byte, 0, dedupHeaderBytes+dedupEntryBytes*len(d.seen))
+	buf := make([]byte, 0, dedupHeaderBytes+dedupEntryBytes*(len(d.queue)-d.head))
 	buf = append(buf, dedupMagic[:]...)
 	buf = append(buf, dedupVersion)
 	buf = binary.BigEndian.AppendUint64(buf, d.seed)
-	buf = binary.BigEndian.AppendUint32(buf, uint32(len(d.seen)))
-	for _, q := range d.queue[d.head:] {
-		e, ok := d.seen[q.key]
-		if !ok || e.at != q.at { // superseded queue slot
-			continue
-		}
+	live := d.queue[d.head:]
+	buf = binary.BigEndian.AppendUint32(buf, uint32(len(live)))
+	for _, q := range live {
 		buf = binary.BigEndian.AppendUint64(buf, q.key)
-		buf = binary.BigEndian.AppendUint64(buf, uint64(e.at))
-		buf = append(buf, e.val)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(q.at))
+		buf = append(buf, q.val)
 	}
 	return buf
 }
@@ -154,16 +147,16 @@ func (d *dedup) unmarshal(data []byte, now time.Time) error {
 	limit := now.UnixNano() - int64(d.window)
 	first := max(0, n-d.max) // the newest d.max entries
 	d.seed = seed
-	d.seen = make(map[uint64]dedupEntry, min(n, d.max))
+	d.seen = make(map[uint64]uint8, min(n, d.max))
 	d.queue, d.head, d.dirty = d.queue[:0], 0, false
 	for i := first; i < n; i++ {
 		rec := body[i*dedupEntryBytes:]
 		key := binary.BigEndian.Uint64(rec)
-		e := dedupEntry{at: int64(binary.BigEndian.Uint64(rec[8:])), val: rec[16]}
-		if e.at <= limit {
-			continue
+		q := queued{key: key, at: int64(binary.BigEndian.Uint64(rec[8:])), val: rec[16]}
+		if _, dup := d.seen[key]; dup || q.at <= limit {
+			continue // a key must have one queue slot
 		}
-		d.insert(key, e)
+		d.insert(q)
 	}
 	return nil
 }
