@@ -13,9 +13,13 @@ BENCH_PKGS    ?= ./...
 BENCH_TIME    ?= 1s
 TEST_FLAGS    ?=
 
-.PHONY: all build run test test-long vet unit validate check-generate generate bench demo tools clean
+.PHONY: all help build run test test-long vet unit validate check-generate generate bench demo tools clean
 
 all: build
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 $(BUILDER):
 	@mkdir -p $(TOOLS_DIR)
@@ -42,7 +46,6 @@ check-generate: $(BUILDER)
 vet:
 	$(GO) vet ./...
 
-## test: vet, drift check, build, every Go test, and validate every config profile
 # The binary is built once here and handed to the tests that run it.
 unit: build
 	OTELCOL_PAYMENTS_BINARY=$(BINARY) $(GO) test -count=1 $(TEST_FLAGS) ./...
@@ -50,6 +53,7 @@ unit: build
 # The local default profile must validate with no environment at all; the
 # production profiles (and every overlay combination) with the dummy values of
 # config/validate.env.
+## validate: check every profile in config/ and every overlay combination
 PROD_PROFILES := config/gateway.yaml \
 	config/gateway.yaml,config/overlays/development.yaml \
 	config/gateway.yaml,config/overlays/staging.yaml \
@@ -69,6 +73,7 @@ validate: build
 		env -i PATH="$$PATH" HOME="$$HOME" $$(grep -v '^#' config/validate.env | xargs) $(BINARY) validate $$args || exit 1; \
 	done
 
+## test: vet, drift check, build, every Go test, and validate every config profile
 test: vet check-generate unit validate
 
 ## test-long: reliability tests that run the built binary (kill -9 and restart); bounded well under 60 min
@@ -94,7 +99,7 @@ bench-e2e:
 
 ## demo: the collector plus the payment simulator, so live data flows
 demo: build
-	@echo "collector: debug output below; metrics on http://localhost:8889/metrics"
+	@echo "collector: debug output below; metrics on http://localhost:8889/metrics, dashboard on http://localhost:8080/"
 	@$(BINARY) --config $(CONFIG) & pid=$$!; \
 	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
 	until curl -sf localhost:13133 >/dev/null 2>&1; do sleep 0.2; done; \
