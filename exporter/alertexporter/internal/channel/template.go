@@ -2,8 +2,10 @@ package channel
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"regexp"
 	"strings"
 	"text/template"
 
@@ -59,7 +61,7 @@ func MustParseTemplate(name, text, def string) *Template {
 func (t *Template) Execute(n *Notification) (string, error) {
 	var b bytes.Buffer
 	if err := t.t.Execute(&b, n); err != nil {
-		return "", Permanent(fmt.Errorf("render %s: %w", t.t.Name(), err))
+		return "", renderError(t.t.Name(), err)
 	}
 	return b.String(), nil
 }
@@ -83,7 +85,7 @@ func ParseHTMLTemplate(name, text, def string) (*HTMLTemplate, error) {
 func (t *HTMLTemplate) Execute(n *Notification) (string, error) {
 	var b bytes.Buffer
 	if err := t.t.Execute(&b, n); err != nil {
-		return "", Permanent(fmt.Errorf("render %s: %w", t.t.Name(), err))
+		return "", renderError(t.t.Name(), err)
 	}
 	return b.String(), nil
 }
@@ -107,7 +109,38 @@ func ParseAlertTemplate(name, text, def string) (*AlertTemplate, error) {
 func (t *AlertTemplate) Execute(a contract.Alert) (string, error) {
 	var b bytes.Buffer
 	if err := t.t.Execute(&b, a); err != nil {
-		return "", Permanent(fmt.Errorf("render %s: %w", t.t.Name(), err))
+		return "", renderError(t.t.Name(), err)
 	}
 	return b.String(), nil
+}
+
+var (
+	// execLocation is text/template's "template: NAME:LINE:COL: executing
+	// "NAME" at <NODE>" prefix: template source only.
+	execLocation = regexp.MustCompile(`^template: .*?: executing ".*?" at <.*?>`)
+	// missingField is the usual user mistake; field and type names come
+	// from the template and our code, never from alert values.
+	missingField = regexp.MustCompile(`: (can't evaluate field \w+ in type [\w.*\[\]]+)$`)
+)
+
+// renderError makes a failed execution permanent, since retrying cannot fix
+// a template, and keeps only its location: text/template quotes the values
+// it failed on (e.g. "range can't iterate over <alert summary>"), which may
+// be customer data that must not reach the logs.
+func renderError(name string, err error) error {
+	var exec template.ExecError
+	if !errors.As(err, &exec) {
+		// html/template escaping errors describe the template, not the data.
+		return Permanent(fmt.Errorf("render %s: %w", name, err))
+	}
+	msg := err.Error()
+	where := execLocation.FindString(msg)
+	if where == "" {
+		where = "template: " + exec.Name
+	}
+	reason := "execution failed (details withheld: they may quote alert content)"
+	if m := missingField.FindStringSubmatch(msg); m != nil {
+		reason = m[1]
+	}
+	return Permanent(fmt.Errorf("render %s: %s: %s", name, where, reason))
 }

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -196,4 +197,41 @@ func TestStopAbandonsAfterDeadline(t *testing.T) {
 	cancel()
 	assert.ErrorIs(t, d.Stop(ctx), context.Canceled)
 	assert.Equal(t, []string{"stuck:failed:1"}, o.list())
+}
+
+// A template that fails to execute is tried once and logged once, with the
+// channel name and fingerprints but none of the alert's content.
+func TestTemplateErrorIsNotRetriedAndLoggedWithoutContent(t *testing.T) {
+	clk := clock.NewFake(t0)
+	core, logs := observer.New(zap.InfoLevel)
+	tmpl := channel.MustParseTemplate("slack.text", `{{ range .Alerts }}{{ range .Summary }}x{{ end }}{{ end }}`, "")
+	n := note()
+	n.Alerts[0].Summary = "card 4111111111111111 declined"
+	renderer := &rendering{tmpl: tmpl}
+	var o outcomes
+	d := NewDeliverer([]ChannelSpec{{Name: "slack", Notifier: renderer, Retry: retryCfg()}}, 10, clk, zap.New(core), o.record)
+	d.Send("slack", n)
+	d.WaitIdle()
+	require.NoError(t, d.Stop(context.Background()))
+	assert.Equal(t, 1, renderer.calls, "a template error is permanent")
+	assert.Empty(t, clk.Sleeps())
+	assert.Equal(t, []string{"slack:failed:1"}, o.list())
+	require.Equal(t, 1, logs.Len(), "logged once")
+	entry := logs.All()[0]
+	fields := entry.ContextMap()
+	assert.Equal(t, "slack", fields["channel"])
+	assert.Equal(t, []any{"00ff00ff00ff00ff"}, fields["fingerprints"])
+	assert.NotContains(t, fmt.Sprint(fields), "4111")
+	assert.NotContains(t, entry.Message, "4111")
+}
+
+type rendering struct {
+	tmpl  *channel.Template
+	calls int
+}
+
+func (r *rendering) Notify(_ context.Context, n *channel.Notification) error {
+	r.calls++
+	_, err := r.tmpl.Execute(n)
+	return err
 }
