@@ -142,19 +142,40 @@ var invalidLabelChar = regexp.MustCompile(`[^a-zA-Z0-9_]`)
 
 // PromLabels are the alert's labels as Prometheus label names (Alertmanager
 // 0.25 rejects dots), with alertname and severity added as Alertmanager
-// receivers expect.
+// receivers expect. When several names sanitise to the same one
+// (`a.b`, `a_b`), an original name that is already valid keeps its value;
+// otherwise the first original name in byte order does, so the payload never
+// depends on map iteration order.
 func PromLabels(a contract.Alert) map[string]string {
 	out := make(map[string]string, len(a.Labels)+2)
+	keys := make([]string, 0, len(a.Labels))
 	for k, v := range a.Labels {
-		k = invalidLabelChar.ReplaceAllString(k, "_")
-		if k == "" || (k[0] >= '0' && k[0] <= '9') {
-			k = "_" + k
+		if promName(k) == k {
+			out[k] = v
+		} else {
+			keys = append(keys, k)
 		}
-		out[k] = v
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := promName(k)
+		if _, taken := out[name]; !taken {
+			out[name] = a.Labels[k]
+		}
 	}
 	out["alertname"] = a.Name
 	out["severity"] = a.Severity
 	return out
+}
+
+// promName maps k to a valid Prometheus label name: invalid characters
+// become '_', and a leading digit or an empty name gets a '_' prefix.
+func promName(k string) string {
+	k = invalidLabelChar.ReplaceAllString(k, "_")
+	if k == "" || (k[0] >= '0' && k[0] <= '9') {
+		k = "_" + k
+	}
+	return k
 }
 
 // SortedPairs renders labels as "k=v, k=v" in key order.

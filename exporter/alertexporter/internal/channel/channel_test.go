@@ -105,3 +105,40 @@ func TestNotificationHelpersAndDefaultTemplates(t *testing.T) {
 	assert.Equal(t, "0.12", channel.Annotations(n.Alerts[0])["value"])
 	assert.True(t, strings.HasPrefix(n.Headline(), "[FIRING"))
 }
+
+// Names that sanitise to the same Prometheus name resolve the same way on
+// every call, whatever Go's map iteration order: an original name that is
+// already valid wins; otherwise the first original name in byte order wins.
+func TestPromLabelsCollisionsAreDeterministic(t *testing.T) {
+	tests := []struct {
+		labels map[string]string
+		want   map[string]string
+	}{
+		{
+			labels: map[string]string{"a.b": "dot", "a_b": "underscore"},
+			want:   map[string]string{"a_b": "underscore"},
+		},
+		{
+			labels: map[string]string{"a.b": "dot", "a-b": "dash", "a/b": "slash"},
+			want:   map[string]string{"a_b": "dash"}, // '-' < '.' < '/'
+		},
+		{
+			labels: map[string]string{"1x": "digit", "_1x": "valid", "service.name": "checkout", "service_name": "api"},
+			want:   map[string]string{"_1x": "valid", "service_name": "api"},
+		},
+		{
+			labels: map[string]string{"": "empty", "_": "valid", ".": "dot"},
+			want:   map[string]string{"_": "valid"},
+		},
+	}
+	for _, tt := range tests {
+		want := map[string]string{"alertname": "A", "severity": "critical"}
+		for k, v := range tt.want {
+			want[k] = v
+		}
+		for range 200 {
+			got := channel.PromLabels(contract.Alert{Name: "A", Severity: "critical", Labels: tt.labels})
+			require.Equal(t, want, got, "%v", tt.labels)
+		}
+	}
+}
