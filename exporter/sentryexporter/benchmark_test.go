@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -83,7 +84,7 @@ func BenchmarkPushTraces(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := e.start(context.Background(), nil); err != nil {
+	if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
 		b.Fatal(err)
 	}
 	defer func() { _ = e.shutdown(context.Background()) }()

@@ -3,9 +3,11 @@ package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/e
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/getsentry/sentry-go"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
@@ -35,6 +37,12 @@ type Config struct {
 
 	// Performance sends root and server spans as Sentry transactions.
 	Performance PerformanceConfig `mapstructure:"performance"`
+
+	// Client is the HTTP client towards Sentry: proxy_url, tls (ca_file for
+	// a self-hosted Sentry behind a private CA), a per-request timeout,
+	// headers, keepalive. The URL always comes from dsn, so client.endpoint
+	// must stay empty.
+	Client confighttp.ClientConfig `mapstructure:"client"`
 
 	exporterhelper.TimeoutConfig `mapstructure:",squash"`
 	QueueConfig                  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
@@ -78,6 +86,17 @@ func (cfg *Config) Validate() error {
 	}
 	if r := cfg.Performance.SampleRate; r < 0 || r > 1 || r != r {
 		errs = append(errs, fmt.Errorf("performance.sample_rate: must be within [0, 1], got %v", r))
+	}
+	// Neither value is echoed: an endpoint may well be a pasted DSN, and a
+	// proxy URL may carry proxy credentials.
+	if cfg.Client.Endpoint != "" {
+		errs = append(errs, errors.New("client.endpoint: must not be set; the Sentry URL comes from dsn"))
+	}
+	if p := cfg.Client.ProxyURL; p != "" {
+		// The check ToClient makes, without its error that quotes the URL.
+		if _, err := url.ParseRequestURI(p); err != nil {
+			errs = append(errs, errors.New("client.proxy_url: not an absolute URL (expected http://host:port)"))
+		}
 	}
 	return errors.Join(errs...)
 }

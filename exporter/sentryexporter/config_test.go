@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -36,6 +38,18 @@ func TestLoadConfig(t *testing.T) {
 	assert.True(t, cfg.QueueConfig.HasValue())
 	assert.True(t, cfg.BackOffConfig.Enabled)
 	assert.Equal(t, 30*time.Second, cfg.Timeout)
+	assert.Equal(t, confighttp.NewDefaultClientConfig(), cfg.Client, "no client block: the client is confighttp's default")
+
+	client := loadConfig(t, "client")
+	require.NoError(t, confmap.Validate(client))
+	assert.Equal(t, "http://egress-proxy.payments.internal:3128", client.Client.ProxyURL)
+	assert.Equal(t, 5*time.Second, client.Client.Timeout)
+	assert.Equal(t, "/etc/ssl/payments/sentry-ca.pem", client.Client.TLS.CAFile)
+	tenant, ok := client.Client.Headers.Get("X-Tenant")
+	assert.True(t, ok)
+	assert.Equal(t, configopaque.String("payments"), tenant)
+	assert.True(t, client.Client.Keepalive.HasValue(), "a client block keeps keep-alive on")
+	assert.Equal(t, 30*time.Second, client.Timeout, "client.timeout is per request, timeout per batch")
 
 	full := loadConfig(t, "full")
 	require.NoError(t, confmap.Validate(full))
@@ -60,6 +74,8 @@ func TestConfigErrors(t *testing.T) {
 		{"malformed_dsn", []string{"dsn: malformed (empty host)"}},
 		{"bad_scheme", []string{"dsn: malformed (invalid scheme)"}},
 		{"bad_url", []string{"dsn: malformed (not a valid URL)"}},
+		{"client_endpoint", []string{"client.endpoint: must not be set"}},
+		{"client_bad_proxy", []string{"client.proxy_url: not an absolute URL"}},
 		{"bad_values", []string{"fingerprint: must list", "max_events_per_batch: must be positive", "performance.sample_rate: must be within [0, 1]"}},
 	}
 	for _, tt := range tests {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -31,6 +30,7 @@ const (
 type sentryExporter struct {
 	cfg       *Config
 	logger    *zap.Logger
+	telemetry component.TelemetrySettings
 	conv      converter
 	now       func() time.Time
 	transport *envelopeTransport
@@ -59,19 +59,30 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 		return nil, err
 	}
 	e := &sentryExporter{
-		cfg:     cfg,
-		logger:  set.Logger,
-		conv:    converter{environment: cfg.Environment, fingerprint: cfg.Fingerprint},
-		now:     now,
-		sent:    sent,
-		dropped: dropped,
+		cfg:       cfg,
+		logger:    set.Logger,
+		telemetry: set.TelemetrySettings,
+		conv:      converter{environment: cfg.Environment, fingerprint: cfg.Fingerprint},
+		now:       now,
+		sent:      sent,
+		dropped:   dropped,
 	}
-	// Request deadlines come from exporterhelper's timeout via the context.
-	e.transport = newEnvelopeTransport(dsn, &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, now)
+	// The HTTP client is built in start, where extensions (auth, middlewares)
+	// are available.
+	e.transport = newEnvelopeTransport(dsn, now)
 	return e, nil
 }
 
-func (e *sentryExporter) start(context.Context, component.Host) error {
+func (e *sentryExporter) start(ctx context.Context, host component.Host) error {
+	// Batch deadlines come from exporterhelper's timeout via the request
+	// context; client.timeout, when set, bounds each request as well.
+	httpClient, err := e.cfg.Client.ToClient(ctx, host.GetExtensions(), e.telemetry)
+	if err != nil {
+		// Validate rejected the proxy URL forms whose errors quote it; what
+		// is left (TLS files, extensions) names no secret.
+		return fmt.Errorf("client: %w", err)
+	}
+	e.transport.setHTTPClient(httpClient)
 	client, err := sentry.NewClient(sentry.ClientOptions{
 		Dsn:       string(e.cfg.DSN),
 		Transport: e.transport,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
@@ -34,6 +35,10 @@ func createDefaultConfig() component.Config {
 		Fingerprint:       append([]string(nil), DefaultFingerprint...),
 		MaxEventsPerBatch: 100,
 		Performance:       PerformanceConfig{Enabled: false, SampleRate: 0.1},
+		// confighttp's default is the client used before the client block
+		// existed: http.DefaultTransport's settings (proxy from the
+		// environment, keep-alive, HTTP/2) and no per-request timeout.
+		Client: confighttp.NewDefaultClientConfig(),
 		// Events go one envelope per request: a batch of max_events_per_batch
 		// round trips needs more than exporterhelper's 5s default.
 		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},

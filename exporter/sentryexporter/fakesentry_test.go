@@ -3,16 +3,30 @@ package sentryexporter
 import (
 	"bufio"
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -54,18 +68,117 @@ type fakeSentry struct {
 	// expectBadAuth: a test sends a wrong key on purpose.
 	expectBadAuth bool
 	accepted      chan struct{}
+	headers       []http.Header
+	// conns counts TCP connections the server accepted.
+	conns int
 }
 
 func newFakeSentry(t testing.TB) *fakeSentry {
 	f := &fakeSentry{t: t}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.handle))
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
+	f.srv.Config.ConnState = f.countConn
+	f.srv.Start()
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
+// newFakeSentryTLS serves HTTPS with a certificate for 127.0.0.1 signed by a
+// private CA, like a self-hosted Sentry; the CA is written to caFile.
+func newFakeSentryTLS(t testing.TB) (f *fakeSentry, caFile string) {
+	ca := newTestCA(t)
+	f = &fakeSentry{t: t}
+	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
+	f.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.issue(t, "127.0.0.1")}, MinVersion: tls.VersionTLS12}
+	f.srv.Config.ConnState = f.countConn
+	// Failed handshakes are what some tests are about: keep them out of the output.
+	f.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	f.srv.StartTLS()
+	t.Cleanup(f.srv.Close)
+	return f, ca.writePEM(t)
+}
+
+func (f *fakeSentry) countConn(_ net.Conn, state http.ConnState) {
+	if state == http.StateNew {
+		f.mu.Lock()
+		f.conns++
+		f.mu.Unlock()
+	}
+}
+
+// headerValues lists the value of header name on each request.
+func (f *fakeSentry) headerValues(name string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, h := range f.headers {
+		out = append(out, h.Get(name))
+	}
+	return out
+}
+
+func (f *fakeSentry) connCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.conns
+}
+
 // dsn is the DSN of the fake project.
 func (f *fakeSentry) dsn() string {
-	return strings.Replace(f.srv.URL, "http://", "http://"+testKey+"@", 1) + "/" + testProject
+	scheme, rest, _ := strings.Cut(f.srv.URL, "://")
+	return scheme + "://" + testKey + "@" + rest + "/" + testProject
+}
+
+// testCA is a private certificate authority for TLS tests.
+type testCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newTestCA(t testing.TB) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "payments test CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	cert, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	return &testCA{cert: cert, key: key}
+}
+
+// issue returns a server certificate for ip signed by the CA.
+func (ca *testCA) issue(t testing.TB, ip string) tls.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: ip},
+		IPAddresses:  []net.IP{net.ParseIP(ip)},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	require.NoError(t, err)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// writePEM writes the CA certificate to a temporary file and returns its path.
+func (ca *testCA) writePEM(t testing.TB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), 0o600))
+	return path
 }
 
 func (f *fakeSentry) handle(w http.ResponseWriter, r *http.Request) {
@@ -94,6 +207,7 @@ func (f *fakeSentry) handle(w http.ResponseWriter, r *http.Request) {
 	f.requests++
 	n := f.requests
 	f.bodies = append(f.bodies, body)
+	f.headers = append(f.headers, r.Header.Clone())
 	respond := f.respond
 	f.mu.Unlock()
 	if respond != nil && respond(n, w) {

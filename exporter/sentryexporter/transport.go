@@ -3,6 +3,8 @@ package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/e
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,7 +59,8 @@ type call struct {
 
 var _ sentry.Transport = (*envelopeTransport)(nil)
 
-func newEnvelopeTransport(dsn *sentry.Dsn, client *http.Client, now func() time.Time) *envelopeTransport {
+// newEnvelopeTransport needs setHTTPClient before the first event.
+func newEnvelopeTransport(dsn *sentry.Dsn, now func() time.Time) *envelopeTransport {
 	auth := "Sentry sentry_version=7, sentry_client=" + sdkName + "/" + sentry.SDKVersion + ", sentry_key=" + dsn.GetPublicKey()
 	if s := dsn.GetSecretKey(); s != "" {
 		auth += ", sentry_secret=" + s
@@ -66,7 +69,6 @@ func newEnvelopeTransport(dsn *sentry.Dsn, client *http.Client, now func() time.
 		dsn:    dsn,
 		url:    dsn.GetAPIURL().String(),
 		auth:   auth,
-		client: client,
 		limits: newRateLimits(now),
 		now:    now,
 		calls:  map[sentry.EventID]*call{},
@@ -99,6 +101,10 @@ func (t *envelopeTransport) deliver(ctx context.Context, client *sentry.Client, 
 	return c.sent, c.err
 }
 
+// setHTTPClient sets the client that posts envelopes; called from start,
+// before any push.
+func (t *envelopeTransport) setHTTPClient(c *http.Client) { t.client = c }
+
 // Configure is a no-op: the transport is configured at construction.
 func (t *envelopeTransport) Configure(sentry.ClientOptions) {}
 
@@ -123,7 +129,11 @@ func (t *envelopeTransport) Flush(time.Duration) bool { return true }
 
 func (t *envelopeTransport) FlushWithContext(context.Context) bool { return true }
 
-func (t *envelopeTransport) Close() { t.client.CloseIdleConnections() }
+func (t *envelopeTransport) Close() {
+	if t.client != nil {
+		t.client.CloseIdleConnections()
+	}
+}
 
 func eventCategory(ev *sentry.Event) string {
 	if ev.Type == "transaction" {
@@ -199,7 +209,7 @@ func (t *envelopeTransport) post(ctx context.Context, ev *sentry.Event) error {
 	req.Header.Set("X-Sentry-Auth", t.auth)
 	resp, err := t.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("send sentry envelope: %w", err)
+		return fmt.Errorf("send sentry envelope: %w%s", err, tlsHint(err))
 	}
 	defer resp.Body.Close()
 	// Read a little of the body for the error message, drain the rest so the
@@ -221,6 +231,20 @@ func (t *envelopeTransport) post(ctx context.Context, ev *sentry.Event) error {
 	default:
 		return fmt.Errorf("sentry returned HTTP %d", resp.StatusCode)
 	}
+}
+
+// tlsHint says which setting fixes a certificate the client does not trust
+// (typically a self-hosted Sentry behind a private CA).
+func tlsHint(err error) string {
+	var unknownCA x509.UnknownAuthorityError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &unknownCA):
+		return "; the server's certificate is not signed by a trusted CA: set client.tls.ca_file to the CA that signed it"
+	case errors.As(err, &verify):
+		return "; the server's certificate failed verification: check client.tls (ca_file, server_name_override)"
+	}
+	return ""
 }
 
 func isRateLimited(err error) (*errRateLimited, bool) {
