@@ -116,6 +116,9 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	e.engine = dispatch.New(e.built.engine, e.clock, e.deliverer, e.logger)
 	// The outbox entry goes (durably) only once the channel has it.
 	e.deliverer.OnDone(func(n *channel.Notification) { e.save(e.engine.Delivered(n.ID)) })
+	// Recipients already texted are persisted at once, so a crash before the
+	// next recipient does not text them again after the restart.
+	e.deliverer.OnProgress(func(n *channel.Notification) { e.save(e.engine.Progress(n.ID)) })
 
 	if e.cfg.Storage != nil {
 		ext, ok := host.GetExtensions()[*e.cfg.Storage]

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/logchannel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/slack"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/sms"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/webhook"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/escalation"
@@ -122,6 +124,20 @@ func (r *running) at(d time.Duration) {
 	r.clk.Advance(t0.Add(d).Sub(r.clk.Now()))
 	r.e.tick()
 	r.e.deliverer.WaitIdle()
+}
+
+// crash simulates kill -9: the process keeps nothing but what is on disk,
+// and its file lock goes away. The dead exporter's goroutines are stopped at
+// the end of the test without a flush.
+func crash(t *testing.T, r *running, ext extension.Extension) {
+	t.Helper()
+	require.NoError(t, r.e.store.Close(context.Background()))
+	require.NoError(t, ext.Shutdown(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = r.e.shutdown(ctx)
+	})
 }
 
 func webhookAlerts(t *testing.T, srv *channeltest.Server) []string {
@@ -276,15 +292,7 @@ func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("level-1 page never reached the channel")
 	}
-	// kill -9: the process keeps nothing but what is on disk, and its
-	// file lock goes away.
-	require.NoError(t, r1.e.store.Close(context.Background()))
-	require.NoError(t, ext1.Shutdown(context.Background()))
-	defer func() {
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		_ = r1.e.shutdown(ctx)
-	}()
+	crash(t, r1, ext1)
 
 	ok := channeltest.NewServer(t, channeltest.Response{Status: 200})
 	ext2 := startFileStorage(t, dir)
@@ -381,4 +389,83 @@ func TestAlertmanagerResendKeepsAlertFiring(t *testing.T) {
 	require.Len(t, got, 14, "exactly one more post: the resolve at the t0+15m flush, then nothing")
 	assert.Equal(t, "09:12:10", got[13], "the real endsAt")
 	assert.Len(t, sl.Requests(), 3, "Slack gets the resolve")
+}
+
+// twilio answers 201 and records the recipients; when hangFor is set, a
+// message to that number hangs (after signalling arrived) until released.
+type twilio struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	to      []string
+	hangFor string
+	arrived chan struct{}
+	release chan struct{}
+}
+
+func newTwilio(t *testing.T, hangFor string) *twilio {
+	tw := &twilio{hangFor: hangFor, arrived: make(chan struct{}, 1), release: make(chan struct{})}
+	tw.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		to := r.PostForm.Get("To")
+		if to == tw.hangFor {
+			tw.arrived <- struct{}{}
+			select {
+			case <-tw.release:
+			case <-r.Context().Done():
+			}
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		tw.mu.Lock()
+		tw.to = append(tw.to, to)
+		tw.mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	t.Cleanup(func() { close(tw.release); tw.srv.Close() })
+	return tw
+}
+
+func (tw *twilio) recipients() []string {
+	tw.mu.Lock()
+	defer tw.mu.Unlock()
+	return append([]string(nil), tw.to...)
+}
+
+func smsConfig(url, oncallURL string) *Config {
+	cfg := testConfig(url, oncallURL)
+	ch := newDefaultChannelConfig()
+	ch.SMS = &sms.Config{AccountSID: "AC123", AuthToken: "tok", From: "+15005550006", To: "+4915100000001,+4915100000002", URL: url}
+	cfg.Channels["ops"] = &ch
+	return cfg
+}
+
+// A crash while texting the second recipient: after the restart the page
+// is texted to the second recipient only, since the first one's delivery
+// was persisted with the outbox entry.
+func TestCrashMidSMSTextsOnlyRemainingRecipientsAfterRestart(t *testing.T) {
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	dir := t.TempDir()
+	tw1 := newTwilio(t, "+4915100000002")
+
+	clk1 := clock.NewFake(t0)
+	ext1 := startFileStorage(t, dir)
+	r1 := startExporter(t, smsConfig(tw1.srv.URL, oncall.URL), clk1, ext1)
+	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
+	clk1.Advance(30 * time.Second)
+	r1.e.tick()
+	select {
+	case <-tw1.arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second text never reached Twilio")
+	}
+	assert.Equal(t, []string{"+4915100000001"}, tw1.recipients())
+	crash(t, r1, ext1) // while the second text is in flight
+
+	tw2 := newTwilio(t, "")
+	ext2 := startFileStorage(t, dir)
+	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
+	r2 := startExporter(t, smsConfig(tw2.srv.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
+	r2.at(31 * time.Second)
+	assert.Equal(t, []string{"+4915100000002"}, tw2.recipients(), "only the recipient without the text gets it after the restart")
+	require.NoError(t, r2.e.shutdown(context.Background()))
 }

@@ -7,10 +7,13 @@ package channel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -46,11 +49,46 @@ type Notification struct {
 	// the next refresh replaces it, so an outage cannot fill the channel's
 	// queue with stale re-posts ahead of a resolve.
 	Refresh bool
-	// Delivered is scratch space for a notifier that sends several requests
-	// (one SMS per recipient) to skip the ones that succeeded when the
-	// notification is retried. Each notification belongs to one channel
-	// worker, so no locking is needed.
-	Delivered map[string]bool
+	// OnDelivered, when set, is called after MarkDelivered recorded a
+	// recipient, so the progress can be persisted before the next one.
+	OnDelivered func()
+
+	// deliveredMu guards delivered: the channel worker adds to it while the
+	// engine snapshots the outbox.
+	deliveredMu sync.Mutex
+	// delivered are the recipients that already got the notification, for
+	// a notifier that sends several requests (one SMS per recipient); it is
+	// persisted with the outbox entry so that neither a retry nor a restart
+	// after a crash sends to them again.
+	delivered map[string]bool
+}
+
+// WasDelivered reports whether recipient already got the notification.
+func (n *Notification) WasDelivered(recipient string) bool {
+	n.deliveredMu.Lock()
+	defer n.deliveredMu.Unlock()
+	return n.delivered[recipient]
+}
+
+// MarkDelivered records that recipient got the notification and calls
+// OnDelivered.
+func (n *Notification) MarkDelivered(recipient string) {
+	n.deliveredMu.Lock()
+	if n.delivered == nil {
+		n.delivered = map[string]bool{}
+	}
+	n.delivered[recipient] = true
+	n.deliveredMu.Unlock()
+	if n.OnDelivered != nil {
+		n.OnDelivered()
+	}
+}
+
+// DeliveredTo returns the recipients that got the notification, sorted.
+func (n *Notification) DeliveredTo() []string {
+	n.deliveredMu.Lock()
+	defer n.deliveredMu.Unlock()
+	return slices.Sorted(maps.Keys(n.delivered))
 }
 
 // Status is "firing" when any alert fires, else "resolved".

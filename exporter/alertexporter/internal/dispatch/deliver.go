@@ -38,11 +38,14 @@ type Deliverer struct {
 	logger   *zap.Logger
 	onResult func(channelName string, outcome Outcome, attempts int)
 	onDone   func(n *channel.Notification)
-	workers  map[string]*worker
-	pending  sync.WaitGroup
-	done     sync.WaitGroup
-	ctx      context.Context
-	cancel   context.CancelFunc
+	// onProgress is called when a notification was delivered to some of
+	// its recipients.
+	onProgress func(n *channel.Notification)
+	workers    map[string]*worker
+	pending    sync.WaitGroup
+	done       sync.WaitGroup
+	ctx        context.Context
+	cancel     context.CancelFunc
 	// mu guards stopped against Send racing Stop's closing of the queues.
 	mu      sync.RWMutex
 	stopped bool
@@ -75,6 +78,12 @@ func NewDeliverer(specs []ChannelSpec, queueSize int, clk clock.Clock, logger *z
 // can be sent again after a restart). Set it before the first Send.
 func (d *Deliverer) OnDone(f func(n *channel.Notification)) { d.onDone = f }
 
+// OnProgress sets a hook called from the channel's worker each time a
+// notifier records a delivered recipient (channel.Notification.MarkDelivered),
+// so the progress can be persisted before the next recipient. Set it before
+// the first Send.
+func (d *Deliverer) OnProgress(f func(n *channel.Notification)) { d.onProgress = f }
+
 // Send queues n for the channel; when the queue is full the notification
 // is dropped and logged rather than blocking the engine. It reports whether
 // n was queued.
@@ -90,6 +99,9 @@ func (d *Deliverer) Send(name string, n *channel.Notification) bool {
 		d.onResult(name, OutcomeDropped, 0)
 		d.logger.Warn("notification after shutdown dropped", zap.String("channel", name), zap.Strings("fingerprints", fingerprints(n)))
 		return false
+	}
+	if d.onProgress != nil {
+		n.OnDelivered = func() { d.onProgress(n) }
 	}
 	d.pending.Add(1)
 	select {

@@ -477,6 +477,17 @@ func (e *Engine) Delivered(id uint64) *state.Snapshot {
 	return e.snapshotLocked(e.clock.Now())
 }
 
+// Progress returns the snapshot to persist after the channel delivered id
+// to some of its recipients (nil when id is not in the outbox).
+func (e *Engine) Progress(id uint64) *state.Snapshot {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if _, ok := e.outbox[id]; !ok {
+		return nil
+	}
+	return e.snapshotLocked(e.clock.Now())
+}
+
 // Redeliver hands every outbox entry (restored after a restart) to the
 // sender again, oldest first.
 func (e *Engine) Redeliver() {
@@ -714,6 +725,7 @@ func (e *Engine) snapshotLocked(now time.Time) *state.Snapshot {
 			ID: id, Channel: n.Channel, Receiver: n.Receiver, GroupKey: n.GroupKey,
 			GroupLabels: n.GroupLabels, CommonLabels: n.CommonLabels, Level: n.Level,
 			Acknowledged: n.Acknowledged, ExternalURL: n.ExternalURL,
+			Delivered: n.DeliveredTo(),
 		}
 		for _, a := range n.Alerts {
 			p.Alerts = append(p.Alerts, storeAlert(&alertState{alert: a}))
@@ -778,6 +790,9 @@ func (e *Engine) Restore(snap *state.Snapshot) error {
 		}
 		for _, sa := range p.Alerts {
 			n.Alerts = append(n.Alerts, loadAlert(sa).alert)
+		}
+		for _, to := range p.Delivered {
+			n.MarkDelivered(to)
 		}
 		e.outbox[p.ID] = n
 		e.nextID = max(e.nextID, p.ID)

@@ -1,9 +1,11 @@
 package dispatch
 
 import (
+	"encoding/json"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -434,4 +436,46 @@ func TestResendToAlertmanagerIndependentOfRepeat(t *testing.T) {
 	assert.Empty(t, f.at(16*time.Minute+30*time.Second))
 	assert.Empty(t, f.at(30*time.Minute))
 	assert.Empty(t, f.e.Alerts())
+}
+
+// The recipients a notification already reached are part of its persisted
+// outbox entry; snapshots written before they were recorded still load.
+func TestOutboxKeepsDeliveredRecipientsAcrossRestore(t *testing.T) {
+	f := newFixture(t, nil)
+	f.ingest(t, alert("PaymentsDown", contract.SeverityCritical, "checkout"))
+	f.clk.Advance(30 * time.Second)
+	f.e.Tick()
+	f.rec.mu.Lock()
+	require.NotEmpty(t, f.rec.sent)
+	inFlight := f.rec.sent[0].n
+	f.rec.mu.Unlock()
+	inFlight.MarkDelivered("+4915100000001")
+	require.NotNil(t, f.e.Progress(inFlight.ID))
+	assert.Nil(t, f.e.Progress(1<<60), "unknown outbox entry: nothing to persist")
+
+	b, err := json.Marshal(f.e.Snapshot())
+	require.NoError(t, err)
+	old := strings.ReplaceAll(string(b), `,"delivered":["+4915100000001"]`, "")
+	require.NotEqual(t, string(b), old, "the snapshot records the recipient")
+
+	for name, tt := range map[string]struct {
+		json string
+		want []string
+	}{"current": {string(b), []string{"+4915100000001"}}, "before delivered was recorded": {old, nil}} {
+		var snap state.Snapshot
+		require.NoError(t, json.Unmarshal([]byte(tt.json), &snap), name)
+		rec := &recorder{}
+		e2 := New(f.cfg, f.clk, rec, zap.NewNop())
+		require.NoError(t, e2.Restore(&snap), name)
+		e2.Redeliver()
+		var got []string
+		found := false
+		for _, s := range rec.sent {
+			if s.n.ID == inFlight.ID {
+				got, found = s.n.DeliveredTo(), true
+			}
+		}
+		require.True(t, found, "%s: the outbox entry is sent again", name)
+		assert.Equal(t, tt.want, got, name)
+	}
 }

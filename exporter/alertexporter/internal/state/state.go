@@ -47,6 +47,9 @@ type Pending struct {
 	Level        int               `json:"level"`
 	Acknowledged bool              `json:"acknowledged,omitempty"`
 	ExternalURL  string            `json:"external_url,omitempty"`
+	// Delivered are the recipients that already got it (SMS), skipped when
+	// it is sent again; absent in snapshots from before it was recorded.
+	Delivered []string `json:"delivered,omitempty"`
 }
 
 // Alert is a stored alert with its acknowledgement.

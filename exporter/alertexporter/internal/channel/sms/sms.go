@@ -120,18 +120,16 @@ func (s *Notifier) Body(n *channel.Notification) (string, error) {
 	return channel.Truncate(strings.TrimSpace(text), s.max), nil
 }
 
-// Notify sends one message per recipient (Twilio answers 201). A retry
-// skips recipients that already got it.
+// Notify sends one message per recipient (Twilio answers 201). A retry,
+// also after a restart (the delivered set is persisted with the outbox
+// entry), skips recipients that already got it.
 func (s *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	body, err := s.Body(n)
 	if err != nil {
 		return err
 	}
-	if n.Delivered == nil {
-		n.Delivered = map[string]bool{}
-	}
 	for _, to := range s.to {
-		if n.Delivered[to] {
+		if n.WasDelivered(to) {
 			continue
 		}
 		form := url.Values{"To": {to}, "Body": {body}}
@@ -147,7 +145,7 @@ func (s *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		if err != nil {
 			return err
 		}
-		n.Delivered[to] = true
+		n.MarkDelivered(to)
 	}
 	return nil
 }
