@@ -54,42 +54,38 @@ func BaseFactories() otelcol.Factories {
 
 // WithReceivers adds receiver factories.
 func WithReceivers(f otelcol.Factories, fs ...receiver.Factory) otelcol.Factories {
-	for _, x := range fs {
-		f.Receivers[x.Type()] = x
-	}
+	addFactories(f.Receivers, fs)
 	return f
 }
 
 // WithProcessors adds processor factories.
 func WithProcessors(f otelcol.Factories, fs ...processor.Factory) otelcol.Factories {
-	for _, x := range fs {
-		f.Processors[x.Type()] = x
-	}
+	addFactories(f.Processors, fs)
 	return f
 }
 
 // WithExporters adds exporter factories.
 func WithExporters(f otelcol.Factories, fs ...exporter.Factory) otelcol.Factories {
-	for _, x := range fs {
-		f.Exporters[x.Type()] = x
-	}
+	addFactories(f.Exporters, fs)
 	return f
 }
 
 // WithConnectors adds connector factories.
 func WithConnectors(f otelcol.Factories, fs ...connector.Factory) otelcol.Factories {
-	for _, x := range fs {
-		f.Connectors[x.Type()] = x
-	}
+	addFactories(f.Connectors, fs)
 	return f
 }
 
 // WithExtensions adds extension factories.
 func WithExtensions(f otelcol.Factories, fs ...extension.Factory) otelcol.Factories {
-	for _, x := range fs {
-		f.Extensions[x.Type()] = x
-	}
+	addFactories(f.Extensions, fs)
 	return f
+}
+
+func addFactories[F component.Factory](m map[component.Type]F, fs []F) {
+	for _, x := range fs {
+		m[x.Type()] = x
+	}
 }
 
 // Collector is a collector running in this test process.
