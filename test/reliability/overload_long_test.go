@@ -35,16 +35,21 @@ import (
 // stay under the container limit, i.e. limit_mib plus the 20 % headroom the
 // manifests leave (52 MiB).
 //
-// The shipped profiles check every 1s with a 20 % spike limit: measured
-// here, a loopback client then pushes ~230 MB through before the first
-// check and the peak RSS reached 447 MiB (an OOM kill in the container).
-// This test checks every 100ms with a 30 % spike limit, which holds
-// (peak ~240 MiB); the profiles should do the same.
+// The memory_limiter samples the heap once per check_interval, so on its
+// own it bounds memory only up to what arrives within one interval: with
+// 4 loopback senders of 1 MiB requests that was 48 MiB of heap in 100ms
+// on one machine and more on a faster one (peak RSS 263 MiB, an OOM kill
+// in the container). At 1s/20 % it reached 447 MiB. What bounds retained
+// data exactly is a byte budget on the queue: the shipped profiles queue on
+// disk (file_storage), and an in-memory queue, as here, must be sized in
+// bytes. The queue budget is set above the limiter's soft limit in heap
+// terms, so the limiter still trips first and is what this test exercises.
 const (
 	overloadContainerMiB = 256
 	overloadLimitMiB     = overloadContainerMiB * 80 / 100
 	overloadSpikeMiB     = overloadContainerMiB * 30 / 100
 	overloadMarginMiB    = overloadContainerMiB - overloadLimitMiB
+	overloadQueueMiB     = 64 // wire bytes; ~1.5x that on the heap as pdata
 	overloadGoMemLimit   = "GOMEMLIMIT=200MiB"
 )
 
@@ -111,7 +116,7 @@ func (b *stuckBackend) Export(ctx context.Context, req plogotlp.ExportRequest) (
 }
 
 // overloadProfile: OTLP in, memory_limiter first, then an exporter whose
-// in-memory queue fills because the backend does not keep up.
+// in-memory queue (a byte budget) fills because the backend does not keep up.
 func overloadProfile(grpcAddr, httpAddr, healthAddr, backend string) string {
 	return fmt.Sprintf(`
 extensions:
@@ -137,8 +142,8 @@ exporters:
     compression: none
     timeout: 500ms
     sending_queue:
-      queue_size: 100000
-      sizer: requests
+      sizer: bytes
+      queue_size: %d
       num_consumers: 2
     retry_on_failure:
       initial_interval: 50ms
@@ -151,7 +156,7 @@ service:
       receivers: [otlp]
       processors: [memory_limiter]
       exporters: [otlp_grpc/backend]
-`, healthAddr, grpcAddr, httpAddr, overloadLimitMiB, overloadSpikeMiB, backend)
+`, healthAddr, grpcAddr, httpAddr, overloadLimitMiB, overloadSpikeMiB, backend, overloadQueueMiB<<20)
 }
 
 // bulkLogs is one ~1 MiB request: n records with distinct 512-byte bodies.
@@ -224,7 +229,8 @@ func TestOverloadRefusesRetryablyAndRecovers(t *testing.T) {
 	defer conn.Close()
 	client := plogotlp.NewGRPCClient(conn)
 	var (
-		next, accepted, refusedByLimiter atomic.Int64
+		next, accepted                   atomic.Int64
+		refusedByLimiter, refusedByQueue atomic.Int64
 		codesMu                          sync.Mutex
 		codesSeen                        = map[codes.Code]int{}
 		acceptedSeqs                     []int
@@ -260,6 +266,9 @@ func TestOverloadRefusesRetryablyAndRecovers(t *testing.T) {
 					if refusedByLimiter.Add(1) >= 200 {
 						stopLoad()
 					}
+				case code == codes.Unavailable && strings.Contains(err.Error(), "sending queue is full"):
+					// The byte budget is full: retryable too.
+					refusedByQueue.Add(1)
 				case loadCtx.Err() != nil:
 				default:
 					otherErr.CompareAndSwap(nil, err)
@@ -284,10 +293,10 @@ func TestOverloadRefusesRetryablyAndRecovers(t *testing.T) {
 	stopLoad()
 
 	peakRSS := procStatusKiB(t, pid, "VmHWM")
-	t.Logf("accepted %d requests (~%d MiB), limiter refused %d; codes %v; HTTP during refusal: %d",
-		accepted.Load(), accepted.Load()*int64(recordsPerRequest)*530>>20, refusedByLimiter.Load(), codesSeen, httpCode)
-	t.Logf("RSS idle %d MiB, peak (VmHWM) %d MiB; limit_mib %d, spike_limit_mib %d, margin %d MiB, %s",
-		idleRSS>>10, peakRSS>>10, overloadLimitMiB, overloadSpikeMiB, overloadMarginMiB, overloadGoMemLimit)
+	t.Logf("accepted %d requests (~%d MiB), limiter refused %d, full queue refused %d; codes %v; HTTP during refusal: %d",
+		accepted.Load(), accepted.Load()*int64(recordsPerRequest)*530>>20, refusedByLimiter.Load(), refusedByQueue.Load(), codesSeen, httpCode)
+	t.Logf("RSS idle %d MiB, peak (VmHWM) %d MiB; limit_mib %d, spike_limit_mib %d, margin %d MiB, queue %d MiB, %s",
+		idleRSS>>10, peakRSS>>10, overloadLimitMiB, overloadSpikeMiB, overloadMarginMiB, overloadQueueMiB, overloadGoMemLimit)
 
 	if err, _ := otherErr.Load().(error); err != nil {
 		t.Errorf("a refusal other than the memory_limiter's retryable one: %v", err)
