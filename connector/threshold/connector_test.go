@@ -44,6 +44,34 @@ rules:
 	assert.Equal(t, int64(2), counterValue(t, h, "otelcol_threshold_alerts_emitted"), "one firing and one resolved record")
 }
 
+// When every series is firing, the evicted one is resolved explicitly, with
+// the reason, instead of staying firing downstream forever.
+func TestEvictingAFiringSeriesResolvesIt(t *testing.T) {
+	h := newHarness(t, `
+max_series: 2
+rules:
+  - name: low_stock
+    group_by: [inventory.item_id]
+    metric: {name: inventory.available, op: "<", threshold: 10}
+`)
+	h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock("sku-a", 1), stock("sku-b", 2)))
+	h.tick()
+	require.Equal(t, []string{"low_stock:firing", "low_stock:firing"}, statuses(h.newAlerts()))
+
+	h.clock.Advance(time.Second)
+	h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock("sku-c", 3)))
+	evicted := h.newAlerts()
+	require.Equal(t, []string{"low_stock:resolved"}, statuses(evicted), "sent with the batch that caused the eviction")
+	assert.Equal(t, "sku-a", evicted[0].Labels["inventory.item_id"], "the least recently updated series goes")
+	assert.Contains(t, evicted[0].Summary, "evicted: max_series 2 reached")
+	assert.Equal(t, h.clock.now, evicted[0].EndsAt)
+	assert.Equal(t, 2, h.e.store.Len())
+	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_series_evicted"))
+
+	h.tick()
+	assert.Equal(t, []string{"low_stock:firing"}, statuses(h.newAlerts()), "sku-c fires; sku-b stays firing without a duplicate")
+}
+
 func TestIdleSeriesAreDropped(t *testing.T) {
 	h := newHarness(t, ratioRules)
 	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(5, 0)...))

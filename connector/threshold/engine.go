@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync"
 	"time"
@@ -196,9 +197,8 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 	e.send(ctx, out)
 }
 
-func (e *engine) consumeMetrics(_ context.Context, md pmetric.Metrics) {
+func (e *engine) consumeMetrics(ctx context.Context, md pmetric.Metrics) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	now := e.now().UnixNano()
 	var it rules.Item
 	for _, rm := range md.ResourceMetrics().All() {
@@ -262,6 +262,10 @@ func (e *engine) consumeMetrics(_ context.Context, md pmetric.Metrics) {
 			}
 		}
 	}
+	// Only evictions produce alerts here; rules are evaluated on tick.
+	out := e.takeOut()
+	e.mu.Unlock()
+	e.send(ctx, out)
 }
 
 // observe feeds one span, span event or log record to candidate rules.
@@ -381,7 +385,7 @@ func (e *engine) series(r *rule, it *rules.Item, now int64) *state.Series {
 	s := e.store.Get(b)
 	if s == nil {
 		s = e.newSeries(r, string(b), labelsOf(r, it))
-		e.addSeries(s)
+		e.addSeries(s, now)
 	} else {
 		e.store.Touch(s)
 	}
@@ -408,17 +412,24 @@ func (e *engine) newSeries(r *rule, key string, labels []string) *state.Series {
 	return s
 }
 
-func (e *engine) addSeries(s *state.Series) {
+func (e *engine) addSeries(s *state.Series, now int64) {
 	ev := e.store.Add(s)
 	if ev == nil {
 		return
 	}
 	e.tel.SeriesEvicted.Add(context.Background(), 1)
 	if ev.Status == state.Firing {
-		// Its resolution will never be sent; say so once, without labels
-		// (they may be high-cardinality).
-		e.logger.Warn("evicted a firing alert series; raise max_series",
-			zap.String("rule", e.rules[ev.Rule].name), zap.Int("max_series", e.cfg.MaxSeries))
+		// Every series is firing and one had to go: resolve it explicitly,
+		// saying why, rather than leave it firing forever downstream. If the
+		// condition persists it fires again once its series is back.
+		r := e.rules[ev.Rule]
+		a := e.alert(r, ev, contract.AlertResolved, now)
+		a.Summary = fmt.Sprintf("%s (resolved because the series was evicted: max_series %d reached, not because the condition cleared)",
+			a.Summary, e.cfg.MaxSeries)
+		e.out = append(e.out, a)
+		// Without labels: they may be high-cardinality.
+		e.logger.Warn("evicted a firing alert series and sent its resolution; raise max_series",
+			zap.String("rule", r.name), zap.Int("max_series", e.cfg.MaxSeries))
 		e.dirty = true
 	}
 }

@@ -180,6 +180,6 @@ func (e *engine) restoreSnapshot(snap state.Snapshot) {
 		s.LastSeen = nowNs
 		s.Value, s.Threshold = state.OrNaN(a.Value), state.OrNaN(a.Threshold)
 		s.TraceID, s.SpanID = a.TraceID, a.SpanID
-		e.addSeries(s)
+		e.addSeries(s, nowNs)
 	}
 }
