@@ -18,11 +18,13 @@ func ibanAt(s string, i int) (int, bool) {
 	var groupChars [maxIBAN / 4]int
 	groups, groupLen := 0, 0
 	j := i
+	overflow := false
 	for ; j < len(s); j++ {
 		c := s[j]
 		if isUpper(c) || isDigit(c) {
 			if n == maxIBAN {
-				return 0, false
+				overflow = true // too long as a whole; whole groups may still be one
+				break
 			}
 			chars[n] = c
 			n++
@@ -37,7 +39,8 @@ func ibanAt(s string, i int) (int, bool) {
 		}
 		break
 	}
-	if n >= minIBAN && !wordAt(s, j) && mod97(chars[:n]) {
+	// A '*' glued on is a neighbour a first pass masked: the run went on.
+	if !overflow && n >= minIBAN && !wordAt(s, j) && (j == len(s) || s[j] != '*') && mod97(chars[:n]) {
 		return j, true
 	}
 	// Grouped IBAN followed by another word in capitals: try whole groups.

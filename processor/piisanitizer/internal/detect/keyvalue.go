@@ -43,6 +43,11 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	if n := nameEnd - j; n < 2 || n > maxParamName || (j > 0 && s[j-1] == ':') || !sensitiveName(s[j:nameEnd]) {
 		return 0, 0, 0, false
 	}
+	// "cc:1::" is an IPv6 address (masked or not) that happens to start
+	// with a key's name, not that key followed by a value.
+	if s[i] == ':' && isIPv6Token(s, j) {
+		return 0, 0, 0, false
+	}
 	v := i + 1
 	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 		v++
@@ -74,11 +79,25 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 		if end+1 < len(s) && s[end] == ' ' && isAuthScheme(s[start:end]) {
 			end = bareValueEnd(s, end+1)
 		}
+		// "cc: 4111 1111 1111 1111": a number in space-separated groups is
+		// one value; stopping at the first space would leave 12 digits.
+		for group := start; end+1 < len(s) && s[end] == ' ' && isDigit(s[end+1]) && allDigits(s[group:end]); {
+			group, end = end+1, bareValueEnd(s, end+1)
+		}
 	}
 	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
 		return 0, 0, 0, false
 	}
 	return start, end, KindSensitiveParam, true
+}
+
+func allDigits(w string) bool {
+	for k := 0; k < len(w); k++ {
+		if !isDigit(w[k]) {
+			return false
+		}
+	}
+	return w != ""
 }
 
 func bareValueEnd(s string, v int) int {

@@ -75,7 +75,9 @@ func ipv6At(s string, i, lo int) (start, end int, ok bool) {
 	}
 	// A colon glued to a word after the candidate ("::2:abc@…") makes it
 	// part of a longer token, whatever that word becomes after a first pass.
-	if wordAt(s, end) || (end < len(s) && s[end] == ':' && wordAt(s, end+1)) || !plausibleIPv6(s[start:end]) {
+	// So does a '+' ("::2+1000…": masked to "::+1000…" it would read as a
+	// phone number on a second pass) or a '*' (a word a first pass masked).
+	if wordAt(s, end) || (end < len(s) && s[end] == ':' && wordAt(s, end+1)) || (end < len(s) && (s[end] == '+' || s[end] == '*')) || !plausibleIPv6(s[start:end]) {
 		return 0, 0, false
 	}
 	addr, err := netip.ParseAddr(s[start:end])
@@ -86,6 +88,20 @@ func ipv6At(s string, i, lo int) (start, end int, ok bool) {
 		return 0, 0, false // already masked
 	}
 	return start, end, true
+}
+
+// isIPv6Token reports whether the hex-and-colon run starting at s[j] is an
+// IPv6 address.
+func isIPv6Token(s string, j int) bool {
+	end := j
+	for end < len(s) && end-j < 40 && (isHex(s[end]) || s[end] == ':') {
+		end++
+	}
+	if wordAt(s, end) || !plausibleIPv6(s[j:end]) {
+		return false
+	}
+	_, err := netip.ParseAddr(s[j:end])
+	return err == nil
 }
 
 // plausibleIPv6 checks the shape: at most 8 groups of 1–4 hex digits, exactly

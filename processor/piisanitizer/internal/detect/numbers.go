@@ -7,7 +7,10 @@ func ssnAt(s string, i int) (int, bool) {
 	if end > len(s) || s[i+3] != '-' || s[i+6] != '-' || !digitsAt(s, i, 3) || !digitsAt(s, i+4, 2) || !digitsAt(s, i+7, 4) {
 		return 0, false
 	}
-	if wordAt(s, end) || (end+1 < len(s) && s[end] == '-' && isDigit(s[end+1])) {
+	// Part of a longer dashed number, before or after a first pass masked
+	// its neighbour ("***-**-0001"), is not an SSN.
+	if wordAt(s, end) || (end+1 < len(s) && s[end] == '-' && (isDigit(s[end+1]) || s[end+1] == '*')) ||
+		(i >= 2 && s[i-1] == '-' && (isDigit(s[i-2]) || s[i-2] == '*')) {
 		return 0, false
 	}
 	area := s[i : i+3]
@@ -97,8 +100,11 @@ func intlPhoneAt(s string, i int) (int, bool) {
 		}
 		break
 	}
-	if wordAt(s, end) {
-		// The last group is glued to a word: the number ends a group earlier.
+	// The last group is glued to a word, a masked word ('*') or a colon
+	// that is not sentence punctuation ("0::2", "…:x", whatever a first pass
+	// makes of x): the number ends a group earlier.
+	if wordAt(s, end) || (end < len(s) && s[end] == '*') ||
+		(end+1 < len(s) && s[end] == ':' && s[end+1] != ' ') {
 		digits, end = prevDigits, prevEnd
 	}
 	return end, digits >= 8

@@ -94,6 +94,10 @@ func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remo
 		b = append(b, s[last:m.start]...)
 		b = sc.replace(b, s[m.start:m.end], m)
 		last = m.end
+		if tail := sc.maskTail(s, m); tail > m.end {
+			b = appendStarAlnum(b, s[m.end:tail])
+			last, pos = tail, tail
+		}
 		if sc.actions[m.kind] == ActionRemove {
 			remove = true
 		}
@@ -333,6 +337,47 @@ func appendMasked(b []byte, v string, m match) []byte {
 		return append(append(b, v[:m.keep]...), "****"...)
 	}
 	return append(b, redactedByKind[m.kind]...)
+}
+
+// maskTail handles a masked card or IBAN followed by more groups
+// ("6000 6040 6000 6000 0000 0007"): the mask leaves its last four
+// characters visible, and if those and the groups after them are a finding
+// of the same kind, a second pass would find it. It returns the end of
+// those groups, which the mask then stars too, or 0.
+func (sc *Scanner) maskTail(s string, m match) int {
+	if sc.actions[m.kind] != ActionMask || m.end+1 >= len(s) || (s[m.end] != ' ' && s[m.end] != '-') || !isAlnum(s[m.end+1]) {
+		return 0
+	}
+	at := panAt
+	switch m.kind {
+	case KindPAN:
+	case KindIBAN:
+		at = ibanAt
+	default:
+		return 0
+	}
+	visible, n := m.end, 0
+	for visible > m.start && n < 4 {
+		visible--
+		if isAlnum(s[visible]) {
+			n++
+		}
+	}
+	if e, ok := at(s, visible); ok && e > m.end {
+		return e
+	}
+	return 0
+}
+
+func appendStarAlnum(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if isAlnum(c) {
+			c = '*'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 // appendKeepLastDigits replaces every digit but the last n with '*', keeping

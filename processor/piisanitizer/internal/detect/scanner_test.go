@@ -62,6 +62,9 @@ func TestSanitizeDetectors(t *testing.T) {
 		{"discover", "6011111111111117", "************1117", KindPAN},
 		{"jcb", "3530111333300000", "************0000", KindPAN},
 		{"card then year", "4111 1111 1111 1111 2031", "**** **** **** 1111 2031", KindPAN},
+		// The visible last four and the groups after them form a card.
+		{"card then a card-shaped tail", "6000 6040 6000 6000 0000 0007 x", "**** **** **** 6000 **** **** x", KindPAN},
+		{"iban then an iban-shaped tail", "AA00 AA00 A000 0AAA AA00 AA00 AA00000020000", "AA** **** **** **** AA00 **** *************", KindIBAN},
 		{"card in json", `{"n":"4242424242424242"}`, `{"n":"************4242"}`, KindPAN},
 		{"luhn fails", "ref 4111111111111112", "ref 4111111111111112", 0},
 		{"luhn ok unknown iin", "order " + notCardIIN, "order " + notCardIIN, 0},
@@ -129,6 +132,10 @@ func TestSanitizeDetectors(t *testing.T) {
 		{"secret after a placeholder", `{"token":"[REDACTED:x] abc"}`, `{"token":"[REDACTED:sensitive_param]"}`, KindSensitiveParam},
 		{"placeholder value", "token=[REDACTED:sensitive_param]&x=1", "token=[REDACTED:sensitive_param]&x=1", 0},
 		{"harmless key", "status=ok count: 3", "status=ok count: 3", 0},
+		{"grouped card after a key", "cc: 4111 1111 1111 1111 for order 7", "cc: [REDACTED:sensitive_param] for order 7", KindSensitiveParam},
+		{"grouped digits after a key", "cvv=123 456 and", "cvv=[REDACTED:sensitive_param] and", KindSensitiveParam},
+		{"ipv6 spelled like a key", "peer 0CC:1::1 up", "peer cc:1:: up", KindIP},
+		{"masked ipv6 spelled like a key", "peer cc:1:: up", "peer cc:1:: up", 0},
 		// Our own output is never PII.
 		{"pseudonym", alice, alice, 0},
 		{"pseudonym with digits", "pii_12345678901234567890123456789012", "pii_12345678901234567890123456789012", 0},

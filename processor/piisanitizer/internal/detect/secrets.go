@@ -72,6 +72,11 @@ func isCredentialByte(c byte) bool {
 	return isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/'
 }
 
+// credentialEnd reports whether c ends a credential token.
+func credentialEnd(c byte) bool {
+	return c <= ' ' || strings.IndexByte(`"',;&<>()[]{}`, c) >= 0
+}
+
 // credentialAt matches the credential after an HTTP "Bearer" or "Basic"
 // scheme word at s[i]; the scheme stays. Bearer tokens need 16 bytes, or 8
 // with a digit, so prose ("bearer token expired") is left alone; Basic
@@ -98,8 +103,17 @@ func credentialAt(s string, i int) (start, end int, ok bool) {
 	for end < len(s) && s[end] == '=' {
 		end++
 	}
+	// Whatever is glued on ("abc=0::2") belongs to the token: stopping
+	// there would leave its rest readable, and judge it differently once a
+	// first pass has masked that rest.
+	if end > start && end < len(s) && !credentialEnd(s[end]) {
+		for end < len(s) && !credentialEnd(s[end]) {
+			digits = digits || isDigit(s[end])
+			end++
+		}
+	}
 	n := end - start
-	if wordAt(s, end) || n < 8 || (!basic && n < 16 && !digits) {
+	if n < 8 || (!basic && n < 16 && !digits) {
 		return 0, 0, false
 	}
 	// A pseudonym is our own output (an email hashed after "Bearer").
