@@ -158,6 +158,10 @@ service:
 		if have := got.count("payment.attempts", contract.PaymentErrorType, errType); have != want {
 			t.Errorf("failures %s = %d, ledger %d", errType, have, want)
 		}
+		// every failed charge also sent a payment.failed event
+		if have := got.count("payment.failures", contract.PaymentErrorType, errType); have != want {
+			t.Errorf("payment.failed events %s = %d, ledger %d", errType, have, want)
+		}
 	}
 
 	// funnel steps

@@ -24,6 +24,7 @@ const (
 	MetricRevenueReporting   = "payment.revenue.reporting"
 	MetricOrders             = "payment.orders"
 	MetricAttempts           = "payment.attempts"
+	MetricFailures           = "payment.failures"
 	MetricRefunds            = "payment.refunds"
 	MetricRefundsAmount      = "payment.refunds.amount"
 	MetricDuration           = "payment.duration"
@@ -106,6 +107,7 @@ func (e *Engine) AppendMetrics(sm pmetric.ScopeMetrics) {
 	m := &emitter{sm: sm, start: pcommon.NewTimestampFromTime(e.start), now: pcommon.NewTimestampFromTime(now)}
 	e.emitMoney(m)
 	e.emitAttempts(m)
+	e.emitFailures(m)
 	e.emitFunnel(m)
 	e.emitCustomers(m)
 	e.emitInventory(m)
@@ -216,6 +218,18 @@ func (e *Engine) emitAttempts(m *emitter) {
 		dp.BucketCounts().FromRaw(h.counts)
 		dp.SetCount(h.count)
 		dp.SetSum(h.sum)
+	}
+}
+
+func (e *Engine) emitFailures(m *emitter) {
+	a := &e.agg
+	keys := sortedKeys(a.failures, func(x, y failureKey) int {
+		return cmp.Or(cmp.Compare(x.errorType, y.errorType), cmp.Compare(x.method, y.method), cmp.Compare(x.provider, y.provider))
+	})
+	failures := m.sum(MetricFailures, "{failure}", "payment.failed events by error type (attempts and the success ratio come from payment.charge spans).")
+	for _, k := range keys {
+		m.point(failures, true, contract.PaymentErrorType, k.errorType, contract.PaymentMethod, k.method,
+			contract.PaymentProvider, k.provider).SetIntValue(a.failures[k])
 	}
 }
 

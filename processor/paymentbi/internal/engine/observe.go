@@ -16,6 +16,8 @@ type attemptKey struct{ status, errorType, method, provider string }
 
 type durationKey struct{ status, method, provider string }
 
+type failureKey struct{ errorType, method, provider string }
+
 type invalidKey struct{ reason, event string }
 
 type histogram struct {
@@ -35,6 +37,7 @@ type stock struct {
 type aggregates struct {
 	revenue, orders, refunds, refundAmount map[moneyKey]int64
 	attempts                               map[attemptKey]int64
+	failures                               map[failureKey]int64 // payment.failed events
 	durations                              map[durationKey]*histogram
 	funnel                                 [5]int64
 	segmentOrders                          map[string]int64
@@ -51,6 +54,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.refunds = map[moneyKey]int64{}
 	a.refundAmount = map[moneyKey]int64{}
 	a.attempts = map[attemptKey]int64{}
+	a.failures = map[failureKey]int64{}
 	a.durations = map[durationKey]*histogram{}
 	a.segmentOrders = map[string]int64{}
 	a.stock = map[string]stock{}
@@ -120,6 +124,12 @@ func (e *Engine) observe(ev *event, now time.Time) {
 		a.refunds[key]++
 	case kindCharge:
 		e.observeCharge(ev)
+	case kindPaymentFailed:
+		// Counted apart from attempts: services that record the charge span
+		// and the event (the contract's trackPaymentFailed) would otherwise
+		// count each failure twice.
+		a.failures[failureKey{errorType: e.errorTypes.value(ev.errorType),
+			method: e.methods.value(ev.method), provider: e.providers.value(ev.provider)}]++
 	case kindInventory:
 		if ev.itemID == "" || (!ev.hasAvailable && !ev.hasReserved) {
 			return

@@ -262,6 +262,36 @@ func TestAttemptsDurationAndSuccessRatio(t *testing.T) {
 	}
 }
 
+// payment.failed events are counted on their own: a service that records
+// both the failed charge span and the event is not counted twice in
+// attempts, and a service that only logs the event is still seen.
+func TestPaymentFailedEventsCountedApartFromAttempts(t *testing.T) {
+	e, _ := newTestEngine(t)
+	failed := func(errType string) map[string]any {
+		return map[string]any{contract.EventName: contract.EventPaymentFailed, contract.PaymentErrorType: errType,
+			cur: "USD", contract.PaymentAmount: 12.5, meth: "card", prov: "stripe"}
+	}
+	e.ObserveLogs(logs(failed("card_declined"), failed("card_declined"), failed("timeout"),
+		map[string]any{contract.EventName: contract.EventPaymentFailed, cur: "USD", contract.PaymentAmount: "not money"}))
+	e.ObserveTraces(traces(span{name: contract.SpanPaymentCharge, err: true,
+		attrs: map[string]any{contract.PaymentStatus: "failed", contract.PaymentErrorType: "card_declined", meth: "card", prov: "stripe"}}))
+	ms := collect(e)
+	base := []string{meth, "card", prov, "stripe"}
+	if got := value(t, ms, MetricFailures, append([]string{contract.PaymentErrorType, "card_declined"}, base...)...); got != 2 {
+		t.Errorf("card_declined failures = %v", got)
+	}
+	if got := value(t, ms, MetricFailures, append([]string{contract.PaymentErrorType, "timeout"}, base...)...); got != 1 {
+		t.Errorf("timeout failures = %v", got)
+	}
+	// An event with a bad amount is still a failure, without method or provider.
+	if got := value(t, ms, MetricFailures, contract.PaymentErrorType, Unknown, meth, Unknown, prov, Unknown); got != 1 {
+		t.Errorf("failure without details = %v", got)
+	}
+	if got := value(t, ms, MetricAttempts, append([]string{contract.PaymentStatus, "failed", contract.PaymentErrorType, "card_declined"}, base...)...); got != 1 {
+		t.Errorf("attempts from the span only = %v", got)
+	}
+}
+
 func TestFunnelRatios(t *testing.T) {
 	e, _ := newTestEngine(t)
 	var recs []map[string]any
