@@ -49,7 +49,8 @@ func gatewayDeliveryProfile(grpcAddr, ga4URL, alertURL, storage string) string {
 		// mean "in the queue on disk".
 		batch = ""
 		ext = "extensions:\n  file_storage:\n    directory: " + storage + "\n"
-		queue = "\n    sending_queue:\n      storage: file_storage\n    dedup:\n      storage: file_storage"
+		// The byte-sized persistent queue of config/gateway.yaml.
+		queue = "\n    sending_queue:\n      storage: file_storage\n      sizer: bytes\n      queue_size: 268435456\n    dedup:\n      storage: file_storage"
 		svcExt = "\n  extensions: [file_storage]"
 	}
 	return ext + `

@@ -159,17 +159,6 @@ service:
 `, healthAddr, grpcAddr, httpAddr, overloadLimitMiB, overloadSpikeMiB, backend, overloadQueueMiB<<20)
 }
 
-// bulkLogs is one ~1 MiB request: n records with distinct 512-byte bodies.
-func bulkLogs(seq int, n int) plog.Logs {
-	ld := plog.NewLogs()
-	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	pad := strings.Repeat("p", 500)
-	for i := range n {
-		lrs.AppendEmpty().Body().SetStr(fmt.Sprintf("load-%06d-%04d-%s", seq, i, pad))
-	}
-	return ld
-}
-
 // procStatusKiB reads a "Vm…" field of /proc/PID/status in KiB.
 func procStatusKiB(t testing.TB, pid int, field string) int64 {
 	t.Helper()
@@ -249,7 +238,7 @@ func TestOverloadRefusesRetryablyAndRecovers(t *testing.T) {
 					return
 				}
 				ctx, cancel := context.WithTimeout(loadCtx, 10*time.Second)
-				_, err := client.Export(ctx, plogotlp.NewExportRequestFromLogs(bulkLogs(seq, recordsPerRequest)))
+				_, err := client.Export(ctx, plogotlp.NewExportRequestFromLogs(bulkRecords(seq, recordsPerRequest)))
 				cancel()
 				code := status.Code(err)
 				codesMu.Lock()
@@ -279,7 +268,7 @@ func TestOverloadRefusesRetryablyAndRecovers(t *testing.T) {
 
 	// While the limiter refuses, OTLP/HTTP clients get a retryable status too.
 	waitUntil(t, 45*time.Second, "the memory_limiter refusing", func() bool { return refusedByLimiter.Load() > 0 })
-	body, err := (&plog.ProtoMarshaler{}).MarshalLogs(bulkLogs(0, 10))
+	body, err := (&plog.ProtoMarshaler{}).MarshalLogs(bulkRecords(0, 10))
 	if err != nil {
 		t.Fatal(err)
 	}
