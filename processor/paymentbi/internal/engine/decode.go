@@ -76,6 +76,9 @@ type event struct {
 
 	duration  time.Duration
 	spanError bool
+	// at is when the event happened per its record (0: unknown); it picks
+	// the day and month its revenue belongs to.
+	at pcommon.Timestamp
 }
 
 // moneyRequired reports whether an event of this kind is meaningless

@@ -136,6 +136,10 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 				attrs := lr.Attributes()
 				ev := &e.scratch
 				*ev = decode(kd, name, attrs, e.conv)
+				ev.at = lr.Timestamp()
+				if ev.at == 0 {
+					ev.at = lr.ObservedTimestamp()
+				}
 				fn(ev, attrs)
 			}
 		}
@@ -159,6 +163,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 						ev.duration = time.Duration(end - start)
 					}
 					ev.spanError = span.Status().Code() == ptrace.StatusCodeError
+					ev.at = span.EndTimestamp()
 					fn(ev, span.Attributes())
 				}
 				events := span.Events()
@@ -167,6 +172,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 					if kd := eventKind(se.Name()); kd != kindNone {
 						ev := &e.scratch
 						*ev = decode(kd, se.Name(), se.Attributes(), e.conv)
+						ev.at = se.Timestamp()
 						fn(ev, se.Attributes())
 					}
 				}

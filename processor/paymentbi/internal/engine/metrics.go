@@ -16,6 +16,7 @@ import (
 // Metric attribute keys that are not contract keys.
 const (
 	AttrReason = "reason"
+	AttrPeriod = "period"
 )
 
 // Metric names, as documented in the component README.
@@ -42,6 +43,7 @@ const (
 	MetricRevenueMonthly     = "payment.revenue.monthly"
 	MetricInvalidEvents      = "paymentbi.invalid_events"
 	MetricDuplicateEvents    = "paymentbi.duplicate_events"
+	MetricLatePurchases      = "paymentbi.late_purchases"
 )
 
 // StepName is the checkout.step attribute value of a funnel step:
@@ -336,5 +338,9 @@ func (e *Engine) emitQuality(m *emitter) {
 	dups := m.sum(MetricDuplicateEvents, "{event}", "Duplicate deliveries of a purchase within the dedup window, not counted again.")
 	for _, name := range slices.Sorted(maps.Keys(a.duplicates)) {
 		m.point(dups, true, contract.EventName, name).SetIntValue(a.duplicates[name])
+	}
+	late := m.sum(MetricLatePurchases, "{event}", "Purchases that happened in a day or month already closed when they arrived: in the revenue totals, not in that period's revenue.")
+	for _, period := range slices.Sorted(maps.Keys(a.late)) {
+		m.point(late, true, AttrPeriod, period).SetIntValue(a.late[period])
 	}
 }

@@ -46,6 +46,7 @@ type aggregates struct {
 	dayRevenue, monthRevenue               map[string]int64
 	invalid                                map[invalidKey]int64
 	duplicates                             map[string]int64
+	late                                   map[string]int64 // purchases of a closed day or month, by period
 }
 
 func (a *aggregates) init(now time.Time, loc *time.Location) {
@@ -60,6 +61,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.stock = map[string]stock{}
 	a.invalid = map[invalidKey]int64{}
 	a.duplicates = map[string]int64{}
+	a.late = map[string]int64{}
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
 	a.dayRevenue, a.monthRevenue = map[string]int64{}, map[string]int64{}
 }
@@ -74,6 +76,30 @@ func (a *aggregates) roll(now time.Time, loc *time.Location) {
 		a.month = monthOf(now, loc)
 		clear(a.monthRevenue)
 	}
+}
+
+// Period labels of the late-purchase counter.
+const (
+	periodDay   = "day"
+	periodMonth = "month"
+)
+
+// maxClockSkew is how far in the future an event's time may be before it is
+// treated as a wrong clock and the processing time used instead.
+const maxClockSkew = 5 * time.Minute
+
+// periodsOf says whether a purchase made at the given time belongs to the
+// current day and month. Revenue counts where the purchase happened, not
+// where it arrived: one replayed from a queue after an outage that crossed
+// midnight belongs to the day already closed, and adding it to today's
+// progress would overstate it. An unknown time, or one from a clock running
+// ahead, counts as now.
+func (a *aggregates) periodsOf(at pcommon.Timestamp, now time.Time) (inDay, inMonth bool) {
+	t := at.AsTime()
+	if at == 0 || t.After(now.Add(maxClockSkew)) {
+		return true, true
+	}
+	return !t.Before(a.day.start), !t.Before(a.month.start)
 }
 
 // ObserveLogs counts the business events among ld's log records.
@@ -156,10 +182,11 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 	cur, minor := ev.money.Currency, ev.money.Minor
 	// all sums are checked before any changes, so an overflowing purchase
 	// leaves every figure untouched
+	inDay, inMonth := a.periodsOf(ev.at, now)
 	revenue, ok1 := addInt64(a.revenue[key], minor)
 	day, ok2 := addInt64(a.dayRevenue[cur], minor)
 	month, ok3 := addInt64(a.monthRevenue[cur], minor)
-	if !ok1 || !ok2 || !ok3 {
+	if !ok1 || (inDay && !ok2) || (inMonth && !ok3) {
 		e.countInvalid(ev, contract.ErrAmountOverflow)
 		return
 	}
@@ -168,8 +195,16 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 		return
 	}
 	a.revenue[key] = revenue
-	a.dayRevenue[cur] = day
-	a.monthRevenue[cur] = month
+	if inDay {
+		a.dayRevenue[cur] = day
+	} else {
+		a.late[periodDay]++
+	}
+	if inMonth {
+		a.monthRevenue[cur] = month
+	} else {
+		a.late[periodMonth]++
+	}
 	a.orders[key]++
 	a.funnel[ev.step]++
 	seg := ev.segment

@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -397,6 +400,50 @@ func TestDailyAndMonthlyRevenueRollOverInTimeZone(t *testing.T) {
 	}
 	if got := value(t, ms, MetricRevenue, cur, "USD", meth, "card", prov, "stripe"); got != 25000 {
 		t.Errorf("cumulative revenue must not reset: %v", got)
+	}
+}
+
+// A purchase counts in the day and month it happened (its record's
+// timestamp), not the one it arrived in: a queue replayed after an outage
+// that crossed midnight must not inflate today's progress.
+func TestLatePurchasesCountInTheirOwnPeriod(t *testing.T) {
+	denver, err := time.LoadLocation("America/Denver")
+	if err != nil {
+		t.Skip("no tzdata")
+	}
+	e, clock := newTestEngine(t, func(s *Settings) { s.Location = denver })
+	// 2026-04-01 00:30 in Denver: a new day and a new month.
+	clock.t = time.Date(2026, 4, 1, 0, 30, 0, 0, denver)
+	e.agg.init(clock.t, denver)
+	at := func(ld plog.Logs, ts time.Time) plog.Logs {
+		ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).SetTimestamp(pcommon.NewTimestampFromTime(ts))
+		return ld
+	}
+	e.ObserveLogs(at(logs(purchase("yesterday", "USD", 100.0)), time.Date(2026, 3, 31, 23, 50, 0, 0, denver)))
+	e.ObserveLogs(at(logs(purchase("today", "USD", 10.0)), time.Date(2026, 4, 1, 0, 20, 0, 0, denver)))
+	e.ObserveLogs(logs(purchase("no-timestamp", "USD", 1.0)))
+	e.ObserveLogs(at(logs(purchase("clock-ahead", "USD", 0.5)), clock.t.Add(48*time.Hour)))
+	ms := collect(e)
+	rep := []string{contract.PaymentReportingCurrency, "USD"}
+	if got := value(t, ms, MetricRevenueDaily, rep...); got != 11.5 {
+		t.Errorf("today's revenue = %v, want 11.5 (yesterday's purchase left out)", got)
+	}
+	if got := value(t, ms, MetricRevenueMonthly, rep...); got != 11.5 {
+		t.Errorf("this month's revenue = %v, want 11.5 (March's purchase left out)", got)
+	}
+	if got := value(t, ms, MetricRevenue, cur, "USD", meth, "card", prov, "stripe"); got != 111.5 {
+		t.Errorf("total revenue = %v, want every purchase", got)
+	}
+	for _, period := range []string{"day", "month"} {
+		if got := value(t, ms, MetricLatePurchases, AttrPeriod, period); got != 1 {
+			t.Errorf("late purchases of a closed %s = %v, want 1", period, got)
+		}
+	}
+	// A duplicate of the late purchase is still caught.
+	e.ObserveLogs(at(logs(purchase("yesterday", "USD", 100.0)), time.Date(2026, 3, 31, 23, 50, 0, 0, denver)))
+	ms = collect(e)
+	if got := value(t, ms, MetricLatePurchases, AttrPeriod, "day"); got != 1 {
+		t.Errorf("a duplicate counted as late again: %v", got)
 	}
 }
 
