@@ -7,7 +7,9 @@ const (
 
 // panAt matches a payment card number starting at s[i]: 12–19 digits, either
 // one run or groups (first group of four, then groups of 3–6) separated by
-// a single space or dash, with a known IIN and a valid Luhn check digit.
+// one to three spaces, dashes or dots in any mix (systems log all of
+// "4111.1111.1111.1111", "4111  1111 …" and "4111 1111-1111 1111"), with a
+// known IIN and a valid Luhn check digit.
 // When a grouped run is longer than a card (a card followed by a year), the
 // longest valid prefix of whole groups wins.
 func panAt(s string, i int) (end int, ok bool) {
@@ -17,7 +19,7 @@ func panAt(s string, i int) (end int, ok bool) {
 	var groupDigits [maxPAN]int
 	groups := 0
 	groupLen := 0
-	var sep byte
+	grouped := false
 	j := i
 	for ; j < len(s); j++ {
 		c := s[j]
@@ -29,19 +31,20 @@ func panAt(s string, i int) (end int, ok bool) {
 			groupLen++
 			continue
 		}
-		if (c == ' ' || c == '-') && (sep == 0 || sep == c) && j+1 < len(s) && isDigit(s[j+1]) && groups < maxPAN-1 {
+		if k := panSepLen(s, j); k > 0 && groups < maxPAN-1 {
 			if !validGroup(groups, groupLen) {
 				break
 			}
-			sep = c
+			grouped = true
 			groupEnds[groups], groupDigits[groups] = j, n
 			groups++
 			groupLen = 0
+			j += k - 1
 			continue
 		}
 		break
 	}
-	if sep == 0 {
+	if !grouped {
 		// One run: the whole run must be a card and stand alone.
 		if n < minPAN || n > maxPAN || wordAt(s, j) {
 			return 0, false
@@ -57,6 +60,20 @@ func panAt(s string, i int) (end int, ok bool) {
 		}
 	}
 	return 0, false
+}
+
+// panSepLen is the length of the separator between two card digit groups at
+// s[j] (one to three of ' ', '-', '.' followed by a digit: "4111 - 1111"),
+// or 0.
+func panSepLen(s string, j int) int {
+	k := 0
+	for k < 3 && j+k < len(s) && (s[j+k] == ' ' || s[j+k] == '-' || s[j+k] == '.') {
+		k++
+	}
+	if k == 0 || j+k >= len(s) || !isDigit(s[j+k]) {
+		return 0
+	}
+	return k
 }
 
 func validGroup(index, length int) bool {

@@ -79,10 +79,15 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 		if end+1 < len(s) && s[end] == ' ' && isAuthScheme(s[start:end]) {
 			end = bareValueEnd(s, end+1)
 		}
-		// "cc: 4111 1111 1111 1111": a number in space-separated groups is
-		// one value; stopping at the first space would leave 12 digits.
-		for group := start; end+1 < len(s) && s[end] == ' ' && isDigit(s[end+1]) && allDigits(s[group:end]); {
-			group, end = end+1, bareValueEnd(s, end+1)
+		// "cc: 4111 1111 1111 1111": a number in groups is one value, with
+		// the separators a card number may have ("4111  1111 1111-1111");
+		// stopping at the first space would leave 12 digits.
+		for group := start; digitGroup(s[group:end]); {
+			k := panSepLen(s, end)
+			if k == 0 {
+				break
+			}
+			group, end = end+k, bareValueEnd(s, end+k)
 		}
 	}
 	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
@@ -91,9 +96,11 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	return start, end, KindSensitiveParam, true
 }
 
-func allDigits(w string) bool {
+// digitGroup reports whether w is digits, possibly with the dashes and dots
+// of a card number, starting with a digit.
+func digitGroup(w string) bool {
 	for k := 0; k < len(w); k++ {
-		if !isDigit(w[k]) {
+		if !isDigit(w[k]) && (k == 0 || (w[k] != '-' && w[k] != '.')) {
 			return false
 		}
 	}

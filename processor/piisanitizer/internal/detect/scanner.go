@@ -216,8 +216,10 @@ func (sc *Scanner) atWordStart(s string, i int) (match, bool) {
 }
 
 func (sc *Scanner) atDigit(s string, i int) (match, bool) {
-	// A digit right after "3." or "1," continues a number: not a new token.
-	if i >= 2 && (s[i-1] == '.' || s[i-1] == ',') && isDigit(s[i-2]) {
+	// A digit right after "3." continues a number: not a new token. A comma
+	// does not ("4111…,5555…", "ip=203.0.113.7,198.51.100.2": CSV and
+	// lists); a thousands group after one is too short to be a finding.
+	if i >= 2 && s[i-1] == '.' && isDigit(s[i-2]) {
 		return match{}, false
 	}
 	if sc.on(KindPAN) {
@@ -345,13 +347,20 @@ func appendMasked(b []byte, v string, m match) []byte {
 // of the same kind, a second pass would find it. It returns the end of
 // those groups, which the mask then stars too, or 0.
 func (sc *Scanner) maskTail(s string, m match) int {
-	if sc.actions[m.kind] != ActionMask || m.end+1 >= len(s) || (s[m.end] != ' ' && s[m.end] != '-') || !isAlnum(s[m.end+1]) {
+	if sc.actions[m.kind] != ActionMask {
 		return 0
 	}
-	at := panAt
+	var at func(string, int) (int, bool)
 	switch m.kind {
 	case KindPAN:
+		if panSepLen(s, m.end) == 0 {
+			return 0
+		}
+		at = panAt
 	case KindIBAN:
+		if m.end+1 >= len(s) || (s[m.end] != ' ' && s[m.end] != '-') || !isAlnum(s[m.end+1]) {
+			return 0
+		}
 		at = ibanAt
 	default:
 		return 0
