@@ -65,11 +65,11 @@ type sanitizer struct {
 	scanner *detect.Scanner
 	hasher  *detect.Hasher
 	// exact holds allow and pseudonymize keys (case-sensitive) and the
-	// lowercased key-rule names.
+	// key-rule names, lowercased with '-' as '_'.
 	exact map[string]keyClass
-	// lastSegments holds the last dotted segment of every key-rule name: a
-	// key whose last segment is not here matches no rule.
-	lastSegments map[string]struct{}
+	// lastWords holds the last word (detect.NextWord) of every key-rule
+	// name: a key whose last word is not here matches no rule.
+	lastWords map[string]struct{}
 	rules        [keySensitive + 1]keyRule
 	custom       []customRule
 	audit        string
@@ -80,7 +80,7 @@ type sanitizer struct {
 func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s := &sanitizer{
 		exact:        map[string]keyClass{},
-		lastSegments: map[string]struct{}{},
+		lastWords:    map[string]struct{}{},
 		audit:        cfg.AuditAttribute,
 	}
 	var actions [detect.NumKinds]detect.Action
@@ -149,23 +149,28 @@ func (s *sanitizer) addKeyRule(class keyClass, detector int, name string, cfg Ke
 	}
 	s.rules[class] = keyRule{detector: detector, action: action, redacted: detect.Redacted(name)}
 	for _, n := range cfg.Names {
-		n = strings.ToLower(n)
+		last := detect.LastWord(n)
+		n = strings.ReplaceAll(strings.ToLower(n), "-", "_")
 		if _, ok := s.exact[n]; !ok {
 			s.exact[n] = class
 		}
-		s.lastSegments[n[strings.LastIndexByte(n, '.')+1:]] = struct{}{}
+		s.lastWords[n[last:]] = struct{}{}
 	}
 }
 
+
 // classify finds the rule for an attribute key: an exact allow or
-// pseudonymize key, or a key rule matched case-insensitively on the whole
-// key or a dotted suffix (http.request.header.authorization → authorization).
-// Clean keys cost two map lookups and no allocation.
+// pseudonymize key, or a key rule matched case-insensitively, with '-' as
+// '_', on the whole key or a dotted suffix (http.request.header.authorization
+// → authorization). Sensitive keys also match on their last words:
+// db_password, userPassword, x-card-number (card-security names do not:
+// token_expiry is not a card's). Clean keys cost two map lookups and no
+// allocation.
 func (s *sanitizer) classify(k string) keyClass {
 	if c, ok := s.exact[k]; ok {
 		return c
 	}
-	if len(s.lastSegments) == 0 {
+	if len(s.lastWords) == 0 {
 		return keyNone
 	}
 	var buf [128]byte
@@ -177,22 +182,19 @@ func (s *sanitizer) classify(k string) keyClass {
 		c := k[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
+		} else if c == '-' {
+			c = '_'
 		}
 		b[i] = c
 	}
-	last := strings.LastIndexByte(k, '.')
-	if _, ok := s.lastSegments[string(b[last+1:])]; !ok {
+	if _, ok := s.lastWords[string(b[detect.LastWord(k):])]; !ok {
 		return keyNone
 	}
-	for start := 0; start <= last+1; {
-		if c, ok := s.exact[string(b[start:])]; ok && c >= keyCardSecurity {
+	for start := 0; start < len(k); start = detect.NextWord(k, start) {
+		c, ok := s.exact[string(b[start:])]
+		if ok && (c == keySensitive || (c == keyCardSecurity && (start == 0 || k[start-1] == '.'))) {
 			return c
 		}
-		next := strings.IndexByte(k[start:], '.')
-		if next < 0 {
-			break
-		}
-		start += next + 1
 	}
 	return keyNone
 }

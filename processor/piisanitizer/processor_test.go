@@ -431,3 +431,39 @@ func TestKeyRuleValueStartingLikePlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// Key names as applications spell them: case, '-' or '_', camel case,
+// prefixes. Card-security names match whole or as a dotted suffix only, so
+// an everyday key ending in one of their words keeps its value.
+func TestKeyRuleNameSpellings(t *testing.T) {
+	s, err := newSanitizer(testConfig(), processortest.NewNopSettings(metadata.Type))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]keyClass{
+		"cardNumber":                        keySensitive,
+		"card-number":                       keySensitive,
+		"CARD_NUMBER":                       keySensitive,
+		"x-card-number":                     keySensitive,
+		"credit_card_number":                keySensitive,
+		"creditCardNumber":                  keySensitive,
+		"db_password":                       keySensitive,
+		"userPassword":                      keySensitive,
+		"http.request.header.x-api-key":     keySensitive,
+		"X_API_KEY":                         keySensitive,
+		"accessToken":                       keySensitive,
+		"payment.card.cvv":                  keyCardSecurity,
+		"CVV":                               keyCardSecurity,
+		"token_expiry":                      keyNone,
+		"http.response.status_code":         keyNone,
+		"app.attr_00":                       keyNone,
+		"expansion":                         keyNone,
+		contract.GAClientID:                 keyAllow,
+		"messaging.kafka.message.key":       keyNone,
+		"http.request.header.authorization": keySensitive,
+	} {
+		if got := s.classify(k); got != want {
+			t.Errorf("classify(%q) = %d, want %d", k, got, want)
+		}
+	}
+}

@@ -40,7 +40,11 @@ func ibanAt(s string, i int) (int, bool) {
 		break
 	}
 	// A '*' glued on is a neighbour a first pass masked: the run went on.
-	if !overflow && n >= minIBAN && !wordAt(s, j) && (j == len(s) || s[j] != '*') && mod97(chars[:n]) {
+	// A last group glued to ":hex" or "::" starts an IPv6 address
+	// ("… 0A00 AA::1"), which a second pass would find once the mask had
+	// taken its first group: only whole groups before it count.
+	glued := j < len(s) && (s[j] == '*' || (groups > 0 && s[j] == ':' && j+1 < len(s) && (isHex(s[j+1]) || s[j+1] == ':')))
+	if !overflow && n >= minIBAN && !wordAt(s, j) && !glued && mod97(chars[:n]) {
 		return j, true
 	}
 	// Grouped IBAN followed by another word in capitals: try whole groups.

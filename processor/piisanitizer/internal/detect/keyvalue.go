@@ -6,17 +6,71 @@ import "strings"
 // text as a URL query parameter, a logfmt pair or a JSON member (key=value,
 // key: value, "key":"value"). Emails are left to the email detector, which
 // hashes them consistently.
+// Names are stored lowercased with '-' as '_' (client-secret = client_secret).
 var sensitiveParams = map[string]struct{}{}
+
+// compoundSecretWords are names that are secret also as the last words of a
+// longer name: db_password, DB_PASSWORD, userPassword, accessToken,
+// aws_secret_access_key, x-card-number. Short or everyday words of
+// sensitiveParams (pin, pan, card, session, auth) are not, so max_session=5
+// stays readable.
+var compoundSecretWords = map[string]struct{}{}
 
 func init() {
 	for _, n := range strings.Fields(`
 		password passwd pwd pass passphrase secret client_secret api_secret secret_key private_key
 		token access_token refresh_token id_token auth_token session_token api_key apikey x-api-key
-		authorization auth cookie set-cookie session sessionid session_id jsessionid phpsessid
+		authorization auth bearer cookie set-cookie session sessionid session_id jsessionid phpsessid
 		card card_number cardnumber card_no cc cc_number ccnum pan cvv cvv2 cvc cvc2 security_code
-		pin otp signature sig`) {
-		sensitiveParams[n] = struct{}{}
+		credit_card creditcard pin otp signature sig`) {
+		sensitiveParams[normalizedName(n)] = struct{}{}
 	}
+	for _, n := range strings.Fields(`
+		password passwd passphrase secret token api_key apikey access_key secret_key private_key
+		cookie authorization credentials card_number cardnumber credit_card creditcard cvv cvc`) {
+		compoundSecretWords[n] = struct{}{}
+	}
+}
+
+func normalizedName(n string) string {
+	b := []byte(n)
+	for k, c := range b {
+		b[k] = normalizedNameByte(c)
+	}
+	return string(b)
+}
+
+func normalizedNameByte(c byte) byte {
+	if c == '-' {
+		return '_'
+	}
+	return lower(c)
+}
+
+// NextWord returns the start of the word after the one at name[i:]: words
+// of a key or parameter name are separated by '.', '_' and '-', or start at
+// a camel-case capital (userPassword). It returns len(name) when there is none.
+func NextWord(name string, i int) int {
+	for k := i + 1; k < len(name); k++ {
+		if wordStartsAt(name, k) {
+			return k
+		}
+	}
+	return len(name)
+}
+
+// LastWord returns the start of the last word of name (see NextWord).
+func LastWord(name string) int {
+	k := len(name) - 1
+	for k > 0 && !wordStartsAt(name, k) {
+		k--
+	}
+	return max(k, 0)
+}
+
+func wordStartsAt(name string, k int) bool {
+	p := name[k-1]
+	return p == '.' || p == '_' || p == '-' || (isUpper(name[k]) && (isDigit(p) || (isAlpha(p) && !isUpper(p))))
 }
 
 const maxParamName = 32
@@ -28,6 +82,11 @@ func isParamName(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c =
 // quotes), the value quoted or bare.
 func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	j := i
+	// Pretty-printed JSON and aligned text put spaces before the colon:
+	// "password" : "x".
+	for k := 0; k < 2 && j > lo && s[i] == ':' && s[j-1] == ' '; k++ {
+		j--
+	}
 	if j > lo && (s[j-1] == '"' || s[j-1] == '\'') {
 		j--
 		if j > lo && s[j-1] == '\\' {
@@ -122,21 +181,27 @@ func isAuthScheme(w string) bool {
 	return strings.EqualFold(w, "bearer") || strings.EqualFold(w, "basic") || strings.EqualFold(w, "token") || strings.EqualFold(w, "digest")
 }
 
-// sensitiveName looks a name up case-insensitively, whole or by its last
-// dotted segment (http.request.header.authorization).
+// sensitiveName looks a name up case-insensitively with '-' as '_', whole,
+// by a dotted suffix (http.request.header.authorization), or by its last
+// words when they are a compound secret word (db_password, userPassword).
 func sensitiveName(name string) bool {
 	var buf [maxParamName]byte
 	n := copy(buf[:], name)
 	for k := 0; k < n; k++ {
-		buf[k] = lower(buf[k])
+		buf[k] = normalizedNameByte(buf[k])
 	}
 	lowered := buf[:n]
 	if _, ok := sensitiveParams[string(lowered)]; ok {
 		return true
 	}
-	if dot := strings.LastIndexByte(name, '.'); dot >= 0 && dot+1 < n {
-		_, ok := sensitiveParams[string(lowered[dot+1:])]
-		return ok
+	for w := NextWord(name, 0); w < n; w = NextWord(name, w) {
+		set := compoundSecretWords
+		if name[w-1] == '.' {
+			set = sensitiveParams
+		}
+		if _, ok := set[string(lowered[w:])]; ok {
+			return true
+		}
 	}
 	return false
 }
