@@ -70,18 +70,18 @@ type sanitizer struct {
 	// lastWords holds the last word (detect.NextWord) of every key-rule
 	// name: a key whose last word is not here matches no rule.
 	lastWords map[string]struct{}
-	rules        [keySensitive + 1]keyRule
-	custom       []customRule
-	audit        string
-	findings     metric.Int64Counter
-	addOpts      [numSignals][][]metric.AddOption // per detector
+	rules     [keySensitive + 1]keyRule
+	custom    []customRule
+	audit     string
+	findings  metric.Int64Counter
+	addOpts   [numSignals][][]metric.AddOption // per detector
 }
 
 func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s := &sanitizer{
-		exact:        map[string]keyClass{},
-		lastWords:    map[string]struct{}{},
-		audit:        cfg.AuditAttribute,
+		exact:     map[string]keyClass{},
+		lastWords: map[string]struct{}{},
+		audit:     cfg.AuditAttribute,
 	}
 	var actions [detect.NumKinds]detect.Action
 	for k, a := range cfg.Detectors.byKind() {
@@ -158,7 +158,6 @@ func (s *sanitizer) addKeyRule(class keyClass, detector int, name string, cfg Ke
 	}
 }
 
-
 // classify finds the rule for an attribute key: an exact allow or
 // pseudonymize key, or a key rule matched case-insensitively, with '-' as
 // '_', on the whole key or a dotted suffix (http.request.header.authorization
@@ -205,6 +204,10 @@ type pass struct {
 	counts detect.Counts
 	extra  []int64 // key-rule and custom-rule findings, by detector - NumKinds
 	attrFn func(string, pcommon.Value) bool
+	// nestedAttrFn and renamed serve nestedMap; renamed is a stack shared
+	// by nested maps.
+	nestedAttrFn func(string, pcommon.Value) bool
+	renamed      []renamedEntry
 }
 
 func (s *sanitizer) newPass() *pass {
@@ -302,12 +305,17 @@ func (p *pass) value(v pcommon.Value) bool {
 	case pcommon.ValueTypeInt:
 		return p.number(v, v.Int())
 	case pcommon.ValueTypeDouble:
-		// Card numbers are below 2^53, so a double holds them exactly.
-		if f := v.Double(); f == math.Trunc(f) && math.Abs(f) < 9e18 {
+		// Below 2^53 a double holds a card number exactly; above, its digits
+		// are rounded but still mostly readable.
+		f := v.Double()
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
 			return p.number(v, int64(f))
 		}
+		if detect.PANDouble(f) {
+			return p.roundedCard(v)
+		}
 	case pcommon.ValueTypeMap:
-		p.attrs(v.Map())
+		p.nestedMap(v.Map())
 	case pcommon.ValueTypeSlice:
 		sl := v.Slice()
 		for i := 0; i < sl.Len(); i++ {
@@ -332,6 +340,62 @@ func (p *pass) number(v pcommon.Value, n int64) bool {
 		v.SetStr(out)
 	}
 	return remove
+}
+
+// roundedCard redacts a double that may be a card number whose last digits
+// were lost to rounding (nothing to mask or hash exactly).
+func (p *pass) roundedCard(v pcommon.Value) bool {
+	action := p.s.scanner.Action(detect.KindPAN)
+	if action == detect.ActionOff {
+		return false
+	}
+	p.counts.Add(detect.KindPAN, 1)
+	v.SetStr(redactedPAN)
+	return action == detect.ActionRemove
+}
+
+var redactedPAN = detect.Redacted(detect.KindPAN.String())
+
+// nestedMap sanitizes a map inside a value (a log body, a map attribute),
+// where keys are data as often as names: {"alice@example.com": 3} or
+// {"203.0.113.7": "blocked"}. A key with a finding is replaced by its
+// sanitized form; if that key already exists, the renamed entry wins.
+// Top-level attribute keys are names chosen by developers and are not
+// scanned, which keeps clean batches cheap.
+func (p *pass) nestedMap(m pcommon.Map) {
+	if m.Len() == 0 {
+		return
+	}
+	if p.nestedAttrFn == nil {
+		p.nestedAttrFn = p.nestedAttr // only batches with nested maps pay for it
+	}
+	first := len(p.renamed)
+	m.RemoveIf(p.nestedAttrFn)
+	for _, r := range p.renamed[first:] {
+		r.value.MoveTo(m.PutEmpty(r.key))
+	}
+	clear(p.renamed[first:])
+	p.renamed = p.renamed[:first]
+}
+
+type renamedEntry struct {
+	key   string
+	value pcommon.Value
+}
+
+func (p *pass) nestedAttr(k string, v pcommon.Value) bool {
+	out, changed, remove := p.s.scanner.Sanitize(k, &p.counts)
+	if !changed {
+		return p.attr(k, v)
+	}
+	if !remove {
+		moved := pcommon.NewValueEmpty()
+		v.MoveTo(moved)
+		if !p.attr(out, moved) {
+			p.renamed = append(p.renamed, renamedEntry{key: out, value: moved})
+		}
+	}
+	return true
 }
 
 // text sanitizes a string with the built-in detectors, then custom rules.

@@ -2,6 +2,7 @@ package piisanitizer
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -465,5 +466,70 @@ func TestKeyRuleNameSpellings(t *testing.T) {
 		if got := s.classify(k); got != want {
 			t.Errorf("classify(%q) = %d, want %d", k, got, want)
 		}
+	}
+}
+
+// Above 2^53 a double rounds a 16–19 digit card number, but an exporter
+// still prints its first 15–17 digits: such doubles with a card scheme's
+// prefix are redacted; other large doubles stay numbers.
+func TestRoundedCardDoubles(t *testing.T) {
+	h := newHarness(t, testConfig())
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	a := lr.Attributes()
+	a.PutDouble("visa19", 4000000000000000006)    // prints 4e+18 digits
+	a.PutDouble("troy", 9792000000000000+0.0)     // 16 digits above 2^53
+	a.PutDouble("negative", -6212345678901234567) // UnionPay 19
+	a.PutDouble("epoch_ns", 1.7e18)               // no card starts with 1
+	a.PutDouble("huge", 4.5e20)                   // too many digits
+	out := h.processLogs(t, ld)
+	a = out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	for _, k := range []string{"visa19", "troy", "negative"} {
+		if got := str(t, a, k); got != "[REDACTED:pan]" {
+			t.Errorf("%s = %q", k, got)
+		}
+	}
+	for k, want := range map[string]float64{"epoch_ns": 1.7e18, "huge": 4.5e20} {
+		if v, _ := a.Get(k); v.Type() != pcommon.ValueTypeDouble || v.Double() != want {
+			t.Errorf("%s = %v, want the double untouched", k, v.AsRaw())
+		}
+	}
+}
+
+// Keys of maps inside values are data as often as names: an email or IP
+// used as a key is sanitized like a value, and so is what it holds.
+func TestNestedMapKeys(t *testing.T) {
+	h := newHarness(t, testConfig())
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	body := lr.Body().SetEmptyMap()
+	visits := body.PutEmptyMap("visits")
+	visits.PutInt("alice@example.com", 3)
+	visits.PutStr("203.0.113.7", "card 4111111111111111")
+	visits.PutEmptyMap("bob@example.org").PutStr("cvv", "123")
+	visits.PutStr("ok", "fine")
+	lr.Attributes().PutEmptyMap("blocked").PutBool("198.51.100.23", true)
+
+	out := h.processLogs(t, ld)
+	lr = out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0)
+	v, _ := lr.Body().Map().Get("visits")
+	got := v.Map().AsRaw()
+	want := map[string]any{
+		pseudonym("alice@example.com"): int64(3),
+		"203.0.113.0":                  "card ************1111",
+		pseudonym("bob@example.org"):   map[string]any{},
+		"ok":                           "fine",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("visits = %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if g, ok := got[k]; !ok || fmt.Sprint(g) != fmt.Sprint(w) {
+			t.Errorf("visits[%q] = %v, want %v", k, g, w)
+		}
+	}
+	blocked, _ := lr.Attributes().Get("blocked")
+	if raw := blocked.Map().AsRaw(); len(raw) != 1 || raw["198.51.100.0"] != true {
+		t.Errorf("blocked = %v", raw)
 	}
 }

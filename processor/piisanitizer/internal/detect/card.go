@@ -1,5 +1,10 @@
 package detect
 
+import (
+	"math"
+	"strconv"
+)
+
 const (
 	minPAN = 12
 	maxPAN = 19
@@ -100,6 +105,20 @@ func PANInt(v int64) bool {
 	}
 	d := buf[n:]
 	return len(d) <= maxPAN && validPAN(d)
+}
+
+// PANDouble reports whether a whole double at or above 2^53 may be a card
+// number: 16–19 digits with a card scheme's prefix. A double that large no
+// longer holds every integer, so its last digits cannot be Luhn-checked, yet
+// an exporter prints its leading 15–17 digits ("4.0000000000000006e+18").
+func PANDouble(f float64) bool {
+	f = math.Abs(f)
+	if f < 1<<53 || f >= 1e19 || f != math.Trunc(f) {
+		return false
+	}
+	var buf [20]byte
+	d := strconv.AppendUint(buf[:0], uint64(f), 10)
+	return len(d) >= 16 && len(d) <= maxPAN && knownIIN(d)
 }
 
 // luhn checks the mod-10 check digit.

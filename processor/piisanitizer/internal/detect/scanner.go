@@ -75,6 +75,9 @@ func NewScanner(actions [NumKinds]Action, hasher *Hasher) *Scanner {
 
 func (sc *Scanner) on(k Kind) bool { return sc.actions[k] != ActionOff }
 
+// Action returns the action for detector k.
+func (sc *Scanner) Action(k Kind) Action { return sc.actions[k] }
+
 // Sanitize returns s with every finding replaced, whether anything changed,
 // and whether a finding's action asks to remove the holder of s. It
 // allocates only when something is found.
