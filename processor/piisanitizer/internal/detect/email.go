@@ -1,6 +1,10 @@
 package detect
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 func isLocalPart(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
@@ -14,8 +18,14 @@ func isDomain(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
 // ending in an alphabetic top-level domain.
 func emailAt(s string, at, atLen, lo int) (start, end int, ok bool) {
 	start = at
-	for start > lo && isLocalPart(s[start-1]) {
-		start--
+	for start > lo {
+		if isLocalPart(s[start-1]) {
+			start--
+		} else if n := latinLetterBefore(s[lo:start]); n > 0 {
+			start -= n
+		} else {
+			break
+		}
 	}
 	for start < at && s[start] == '.' {
 		start++
@@ -25,8 +35,14 @@ func emailAt(s string, at, atLen, lo int) (start, end int, ok bool) {
 	}
 	d := at + atLen
 	end = d
-	for end < len(s) && isDomain(s[end]) {
-		end++
+	for end < len(s) {
+		if isDomain(s[end]) {
+			end++
+		} else if n := latinLetterAt(s[end:]); n > 0 {
+			end += n
+		} else {
+			break
+		}
 	}
 	for end > d && (s[end-1] == '.' || s[end-1] == '-') {
 		end--
@@ -45,11 +61,36 @@ func emailAt(s string, at, atLen, lo int) (start, end int, ok bool) {
 		return 0, 0, false
 	}
 	for k := 0; k < len(tld); k++ {
-		if !isAlpha(tld[k]) {
+		if !isAlpha(tld[k]) && tld[k] < utf8.RuneSelf {
 			return 0, 0, false
 		}
 	}
 	return start, end, true
+}
+
+// latinLetterAt is the length of the two-byte UTF-8 letter (Latin, Greek,
+// Cyrillic…: müller@bücher.de, почта.рф) s starts with, or 0. Scripts
+// written without spaces (CJK, three bytes) stay boundaries, so a label
+// glued to an address is not taken for its local part.
+func latinLetterAt(s string) int {
+	if len(s) < 2 || s[0] < utf8.RuneSelf {
+		return 0
+	}
+	if r, n := utf8.DecodeRuneInString(s); n == 2 && unicode.IsLetter(r) {
+		return 2
+	}
+	return 0
+}
+
+// latinLetterBefore is latinLetterAt for the letter s ends with.
+func latinLetterBefore(s string) int {
+	if len(s) < 2 || s[len(s)-1] < utf8.RuneSelf {
+		return 0
+	}
+	if r, n := utf8.DecodeLastRuneInString(s); n == 2 && unicode.IsLetter(r) {
+		return 2
+	}
+	return 0
 }
 
 // appendMaskEmail keeps the domain: "***@example.com".

@@ -12,6 +12,7 @@ func FuzzSanitize(f *testing.F) {
 		"peer [2001:db8::1]:443 Authorization: Bearer abcdef1234567890",
 		`{\"password\":\"x\",\"iban\":\"DE89 3704 0044 0532 0130 00\"}`,
 		"-----BEGIN PRIVATE KEY-----\nabc",
+		"müller@bücher.de 联系alice@example.com的 DB_PASSWORD : x accessToken=y",
 		"4111.1111.1111.1111 cc: 4111  1111-1111 1111 6000 - 6040.6000 6000.0000-0007 1,4111111111111111",
 	} {
 		f.Add(s)
