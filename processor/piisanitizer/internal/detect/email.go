@@ -47,8 +47,11 @@ func emailAt(s string, at, atLen, lo int) (start, end int, ok bool) {
 	for end > d && (s[end-1] == '.' || s[end-1] == '-') {
 		end--
 	}
-	// "a@b.cc@d.ee" is not an address; its tail may be.
-	if wordAt(s, end) || (end < len(s) && s[end] == '@') || strings.HasPrefix(s[end:], "%40") {
+	// "a@b.cc@d.ee" is not an address; its tail may be. Neither is a domain
+	// glued to stars and more text: a first pass masked the rest of its
+	// last label ("0@0.AA*********0089" was "0@0.AA0000000000089" with an
+	// IBAN in it); "**alice@example.com**" stays an address.
+	if wordAt(s, end) || (end < len(s) && s[end] == '@') || strings.HasPrefix(s[end:], "%40") || maskedRunAt(s, end) {
 		return 0, 0, false
 	}
 	domain := s[d:end]
@@ -91,6 +94,15 @@ func latinLetterBefore(s string) int {
 		return 2
 	}
 	return 0
+}
+
+// maskedRunAt reports whether s[i:] is stars followed by a letter or digit.
+func maskedRunAt(s string, i int) bool {
+	j := i
+	for j < len(s) && s[j] == '*' {
+		j++
+	}
+	return j > i && wordAt(s, j)
 }
 
 // appendMaskEmail keeps the domain: "***@example.com".

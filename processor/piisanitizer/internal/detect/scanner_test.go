@@ -98,6 +98,7 @@ func TestSanitizeDetectors(t *testing.T) {
 		{"idn domain", "to jörg@bücher.de ok", "to " + h.Identifier("jörg@bücher.de") + " ok", KindEmail},
 		{"email between CJK", "联系alice@example.com的订单", "联系" + alice + "的订单", KindEmail},
 		{"email with tag in mailto", "<mailto:alice+shop@example.com>", "<mailto:" + h.Identifier("alice+shop@example.com") + ">", KindEmail},
+		{"email in markdown bold", "**alice@example.com**", "**" + alice + "**", KindEmail},
 		{"no tld", "user@localhost", "user@localhost", 0},
 		{"package version", "lodash@4.17.21", "lodash@4.17.21", 0},
 		{"scoped package", "@types/node", "@types/node", 0},
