@@ -5,7 +5,6 @@ import (
 	"math"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -150,7 +149,7 @@ func (s *sanitizer) addKeyRule(class keyClass, detector int, name string, cfg Ke
 	s.rules[class] = keyRule{detector: detector, action: action, redacted: detect.Redacted(name)}
 	for _, n := range cfg.Names {
 		last := detect.LastWord(n)
-		n = strings.ReplaceAll(strings.ToLower(n), "-", "_")
+		n = detect.NormalizeName(n)
 		if _, ok := s.exact[n]; !ok {
 			s.exact[n] = class
 		}
@@ -178,13 +177,7 @@ func (s *sanitizer) classify(k string) keyClass {
 	}
 	b := buf[:len(k)]
 	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		} else if c == '-' {
-			c = '_'
-		}
-		b[i] = c
+		b[i] = detect.NormalizeNameByte(k[i])
 	}
 	if _, ok := s.lastWords[string(b[detect.LastWord(k):])]; !ok {
 		return keyNone

@@ -23,7 +23,7 @@ func init() {
 		authorization auth bearer cookie set-cookie session sessionid session_id jsessionid phpsessid
 		card card_number cardnumber card_no cc cc_number ccnum pan cvv cvv2 cvc cvc2 security_code
 		credit_card creditcard pin otp signature sig`) {
-		sensitiveParams[normalizedName(n)] = struct{}{}
+		sensitiveParams[NormalizeName(n)] = struct{}{}
 	}
 	for _, n := range strings.Fields(`
 		password passwd passphrase secret token api_key apikey access_key secret_key private_key
@@ -32,15 +32,18 @@ func init() {
 	}
 }
 
-func normalizedName(n string) string {
+// NormalizeName lowercases a key or parameter name and spells '-' as '_',
+// the form names are compared in.
+func NormalizeName(n string) string {
 	b := []byte(n)
 	for k, c := range b {
-		b[k] = normalizedNameByte(c)
+		b[k] = NormalizeNameByte(c)
 	}
 	return string(b)
 }
 
-func normalizedNameByte(c byte) byte {
+// NormalizeNameByte is NormalizeName for one byte.
+func NormalizeNameByte(c byte) byte {
 	if c == '-' {
 		return '_'
 	}
@@ -188,7 +191,7 @@ func sensitiveName(name string) bool {
 	var buf [maxParamName]byte
 	n := copy(buf[:], name)
 	for k := 0; k < n; k++ {
-		buf[k] = normalizedNameByte(buf[k])
+		buf[k] = NormalizeNameByte(buf[k])
 	}
 	lowered := buf[:n]
 	if _, ok := sensitiveParams[string(lowered)]; ok {
