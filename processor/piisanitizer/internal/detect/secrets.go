@@ -106,11 +106,9 @@ func credentialAt(s string, i int) (start, end int, ok bool) {
 	// Whatever is glued on ("abc=0::2") belongs to the token: stopping
 	// there would leave its rest readable, and judge it differently once a
 	// first pass has masked that rest.
-	if end > start && end < len(s) && !credentialEnd(s[end]) {
-		for end < len(s) && !credentialEnd(s[end]) {
-			digits = digits || isDigit(s[end])
-			end++
-		}
+	for end > start && end < len(s) && !credentialEnd(s[end]) {
+		digits = digits || isDigit(s[end])
+		end++
 	}
 	n := end - start
 	if n < 8 || (!basic && n < 16 && !digits) {
