@@ -22,52 +22,83 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
-// gatewayStub is an OTLP logs endpoint that refuses while down and records
-// the requests (by sequence number) it accepted once up.
-type gatewayStub struct {
-	plogotlp.UnimplementedGRPCServer
-	down atomic.Bool
-	mu   sync.Mutex
-	seqs map[string]bool
+// delivered records what an OTLP logs test backend accepted: load requests
+// by sequence number (bodies "load-NNNNNN-…", see bulkRecords) and probe
+// records ("marker-…").
+type delivered struct {
+	mu      sync.Mutex
+	seqs    map[string]bool
+	markers map[string]bool
 }
 
-func newGatewayStub(t *testing.T) (*gatewayStub, string) {
+func (d *delivered) record(ld plog.Logs) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seqs == nil {
+		d.seqs, d.markers = map[string]bool{}, map[string]bool{}
+	}
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				s := lr.Body().Str()
+				if seq, ok := strings.CutPrefix(s, "load-"); ok && len(seq) >= 6 {
+					d.seqs[seq[:6]] = true
+				} else if strings.HasPrefix(s, "marker-") {
+					d.markers[s] = true
+				}
+			}
+		}
+	}
+}
+
+func (d *delivered) has(seq int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.seqs[fmt.Sprintf("%06d", seq)]
+}
+
+func (d *delivered) hasMarker(m string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.markers[m]
+}
+
+// serveLogs serves an OTLP logs backend on a free loopback port until the
+// test ends and returns its address.
+func serveLogs(t *testing.T, backend plogotlp.GRPCServer) string {
 	t.Helper()
-	g := &gatewayStub{seqs: map[string]bool{}}
-	g.down.Store(true)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
-	plogotlp.RegisterGRPCServer(srv, g)
+	plogotlp.RegisterGRPCServer(srv, backend)
 	go func() { _ = srv.Serve(lis) }()
 	t.Cleanup(srv.Stop)
-	return g, lis.Addr().String()
+	return lis.Addr().String()
+}
+
+// gatewayStub is an OTLP logs endpoint that refuses while down and records
+// what it accepts once up.
+type gatewayStub struct {
+	plogotlp.UnimplementedGRPCServer
+	delivered
+	down atomic.Bool
+}
+
+func newGatewayStub(t *testing.T) (*gatewayStub, string) {
+	t.Helper()
+	g := &gatewayStub{}
+	g.down.Store(true)
+	return g, serveLogs(t, g)
 }
 
 func (g *gatewayStub) Export(_ context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
 	if g.down.Load() {
 		return plogotlp.NewExportResponse(), status.Error(codes.Unavailable, "gateway down")
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for _, rl := range req.Logs().ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				if seq, ok := strings.CutPrefix(lr.Body().Str(), "load-"); ok && len(seq) >= 6 {
-					g.seqs[seq[:6]] = true
-				}
-			}
-		}
-	}
+	g.record(req.Logs())
 	return plogotlp.NewExportResponse(), nil
-}
-
-func (g *gatewayStub) has(seq int) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.seqs[fmt.Sprintf("%06d", seq)]
 }
 
 func dirBytes(t *testing.T, dir string) int64 {

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -57,37 +56,19 @@ const (
 // released (a backend that has stopped keeping up), then accepts at once.
 type stuckBackend struct {
 	plogotlp.UnimplementedGRPCServer
+	delivered
 	release chan struct{}
 	once    sync.Once
-	mu      sync.Mutex
-	seqs    map[string]bool // load requests (by sequence number) with a record delivered
-	markers map[string]bool // probe records delivered
 }
 
 func newStuckBackend(t *testing.T) (*stuckBackend, string) {
 	t.Helper()
-	b := &stuckBackend{release: make(chan struct{}), seqs: map[string]bool{}, markers: map[string]bool{}}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(64 << 20))
-	plogotlp.RegisterGRPCServer(srv, b)
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(func() { b.unstick(); srv.Stop() })
-	return b, lis.Addr().String()
-}
-
-func (b *stuckBackend) has(seq int) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.seqs[fmt.Sprintf("%06d", seq)]
-}
-
-func (b *stuckBackend) hasMarker(m string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.markers[m]
+	b := &stuckBackend{release: make(chan struct{})}
+	addr := serveLogs(t, b)
+	// Registered after serveLogs's cleanup, so it runs first: held requests
+	// return before the server stops.
+	t.Cleanup(b.unstick)
+	return b, addr
 }
 
 func (b *stuckBackend) unstick() { b.once.Do(func() { close(b.release) }) }
@@ -98,20 +79,7 @@ func (b *stuckBackend) Export(ctx context.Context, req plogotlp.ExportRequest) (
 	case <-ctx.Done():
 		return plogotlp.NewExportResponse(), status.Error(codes.Unavailable, "backend busy")
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, rl := range req.Logs().ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				s := lr.Body().Str()
-				if seq, ok := strings.CutPrefix(s, "load-"); ok && len(seq) >= 6 {
-					b.seqs[seq[:6]] = true
-				} else if strings.HasPrefix(s, "marker-") {
-					b.markers[s] = true
-				}
-			}
-		}
-	}
+	b.record(req.Logs())
 	return plogotlp.NewExportResponse(), nil
 }
 
