@@ -64,13 +64,13 @@ PROD_PROFILES := config/gateway.yaml \
 	config/sidecar.yaml,config/overlays/kafka-sidecar.yaml
 validate: build
 	@for f in $(filter-out config/gateway.yaml config/sidecar.yaml,$(CONFIGS)); do \
-		echo "validate $$f (empty environment)"; \
-		env -i PATH="$$PATH" HOME="$$HOME" $(BINARY) validate --config $$f || exit 1; \
+		env -i PATH="$$PATH" HOME="$$HOME" $(BINARY) validate --config $$f || { echo "FAIL $$f (empty environment)"; exit 1; }; \
+		echo "OK   $$f (empty environment)"; \
 	done
 	@for combo in $(PROD_PROFILES); do \
 		args=$$(echo $$combo | tr ',' '\n' | sed 's/^/--config /' | tr '\n' ' '); \
-		echo "validate $$combo (config/validate.env)"; \
-		env -i PATH="$$PATH" HOME="$$HOME" $$(grep -v '^#' config/validate.env | xargs) $(BINARY) validate $$args || exit 1; \
+		env -i PATH="$$PATH" HOME="$$HOME" $$(grep -v '^#' config/validate.env | xargs) $(BINARY) validate $$args || { echo "FAIL $$combo (config/validate.env)"; exit 1; }; \
+		echo "OK   $$combo (config/validate.env)"; \
 	done
 
 ## test: vet, drift check, build, every Go test, and validate every config profile

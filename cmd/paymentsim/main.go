@@ -29,6 +29,10 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("paymentsim", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usageHeader)
+		fs.PrintDefaults()
+	}
 	var (
 		cfg        sim.Config
 		insecure   string
@@ -56,6 +60,9 @@ func run(args []string) error {
 	fs.Float64Var(&outage.FailureRate, "outage-failure-rate", 0.6, "share of payment attempts failing during the outage")
 	fs.DurationVar(&outage.SlowPayments, "outage-slow-payments", 0, "extra payment latency during the outage")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // asking for help is not a failure
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -96,6 +103,15 @@ func run(args []string) error {
 	}
 	return runErr
 }
+
+const usageHeader = `paymentsim simulates a ticket shop's payment service: checkout sessions with
+payment spans, business events (log records or span events) and metrics over
+OTLP gRPC, per docs/conventions.md, optionally with a payment-provider outage.
+It prints a summary and can write the ground truth it sent as a JSON ledger.
+
+Usage: paymentsim [flags]
+
+`
 
 func splitList(s string) []string {
 	var out []string

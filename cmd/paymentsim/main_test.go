@@ -48,3 +48,12 @@ func TestSplitList(t *testing.T) {
 		t.Fatalf("splitList = %q", got)
 	}
 }
+
+func TestHelpIsNotAnError(t *testing.T) {
+	if err := run([]string{"--help"}); err != nil {
+		t.Fatalf("--help: %v", err)
+	}
+	if err := run([]string{"--no-such-flag"}); err == nil {
+		t.Fatal("an unknown flag must still fail")
+	}
+}
