@@ -159,6 +159,7 @@ type recomputer struct {
 	buyers                map[string]bool
 	serverSpans, dbSpans  int64
 	exceptionLogs         int64
+	partialRefunds        int64
 	amountForms           map[string]int
 	keys                  map[string]bool
 	currencies            map[string]bool
@@ -224,6 +225,9 @@ func (r *recomputer) span(sp ptrace.Span) {
 	if hasKey(attrs, contract.PaymentCurrency) {
 		_, err := contract.AmountFrom(attrs)
 		require.NoError(t, err, "span %s", sp.Name())
+	}
+	if sp.Name() == contract.SpanPaymentRefund {
+		r.checkRefundItems(attrs)
 	}
 	if sp.Name() == contract.SpanPaymentCharge {
 		status := str(attrs, contract.PaymentStatus)
@@ -354,11 +358,32 @@ func (r *recomputer) event(name string, attrs pcommon.Map, fromSpan bool) {
 	case contract.EventRefund:
 		full, ok := attrs.Get(contract.PaymentRefundFull)
 		require.True(t, ok)
+		r.checkRefundItems(attrs)
 		r.l.addRefund(money.Currency, money.Minor, full.Bool())
 	case contract.EventPaymentFailed:
 		require.NotEmpty(t, str(attrs, contract.PaymentErrorType))
 	}
 	r.l.Funnel[name]++
+}
+
+// checkRefundItems: a partial refund (event or span) lists the refunded
+// items, and they add up to the refund amount; a full refund lists none.
+func (r *recomputer) checkRefundItems(attrs pcommon.Map) {
+	t := r.t
+	money, err := contract.AmountFrom(attrs)
+	require.NoError(t, err)
+	v, hasItems := attrs.Get(contract.OrderItems)
+	if full, _ := attrs.Get(contract.PaymentRefundFull); full.Bool() {
+		require.False(t, hasItems, "a full refund lists no items")
+		return
+	}
+	r.partialRefunds++
+	require.True(t, hasItems, "a partial refund lists the refunded items")
+	items, err := contract.ParseItems(v, money.Currency)
+	require.NoError(t, err)
+	sum, err := contract.ItemsTotal(items)
+	require.NoError(t, err)
+	require.Equal(t, money.Minor, sum, "partial refund amount = refunded items")
 }
 
 func (r *recomputer) noteKeys(m pcommon.Map) {
@@ -419,6 +444,7 @@ func (r *recomputer) checkCoverage() {
 	assert.Positive(t, l.SlowQueries)
 	assert.Positive(t, l.OutOfStock, "inventory runs out")
 	assert.Positive(t, l.Funnel[contract.EventRefund])
+	assert.Positive(t, r.partialRefunds, "partial refunds with items")
 	for _, rt := range l.Refunds {
 		assert.Equal(t, rt.Count, rt.Full+rt.Partial)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"math/bits"
 	"sort"
 	"strconv"
 	"time"
@@ -295,8 +294,8 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 	switch {
 	case eventName == contract.EventPaymentFailed:
 	case len(items) > 0 && money.Currency != "":
-		sum, ok := itemsTotal(items)
-		if !ok {
+		sum, err := contract.ItemsTotal(items)
+		if err != nil {
 			return DropInvalidAmount
 		}
 		value, hasValue = sum, true
@@ -385,22 +384,6 @@ func amount(a Attrs) (money contract.Money, hasMoney bool, drop string) {
 	default:
 		return contract.Money{}, false, DropInvalidAmount
 	}
-}
-
-func itemsTotal(items []contract.Item) (int64, bool) {
-	var total uint64
-	for _, it := range items {
-		if it.PriceMinor < 0 || it.Quantity < 0 {
-			return 0, false
-		}
-		hi, lo := bits.Mul64(uint64(it.PriceMinor), uint64(it.Quantity))
-		var carry uint64
-		total, carry = bits.Add64(total, lo, 0)
-		if hi != 0 || carry != 0 || total > math.MaxInt64 {
-			return 0, false
-		}
-	}
-	return int64(total), true
 }
 
 // decimal renders minor units as an exact JSON number in major units.
