@@ -88,6 +88,8 @@ service:
 			}
 		}
 	}
+	t.Logf("%d GA4 requests, %d events: %d purchases (%d with tax), %d refunds (%d partial, with items)",
+		len(srv.Requests()), len(srv.Events()), purchases, withTax, refunds, partialRefunds)
 	require.Positive(t, orders)
 	assert.Equal(t, int(orders), purchases, "each order once (duplicate deliveries deduplicated)")
 	assert.Positive(t, withTax, "purchases with tax, sent apart from value")

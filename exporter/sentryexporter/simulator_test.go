@@ -77,6 +77,7 @@ service:
 			other++
 		}
 	}
+	t.Logf("%d exceptions (each a span event and an ERROR log), %d incidents: %d Sentry events", ledger.Exceptions, incidents, len(f.received()))
 	assert.Equal(t, ledger.Exceptions, exceptions, "each exception (span event + ERROR log) is one event")
 	assert.Equal(t, incidents, incidentEvents, "each security.incident is one event")
 	assert.Zero(t, other, "no extra event for the 5xx server spans of failed requests")
