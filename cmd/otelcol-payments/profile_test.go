@@ -22,12 +22,21 @@ import (
 // listeners to free loopback ports and adds a capture exporter next to every
 // pipeline's exporters, so the test sees exactly what the profile lets out.
 func defaultProfileOnFreePorts(t *testing.T, capture string) (cfg, otlpGRPC string) {
+	cfg, otlpGRPC, _ = defaultProfileWithOTLP(t, capture)
+	return cfg, otlpGRPC
+}
+
+// defaultProfileWithOTLP is defaultProfileOnFreePorts that also returns the
+// OTLP/HTTP receiver's address.
+func defaultProfileWithOTLP(t *testing.T, capture string) (cfg, otlpGRPC, otlpHTTP string) {
 	t.Helper()
 	raw, err := os.ReadFile(repoFile(t, "config/otelcol.yaml"))
 	require.NoError(t, err)
 	cfg = string(raw)
-	otlpGRPC = e2e.FreeAddr(t)
-	for _, port := range []string{"4318", "13133", "8889", "8080"} {
+	otlpGRPC, otlpHTTP = e2e.FreeAddr(t), e2e.FreeAddr(t)
+	require.Contains(t, cfg, "localhost:4318")
+	cfg = strings.ReplaceAll(cfg, "localhost:4318", otlpHTTP)
+	for _, port := range []string{"13133", "8889", "8080"} {
 		require.Contains(t, cfg, "localhost:"+port)
 		cfg = strings.ReplaceAll(cfg, "localhost:"+port, e2e.FreeAddr(t))
 	}
@@ -41,7 +50,7 @@ func defaultProfileOnFreePorts(t *testing.T, capture string) (cfg, otlpGRPC stri
 		cfg = strings.ReplaceAll(cfg, list, "exporters: [capture/"+capture+", "+first+",")
 	}
 	cfg = strings.Replace(cfg, "\nexporters:\n", "\nexporters:\n  capture/"+capture+": {}\n", 1)
-	return cfg, otlpGRPC
+	return cfg, otlpGRPC, otlpHTTP
 }
 
 var (
@@ -97,29 +106,9 @@ func TestDefaultProfileLetsNoPersonalDataOut(t *testing.T) {
 	// Shutdown flushes the connectors' last metrics and alerts.
 	require.NoError(t, col.Shutdown())
 
-	var dump strings.Builder
-	for _, td := range out.Traces.AllTraces() {
-		b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
-		require.NoError(t, err)
-		dump.Write(b)
-	}
-	for _, ld := range out.Logs.AllLogs() {
-		b, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
-		require.NoError(t, err)
-		dump.Write(b)
-	}
-	for _, md := range out.Metrics.AllMetrics() {
-		b, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
-		require.NoError(t, err)
-		dump.Write(b)
-	}
-	all := dump.String()
-
-	for name, re := range map[string]*regexp.Regexp{
-		"email": rawEmail, "IPv4": rawIPv4, "IPv6": rawIPv6, "customer id": rawCustomerID, "card-testing PAN": rawCardTester,
-	} {
-		assert.Empty(t, re.FindAllString(all, 5), "raw %s left the collector", name)
-	}
+	all := dumpJSON(t, out)
+	assertNoRawPII(t, all)
+	assert.Empty(t, rawCardTester.FindAllString(all, 5), "raw card-testing PAN left the collector")
 	for _, pan := range testPANs {
 		for _, form := range []string{pan, group4(pan, " "), group4(pan, "-")} {
 			assert.NotContains(t, all, form, "card number left the collector")
@@ -133,5 +122,35 @@ func TestDefaultProfileLetsNoPersonalDataOut(t *testing.T) {
 		"pseudonymised customers": `"pii_`, "revenue metrics": `"payment.revenue"`, "alert records": `"alert.name"`,
 	} {
 		assert.True(t, strings.Contains(all, s), "no %s in the output", what)
+	}
+}
+
+// dumpJSON is everything a capture received, as OTLP JSON.
+func dumpJSON(t *testing.T, c *e2e.Capture) string {
+	t.Helper()
+	var dump strings.Builder
+	for _, td := range c.Traces.AllTraces() {
+		b, err := (&ptrace.JSONMarshaler{}).MarshalTraces(td)
+		require.NoError(t, err)
+		dump.Write(b)
+	}
+	for _, ld := range c.Logs.AllLogs() {
+		b, err := (&plog.JSONMarshaler{}).MarshalLogs(ld)
+		require.NoError(t, err)
+		dump.Write(b)
+	}
+	for _, md := range c.Metrics.AllMetrics() {
+		b, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(md)
+		require.NoError(t, err)
+		dump.Write(b)
+	}
+	return dump.String()
+}
+
+// assertNoRawPII: no raw e-mail, client IP or customer id in dump.
+func assertNoRawPII(t *testing.T, dump string) {
+	t.Helper()
+	for name, re := range map[string]*regexp.Regexp{"email": rawEmail, "IPv4": rawIPv4, "IPv6": rawIPv6, "customer id": rawCustomerID} {
+		assert.Empty(t, re.FindAllString(dump, 5), "raw %s left the collector", name)
 	}
 }

@@ -133,7 +133,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	_, _, body := get(t, r.base+"/api/dashboard", "")
 	var want view.Dashboard
 	require.NoError(t, json.Unmarshal(body, &want))
-	require.Positive(t, want.Revenue.Today+want.Revenue.Yesterday)
+	require.Positive(t, want.Revenue.Today.Float()+want.Revenue.Yesterday.Float())
 
 	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
 	defer cancel()
@@ -146,7 +146,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	require.NoError(t, err)
 	got, err := strconv.ParseFloat(moneyDigits.ReplaceAllString(revenue, ""), 64)
 	require.NoError(t, err, "revenue text %q", revenue)
-	assert.InDelta(t, want.Revenue.Today, got, 0.005, "revenue text %q", revenue)
+	assert.InDelta(t, want.Revenue.Today.Float(), got, 0.005, "revenue text %q", revenue)
 	assert.Contains(t, revenue, "$", "formatted in the reporting currency")
 
 	steps, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll("#funnel li")))

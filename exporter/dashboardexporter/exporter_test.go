@@ -104,7 +104,8 @@ func TestServesDashboardSummaryAndHealth(t *testing.T) {
 	assert.Equal(t, "application/json", hdr.Get("Content-Type"))
 	var d view.Dashboard
 	require.NoError(t, json.Unmarshal(body, &d))
-	assert.InDelta(t, 1734.5, d.Revenue.Today, 1e-9)
+	assert.Equal(t, view.Money("1734.50"), d.Revenue.Today)
+	assert.Contains(t, string(body), `"today":"1734.50"`, "money is an exact decimal string")
 	require.Len(t, d.Alerts, 1)
 	assert.Equal(t, "HighPaymentLatency", d.Alerts[0].Name)
 

@@ -90,16 +90,18 @@ service:
 `
 
 type ledgerTotals struct {
-	orders   float64
-	revenue  map[string]float64 // currency -> major units
-	attempts float64
-	failed   float64
-	funnel   map[string]float64
+	orders  float64
+	revenue map[string]float64 // currency -> major units
+	// revenueMinor is currency -> minor units, for the exact comparison.
+	revenueMinor map[string]int64
+	attempts     float64
+	failed       float64
+	funnel       map[string]float64
 }
 
 func totalsOf(t *testing.T, l *sim.Ledger) ledgerTotals {
 	t.Helper()
-	lt := ledgerTotals{revenue: map[string]float64{}, funnel: map[string]float64{}}
+	lt := ledgerTotals{revenue: map[string]float64{}, revenueMinor: map[string]int64{}, funnel: map[string]float64{}}
 	for _, n := range l.Orders {
 		lt.orders += float64(n)
 	}
@@ -108,6 +110,7 @@ func totalsOf(t *testing.T, l *sim.Ledger) ledgerTotals {
 		require.True(t, ok, cur)
 		for _, minor := range byMethod {
 			lt.revenue[cur] += float64(minor) / math.Pow10(exp)
+			lt.revenueMinor[cur] += minor
 		}
 	}
 	for status, n := range l.Attempts {
@@ -173,7 +176,8 @@ func TestPipelineWithSimulator(t *testing.T) {
 	t.Run("dashboard equals ledger", func(t *testing.T) {
 		assert.Equal(t, want.failed, d.Payments.Failed)
 		for _, c := range d.Revenue.ByCurrency {
-			assert.InDelta(t, want.revenue[c.Currency], c.Today, 0.0005, "revenue %s", c.Currency)
+			// Exact to the minor unit, as a decimal string.
+			assert.Equal(t, view.Money(contract.FormatMinor(want.revenueMinor[c.Currency], c.Currency)), c.Today, "revenue %s", c.Currency)
 		}
 		assert.Len(t, d.Revenue.ByCurrency, len(want.revenue))
 		for _, s := range d.Funnel {
@@ -183,8 +187,8 @@ func TestPipelineWithSimulator(t *testing.T) {
 		assert.Equal(t, float64(ledger.PurchasesBySegment[contract.SegmentReturning]), d.Customers.Returning)
 		assert.Equal(t, "USD", d.Currency)
 		require.NotNil(t, d.Revenue.DailyTarget)
-		assert.Equal(t, 50000.0, *d.Revenue.DailyTarget)
-		assert.Positive(t, d.Revenue.Today)
+		assert.Equal(t, view.Money("50000.00"), *d.Revenue.DailyTarget)
+		assert.Positive(t, d.Revenue.Today.Float())
 	})
 
 	t.Run("prometheus equals ledger", func(t *testing.T) {
@@ -221,7 +225,7 @@ func TestPipelineWithSimulator(t *testing.T) {
 		require.NoError(t, err)
 		shown, err := strconv.ParseFloat(moneyDigits.ReplaceAllString(revenue, ""), 64)
 		require.NoError(t, err, revenue)
-		assert.InDelta(t, d.Revenue.Today, shown, 0.5, "revenue text %q", revenue)
+		assert.InDelta(t, d.Revenue.Today.Float(), shown, 0.5, "revenue text %q", revenue)
 		purchased, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#funnel li[data-step="ecommerce.purchase"] .fnum`)))
 		require.NoError(t, err)
 		assert.True(t, strings.HasPrefix(strings.ReplaceAll(purchased, ",", ""), strconv.Itoa(int(want.funnel[contract.EventPurchase]))), "purchase step %q", purchased)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/config/confighttp"
@@ -35,6 +36,12 @@ type Config struct {
 	// burn the Sentry quota (one issue needs only a few events).
 	MaxEventsPerBatch int `mapstructure:"max_events_per_batch"`
 
+	// DedupWindow is how long a failure sent in one form (exception span
+	// event, ERROR log with exception.*, error span of the same trace,
+	// security.incident as span event or log) suppresses its other forms,
+	// across the traces and logs pipelines. 0 turns de-duplication off.
+	DedupWindow time.Duration `mapstructure:"dedup_window"`
+
 	// Performance sends root and server spans as Sentry transactions.
 	Performance PerformanceConfig `mapstructure:"performance"`
 
@@ -63,7 +70,10 @@ type PerformanceConfig struct {
 const FingerprintDefault = "{{ default }}"
 
 // FingerprintOperation resolves to the span name, or for a log record its
-// event.name, else its instrumentation scope name.
+// event.name, else its instrumentation scope name — except for an
+// exception, where it is empty: a log record cannot know its span's name,
+// and the span event and the log of one exception must group alike (the
+// exception type and payment error type identify the bug).
 const FingerprintOperation = "operation"
 
 // Validate checks the exporter's own fields; the embedded helper configs
@@ -80,6 +90,9 @@ func (cfg *Config) Validate() error {
 		if strings.TrimSpace(f) == "" {
 			errs = append(errs, fmt.Errorf("fingerprint[%d]: must not be empty", i))
 		}
+	}
+	if cfg.DedupWindow < 0 {
+		errs = append(errs, fmt.Errorf("dedup_window: must not be negative, got %s", cfg.DedupWindow))
 	}
 	if cfg.MaxEventsPerBatch <= 0 {
 		errs = append(errs, fmt.Errorf("max_events_per_batch: must be positive, got %d", cfg.MaxEventsPerBatch))

@@ -56,6 +56,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, "eu-prod", full.Environment)
 	assert.Equal(t, []string{"{{ default }}", "service.name", "payment.provider"}, full.Fingerprint)
 	assert.Equal(t, 20, full.MaxEventsPerBatch)
+	assert.Equal(t, 30*time.Second, full.DedupWindow)
 	assert.Equal(t, PerformanceConfig{Enabled: true, SampleRate: 0.25}, full.Performance)
 	assert.Equal(t, 10*time.Second, full.Timeout)
 	assert.Equal(t, 2, full.QueueConfig.Get().NumConsumers)
@@ -76,7 +77,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad_url", []string{"dsn: malformed (not a valid URL)"}},
 		{"client_endpoint", []string{"client.endpoint: must not be set"}},
 		{"client_bad_proxy", []string{"client.proxy_url: not an absolute URL"}},
-		{"bad_values", []string{"fingerprint: must list", "max_events_per_batch: must be positive", "performance.sample_rate: must be within [0, 1]"}},
+		{"bad_values", []string{"fingerprint: must list", "max_events_per_batch: must be positive", "dedup_window: must not be negative", "performance.sample_rate: must be within [0, 1]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
+	"strconv"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -55,6 +56,7 @@ type builtEvent struct {
 	event  *sentry.Event
 	origin origin
 	src    source
+	dedup  dedupInfo
 }
 
 // resourceInfo is what every event of a resource shares.
@@ -89,6 +91,9 @@ type record struct {
 	message   string
 	exception *exceptionInfo
 	index     int
+	// incident is the security.incident.type of a security.incident event
+	// (span event or log record); it makes the event an incident message.
+	incident string
 }
 
 type converter struct {
@@ -170,7 +175,9 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 	}
 
 	platform := ri.platform
-	if r.exception != nil {
+	if r.incident != "" {
+		c.incidentEvent(ev, r, lookup)
+	} else if r.exception != nil {
 		exc := sentry.Exception{
 			Type:      r.exception.typ,
 			Value:     truncate(r.exception.value, maxMessage),
@@ -206,29 +213,100 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 	if platform == "" {
 		platform = "other"
 	}
-	ev.Fingerprint = c.fingerprintFor(r, lookup)
-	ev.EventID = eventID(r)
+	if r.incident == "" {
+		ev.Fingerprint = c.fingerprintFor(r, lookup)
+	}
+	d := dedupFor(r)
+	ev.EventID = eventID(r, d.key)
 	return builtEvent{
 		event:  ev,
 		origin: origin{release: ri.release, environment: ri.environment, platform: platform, serverName: ri.serverName},
 		src:    src,
+		dedup:  d,
 	}
 }
 
+// dedupFor keys a record by its failure. An exception or an incident in a
+// trace is keyed by trace, span and its identity (type and message, or
+// incident type), which the span event and the log record of it share; a
+// span whose only sign of failure is its status is the trace's failure.
+func dedupFor(r *record) dedupInfo {
+	d := dedupInfo{traceID: r.traceID, form: r.kind + "|" + strconv.Itoa(r.index)}
+	if r.traceID.IsEmpty() {
+		return d
+	}
+	id := string(r.traceID[:]) + string(r.spanID[:])
+	switch {
+	case r.incident != "":
+		d.key = "incident|" + id + "|" + r.incident
+	case r.kind == "span":
+		d.statusOnly = true
+	case r.exception != nil:
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(r.exception.value))
+		d.key = "exception|" + id + "|" + r.exception.typ + "|" + strconv.FormatUint(h.Sum64(), 16)
+	}
+	return d
+}
+
+// incidentEvent makes a security.incident a message event that is the same
+// whichever form it came in: message, level and fingerprint come from its
+// attributes, never from a log body a span event does not have.
+func (c *converter) incidentEvent(ev *sentry.Event, r *record, lookup []pcommon.Map) {
+	severity := getStrAny(lookup, contract.SecuritySeverity)
+	ev.Level = incidentLevel(severity)
+	ev.Transaction = contract.EventSecurity
+	ev.Message = "Security incident: " + truncate(r.incident, maxTagValue)
+	if severity != "" {
+		ev.Message += " (" + truncate(severity, maxTagValue) + ")"
+	}
+	ev.Tags[contract.SecurityIncidentType] = truncate(r.incident, maxTagValue)
+	if severity != "" {
+		ev.Tags[contract.SecuritySeverity] = truncate(severity, maxTagValue)
+	}
+	sc := sentry.Context{"type": r.incident}
+	if severity != "" {
+		sc["severity"] = severity
+	}
+	if v, ok := get(lookup, contract.PaymentAttempt); ok {
+		sc["attempts"] = v.AsString()
+	}
+	ev.Contexts["security"] = sc
+	ev.Fingerprint = []string{getStrAny(lookup, contract.ServiceName), contract.EventSecurity, r.incident}
+}
+
+func incidentLevel(severity string) sentry.Level {
+	switch severity {
+	case contract.SeverityCritical:
+		return sentry.LevelFatal
+	case contract.SeverityWarning:
+		return sentry.LevelWarning
+	case contract.SeverityInfo:
+		return sentry.LevelInfo
+	}
+	return sentry.LevelError
+}
+
 func (c *converter) fingerprintFor(r *record, lookup []pcommon.Map) []string {
-	fp := make([]string, len(c.fingerprint))
-	for i, key := range c.fingerprint {
+	fp := make([]string, 0, len(c.fingerprint))
+	for _, key := range c.fingerprint {
 		switch key {
 		case FingerprintDefault:
-			fp[i] = key
+			fp = append(fp, key)
 		case FingerprintOperation:
-			fp[i] = r.operation
-		case contract.ExceptionType:
-			if r.exception != nil {
-				fp[i] = r.exception.typ
+			// Left out for an exception: its log record cannot know the span
+			// name, and both forms must group alike.
+			if r.exception == nil || r.kind == "span" {
+				fp = append(fp, r.operation)
 			}
+		case contract.ExceptionType:
+			var typ string
+			if r.exception != nil {
+				typ = r.exception.typ
+			}
+			fp = append(fp, typ)
 		default:
-			fp[i] = getStrAny(lookup, key)
+			fp = append(fp, getStrAny(lookup, key))
 		}
 	}
 	return fp
@@ -299,9 +377,15 @@ func traceContext(r *record) sentry.Context {
 
 // eventID is derived from the record, so a batch retried after a partial
 // failure (or redelivered from a persistent queue) reuses the ids and Sentry
-// drops the duplicates.
-func eventID(r *record) sentry.EventID {
+// drops the duplicates. A keyed failure's id comes from its key alone, so
+// its forms share it (and another collector's copy of the other form is
+// dropped by Sentry too).
+func eventID(r *record, key string) sentry.EventID {
 	h := fnv.New128a()
+	if key != "" {
+		_, _ = h.Write([]byte(key))
+		return sentry.EventID(hex.EncodeToString(h.Sum(nil)))
+	}
 	_, _ = h.Write([]byte(r.kind))
 	_, _ = h.Write(r.traceID[:])
 	_, _ = h.Write(r.spanID[:])

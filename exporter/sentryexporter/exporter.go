@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
@@ -25,6 +26,8 @@ const (
 	dropEventLimit  = "event_limit"
 	dropRejected    = "rejected"
 	dropRateLimited = "rate_limited"
+	// dropDuplicate: another form of the same failure was already sent.
+	dropDuplicate = "duplicate"
 )
 
 type sentryExporter struct {
@@ -35,6 +38,10 @@ type sentryExporter struct {
 	now       func() time.Time
 	transport *envelopeTransport
 	client    *sentry.Client
+	// book is shared with the other signal's exporter of this component;
+	// nil when dedup_window is 0.
+	book     *failureBook
+	released sync.Once
 
 	sent    metric.Int64Counter
 	dropped metric.Int64Counter
@@ -53,7 +60,7 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 		return nil, err
 	}
 	dropped, err := meter.Int64Counter("otelcol_exporter_sentry_events_dropped",
-		metric.WithDescription("Events not delivered on purpose, by reason (event_limit, rejected, rate_limited)."),
+		metric.WithDescription("Events not delivered on purpose, by reason (event_limit, rejected, rate_limited, duplicate)."),
 		metric.WithUnit("{event}"))
 	if err != nil {
 		return nil, err
@@ -70,6 +77,7 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 	// The HTTP client is built in start, where extensions (auth, middlewares)
 	// are available.
 	e.transport = newEnvelopeTransport(dsn, now)
+	e.book = acquireBook(cfg, now)
 	return e, nil
 }
 
@@ -116,6 +124,7 @@ func (e *sentryExporter) start(ctx context.Context, host component.Host) error {
 // shutdown runs after exporterhelper drained its queue through push, which
 // sends synchronously: nothing is left buffered in the SDK.
 func (e *sentryExporter) shutdown(context.Context) error {
+	e.released.Do(func() { releaseBook(e.cfg) })
 	if e.client != nil {
 		e.client.Flush(time.Second)
 		e.client.Close()
@@ -137,6 +146,7 @@ func restoreOrigin(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
 
 func (e *sentryExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 	events := e.conv.errorsFromTraces(td, nil)
+	events = e.dedupe(ctx, events)
 	events = e.limit(ctx, events)
 	nErrors := len(events)
 	if e.cfg.Performance.Enabled {
@@ -151,12 +161,22 @@ func (e *sentryExporter) pushTraces(ctx context.Context, td ptrace.Traces) error
 
 func (e *sentryExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	events := e.conv.errorsFromLogs(ld, nil)
+	events = e.dedupe(ctx, events)
 	events = e.limit(ctx, events)
 	failed, err := e.send(ctx, events, len(events))
 	if err == nil || consumererror.IsPermanent(err) {
 		return err
 	}
 	return wrapRetryable(err, consumererror.NewLogs(err, logsSubset(ld, failed)))
+}
+
+// dedupe drops the events of failures already sent in another form.
+func (e *sentryExporter) dedupe(ctx context.Context, events []builtEvent) []builtEvent {
+	kept, dups := e.book.dedupe(events)
+	if dups > 0 {
+		e.dropped.Add(ctx, int64(dups), metric.WithAttributes(attribute.String("reason", dropDuplicate)))
+	}
+	return kept
 }
 
 // limit applies max_events_per_batch to error events.

@@ -20,6 +20,10 @@ import (
 // payment error type and exception type.
 var DefaultFingerprint = []string{contract.ServiceName, FingerprintOperation, contract.PaymentErrorType, contract.ExceptionType}
 
+// DefaultDedupWindow covers the delay between the traces and the logs of one
+// request reaching the collector (batching, queues, a gateway hop).
+const DefaultDedupWindow = 2 * time.Minute
+
 // NewFactory creates the factory of the Sentry exporter.
 func NewFactory() exporter.Factory {
 	return exporter.NewFactory(
@@ -34,6 +38,7 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		Fingerprint:       append([]string(nil), DefaultFingerprint...),
 		MaxEventsPerBatch: 100,
+		DedupWindow:       DefaultDedupWindow,
 		Performance:       PerformanceConfig{Enabled: false, SampleRate: 0.1},
 		// confighttp's default is the client used before the client block
 		// existed: http.DefaultTransport's settings (proxy from the

@@ -7,13 +7,17 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// isErrorLog: severity ERROR or above, or an exception recorded as log
-// attributes (the semantic conventions' replacement for span events).
+// isErrorLog: severity ERROR or above, an exception recorded as log
+// attributes (the semantic conventions' replacement for span events), or a
+// security.incident event whatever its severity (as its span-event form).
 // Alert records (event.name "alert") are the collector's own notifications,
 // not application errors: the alert exporter delivers them.
 func isErrorLog(lr plog.LogRecord) bool {
-	if contract.IsAlertRecord(lr) {
+	switch contract.LogEventName(lr) {
+	case contract.EventAlert:
 		return false
+	case contract.EventSecurity:
+		return true
 	}
 	if lr.SeverityNumber() >= plog.SeverityNumberError {
 		return true
@@ -57,6 +61,7 @@ func (c *converter) errorsFromLogs(ld plog.Logs, out []builtEvent) []builtEvent 
 					spanID:    lr.SpanID(),
 					message:   bodyText(lr.Body()),
 					exception: exceptionFrom(attrs),
+					incident:  incidentType(lr),
 					// No index: a retried remainder renumbers the records,
 					// and the event id must stay the same.
 				}
@@ -65,6 +70,15 @@ func (c *converter) errorsFromLogs(ld plog.Logs, out []builtEvent) []builtEvent 
 		}
 	}
 	return out
+}
+
+// incidentType is the security.incident.type of a security.incident event
+// ("unknown" when missing), else "".
+func incidentType(lr plog.LogRecord) string {
+	if contract.LogEventName(lr) != contract.EventSecurity {
+		return ""
+	}
+	return firstNonEmpty(getStr(lr.Attributes(), contract.SecurityIncidentType), "unknown")
 }
 
 // bodyText renders the body; maps and slices as JSON (bounded later).

@@ -11,8 +11,9 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// errorsFromTraces builds one error event per `exception` span event, and
-// one per error span that recorded no exception event.
+// errorsFromTraces builds one error event per `exception` span event, one
+// per error span that recorded no exception event, and one message event per
+// `security.incident` span event.
 func (c *converter) errorsFromTraces(td ptrace.Traces, out []builtEvent) []builtEvent {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
@@ -26,7 +27,7 @@ func (c *converter) errorsFromTraces(td ptrace.Traces, out []builtEvent) []built
 				span := spans.At(k)
 				isError := span.Status().Code() == ptrace.StatusCodeError
 				events := span.Events()
-				if !isError && !hasExceptionEvent(events) {
+				if !isError && !hasReportedEvent(events) {
 					continue // the common case: no allocation
 				}
 				if ri == nil {
@@ -37,6 +38,14 @@ func (c *converter) errorsFromTraces(td ptrace.Traces, out []builtEvent) []built
 				recorded := false
 				for e := 0; e < events.Len(); e++ {
 					se := events.At(e)
+					if se.Name() == contract.EventSecurity {
+						r := spanRecord(span, ss.Scope().Name(), "span_event", e)
+						r.attrs = []pcommon.Map{se.Attributes(), span.Attributes()}
+						r.timestamp = nonZeroTime(se.Timestamp(), span.EndTimestamp(), span.StartTimestamp())
+						r.incident = firstNonEmpty(getStr(se.Attributes(), contract.SecurityIncidentType), "unknown")
+						out = append(out, c.build(ri, &r, src))
+						continue
+					}
 					if se.Name() != contract.ExceptionEventName {
 						continue
 					}
@@ -66,9 +75,11 @@ func (c *converter) errorsFromTraces(td ptrace.Traces, out []builtEvent) []built
 	return out
 }
 
-func hasExceptionEvent(events ptrace.SpanEventSlice) bool {
+// hasReportedEvent: an exception or a security incident recorded as a span
+// event.
+func hasReportedEvent(events ptrace.SpanEventSlice) bool {
 	for e := 0; e < events.Len(); e++ {
-		if events.At(e).Name() == contract.ExceptionEventName {
+		if n := events.At(e).Name(); n == contract.ExceptionEventName || n == contract.EventSecurity {
 			return true
 		}
 	}
@@ -221,7 +232,7 @@ func transactionEvent(ri *resourceInfo, span ptrace.Span) *sentry.Event {
 	}
 	ev := &sentry.Event{
 		Type:            "transaction",
-		EventID:         eventID(&r),
+		EventID:         eventID(&r, ""),
 		Transaction:     span.Name(),
 		TransactionInfo: &sentry.TransactionInfo{Source: sentry.SourceCustom},
 		StartTime:       span.StartTimestamp().AsTime().UTC(),

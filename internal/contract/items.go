@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -72,6 +74,26 @@ func ParseItems(v pcommon.Value, currency string) ([]Item, error) {
 		return nil, nil
 	}
 	return nil, ErrItemsMalformed
+}
+
+// ItemsTotal is Σ price × quantity of items in minor units, exactly: the
+// order's value without tax and shipping (GA4's value), and the amount of a
+// partial refund. Negative prices or quantities and int64 overflow are
+// ErrItemsMalformed.
+func ItemsTotal(items []Item) (int64, error) {
+	var total uint64
+	for _, it := range items {
+		if it.PriceMinor < 0 || it.Quantity < 0 {
+			return 0, fmt.Errorf("%w: negative price or quantity", ErrItemsMalformed)
+		}
+		hi, lo := bits.Mul64(uint64(it.PriceMinor), uint64(it.Quantity))
+		var carry uint64
+		total, carry = bits.Add64(total, lo, 0)
+		if hi != 0 || carry != 0 || total > math.MaxInt64 {
+			return 0, fmt.Errorf("%w: items total overflows", ErrItemsMalformed)
+		}
+	}
+	return int64(total), nil
 }
 
 func itemFromMap(m pcommon.Map, currency string) (Item, error) {

@@ -19,7 +19,8 @@ const (
 	// never a metric attribute).
 	PaymentID      = "payment.id"
 	PaymentAttempt = "payment.attempt"
-	// PaymentRefundReason and PaymentRefundFull describe a refund event.
+	// PaymentRefundReason and PaymentRefundFull describe a refund (event or
+	// span); a partial refund lists the refunded items in OrderItems.
 	PaymentRefundReason = "payment.refund.reason"
 	PaymentRefundFull   = "payment.refund.full"
 )

@@ -444,17 +444,41 @@ func (e *emitter) maybeRestock(ctx context.Context) {
 
 var refundReasons = []string{"requested_by_customer", "duplicate", "fraudulent", "product_unavailable"}
 
-// refund refunds the oldest queued order, fully or partly.
+// refund refunds the oldest queued order, fully or partly. A partial refund
+// returns some units of one line and lists them in order.items (GA4 needs
+// the refunded items); a full refund returns the total with its tax and
+// shipping named.
 func (e *emitter) refund(ctx context.Context) {
 	o := e.refundQueue[0]
 	e.refundQueue = e.refundQueue[1:]
 	s := e.newSession(o.cust, o.currency)
 	s.ip = "198.51.100.250" // the support back office
 	s.checkoutID = o.checkoutID
-	full := o.total < 2 || e.rng.Float64() < 0.55
+	// One random draw for the partial refund, as before items were listed,
+	// so a seed keeps producing the same run.
+	var refunded []lineItem
+	if o.total >= 2 && e.rng.Float64() >= 0.55 {
+		refunded = partialRefund(e.rng.Uint64(), o.items)
+	}
+	full := refunded == nil
 	amount := o.total
+	// What the refund span and the refund event carry beyond the payment:
+	// tax and shipping of a full refund, the refunded items of a partial
+	// one. Span attributes and span events take primitives only (the JSON
+	// string form of order.items); log records take the list of maps.
+	spanExtra := []attribute.KeyValue{
+		attribute.Float64(contract.OrderTax, contract.MinorToMajorFloat(o.tax, o.currency)),
+		attribute.Float64(contract.OrderShipping, contract.MinorToMajorFloat(o.ship, o.currency)),
+	}
+	eventExtra := spanExtra
 	if !full {
-		amount = max(1, o.total*int64(10+e.rng.IntN(80))/100)
+		amount = subtotal(refunded)
+		minorPrices := amount%2 == 0
+		spanExtra = []attribute.KeyValue{itemsForSpanEvents(refunded, o.currency, minorPrices)}
+		eventExtra = spanExtra
+		if !s.spanEvents {
+			eventExtra = []attribute.KeyValue{itemsForLogs(refunded, o.currency, minorPrices)}
+		}
 	}
 	reason := pickOne(e.rng, refundReasons)
 	s.http(ctx, "POST", "/orders/{id}/refunds", "/orders/"+o.id+"/refunds", func(ctx context.Context, sp trace.Span) int {
@@ -462,6 +486,7 @@ func (e *emitter) refund(ctx context.Context) {
 			attribute.String(contract.PaymentStatus, contract.StatusSucceeded),
 			attribute.Bool(contract.PaymentRefundFull, full),
 			attribute.String(contract.PaymentRefundReason, reason))
+		attrs = append(attrs, spanExtra...)
 		rctx, rsp := s.startSpan(ctx, contract.SpanPaymentRefund, trace.SpanKindClient, attrs...)
 		s.advance(120, 700)
 		s.db(rctx, "UPDATE", "orders")
@@ -469,13 +494,34 @@ func (e *emitter) refund(ctx context.Context) {
 		s.send(ctx, sp, s.newEvent(contract.EventRefund, log.SeverityInfo,
 			fmt.Sprintf("refunded %s of order %s to %s", contract.Money{Minor: amount, Currency: o.currency}, o.id, o.cust.email),
 			nil, e.paymentAttrs(o, amount)...).with(
-			attribute.Bool(contract.PaymentRefundFull, full),
-			attribute.String(contract.PaymentRefundReason, reason)), false)
+			append(eventExtra,
+				attribute.Bool(contract.PaymentRefundFull, full),
+				attribute.String(contract.PaymentRefundReason, reason))...), false)
 		return 200
 	})
 	if e.err == nil {
 		e.ledger.addRefund(o.currency, amount, full)
 	}
+}
+
+// partialRefund picks, from the random number r, some units of one line of
+// items, fewer than all units of the order; nil when the order has a single
+// unit.
+func partialRefund(r uint64, items []lineItem) []lineItem {
+	var units int64
+	for _, it := range items {
+		units += it.qty
+	}
+	if units < 2 {
+		return nil
+	}
+	line := items[r%uint64(len(items))]
+	n := 1 + int64((r/uint64(len(items)))%uint64(line.qty))
+	if n == units {
+		n--
+	}
+	line.qty = n
+	return []lineItem{line}
 }
 
 func (ev businessEvent) with(attrs ...attribute.KeyValue) businessEvent {

@@ -3,12 +3,15 @@ package sim
 import (
 	"context"
 	"net"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 )
@@ -18,6 +21,9 @@ type sinks struct {
 	traces  consumertest.TracesSink
 	logs    consumertest.LogsSink
 	metrics consumertest.MetricsSink
+	// firstSpans is closed when the first spans arrive.
+	firstSpans chan struct{}
+	once       sync.Once
 }
 
 // startReceiver starts the collector's own OTLP gRPC receiver on a free
@@ -36,10 +42,15 @@ func startReceiver(t testing.TB) (string, *sinks) {
 	cfg.Protocols.GRPC = configoptional.Some(*grpcCfg)
 	cfg.Protocols.HTTP = configoptional.None[otlpreceiver.HTTPConfig]()
 
-	s := &sinks{}
+	s := &sinks{firstSpans: make(chan struct{})}
 	set := receivertest.NewNopSettings(f.Type())
 	ctx := context.Background()
-	tr, err := f.CreateTraces(ctx, set, cfg, &s.traces)
+	traces, err := consumer.NewTraces(func(ctx context.Context, td ptrace.Traces) error {
+		s.once.Do(func() { close(s.firstSpans) })
+		return s.traces.ConsumeTraces(ctx, td)
+	})
+	require.NoError(t, err)
+	tr, err := f.CreateTraces(ctx, set, cfg, traces)
 	require.NoError(t, err)
 	lr, err := f.CreateLogs(ctx, set, cfg, &s.logs)
 	require.NoError(t, err)

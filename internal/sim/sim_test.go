@@ -159,6 +159,7 @@ type recomputer struct {
 	buyers                map[string]bool
 	serverSpans, dbSpans  int64
 	exceptionLogs         int64
+	partialRefunds        int64
 	amountForms           map[string]int
 	keys                  map[string]bool
 	currencies            map[string]bool
@@ -224,6 +225,9 @@ func (r *recomputer) span(sp ptrace.Span) {
 	if hasKey(attrs, contract.PaymentCurrency) {
 		_, err := contract.AmountFrom(attrs)
 		require.NoError(t, err, "span %s", sp.Name())
+	}
+	if sp.Name() == contract.SpanPaymentRefund {
+		r.checkRefundItems(attrs)
 	}
 	if sp.Name() == contract.SpanPaymentCharge {
 		status := str(attrs, contract.PaymentStatus)
@@ -354,11 +358,32 @@ func (r *recomputer) event(name string, attrs pcommon.Map, fromSpan bool) {
 	case contract.EventRefund:
 		full, ok := attrs.Get(contract.PaymentRefundFull)
 		require.True(t, ok)
+		r.checkRefundItems(attrs)
 		r.l.addRefund(money.Currency, money.Minor, full.Bool())
 	case contract.EventPaymentFailed:
 		require.NotEmpty(t, str(attrs, contract.PaymentErrorType))
 	}
 	r.l.Funnel[name]++
+}
+
+// checkRefundItems: a partial refund (event or span) lists the refunded
+// items, and they add up to the refund amount; a full refund lists none.
+func (r *recomputer) checkRefundItems(attrs pcommon.Map) {
+	t := r.t
+	money, err := contract.AmountFrom(attrs)
+	require.NoError(t, err)
+	v, hasItems := attrs.Get(contract.OrderItems)
+	if full, _ := attrs.Get(contract.PaymentRefundFull); full.Bool() {
+		require.False(t, hasItems, "a full refund lists no items")
+		return
+	}
+	r.partialRefunds++
+	require.True(t, hasItems, "a partial refund lists the refunded items")
+	items, err := contract.ParseItems(v, money.Currency)
+	require.NoError(t, err)
+	sum, err := contract.ItemsTotal(items)
+	require.NoError(t, err)
+	require.Equal(t, money.Minor, sum, "partial refund amount = refunded items")
 }
 
 func (r *recomputer) noteKeys(m pcommon.Map) {
@@ -419,6 +444,7 @@ func (r *recomputer) checkCoverage() {
 	assert.Positive(t, l.SlowQueries)
 	assert.Positive(t, l.OutOfStock, "inventory runs out")
 	assert.Positive(t, l.Funnel[contract.EventRefund])
+	assert.Positive(t, r.partialRefunds, "partial refunds with items")
 	for _, rt := range l.Refunds {
 		assert.Equal(t, rt.Count, rt.Full+rt.Partial)
 	}
@@ -526,13 +552,23 @@ func intAttr(t *testing.T, m pcommon.Map, k string) int64 {
 // Run must still flush, and its ledger must describe exactly what arrived.
 func TestCancelFlushesWhatWasSent(t *testing.T) {
 	endpoint, got := startReceiver(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	// Cancelled once the first spans arrived, not after a fixed time: on a
+	// loaded machine setting up the SDK alone can take longer than any
+	// short timeout. The outer timeout only bounds a broken run.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	go func() {
+		select {
+		case <-got.firstSpans:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	cfg := testConfig(endpoint, 0)
 	cfg.Duration = time.Hour
 	cfg.Rate = 2000
 	ledger, err := Run(ctx, cfg)
-	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.ErrorIs(t, err, context.Canceled)
 	require.NotNil(t, ledger)
 	require.Positive(t, ledger.Sessions)
 

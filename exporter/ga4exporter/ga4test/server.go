@@ -12,7 +12,9 @@ package ga4test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -57,6 +59,9 @@ type Server struct {
 	requests   []Request
 	failures   []int
 	validation []Violation
+	// purchases is transaction_id -> value of accepted purchases, to tell
+	// a partial refund without items from a full one.
+	purchases map[string]*big.Rat
 }
 
 // Option configures a Server.
@@ -182,6 +187,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	p, bodyVs := Validate(body, s.now())
 	req.Payload = p
 	vs = append(vs, bodyVs...)
+	vs = append(vs, s.checkRefunds(p)...)
 
 	if r.URL.Path == DebugCollectPath {
 		s.mu.Lock()
@@ -220,6 +226,42 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "1")
 	}
 	w.WriteHeader(req.Status)
+}
+
+// checkRefunds remembers purchase values and flags a refund without items
+// whose value is below its purchase's: GA4 reads a refund without items as a
+// full refund, so a partial refund must list the refunded items.
+func (s *Server) checkRefunds(p *Payload) []Violation {
+	if p == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var vs []Violation
+	for i, e := range p.Events {
+		tid, _ := e.Params["transaction_id"].(string)
+		n, _ := e.Params["value"].(json.Number)
+		value, ok := new(big.Rat).SetString(string(n))
+		if tid == "" || !ok {
+			continue
+		}
+		switch e.Name {
+		case "purchase":
+			if s.purchases == nil {
+				s.purchases = map[string]*big.Rat{}
+			}
+			s.purchases[tid] = value
+		case "refund":
+			items, _ := e.Params["items"].([]any)
+			if bought, ok := s.purchases[tid]; ok && len(items) == 0 && value.Cmp(bought) < 0 {
+				vs = append(vs, Violation{
+					FieldPath: fmt.Sprintf("events[%d].params.items", i), ValidationCode: CodeValueRequired,
+					Description: fmt.Sprintf("partial refund of %s (value %s of %s) without items: GA4 would reverse the whole transaction", tid, n, bought.FloatString(2)),
+				})
+			}
+		}
+	}
+	return vs
 }
 
 func (s *Server) record(req Request, vs []Violation) {

@@ -83,6 +83,14 @@ func TestValidateRejectsEachViolation(t *testing.T) {
 		{"nested object param", func(p map[string]any) { params(p)["obj"] = map[string]any{"a": 1} }, "events[0].params.obj"},
 		{"value without currency", func(p map[string]any) { delete(params(p), "currency") }, "events[0].params.currency"},
 		{"purchase without transaction_id", func(p map[string]any) { params(p)["transaction_id"] = "" }, "events[0].params.transaction_id"},
+		{"value includes tax", func(p map[string]any) { params(p)["value"] = 1.75; params(p)["tax"] = 0.25 }, "events[0].params.value"},
+		{"value ignores quantity", func(p map[string]any) {
+			params(p)["items"] = []any{map[string]any{"item_id": "a", "price": 1.5, "quantity": 2}}
+		}, "events[0].params.value"},
+		{"value of begin_checkout off by a cent", func(p map[string]any) {
+			event(p)["name"] = "begin_checkout"
+			params(p)["value"] = json.Number("1.49")
+		}, "events[0].params.value"},
 		{"201 items", func(p map[string]any) {
 			items := make([]any, 201)
 			for i := range items {
@@ -135,6 +143,48 @@ func TestValidateRejectsEachViolation(t *testing.T) {
 			assert.Contains(t, paths, tc.path)
 		})
 	}
+}
+
+// value = Σ price × quantity is checked in exact decimals: 3 × 0.10 is 0.30
+// although 0.1+0.1+0.1 is not 0.3 in binary floating point.
+func TestValidateValueIsExactItemsSum(t *testing.T) {
+	for _, name := range []string{"view_item", "add_to_cart", "begin_checkout", "add_payment_info", "purchase", "refund"} {
+		p := validPayload()
+		event(p)["name"] = name
+		params(p)["value"] = json.Number("456.92")
+		params(p)["tax"] = json.Number("36.52")
+		params(p)["items"] = []any{
+			map[string]any{"item_id": "a", "price": json.Number("228.31"), "quantity": 2},
+			map[string]any{"item_id": "b", "price": json.Number("0.10"), "quantity": 3},
+		}
+		body, err := json.Marshal(p)
+		require.NoError(t, err)
+		_, vs := Validate(body, now)
+		assert.Empty(t, vs, name)
+	}
+}
+
+func TestServerRejectsPartialRefundWithoutItems(t *testing.T) {
+	s := NewLenient(t, WithClock(func() time.Time { return now }))
+	send := func(name string, value string, items []any) int {
+		p := validPayload()
+		event(p)["name"] = name
+		params(p)["value"] = json.Number(value)
+		params(p)["items"] = items
+		if items == nil {
+			delete(params(p), "items")
+		}
+		body, err := json.Marshal(p)
+		require.NoError(t, err)
+		return post(t, s, CollectPath, "?measurement_id=G-ABC1234&api_secret=sec", body).StatusCode
+	}
+	assert.Equal(t, http.StatusNoContent, send("purchase", "1.5", []any{map[string]any{"item_id": "a", "price": 0.5, "quantity": 3}}))
+	assert.Equal(t, http.StatusNoContent, send("refund", "0.5", []any{map[string]any{"item_id": "a", "price": 0.5, "quantity": 1}}), "partial, with its item")
+	assert.Equal(t, http.StatusBadRequest, send("refund", "0.5", nil), "partial without items")
+	assert.Equal(t, http.StatusNoContent, send("refund", "1.5", nil), "full refund")
+	vs := s.Violations()
+	require.Len(t, vs, 1)
+	assert.Equal(t, "events[0].params.items", vs[0].FieldPath)
 }
 
 func TestValidateBodySize(t *testing.T) {

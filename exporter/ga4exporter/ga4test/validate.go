@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net"
 	"regexp"
 	"strings"
@@ -258,11 +259,57 @@ func Validate(body []byte, now time.Time) (*Payload, []Violation) {
 				add(path+".params.transaction_id", CodeValueRequired, "%s needs a non-empty transaction_id", e.Name)
 			}
 		}
+		checkValueIsItemsSum(path, e, add)
 	}
 	return &p, vs
 }
 
 type addFunc func(path, code, format string, args ...any)
+
+// ecommerceEvents are the events whose value the events reference defines as
+// the sum of price × quantity of their items, without tax and shipping.
+var ecommerceEvents = map[string]bool{
+	"view_item": true, "add_to_cart": true, "begin_checkout": true,
+	"add_payment_info": true, "purchase": true, "refund": true,
+}
+
+// checkValueIsItemsSum checks, in exact decimal arithmetic, that an ecommerce
+// event with items has value = Σ price × quantity (quantity defaults to 1,
+// a missing price counts as 0).
+func checkValueIsItemsSum(path string, e Event, add addFunc) {
+	items, _ := e.Params["items"].([]any)
+	value, hasValue := e.Params["value"].(json.Number)
+	if !ecommerceEvents[e.Name] || len(items) == 0 || !hasValue {
+		return
+	}
+	want, ok := new(big.Rat).SetString(string(value))
+	if !ok {
+		add(path+".params.value", CodeValueInvalid, "value %q is not a decimal number", value)
+		return
+	}
+	sum := new(big.Rat)
+	for i, it := range items {
+		m, _ := it.(map[string]any)
+		price, qty := new(big.Rat), big.NewRat(1, 1)
+		if p, ok := m["price"].(json.Number); ok {
+			if _, ok := price.SetString(string(p)); !ok {
+				add(fmt.Sprintf("%s.params.items[%d].price", path, i), CodeValueInvalid, "price %q is not a decimal number", p)
+				return
+			}
+		}
+		if q, ok := m["quantity"].(json.Number); ok {
+			if _, ok := qty.SetString(string(q)); !ok || !qty.IsInt() || qty.Sign() <= 0 {
+				add(fmt.Sprintf("%s.params.items[%d].quantity", path, i), CodeValueInvalid, "quantity %q is not a positive integer", q)
+				return
+			}
+		}
+		sum.Add(sum, price.Mul(price, qty))
+	}
+	if want.Cmp(sum) != 0 {
+		add(path+".params.value", CodeValueInvalid, "value %s is not the sum of price × quantity of the items (%s); tax and shipping have their own params",
+			value, sum.FloatString(6))
+	}
+}
 
 func checkName(path, name string, add addFunc) {
 	if len(name) > limitNameLen {

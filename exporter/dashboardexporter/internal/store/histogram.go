@@ -46,55 +46,76 @@ func (h *histWindow) add(m int64, counts []float64) {
 }
 
 // addWindow adds the bucket counts of minutes (now-n, now] into acc, keyed by
-// upper bound (+Inf for the overflow bucket).
+// upper bound (+Inf for the overflow bucket). Every bucket of the series gets
+// a key, empty ones too: histogram_quantile interpolates from the previous
+// bucket's bound, so leaving an empty bucket out moves the lower bound down.
 func (h *histWindow) addWindow(acc map[float64]float64, now int64, n int) {
+	for i := range len(h.bounds) + 1 {
+		acc[h.upperBound(i)] += 0
+	}
 	w := int64(len(h.minutes))
 	for k := now - int64(n) + 1; k <= now; k++ {
 		if k > h.head || k <= h.head-w {
 			continue
 		}
 		for i, c := range h.slot(k) {
-			if c == 0 {
-				continue
+			if c != 0 {
+				acc[h.upperBound(i)] += c
 			}
-			ub := math.Inf(1)
-			if i < len(h.bounds) {
-				ub = h.bounds[i]
-			}
-			acc[ub] += c
 		}
 	}
 }
 
-// quantile interpolates the q-quantile from bucket counts keyed by upper
-// bound the way Prometheus' histogram_quantile does: linearly inside the
-// bucket, the first bucket starting at 0, and the +Inf bucket answering its
-// lower bound. It returns NaN without observations.
+func (h *histWindow) upperBound(i int) float64 {
+	if i < len(h.bounds) {
+		return h.bounds[i]
+	}
+	return math.Inf(1)
+}
+
+// quantile computes the q-quantile from bucket counts keyed by upper bound
+// exactly as Prometheus' histogram_quantile does for classic histograms
+// (promql.BucketQuantile): on the cumulative counts, the first bucket whose
+// cumulative count reaches q × total is interpolated linearly from the
+// previous bucket's upper bound (0 below the first bucket when its bound is
+// positive, else that bound); a rank in the +Inf bucket answers the highest
+// finite bound. It also returns the number of observations; the value is NaN
+// without observations or without a +Inf bucket.
 func quantile(q float64, buckets map[float64]float64) (float64, float64) {
 	bounds := make([]float64, 0, len(buckets))
-	var total float64
-	for ub, c := range buckets {
+	for ub := range buckets {
 		bounds = append(bounds, ub)
-		total += c
-	}
-	if total == 0 {
-		return math.NaN(), 0
 	}
 	sort.Float64s(bounds)
-	rank := q * total
-	var cum, lower float64
-	for _, ub := range bounds {
-		c := buckets[ub]
-		if cum+c >= rank && c > 0 {
-			if math.IsInf(ub, 1) {
-				return lower, total
-			}
-			return lower + (ub-lower)*(rank-cum)/c, total
-		}
-		cum += c
-		if !math.IsInf(ub, 1) {
-			lower = ub
-		}
+	cum := make([]float64, len(bounds))
+	var total float64
+	for i, ub := range bounds {
+		total += buckets[ub]
+		cum[i] = total
 	}
-	return lower, total
+	switch {
+	case math.IsNaN(q):
+		return math.NaN(), total
+	case q < 0:
+		return math.Inf(-1), total
+	case q > 1:
+		return math.Inf(1), total
+	case len(bounds) < 2 || !math.IsInf(bounds[len(bounds)-1], 1) || total == 0:
+		return math.NaN(), total
+	}
+	rank := q * total
+	b := sort.Search(len(bounds)-1, func(i int) bool { return cum[i] >= rank })
+	switch {
+	case b == len(bounds)-1:
+		return bounds[len(bounds)-2], total
+	case b == 0 && bounds[0] <= 0:
+		return bounds[0], total
+	}
+	start, end, count := 0.0, bounds[b], cum[b]
+	if b > 0 {
+		start = bounds[b-1]
+		count -= cum[b-1]
+		rank -= cum[b-1]
+	}
+	return start + (end-start)*(rank/count), total
 }

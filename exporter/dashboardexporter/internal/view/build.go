@@ -133,8 +133,9 @@ func (b *Builder) Dashboard() Dashboard {
 		RefreshSeconds: b.opts.Refresh.Seconds(),
 	}
 	d.Currency = b.currency()
-	d.Revenue = b.revenue(now)
-	d.Orders = b.orders(d.Revenue.Today)
+	var revenueToday float64
+	d.Revenue, revenueToday = b.revenue(now, d.Currency)
+	d.Orders = b.orders(revenueToday, d.Currency)
 	d.Payments = b.payments()
 	d.Funnel = b.funnel()
 	d.Customers = b.customers(d.Funnel)
@@ -147,7 +148,7 @@ func (b *Builder) Dashboard() Dashboard {
 	for _, a := range b.alerts.Resolved() {
 		d.RecentlyResolved = append(d.RecentlyResolved, alertDoc(a))
 	}
-	d.Series = Series{LastHour: b.seriesSet(60, 1), Last24h: b.seriesSet(store.Minutes, 15)}
+	d.Series = Series{LastHour: b.seriesSet(60, 1, d.Currency), Last24h: b.seriesSet(store.Minutes, 15, d.Currency)}
 	d.Data = b.DataStatus()
 	nonNil(&d)
 	return d
@@ -155,10 +156,11 @@ func (b *Builder) Dashboard() Dashboard {
 
 // nonNil turns empty lists into [] so the JSON never has null lists.
 func nonNil(d *Dashboard) {
-	for _, l := range []*[]Named{&d.Revenue.ByMethod, &d.Payments.FailureReasons} {
-		if *l == nil {
-			*l = []Named{}
-		}
+	if d.Revenue.ByMethod == nil {
+		d.Revenue.ByMethod = []NamedAmount{}
+	}
+	if d.Payments.FailureReasons == nil {
+		d.Payments.FailureReasons = []Named{}
 	}
 	if d.Revenue.ByCurrency == nil {
 		d.Revenue.ByCurrency = []CurrencyAmount{}
@@ -207,54 +209,61 @@ func elapsed(start, end, now time.Time) float64 {
 	return math.Min(1, math.Max(now.Sub(start).Seconds(), 60)/total)
 }
 
-func (b *Builder) revenue(now time.Time) Revenue {
+// revenue builds the revenue block in currency (the reporting currency) and
+// returns today's revenue as a double for the ratios built on it.
+func (b *Builder) revenue(now time.Time, currency string) (Revenue, float64) {
 	loc := b.store.Location()
 	y, m, dd := now.Date()
 	dayStart := time.Date(y, m, dd, 0, 0, 0, 0, loc)
 	monthStart := time.Date(y, m, 1, 0, 0, 0, 0, loc)
 
-	var r Revenue
 	reporting := total(b.group(MetricRevenueReporting, 0))
 	byCurrency := b.group(MetricRevenue, 0, currencyKeys)
-	r.Today, r.Yesterday, r.Month = reporting.Today, reporting.Yesterday, reporting.Month
+	today, yesterday, month := reporting.Today, reporting.Yesterday, reporting.Month
 	if len(b.store.Counters(MetricRevenueReporting, nil, 0)) == 0 {
 		// Without converted revenue, only sales in the reporting currency add up.
-		own := byCurrency[b.currency()]
-		r.Today, r.Yesterday, r.Month = own.Today, own.Yesterday, own.Month
+		own := byCurrency[currency]
+		today, yesterday, month = own.Today, own.Yesterday, own.Month
 	}
 	// paymentbi's period gauges are authoritative for the current period: they
 	// survive restarts of this exporter.
 	if v, at := b.latestGauge(MetricRevenueDaily); !at.Before(dayStart) {
-		r.Today = v
+		today = v
 	}
 	if v, at := b.latestGauge(MetricRevenueMonthly); !at.Before(monthStart) {
-		r.Month = v
+		month = v
 	}
-	r.DailyTarget = b.target(MetricRevenueDaily+targetSuffix, b.opts.DailyTarget)
-	r.MonthlyTarget = b.target(MetricRevenueMonthly+targetSuffix, b.opts.MonthlyTarget)
-	if r.DailyTarget != nil {
-		r.DailyProgress = ratio(r.Today, *r.DailyTarget)
+	r := Revenue{Today: moneyOf(today, currency), Yesterday: moneyOf(yesterday, currency), Month: moneyOf(month, currency)}
+	dailyTarget := b.target(MetricRevenueDaily+targetSuffix, b.opts.DailyTarget)
+	monthlyTarget := b.target(MetricRevenueMonthly+targetSuffix, b.opts.MonthlyTarget)
+	r.DailyTarget, r.MonthlyTarget = moneyPtr(dailyTarget, currency), moneyPtr(monthlyTarget, currency)
+	if dailyTarget != nil {
+		r.DailyProgress = ratio(today, *dailyTarget)
 	}
-	if r.MonthlyTarget != nil {
-		r.MonthlyProgress = ratio(r.Month, *r.MonthlyTarget)
+	if monthlyTarget != nil {
+		r.MonthlyProgress = ratio(month, *monthlyTarget)
 	}
-	r.ProjectedToday = r.Today / elapsed(dayStart, dayStart.AddDate(0, 0, 1), now)
-	r.ProjectedMonth = r.Month / elapsed(monthStart, monthStart.AddDate(0, 1, 0), now)
+	r.ProjectedToday = moneyOf(today/elapsed(dayStart, dayStart.AddDate(0, 0, 1), now), currency)
+	r.ProjectedMonth = moneyOf(month/elapsed(monthStart, monthStart.AddDate(0, 1, 0), now), currency)
 
 	for _, c := range store.SortedKeys(byCurrency) {
 		if c == "" {
 			continue
 		}
 		t := byCurrency[c]
-		r.ByCurrency = append(r.ByCurrency, CurrencyAmount{Currency: c, Today: t.Today, Month: t.Month})
+		r.ByCurrency = append(r.ByCurrency, CurrencyAmount{Currency: c, Today: moneyOf(t.Today, c), Month: moneyOf(t.Month, c)})
 	}
+	var byMethod []Named
 	for method, t := range b.group(MetricRevenueReporting, 0, methodKeys) {
 		if method != "" && t.Today != 0 {
-			r.ByMethod = append(r.ByMethod, Named{Name: method, Value: t.Today})
+			byMethod = append(byMethod, Named{Name: method, Value: t.Today})
 		}
 	}
-	sortNamed(r.ByMethod)
-	return r
+	sortNamed(byMethod)
+	for _, n := range byMethod {
+		r.ByMethod = append(r.ByMethod, NamedAmount{Name: n.Name, Value: moneyOf(n.Value, currency)})
+	}
+	return r, today
 }
 
 func (b *Builder) target(gauge string, fallback float64) *float64 {
@@ -279,10 +288,10 @@ func sortNamed(l []Named) {
 	})
 }
 
-func (b *Builder) orders(revenueToday float64) Orders {
+func (b *Builder) orders(revenueToday float64, currency string) Orders {
 	t := total(b.group(MetricOrders, time.Hour))
 	o := Orders{Today: t.Today, Yesterday: t.Yesterday, Month: t.Month, LastHour: t.Window}
-	o.AverageOrderValue = ratio(revenueToday, o.Today)
+	o.AverageOrderValue = moneyPtr(ratio(revenueToday, o.Today), currency)
 	o.RefundsToday = total(b.group(MetricRefunds, 0)).Today
 	return o
 }
@@ -550,16 +559,18 @@ func (b *Builder) lowStock() []StockItem {
 	return out
 }
 
-func (b *Builder) seriesSet(minutes, step int) SeriesSet {
+func (b *Builder) seriesSet(minutes, step int, currency string) SeriesSet {
 	revenue := MetricRevenueReporting
 	if len(b.store.Counters(revenue, nil, 0)) == 0 {
 		revenue = MetricRevenue
 	}
 	s := SeriesSet{
 		StepSeconds: step * 60,
-		Revenue:     b.store.CounterMinutes(revenue, nil, minutes, step),
 		Orders:      b.store.CounterMinutes(MetricOrders, nil, minutes, step),
 		Attempts:    b.store.CounterMinutes(MetricAttempts, nil, minutes, step),
+	}
+	for _, v := range b.store.CounterMinutes(revenue, nil, minutes, step) {
+		s.Revenue = append(s.Revenue, moneyOf(v, currency))
 	}
 	s.FailedAttempts = make([]float64, len(s.Attempts))
 	for _, k := range outcomeKeys {

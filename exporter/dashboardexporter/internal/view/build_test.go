@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,15 +50,15 @@ func TestDashboardFromBusinessMetrics(t *testing.T) {
 
 	d := b.Dashboard()
 	assert.Equal(t, "USD", d.Currency, "the metrics name the reporting currency")
-	assert.InDelta(t, 1734.5, d.Revenue.Today, 1e-9)
+	assert.Equal(t, Money("1734.50"), d.Revenue.Today)
 	require.NotNil(t, d.Revenue.DailyProgress)
 	assert.InDelta(t, 1734.5/5000, *d.Revenue.DailyProgress, 1e-9)
-	assert.InDelta(t, 2*1734.5, d.Revenue.ProjectedToday, 1e-6)
-	assert.Equal(t, []Named{{"card", 1234.5}, {"paypal", 500}}, d.Revenue.ByMethod)
-	assert.Equal(t, []CurrencyAmount{{"JPY", 25000, 25000}, {"USD", 1500.25, 1500.25}}, d.Revenue.ByCurrency)
+	assert.Equal(t, Money("3469.00"), d.Revenue.ProjectedToday)
+	assert.Equal(t, []NamedAmount{{"card", "1234.50"}, {"paypal", "500.00"}}, d.Revenue.ByMethod)
+	assert.Equal(t, []CurrencyAmount{{"JPY", "25000", "25000"}, {"USD", "1500.25", "1500.25"}}, d.Revenue.ByCurrency)
 
 	assert.Equal(t, 32.0, d.Orders.Today)
-	assert.InDelta(t, 1734.5/32, *d.Orders.AverageOrderValue, 1e-9)
+	assert.Equal(t, Money("54.20"), *d.Orders.AverageOrderValue, "1734.50 / 32 = 54.203125, rounded to the cent")
 
 	assert.Equal(t, 40.0, d.Payments.Attempts)
 	assert.Equal(t, 8.0, d.Payments.Failed)
@@ -133,7 +134,7 @@ func TestRevenueGaugesWinForCurrentPeriodOnly(t *testing.T) {
 	biz := fixture.Default()
 	st.AddMetrics(biz.Metrics(now.Add(-time.Hour), now))
 	d := b.Dashboard()
-	assert.InDelta(t, 1734.5, d.Revenue.Today, 1e-9)
+	assert.Equal(t, Money("1734.50"), d.Revenue.Today)
 
 	// paymentbi's daily gauge counts what happened before this exporter
 	// started, so it wins while it is from today.
@@ -144,8 +145,8 @@ func TestRevenueGaugesWinForCurrentPeriodOnly(t *testing.T) {
 	dp.SetDoubleValue(9000)
 	st.AddMetrics(md)
 	d = b.Dashboard()
-	assert.Equal(t, 9000.0, d.Revenue.Today)
-	assert.InDelta(t, 1734.5, d.Revenue.Month, 1e-9, "no monthly gauge: own total")
+	assert.Equal(t, Money("9000.00"), d.Revenue.Today)
+	assert.Equal(t, Money("1734.50"), d.Revenue.Month, "no monthly gauge: own total")
 }
 
 func TestToMillis(t *testing.T) {
@@ -153,4 +154,53 @@ func TestToMillis(t *testing.T) {
 	assert.Equal(t, 1.5, toMillis(1.5, "ms"))
 	assert.Equal(t, 1.5, toMillis(1.5, ""))
 	assert.True(t, math.Abs(toMillis(1500, "us")-1.5) < 1e-12)
+}
+
+// No money in either JSON document is a number: every money field is an
+// exact decimal string with the currency's exponent.
+func TestNoFloatMoneyInJSON(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	st.AddMetrics(fixture.Default().Metrics(now.Add(-6*time.Hour), now))
+	d := b.Dashboard()
+	decimal := regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+	check := func(doc any, paths ...string) {
+		raw, err := json.Marshal(doc)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(raw, &m))
+		for _, path := range paths {
+			for _, v := range lookup(m, strings.Split(path, ".")) {
+				s, ok := v.(string)
+				if assert.True(t, ok, "%s is %T (%v), want a decimal string", path, v, v) {
+					assert.Regexp(t, decimal, s, path)
+				}
+			}
+		}
+	}
+	check(d, "revenue.today", "revenue.yesterday", "revenue.month", "revenue.daily_target", "revenue.monthly_target",
+		"revenue.projected_today", "revenue.projected_month", "revenue.by_currency.today", "revenue.by_currency.month",
+		"revenue.by_method.value", "orders.average_order_value", "series.last_hour.revenue", "series.last_24h.revenue")
+	check(BuildSummary(d), "revenue_today", "daily_target", "projected_today", "month_to_date", "monthly_target")
+}
+
+// lookup follows a dotted path through objects and arrays (an array stands
+// for each of its elements); a missing key gives a nil element, which fails.
+func lookup(v any, path []string) []any {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(path) > 0 {
+			return lookup(x[path[0]], path[1:])
+		}
+	case []any:
+		var out []any
+		for _, e := range x {
+			out = append(out, lookup(e, path)...)
+		}
+		return out
+	}
+	if len(path) > 0 {
+		return []any{nil}
+	}
+	return []any{v}
 }

@@ -2,7 +2,6 @@ package view
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -44,7 +43,7 @@ func BuildSummary(d Dashboard) Summary {
 		CriticalAlerts:  []Alert{},
 	}
 	if d.Revenue.DailyTarget != nil {
-		s.OnPace = ptr(d.Revenue.ProjectedToday >= *d.Revenue.DailyTarget)
+		s.OnPace = ptr(d.Revenue.ProjectedToday.Float() >= d.Revenue.DailyTarget.Float())
 	}
 	s.TopFailureReasons = d.Payments.FailureReasons[:min(3, len(d.Payments.FailureReasons))]
 	var warnings []string
@@ -107,7 +106,7 @@ func headline(s Summary, reasons []string, withSuccess bool) string {
 	if len(reasons) > 0 {
 		b.WriteString(": " + strings.Join(reasons, "; "))
 	}
-	fmt.Fprintf(&b, ". Revenue today %s %s", grouped(s.RevenueToday), s.Currency)
+	fmt.Fprintf(&b, ". Revenue today %s %s", s.RevenueToday.grouped(), s.Currency)
 	if s.DailyProgress != nil {
 		fmt.Fprintf(&b, " (%s of target, ", percent(*s.DailyProgress))
 		if *s.OnPace {
@@ -122,21 +121,4 @@ func headline(s Summary, reasons []string, withSuccess bool) string {
 	}
 	b.WriteString(".")
 	return b.String()
-}
-
-// grouped formats an amount with two decimals and thousands separators.
-func grouped(v float64) string {
-	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if v < 0 {
-		b.WriteByte('-')
-	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String() + "." + frac
 }

@@ -5,8 +5,9 @@ package view
 
 import "time"
 
-// Dashboard is the document of GET /api/dashboard. Money is in major units of
-// Currency (the reporting currency) unless a field says otherwise. Pointer
+// Dashboard is the document of GET /api/dashboard. Money is an exact decimal
+// string (Money) in major units of Currency (the reporting currency) unless a
+// field says otherwise. Pointer
 // fields are null when the data to compute them has not arrived.
 type Dashboard struct {
 	GeneratedAt      time.Time   `json:"generated_at"`
@@ -29,31 +30,37 @@ type Dashboard struct {
 
 // Revenue today and this month against target.
 type Revenue struct {
-	Today     float64 `json:"today"`
-	Yesterday float64 `json:"yesterday"`
-	Month     float64 `json:"month"`
+	Today     Money `json:"today"`
+	Yesterday Money `json:"yesterday"`
+	Month     Money `json:"month"`
 	// DailyTarget and MonthlyTarget come from paymentbi's target gauges or
 	// the exporter's targets config.
-	DailyTarget   *float64 `json:"daily_target"`
-	MonthlyTarget *float64 `json:"monthly_target"`
+	DailyTarget   *Money `json:"daily_target"`
+	MonthlyTarget *Money `json:"monthly_target"`
 	// DailyProgress and MonthlyProgress are revenue / target (1 = met).
 	DailyProgress   *float64 `json:"daily_progress"`
 	MonthlyProgress *float64 `json:"monthly_progress"`
 	// ProjectedToday and ProjectedMonth extrapolate the pace so far to the
 	// end of the day and month.
-	ProjectedToday float64 `json:"projected_today"`
-	ProjectedMonth float64 `json:"projected_month"`
+	ProjectedToday Money `json:"projected_today"`
+	ProjectedMonth Money `json:"projected_month"`
 	// ByCurrency is today's and this month's revenue in each sale currency,
 	// in that currency's major units.
 	ByCurrency []CurrencyAmount `json:"by_currency"`
-	ByMethod   []Named          `json:"by_method"`
+	ByMethod   []NamedAmount    `json:"by_method"`
 }
 
 // CurrencyAmount is revenue in one sale currency.
 type CurrencyAmount struct {
-	Currency string  `json:"currency"`
-	Today    float64 `json:"today"`
-	Month    float64 `json:"month"`
+	Currency string `json:"currency"`
+	Today    Money  `json:"today"`
+	Month    Money  `json:"month"`
+}
+
+// NamedAmount is a labelled amount.
+type NamedAmount struct {
+	Name  string `json:"name"`
+	Value Money  `json:"value"`
 }
 
 // Named is a labelled number.
@@ -69,8 +76,8 @@ type Orders struct {
 	Month     float64 `json:"month"`
 	LastHour  float64 `json:"last_hour"`
 	// AverageOrderValue is today's revenue / today's orders.
-	AverageOrderValue *float64 `json:"average_order_value"`
-	RefundsToday      float64  `json:"refunds_today"`
+	AverageOrderValue *Money  `json:"average_order_value"`
+	RefundsToday      float64 `json:"refunds_today"`
 }
 
 // Payments are payment attempts and their outcome today.
@@ -169,7 +176,7 @@ type Series struct {
 // SeriesSet shares one step.
 type SeriesSet struct {
 	StepSeconds    int       `json:"step_seconds"`
-	Revenue        []float64 `json:"revenue"`
+	Revenue        []Money   `json:"revenue"`
 	Orders         []float64 `json:"orders"`
 	Attempts       []float64 `json:"attempts"`
 	FailedAttempts []float64 `json:"failed_attempts"`
@@ -191,13 +198,13 @@ type Summary struct {
 	Status          string   `json:"status"`
 	Headline        string   `json:"headline"`
 	Currency        string   `json:"currency"`
-	RevenueToday    float64  `json:"revenue_today"`
-	DailyTarget     *float64 `json:"daily_target"`
+	RevenueToday    Money    `json:"revenue_today"`
+	DailyTarget     *Money   `json:"daily_target"`
 	DailyProgress   *float64 `json:"daily_progress"`
-	ProjectedToday  float64  `json:"projected_today"`
+	ProjectedToday  Money    `json:"projected_today"`
 	OnPace          *bool    `json:"on_pace"`
-	MonthToDate     float64  `json:"month_to_date"`
-	MonthlyTarget   *float64 `json:"monthly_target"`
+	MonthToDate     Money    `json:"month_to_date"`
+	MonthlyTarget   *Money   `json:"monthly_target"`
 	MonthlyProgress *float64 `json:"monthly_progress"`
 	OrdersToday     float64  `json:"orders_today"`
 	SuccessRate     *float64 `json:"success_rate"`

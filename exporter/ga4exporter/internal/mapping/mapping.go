@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"math/bits"
 	"sort"
 	"strconv"
 	"time"
@@ -66,6 +65,9 @@ const (
 	DropInvalidAmount        = "invalid_amount"
 	DropMalformedItems       = "malformed_items"
 	DropMissingTransactionID = "missing_transaction_id"
+	// DropPartialRefundNoItems: GA4 would read a refund without items as a
+	// full refund.
+	DropPartialRefundNoItems = "partial_refund_without_items"
 )
 
 // Param drop reasons.
@@ -225,6 +227,12 @@ func (m *Mapper) Map(in Input, now time.Time) (res Result, drop string, ok bool)
 }
 
 // commerce writes the ecommerce parameters of an event.
+//
+// GA4's events reference defines value as the sum of price × quantity of the
+// items, without tax or shipping (those are params of their own). So value
+// is the items' sum when the event has items, else the event amount minus
+// order.tax and order.shipping when those are given; payment_failed is not an
+// ecommerce event and keeps the failed amount.
 func (b builder) commerce(eventName string, a Attrs) (drop string) {
 	money, hasMoney, drop := amount(a)
 	if drop != "" {
@@ -237,12 +245,18 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 			return DropMalformedItems
 		}
 	}
-	if !hasMoney && money.Currency != "" && len(items) > 0 {
-		sum, ok := itemsTotal(items)
-		if !ok {
-			return DropInvalidAmount
+	if eventName == contract.EventRefund {
+		switch refundFull(a) {
+		case refundIsFull:
+			// A full refund needs no items; GA4 reverses the whole transaction.
+			items = nil
+		case refundIsPartial:
+			// GA4 reads a refund without items as a full refund: sending
+			// it would reverse the whole transaction.
+			if len(items) == 0 {
+				return DropPartialRefundNoItems
+			}
 		}
-		money.Minor, hasMoney = sum, true
 	}
 
 	switch eventName {
@@ -256,14 +270,8 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 			b.res.TransactionID = txn
 		}
 	}
-	if money.Currency != "" {
-		b.set(ParamCurrency, money.Currency)
-	}
-	if hasMoney {
-		b.set(ParamValue, decimal(money.Minor, money.Currency))
-	}
-	switch eventName {
-	case contract.EventPurchase:
+	var extras int64 // tax + shipping, taken out of the amount
+	if eventName != contract.EventPaymentFailed {
 		for _, f := range []struct{ attr, param string }{{contract.OrderTax, ParamTax}, {contract.OrderShipping, ParamShipping}} {
 			v, ok := a.Get(f.attr)
 			if !ok {
@@ -273,17 +281,36 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 				return DropInvalidAmount
 			}
 			minor, err := contract.ParseMajorValue(v, money.Currency)
-			if err != nil {
+			if err != nil || minor < 0 {
 				return DropInvalidAmount
 			}
-			b.set(f.param, decimal(minor, money.Currency))
+			extras += minor
+			if eventName == contract.EventPurchase || eventName == contract.EventRefund {
+				b.set(f.param, decimal(minor, money.Currency))
+			}
 		}
-	case contract.EventRefund:
-		// A full refund carries no items; GA4 reverses the whole transaction.
-		if v, ok := a.Get(contract.PaymentRefundFull); ok && v.Type() == pcommon.ValueTypeBool && v.Bool() {
-			items = nil
+	}
+	value, hasValue := money.Minor, hasMoney
+	switch {
+	case eventName == contract.EventPaymentFailed:
+	case len(items) > 0 && money.Currency != "":
+		sum, err := contract.ItemsTotal(items)
+		if err != nil {
+			return DropInvalidAmount
 		}
-	case contract.EventPaymentFailed:
+		value, hasValue = sum, true
+	case hasMoney:
+		if value -= extras; value < 0 {
+			return DropInvalidAmount
+		}
+	}
+	if money.Currency != "" {
+		b.set(ParamCurrency, money.Currency)
+	}
+	if hasValue {
+		b.set(ParamValue, decimal(value, money.Currency))
+	}
+	if eventName == contract.EventPaymentFailed {
 		errType := a.Str(contract.PaymentErrorType)
 		if errType == "" {
 			errType = a.Str(contract.ErrorType)
@@ -313,6 +340,27 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 	return ""
 }
 
+type refundKind int
+
+const (
+	refundUnknown refundKind = iota
+	refundIsFull
+	refundIsPartial
+)
+
+// refundFull reads payment.refund.full; a refund that does not say is sent
+// as it comes (with its items if any).
+func refundFull(a Attrs) refundKind {
+	v, ok := a.Get(contract.PaymentRefundFull)
+	if !ok || v.Type() != pcommon.ValueTypeBool {
+		return refundUnknown
+	}
+	if v.Bool() {
+		return refundIsFull
+	}
+	return refundIsPartial
+}
+
 // amount reads the event amount. A missing amount is fine (hasMoney false);
 // an amount that is present but invalid drops the event rather than sending
 // a wrong revenue figure.
@@ -336,22 +384,6 @@ func amount(a Attrs) (money contract.Money, hasMoney bool, drop string) {
 	default:
 		return contract.Money{}, false, DropInvalidAmount
 	}
-}
-
-func itemsTotal(items []contract.Item) (int64, bool) {
-	var total uint64
-	for _, it := range items {
-		if it.PriceMinor < 0 || it.Quantity < 0 {
-			return 0, false
-		}
-		hi, lo := bits.Mul64(uint64(it.PriceMinor), uint64(it.Quantity))
-		var carry uint64
-		total, carry = bits.Add64(total, lo, 0)
-		if hi != 0 || carry != 0 || total > math.MaxInt64 {
-			return 0, false
-		}
-	}
-	return int64(total), true
 }
 
 // decimal renders minor units as an exact JSON number in major units.

@@ -166,6 +166,8 @@ func TestDrops(t *testing.T) {
 		{"bad items", contract.EventAddToCart, base(map[string]any{contract.OrderItems: "not json", contract.PaymentCurrency: "USD"}), 0, DropMalformedItems},
 		{"purchase without order id", contract.EventPurchase, map[string]any{contract.GAClientID: "1.2"}, 0, DropMissingTransactionID},
 		{"refund without order id", contract.EventRefund, map[string]any{contract.GAClientID: "1.2"}, 0, DropMissingTransactionID},
+		{"partial refund without items", contract.EventRefund, base(map[string]any{contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: false}), 0, DropPartialRefundNoItems},
+		{"tax above the amount", contract.EventPurchase, base(map[string]any{contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.OrderTax: "1.01"}), 0, DropInvalidAmount},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, drop, ok := m.Map(Input{Name: tc.event, Attrs: Attrs{attrs(t, tc.attrs)}, Time: now.Add(-tc.age)}, now)
@@ -188,9 +190,51 @@ func TestRefundFullAndPartial(t *testing.T) {
 	full := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: true, contract.OrderItems: items})
 	assert.NotContains(t, full.Event.Params, ParamItems)
 	assert.Empty(t, full.TransactionID, "refunds are not deduplicated as purchases")
+	assert.Equal(t, json.Number("1.00"), full.Event.Params[ParamValue])
 	partial := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentCurrency: "USD", contract.OrderItems: items})
 	assert.Len(t, partial.Event.Params[ParamItems], 1)
 	assert.Equal(t, json.Number("1.00"), partial.Event.Params[ParamValue])
+	explicit := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 300, contract.PaymentCurrency: "USD",
+		contract.PaymentRefundFull: false, contract.OrderItems: []any{map[string]any{contract.ItemID: "a", contract.ItemPriceMinor: 100, contract.ItemQuantity: 3}}})
+	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "1.00", Quantity: 3}}, explicit.Event.Params[ParamItems], "a partial refund carries the refunded items")
+	assert.Equal(t, json.Number("3.00"), explicit.Event.Params[ParamValue])
+}
+
+// GA4's value is Σ price × quantity of the items, without tax or shipping,
+// on every ecommerce event; the amount (the total charged) is used only when
+// there are no items, minus tax and shipping.
+func TestValueIsItemsSumWithoutTaxAndShipping(t *testing.T) {
+	m := newMapper()
+	items := []any{map[string]any{contract.ItemID: "a", contract.ItemPrice: 228.31, contract.ItemQuantity: 2}}
+	for _, event := range []string{contract.EventViewItem, contract.EventAddToCart, contract.EventBeginCheckout, contract.EventAddPaymentInfo, contract.EventPurchase, contract.EventRefund} {
+		t.Run(event, func(t *testing.T) {
+			res := mapOK(t, m, event, map[string]any{
+				contract.GAClientID: "1.2", contract.OrderID: "o-1", contract.PaymentAmount: 493.14, contract.PaymentCurrency: "USD",
+				contract.OrderTax: 36.52, contract.OrderItems: items,
+			})
+			assert.Equal(t, json.Number("456.62"), res.Event.Params[ParamValue])
+			if event == contract.EventPurchase || event == contract.EventRefund {
+				assert.Equal(t, json.Number("36.52"), res.Event.Params[ParamTax])
+			} else {
+				assert.NotContains(t, res.Event.Params, ParamTax, "not a param of %s", event)
+			}
+		})
+	}
+	t.Run("no items: amount minus tax and shipping", func(t *testing.T) {
+		res := mapOK(t, m, contract.EventPurchase, map[string]any{
+			contract.GAClientID: "1.2", contract.OrderID: "o-1", contract.PaymentAmountMinor: 2733275, contract.PaymentCurrency: "KWD",
+			contract.OrderTax: "100.125", contract.OrderShipping: 2.5,
+		})
+		assert.Equal(t, json.Number("2630.650"), res.Event.Params[ParamValue])
+		assert.Equal(t, json.Number("100.125"), res.Event.Params[ParamTax])
+		assert.Equal(t, json.Number("2.500"), res.Event.Params[ParamShipping])
+	})
+	t.Run("payment_failed keeps the failed amount", func(t *testing.T) {
+		res := mapOK(t, m, contract.EventPaymentFailed, map[string]any{
+			contract.GAClientID: "1.2", contract.PaymentAmountMinor: 49314, contract.PaymentCurrency: "USD", contract.OrderItems: items,
+		})
+		assert.Equal(t, json.Number("493.14"), res.Event.Params[ParamValue])
+	})
 }
 
 func TestPaymentFailed(t *testing.T) {

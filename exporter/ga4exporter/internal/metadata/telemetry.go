@@ -46,7 +46,7 @@ func NewTelemetryBuilder(set component.TelemetrySettings) (*TelemetryBuilder, er
 		metric.WithDescription("GA4 events accepted by the Measurement Protocol endpoint."), metric.WithUnit("{event}"))
 	errs = errors.Join(errs, err)
 	tb.EventsDropped, err = m.Int64Counter(MetricEventsDropped,
-		metric.WithDescription("Business events not sent to GA4, by reason (too_old, reserved_name, invalid_name, no_client_id, invalid_amount, malformed_items, missing_transaction_id, too_large, rejected)."), metric.WithUnit("{event}"))
+		metric.WithDescription("Business events not sent to GA4, by reason (too_old, reserved_name, invalid_name, no_client_id, invalid_amount, malformed_items, missing_transaction_id, partial_refund_without_items, too_large, rejected)."), metric.WithUnit("{event}"))
 	errs = errors.Join(errs, err)
 	tb.ParamsDropped, err = m.Int64Counter(MetricParamsDropped,
 		metric.WithDescription("Event parameters left out to stay within GA4 limits, by reason (reserved, invalid_name, too_many)."), metric.WithUnit("{param}"))

@@ -44,11 +44,14 @@ func eventKind(name string) kind {
 }
 
 // spanKind classifies a span by name: payment charges are attempts,
+// refunds are refunds (counted once with their ecommerce.refund event),
 // inventory checks report stock levels.
 func spanKind(name string) kind {
 	switch name {
 	case contract.SpanPaymentCharge:
 		return kindCharge
+	case contract.SpanPaymentRefund:
+		return kindRefund
 	case contract.SpanInventoryCheck:
 		return kindInventory
 	}
@@ -76,6 +79,10 @@ type event struct {
 
 	duration  time.Duration
 	spanError bool
+	// fromSpan marks a payment span (not a business event); traceID is the
+	// record's trace, which the two forms of one refund share.
+	fromSpan bool
+	traceID  pcommon.TraceID
 	// at is when the event happened per its record (0: unknown); it picks
 	// the day and month its revenue belongs to.
 	at pcommon.Timestamp

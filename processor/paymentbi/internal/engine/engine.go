@@ -136,7 +136,7 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 				attrs := lr.Attributes()
 				ev := &e.scratch
 				*ev = decode(kd, name, attrs, e.conv)
-				ev.at = lr.Timestamp()
+				ev.at, ev.traceID = lr.Timestamp(), lr.TraceID()
 				if ev.at == 0 {
 					ev.at = lr.ObservedTimestamp()
 				}
@@ -163,7 +163,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 						ev.duration = time.Duration(end - start)
 					}
 					ev.spanError = span.Status().Code() == ptrace.StatusCodeError
-					ev.at = span.EndTimestamp()
+					ev.at, ev.traceID, ev.fromSpan = span.EndTimestamp(), span.TraceID(), true
 					fn(ev, span.Attributes())
 				}
 				events := span.Events()
@@ -172,7 +172,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 					if kd := eventKind(se.Name()); kd != kindNone {
 						ev := &e.scratch
 						*ev = decode(kd, se.Name(), se.Attributes(), e.conv)
-						ev.at = se.Timestamp()
+						ev.at, ev.traceID = se.Timestamp(), span.TraceID()
 						fn(ev, se.Attributes())
 					}
 				}

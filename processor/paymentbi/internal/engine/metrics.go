@@ -44,6 +44,7 @@ const (
 	MetricInvalidEvents      = "paymentbi.invalid_events"
 	MetricDuplicateEvents    = "paymentbi.duplicate_events"
 	MetricLatePurchases      = "paymentbi.late_purchases"
+	MetricLateInventory      = "paymentbi.late_inventory_levels"
 )
 
 // StepName is the checkout.step attribute value of a funnel step:
@@ -342,5 +343,8 @@ func (e *Engine) emitQuality(m *emitter) {
 	late := m.sum(MetricLatePurchases, "{event}", "Purchases that happened in a day or month already closed when they arrived: in the revenue totals, not in that period's revenue.")
 	for _, period := range slices.Sorted(maps.Keys(a.late)) {
 		m.point(late, true, AttrPeriod, period).SetIntValue(a.late[period])
+	}
+	if a.lateInventory > 0 {
+		m.point(m.sum(MetricLateInventory, "{event}", "Inventory levels older than the item's current one: not applied."), true).SetIntValue(a.lateInventory)
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -26,9 +27,12 @@ type histogram struct {
 	count  uint64
 }
 
+// stock is an item's last reported levels, each with the time of the record
+// that reported it: a record older than that is a late reading.
 type stock struct {
 	available, reserved       int64
 	hasAvailable, hasReserved bool
+	availableAt, reservedAt   pcommon.Timestamp
 }
 
 // aggregates are the connector's cumulative counters since start, plus
@@ -47,7 +51,21 @@ type aggregates struct {
 	invalid                                map[invalidKey]int64
 	duplicates                             map[string]int64
 	late                                   map[string]int64 // purchases of a closed day or month, by period
+	// lateInventory counts inventory levels older than the item's current
+	// one, which they do not override.
+	lateInventory int64
+	// refundsSeen remembers the refunds counted recently, so a refund
+	// recorded as the payment.refund span and as the ecommerce.refund event
+	// counts once. Not persisted: both forms arrive within moments.
+	refundsSeen *dedup
 }
+
+// refundWindow and maxRefundsSeen bound refundsSeen: the two forms of one
+// refund come from the same request.
+const (
+	refundWindow   = 10 * time.Minute
+	maxRefundsSeen = 20_000
+)
 
 func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.revenue = map[moneyKey]int64{}
@@ -62,6 +80,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.invalid = map[invalidKey]int64{}
 	a.duplicates = map[string]int64{}
 	a.late = map[string]int64{}
+	a.refundsSeen = newDedup(refundWindow, maxRefundsSeen)
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
 	a.dayRevenue, a.monthRevenue = map[string]int64{}, map[string]int64{}
 }
@@ -140,6 +159,9 @@ func (e *Engine) observe(ev *event, now time.Time) {
 	case kindPurchase:
 		e.observePurchase(ev, now)
 	case kindRefund:
+		if ev.spanRefundFailed() || e.agg.seenRefund(ev, now) {
+			return
+		}
 		key := e.moneyKey(ev)
 		amount, ok := addInt64(a.refundAmount[key], ev.money.Minor)
 		if !ok {
@@ -162,14 +184,55 @@ func (e *Engine) observe(ev *event, now time.Time) {
 		}
 		item := e.items.value(ev.itemID)
 		s := a.stock[item]
+		// Levels are ordered by the record's own time, not by arrival: a
+		// stale inventory.check delivered after a newer inventory.update
+		// must not set the stock back.
+		at := ev.at
+		if at == 0 {
+			at = pcommon.NewTimestampFromTime(now)
+		}
+		late := false
 		if ev.hasAvailable {
-			s.available, s.hasAvailable = ev.available, true
+			if s.hasAvailable && at < s.availableAt {
+				late = true
+			} else {
+				s.available, s.hasAvailable, s.availableAt = ev.available, true, at
+			}
 		}
 		if ev.hasReserved {
-			s.reserved, s.hasReserved = ev.reserved, true
+			if s.hasReserved && at < s.reservedAt {
+				late = true
+			} else {
+				s.reserved, s.hasReserved, s.reservedAt = ev.reserved, true, at
+			}
+		}
+		if late {
+			a.lateInventory++
 		}
 		a.stock[item] = s
 	}
+}
+
+// spanRefundFailed: a payment.refund span that did not refund anything.
+func (ev *event) spanRefundFailed() bool {
+	return ev.fromSpan && (ev.status == contract.StatusFailed || ev.status == contract.StatusCanceled ||
+		(ev.status == "" && ev.spanError))
+}
+
+// seenRefund reports whether this refund was already counted in its other
+// form (span or event): same trace, order, currency and amount. Without
+// trace and order id there is nothing to match on.
+func (a *aggregates) seenRefund(ev *event, now time.Time) bool {
+	if ev.traceID.IsEmpty() && ev.orderID == "" {
+		return false
+	}
+	d := a.refundsSeen
+	key := d.hash(string(ev.traceID[:]) + "\x00" + ev.orderID + "\x00" + ev.money.Currency + "\x00" + strconv.FormatInt(ev.money.Minor, 10))
+	if _, dup := d.lookup(key, now); dup {
+		return true
+	}
+	d.add(key, 0, now)
+	return false
 }
 
 func (e *Engine) moneyKey(ev *event) moneyKey {

@@ -346,7 +346,9 @@ func TestInventoryCardinalityLimit(t *testing.T) {
 		return map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: item,
 			contract.InventoryAvailable: avail, contract.InventoryReserved: int64(1)}
 	}
-	e.ObserveLogs(logs(inv("a", 5), inv("b", 7), inv("c", 9), inv("a", 4), inv("d", 3)))
+	// The events are older than the span (which ends at 11:00): levels go
+	// by the record's time.
+	e.ObserveLogs(stampAll(logs(inv("a", 5), inv("b", 7), inv("c", 9), inv("a", 4), inv("d", 3)), time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)))
 	e.ObserveTraces(traces(span{name: contract.SpanInventoryCheck, attrs: map[string]any{contract.InventoryItemID: "b", contract.InventoryAvailable: int64(6)}}))
 	e.ObserveLogs(logs(map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "a", contract.InventoryAvailable: -1}))
 	ms := collect(e)
@@ -456,5 +458,77 @@ func TestDSTDayLength(t *testing.T) {
 	noon := time.Date(2026, 3, 8, 12, 0, 0, 0, denver)
 	if got := dayOf(noon, denver).elapsed(noon); math.Abs(got-11.0/23) > 1e-12 {
 		t.Fatalf("elapsed = %v, want 11/23", got)
+	}
+}
+
+// stampAll sets the timestamp of every log record of ld.
+func stampAll(ld plog.Logs, ts time.Time) plog.Logs {
+	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for i := 0; i < lrs.Len(); i++ {
+		lrs.At(i).SetTimestamp(pcommon.NewTimestampFromTime(ts))
+	}
+	return ld
+}
+
+// A stale inventory.check (its span ended at 11:00) delivered after a newer
+// inventory.update (11:30) does not set the stock back; it is counted late.
+// A newer reading still applies, whatever its form.
+func TestInventoryLevelOrderedByRecordTime(t *testing.T) {
+	e, _ := newTestEngine(t)
+	update := func(avail int64, ts time.Time) plog.Logs {
+		return stampAll(logs(map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "sku-1",
+			contract.InventoryAvailable: avail}), ts)
+	}
+	item := contract.InventoryItemID
+	e.ObserveLogs(update(3, time.Date(2026, 3, 10, 11, 30, 0, 0, time.UTC)))
+	e.ObserveTraces(traces(span{name: contract.SpanInventoryCheck, attrs: map[string]any{item: "sku-1", contract.InventoryAvailable: int64(40), contract.InventoryReserved: int64(2)}}))
+	ms := collect(e)
+	if got := value(t, ms, MetricInventoryAvailable, item, "sku-1"); got != 3 {
+		t.Errorf("available = %v, want 3: the late older reading must not override the newer one", got)
+	}
+	if got := value(t, ms, MetricInventoryReserved, item, "sku-1"); got != 2 {
+		t.Errorf("reserved = %v, want 2: the span is the only reading of it", got)
+	}
+	if got := value(t, ms, MetricLateInventory); got != 1 {
+		t.Errorf("late inventory levels = %v, want 1", got)
+	}
+	e.ObserveLogs(update(2, time.Date(2026, 3, 10, 11, 45, 0, 0, time.UTC)))
+	if got := value(t, collect(e), MetricInventoryAvailable, item, "sku-1"); got != 2 {
+		t.Errorf("available = %v, want 2 from the newest reading", got)
+	}
+}
+
+// A refund recorded as the payment.refund span and as the ecommerce.refund
+// event of the same request counts once; either form alone counts; a failed
+// refund span counts nothing.
+func TestRefundFromSpanOrEventCountedOnce(t *testing.T) {
+	e, _ := newTestEngine(t)
+	attrs := func(order string, minor int64) map[string]any {
+		return map[string]any{contract.OrderID: order, cur: "USD", contract.PaymentAmountMinor: minor, meth: "card", prov: "stripe",
+			contract.PaymentStatus: contract.StatusSucceeded}
+	}
+	// Span 1 (trace 1) and its event; span 2 (trace 2) alone; span 3 failed.
+	failed := attrs("o3", 700)
+	failed[contract.PaymentStatus] = contract.StatusFailed
+	e.ObserveTraces(traces(
+		span{name: contract.SpanPaymentRefund, attrs: attrs("o1", 1250)},
+		span{name: contract.SpanPaymentRefund, attrs: attrs("o2", 300)},
+		span{name: contract.SpanPaymentRefund, attrs: failed, err: true},
+	))
+	ev := attrs("o1", 1250)
+	ev[contract.EventName] = contract.EventRefund
+	ld := logs(ev)
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).SetTraceID(pcommon.TraceID{1})
+	e.ObserveLogs(ld)
+	// An event-only refund of another request (no trace) counts too.
+	e.ObserveLogs(logs(func() map[string]any { m := attrs("o4", 50); m[contract.EventName] = contract.EventRefund; return m }()))
+
+	ms := collect(e)
+	key := []string{cur, "USD", meth, "card", prov, "stripe"}
+	if got := value(t, ms, MetricRefunds, key...); got != 3 {
+		t.Errorf("refunds = %v, want 3 (o1 once, o2 from its span, o4 from its event)", got)
+	}
+	if got := value(t, ms, MetricRefundsAmount, key...); got != 16.00 {
+		t.Errorf("refunded = %v, want 16.00", got)
 	}
 }

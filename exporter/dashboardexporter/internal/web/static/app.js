@@ -33,11 +33,13 @@
     return n;
   }
 
+  // Money arrives as an exact decimal string ("191704.08"); Intl formats the
+  // string itself, Number() is only for ratios and bar widths.
   function money(v, currency) {
     try {
       return new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: Math.abs(v) >= 10000 ? 0 : 2 }).format(v);
     } catch (e) {
-      return v.toFixed(2) + " " + currency;
+      return v + " " + currency;
     }
   }
   const num = (v) => new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(v);
@@ -55,6 +57,7 @@
     container.replaceChildren();
     container.classList.toggle("bad", !!bad);
     if (!values || values.length < 2) return;
+    values = values.map(Number);
     const w = 200, h = 36, max = Math.max(...values, 1e-9);
     const pts = values.map((v, i) => [(i / (values.length - 1)) * w, h - 2 - (v / max) * (h - 4)]);
     const line = pts.map((p, i) => (i ? "L" : "M") + p[0].toFixed(1) + " " + p[1].toFixed(1)).join(" ");
@@ -78,9 +81,9 @@
       $(sub).textContent = "no " + what + " target set";
       return;
     }
-    const p = value / target;
+    const p = Number(value) / Number(target);
     span.style.width = Math.min(100, p * 100).toFixed(1) + "%";
-    span.className = p >= 1 ? "met" : projected >= target ? "" : "behind";
+    span.className = p >= 1 ? "met" : Number(projected) >= Number(target) ? "" : "behind";
     $(sub).textContent = `${pct(p)} of ${money(target, currency)} · projected ${money(projected, currency)}`;
   }
 
