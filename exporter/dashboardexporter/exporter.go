@@ -125,11 +125,12 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("dashboard: listen on %s: %w", d.cfg.NetAddr.Endpoint, err)
 	}
 	handler := web.Handler(web.Options{
-		Token:     string(d.cfg.BearerToken),
-		Dashboard: func() any { return d.builder.Dashboard() },
-		Summary:   func() any { return view.BuildSummary(d.builder.Dashboard()) },
-		Health:    d.health,
-		Ack:       d.alerts.Ack,
+		Token:        string(d.cfg.BearerToken),
+		AllowedHosts: d.cfg.AllowedHosts,
+		Dashboard:    func() any { return d.builder.Dashboard() },
+		Summary:      func() any { return view.BuildSummary(d.builder.Dashboard()) },
+		Health:       d.health,
+		Ack:          d.alerts.Ack,
 	})
 	srv, err := d.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), d.set, handler)
 	if err != nil {
