@@ -52,9 +52,11 @@ func TestConfigInvalid(t *testing.T) {
 		"no_kind":        "rules[0] (nothing): exactly one of span_latency, ratio, metric, anomaly or event must be set",
 		"two_kinds":      "rules[0] (both): exactly one of",
 		"bad_template":   "rules[0] (tmpl): summary:",
-		"bad_resolve":    "rules[0] (hyst): metric.resolve_below: needs op > or >=",
-		"bad_severity":   `rules[0] (sev): severity: "urgent" is not one of critical, high, warning, info`,
-		"no_interval":    "evaluation_interval: must be positive",
+		// Parses, but fails when run: refused at start, not at every alert.
+		"unknown_template_field": "rules[0] (tmpl): summary: template: summary:1:2: executing \"summary\" at <.Nope>: can't evaluate field Nope",
+		"bad_resolve":            "rules[0] (hyst): metric.resolve_below: needs op > or >=",
+		"bad_severity":           `rules[0] (sev): severity: "urgent" is not one of critical, high, warning, info`,
+		"no_interval":            "evaluation_interval: must be positive",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(t, "config.yaml", name)
