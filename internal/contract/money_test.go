@@ -237,3 +237,12 @@ func TestParseItems(t *testing.T) {
 	_, err = ParseItems(pcommon.NewValueStr(`[{"price":1}]`), "USD")
 	require.ErrorIs(t, err, ErrItemsMalformed)
 }
+
+func TestIsForbiddenMetricAttribute(t *testing.T) {
+	for _, k := range []string{CustomerID, CustomerEmail, "customer.name", OrderID, PaymentID, ClientAddress, CheckoutSessionID, GAClientID, "user.id", "enduser.id"} {
+		assert.True(t, IsForbiddenMetricAttribute(k), k)
+	}
+	for _, k := range []string{CustomerSegment, PaymentProvider, PaymentMethod, ServiceName, "customers", "order.item_count"} {
+		assert.False(t, IsForbiddenMetricAttribute(k), k)
+	}
+}
