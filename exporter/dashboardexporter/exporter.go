@@ -210,8 +210,8 @@ func (d *dashboard) health() (int, any) {
 	if !ds.Flowing {
 		h.Status = "no_data"
 	}
-	if h.Store.DroppedSeries > 0 {
-		h.Components["store"] = "full: raise max_series or lower metric cardinality"
+	if h.Store.EvictedSeries > 0 {
+		h.Components["store"] = "full: least recently updated series evicted; raise max_series or lower metric cardinality"
 	}
 	return http.StatusOK, h
 }
