@@ -246,3 +246,18 @@ func TestIsForbiddenMetricAttribute(t *testing.T) {
 		assert.False(t, IsForbiddenMetricAttribute(k), k)
 	}
 }
+
+func TestTimestampTimeNeverWraps(t *testing.T) {
+	_, ok := TimestampTime(pcommon.Timestamp(math.MaxUint64))
+	assert.False(t, ok, "2^64-1 is not 1969")
+	_, ok = TimestampTime(pcommon.Timestamp(uint64(math.MaxInt64) + 1))
+	assert.False(t, ok)
+	_, ok = TimestampTime(0)
+	assert.False(t, ok)
+	got, ok := TimestampTime(pcommon.Timestamp(math.MaxInt64))
+	assert.True(t, ok)
+	assert.Equal(t, 2262, got.UTC().Year())
+	got, ok = TimestampTime(pcommon.Timestamp(1))
+	assert.True(t, ok)
+	assert.Equal(t, 1970, got.UTC().Year())
+}

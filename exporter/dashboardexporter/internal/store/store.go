@@ -321,10 +321,11 @@ func numberValue(dp pmetric.NumberDataPoint) float64 {
 // pointTime is the data point's time, clamped to now: a producer's clock
 // running ahead must not write into the future.
 func pointTime(ts pcommon.Timestamp, now time.Time) time.Time {
-	if ts == 0 {
+	t, ok := contract.TimestampTime(ts) // unset or beyond 2262: now
+	if !ok {
 		return now
 	}
-	t := ts.AsTime().In(now.Location())
+	t = t.In(now.Location())
 	if t.After(now) {
 		return now
 	}
