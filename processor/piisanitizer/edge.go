@@ -47,7 +47,16 @@ type EdgeLimitsConfig struct {
 	// left in span names by "{pii}", so span metrics get one span_name, not
 	// one per customer.
 	NormalizeSpanNames bool `mapstructure:"normalize_span_names"`
+	// MaxServices bounds the distinct service.name values seen within
+	// ServiceIdle; a new one beyond it is renamed OverflowService, so a flood
+	// of service names cannot multiply every per-service series. 0 is off.
+	MaxServices int `mapstructure:"max_services"`
+	// ServiceIdle is how long a service unseen keeps its place.
+	ServiceIdle time.Duration `mapstructure:"service_idle"`
 }
+
+// OverflowService replaces service.name beyond edge_limits.max_services.
+const OverflowService = "overflow"
 
 // maxEdgeDepth keeps the deepest allowed value inside protobuf's recursion
 // limit of 100 (each map level costs 3, plus the envelope).
@@ -56,7 +65,7 @@ const maxEdgeDepth = 30
 func defaultEdgeLimits() EdgeLimitsConfig {
 	// The two settings that change what sanitizing alone would output are
 	// off in the component and on in every profile of the distribution.
-	return EdgeLimitsConfig{MaxDepth: 16, MaxAttributes: 128, MaxValueBytes: 64 << 10}
+	return EdgeLimitsConfig{MaxDepth: 16, MaxAttributes: 128, MaxValueBytes: 64 << 10, ServiceIdle: 10 * time.Minute}
 }
 
 // Validate checks the limits.
@@ -68,6 +77,10 @@ func (c *EdgeLimitsConfig) Validate() error {
 		return fmt.Errorf("edge_limits.max_attributes: must be positive, got %d", c.MaxAttributes)
 	case c.MaxValueBytes < 64:
 		return fmt.Errorf("edge_limits.max_value_bytes: must be at least 64, got %d", c.MaxValueBytes)
+	case c.MaxServices < 0:
+		return fmt.Errorf("edge_limits.max_services: must not be negative, got %d", c.MaxServices)
+	case c.MaxServices > 0 && c.ServiceIdle <= 0:
+		return fmt.Errorf("edge_limits.service_idle: must be positive with max_services, got %s", c.ServiceIdle)
 	}
 	return nil
 }
@@ -79,9 +92,10 @@ const (
 	edgeValueSize       = "value_size"
 	edgeMetricAttribute = "metric_attribute"
 	edgeSpanName        = "span_name"
+	edgeService         = "service"
 )
 
-var edgeReasons = []string{edgeDepth, edgeAttributes, edgeValueSize, edgeMetricAttribute, edgeSpanName}
+var edgeReasons = []string{edgeDepth, edgeAttributes, edgeValueSize, edgeMetricAttribute, edgeSpanName, edgeService}
 
 const edgeLimitedMetric = "otelcol_processor_piisanitizer_edge_limited"
 
@@ -97,6 +111,8 @@ type edge struct {
 
 	mu       sync.Mutex
 	lastWarn time.Time
+	services map[string]time.Time // service.name -> last seen
+	swept    time.Time
 }
 
 func newEdge(cfg EdgeLimitsConfig, set processor.Settings) (*edge, error) {
@@ -106,7 +122,7 @@ func newEdge(cfg EdgeLimitsConfig, set processor.Settings) (*edge, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &edge{cfg: cfg, logger: set.Logger, counter: counter, opts: map[string]metric.AddOption{}, now: time.Now}
+	e := &edge{cfg: cfg, logger: set.Logger, counter: counter, opts: map[string]metric.AddOption{}, now: time.Now, services: map[string]time.Time{}}
 	for _, r := range edgeReasons {
 		e.opts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))
 	}
@@ -147,7 +163,7 @@ func (e *edge) wrapTraces(next processorhelper.ProcessTracesFunc) processorhelpe
 		rss := td.ResourceSpans()
 		for i := 0; i < rss.Len(); i++ {
 			rs := rss.At(i)
-			e.attrs(rs.Resource().Attributes(), c)
+			e.resource(rs.Resource().Attributes(), c)
 			for j := 0; j < rs.ScopeSpans().Len(); j++ {
 				ss := rs.ScopeSpans().At(j)
 				e.attrs(ss.Scope().Attributes(), c)
@@ -189,7 +205,7 @@ func (e *edge) wrapLogs(next processorhelper.ProcessLogsFunc) processorhelper.Pr
 		rls := ld.ResourceLogs()
 		for i := 0; i < rls.Len(); i++ {
 			rl := rls.At(i)
-			e.attrs(rl.Resource().Attributes(), c)
+			e.resource(rl.Resource().Attributes(), c)
 			for j := 0; j < rl.ScopeLogs().Len(); j++ {
 				sl := rl.ScopeLogs().At(j)
 				e.attrs(sl.Scope().Attributes(), c)
@@ -211,7 +227,7 @@ func (e *edge) wrapMetrics(next processorhelper.ProcessMetricsFunc) processorhel
 		rms := md.ResourceMetrics()
 		for i := 0; i < rms.Len(); i++ {
 			rm := rms.At(i)
-			e.attrs(rm.Resource().Attributes(), c)
+			e.resource(rm.Resource().Attributes(), c)
 			for j := 0; j < rm.ScopeMetrics().Len(); j++ {
 				sm := rm.ScopeMetrics().At(j)
 				e.attrs(sm.Scope().Attributes(), c)
@@ -259,6 +275,48 @@ func forEachPointAttrs(m pmetric.Metric, f func(pcommon.Map)) {
 			f(m.Summary().DataPoints().At(i).Attributes())
 		}
 	}
+}
+
+// resource bounds a resource's attributes and its service.name budget.
+func (e *edge) resource(attrs pcommon.Map, c counts) {
+	e.attrs(attrs, c)
+	if e.cfg.MaxServices == 0 {
+		return
+	}
+	v, ok := attrs.Get(contract.ServiceName)
+	if !ok || v.Type() != pcommon.ValueTypeStr || v.Str() == OverflowService {
+		return
+	}
+	if !e.admitService(v.Str()) {
+		v.SetStr(OverflowService)
+		c[edgeService]++
+	}
+}
+
+// admitService records a service.name and reports whether it is within
+// the budget: known services always are; a new one is when, after
+// forgetting services idle for ServiceIdle, there is room.
+func (e *edge) admitService(name string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	if _, ok := e.services[name]; ok {
+		e.services[name] = now
+		return true
+	}
+	if len(e.services) >= e.cfg.MaxServices && now.Sub(e.swept) >= time.Second {
+		e.swept = now
+		for s, seen := range e.services {
+			if now.Sub(seen) >= e.cfg.ServiceIdle {
+				delete(e.services, s)
+			}
+		}
+	}
+	if len(e.services) >= e.cfg.MaxServices {
+		return false
+	}
+	e.services[name] = now
+	return true
 }
 
 // attrs applies the limits to one attribute map at depth 1.

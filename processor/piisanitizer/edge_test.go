@@ -1,6 +1,7 @@
 package piisanitizer
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -215,4 +216,37 @@ func newEdgeSettings(t *testing.T) edgeSettings {
 	set := processortest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
 	return edgeSettings{settings: set, logs: logs}
+}
+
+// 10,000 service.name values made 10,000 series sets on the Prometheus
+// endpoint. Beyond max_services new names become "overflow"; known
+// services keep theirs, and idle ones make room again.
+func TestEdgeBoundsDistinctServices(t *testing.T) {
+	set := newEdgeSettings(t)
+	cfg := defaultEdgeLimits()
+	cfg.MaxServices = 3
+	e, err := newEdge(cfg, set.settings)
+	require.NoError(t, err)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { return now }
+	send := func(names ...string) []string {
+		ld := plog.NewLogs()
+		for _, n := range names {
+			ld.ResourceLogs().AppendEmpty().Resource().Attributes().PutStr(contract.ServiceName, n)
+		}
+		out, err := e.wrapLogs(func(_ context.Context, ld plog.Logs) (plog.Logs, error) { return ld, nil })(t.Context(), ld)
+		require.NoError(t, err)
+		var got []string
+		for i := 0; i < out.ResourceLogs().Len(); i++ {
+			v, _ := out.ResourceLogs().At(i).Resource().Attributes().Get(contract.ServiceName)
+			got = append(got, v.Str())
+		}
+		return got
+	}
+	assert.Equal(t, []string{"checkout", "payments", "inventory", "overflow", "overflow"}, send("checkout", "payments", "inventory", "flood-1", "flood-2"))
+	now = now.Add(5 * time.Minute)
+	assert.Equal(t, []string{"checkout", "overflow"}, send("checkout", "flood-3"))
+	// payments and inventory idle for 10 minutes: their places free up.
+	now = now.Add(6 * time.Minute)
+	assert.Equal(t, []string{"flood-4", "checkout"}, send("flood-4", "checkout"))
 }
