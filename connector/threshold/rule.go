@@ -120,6 +120,7 @@ func compileRules(cfg *Config) ([]*rule, error) {
 		seen[rc.Name] = i
 		out = append(out, r)
 	}
+	errs = append(errs, checkMetricNames(cfg)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
