@@ -20,6 +20,11 @@ type Config struct {
 	Storage *component.ID `mapstructure:"storage"`
 	// Rules are the alert rules.
 	Rules []RuleConfig `mapstructure:"rules"`
+	// KnownMetrics are metric names rules may use besides paymentbi's and
+	// the span metrics (an application's own metrics).
+	KnownMetrics []string `mapstructure:"known_metrics"`
+	// AllowUnknownMetrics skips the check that rule metrics are known.
+	AllowUnknownMetrics bool `mapstructure:"allow_unknown_metrics"`
 
 	_ struct{}
 }

@@ -52,9 +52,13 @@ func TestConfigInvalid(t *testing.T) {
 		"no_kind":        "rules[0] (nothing): exactly one of span_latency, ratio, metric, anomaly or event must be set",
 		"two_kinds":      "rules[0] (both): exactly one of",
 		"bad_template":   "rules[0] (tmpl): summary:",
-		"bad_resolve":    "rules[0] (hyst): metric.resolve_below: needs op > or >=",
-		"bad_severity":   `rules[0] (sev): severity: "urgent" is not one of critical, high, warning, info`,
-		"no_interval":    "evaluation_interval: must be positive",
+		// Parses, but fails when run: refused at start, not at every alert.
+		"misspelt_metric":        `rules[0] (low_stock): metric.name: "inventory.availble" is neither a paymentbi or span metric nor listed in known_metrics`,
+		"unknown_reference":      `rules[0] (queue): metric.relative_to: "app.queue.capacity"`,
+		"unknown_template_field": "rules[0] (tmpl): summary: template: summary:1:2: executing \"summary\" at <.Nope>: can't evaluate field Nope",
+		"bad_resolve":            "rules[0] (hyst): metric.resolve_below: needs op > or >=",
+		"bad_severity":           `rules[0] (sev): severity: "urgent" is not one of critical, high, warning, info`,
+		"no_interval":            "evaluation_interval: must be positive",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(t, "config.yaml", name)
@@ -87,5 +91,14 @@ func TestDefaultRuleSetLoads(t *testing.T) {
 		"high_error_rate", "payment_failure_rate", "critical_payment_failure", "security_incident", "low_stock", "revenue_anomaly",
 	} {
 		assert.True(t, names[n], "default rule set lacks %s", n)
+	}
+}
+
+// Declared and built-in metric names pass; allow_unknown_metrics skips the
+// check.
+func TestKnownMetrics(t *testing.T) {
+	for _, name := range []string{"declared_metrics", "allow_unknown"} {
+		_, err := loadConfig(t, "config.yaml", name)
+		require.NoError(t, err, name)
 	}
 }

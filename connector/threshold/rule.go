@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -119,6 +120,7 @@ func compileRules(cfg *Config) ([]*rule, error) {
 		seen[rc.Name] = i
 		out = append(out, r)
 	}
+	errs = append(errs, checkMetricNames(cfg)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -543,6 +545,15 @@ func parseTemplate(field, text, def string) (*template.Template, error) {
 	t, err := template.New(field).Funcs(templateFuncs).Option("missingkey=zero").Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	// Parsing accepts {{.Nope}}; only running it finds out. Run it on a
+	// firing and a resolved sample so the mistake stops the start instead
+	// of every alert silently falling back to "name: expr".
+	for _, status := range []string{"firing", "resolved"} {
+		sample := templateData{Name: "sample_rule", Status: status, Severity: "warning", Value: 1, Threshold: 2, Op: ">", Subject: "value", Expr: "value > 2", Labels: map[string]string{"service.name": "checkout"}}
+		if err := t.Execute(io.Discard, sample); err != nil {
+			return nil, fmt.Errorf("%s: %w", field, err)
+		}
 	}
 	return t, nil
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
+	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/alertmanager"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/discord"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/email"
@@ -134,6 +135,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ChannelQueueSize <= 0 {
 		errs = append(errs, errors.New("channel_queue_size must be positive"))
+	}
+	if err := channel.ValidateURL("external_url", cfg.ExternalURL); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := cfg.build(); err != nil {
 		errs = append(errs, err)

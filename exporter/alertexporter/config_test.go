@@ -102,6 +102,11 @@ func TestConfigValidateErrors(t *testing.T) {
 		{"api short token", func(c *Config) { c.API.Get().BearerToken = "short" }, "api.bearer_token"},
 		{"alertmanager zero resend", func(c *Config) { c.Channels["am"].Alertmanager.ResendInterval = 0 }, "alertmanager.resend_interval must be positive"},
 		{"negative group_wait", func(c *Config) { d := -time.Second; c.Route.GroupWait = &d }, "route.group_wait: must not be negative"},
+		{"slack url not a url", func(c *Config) { c.Channels["ops_slack"].Slack.WebhookURL = "not a url" }, "slack.webhook_url: must be an absolute http:// or https:// URL"},
+		{"slack url without scheme", func(c *Config) { c.Channels["ops_slack"].Slack.WebhookURL = "hooks.slack.com/services/T/B/x" }, "slack.webhook_url: must be an absolute"},
+		{"alertmanager url not http", func(c *Config) { c.Channels["am"].Alertmanager.URL = "ftp://am:9093" }, "alertmanager.url: must be an absolute"},
+		{"pagerduty url relative", func(c *Config) { c.Channels["oncall_pagerduty"].PagerDuty.URL = "/v2/enqueue" }, "pagerduty.url: must be an absolute"},
+		{"external url not a url", func(c *Config) { c.ExternalURL = "alerts.example.com" }, "external_url: must be an absolute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpguard"
 )
 
 // Config of the dashboard exporter.
@@ -22,7 +23,13 @@ type Config struct {
 	// BearerToken, when set, is required as "Authorization: Bearer <token>"
 	// on the /api routes. The page itself and /healthz stay open: they hold
 	// no business data.
+	// It is required, at least 16 bytes, when the endpoint binds beyond
+	// loopback.
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
+	// AllowedHosts are the Host header names the dashboard answers (no port;
+	// ".example.com" for a domain and its subdomains; "*" for any). The
+	// default, the loopback names, refuses DNS-rebinding pages.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
 	// Timezone sets the day and month boundaries (IANA name, "UTC" or
 	// "Local"). Use the same as the paymentbi connector.
 	Timezone string `mapstructure:"timezone"`
@@ -73,6 +80,12 @@ func (c *Config) Validate() error {
 	var errs []error
 	if c.NetAddr.Endpoint == "" {
 		errs = append(errs, errors.New("endpoint: must be a host:port to serve the dashboard on"))
+	}
+	if err := httpguard.ValidateToken("bearer_token", c.NetAddr.Endpoint, string(c.BearerToken)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := httpguard.ValidateAllowedHosts("allowed_hosts", c.AllowedHosts); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
 		errs = append(errs, fmt.Errorf("timezone: %q is not an IANA time zone name, \"UTC\" or \"Local\"", c.Timezone))

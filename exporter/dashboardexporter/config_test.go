@@ -35,7 +35,8 @@ func TestLoadConfig(t *testing.T) {
 	c := loadConfig(t, "custom")
 	require.NoError(t, confmap.Validate(c))
 	assert.Equal(t, "0.0.0.0:9090", c.NetAddr.Endpoint)
-	assert.Equal(t, "s3cret", string(c.BearerToken))
+	assert.Equal(t, "s3cret-dashboard-token", string(c.BearerToken))
+	assert.Equal(t, []string{"dash.example.com", ".svc.cluster.local"}, c.AllowedHosts)
 	assert.Equal(t, "Europe/Berlin", c.Timezone)
 	assert.Equal(t, TargetsConfig{Daily: 5000, Monthly: 150000}, c.Targets)
 	assert.Equal(t, []LatencyThreshold{{Category: "payment", Match: `^payment\.`, Threshold: 4 * time.Second}}, c.LatencyThresholds)
@@ -53,4 +54,18 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	} {
 		assert.Contains(t, err.Error(), field+":")
 	}
+}
+
+// No open door: beyond loopback the dashboard needs a token of at least 16
+// bytes; a one-byte token is refused everywhere.
+func TestValidateRefusesOpenOrWeakDashboard(t *testing.T) {
+	err := confmap.Validate(loadConfig(t, "open"))
+	require.ErrorContains(t, err, "bearer_token: required when the endpoint \"0.0.0.0:9090\" binds beyond loopback")
+
+	err = confmap.Validate(loadConfig(t, "short_token"))
+	require.ErrorContains(t, err, "bearer_token: must be at least 16 bytes, got 1")
+	require.ErrorContains(t, err, "allowed_hosts[0]")
+
+	def := loadConfig(t, "")
+	require.NoError(t, confmap.Validate(def), "the loopback-only default runs without a token")
 }

@@ -43,6 +43,10 @@ type dashboard struct {
 
 	invalidAlerts atomic.Int64
 	otherRecords  atomic.Int64
+
+	warnMu        sync.Mutex
+	warnedEvicted int64 // EvictedSeries at the last warning
+	warnedAt      time.Time
 }
 
 func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.Time) (*dashboard, error) {
@@ -81,7 +85,23 @@ func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.
 
 func (d *dashboard) consumeMetrics(_ context.Context, md pmetric.Metrics) error {
 	d.store.AddMetrics(md)
+	d.warnEvictions()
 	return nil
+}
+
+// warnEvictions logs, at most once a minute, that the store is full and
+// evicting: a cardinality flood or a max_series too small.
+func (d *dashboard) warnEvictions() {
+	evicted := d.store.Stats().EvictedSeries
+	d.warnMu.Lock()
+	defer d.warnMu.Unlock()
+	now := d.now()
+	if evicted == d.warnedEvicted || now.Sub(d.warnedAt) < time.Minute {
+		return
+	}
+	d.set.Logger.Warn("dashboard store full: least recently updated series evicted (raise max_series or lower metric cardinality)",
+		zap.Int64("evicted_since_last_warning", evicted-d.warnedEvicted), zap.Int("max_series", d.cfg.MaxSeries))
+	d.warnedEvicted, d.warnedAt = evicted, now
 }
 
 // consumeLogs keeps alert records; other records are counted and ignored,
@@ -125,11 +145,12 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("dashboard: listen on %s: %w", d.cfg.NetAddr.Endpoint, err)
 	}
 	handler := web.Handler(web.Options{
-		Token:     string(d.cfg.BearerToken),
-		Dashboard: func() any { return d.builder.Dashboard() },
-		Summary:   func() any { return view.BuildSummary(d.builder.Dashboard()) },
-		Health:    d.health,
-		Ack:       d.alerts.Ack,
+		Token:        string(d.cfg.BearerToken),
+		AllowedHosts: d.cfg.AllowedHosts,
+		Dashboard:    func() any { return d.builder.Dashboard() },
+		Summary:      func() any { return view.BuildSummary(d.builder.Dashboard()) },
+		Health:       d.health,
+		Ack:          d.alerts.Ack,
 	})
 	srv, err := d.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), d.set, handler)
 	if err != nil {
@@ -209,8 +230,8 @@ func (d *dashboard) health() (int, any) {
 	if !ds.Flowing {
 		h.Status = "no_data"
 	}
-	if h.Store.DroppedSeries > 0 {
-		h.Components["store"] = "full: raise max_series or lower metric cardinality"
+	if h.Store.EvictedSeries > 0 {
+		h.Components["store"] = "full: least recently updated series evicted; raise max_series or lower metric cardinality"
 	}
 	return http.StatusOK, h
 }

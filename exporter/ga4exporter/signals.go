@@ -50,11 +50,10 @@ func (e *ga4Exporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 		in := mapping.Input{
 			Name:  ev.Name(),
 			Attrs: mapping.Attrs{ev.Attributes(), span.Attributes()},
-			Time:  ev.Timestamp().AsTime(),
 		}
-		if ev.Timestamp() == 0 {
-			in.Time = time.Time{}
-		}
+		// Unset or beyond 2262 (AsTime would wrap it to 1969): unknown,
+		// which the mapping takes as now.
+		in.Time, _ = contract.TimestampTime(ev.Timestamp())
 		if res, ok := e.mapEvent(ctx, in, now); ok {
 			events = append(events, mappedEvent{src: src, res: res})
 		}
@@ -68,11 +67,11 @@ func (e *ga4Exporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 func logTime(lr plog.LogRecord) time.Time {
-	switch {
-	case lr.Timestamp() != 0:
-		return lr.Timestamp().AsTime()
-	case lr.ObservedTimestamp() != 0:
-		return lr.ObservedTimestamp().AsTime()
+	if t, ok := contract.TimestampTime(lr.Timestamp()); ok {
+		return t
+	}
+	if t, ok := contract.TimestampTime(lr.ObservedTimestamp()); ok {
+		return t
 	}
 	return time.Time{}
 }

@@ -33,6 +33,7 @@ var (
 	ErrAmountNegative   = errors.New("negative_amount")
 	ErrAmountOverflow   = errors.New("amount_overflow")
 	ErrAmountPrecision  = errors.New("amount_precision")
+	ErrAmountAmbiguous  = errors.New("ambiguous_amount")
 	ErrCurrencyMissing  = errors.New("missing_currency")
 	ErrCurrencyUnknown  = errors.New("unknown_currency")
 )
@@ -183,8 +184,36 @@ func MajorFloatToMinor(f float64, exp int) (int64, error) {
 	return q.Int64(), nil
 }
 
-// ParseMajorString parses a decimal string such as "49.99" or "1,234.50"
-// (comma grouping allowed) into minor units with exponent exp, exactly.
+// maxAmountExponent bounds the exponent of "1.5e2" forms: anything larger
+// overflows int64 minor units anyway, and a bound keeps "1e999999999" cheap.
+const maxAmountExponent = 30
+
+// ParseMajorString parses a decimal string in major units into minor units
+// with exponent exp, exactly. The one rule every component shares (see
+// "Money" in docs/conventions.md):
+//
+//   - digits, an optional leading "+", grouping separators and one decimal
+//     separator; a leading "-" is ErrAmountNegative; currency symbols, codes
+//     and letters are ErrAmountNotNumeric ("¥1,000", "12 EUR").
+//   - when both "." and "," appear, the last one is the decimal separator and
+//     appears once; the other groups thousands ("1,234.56", "1.234,56").
+//   - a lone "." is the decimal point, except that a lone "." followed by
+//     exactly three digits that would only be padding zeros for a currency
+//     with fewer than three minor digits is ErrAmountAmbiguous ("1.000" JPY,
+//     "10.500" USD: German thousands or padded decimals); several "." group
+//     thousands ("1.234.567"); several "," group thousands ("1,234,567").
+//   - a lone "," is a decimal comma when 1 to exp digits follow it ("12,50"
+//     EUR is 12.50), a thousands separator when exactly three digits follow
+//     and the currency has fewer than three minor digits ("12,500" USD is
+//     12500, "1,000" JPY is 1000), ErrAmountAmbiguous when three digits follow
+//     and the currency has three or more ("12,500" KWD), and otherwise
+//     ErrAmountNotNumeric ("12,5000" EUR).
+//   - space, no-break space, narrow no-break space and apostrophe only ever
+//     group thousands ("1 234,56", "1'234.56"); groups after the first have
+//     exactly three digits, and one grouping character kind is used.
+//   - "1.5e2" exponent forms are accepted without grouping.
+//   - decimals beyond the exponent must be zeros ("10.5000" USD); otherwise
+//     ErrAmountPrecision.
 func ParseMajorString(s string, exp int) (int64, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -200,20 +229,141 @@ func ParseMajorString(s string, exp int) (int64, error) {
 	case "inf", "infinity":
 		return 0, ErrAmountInfinite
 	}
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	intPart = strings.ReplaceAll(intPart, ",", "")
-	if intPart == "" && (!hasDot || frac == "") {
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		return parseExponentForm(s[:i], s[i+1:], exp)
+	}
+	intPart, frac, err := splitDecimal(s, exp)
+	if err != nil {
+		return 0, err
+	}
+	return digitsToMinor(intPart, frac, exp)
+}
+
+// splitDecimal applies the separator rules of ParseMajorString and returns
+// the integer digits (grouping removed, checked) and the fraction digits.
+func splitDecimal(s string, exp int) (intPart, frac string, err error) {
+	// One spelling for every space-like grouping character.
+	s = strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	dots, commas := strings.Count(s, "."), strings.Count(s, ",")
+	lastDot, lastComma := strings.LastIndexByte(s, '.'), strings.LastIndexByte(s, ',')
+	decimal := -1 // index of the decimal separator
+	group := byte(0)
+	switch {
+	case dots > 0 && commas > 0:
+		decimal, group = lastDot, ','
+		if lastComma > lastDot {
+			decimal, group = lastComma, '.'
+		}
+		if strings.Count(s, string(s[decimal])) != 1 {
+			return "", "", ErrAmountNotNumeric
+		}
+	case dots == 1:
+		decimal = lastDot
+		after := s[lastDot+1:]
+		if len(after) == 3 && exp < 3 && strings.Trim(after[exp:], "0") == "" && !strings.ContainsAny(s, " '") {
+			// "1.000" JPY, "10.500" USD: German thousands or padded decimals.
+			return "", "", ErrAmountAmbiguous
+		}
+	case dots > 1:
+		group = '.'
+	case commas > 1:
+		group = ','
+	case commas == 1:
+		after := len(s) - lastComma - 1
+		spaced := strings.ContainsAny(s, " '")
+		switch {
+		case spaced || (after >= 1 && after <= exp && after != 3):
+			decimal = lastComma
+		case after == 3 && exp >= 3:
+			return "", "", ErrAmountAmbiguous
+		case after == 3:
+			group = ','
+		default:
+			return "", "", ErrAmountNotNumeric
+		}
+	}
+	intPart = s
+	if decimal >= 0 {
+		intPart, frac = s[:decimal], s[decimal+1:]
+	}
+	for _, sp := range []byte{' ', '\''} {
+		if strings.IndexByte(intPart, sp) < 0 {
+			continue
+		}
+		if group != 0 && strings.IndexByte(intPart, group) >= 0 {
+			return "", "", ErrAmountNotNumeric // two grouping kinds
+		}
+		group = sp
+	}
+	if group != 0 {
+		if intPart, err = ungroup(intPart, group); err != nil {
+			return "", "", err
+		}
+	}
+	if intPart == "" && frac == "" {
+		return "", "", ErrAmountNotNumeric
+	}
+	return intPart, frac, nil
+}
+
+// ungroup removes grouping separators sep from digits, which must split the
+// number into a first group of one to three digits and groups of three.
+func ungroup(digits string, sep byte) (string, error) {
+	groups := strings.Split(digits, string(sep))
+	for i, g := range groups {
+		if g == "" || len(g) > 3 || (i > 0 && len(g) != 3) {
+			return "", ErrAmountNotNumeric
+		}
+	}
+	return strings.Join(groups, ""), nil
+}
+
+// parseExponentForm reads mantissa×10^e ("1.5e2") without grouping: the
+// decimal point is moved, then the digits are read as usual.
+func parseExponentForm(mantissa, e string, exp int) (int64, error) {
+	shift, err := strconv.Atoi(e)
+	if err != nil || strings.Trim(mantissa, "0123456789.") != "" || strings.Trim(mantissa, ".") == "" || strings.Count(mantissa, ".") > 1 {
 		return 0, ErrAmountNotNumeric
 	}
+	intPart, frac, _ := strings.Cut(mantissa, ".")
+	if shift > maxAmountExponent || shift < -maxAmountExponent {
+		if strings.Trim(intPart+frac, "0") == "" {
+			return digitsToMinor(intPart, frac, exp) // zero, or non-digits
+		}
+		if shift > 0 {
+			return 0, ErrAmountOverflow
+		}
+		return 0, ErrAmountPrecision
+	}
+	if shift > 0 {
+		frac += strings.Repeat("0", max(0, shift-len(frac)))
+		intPart, frac = intPart+frac[:shift], frac[shift:]
+	} else if shift < 0 {
+		intPart = strings.Repeat("0", max(0, -shift-len(intPart))) + intPart
+		cut := len(intPart) + shift
+		intPart, frac = intPart[:cut], intPart[cut:]+frac
+	}
+	return digitsToMinor(intPart, frac, exp)
+}
+
+// digitsToMinor combines integer and fraction digits into minor units with
+// exponent exp; fraction digits beyond exp must be zeros.
+func digitsToMinor(intPart, frac string, exp int) (int64, error) {
 	if len(frac) > exp {
 		// extra digits must be zeros ("10.500" for USD is fine)
 		if strings.Trim(frac[exp:], "0") != "" {
+			if strings.Trim(frac[exp:], "0123456789") != "" {
+				return 0, ErrAmountNotNumeric
+			}
 			return 0, ErrAmountPrecision
 		}
 		frac = frac[:exp]
 	}
 	frac += strings.Repeat("0", exp-len(frac))
 	digits := intPart + frac
+	if digits == "" {
+		return 0, ErrAmountNotNumeric
+	}
 	var n int64
 	for i := 0; i < len(digits); i++ {
 		c := digits[i]

@@ -25,7 +25,7 @@ func TestParseMajorValue(t *testing.T) {
 		{"jpy zero decimals", pcommon.NewValueDouble(500), "JPY", 500, nil},
 		{"kwd three decimals", pcommon.NewValueStr("1.250"), "KWD", 1250, nil},
 		{"string exact", pcommon.NewValueStr("1,234.50"), "EUR", 123450, nil},
-		{"string trailing zeros", pcommon.NewValueStr("10.500"), "USD", 1050, nil},
+		{"string trailing zeros", pcommon.NewValueStr("10.5000"), "USD", 1050, nil},
 		{"string too precise", pcommon.NewValueStr("10.505"), "USD", 0, ErrAmountPrecision},
 		{"nan", pcommon.NewValueDouble(math.NaN()), "USD", 0, ErrAmountNaN},
 		{"inf", pcommon.NewValueDouble(math.Inf(1)), "USD", 0, ErrAmountInfinite},
@@ -49,6 +49,134 @@ func TestParseMajorValue(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+// TestParseMajorStringLocales pins the separator rule of ParseMajorString:
+// every string is either its one sensible amount or an error, never an amount
+// off by a power of ten (the old parser read "12,50" EUR as 1,250.00).
+func TestParseMajorStringLocales(t *testing.T) {
+	tests := []struct {
+		in       string
+		currency string
+		want     int64
+		err      error
+	}{
+		{"1,234.56", "USD", 123456, nil},
+		{"1.234,56", "EUR", 123456, nil},
+		{"12,50", "EUR", 1250, nil},
+		{"12,5", "EUR", 1250, nil},
+		{"0,99", "EUR", 99, nil},
+		{",99", "EUR", 99, nil},
+		{"12,500", "USD", 1250000, nil},
+		{"12,500", "EUR", 1250000, nil},
+		{"12,500", "KWD", 0, ErrAmountAmbiguous},
+		{"12,5", "KWD", 12500, nil},
+		{"12,50", "KWD", 12500, nil},
+		{"1.250", "KWD", 1250, nil},
+		{"1,234.567", "KWD", 1234567, nil},
+		{"1.234,567", "KWD", 1234567, nil},
+		{"12,5000", "EUR", 0, ErrAmountNotNumeric},
+		{"12,50", "JPY", 0, ErrAmountNotNumeric},
+		{"1 234,56", "EUR", 123456, nil},
+		{"1\u00a0234,56", "EUR", 123456, nil},
+		{"1\u202f234,56", "EUR", 123456, nil},
+		{"1 234.56", "USD", 123456, nil},
+		{"1'234.56", "CHF", 123456, nil},
+		{"1 234 567", "JPY", 1234567, nil},
+		{"1,000", "JPY", 1000, nil},
+		{"1,234,567", "JPY", 1234567, nil},
+		{"1.234.567", "JPY", 1234567, nil},
+		{"1.234.567,89", "EUR", 123456789, nil},
+		{"1.000", "JPY", 0, ErrAmountAmbiguous},
+		{"10.500", "USD", 0, ErrAmountAmbiguous},
+		{"1.234", "USD", 0, ErrAmountPrecision},
+		{"500", "JPY", 500, nil},
+		{"¥1,000", "JPY", 0, ErrAmountNotNumeric},
+		{"$12.50", "USD", 0, ErrAmountNotNumeric},
+		{"12.50 EUR", "EUR", 0, ErrAmountNotNumeric},
+		{"-12,50", "EUR", 0, ErrAmountNegative},
+		{"-1,234.56", "USD", 0, ErrAmountNegative},
+		{"+12.50", "USD", 1250, nil},
+		{"1,234,56", "EUR", 0, ErrAmountNotNumeric},
+		{"12,34,567", "INR", 0, ErrAmountNotNumeric},
+		{"1,234.567.89", "USD", 0, ErrAmountNotNumeric},
+		{"1.234,56,7", "EUR", 0, ErrAmountNotNumeric},
+		{"1,234 567", "USD", 0, ErrAmountNotNumeric},
+		{"1,234'567.00", "USD", 0, ErrAmountNotNumeric},
+		{"12 50", "EUR", 0, ErrAmountNotNumeric},
+		{",", "EUR", 0, ErrAmountNotNumeric},
+		{".", "USD", 0, ErrAmountNotNumeric},
+		{"1.5e2", "USD", 15000, nil},
+		{"1E3", "JPY", 1000, nil},
+		{"2.5e-1", "USD", 25, nil},
+		{"1.2345e2", "USD", 12345, nil},
+		{"1.2345e1", "USD", 0, ErrAmountPrecision},
+		{"1.2345e1", "KWD", 12345, nil},
+		{"1e-3", "KWD", 1, nil},
+		{"1e+2", "USD", 10000, nil},
+		{"1e999999999", "USD", 0, ErrAmountOverflow},
+		{"1e-999999999", "USD", 0, ErrAmountPrecision},
+		{"0e999999999", "USD", 0, nil},
+		{"1e20", "USD", 0, ErrAmountOverflow},
+		{"1,5e2", "EUR", 0, ErrAmountNotNumeric},
+		{"e2", "USD", 0, ErrAmountNotNumeric},
+		{"1e", "USD", 0, ErrAmountNotNumeric},
+		{"abce99", "USD", 0, ErrAmountNotNumeric},
+		{"0x10", "USD", 0, ErrAmountNotNumeric},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in+" "+tt.currency, func(t *testing.T) {
+			exp, ok := CurrencyExponent(tt.currency)
+			require.True(t, ok)
+			got, err := ParseMajorString(tt.in, exp)
+			if tt.err != nil {
+				require.ErrorIs(t, err, tt.err, "got %d", got)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// TestAmountFromDecimalComma goes through the attribute entry point every
+// component uses (paymentbi, GA4, Sentry).
+func TestAmountFromDecimalComma(t *testing.T) {
+	m := pcommon.NewMap()
+	m.PutStr(PaymentCurrency, "EUR")
+	m.PutStr(PaymentAmount, "12,50")
+	got, err := AmountFrom(m)
+	require.NoError(t, err)
+	assert.Equal(t, Money{Minor: 1250, Currency: "EUR"}, got)
+}
+
+func FuzzParseMajorString(f *testing.F) {
+	for _, s := range []string{"1,234.56", "1.234,56", "12,50", "1e3", "1 234,56", "-1"} {
+		f.Add(s, 2)
+	}
+	f.Fuzz(func(t *testing.T, s string, exp int) {
+		exp = []int{0, 2, 3, 4}[((exp%4)+4)%4]
+		n, err := ParseMajorString(s, exp)
+		if err == nil && n < 0 {
+			t.Fatalf("%q parsed to negative %d", s, n)
+		}
+		if err == nil {
+			// The canonical form parses back to the same amount.
+			back, err := ParseMajorString(formatExp(n, exp), exp)
+			if err != nil || back != n {
+				t.Fatalf("%q -> %d -> %q -> %d, %v", s, n, formatExp(n, exp), back, err)
+			}
+		}
+	})
+}
+
+func formatExp(minor int64, exp int) string {
+	for cur, e := range iso4217Exponents {
+		if e == exp {
+			return FormatMinor(minor, cur)
+		}
+	}
+	panic("no currency with that exponent")
 }
 
 func TestAmountFromPrefersMinorUnits(t *testing.T) {
@@ -108,4 +236,28 @@ func TestParseItems(t *testing.T) {
 	require.ErrorIs(t, err, ErrItemsMalformed)
 	_, err = ParseItems(pcommon.NewValueStr(`[{"price":1}]`), "USD")
 	require.ErrorIs(t, err, ErrItemsMalformed)
+}
+
+func TestIsForbiddenMetricAttribute(t *testing.T) {
+	for _, k := range []string{CustomerID, CustomerEmail, "customer.name", OrderID, PaymentID, ClientAddress, CheckoutSessionID, GAClientID, "user.id", "enduser.id"} {
+		assert.True(t, IsForbiddenMetricAttribute(k), k)
+	}
+	for _, k := range []string{CustomerSegment, PaymentProvider, PaymentMethod, ServiceName, "customers", "order.item_count"} {
+		assert.False(t, IsForbiddenMetricAttribute(k), k)
+	}
+}
+
+func TestTimestampTimeNeverWraps(t *testing.T) {
+	_, ok := TimestampTime(pcommon.Timestamp(math.MaxUint64))
+	assert.False(t, ok, "2^64-1 is not 1969")
+	_, ok = TimestampTime(pcommon.Timestamp(uint64(math.MaxInt64) + 1))
+	assert.False(t, ok)
+	_, ok = TimestampTime(0)
+	assert.False(t, ok)
+	got, ok := TimestampTime(pcommon.Timestamp(math.MaxInt64))
+	assert.True(t, ok)
+	assert.Equal(t, 2262, got.UTC().Year())
+	got, ok = TimestampTime(pcommon.Timestamp(1))
+	assert.True(t, ok)
+	assert.Equal(t, 1970, got.UTC().Year())
 }

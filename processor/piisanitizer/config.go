@@ -65,6 +65,10 @@ type Config struct {
 	// log records with the number of findings sanitized in them.
 	AuditAttribute string `mapstructure:"audit_attribute"`
 
+	// EdgeLimits bound nesting, attribute counts and value sizes, drop
+	// identifying metric attributes and normalise span names (edge.go).
+	EdgeLimits EdgeLimitsConfig `mapstructure:"edge_limits"`
+
 	_ struct{}
 }
 

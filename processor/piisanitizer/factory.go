@@ -58,7 +58,8 @@ func createDefaultConfig() component.Config {
 		CardSecurityKeys: KeyRuleConfig{Action: ActionRemove, Names: append([]string(nil), defaultCardSecurityKeys...)},
 		SensitiveKeys:    KeyRuleConfig{Action: ActionRedact, Names: append([]string(nil), defaultSensitiveKeys...)},
 		// ga.client_id is a random browser cookie id GA4 needs verbatim.
-		AllowKeys: []string{contract.GAClientID},
+		AllowKeys:  []string{contract.GAClientID},
+		EdgeLimits: defaultEdgeLimits(),
 	}
 }
 
@@ -69,7 +70,11 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewTraces(ctx, set, cfg, next, s.processTraces, capabilities)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	if err != nil {
+		return nil, err
+	}
+	return processorhelper.NewTraces(ctx, set, cfg, next, e.wrapTraces(s.processTraces), capabilities)
 }
 
 func createMetrics(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
@@ -77,7 +82,11 @@ func createMetrics(ctx context.Context, set processor.Settings, cfg component.Co
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewMetrics(ctx, set, cfg, next, s.processMetrics, capabilities)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	if err != nil {
+		return nil, err
+	}
+	return processorhelper.NewMetrics(ctx, set, cfg, next, e.wrapMetrics(s.processMetrics), capabilities)
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
@@ -85,5 +94,9 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 	if err != nil {
 		return nil, err
 	}
-	return processorhelper.NewLogs(ctx, set, cfg, next, s.processLogs, capabilities)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	if err != nil {
+		return nil, err
+	}
+	return processorhelper.NewLogs(ctx, set, cfg, next, e.wrapLogs(s.processLogs), capabilities)
 }

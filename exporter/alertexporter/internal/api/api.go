@@ -22,6 +22,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/dispatch"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpguard"
 )
 
 // Config of the API server.
@@ -29,6 +30,10 @@ type Config struct {
 	confighttp.ServerConfig `mapstructure:",squash"`
 	// BearerToken must be presented as "Authorization: Bearer <token>".
 	BearerToken configopaque.String `mapstructure:"bearer_token"`
+	// AllowedHosts are the Host header names the API answers (no port;
+	// ".example.com" for a domain and its subdomains; "*" for any). The
+	// default, the loopback names, refuses DNS-rebinding pages.
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
 }
 
 // Validate checks the config.
@@ -36,10 +41,18 @@ func (c *Config) Validate() error {
 	if c.NetAddr.Endpoint == "" {
 		return errors.New("api.endpoint is required")
 	}
-	if len(c.BearerToken) < 16 {
-		return errors.New("api.bearer_token is required and must be at least 16 characters")
+	// Required on loopback too: the API changes state, and a local
+	// process or browser page must not ack or silence alerts unasked.
+	if len(c.BearerToken) < httpguard.MinTokenBytes {
+		return fmt.Errorf("api.bearer_token: required and must be at least %d bytes, got %d", httpguard.MinTokenBytes, len(c.BearerToken))
 	}
-	return nil
+	return httpguard.ValidateAllowedHosts("api.allowed_hosts", c.AllowedHosts)
+}
+
+// handler is the API as served: the Host allow-list in front of the token
+// check, so a rebinding page is refused before anything else.
+func (c *Config) handler(b Backend, logger *zap.Logger) http.Handler {
+	return httpguard.CheckHost(c.AllowedHosts, Handler(string(c.BearerToken), b, logger))
 }
 
 // Backend is what the API operates on; the exporter persists after each
@@ -97,7 +110,7 @@ type ackRequest struct {
 func (h *handler) ack(w http.ResponseWriter, r *http.Request) {
 	var req ackRequest
 	if err := decode(r, &req, true); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, http.StatusBadRequest, errInvalidBody)
 		return
 	}
 	if req.By == "" {
@@ -127,14 +140,14 @@ type silenceRequest struct {
 func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 	var req silenceRequest
 	if err := decode(r, &req, false); err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		writeError(w, http.StatusBadRequest, errInvalidBody)
 		return
 	}
 	s := route.Silence{Matchers: req.Matchers, StartsAt: req.StartsAt, EndsAt: req.EndsAt, CreatedBy: req.CreatedBy, Comment: req.Comment}
 	if req.Duration != "" {
 		d, err := time.ParseDuration(req.Duration)
 		if err != nil || d <= 0 {
-			writeError(w, http.StatusBadRequest, fmt.Errorf("invalid duration %q", req.Duration))
+			writeError(w, http.StatusBadRequest, errors.New("duration: must be a positive Go duration such as \"2h\""))
 			return
 		}
 		if !s.EndsAt.IsZero() {
@@ -148,7 +161,8 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 	}
 	created, err := h.b.AddSilence(s)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err)
+		// The error quotes the matchers; the sender gets a fixed text.
+		writeError(w, http.StatusBadRequest, errInvalidSilence)
 		return
 	}
 	writeJSON(w, http.StatusCreated, created)
@@ -174,6 +188,13 @@ func (h *handler) mutate(w http.ResponseWriter, err error, body any) {
 		writeError(w, http.StatusInternalServerError, errors.New("internal error"))
 	}
 }
+
+// Error responses are fixed texts: a decoder or matcher error quotes the
+// request, which may hold personal data.
+var (
+	errInvalidBody    = errors.New("invalid JSON body: want a JSON object with the documented fields")
+	errInvalidSilence = errors.New("invalid silence: matchers must be name=\"value\", name!=\"value\", name=~\"regex\" or name!~\"regex\", and it must end in the future")
+)
 
 func decode(r *http.Request, v any, optional bool) error {
 	b, err := io.ReadAll(r.Body)
@@ -214,7 +235,7 @@ func Start(ctx context.Context, cfg *Config, host component.Host, set component.
 	if err != nil {
 		return nil, fmt.Errorf("alert API listen: %w", err)
 	}
-	srv, err := cfg.ToServer(ctx, host.GetExtensions(), set, Handler(string(cfg.BearerToken), b, set.Logger))
+	srv, err := cfg.ToServer(ctx, host.GetExtensions(), set, cfg.handler(b, set.Logger))
 	if err != nil {
 		_ = ln.Close()
 		return nil, fmt.Errorf("alert API server: %w", err)

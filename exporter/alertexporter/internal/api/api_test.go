@@ -153,5 +153,54 @@ func TestConfigValidate(t *testing.T) {
 	c.NetAddr.Endpoint = "localhost:9094"
 	assert.NoError(t, c.Validate())
 	c.BearerToken = "short"
-	assert.ErrorContains(t, c.Validate(), "bearer_token")
+	assert.ErrorContains(t, c.Validate(), "api.bearer_token: required and must be at least 16 bytes, got 5")
+	c.BearerToken = ""
+	assert.ErrorContains(t, c.Validate(), "api.bearer_token")
+	c.BearerToken = token
+	c.AllowedHosts = []string{"alerts.example.com:9094"}
+	assert.ErrorContains(t, c.Validate(), "api.allowed_hosts[0]")
+}
+
+// DNS rebinding: a request for another Host is refused before the token is
+// even looked at; the configured names and the loopback default pass.
+func TestHostAllowList(t *testing.T) {
+	b := &fakeBackend{acked: map[string]string{}}
+	auth := "Bearer " + token
+	served := func(c Config, host string) int {
+		req := httptest.NewRequest("POST", "/api/v1/alerts/aa/ack", strings.NewReader(`{"by":"x"}`))
+		req.Host = host
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		c.handler(b, zap.NewNop()).ServeHTTP(rec, req)
+		return rec.Code
+	}
+	def := Config{BearerToken: token}
+	assert.Equal(t, http.StatusMisdirectedRequest, served(def, "rebind.evil:9094"))
+	assert.Empty(t, b.acked)
+	assert.Equal(t, http.StatusOK, served(def, "localhost:9094"))
+	assert.Equal(t, http.StatusOK, served(def, "[::1]:9094"))
+	custom := Config{BearerToken: token, AllowedHosts: []string{"alerts.example.com"}}
+	assert.Equal(t, http.StatusOK, served(custom, "alerts.example.com"))
+	assert.Equal(t, http.StatusMisdirectedRequest, served(custom, "localhost:9094"))
+}
+
+// Error responses never carry request content back: not the body, not a
+// quoted matcher, not a JSON field name.
+func TestErrorsDoNotEchoRequest(t *testing.T) {
+	b := &fakeBackend{acked: map[string]string{}}
+	h := Handler(token, b, zap.NewNop())
+	auth := "Bearer " + token
+	const secret = "jane.doe@example.com"
+	for _, tc := range []struct{ method, path, body string }{
+		{"POST", "/api/v1/alerts/aa/ack", `{"` + secret + `":"x"}`},
+		{"POST", "/api/v1/alerts/aa/ack", `{"by":` + secret + `}`},
+		{"POST", "/api/v1/silences", `{"matchers":["` + secret + `"],"duration":"1h"}`},
+		{"POST", "/api/v1/silences", `{"matchers":["a=\"b\""],"duration":"` + secret + `"}`},
+		{"POST", "/api/v1/silences", secret},
+	} {
+		rec := do(t, h, tc.method, tc.path, auth, tc.body)
+		assert.Equal(t, http.StatusBadRequest, rec.Code, tc.body)
+		assert.NotContains(t, rec.Body.String(), "jane", tc.body)
+		assert.Contains(t, rec.Body.String(), `"error"`)
+	}
 }

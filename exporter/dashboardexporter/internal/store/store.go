@@ -33,8 +33,8 @@ type Config struct {
 	Location *time.Location
 	// Now is the clock.
 	Now func() time.Time
-	// MaxSeries bounds the number of series; new series beyond it are dropped
-	// and counted.
+	// MaxSeries bounds the number of series; beyond it the least recently
+	// updated series are evicted and counted.
 	MaxSeries int
 	// HistogramWindow is how many minutes of bucket counts a histogram keeps
 	// for percentiles.
@@ -43,8 +43,11 @@ type Config struct {
 
 // Stats are the store's own counters, for health and tests.
 type Stats struct {
-	Series        int       `json:"series"`
-	DroppedSeries int64     `json:"dropped_series"`
+	Series        int   `json:"series"`
+	DroppedSeries int64 `json:"dropped_series"`
+	// EvictedSeries counts series removed, least recently updated first, to
+	// make room for new ones when MaxSeries is reached.
+	EvictedSeries int64     `json:"evicted_series"`
 	DroppedPoints int64     `json:"dropped_points"`
 	LastDataAt    time.Time `json:"last_data_at"`
 }
@@ -175,18 +178,38 @@ func (s *Store) sweep(now time.Time) {
 		if se.lastSeen.After(cutoff) || se.today != 0 || se.month != 0 {
 			continue
 		}
-		delete(s.series, key)
-		list := s.byName[se.name]
-		if i := slices.Index(list, se); i >= 0 {
-			list = slices.Delete(list, i, i+1)
-		}
-		if len(list) == 0 {
-			delete(s.byName, se.name)
-		} else {
-			s.byName[se.name] = list
-		}
+		s.remove(key, se)
 	}
 	s.stats.Series = len(s.series)
+}
+
+// evictOldest removes the least recently updated 1% of the series (at least
+// one), so a flood of new series costs one sort per hundred arrivals.
+func (s *Store) evictOldest() {
+	all := make([]*series, 0, len(s.series))
+	for _, se := range s.series {
+		all = append(all, se)
+	}
+	slices.SortFunc(all, func(a, b *series) int { return a.lastSeen.Compare(b.lastSeen) })
+	n := max(1, len(all)/100)
+	for _, se := range all[:n] {
+		s.remove(seriesKey(se.name, se.labels), se)
+	}
+	s.stats.EvictedSeries += int64(n)
+	s.stats.Series = len(s.series)
+}
+
+func (s *Store) remove(key string, se *series) {
+	delete(s.series, key)
+	list := s.byName[se.name]
+	if i := slices.Index(list, se); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(s.byName, se.name)
+	} else {
+		s.byName[se.name] = list
+	}
 }
 
 // Tick applies day/month rollover at the current clock time. Queries see
@@ -298,10 +321,11 @@ func numberValue(dp pmetric.NumberDataPoint) float64 {
 // pointTime is the data point's time, clamped to now: a producer's clock
 // running ahead must not write into the future.
 func pointTime(ts pcommon.Timestamp, now time.Time) time.Time {
-	if ts == 0 {
+	t, ok := contract.TimestampTime(ts) // unset or beyond 2262: now
+	if !ok {
 		return now
 	}
-	t := ts.AsTime().In(now.Location())
+	t = t.In(now.Location())
 	if t.After(now) {
 		return now
 	}
@@ -346,8 +370,9 @@ func (s *Store) lookup(m pmetric.Metric, kind Kind, attrs pcommon.Map, svc strin
 			s.sweep(now)
 		}
 		if len(s.series) >= s.cfg.MaxSeries {
-			s.stats.DroppedSeries++
-			return nil
+			// Full of live series: make room by evicting the least recently
+			// updated, never by refusing a fresh series for a stale one.
+			s.evictOldest()
 		}
 	}
 	if !ok {

@@ -142,25 +142,34 @@ func TestRingKeepsOnly24Hours(t *testing.T) {
 func TestBoundedSeries(t *testing.T) {
 	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 	s, clk := newTestStore(t, start, time.UTC, 10)
-	for i := 0; i < 25; i++ {
-		s.AddMetrics(delta("traces.span.metrics.calls", clk.Now(), 1, map[string]string{"span.name": strconv.Itoa(i)}))
+	calls := func(span string) {
+		s.AddMetrics(delta("traces.span.metrics.calls", clk.Now(), 1, map[string]string{"span.name": span}))
+	}
+	for i := 0; i < 10; i++ {
+		calls(strconv.Itoa(i))
+		clk.Advance(time.Second)
+	}
+	// Series 0 keeps updating; 1..9 go quiet.
+	calls("0")
+	clk.Advance(time.Second)
+
+	// A flood of fresh series: the store stays at its bound and makes room
+	// by evicting the least recently updated, never refusing the new one.
+	for i := 0; i < 15; i++ {
+		calls("flood-" + strconv.Itoa(i))
+		clk.Advance(time.Second)
 	}
 	st := s.Stats()
 	assert.Equal(t, 10, st.Series)
-	assert.Equal(t, int64(15), st.DroppedSeries)
-	assert.Equal(t, 10.0, s.Counters("traces.span.metrics.calls", nil, time.Hour)[""].Today)
+	assert.Equal(t, int64(15), st.EvictedSeries)
+	byName := s.Counters("traces.span.metrics.calls", nil, time.Hour, "span.name")
+	assert.Contains(t, byName, "flood-14", "the freshest series is kept")
+	assert.NotContains(t, byName, "1", "the stalest series went first")
 
-	// Known series keep updating while the store is full.
-	s.AddMetrics(delta("traces.span.metrics.calls", clk.Now(), 1, map[string]string{"span.name": "0"}))
-	assert.Equal(t, 11.0, s.Counters("traces.span.metrics.calls", nil, time.Hour)[""].Today)
-
-	// Idle series that no longer count towards this month are evicted, making
-	// room for new ones.
+	// Idle series that no longer count towards this month are swept.
 	clk.Set(time.Date(2027, 1, 2, 12, 0, 0, 0, time.UTC))
-	s.AddMetrics(delta("traces.span.metrics.calls", clk.Now(), 1, map[string]string{"span.name": "new"}))
-	st = s.Stats()
-	assert.Equal(t, 1, st.Series)
-	assert.Equal(t, int64(15), st.DroppedSeries)
+	calls("new")
+	assert.Equal(t, 1, s.Stats().Series)
 }
 
 func TestGaugesKeepLatestAndLabels(t *testing.T) {

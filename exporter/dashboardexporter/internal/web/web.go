@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/httpguard"
 )
 
 // RequestedByHeader must carry RequestedByValue on state-changing requests
@@ -27,6 +29,9 @@ var static embed.FS
 type Options struct {
 	// Token, when not empty, is required as a bearer token on /api routes.
 	Token string
+	// AllowedHosts are the Host names served (httpguard.CheckHost); empty
+	// means the loopback names.
+	AllowedHosts []string
 	// Dashboard and Summary return the documents to encode.
 	Dashboard func() any
 	Summary   func() any
@@ -67,7 +72,7 @@ func Handler(o Options) http.Handler {
 		code, doc := o.Health()
 		writeJSON(w, code, doc)
 	})
-	return securityHeaders(mux)
+	return securityHeaders(httpguard.CheckHost(o.AllowedHosts, mux))
 }
 
 // auth requires the bearer token when one is configured. The comparison is

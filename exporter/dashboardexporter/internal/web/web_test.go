@@ -9,11 +9,16 @@ import (
 )
 
 func newHandler(token string, acked *[]string) http.Handler {
+	return newHandlerForHosts(token, []string{"dash.internal", "dash"}, acked)
+}
+
+func newHandlerForHosts(token string, hosts []string, acked *[]string) http.Handler {
 	return Handler(Options{
-		Token:     token,
-		Dashboard: func() any { return map[string]string{} },
-		Summary:   func() any { return map[string]string{} },
-		Health:    func() (int, any) { return http.StatusOK, map[string]string{} },
+		Token:        token,
+		AllowedHosts: hosts,
+		Dashboard:    func() any { return map[string]string{} },
+		Summary:      func() any { return map[string]string{} },
+		Health:       func() (int, any) { return http.StatusOK, map[string]string{} },
 		Ack: func(fp string) bool {
 			*acked = append(*acked, fp)
 			return true
@@ -95,4 +100,30 @@ func TestNoCORSPreflightGranted(t *testing.T) {
 	assert.Empty(t, w.Header().Get("Access-Control-Allow-Origin"))
 	assert.Empty(t, w.Header().Get("Access-Control-Allow-Headers"))
 	assert.Empty(t, acked)
+}
+
+// DNS rebinding: a page on rebind.evil whose name now resolves to 127.0.0.1
+// sends same-origin requests with Host: rebind.evil. The loopback-only
+// default has no token, so the Host allow-list is what refuses it.
+func TestRebindingRefusedByHost(t *testing.T) {
+	var acked []string
+	h := newHandlerForHosts("", nil, &acked)
+	headers := map[string]string{RequestedByHeader: "dashboard", "Sec-Fetch-Site": "same-origin", "Origin": "http://rebind.evil:8080"}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, ackRequest("rebind.evil:8080", headers))
+	assert.Equal(t, http.StatusMisdirectedRequest, w.Code)
+	assert.NotContains(t, w.Body.String(), "rebind.evil", "the refusal does not echo the request")
+	assert.Empty(t, acked)
+
+	for _, path := range []string{"/api/dashboard", "/api/summary", "/healthz", "/"} {
+		w = httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "http://rebind.evil:8080"+path, nil))
+		assert.Equal(t, http.StatusMisdirectedRequest, w.Code, path)
+	}
+
+	headers["Origin"] = "http://localhost:8080"
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, ackRequest("localhost:8080", headers))
+	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.Equal(t, []string{"abc"}, acked)
 }

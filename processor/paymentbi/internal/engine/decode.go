@@ -176,7 +176,7 @@ func reason(err error) string {
 var knownReasons = []error{
 	contract.ErrAmountMissing, contract.ErrAmountNotNumeric, contract.ErrAmountNaN,
 	contract.ErrAmountInfinite, contract.ErrAmountNegative, contract.ErrAmountOverflow,
-	contract.ErrAmountPrecision, contract.ErrCurrencyMissing, contract.ErrCurrencyUnknown,
+	contract.ErrAmountPrecision, contract.ErrAmountAmbiguous, contract.ErrCurrencyMissing, contract.ErrCurrencyUnknown,
 	contract.ErrItemsMalformed, ErrNoExchangeRate, ErrInventoryLevel,
 }
 

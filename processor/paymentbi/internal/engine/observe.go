@@ -112,10 +112,11 @@ const maxClockSkew = 5 * time.Minute
 // where it arrived: one replayed from a queue after an outage that crossed
 // midnight belongs to the day already closed, and adding it to today's
 // progress would overstate it. An unknown time, or one from a clock running
-// ahead, counts as now.
+// ahead, counts as now; so does one beyond 2262, which AsTime would wrap to
+// 1969.
 func (a *aggregates) periodsOf(at pcommon.Timestamp, now time.Time) (inDay, inMonth bool) {
-	t := at.AsTime()
-	if at == 0 || t.After(now.Add(maxClockSkew)) {
+	t, known := contract.TimestampTime(at)
+	if !known || t.After(now.Add(maxClockSkew)) {
 		return true, true
 	}
 	return !t.Before(a.day.start), !t.Before(a.month.start)

@@ -51,6 +51,9 @@ func (c *Config) Validate() error {
 	if c.URL == "" {
 		errs = append(errs, errors.New("alertmanager.url is required"))
 	}
+	if err := channel.ValidateURL("alertmanager.url", string(c.URL)); err != nil {
+		errs = append(errs, err)
+	}
 	if c.ResendInterval <= 0 {
 		errs = append(errs, fmt.Errorf("alertmanager.resend_interval must be positive (got %s)", c.ResendInterval))
 	}

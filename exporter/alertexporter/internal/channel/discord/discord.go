@@ -39,6 +39,9 @@ func (c *Config) Validate() error {
 	if c.WebhookURL == "" {
 		return errors.New("discord.webhook_url is required")
 	}
+	if err := channel.ValidateURL("discord.webhook_url", string(c.WebhookURL)); err != nil {
+		return err
+	}
 	_, err := channel.ParseTemplate("discord.content", c.Content, channel.DefaultTitle)
 	return err
 }

@@ -41,6 +41,9 @@ func (c *Config) Validate() error {
 	if c.RoutingKey == "" {
 		return errors.New("pagerduty.routing_key is required")
 	}
+	if err := channel.ValidateURL("pagerduty.url", c.URL); err != nil {
+		return err
+	}
 	_, err := parseSummary(c.Summary)
 	return err
 }

@@ -35,6 +35,9 @@ func (c *Config) Validate() error {
 	if c.WebhookURL == "" {
 		return errors.New("slack.webhook_url is required")
 	}
+	if err := channel.ValidateURL("slack.webhook_url", string(c.WebhookURL)); err != nil {
+		return err
+	}
 	if _, err := channel.ParseTemplate("slack.title", c.Title, channel.DefaultTitle); err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ func (c *Config) Validate() error {
 	if c.AuthToken == "" {
 		errs = append(errs, errors.New("sms.auth_token is required"))
 	}
+	if err := channel.ValidateURL("sms.url", c.URL); err != nil {
+		errs = append(errs, err)
+	}
 	if (c.From == "") == (c.MessagingServiceSID == "") {
 		errs = append(errs, errors.New("sms: set exactly one of from and messaging_service_sid"))
 	}

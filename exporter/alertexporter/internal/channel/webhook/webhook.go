@@ -32,6 +32,12 @@ func (c *Config) Validate() error {
 	if c.URL == "" {
 		return errors.New("webhook.url is required")
 	}
+	if err := channel.ValidateURL("webhook.url", string(c.URL)); err != nil {
+		return err
+	}
+	if err := channel.ValidateURL("webhook.external_url", c.ExternalURL); err != nil {
+		return err
+	}
 	if c.MaxAlerts < 0 {
 		return errors.New("webhook.max_alerts must not be negative")
 	}

@@ -1,0 +1,33 @@
+package contract
+
+import "strings"
+
+// forbiddenMetricAttributes are keys whose values identify one customer,
+// order, payment, session or client: as a metric attribute each value would
+// be a series of its own (and personal data in a label). Entries ending in
+// "." are prefixes.
+var forbiddenMetricAttributes = []string{
+	"customer.", CustomerID, CustomerEmail, OrderID, PaymentID, CheckoutSessionID,
+	ClientAddress, GAClientID, GASessionID, "user.", "enduser.",
+}
+
+// ForbiddenMetricAttributes lists the keys (and "prefix." entries) that are
+// never metric data point attributes; see IsForbiddenMetricAttribute.
+func ForbiddenMetricAttributes() []string {
+	return append([]string(nil), forbiddenMetricAttributes...)
+}
+
+// IsForbiddenMetricAttribute reports whether key must not be a metric data
+// point attribute. CustomerSegment ("new"/"returning") is the one customer.*
+// key that is a low-cardinality dimension.
+func IsForbiddenMetricAttribute(key string) bool {
+	if key == CustomerSegment {
+		return false
+	}
+	for _, f := range forbiddenMetricAttributes {
+		if key == f || (strings.HasSuffix(f, ".") && strings.HasPrefix(key, f)) {
+			return true
+		}
+	}
+	return false
+}

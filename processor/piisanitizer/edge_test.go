@@ -1,0 +1,252 @@
+package piisanitizer
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/processor/piisanitizer/internal/metadata"
+)
+
+func edgeConfig() *Config {
+	cfg := testConfig()
+	cfg.EdgeLimits.DropForbiddenMetricAttributes = true
+	cfg.EdgeLimits.NormalizeSpanNames = true
+	return cfg
+}
+
+// edgeLimited is the edge_limited counter's value for reason.
+func edgeLimited(t *testing.T, h *harness, reason string) int64 {
+	t.Helper()
+	m, err := h.tel.GetMetric(edgeLimitedMetric)
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		if v, _ := dp.Attributes.Value(attribute.Key("reason")); v.AsString() == reason {
+			n += dp.Value
+		}
+	}
+	return n
+}
+
+// nest puts a map nested depth levels deep under key.
+func nest(m pcommon.Map, key string, depth int) {
+	for range depth {
+		m = m.PutEmptyMap(key)
+	}
+	m.PutStr("leaf", "x")
+}
+
+// A record nested 100 levels deep in a batch of purchases: OTLP/JSON takes
+// it, protobuf (the hop to the gateway) refuses it, and the whole batch
+// would be lost. After the edge the batch marshals and unmarshals as
+// protobuf, every purchase is intact, and the truncation is counted.
+func TestEdgeBoundsNestingSoTheNextTierAccepts(t *testing.T) {
+	h := newHarness(t, edgeConfig())
+	ld := plog.NewLogs()
+	lrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for i := range 50 {
+		lr := lrs.AppendEmpty()
+		lr.SetEventName(contract.EventPurchase)
+		lr.Attributes().PutStr(contract.OrderID, "ord-"+string(rune('A'+i%26)))
+		lr.Attributes().PutInt(contract.PaymentAmountMinor, int64(100+i))
+	}
+	poison := lrs.AppendEmpty()
+	nest(poison.Attributes(), "deep", 100)
+	nest(poison.Body().SetEmptyMap(), "deep", 100)
+	slice := poison.Attributes().PutEmptySlice("deep_slice")
+	for range 100 {
+		slice = slice.AppendEmpty().SetEmptySlice()
+	}
+
+	var before plog.ProtoMarshaler
+	raw, err := before.MarshalLogs(ld)
+	require.NoError(t, err)
+	_, err = (&plog.ProtoUnmarshaler{}).UnmarshalLogs(raw)
+	require.Error(t, err, "the poison record must be what protobuf refuses, or the test proves nothing")
+
+	out := h.processLogs(t, ld)
+	raw, err = (&plog.ProtoMarshaler{}).MarshalLogs(out)
+	require.NoError(t, err)
+	back, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(raw)
+	require.NoError(t, err, "the next tier accepts what the edge let through")
+	require.Equal(t, 51, back.LogRecordCount())
+	got := back.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for i := range 50 {
+		v, ok := got.At(i).Attributes().Get(contract.PaymentAmountMinor)
+		require.True(t, ok)
+		assert.Equal(t, int64(100+i), v.Int())
+	}
+	assert.Equal(t, int64(3), edgeLimited(t, h, edgeDepth), "attribute, body and slice each truncated once")
+
+	// The truncated value keeps the first levels and says what happened.
+	v, _ := got.At(50).Attributes().Get("deep")
+	for range 15 {
+		v, _ = v.Map().Get("deep")
+	}
+	assert.Equal(t, "[TRUNCATED: nested deeper than 16 levels]", v.Str())
+}
+
+func TestEdgeBoundsAttributeCountAndValueSize(t *testing.T) {
+	cfg := edgeConfig()
+	cfg.EdgeLimits.MaxAttributes = 10
+	cfg.EdgeLimits.MaxValueBytes = 100
+	h := newHarness(t, cfg)
+	td := ptrace.NewTraces()
+	span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.SetName("payment.charge")
+	for i := range 25 {
+		span.Attributes().PutInt(strings.Repeat("k", i+1), int64(i))
+	}
+	ev := span.Events().AppendEmpty()
+	ev.Attributes().PutStr("note", strings.Repeat("é", 80)) // 160 bytes
+	out := h.processTraces(t, td)
+	s := out.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	assert.Equal(t, 10, s.Attributes().Len())
+	note, _ := s.Events().At(0).Attributes().Get("note")
+	assert.Equal(t, strings.Repeat("é", 50), note.Str(), "cut at 100 bytes on a rune boundary")
+	assert.Equal(t, int64(15), edgeLimited(t, h, edgeAttributes))
+	assert.Equal(t, int64(1), edgeLimited(t, h, edgeValueSize))
+}
+
+// customer.email and client.address on an app counter made one Prometheus
+// series per customer; they are dropped from data points, low-cardinality
+// keys (customer.segment, payment.provider) stay.
+func TestEdgeDropsForbiddenMetricAttributes(t *testing.T) {
+	h := newHarness(t, edgeConfig())
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr(contract.ServiceName, "checkout")
+	ms := rm.ScopeMetrics().AppendEmpty().Metrics()
+	sum := ms.AppendEmpty()
+	sum.SetName("checkout.requests")
+	dp := sum.SetEmptySum().DataPoints().AppendEmpty()
+	dp.Attributes().PutStr(contract.CustomerEmail, "jane@example.com")
+	dp.Attributes().PutStr(contract.ClientAddress, "203.0.113.7")
+	dp.Attributes().PutStr(contract.OrderID, "ord-1")
+	dp.Attributes().PutStr(contract.CustomerSegment, "new")
+	dp.Attributes().PutStr(contract.PaymentProvider, "stripe")
+	hist := ms.AppendEmpty()
+	hist.SetName("checkout.duration")
+	hist.SetEmptyHistogram().DataPoints().AppendEmpty().Attributes().PutStr(contract.CustomerID, "cus_1")
+
+	out := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	assert.Equal(t, map[string]any{contract.CustomerSegment: "new", contract.PaymentProvider: "stripe"},
+		out.At(0).Sum().DataPoints().At(0).Attributes().AsRaw())
+	assert.Equal(t, 0, out.At(1).Histogram().DataPoints().At(0).Attributes().Len())
+	assert.Equal(t, int64(4), edgeLimited(t, h, edgeMetricAttribute))
+	svc, _ := md.ResourceMetrics().At(0).Resource().Attributes().Get(contract.ServiceName)
+	assert.Equal(t, "checkout", svc.Str(), "resource attributes are not data point attributes")
+}
+
+// A span name with an email became one span_name series per pseudonym.
+func TestEdgeNormalizesSpanNamesThatHeldPII(t *testing.T) {
+	h := newHarness(t, edgeConfig())
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	for _, name := range []string{"GET /users/jane@example.com/orders", "GET /users/john@example.org/orders", "charge 4111 1111 1111 1111", "payment.charge"} {
+		spans.AppendEmpty().SetName(name)
+	}
+	out := h.processTraces(t, td).ResourceSpans().At(0).ScopeSpans().At(0).Spans()
+	assert.Equal(t, "GET /users/{pii}/orders", out.At(0).Name())
+	assert.Equal(t, out.At(0).Name(), out.At(1).Name(), "two customers, one span name")
+	assert.NotContains(t, out.At(2).Name(), "1111")
+	assert.Equal(t, "payment.charge", out.At(3).Name())
+	assert.Equal(t, int64(3), edgeLimited(t, h, edgeSpanName))
+}
+
+func TestEdgeWarnsAtMostOnceAMinute(t *testing.T) {
+	set := newEdgeSettings(t)
+	e, err := newEdge(defaultEdgeLimits(), set.settings)
+	require.NoError(t, err)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { return now }
+	for range 5 {
+		e.report(t.Context(), counts{edgeDepth: 1})
+	}
+	now = now.Add(time.Minute)
+	e.report(t.Context(), counts{edgeDepth: 1})
+	e.report(t.Context(), counts{})
+	assert.Equal(t, 2, set.logs.FilterMessageSnippet("edge limits").Len())
+}
+
+func TestEdgeLimitsValidate(t *testing.T) {
+	for _, tc := range []struct {
+		mutate func(*EdgeLimitsConfig)
+		want   string
+	}{
+		{func(c *EdgeLimitsConfig) { c.MaxDepth = 0 }, "edge_limits.max_depth"},
+		{func(c *EdgeLimitsConfig) { c.MaxDepth = 31 }, "edge_limits.max_depth: must be within 1 and 30"},
+		{func(c *EdgeLimitsConfig) { c.MaxAttributes = 0 }, "edge_limits.max_attributes"},
+		{func(c *EdgeLimitsConfig) { c.MaxValueBytes = 10 }, "edge_limits.max_value_bytes"},
+	} {
+		c := defaultEdgeLimits()
+		tc.mutate(&c)
+		assert.ErrorContains(t, c.Validate(), tc.want)
+	}
+	c := defaultEdgeLimits()
+	assert.NoError(t, c.Validate())
+}
+
+type edgeSettings struct {
+	settings processor.Settings
+	logs     *observer.ObservedLogs
+}
+
+func newEdgeSettings(t *testing.T) edgeSettings {
+	t.Helper()
+	core, logs := observer.New(zap.WarnLevel)
+	set := processortest.NewNopSettings(metadata.Type)
+	set.Logger = zap.New(core)
+	return edgeSettings{settings: set, logs: logs}
+}
+
+// 10,000 service.name values made 10,000 series sets on the Prometheus
+// endpoint. Beyond max_services new names become "overflow"; known
+// services keep theirs, and idle ones make room again.
+func TestEdgeBoundsDistinctServices(t *testing.T) {
+	set := newEdgeSettings(t)
+	cfg := defaultEdgeLimits()
+	cfg.MaxServices = 3
+	e, err := newEdge(cfg, set.settings)
+	require.NoError(t, err)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e.now = func() time.Time { return now }
+	send := func(names ...string) []string {
+		ld := plog.NewLogs()
+		for _, n := range names {
+			ld.ResourceLogs().AppendEmpty().Resource().Attributes().PutStr(contract.ServiceName, n)
+		}
+		out, err := e.wrapLogs(func(_ context.Context, ld plog.Logs) (plog.Logs, error) { return ld, nil })(t.Context(), ld)
+		require.NoError(t, err)
+		var got []string
+		for i := 0; i < out.ResourceLogs().Len(); i++ {
+			v, _ := out.ResourceLogs().At(i).Resource().Attributes().Get(contract.ServiceName)
+			got = append(got, v.Str())
+		}
+		return got
+	}
+	assert.Equal(t, []string{"checkout", "payments", "inventory", "overflow", "overflow"}, send("checkout", "payments", "inventory", "flood-1", "flood-2"))
+	now = now.Add(5 * time.Minute)
+	assert.Equal(t, []string{"checkout", "overflow"}, send("checkout", "flood-3"))
+	// payments and inventory idle for 10 minutes: their places free up.
+	now = now.Add(6 * time.Minute)
+	assert.Equal(t, []string{"flood-4", "checkout"}, send("flood-4", "checkout"))
+}
