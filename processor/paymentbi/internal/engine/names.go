@@ -8,7 +8,7 @@ func MetricNames() []string {
 		MetricRefunds, MetricRefundsAmount, MetricDuration, MetricFunnelEvents, MetricConversionRatio,
 		MetricAbandonmentRatio, MetricSuccessRatio, MetricOrderValueAverage, MetricCustomerOrders,
 		MetricCustomerDistinct, MetricLifetimeValue, MetricInventoryAvailable, MetricInventoryReserved,
-		MetricInvalidEvents, MetricDuplicateEvents, MetricLatePurchases,
+		MetricInvalidEvents, MetricDuplicateEvents, MetricLatePurchases, MetricLateInventory,
 	}
 	for _, period := range []string{MetricRevenueDaily, MetricRevenueMonthly} {
 		names = append(names, period, period+".pace", period+".target", period+".progress")
