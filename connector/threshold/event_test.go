@@ -88,7 +88,8 @@ func TestEventFiresAtOnceWithPerKeyCooldown(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, contract.ErrProcessingError, got[0].Labels[contract.PaymentErrorType])
 	assert.Equal(t, t0.Add(15*time.Minute), got[0].EndsAt)
-	assert.Equal(t, "critical_payment_failure [payment.error_type=processing_error, payment.provider=stripe] resolved", got[0].Summary)
+	assert.Equal(t, "Quiet again: no more event payment.failed [payment.error_type=processing_error, payment.provider=stripe]", got[0].Summary,
+		"the name is not repeated (channels print it); the resolve says why")
 }
 
 func TestEventFromSpanEventsAndAlertsIgnored(t *testing.T) {

@@ -1,6 +1,7 @@
 package threshold
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -90,7 +91,9 @@ func TestRatioResolvesWhenDataStops(t *testing.T) {
 	h.advance(4*time.Minute+45*time.Second, 15*time.Second)
 	assert.Empty(t, h.newAlerts())
 	h.advance(5*time.Minute, 15*time.Second)
-	assert.Equal(t, []string{"payment_failure_rate:resolved"}, statuses(h.newAlerts()))
+	resolved := h.newAlerts()
+	require.Equal(t, []string{"payment_failure_rate:resolved"}, statuses(resolved))
+	assert.True(t, strings.HasPrefix(resolved[0].Summary, "Resolved for lack of data"), "a data-gap resolve says so: %q", resolved[0].Summary)
 }
 
 func TestCooldownLimitsRenotification(t *testing.T) {

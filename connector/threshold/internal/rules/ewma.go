@@ -9,13 +9,18 @@ type EWMA struct {
 	N         uint32
 }
 
-// Update folds v into the baseline with smoothing factor alpha.
-func (e *EWMA) Update(v, alpha float64) {
+// Update folds v into the baseline with smoothing factor alpha. A positive
+// clip limits how far from the mean v counts (winsorising), so one wild but
+// not anomalous sample cannot inflate the variance at once.
+func (e *EWMA) Update(v, alpha, clip float64) {
 	if e.N == 0 {
 		e.Mean, e.Var, e.N = v, 0, 1
 		return
 	}
 	diff := v - e.Mean
+	if clip > 0 {
+		diff = max(-clip, min(clip, diff))
+	}
 	incr := alpha * diff
 	e.Mean += incr
 	e.Var = (1 - alpha) * (e.Var + diff*incr)
