@@ -42,6 +42,10 @@ type Config struct {
 	ChannelQueueSize int `mapstructure:"channel_queue_size"`
 	// ExternalURL is linked from notifications (webhook externalURL).
 	ExternalURL string `mapstructure:"external_url"`
+	// FlapWindow holds every resolve this long: an alert that fires again
+	// within it stays one incident (counted in otelcol_alert_flaps_damped)
+	// instead of a resolved and a firing notification. 0 turns it off.
+	FlapWindow time.Duration `mapstructure:"flap_window"`
 
 	Channels           map[string]*ChannelConfig             `mapstructure:"channels"`
 	Receivers          map[string]*ReceiverConfig            `mapstructure:"receivers"`
@@ -134,6 +138,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ChannelQueueSize <= 0 {
 		errs = append(errs, errors.New("channel_queue_size must be positive"))
+	}
+	if cfg.FlapWindow < 0 {
+		errs = append(errs, errors.New("flap_window must not be negative"))
 	}
 	if _, err := cfg.build(); err != nil {
 		errs = append(errs, err)
@@ -245,5 +252,6 @@ func (cfg *Config) build() (*built, error) {
 	}
 	b.engine.MaxAlerts = cfg.MaxAlerts
 	b.engine.ExternalURL = cfg.ExternalURL
+	b.engine.FlapWindow = cfg.FlapWindow
 	return b, nil
 }
