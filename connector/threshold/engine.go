@@ -172,13 +172,31 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 	e.mu.Lock()
 	now := e.now().UnixNano()
 	var it rules.Item
+	// Applications' own alert records are never evaluated (no alerting on
+	// alerts) but passed on as they are, so they reach the alert exporter
+	// behind this connector in every profile.
+	var passOn plog.Logs
+	passed := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource().Attributes()
 		for _, sl := range rl.ScopeLogs().All() {
+			var out plog.LogRecordSlice
 			for _, lr := range sl.LogRecords().All() {
 				name := contract.LogEventName(lr)
 				if name == contract.EventAlert {
-					continue // never alert on alerts
+					if passed == 0 {
+						passOn = plog.NewLogs()
+					}
+					if out == (plog.LogRecordSlice{}) {
+						orl := passOn.ResourceLogs().AppendEmpty()
+						rl.Resource().CopyTo(orl.Resource())
+						osl := orl.ScopeLogs().AppendEmpty()
+						sl.Scope().CopyTo(osl.Scope())
+						out = osl.LogRecords()
+					}
+					lr.CopyTo(out.AppendEmpty())
+					passed++
+					continue
 				}
 				it = rules.Item{Kind: rules.ItemLogRecord, Name: name, TraceID: lr.TraceID(), SpanID: lr.SpanID()}
 				it.SetMaps(lr.Attributes(), res)
@@ -190,6 +208,12 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 	out := e.takeOut()
 	e.mu.Unlock()
 	e.send(ctx, out)
+	if passed > 0 {
+		if err := e.next.ConsumeLogs(ctx, passOn); err != nil {
+			e.tel.AlertsDropped.Add(ctx, int64(passed))
+			e.logger.Warn("next consumer refused application alert records", zap.Int("alerts", passed), zap.Error(err))
+		}
+	}
 }
 
 func (e *engine) consumeMetrics(ctx context.Context, md pmetric.Metrics) {
@@ -282,6 +306,14 @@ func (e *engine) observe(it *rules.Item, candidates []*rule, now int64) {
 			if r.where.Matches(it) {
 				r.window.Add(s.Epochs, s.Counts, now, 1, 1)
 				s.TraceID, s.SpanID = it.TraceID, it.SpanID
+				if r.timing.For == 0 && s.Status == state.Inactive {
+					// Without a hold there is nothing to wait for: fire on
+					// the item that crossed the threshold rather than up to
+					// an evaluation interval later (pages within the tick).
+					if cond, still := e.evaluate(r, s, now); cond == state.Bad {
+						e.report(r, s, s.Step(now, cond, still, r.timing), now)
+					}
+				}
 			}
 		case kindAbsence:
 			r.window.Add(s.Epochs, s.Counts, now, 0, 1)
