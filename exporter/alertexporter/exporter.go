@@ -116,6 +116,10 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	specs := make([]dispatch.ChannelSpec, 0, len(e.cfg.Channels))
 	known := map[string]bool{}
 	for name, c := range e.cfg.Channels {
+		if c.disabled {
+			e.logger.Info("alert channel disabled: optional and its destination is not set", zap.String("channel", name))
+			continue
+		}
 		n, err := e.newNotifier(ctx, name, c)
 		if err != nil {
 			return fmt.Errorf("channels.%s: %w", name, err)
