@@ -156,6 +156,11 @@ type AnomalyConfig struct {
 	// shift becomes the new normal. 0 (default): the baseline stays frozen
 	// for as long as the anomaly lasts.
 	RelearnAfter time.Duration `mapstructure:"relearn_after"`
+	// Seasonality "hour_of_day" keeps a baseline per hour of the day (in
+	// Timezone, default UTC) and judges a sample against its hour's once
+	// that has its warm-up; "" (default): one baseline.
+	Seasonality string `mapstructure:"seasonality"`
+	Timezone    string `mapstructure:"timezone"`
 }
 
 // AbsenceConfig fires when no matching item arrived for window at a time

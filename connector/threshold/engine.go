@@ -369,34 +369,65 @@ func (e *engine) sampleAnomaly(r *rule, s *state.Series, v float64, ts, start in
 		}
 	}
 	s.Value = sample
+	hour := -1
+	if s.Hourly != nil {
+		hour = time.Unix(0, ts).In(r.loc).Hour()
+	}
 	if s.Baseline.N < r.warmup {
 		s.Verdict, s.Still = state.Unknown, state.Unknown
 		s.Baseline.Update(sample, r.alpha, 0)
+		if hour >= 0 {
+			s.Hourly.Update(hour, ts, sample, r.alpha, 0)
+		}
 		return
 	}
-	z := s.Baseline.Deviations(sample, r.minStd)
+	// With hour-of-day seasonality the sample is judged against this hour's
+	// baseline once that was started on an earlier day, so the evening drop
+	// of a shop is normal at 20:00 while a stop at 14:00 is not.
+	b := &s.Baseline
+	hourJudges := hour >= 0 && s.Hourly.Trusted(hour, ts, r.warmup)
+	if hourJudges {
+		b = &s.Hourly.EWMA[hour]
+	}
+	z := b.Deviations(sample, r.minStd)
 	s.Verdict, s.Still = r.anomalyVerdict(z, r.k), r.anomalyVerdict(z, r.resolveK)
-	sd := max(s.Baseline.Std(), r.minStd)
-	s.Threshold = s.Baseline.Mean + math.Copysign(r.k*sd, z)
+	sd := max(b.Std(), r.minStd)
+	s.Threshold = b.Mean + math.Copysign(r.k*sd, z)
 	if s.Verdict == state.Bad {
-		// The baseline is frozen while samples are anomalous: folding them
-		// in (even down-weighted) inflates the variance within a few
-		// samples, and a revenue stop would then look normal before its
-		// hold elapsed. relearn_after lets a lasting level shift become the
-		// new normal: the baseline starts again, with a fresh warm-up.
+		// The judging baseline is frozen while samples are anomalous:
+		// folding them in (even down-weighted) inflates the variance within
+		// a few samples, and a revenue stop would then look normal before
+		// its hold elapsed. relearn_after lets a lasting level shift become
+		// the new normal: the baselines start again, with a fresh warm-up.
 		if s.BadSince == 0 {
 			s.BadSince = ts
 		}
 		if r.relearnAfter > 0 && ts-s.BadSince >= int64(r.relearnAfter) {
 			s.Baseline, s.BadSince = rules.EWMA{}, 0
 			s.Baseline.Update(sample, r.alpha, 0)
+			if s.Hourly != nil {
+				*s.Hourly = rules.HourlyBaselines{}
+			}
+		}
+		if hour >= 0 && !hourJudges {
+			// An hour that does not judge yet keeps learning, so a first
+			// evening that looked anomalous against the day is known as
+			// normal for its hour the next day.
+			s.Hourly.Update(hour, ts, sample, r.alpha, 0)
 		}
 		return
 	}
 	s.BadSince = 0
 	// Normal samples count at most k deviations away, so a wiggle in the
 	// direction that is not watched cannot inflate the variance either.
-	s.Baseline.Update(sample, r.alpha, r.k*sd)
+	s.Baseline.Update(sample, r.alpha, r.k*max(s.Baseline.Std(), r.minStd))
+	if hour >= 0 {
+		clip := 0.0
+		if hourJudges {
+			clip = r.k * sd
+		}
+		s.Hourly.Update(hour, ts, sample, r.alpha, clip)
+	}
 }
 
 func (r *rule) anomalyVerdict(z, k float64) state.Verdict {
@@ -458,6 +489,9 @@ func (e *engine) newSeries(r *rule, key string, labels []string) *state.Series {
 	}
 	if r.kind == kindAbsence {
 		s.Rate = new(rules.ArrivalRate)
+	}
+	if r.kind == kindAnomaly && r.seasonal {
+		s.Hourly = new(rules.HourlyBaselines)
 	}
 	return s
 }

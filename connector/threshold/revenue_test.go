@@ -132,3 +132,81 @@ rules:
 	assert.Empty(t, h.newAlerts())
 	_ = math.Abs
 }
+
+// With hour-of-day seasonality a shop's evening drop is normal from the
+// second day on, while a stop in the afternoon still fires.
+func TestAnomalyHourOfDaySeasonality(t *testing.T) {
+	rules := func(seasonality string) string {
+		return `
+evaluation_interval: 15s
+rules:
+  - name: revenue_anomaly
+    for: 2m
+    anomaly:
+      metric: payment.revenue.reporting
+      use_rate: true
+      alpha: 0.1
+      deviations: 3
+      resolve_deviations: 2
+      direction: below
+      warmup_samples: 30
+      min_deviation: 0.5
+      seasonality: "` + seasonality + `"
+`
+	}
+	// t0 is 10:00 UTC: busy (12/s) 08:00-20:00, quiet (2/s) otherwise.
+	level := func(at time.Time) float64 {
+		if h := at.Hour(); h >= 8 && h < 20 {
+			return 12
+		}
+		return 2
+	}
+	for _, tc := range []struct {
+		seasonality  string
+		eveningFires bool
+	}{{"", true}, {"hour_of_day", false}} {
+		t.Run("seasonality="+tc.seasonality, func(t *testing.T) {
+			h := newHarness(t, rules(tc.seasonality))
+			f := &revenueFeed{t: t, h: h, every: 15 * time.Second}
+			rng := rand.New(rand.NewPCG(3, 4))
+			noisy := func(v float64) float64 { return max(0, v+0.08*v*rng.NormFloat64()) }
+			for range 24 * 60 * 4 { // day one learns every hour
+				f.step(noisy(level(h.clock.now)))
+			}
+			h.newAlerts()
+			for range 12 * 60 * 4 { // day two until 22:00 (through the evening drop)
+				f.step(noisy(level(h.clock.now)))
+			}
+			evening := h.newAlerts()
+			if tc.eveningFires {
+				require.NotEmpty(t, evening, "one baseline: the evening drop looks like an anomaly")
+				return
+			}
+			assert.Empty(t, evening, "the evening drop is normal for 20:00")
+			for range 16 * 60 * 4 { // on to 14:00 on day three
+				f.step(noisy(level(h.clock.now)))
+			}
+			require.Empty(t, h.newAlerts())
+			for range 4 * 4 { // revenue stops
+				f.step(0)
+			}
+			assert.Equal(t, []string{"revenue_anomaly:firing"}, statuses(h.newAlerts()))
+		})
+	}
+}
+
+func TestAnomalySeasonalityConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		ac   AnomalyConfig
+		want string
+	}{
+		{AnomalyConfig{Metric: "m", Seasonality: "weekly"}, `anomaly.seasonality: unknown seasonality "weekly"`},
+		{AnomalyConfig{Metric: "m", Seasonality: "hour_of_day", Timezone: "Mars/X"}, "anomaly.timezone"},
+	} {
+		cfg := createDefaultConfig().(*Config)
+		cfg.Rules = []RuleConfig{{Name: "a", Anomaly: &tc.ac}}
+		err := cfg.Validate()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}

@@ -102,6 +102,7 @@ type rule struct {
 	warmup             uint32
 	direction          int
 	relearnAfter       time.Duration
+	seasonal           bool
 
 	// absence: the silence length, expectation floor, hour-of-day zone and
 	// the minutes of history needed.
@@ -351,6 +352,16 @@ func (r *rule) compileAnomaly(c *AnomalyConfig) error {
 		return errors.New("anomaly.relearn_after: must not be negative")
 	}
 	r.relearnAfter = c.RelearnAfter
+	switch c.Seasonality {
+	case "":
+	case "hour_of_day":
+		r.seasonal = true
+	default:
+		return fmt.Errorf("anomaly.seasonality: unknown seasonality %q (want hour_of_day or none)", c.Seasonality)
+	}
+	if r.loc, err = time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("anomaly.timezone: %w", err)
+	}
 	r.timing.UnknownGrace = r.staleAfter
 	what := c.Metric
 	if c.UseRate {

@@ -89,6 +89,8 @@ type Series struct {
 	Verdict  Verdict // anomaly: verdict of the last sample
 	Still    Verdict // anomaly: hysteresis verdict of the last sample
 	BadSince int64   // anomaly: time of the first of the current run of anomalous samples
+	// Hourly are the anomaly baselines per hour of day (seasonality).
+	Hourly *rules.HourlyBaselines
 	// Absence rules: the learned arrival rate.
 	Rate *rules.ArrivalRate
 
