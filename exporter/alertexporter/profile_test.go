@@ -75,6 +75,9 @@ func TestShippedProfilesPageAtOnceAndInhibit(t *testing.T) {
 		t.Run(strings.Join(files, "+"), func(t *testing.T) {
 			cfg := shippedAlertConfig(t, nil, files...)
 			assert.Zero(t, criticalRoute(t, cfg).GroupWait, "critical route group_wait")
+			// A new critical alert in a group that just emptied waits for the
+			// group_interval: a short one keeps that wait small.
+			assert.Equal(t, time.Minute, criticalRoute(t, cfg).GroupInterval, "critical route group_interval")
 			assert.Equal(t, 5*time.Minute, cfg.FlapWindow)
 
 			b, err := cfg.build()
