@@ -716,12 +716,15 @@ type AlertView struct {
 	Labels      map[string]string `json:"labels"`
 	StartsAt    time.Time         `json:"starts_at"`
 	EndsAt      time.Time         `json:"ends_at,omitzero"`
-	Acked       bool              `json:"acknowledged"`
-	AckedBy     string            `json:"acknowledged_by,omitempty"`
-	Level       int               `json:"escalation_level"`
-	Silenced    bool              `json:"silenced"`
-	Inhibited   bool              `json:"inhibited"`
-	Receivers   []string          `json:"receivers"`
+	// ConditionCleared: the source resolved the alert, but the incident is
+	// held open (flap window, or unacknowledged under auto_resolve_after).
+	ConditionCleared bool     `json:"condition_cleared"`
+	Acked            bool     `json:"acknowledged"`
+	AckedBy          string   `json:"acknowledged_by,omitempty"`
+	Level            int      `json:"escalation_level"`
+	Silenced         bool     `json:"silenced"`
+	Inhibited        bool     `json:"inhibited"`
+	Receivers        []string `json:"receivers"`
 }
 
 // Alerts lists the active alerts, most severe first.
@@ -735,6 +738,7 @@ func (e *Engine) Alerts() []AlertView {
 			Fingerprint: fp, Name: st.alert.Name, Status: st.alert.Status, Severity: st.alert.Severity,
 			Summary: st.alert.Summary, Labels: st.alert.Labels, StartsAt: st.alert.StartsAt, EndsAt: st.alert.EndsAt,
 			Acked: st.acked, AckedBy: st.ackedBy, Silenced: supp[fp].silenced, Inhibited: supp[fp].inhibited,
+			ConditionCleared: st.held != nil,
 		}
 		for _, g := range e.groups {
 			if m, ok := g.members[fp]; ok {

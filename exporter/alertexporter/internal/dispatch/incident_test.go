@@ -44,6 +44,10 @@ func TestIncidentEscalatesUntilAcknowledged(t *testing.T) {
 	f.clk.Advance(5 * time.Minute)
 	f.ingest(t, resolved(crit, f.clk.Now()))
 	assert.Empty(t, f.at(6*time.Minute), "the source's resolve does not close the incident")
+	views := f.e.Alerts()
+	require.Len(t, views, 1)
+	assert.Equal(t, contract.AlertFiring, views[0].Status)
+	assert.True(t, views[0].ConditionCleared, "the API shows that the condition cleared")
 	assert.Equal(t, []string{"pagerduty L2 f:PaymentsDown", "sms L2 f:PaymentsDown"}, f.at(10*time.Minute+time.Second),
 		"level 2 is reached although the source resolved")
 
