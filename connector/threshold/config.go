@@ -58,6 +58,7 @@ type RuleConfig struct {
 	Metric      *MetricConfig      `mapstructure:"metric"`
 	Anomaly     *AnomalyConfig     `mapstructure:"anomaly"`
 	Event       *EventConfig       `mapstructure:"event"`
+	Absence     *AbsenceConfig     `mapstructure:"absence"`
 }
 
 // MatchConfig selects spans, span events and log records. Span criteria
@@ -155,6 +156,34 @@ type AnomalyConfig struct {
 	// flat baseline does not make every small change an anomaly.
 	MinDeviation float64       `mapstructure:"min_deviation"`
 	StaleAfter   time.Duration `mapstructure:"stale_after"`
+	// RelearnAfter: after this long of anomalous samples the baseline starts
+	// again from the current level (with a new warm-up), so a lasting level
+	// shift becomes the new normal. 0 (default): the baseline stays frozen
+	// for as long as the anomaly lasts.
+	RelearnAfter time.Duration `mapstructure:"relearn_after"`
+	// Seasonality "hour_of_day" keeps a baseline per hour of the day (in
+	// Timezone, default UTC) and judges a sample against its hour's once
+	// that has its warm-up; "" (default): one baseline.
+	Seasonality string `mapstructure:"seasonality"`
+	Timezone    string `mapstructure:"timezone"`
+}
+
+// AbsenceConfig fires when no matching item arrived for window at a time
+// when at least min_expected of them would normally arrive in a window
+// ("no purchases for 10 minutes during hours that normally have them").
+type AbsenceConfig struct {
+	Match MatchConfig `mapstructure:"match"`
+	// Window is how long without a matching item fires.
+	Window time.Duration `mapstructure:"window"`
+	// MinExpected is how many items the learned rate must expect within
+	// window for silence to count (default 10: a silence that long happens
+	// by chance with a probability of e^-10).
+	MinExpected float64 `mapstructure:"min_expected"`
+	// Timezone (IANA name) of the hour-of-day profile; default UTC.
+	Timezone string `mapstructure:"timezone"`
+	// Warmup is how much traffic history (default 30m) the recent rate needs
+	// before it is trusted; an hour of day is trusted once seen for 30m.
+	Warmup time.Duration `mapstructure:"warmup"`
 }
 
 // EventConfig fires at once on every matching log record, span event or

@@ -49,7 +49,7 @@ func TestConfigInvalid(t *testing.T) {
 		"bad_operator":   `rules[0] (low_stock): metric.op: unknown operator "=<"`,
 		"missing_window": "rules[0] (failures): ratio.window: must be set",
 		"name_clash":     `rules[1]: name "low_stock" is already used by rules[0]`,
-		"no_kind":        "rules[0] (nothing): exactly one of span_latency, ratio, metric, anomaly or event must be set",
+		"no_kind":        "rules[0] (nothing): exactly one of span_latency, ratio, metric, anomaly, event or absence must be set",
 		"two_kinds":      "rules[0] (both): exactly one of",
 		"bad_template":   "rules[0] (tmpl): summary:",
 		// Parses, but fails when run: refused at start, not at every alert.
@@ -79,7 +79,7 @@ func TestDefaultRuleSetLoads(t *testing.T) {
 	for _, r := range compiled {
 		kinds[r.kind]++
 	}
-	for _, k := range []ruleKind{kindLatency, kindRatio, kindMetric, kindAnomaly, kindEvent} {
+	for _, k := range []ruleKind{kindLatency, kindRatio, kindMetric, kindAnomaly, kindEvent, kindAbsence} {
 		assert.NotZero(t, kinds[k], "default rule set lacks rule kind %d", k)
 	}
 	names := map[string]bool{}
@@ -88,7 +88,7 @@ func TestDefaultRuleSetLoads(t *testing.T) {
 	}
 	for _, n := range []string{
 		"api_response_time", "db_query_time", "payment_processing_time", "email_delivery_time", "inventory_check_time",
-		"high_error_rate", "payment_failure_rate", "critical_payment_failure", "security_incident", "low_stock", "revenue_anomaly",
+		"high_error_rate", "payment_failure_rate", "critical_payment_failure", "security_incident", "low_stock", "revenue_anomaly", "revenue_stopped",
 	} {
 		assert.True(t, names[n], "default rule set lacks %s", n)
 	}

@@ -2,11 +2,16 @@ package threshold_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 
 	"github.com/otelcol-payments/otelcol-payments/connector/threshold"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -150,4 +155,58 @@ func decode(t *testing.T, c *e2e.Capture) []contract.Alert {
 		}
 	}
 	return out
+}
+
+// Applications' own alert records, sent over OTLP into a logs pipeline
+// whose only alert-related exporter is threshold (as in the gateway),
+// reach the pipeline behind the connector unchanged.
+func TestApplicationAlertsPassThroughACollector(t *testing.T) {
+	addr := e2e.FreeAddr(t)
+	t.Setenv("E2E_ADDR", addr)
+	factories := e2e.WithConnectors(e2e.BaseFactories(), threshold.NewFactory())
+	e2e.Start(t, factories, `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: ${env:E2E_ADDR}
+connectors:
+  threshold:
+    rules:
+      - name: security_incident
+        severity: critical
+        event: {match: {event_names: [security.incident]}}
+exporters:
+  capture/app-alerts: {}
+service:
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [threshold]
+    logs/alerts:
+      receivers: [threshold]
+      exporters: [capture/app-alerts]
+`)
+	capture := e2e.Sinks("app-alerts")
+
+	ld := plog.NewLogs()
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(contract.ServiceName, "checkout")
+	contract.Alert{
+		Name: "inventory_sync_stuck", Status: contract.AlertFiring, Severity: contract.SeverityHigh,
+		Labels: map[string]string{"warehouse": "berlin"}, Summary: "inventory sync stuck for 20 minutes",
+		StartsAt: time.Now(), Value: math.NaN(), Threshold: math.NaN(),
+	}.WriteTo(rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = plogotlp.NewGRPCClient(conn).Export(context.Background(), plogotlp.NewExportRequestFromLogs(ld))
+	require.NoError(t, err)
+
+	capture.WaitFor(t, 10*time.Second, "the application's alert", func(c *e2e.Capture) bool { return c.LogRecordCount() > 0 })
+	got := decode(t, capture)
+	require.Len(t, got, 1)
+	assert.Equal(t, "inventory_sync_stuck", got[0].Name)
+	assert.Equal(t, "inventory sync stuck for 20 minutes", got[0].Summary)
+	assert.Equal(t, map[string]string{"warehouse": "berlin"}, got[0].Labels)
 }

@@ -27,11 +27,6 @@ import (
 // stateKey is the storage key of the persisted snapshot.
 const stateKey = "alerts"
 
-// anomalyDamping scales alpha for samples that are themselves anomalous, so
-// an outage does not become the new normal within a few samples while a
-// lasting level shift is still absorbed eventually.
-const anomalyDamping = 0.1
-
 // Key separators: bytes that do not occur in UTF-8 text.
 const (
 	sepRule    = 0xff
@@ -177,13 +172,31 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 	e.mu.Lock()
 	now := e.now().UnixNano()
 	var it rules.Item
+	// Applications' own alert records are never evaluated (no alerting on
+	// alerts) but passed on as they are, so they reach the alert exporter
+	// behind this connector in every profile.
+	var passOn plog.Logs
+	passed := 0
 	for _, rl := range ld.ResourceLogs().All() {
 		res := rl.Resource().Attributes()
 		for _, sl := range rl.ScopeLogs().All() {
+			var out plog.LogRecordSlice
 			for _, lr := range sl.LogRecords().All() {
 				name := contract.LogEventName(lr)
 				if name == contract.EventAlert {
-					continue // never alert on alerts
+					if passed == 0 {
+						passOn = plog.NewLogs()
+					}
+					if out == (plog.LogRecordSlice{}) {
+						orl := passOn.ResourceLogs().AppendEmpty()
+						rl.Resource().CopyTo(orl.Resource())
+						osl := orl.ScopeLogs().AppendEmpty()
+						sl.Scope().CopyTo(osl.Scope())
+						out = osl.LogRecords()
+					}
+					lr.CopyTo(out.AppendEmpty())
+					passed++
+					continue
 				}
 				it = rules.Item{Kind: rules.ItemLogRecord, Name: name, TraceID: lr.TraceID(), SpanID: lr.SpanID()}
 				it.SetMaps(lr.Attributes(), res)
@@ -195,6 +208,12 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 	out := e.takeOut()
 	e.mu.Unlock()
 	e.send(ctx, out)
+	if passed > 0 {
+		if err := e.next.ConsumeLogs(ctx, passOn); err != nil {
+			e.tel.AlertsDropped.Add(ctx, int64(passed))
+			e.logger.Warn("next consumer refused application alert records", zap.Int("alerts", passed), zap.Error(err))
+		}
+	}
 }
 
 func (e *engine) consumeMetrics(ctx context.Context, md pmetric.Metrics) {
@@ -287,7 +306,20 @@ func (e *engine) observe(it *rules.Item, candidates []*rule, now int64) {
 			if r.where.Matches(it) {
 				r.window.Add(s.Epochs, s.Counts, now, 1, 1)
 				s.TraceID, s.SpanID = it.TraceID, it.SpanID
+				if r.timing.For == 0 && s.Status == state.Inactive {
+					// Without a hold there is nothing to wait for: fire on
+					// the item that crossed the threshold rather than up to
+					// an evaluation interval later (pages within the tick).
+					if cond, still := e.evaluate(r, s, now); cond == state.Bad {
+						e.report(r, s, s.Step(now, cond, still, r.timing), now)
+					}
+				}
 			}
+		case kindAbsence:
+			r.window.Add(s.Epochs, s.Counts, now, 0, 1)
+			s.Rate.Add(now, r.loc, s.Status == state.Inactive)
+			s.LastAt = now
+			s.TraceID, s.SpanID = it.TraceID, it.SpanID
 		case kindEvent:
 			s.Last++
 			s.Value = s.Last
@@ -337,19 +369,65 @@ func (e *engine) sampleAnomaly(r *rule, s *state.Series, v float64, ts, start in
 		}
 	}
 	s.Value = sample
-	alpha := r.alpha
+	hour := -1
+	if s.Hourly != nil {
+		hour = time.Unix(0, ts).In(r.loc).Hour()
+	}
 	if s.Baseline.N < r.warmup {
 		s.Verdict, s.Still = state.Unknown, state.Unknown
-	} else {
-		z := s.Baseline.Deviations(sample, r.minStd)
-		s.Verdict, s.Still = r.anomalyVerdict(z, r.k), r.anomalyVerdict(z, r.resolveK)
-		sd := max(s.Baseline.Std(), r.minStd)
-		s.Threshold = s.Baseline.Mean + math.Copysign(r.k*sd, z)
-		if s.Verdict == state.Bad {
-			alpha *= anomalyDamping
+		s.Baseline.Update(sample, r.alpha, 0)
+		if hour >= 0 {
+			s.Hourly.Update(hour, ts, sample, r.alpha, 0)
 		}
+		return
 	}
-	s.Baseline.Update(sample, alpha)
+	// With hour-of-day seasonality the sample is judged against this hour's
+	// baseline once that was started on an earlier day, so the evening drop
+	// of a shop is normal at 20:00 while a stop at 14:00 is not.
+	b := &s.Baseline
+	hourJudges := hour >= 0 && s.Hourly.Trusted(hour, ts, r.warmup)
+	if hourJudges {
+		b = &s.Hourly.EWMA[hour]
+	}
+	z := b.Deviations(sample, r.minStd)
+	s.Verdict, s.Still = r.anomalyVerdict(z, r.k), r.anomalyVerdict(z, r.resolveK)
+	sd := max(b.Std(), r.minStd)
+	s.Threshold = b.Mean + math.Copysign(r.k*sd, z)
+	if s.Verdict == state.Bad {
+		// The judging baseline is frozen while samples are anomalous:
+		// folding them in (even down-weighted) inflates the variance within
+		// a few samples, and a revenue stop would then look normal before
+		// its hold elapsed. relearn_after lets a lasting level shift become
+		// the new normal: the baselines start again, with a fresh warm-up.
+		if s.BadSince == 0 {
+			s.BadSince = ts
+		}
+		if r.relearnAfter > 0 && ts-s.BadSince >= int64(r.relearnAfter) {
+			s.Baseline, s.BadSince = rules.EWMA{}, 0
+			s.Baseline.Update(sample, r.alpha, 0)
+			if s.Hourly != nil {
+				*s.Hourly = rules.HourlyBaselines{}
+			}
+		}
+		if hour >= 0 && !hourJudges {
+			// An hour that does not judge yet keeps learning, so a first
+			// evening that looked anomalous against the day is known as
+			// normal for its hour the next day.
+			s.Hourly.Update(hour, ts, sample, r.alpha, 0)
+		}
+		return
+	}
+	s.BadSince = 0
+	// Normal samples count at most k deviations away, so a wiggle in the
+	// direction that is not watched cannot inflate the variance either.
+	s.Baseline.Update(sample, r.alpha, r.k*max(s.Baseline.Std(), r.minStd))
+	if hour >= 0 {
+		clip := 0.0
+		if hourJudges {
+			clip = r.k * sd
+		}
+		s.Hourly.Update(hour, ts, sample, r.alpha, clip)
+	}
 }
 
 func (r *rule) anomalyVerdict(z, k float64) state.Verdict {
@@ -408,6 +486,12 @@ func (e *engine) newSeries(r *rule, key string, labels []string) *state.Series {
 	s.Fingerprint = contract.ComputeFingerprint(r.name, s.LabelMap())
 	if r.window.Slots > 0 {
 		s.Epochs, s.Counts = r.window.Alloc()
+	}
+	if r.kind == kindAbsence {
+		s.Rate = new(rules.ArrivalRate)
+	}
+	if r.kind == kindAnomaly && r.seasonal {
+		s.Hourly = new(rules.HourlyBaselines)
 	}
 	return s
 }
@@ -509,9 +593,36 @@ func (e *engine) evaluate(r *rule, s *state.Series, now int64) (cond, still stat
 			return state.Unknown, state.Unknown
 		}
 		return s.Verdict, s.Still
+	case kindAbsence:
+		return e.evaluateAbsence(r, s, now)
 	}
 	// Events fired on arrival; at a tick they only age towards resolution.
 	return state.Clear, state.Clear
+}
+
+// evaluateAbsence: the series is silent once no item arrived for the
+// window; that fires when the learned rate expects at least min_expected
+// items in a window at this hour, and keeps firing until an item arrives.
+// While pending or firing the rate learns nothing, so the expectation
+// holds however long the stop lasts.
+func (e *engine) evaluateAbsence(r *rule, s *state.Series, now int64) (cond, still state.Verdict) {
+	s.Rate.Roll(now, r.loc, s.Status == state.Inactive)
+	sums := e.sumBuf[:1]
+	r.window.Sum(s.Epochs, s.Counts, now, sums, -1)
+	s.Value = float64(sums[0])
+	silent := verdict(now-s.LastAt >= int64(r.absenceWindow))
+	perMinute, ok := s.Rate.PerMinute(now, r.loc, r.rateWarmup)
+	if !ok {
+		return state.Unknown, silent
+	}
+	expected := perMinute * r.absenceWindow.Minutes()
+	if s.Status == state.Inactive || expected > 0 {
+		s.Threshold = expected
+	}
+	if silent == state.Bad && expected >= r.minExpected {
+		return state.Bad, state.Bad
+	}
+	return state.Clear, silent
 }
 
 func verdict(bad bool) state.Verdict {
@@ -530,6 +641,8 @@ func (r *rule) idleAfter(interval time.Duration) time.Duration {
 		d = max(d, time.Duration(r.window.SlotNanos)*time.Duration(r.window.Slots))
 	case kindMetric, kindAnomaly:
 		d = max(d, r.staleAfter)
+	case kindAbsence:
+		d = max(d, absenceIdleAfter)
 	}
 	return d
 }
@@ -563,7 +676,11 @@ func (e *engine) alert(r *rule, s *state.Series, status string, now int64) contr
 	}
 	d := templateData{
 		Name: r.name, Status: status, Severity: r.severity, Value: s.Value, Threshold: s.Threshold,
-		Op: r.op.String(), Subject: r.subject, Expr: r.expr, Labels: labels,
+		Op: r.op.String(), Subject: r.subject, Expr: r.expr, Labels: labels, Unit: r.unit,
+		Reference: math.NaN(), NoData: status == contract.AlertResolved && s.NoData,
+	}
+	if r.ref != "" && s.HasRef {
+		d.Reference = s.Ref
 	}
 	a.Summary = render(r.summary, d)
 	a.Description = render(r.description, d)

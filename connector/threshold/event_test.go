@@ -88,10 +88,11 @@ func TestEventFiresAtOnceWithPerKeyCooldown(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, contract.ErrProcessingError, got[0].Labels[contract.PaymentErrorType])
 	assert.Equal(t, t0.Add(15*time.Minute), got[0].EndsAt)
-	assert.Equal(t, "critical_payment_failure [payment.error_type=processing_error, payment.provider=stripe] resolved", got[0].Summary)
+	assert.Equal(t, "Quiet again: no more event payment.failed [payment.error_type=processing_error, payment.provider=stripe]", got[0].Summary,
+		"the name is not repeated (channels print it); the resolve says why")
 }
 
-func TestEventFromSpanEventsAndAlertsIgnored(t *testing.T) {
+func TestEventFromSpanEventsAndAlertsPassedOn(t *testing.T) {
 	h := newHarness(t, eventRules)
 	// The incident arrives as a span event; grouping reads the event's
 	// attributes, the example trace is the span's.
@@ -105,13 +106,25 @@ func TestEventFromSpanEventsAndAlertsIgnored(t *testing.T) {
 	assert.Equal(t, map[string]string{contract.SecurityIncidentType: "card_testing"}, fired[0].Labels)
 	assert.Equal(t, pcommon.TraceID{6, 1}, fired[0].TraceID)
 
-	// Alert records coming back in (e.g. from an application) never match.
+	// Alert records an application sends never match a rule; they are
+	// passed on unchanged (to the alert exporter), with their resource.
 	ld := plog.NewLogs()
-	contract.Alert{Name: "x", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		Labels: map[string]string{contract.SecurityIncidentType: "y"}}.
-		WriteTo(ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty())
+	rl := ld.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr(contract.ServiceName, "shop")
+	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
+	appAlert := contract.Alert{Name: "x", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		Labels: map[string]string{contract.SecurityIncidentType: "y"}, Summary: "from the app"}
+	appAlert.WriteTo(lrs.AppendEmpty())
+	lrs.AppendEmpty().Attributes().PutStr(contract.EventName, contract.EventSecurity) // a real event next to it
 	h.logs(ld)
-	assert.Empty(t, h.newAlerts())
+	got := h.newAlerts()
+	require.Len(t, got, 2)
+	assert.Equal(t, "security_incident", got[0].Name, "the event next to it is still evaluated")
+	assert.Equal(t, "x", got[1].Name)
+	assert.Equal(t, "from the app", got[1].Summary)
+	last := h.sink.AllLogs()[len(h.sink.AllLogs())-1]
+	svc, _ := last.ResourceLogs().At(0).Resource().Attributes().Get(contract.ServiceName)
+	assert.Equal(t, "shop", svc.Str())
 }
 
 func TestEventRuleRejectsFor(t *testing.T) {

@@ -1,6 +1,8 @@
 package threshold
 
 import (
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -74,7 +76,8 @@ func TestSpanLatencyFiresAfterForAndResolvesWithHysteresis(t *testing.T) {
 	assert.Equal(t, 5000.0, a.Threshold)
 	assert.Equal(t, t0, a.StartsAt, "starts when it went pending")
 	assert.Contains(t, []pcommon.TraceID{{7, 1}, {8, 1}}, a.TraceID, "example trace is a slow span")
-	assert.Contains(t, a.Summary, "slow_payments")
+	assert.Equal(t, fmt.Sprintf("p95 latency of span payment.charge is %s ms, above the threshold of 5000 ms [payment.provider=stripe]",
+		strconv.FormatFloat(a.Value, 'g', 4, 64)), a.Summary, "value and threshold with unit, the name not repeated")
 
 	// Spans at 4.5 s: below the threshold but above resolve_below; once the
 	// slow spans left the window the alert must still not resolve.

@@ -1,6 +1,7 @@
 package threshold
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +58,8 @@ func TestRatioFiresDoesNotFlapAndResolves(t *testing.T) {
 	fired := h.newAlerts()
 	require.Len(t, fired, 1)
 	assert.Equal(t, contract.AlertFiring, fired[0].Status)
-	assert.InDelta(t, 35.0/120, fired[0].Value, 1e-9)
+	// Without for, it fires on the attempt that crossed 20 %, not at the tick.
+	assert.InDelta(t, 22.0/107, fired[0].Value, 1e-9)
 	assert.Equal(t, 0.2, fired[0].Threshold)
 	assert.Equal(t, pcommon.TraceID{2, 1}, fired[0].TraceID, "example trace is a failed attempt")
 	assert.Equal(t, map[string]string{contract.PaymentProvider: "adyen"}, fired[0].Labels)
@@ -90,7 +92,9 @@ func TestRatioResolvesWhenDataStops(t *testing.T) {
 	h.advance(4*time.Minute+45*time.Second, 15*time.Second)
 	assert.Empty(t, h.newAlerts())
 	h.advance(5*time.Minute, 15*time.Second)
-	assert.Equal(t, []string{"payment_failure_rate:resolved"}, statuses(h.newAlerts()))
+	resolved := h.newAlerts()
+	require.Equal(t, []string{"payment_failure_rate:resolved"}, statuses(resolved))
+	assert.True(t, strings.HasPrefix(resolved[0].Summary, "Resolved for lack of data"), "a data-gap resolve says so: %q", resolved[0].Summary)
 }
 
 func TestCooldownLimitsRenotification(t *testing.T) {
@@ -144,4 +148,35 @@ rules:
 	require.Len(t, fired, 1)
 	assert.Equal(t, 0.5, fired[0].Value)
 	assert.Equal(t, pcommon.TraceID{4, 9}, fired[0].TraceID)
+}
+
+// A ratio rule without for fires on the item that crosses its threshold,
+// not at the next evaluation tick.
+func TestRatioWithoutForFiresOnArrival(t *testing.T) {
+	h := newHarness(t, `
+evaluation_interval: 15s
+rules:
+  - name: burst
+    severity: critical
+    group_by: [payment.provider]
+    ratio:
+      of: {span_names: [payment.charge]}
+      where:
+        attributes: [{key: payment.error_type, values: [processing_error]}]
+      window: 1m
+      min_samples: 10
+      op: ">"
+      threshold: 0.3
+`)
+	span := func(errType string) spanSpec {
+		return spanSpec{name: "payment.charge", kind: ptrace.SpanKindClient, dur: time.Second,
+			attrs: map[string]any{"payment.provider": "stripe", "payment.error_type": errType}}
+	}
+	h.traces(makeTraces(t, h.clock.now, "payment-service", repeat(9, span("processing_error"))...))
+	assert.Empty(t, h.newAlerts(), "below min_samples")
+	h.traces(makeTraces(t, h.clock.now, "payment-service", span("processing_error")))
+	assert.Equal(t, []string{"burst:firing"}, statuses(h.newAlerts()), "fired without a tick")
+	h.traces(makeTraces(t, h.clock.now, "payment-service", span("processing_error")))
+	h.tick()
+	assert.Empty(t, h.newAlerts(), "once")
 }

@@ -25,6 +25,7 @@ const (
 	kindMetric
 	kindAnomaly
 	kindEvent
+	kindAbsence
 )
 
 // Defaults applied to rule fields left at zero.
@@ -37,6 +38,11 @@ const (
 	defaultAlpha           = 0.1
 	defaultDeviations      = 3
 	defaultWarmupSamples   = 30
+	defaultMinExpected     = 10
+	defaultAbsenceWarmup   = 30 * time.Minute
+	// absenceIdleAfter keeps a silent absence series (and its hour-of-day
+	// profile) through nights and weekends without traffic.
+	absenceIdleAfter = 72 * time.Hour
 )
 
 // Anomaly directions.
@@ -58,6 +64,9 @@ type rule struct {
 	// expr describes the condition for people (alert.rule).
 	expr    string
 	subject string
+	// unit of value and threshold in messages: "ms", "%" (a ratio shown as
+	// a percentage), "/s" or "".
+	unit string
 
 	summary, description *template.Template
 
@@ -93,6 +102,15 @@ type rule struct {
 	minStd             float64
 	warmup             uint32
 	direction          int
+	relearnAfter       time.Duration
+	seasonal           bool
+
+	// absence: the silence length, expectation floor, hour-of-day zone and
+	// the minutes of history needed.
+	absenceWindow time.Duration
+	minExpected   float64
+	loc           *time.Location
+	rateWarmup    uint32
 }
 
 // compileRules checks cfg and builds its rules.
@@ -150,13 +168,13 @@ func compileRule(idx int, rc *RuleConfig) (*rule, error) {
 	r.timing = state.Timing{For: rc.For, KeepFiringFor: rc.KeepFiringFor, Cooldown: rc.Cooldown}
 
 	kinds := 0
-	for _, set := range []bool{rc.SpanLatency != nil, rc.Ratio != nil, rc.Metric != nil, rc.Anomaly != nil, rc.Event != nil} {
+	for _, set := range []bool{rc.SpanLatency != nil, rc.Ratio != nil, rc.Metric != nil, rc.Anomaly != nil, rc.Event != nil, rc.Absence != nil} {
 		if set {
 			kinds++
 		}
 	}
 	if kinds != 1 {
-		return nil, errors.New("exactly one of span_latency, ratio, metric, anomaly or event must be set")
+		return nil, errors.New("exactly one of span_latency, ratio, metric, anomaly, event or absence must be set")
 	}
 	var err error
 	switch {
@@ -170,11 +188,13 @@ func compileRule(idx int, rc *RuleConfig) (*rule, error) {
 		err = r.compileAnomaly(rc.Anomaly)
 	case rc.Event != nil:
 		err = r.compileEvent(rc)
+	case rc.Absence != nil:
+		err = r.compileAbsence(rc.Absence)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if r.summary, err = parseTemplate("summary", rc.Summary, defaultSummary); err != nil {
+	if r.summary, err = parseTemplate("summary", rc.Summary, r.defaultSummary()); err != nil {
 		return nil, err
 	}
 	if r.description, err = parseTemplate("description", rc.Description, ""); err != nil {
@@ -213,7 +233,7 @@ func (r *rule) compileLatency(c *SpanLatencyConfig) error {
 	case c.MinSlowCount > 0:
 		r.minSlow = c.MinSlowCount
 		r.expr = fmt.Sprintf("count(%s slower than %s) >= %d over %s", matchText(c.Match), c.Threshold, c.MinSlowCount, c.Window)
-		r.subject = fmt.Sprintf("spans slower than %s", c.Threshold)
+		r.subject = fmt.Sprintf("%s slower than %s", matchText(c.Match), c.Threshold)
 	default:
 		r.percentile = c.Percentile
 		if r.percentile == 0 {
@@ -223,7 +243,8 @@ func (r *rule) compileLatency(c *SpanLatencyConfig) error {
 			return fmt.Errorf("span_latency.percentile: %v is not in (0, 100]", c.Percentile)
 		}
 		r.expr = fmt.Sprintf("p%s(duration of %s) > %s over %s", fmtNum(r.percentile), matchText(c.Match), c.Threshold, c.Window)
-		r.subject = fmt.Sprintf("p%s latency (ms)", fmtNum(r.percentile))
+		r.subject = fmt.Sprintf("p%s latency of %s", fmtNum(r.percentile), matchText(c.Match))
+		r.unit = "ms"
 	}
 	r.op = rules.OpGreater
 	r.hist = rules.NewLatencyHistogram(r.thresholdMs, r.resolveMs)
@@ -253,7 +274,8 @@ func (r *rule) compileRatio(c *RatioConfig) error {
 	r.minSamples = max(c.MinSamples, 1)
 	r.timing.UnknownGrace = c.Window
 	r.expr = fmt.Sprintf("share of %s where %s %s %s over %s", matchText(c.Of), matchText(c.Where), r.op, fmtNum(r.threshold), c.Window)
-	r.subject = "ratio"
+	r.subject = fmt.Sprintf("share of %s with %s", matchText(c.Of), matchText(c.Where))
+	r.unit = "%"
 	return nil
 }
 
@@ -328,10 +350,25 @@ func (r *rule) compileAnomaly(c *AnomalyConfig) error {
 	if r.staleAfter, err = staleAfter("anomaly.stale_after", c.StaleAfter); err != nil {
 		return err
 	}
+	if c.RelearnAfter < 0 {
+		return errors.New("anomaly.relearn_after: must not be negative")
+	}
+	r.relearnAfter = c.RelearnAfter
+	switch c.Seasonality {
+	case "":
+	case "hour_of_day":
+		r.seasonal = true
+	default:
+		return fmt.Errorf("anomaly.seasonality: unknown seasonality %q (want hour_of_day or none)", c.Seasonality)
+	}
+	if r.loc, err = time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("anomaly.timezone: %w", err)
+	}
 	r.timing.UnknownGrace = r.staleAfter
 	what := c.Metric
 	if c.UseRate {
 		what = "rate(" + c.Metric + ")"
+		r.unit = "/s"
 	}
 	r.expr = fmt.Sprintf("%s%s outside EWMA(alpha=%s) ± %s deviations", what, attrsText(c.Attributes), fmtNum(r.alpha), fmtNum(r.k))
 	r.subject = what
@@ -351,8 +388,45 @@ func (r *rule) compileEvent(rc *RuleConfig) error {
 		r.timing.KeepFiringFor = defaultEventKeepFiring
 	}
 	r.expr = "any " + matchText(rc.Event.Match)
-	r.subject = "matching events"
+	r.subject = namesText(rc.Event.Match)
 	r.threshold = math.NaN()
+	return nil
+}
+
+func (r *rule) compileAbsence(c *AbsenceConfig) error {
+	r.kind = kindAbsence
+	var err error
+	if r.match, err = compileMatch("absence.match", c.Match); err != nil {
+		return err
+	}
+	if err := checkWindow("absence.window", c.Window); err != nil {
+		return err
+	}
+	if c.Window < time.Minute {
+		return errors.New("absence.window: must be at least 1m (rates are learned per minute)")
+	}
+	r.absenceWindow = c.Window
+	r.minExpected = orDefault(c.MinExpected, defaultMinExpected)
+	if r.minExpected <= 0 {
+		return errors.New("absence.min_expected: must be positive")
+	}
+	if r.loc, err = time.LoadLocation(c.Timezone); err != nil {
+		return fmt.Errorf("absence.timezone: %w", err)
+	}
+	warmup := c.Warmup
+	if warmup == 0 {
+		warmup = defaultAbsenceWarmup
+	}
+	if warmup < time.Minute {
+		return errors.New("absence.warmup: must be at least 1m")
+	}
+	r.rateWarmup = uint32(warmup / time.Minute)
+	// The window's count is the alert's value; its slots are the window.
+	r.window = rules.NewWindow(c.Window, defaultWindowSlots, 1)
+	r.timing.UnknownGrace = c.Window
+	r.op = rules.OpLess
+	r.expr = fmt.Sprintf("no %s for %s while ≥ %s are expected in that time", matchText(c.Match), c.Window, fmtNum(r.minExpected))
+	r.subject = namesText(c.Match)
 	return nil
 }
 
@@ -463,6 +537,27 @@ func matchText(m MatchConfig) string {
 	return strings.Join(parts, " ")
 }
 
+// namesText is matchText without attribute filters when names say enough:
+// the labels carry the values that matter.
+func namesText(m MatchConfig) string {
+	if len(m.EventNames) > 0 || len(m.SpanNames) > 0 {
+		m.Attributes = nil
+	}
+	return matchText(m)
+}
+
+// fmtDur renders 10m0s as 10m and 1h30m0s as 1h30m.
+func fmtDur(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
 func attrsText(ac []AttributeConfig) string {
 	if len(ac) == 0 {
 		return ""
@@ -496,6 +591,14 @@ type templateData struct {
 	Subject   string
 	Expr      string
 	Labels    map[string]string
+	// Unit of Value and Threshold: "ms", "%" (a ratio), "/s" or "".
+	Unit string
+	// Reference is the relative_to metric's value (metric rules), NaN
+	// otherwise.
+	Reference float64
+	// NoData is set on a resolve that happened because the rule had no data
+	// to evaluate (a gap, a stopped service), not because the value recovered.
+	NoData bool
 }
 
 // LabelText renders the labels as "k=v, k=v" in key order.
@@ -518,9 +621,77 @@ func (d templateData) LabelText() string {
 // HasThreshold is false for event rules, which have none.
 func (d templateData) HasThreshold() bool { return !math.IsNaN(d.Threshold) }
 
-const defaultSummary = `{{.Name}}{{with .LabelText}} [{{.}}]{{end}}` +
-	`{{if eq .Status "resolved"}} resolved{{if .HasThreshold}}: {{.Subject}} now {{value .Value}}{{end}}` +
-	`{{else}}: {{.Subject}} {{value .Value}}{{if .HasThreshold}} {{.Op}} {{value .Threshold}}{{end}}{{end}}`
+// ValueText and ThresholdText are the figures with their unit.
+func (d templateData) ValueText() string     { return withUnit(d.Value, d.Unit) }
+func (d templateData) ThresholdText() string { return withUnit(d.Threshold, d.Unit) }
+
+// OpText is the operator in words, as in "is 812 ms, above 500 ms".
+func (d templateData) OpText() string {
+	switch d.Op {
+	case ">":
+		return "above"
+	case ">=":
+		return "at or above"
+	case "<":
+		return "below"
+	case "<=":
+		return "at or below"
+	case "==":
+		return "equal to"
+	case "!=":
+		return "not equal to"
+	}
+	return d.Op
+}
+
+func withUnit(v float64, unit string) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	switch unit {
+	case "%":
+		return strconv.FormatFloat(v*100, 'f', 1, 64) + " %"
+	case "ms":
+		return formatValue(v) + " ms"
+	case "":
+		return formatValue(v)
+	}
+	return formatValue(v) + unit
+}
+
+func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+
+// The alert name is not part of any default summary: channels print it
+// next to the summary already.
+const (
+	labelSuffix = `{{with .LabelText}} [{{.}}]{{end}}`
+	// defaultSummary serves latency, ratio and metric rules.
+	defaultSummary = `{{if eq .Status "resolved"}}` +
+		`{{if .NoData}}Resolved for lack of data: no {{.Subject}} to evaluate (a data gap, not a recovery){{else}}` +
+		`Recovered: {{.Subject}} is {{.ValueText}} (threshold {{.ThresholdText}}){{end}}` +
+		`{{else}}{{.Subject}} is {{.ValueText}}, {{.OpText}} the threshold of {{.ThresholdText}}{{end}}` + labelSuffix
+	anomalySummary = `{{if eq .Status "resolved"}}` +
+		`{{if .NoData}}Resolved for lack of data: no {{.Subject}} samples (a data gap, not a recovery){{else}}` +
+		`Recovered: {{.Subject}} is {{.ValueText}}, back within its usual range{{end}}` +
+		`{{else}}{{.Subject}} is {{.ValueText}}, {{if lt .Value .Threshold}}below{{else}}above{{end}} its usual range (bound {{.ThresholdText}}){{end}}` + labelSuffix
+	eventSummary = `{{if eq .Status "resolved"}}Quiet again: no more {{.Subject}}` +
+		`{{else}}{{value .Value}} × {{.Subject}}{{end}}` + labelSuffix
+)
+
+// defaultSummary is the summary template of a rule without one.
+func (r *rule) defaultSummary() string {
+	switch r.kind {
+	case kindAnomaly:
+		return anomalySummary
+	case kindEvent:
+		return eventSummary
+	case kindAbsence:
+		w := fmtDur(r.absenceWindow)
+		return `{{if eq .Status "resolved"}}Resumed: {{.Subject}} arriving again ({{value .Value}} in the last ` + w + `)` +
+			`{{else}}No {{.Subject}} for ` + w + `, normally {{printf "%.0f" .Threshold}} in that time{{end}}` + labelSuffix
+	}
+	return defaultSummary
+}
 
 var templateFuncs = template.FuncMap{
 	// value formats a number compactly (4 significant digits, no exponent
@@ -529,7 +700,7 @@ var templateFuncs = template.FuncMap{
 		if math.IsNaN(v) {
 			return "n/a"
 		}
-		return strconv.FormatFloat(v, 'g', 4, 64)
+		return formatValue(v)
 	},
 	// mul100 turns a ratio into a percentage.
 	"mul100": func(v float64) float64 { return v * 100 },

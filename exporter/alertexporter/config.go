@@ -43,6 +43,10 @@ type Config struct {
 	ChannelQueueSize int `mapstructure:"channel_queue_size"`
 	// ExternalURL is linked from notifications (webhook externalURL).
 	ExternalURL string `mapstructure:"external_url"`
+	// FlapWindow holds every resolve this long: an alert that fires again
+	// within it stays one incident (counted in otelcol_alert_flaps_damped)
+	// instead of a resolved and a firing notification. 0 turns it off.
+	FlapWindow time.Duration `mapstructure:"flap_window"`
 
 	Channels           map[string]*ChannelConfig             `mapstructure:"channels"`
 	Receivers          map[string]*ReceiverConfig            `mapstructure:"receivers"`
@@ -71,6 +75,14 @@ type ChannelConfig struct {
 	// RetryOnFailure is the per-channel back-off; Retry-After answers
 	// lengthen the wait.
 	RetryOnFailure configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+	// Optional disables the channel when its destination (webhook URL,
+	// routing key, SMTP host, account SID) is empty, e.g. an unset
+	// ${env:...}: receivers and escalation levels skip it and the start-up
+	// log says so. Without it an empty destination is a config error.
+	Optional bool `mapstructure:"optional"`
+
+	// disabled: optional and without a destination.
+	disabled bool
 }
 
 func newDefaultChannelConfig() ChannelConfig {
@@ -81,7 +93,37 @@ func newDefaultChannelConfig() ChannelConfig {
 // partial retry_on_failure keeps sensible defaults for the rest.
 func (c *ChannelConfig) Unmarshal(conf *confmap.Conf) error {
 	*c = newDefaultChannelConfig()
-	return conf.Unmarshal(c)
+	if err := conf.Unmarshal(c); err != nil {
+		return err
+	}
+	if c.Optional && c.noDestination() {
+		// Dropped before validation, which would refuse the empty
+		// destination.
+		*c = ChannelConfig{Optional: true, disabled: true}
+	}
+	return nil
+}
+
+// noDestination reports whether the configured channel type has an empty
+// destination.
+func (c *ChannelConfig) noDestination() bool {
+	switch {
+	case c.Slack != nil:
+		return c.Slack.WebhookURL == ""
+	case c.Discord != nil:
+		return c.Discord.WebhookURL == ""
+	case c.PagerDuty != nil:
+		return c.PagerDuty.RoutingKey == ""
+	case c.Email != nil:
+		return c.Email.Host == ""
+	case c.SMS != nil:
+		return c.SMS.AccountSID == ""
+	case c.Webhook != nil:
+		return c.Webhook.URL == ""
+	case c.Alertmanager != nil:
+		return c.Alertmanager.URL == ""
+	}
+	return false
 }
 
 // kind returns the configured channel type, or an error unless exactly one
@@ -139,6 +181,9 @@ func (cfg *Config) Validate() error {
 	if err := channel.ValidateURL("external_url", cfg.ExternalURL); err != nil {
 		errs = append(errs, err)
 	}
+	if cfg.FlapWindow < 0 {
+		errs = append(errs, errors.New("flap_window must not be negative"))
+	}
 	if _, err := cfg.build(); err != nil {
 		errs = append(errs, err)
 	}
@@ -149,17 +194,28 @@ func (cfg *Config) Validate() error {
 type built struct {
 	engine   dispatch.Config
 	channels map[string]string // name -> type
+	// disabled are optional channels without a destination.
+	disabled map[string]bool
+}
+
+// enabledOnly drops disabled channels from a list of channel names.
+func (b *built) enabledOnly(names []string) []string {
+	return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return b.disabled[n] })
 }
 
 func (cfg *Config) build() (*built, error) {
 	if len(cfg.Channels) == 0 {
 		return nil, errors.New("channels: at least one channel is required")
 	}
-	b := &built{channels: map[string]string{}}
+	b := &built{channels: map[string]string{}, disabled: map[string]bool{}}
 	known := map[string]bool{}
 	for name, ch := range cfg.Channels {
 		if ch == nil {
 			return nil, fmt.Errorf("channels.%s: empty channel", name)
+		}
+		if ch.disabled {
+			b.disabled[name] = true
+			continue
 		}
 		kind, err := ch.kind()
 		if err != nil {
@@ -185,7 +241,12 @@ func (cfg *Config) build() (*built, error) {
 		if pc == nil {
 			return nil, fmt.Errorf("escalation_policies.%s: empty policy", name)
 		}
-		p, err := escalation.Build(name, *pc, known)
+		pcc := *pc
+		pcc.Levels = slices.Clone(pc.Levels)
+		for i := range pcc.Levels {
+			pcc.Levels[i].Channels = b.enabledOnly(pcc.Levels[i].Channels)
+		}
+		p, err := escalation.Build(name, pcc, known)
 		if err != nil {
 			return nil, fmt.Errorf("escalation_policies.%s.%w", name, err)
 		}
@@ -200,12 +261,16 @@ func (cfg *Config) build() (*built, error) {
 		if rc == nil || len(rc.Channels) == 0 {
 			return nil, fmt.Errorf("receivers.%s.channels: at least one channel is required", name)
 		}
-		for _, c := range rc.Channels {
+		channels := b.enabledOnly(rc.Channels)
+		if len(channels) == 0 {
+			return nil, fmt.Errorf("receivers.%s.channels: every channel is optional and disabled (destination not set)", name)
+		}
+		for _, c := range channels {
 			if !known[c] {
 				return nil, fmt.Errorf("receivers.%s.channels: unknown channel %q", name, c)
 			}
 		}
-		r := dispatch.Receiver{Channels: rc.Channels}
+		r := dispatch.Receiver{Channels: channels}
 		if rc.EscalationPolicy != "" {
 			p, ok := policies[rc.EscalationPolicy]
 			if !ok {
@@ -249,5 +314,6 @@ func (cfg *Config) build() (*built, error) {
 	}
 	b.engine.MaxAlerts = cfg.MaxAlerts
 	b.engine.ExternalURL = cfg.ExternalURL
+	b.engine.FlapWindow = cfg.FlapWindow
 	return b, nil
 }

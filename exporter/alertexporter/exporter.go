@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
@@ -52,9 +54,12 @@ type alertExporter struct {
 
 	stop     chan struct{}
 	loopDone chan struct{}
+	// logOutput is where log channels write (os.Stderr; tests replace it).
+	logOutput zapcore.WriteSyncer
 
 	rejected      metric.Int64Counter
 	notifications metric.Int64Counter
+	flapsDamped   metric.Int64Counter
 }
 
 func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*alertExporter, error) {
@@ -62,7 +67,7 @@ func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*ale
 	if err != nil {
 		return nil, err
 	}
-	e := &alertExporter{cfg: cfg, set: set, logger: set.Logger, clock: clk, built: b}
+	e := &alertExporter{cfg: cfg, set: set, logger: set.Logger, clock: clk, built: b, logOutput: os.Stderr}
 	meter := set.MeterProvider.Meter(metadata.ScopeName)
 	if e.rejected, err = meter.Int64Counter("otelcol_alert_records_rejected",
 		metric.WithDescription("Log records the alert exporter could not use (not an alert, invalid, stale resolve, over max_alerts)."),
@@ -74,6 +79,12 @@ func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*ale
 		metric.WithUnit("{notification}")); err != nil {
 		return nil, err
 	}
+	if e.flapsDamped, err = meter.Int64Counter("otelcol_alert_flaps_damped",
+		metric.WithDescription("Alerts that fired again within flap_window of their resolve and stayed one incident."),
+		metric.WithUnit("{alert}")); err != nil {
+		return nil, err
+	}
+	b.engine.OnFlapDamped = func() { e.flapsDamped.Add(context.Background(), 1) }
 	return e, nil
 }
 
@@ -96,7 +107,7 @@ func (e *alertExporter) newNotifier(ctx context.Context, name string, c *Channel
 	case c.Alertmanager != nil:
 		return alertmanager.New(c.Alertmanager, client, e.clock), nil
 	case c.Log != nil:
-		return logchannel.New(c.Log, e.logger)
+		return logchannel.New(c.Log, e.logOutput, zap.String("otelcol.component.id", e.set.ID.String()))
 	}
 	return nil, fmt.Errorf("channels.%s: no channel type", name)
 }
@@ -105,6 +116,10 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	specs := make([]dispatch.ChannelSpec, 0, len(e.cfg.Channels))
 	known := map[string]bool{}
 	for name, c := range e.cfg.Channels {
+		if c.disabled {
+			e.logger.Info("alert channel disabled: optional and its destination is not set", zap.String("channel", name))
+			continue
+		}
 		n, err := e.newNotifier(ctx, name, c)
 		if err != nil {
 			return fmt.Errorf("channels.%s: %w", name, err)

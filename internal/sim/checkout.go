@@ -434,7 +434,7 @@ func (e *emitter) maybeRestock(ctx context.Context) {
 		if p.stock <= p.lowStock {
 			p.stock = p.initial
 			ev := e.inventoryEvent(nil, p, "restock")
-			e.emitLog(ctx, ev.name, ev.sev, ev.body, time.Now(), ev.attrs)
+			e.emitLog(ctx, ev.name, ev.sev, ev.body, e.now(), ev.attrs)
 			e.ledger.Events++
 			e.ledger.Funnel[ev.name]++
 			return

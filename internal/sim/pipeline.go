@@ -46,13 +46,7 @@ type pipeline struct {
 }
 
 func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pipeline, error) {
-	res := resource.NewSchemaless(
-		attribute.String(contract.ServiceName, cfg.ServiceName),
-		attribute.String(contract.ServiceVersion, "1.4.2"),
-		attribute.String(contract.DeploymentEnv, cfg.Environment),
-		attribute.String("telemetry.sdk.language", "go"),
-		attribute.String("telemetry.sdk.name", "opentelemetry"),
-	)
+	res := simResource(cfg)
 	p := &pipeline{progress: make(chan struct{}, 1), maxLogQueued: int64(cfg.MaxQueue / 2)}
 	notify := func() {
 		select {
@@ -96,10 +90,7 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 			sdktrace.WithBlocking(),
 		),
 		// Card-testing bursts and item lists can exceed the default 128.
-		sdktrace.WithSpanLimits(sdktrace.SpanLimits{
-			AttributeValueLengthLimit: -1, AttributeCountLimit: 256, EventCountLimit: 256,
-			LinkCountLimit: 128, AttributePerEventCountLimit: 256, AttributePerLinkCountLimit: 128,
-		}),
+		sdktrace.WithSpanLimits(spanLimits),
 	)
 	p.logs = sdklog.NewLoggerProvider(
 		sdklog.WithResource(res),
@@ -118,6 +109,21 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 		)),
 	)
 	return p, nil
+}
+
+func simResource(cfg Config) *resource.Resource {
+	return resource.NewSchemaless(
+		attribute.String(contract.ServiceName, cfg.ServiceName),
+		attribute.String(contract.ServiceVersion, "1.4.2"),
+		attribute.String(contract.DeploymentEnv, cfg.Environment),
+		attribute.String("telemetry.sdk.language", "go"),
+		attribute.String("telemetry.sdk.name", "opentelemetry"),
+	)
+}
+
+var spanLimits = sdktrace.SpanLimits{
+	AttributeValueLengthLimit: -1, AttributeCountLimit: 256, EventCountLimit: 256,
+	LinkCountLimit: 128, AttributePerEventCountLimit: 256, AttributePerLinkCountLimit: 128,
 }
 
 // waitForLogQueue blocks while too many log records are queued in the SDK.

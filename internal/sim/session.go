@@ -48,7 +48,7 @@ type sess struct {
 func (e *emitter) newSession(cust *customer, currency string) *sess {
 	return &sess{
 		e:          e,
-		t:          time.Now().Add(-sessionLookback),
+		t:          e.now().Add(-sessionLookback),
 		cust:       cust,
 		ip:         cust.ip,
 		userAgent:  pickOne(e.rng, userAgents),

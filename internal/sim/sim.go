@@ -140,6 +140,9 @@ type emitter struct {
 	customers customerPool
 	// refundQueue holds paid orders that will be refunded in a later session.
 	refundQueue []*order
+	// now is the clock of session timelines: time.Now, or the simulated
+	// clock of a Replay.
+	now func() time.Time
 	// err is the first emission error (the log queue wait was cancelled);
 	// once set, nothing more is emitted.
 	err error
@@ -172,6 +175,7 @@ func newEmitter(cfg Config, p *pipeline) (*emitter, error) {
 		dbDur:   dbDur,
 		ledger:  newLedger(cfg.Seed),
 		catalog: newCatalog(rng),
+		now:     time.Now,
 	}, nil
 }
 

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
@@ -82,28 +82,39 @@ func (s *webhookSink) expect(provider string) <-chan time.Time {
 	return ch
 }
 
-// paymentFailure is a payment.failed event that the default rule
-// critical_payment_failure fires on at once; each provider value is a new
-// alert series and, with the route grouping by provider, one notification.
-func paymentFailure(provider string) plogotlp.ExportRequest {
-	ld := plog.NewLogs()
-	rl := ld.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr(contract.ServiceName, "checkout")
-	lr := rl.ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
-	lr.SetTimestamp(pcommon.NewTimestampFromTime(time.Now()))
-	lr.SetEventName(contract.EventPaymentFailed)
-	lr.SetSeverityNumber(plog.SeverityNumberWarn)
-	a := lr.Attributes()
-	a.PutStr(contract.EventName, contract.EventPaymentFailed)
-	a.PutStr(contract.PaymentProvider, provider)
-	a.PutStr(contract.PaymentErrorType, "processing_error")
-	return plogotlp.NewExportRequestFromLogs(ld)
+// failureBurst is the smallest burst of provider failures that the default
+// rule critical_payment_failure (share of payment.charge spans failing with
+// a provider error over 1m, 10 samples, no hold) pages on: 10 failed
+// charges of one provider, in one export. The rule fires on the span that
+// crosses its threshold; each provider value is a new alert series and,
+// with the route grouping by provider, one notification.
+func failureBurst(provider string) ptraceotlp.ExportRequest {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr(contract.ServiceName, "checkout")
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	end := time.Now()
+	for i := range 10 {
+		sp := spans.AppendEmpty()
+		sp.SetName(contract.SpanPaymentCharge)
+		sp.SetKind(ptrace.SpanKindClient)
+		sp.SetTraceID(pcommon.TraceID{0xbe, byte(i), 1})
+		sp.SetSpanID(pcommon.SpanID{0xbe, byte(i), 2})
+		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(end.Add(-300 * time.Millisecond)))
+		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
+		sp.Status().SetCode(ptrace.StatusCodeError)
+		a := sp.Attributes()
+		a.PutStr(contract.PaymentProvider, provider)
+		a.PutStr(contract.PaymentStatus, contract.StatusFailed)
+		a.PutStr(contract.PaymentErrorType, "processing_error")
+	}
+	return ptraceotlp.NewExportRequestFromTraces(td)
 }
 
 var latencyRun int
 
 // BenchmarkAlertLatency measures the time from sending a trigger (a
-// payment.failed business event over OTLP gRPC) to the alert webhook
+// burst of 10 failed payment.charge spans of one provider over OTLP gRPC) to the alert webhook
 // receiving its notification, through the full gateway pipeline under
 // backgroundSpansPerSecond of replayed simulator traffic. One iteration is
 // one trigger with its own payment.provider, so each makes exactly one
@@ -173,7 +184,7 @@ func alertLatency(b *testing.B, tick time.Duration) {
 		provider := fmt.Sprintf("perf-provider-%d-%d", latencyRun, i)
 		arrived := hook.expect(provider)
 		sent := time.Now()
-		if _, err := c.logs.Export(context.Background(), paymentFailure(provider)); err != nil {
+		if _, err := c.traces.Export(context.Background(), failureBurst(provider)); err != nil {
 			b.Fatal(err)
 		}
 		select {

@@ -84,7 +84,7 @@ func TestWindowSlides(t *testing.T) {
 func TestEWMA(t *testing.T) {
 	var e EWMA
 	for range 100 {
-		e.Update(10, 0.1)
+		e.Update(10, 0.1, 0)
 	}
 	assert.InDelta(t, 10, e.Mean, 1e-9)
 	assert.Equal(t, 0.0, e.Deviations(10, 0))

@@ -67,6 +67,8 @@ type Series struct {
 	LastBad      int64
 	LastNotified int64
 	LastSeen     int64
+	// NoData: the last resolve happened for lack of data, not recovery.
+	NoData bool
 
 	// Value and Threshold are the last evaluated figures, for the alert.
 	Value, Threshold float64
@@ -86,6 +88,11 @@ type Series struct {
 	Baseline rules.EWMA
 	Verdict  Verdict // anomaly: verdict of the last sample
 	Still    Verdict // anomaly: hysteresis verdict of the last sample
+	BadSince int64   // anomaly: time of the first of the current run of anomalous samples
+	// Hourly are the anomaly baselines per hour of day (seasonality).
+	Hourly *rules.HourlyBaselines
+	// Absence rules: the learned arrival rate.
+	Rate *rules.ArrivalRate
 
 	prev, next *Series // LRU list, most recent at the head
 }
@@ -124,7 +131,7 @@ func (s *Series) Step(now int64, cond, still Verdict, t Timing) Transition {
 		if now-s.LastBad < int64(grace) {
 			return None
 		}
-		s.Status = Inactive
+		s.Status, s.NoData = Inactive, still == Unknown
 		return Resolved
 	}
 	return None

@@ -53,6 +53,13 @@ type Config struct {
 	// alerts it was notified of again (Alertmanager channels: it resolves
 	// alerts that are not refreshed), independently of repeat_interval.
 	Resend map[string]time.Duration
+	// FlapWindow holds a resolve this long: an alert firing again within it
+	// stays one incident (no resolved/firing ping-pong). 0: resolves apply
+	// at once.
+	FlapWindow time.Duration
+	// OnFlapDamped is called (under the engine's lock) for every re-fire
+	// that FlapWindow merged into the open incident.
+	OnFlapDamped func()
 }
 
 // Sender takes a notification for a channel; it must not block. It returns
@@ -76,6 +83,11 @@ type alertState struct {
 	acked   bool
 	ackedBy string
 	ackedAt time.Time
+	// held is a resolve from the source that is not applied yet: within
+	// the flap window (until releaseAt) or while an escalation policy holds
+	// the incident open until someone acknowledges it.
+	held      *contract.Alert
+	releaseAt time.Time
 }
 
 type member struct {
@@ -154,6 +166,21 @@ func (e *Engine) ingest(a contract.Alert, now time.Time) error {
 	}
 	if cur, ok := e.alerts[a.Fingerprint]; ok {
 		e.dirty = true
+		if a.Status == contract.AlertResolved && cur.alert.Status == contract.AlertFiring &&
+			(e.cfg.FlapWindow > 0 || e.holdUntil(cur).After(now)) {
+			if a.EndsAt.IsZero() {
+				a.EndsAt = now
+			}
+			cur.held, cur.releaseAt = &a, now.Add(e.cfg.FlapWindow)
+			return nil
+		}
+		if a.Status == contract.AlertFiring && cur.held != nil {
+			// Firing again before its resolve went out: the same incident.
+			cur.held = nil
+			if e.cfg.OnFlapDamped != nil {
+				e.cfg.OnFlapDamped()
+			}
+		}
 		if a.Status == contract.AlertFiring {
 			// Still firing (or firing again before the resolve went out):
 			// refresh the details, keep when it started.
@@ -197,6 +224,41 @@ func (e *Engine) route(a contract.Alert, now time.Time) {
 
 func newMember() *member {
 	return &member{notified: map[string]bool{}, postedAt: map[string]time.Time{}}
+}
+
+// holdUntil is when the escalation policies of an unacknowledged firing
+// alert's groups let a resolve from its source close it (zero: at once).
+func (e *Engine) holdUntil(st *alertState) time.Time {
+	var until time.Time
+	if st.acked {
+		return until
+	}
+	for _, g := range e.groups {
+		if _, ok := g.members[st.alert.Fingerprint]; !ok {
+			continue
+		}
+		p := e.cfg.Receivers[g.route.Receiver].Policy
+		if p == nil || p.AutoResolveAfter <= 0 || !p.Applies(st.alert.Severity) {
+			continue
+		}
+		if t := st.alert.StartsAt.Add(p.AutoResolveAfter); t.After(until) {
+			until = t
+		}
+	}
+	return until
+}
+
+// releaseHeld applies the held resolves whose flap window is over and whose
+// incident is no longer held open (acknowledged, or auto_resolve_after
+// reached).
+func (e *Engine) releaseHeld(now time.Time) {
+	for _, st := range e.alerts {
+		if st.held == nil || now.Before(st.releaseAt) || e.holdUntil(st).After(now) {
+			continue
+		}
+		st.alert, st.held = *st.held, nil
+		e.dirty = true
+	}
 }
 
 // suppression is why an alert is muted at one tick.
@@ -249,11 +311,12 @@ func (e *Engine) Tick() *state.Snapshot {
 			e.dirty = true
 		}
 	}
+	e.releaseHeld(now)
 	supp := e.suppressed(now)
 	keys := slices.Sorted(maps.Keys(e.groups))
 	for _, k := range keys {
 		g := e.groups[k]
-		if !now.Before(g.nextFlush) {
+		if len(g.members) > 0 && !now.Before(g.nextFlush) {
 			e.flush(g, now, supp)
 		}
 	}
@@ -263,7 +326,7 @@ func (e *Engine) Tick() *state.Snapshot {
 			e.resend(g, now, supp)
 		}
 	}
-	e.collect()
+	e.collect(now)
 	if !e.dirty {
 		return nil
 	}
@@ -519,11 +582,14 @@ func commonLabels(alerts []contract.Alert) map[string]string {
 	return out
 }
 
-// collect drops empty groups and alerts no group holds any more.
-func (e *Engine) collect() {
+// collect drops alerts no group holds any more, and empty groups once their
+// group_interval since the last notification is over: until then a new
+// alert in the group waits for it, as after any notification, so a
+// condition that clears and returns does not notify at every tick.
+func (e *Engine) collect(now time.Time) {
 	held := map[string]bool{}
 	for k, g := range e.groups {
-		if len(g.members) == 0 {
+		if len(g.members) == 0 && !now.Before(g.nextFlush) {
 			delete(e.groups, k)
 			e.dirty = true
 			continue
@@ -584,6 +650,7 @@ func (e *Engine) Resolve(fp string) (*state.Snapshot, error) {
 	now := e.clock.Now()
 	st.alert.Status = contract.AlertResolved
 	st.alert.EndsAt = now
+	st.held = nil
 	for _, g := range e.groups {
 		if _, ok := g.members[fp]; ok {
 			g.nextFlush = now
@@ -649,12 +716,15 @@ type AlertView struct {
 	Labels      map[string]string `json:"labels"`
 	StartsAt    time.Time         `json:"starts_at"`
 	EndsAt      time.Time         `json:"ends_at,omitzero"`
-	Acked       bool              `json:"acknowledged"`
-	AckedBy     string            `json:"acknowledged_by,omitempty"`
-	Level       int               `json:"escalation_level"`
-	Silenced    bool              `json:"silenced"`
-	Inhibited   bool              `json:"inhibited"`
-	Receivers   []string          `json:"receivers"`
+	// ConditionCleared: the source resolved the alert, but the incident is
+	// held open (flap window, or unacknowledged under auto_resolve_after).
+	ConditionCleared bool     `json:"condition_cleared"`
+	Acked            bool     `json:"acknowledged"`
+	AckedBy          string   `json:"acknowledged_by,omitempty"`
+	Level            int      `json:"escalation_level"`
+	Silenced         bool     `json:"silenced"`
+	Inhibited        bool     `json:"inhibited"`
+	Receivers        []string `json:"receivers"`
 }
 
 // Alerts lists the active alerts, most severe first.
@@ -668,6 +738,7 @@ func (e *Engine) Alerts() []AlertView {
 			Fingerprint: fp, Name: st.alert.Name, Status: st.alert.Status, Severity: st.alert.Severity,
 			Summary: st.alert.Summary, Labels: st.alert.Labels, StartsAt: st.alert.StartsAt, EndsAt: st.alert.EndsAt,
 			Acked: st.acked, AckedBy: st.ackedBy, Silenced: supp[fp].silenced, Inhibited: supp[fp].inhibited,
+			ConditionCleared: st.held != nil,
 		}
 		for _, g := range e.groups {
 			if m, ok := g.members[fp]; ok {
@@ -830,6 +901,12 @@ func storeAlert(st *alertState) state.Alert {
 		StartsAt: a.StartsAt, EndsAt: a.EndsAt, RunbookURL: a.RunbookURL, Rule: a.Rule, GeneratorURL: a.GeneratorURL,
 		Acked: st.acked, AckedBy: st.ackedBy, AckedAt: st.ackedAt,
 	}
+	if st.held != nil {
+		sa.HeldEndsAt, sa.ReleaseAt = st.held.EndsAt, st.releaseAt
+		if sa.HeldEndsAt.IsZero() {
+			sa.HeldEndsAt = st.releaseAt
+		}
+	}
 	if !math.IsNaN(a.Value) {
 		v := a.Value
 		sa.Value = &v
@@ -869,5 +946,11 @@ func loadAlert(sa state.Alert) *alertState {
 	if b, err := hex.DecodeString(sa.SpanID); err == nil && len(b) == 8 {
 		a.SpanID = pcommon.SpanID(b)
 	}
-	return &alertState{alert: a, acked: sa.Acked, ackedBy: sa.AckedBy, ackedAt: sa.AckedAt}
+	st := &alertState{alert: a, acked: sa.Acked, ackedBy: sa.AckedBy, ackedAt: sa.AckedAt}
+	if !sa.HeldEndsAt.IsZero() {
+		held := a
+		held.Status, held.EndsAt = contract.AlertResolved, sa.HeldEndsAt
+		st.held, st.releaseAt = &held, sa.ReleaseAt
+	}
+	return st
 }

@@ -23,6 +23,12 @@ type PolicyConfig struct {
 	// Severities that escalate; empty means critical only.
 	Severities []string      `mapstructure:"severities"`
 	Levels     []LevelConfig `mapstructure:"levels"`
+	// AutoResolveAfter makes an escalating alert an incident: a resolve
+	// from its source does not close it before a person acknowledges or
+	// resolves it, or before this long after it started. It must be longer
+	// than the whole chain, so every level is reached unless someone acts.
+	// 0: the source's resolve closes the alert at once.
+	AutoResolveAfter time.Duration `mapstructure:"auto_resolve_after"`
 }
 
 // Policy is a validated PolicyConfig.
@@ -30,6 +36,8 @@ type Policy struct {
 	Name       string
 	severities map[string]bool
 	Levels     []LevelConfig
+	// AutoResolveAfter: see PolicyConfig; 0 = no incident hold.
+	AutoResolveAfter time.Duration
 }
 
 // Build validates cfg; channels are the names channel references must
@@ -38,7 +46,7 @@ func Build(name string, cfg PolicyConfig, channels map[string]bool) (*Policy, er
 	if len(cfg.Levels) == 0 {
 		return nil, errors.New("levels: at least one level is required")
 	}
-	p := &Policy{Name: name, severities: map[string]bool{}, Levels: cfg.Levels}
+	p := &Policy{Name: name, severities: map[string]bool{}, Levels: cfg.Levels, AutoResolveAfter: cfg.AutoResolveAfter}
 	sevs := cfg.Severities
 	if len(sevs) == 0 {
 		sevs = []string{contract.SeverityCritical}
@@ -61,6 +69,13 @@ func Build(name string, cfg PolicyConfig, channels map[string]bool) (*Policy, er
 				return nil, fmt.Errorf("levels[%d].channels: unknown channel %q", i, c)
 			}
 		}
+	}
+	var chain time.Duration
+	for _, l := range cfg.Levels {
+		chain += l.Delay
+	}
+	if cfg.AutoResolveAfter < 0 || (cfg.AutoResolveAfter > 0 && cfg.AutoResolveAfter <= chain) {
+		return nil, fmt.Errorf("auto_resolve_after: %s must be longer than the escalation chain (%s), or 0", cfg.AutoResolveAfter, chain)
 	}
 	return p, nil
 }

@@ -73,6 +73,10 @@ type Alert struct {
 	Acked        bool              `json:"acked,omitempty"`
 	AckedBy      string            `json:"acked_by,omitempty"`
 	AckedAt      time.Time         `json:"acked_at,omitzero"`
+	// HeldEndsAt is set while a resolve from the source is held (flap
+	// window, incident not acknowledged); ReleaseAt ends the flap window.
+	HeldEndsAt time.Time `json:"held_ends_at,omitzero"`
+	ReleaseAt  time.Time `json:"release_at,omitzero"`
 }
 
 // Group is a stored aggregation group.

@@ -97,6 +97,15 @@ func Build(n *channel.Notification, firingEndsAt time.Time) []PostableAlert {
 			StartsAt:     a.StartsAt.UTC(),
 			GeneratorURL: a.GeneratorURL,
 		}
+		if n.Acknowledged && a.Status == contract.AlertFiring {
+			// API v2 alerts have no acknowledged state; the annotation
+			// tells its receivers (templates, webhooks) without changing
+			// the alert's identity.
+			if pa.Annotations == nil {
+				pa.Annotations = map[string]string{}
+			}
+			pa.Annotations["acknowledged"] = "true"
+		}
 		switch {
 		case a.Status == contract.AlertFiring:
 			pa.EndsAt = firingEndsAt.UTC()

@@ -54,3 +54,12 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 	assert.ErrorContains(t, cfg.Validate(), "alertmanager.resend_interval must be positive")
 	assert.ErrorContains(t, (&Config{ResendInterval: time.Minute}).Validate(), "alertmanager.url is required")
 }
+
+func TestAcknowledgementIsAnnotated(t *testing.T) {
+	n := channeltest.Notification()
+	assert.NotContains(t, Build(n, channeltest.Start)[0].Annotations, "acknowledged")
+	n.Acknowledged = true
+	got := Build(n, channeltest.Start)
+	assert.Equal(t, "true", got[0].Annotations["acknowledged"])
+	assert.NotContains(t, got[1].Annotations, "acknowledged", "resolved alerts are not acknowledged")
+}

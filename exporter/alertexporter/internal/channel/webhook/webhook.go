@@ -23,9 +23,14 @@ type Config struct {
 	// MaxAlerts caps the alerts per payload (0 = all); the rest are counted
 	// in truncatedAlerts.
 	MaxAlerts int `mapstructure:"max_alerts"`
-	// ExternalURL is sent as externalURL (e.g. the alert API's address).
+	// ExternalURL is sent as externalURL (e.g. the alert API's address);
+	// default: the exporter's external_url.
 	ExternalURL string `mapstructure:"external_url"`
 }
+
+// StatusAcknowledged is the payload and alert status of an
+// acknowledgement, so receivers can tell it from a re-notification.
+const StatusAcknowledged = "acknowledged"
 
 // Validate checks the config.
 func (c *Config) Validate() error {
@@ -96,9 +101,16 @@ func Build(n *channel.Notification, maxAlerts int, externalURL string) *Message 
 		ExternalURL:     externalURL,
 		Alerts:          make([]Alert, 0, len(alerts)),
 	}
+	if n.Acknowledged {
+		msg.Status = StatusAcknowledged
+	}
 	for _, a := range alerts {
+		status := a.Status
+		if n.Acknowledged && status == contract.AlertFiring {
+			status = StatusAcknowledged
+		}
 		msg.Alerts = append(msg.Alerts, Alert{
-			Status:       a.Status,
+			Status:       status,
 			Labels:       channel.PromLabels(a),
 			Annotations:  channel.Annotations(a),
 			StartsAt:     a.StartsAt.UTC(),
@@ -156,7 +168,11 @@ func common(alerts []Alert, get func(Alert) map[string]string) map[string]string
 
 // Notify posts n.
 func (w *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
-	body, err := json.Marshal(Build(n, w.cfg.MaxAlerts, w.cfg.ExternalURL))
+	externalURL := w.cfg.ExternalURL
+	if externalURL == "" {
+		externalURL = n.ExternalURL
+	}
+	body, err := json.Marshal(Build(n, w.cfg.MaxAlerts, externalURL))
 	if err != nil {
 		return channel.Permanent(err)
 	}

@@ -58,3 +58,27 @@ func TestWebhookCommonLabels(t *testing.T) {
 	assert.Len(t, msg.Alerts, 2)
 	assert.Error(t, (&Config{}).Validate())
 }
+
+// The exporter's external_url is used when the channel sets none, and an
+// acknowledgement says so instead of looking like a re-notification.
+func TestWebhookExternalURLAndAcknowledgement(t *testing.T) {
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 200}, channeltest.Response{Status: 200})
+	n := New(&Config{URL: configopaque.String(srv.URL)}, srv.Client())
+	note := channeltest.Notification()
+	note.ExternalURL = "https://alerts.example.com:9094"
+	require.NoError(t, n.Notify(context.Background(), note))
+	ack := channeltest.Notification()
+	ack.Acknowledged = true
+	require.NoError(t, n.Notify(context.Background(), ack))
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	var first, second Message
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &first))
+	require.NoError(t, json.Unmarshal(reqs[1].Body, &second))
+	assert.Equal(t, "https://alerts.example.com:9094", first.ExternalURL)
+	assert.Equal(t, "firing", first.Status)
+	assert.Equal(t, StatusAcknowledged, second.Status)
+	assert.Equal(t, StatusAcknowledged, second.Alerts[0].Status)
+	assert.Equal(t, "resolved", second.Alerts[1].Status, "a resolved alert in the group stays resolved")
+}
