@@ -112,6 +112,7 @@ func TestRevenueAnomalyStaysFiringThroughAStop(t *testing.T) {
 // relearn_after turns a lasting level shift into the new normal.
 func TestAnomalyRelearnAfter(t *testing.T) {
 	h := newHarness(t, `
+known_metrics: [m]
 rules:
   - name: shift
     anomaly: {metric: m, warmup_samples: 5, min_deviation: 0.5, direction: below, relearn_after: 5m}
