@@ -2,6 +2,7 @@ package piisanitizer // import "github.com/otelcol-payments/otelcol-payments/pro
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -34,6 +35,7 @@ const (
 	keyPseudonymize
 	keyCardSecurity
 	keySensitive
+	keySSN
 )
 
 type signal uint8
@@ -63,13 +65,15 @@ type customRule struct {
 type sanitizer struct {
 	scanner *detect.Scanner
 	hasher  *detect.Hasher
-	// exact holds allow and pseudonymize keys (case-sensitive) and the
-	// key-rule names, lowercased with '-' as '_'.
-	exact map[string]keyClass
-	// lastWords holds the last word (detect.NextWord) of every key-rule
-	// name: a key whose last word is not here matches no rule.
+	// allow holds the allow keys (exact).
+	allow map[string]struct{}
+	// names holds pseudonymize keys and key-rule names in canonical form
+	// (detect.Name: Customer.Email = customerEmail = customer_email).
+	names map[string]keyClass
+	// lastWords holds the last word of every name: a key whose last word
+	// is not here matches no rule.
 	lastWords map[string]struct{}
-	rules     [keySensitive + 1]keyRule
+	rules     [keySSN + 1]keyRule
 	custom    []customRule
 	audit     string
 	findings  metric.Int64Counter
@@ -78,7 +82,8 @@ type sanitizer struct {
 
 func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s := &sanitizer{
-		exact:     map[string]keyClass{},
+		allow:     map[string]struct{}{},
+		names:     map[string]keyClass{},
 		lastWords: map[string]struct{}{},
 		audit:     cfg.AuditAttribute,
 	}
@@ -103,15 +108,14 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	detectors[detSensitiveKey] = "sensitive_key"
 
 	for _, k := range cfg.AllowKeys {
-		s.exact[k] = keyAllow
+		s.allow[k] = struct{}{}
 	}
-	for _, k := range cfg.PseudonymizeKeys {
-		if _, ok := s.exact[k]; !ok {
-			s.exact[k] = keyPseudonymize
-		}
-	}
+	s.addNames(keyPseudonymize, cfg.PseudonymizeKeys)
 	s.addKeyRule(keyCardSecurity, detCardSecurity, detectors[detCardSecurity], cfg.CardSecurityKeys)
 	s.addKeyRule(keySensitive, detSensitiveKey, detectors[detSensitiveKey], cfg.SensitiveKeys)
+	if actions[detect.KindSSN] != detect.ActionOff {
+		s.addNames(keySSN, ssnKeys)
+	}
 
 	for _, r := range cfg.CustomRules {
 		action, _ := r.Action.parse()
@@ -147,49 +151,79 @@ func (s *sanitizer) addKeyRule(class keyClass, detector int, name string, cfg Ke
 		return
 	}
 	s.rules[class] = keyRule{detector: detector, action: action, redacted: detect.Redacted(name)}
-	for _, n := range cfg.Names {
-		last := detect.LastWord(n)
-		n = detect.NormalizeName(n)
-		if _, ok := s.exact[n]; !ok {
-			s.exact[n] = class
+	s.addNames(class, cfg.Names)
+}
+
+func (s *sanitizer) addNames(class keyClass, names []string) {
+	var nm detect.Name
+	for _, n := range names {
+		nm.Set(n)
+		if nm.Words() == 0 {
+			continue
 		}
-		s.lastWords[n[last:]] = struct{}{}
+		if _, ok := s.names[nm.String()]; !ok {
+			s.names[nm.String()] = class
+		}
+		s.lastWords[string(nm.Suffix(nm.Words()-1))] = struct{}{}
 	}
 }
 
-// classify finds the rule for an attribute key: an exact allow or
-// pseudonymize key, or a key rule matched case-insensitively, with '-' as
-// '_', on the whole key or a dotted suffix (http.request.header.authorization
-// → authorization). Sensitive keys also match on their last words:
-// db_password, userPassword, x-card-number (card-security names do not:
-// token_expiry is not a card's). Clean keys cost two map lookups and no
-// allocation.
+// ssnKeys hold a US social security number, which is masked even when
+// written without dashes (ssn: 078051120).
+var ssnKeys = []string{"ssn", "social_security_number", "social_security_no", "socialsecuritynumber", "us_ssn"}
+
+// Card-security names that mean card data after any word (cardCvv,
+// x_cvc2); the others (expiry, pin, security_code) do only after a card
+// word or a namespace dot, so token_expiry and sms_security_code are not a
+// card's.
+var (
+	cardOnlyWords = map[string]struct{}{"cvv": {}, "cvv2": {}, "cvc": {}, "cvc2": {}, "track1": {}, "track2": {},
+		"track_data": {}, "magstripe": {}, "pin_block": {}, "pinblock": {}}
+	cardWords = map[string]struct{}{"card": {}, "cc": {}, "credit": {}, "creditcard": {}, "pan": {}, "payment": {}}
+	// notSecretKeys end in a secret word but hold no credential.
+	notSecretKeys = map[string]struct{}{"page_token": {}, "next_page_token": {}, "prev_page_token": {},
+		"previous_page_token": {}, "pagination_token": {}, "continuation_token": {}, "next_token": {}, "nexttoken": {}}
+)
+
+// classify finds the rule for an attribute key: an exact allow key, or a
+// name matched in canonical form (detect.Name: any case, '.', '_', '-' and
+// camel case alike) on the whole key or its last words (customer.email:
+// Customer.Email, customerEmail, app.customer_email). Card-security names
+// other than cardOnlyWords match a suffix only after a '.' or a card word.
+// Clean keys cost two map lookups and no allocation.
 func (s *sanitizer) classify(k string) keyClass {
-	if c, ok := s.exact[k]; ok {
-		return c
+	if _, ok := s.allow[k]; ok {
+		return keyAllow
 	}
 	if len(s.lastWords) == 0 {
 		return keyNone
 	}
-	var buf [128]byte
-	if len(k) > len(buf) {
-		k = k[len(k)-len(buf):]
-	}
-	b := buf[:len(k)]
-	for i := 0; i < len(k); i++ {
-		b[i] = detect.NormalizeNameByte(k[i])
-	}
-	if _, ok := s.lastWords[string(b[detect.LastWord(k):])]; !ok {
+	var nm detect.Name
+	nm.Set(k)
+	words := nm.Words()
+	if words == 0 {
 		return keyNone
 	}
-	for start := 0; start < len(k); start = detect.NextWord(k, start) {
-		c, ok := s.exact[string(b[start:])]
-		if ok && (c == keySensitive || (c == keyCardSecurity && (start == 0 || k[start-1] == '.'))) {
+	if _, ok := s.lastWords[string(nm.Suffix(words-1))]; !ok {
+		return keyNone
+	}
+	cardWordSeen := false
+	for w := 0; w < words; w++ {
+		suffix := nm.Suffix(w)
+		if _, ok := notSecretKeys[string(suffix)]; ok {
+			return keyNone
+		}
+		c, ok := s.names[string(suffix)]
+		if ok && (w == 0 || c != keyCardSecurity || nm.Dotted(w) || cardWordSeen || isCardOnly(suffix)) {
 			return c
 		}
+		cardWordSeen = cardWordSeen || isCardWord(nm.Word(w))
 	}
 	return keyNone
 }
+
+func isCardOnly(name []byte) bool { _, ok := cardOnlyWords[string(name)]; return ok }
+func isCardWord(word []byte) bool { _, ok := cardWords[string(word)]; return ok }
 
 // pass is the state of one batch.
 type pass struct {
@@ -252,6 +286,27 @@ func (p *pass) attr(k string, v pcommon.Value) bool {
 		return false
 	case keyCardSecurity, keySensitive:
 		return p.keyRule(p.s.rules[class], v)
+	case keySSN:
+		return p.ssn(v)
+	}
+	return p.value(v)
+}
+
+// ssn sanitizes the value of an SSN key: nine digits are an SSN there even
+// without dashes, and an int lost its leading zeros.
+func (p *pass) ssn(v pcommon.Value) bool {
+	var str string
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		str = v.Str()
+	case pcommon.ValueTypeInt:
+		if n := v.Int(); n > 0 && n < 1e9 {
+			str = fmt.Sprintf("%09d", n)
+		}
+	}
+	if out, ok, remove := p.s.scanner.SSNValue(str, &p.counts); ok {
+		v.SetStr(out)
+		return remove
 	}
 	return p.value(v)
 }
@@ -269,7 +324,8 @@ func (p *pass) pseudonymize(v pcommon.Value) {
 }
 
 func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
-	if v.Type() == pcommon.ValueTypeEmpty || (v.Type() == pcommon.ValueTypeStr && (v.Str() == "" || detect.IsSanitized(v.Str()))) {
+	if v.Type() == pcommon.ValueTypeEmpty || (v.Type() == pcommon.ValueTypeStr &&
+		(v.Str() == "" || detect.IsSanitized(v.Str()) || detect.HarmlessValue(v.Str()))) {
 		return false
 	}
 	p.count(r.detector)

@@ -68,17 +68,22 @@ func panAt(s string, i int) (end int, ok bool) {
 }
 
 // panSepLen is the length of the separator between two card digit groups at
-// s[j] (one to three of ' ', '-', '.' followed by a digit: "4111 - 1111"),
-// or 0.
+// s[j] (one to three of ' ', '-', '.', tab, '_', '/' followed by a digit:
+// "4111 - 1111", "4111\t1111" from a TSV export, "4111_1111" from a
+// generated name), or 0.
 func panSepLen(s string, j int) int {
 	k := 0
-	for k < 3 && j+k < len(s) && (s[j+k] == ' ' || s[j+k] == '-' || s[j+k] == '.') {
+	for k < 3 && j+k < len(s) && isPANSep(s[j+k]) {
 		k++
 	}
 	if k == 0 || j+k >= len(s) || !isDigit(s[j+k]) {
 		return 0
 	}
 	return k
+}
+
+func isPANSep(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == '\t' || c == '_' || c == '/'
 }
 
 func validGroup(index, length int) bool {
@@ -154,7 +159,7 @@ func knownIIN(d []byte) bool {
 		if p2 >= 51 && p2 <= 55 { // Mastercard
 			return n == 16
 		}
-		return n >= 12 // Maestro 50, 56–59
+		return p2 != 59 && n >= 12 // Maestro 50, 56–58 (no scheme issues 59: Polish EAN-13 codes start 590)
 	case '2':
 		if p4 >= 2221 && p4 <= 2720 { // Mastercard 2-series
 			return n == 16
