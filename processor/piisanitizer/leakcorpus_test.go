@@ -1,0 +1,364 @@
+package piisanitizer
+
+import (
+	"encoding/base64"
+	"regexp"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// leakCase is one realistic input, written the way applications emit it,
+// and its expected output. The input is a log record attribute under key
+// (default "message"); want may use {pii:v} for the pseudonym of v and
+// «b64:v» / «b64url:v» / «b64raw:v» for v base64-encoded after expansion;
+// removed means the attribute is dropped.
+type leakCase struct {
+	class, key, in, want string
+}
+
+const removed = "<removed>"
+
+// leakCorpus holds the leak classes found by an adversarial run of realistic
+// PII variants, grouped by class. Every input must come out as want, and a
+// second pass must change nothing.
+var leakCorpus = []leakCase{
+	// Emails with JSON, HTML or double URL escaping (.NET System.Text.Json
+	// escapes '+' by default; HTML templates and double-encoded redirects).
+	{"escaped-email", "", `john.doe\u002Bshop@example.com`, `{pii:john.doe+shop@example.com}`},
+	{"escaped-email", "", `{"email":"john.doe\u002Bshop@example.com","amount":4999}`, `{"email":"{pii:john.doe+shop@example.com}","amount":4999}`},
+	{"escaped-email", "", `{"Email":"Jane.O\u0027Neil@example.ie"}`, `{"Email":"{pii:jane.o'neil@example.ie}"}`},
+	{"escaped-email", "", `{"to":"alice\u0040example.com"}`, `{"to":"{pii:alice@example.com}"}`},
+	{"escaped-email", "", `{"to":"alice\u0040example.com","reply_to":"bob\u002bnews\u0040example.org"}`, `{"to":"{pii:alice@example.com}","reply_to":"{pii:bob+news@example.org}"}`},
+	{"escaped-email", "", `receipt for alice&#64;example.com`, `receipt for {pii:alice@example.com}`},
+	{"escaped-email", "", `<a href="mailto:alice&#64;example.com">alice&#64;example.com</a>`, `<a href="mailto:{pii:alice@example.com}">{pii:alice@example.com}</a>`},
+	{"escaped-email", "", `contact: alice&#x40;example.com`, `contact: {pii:alice@example.com}`},
+	{"escaped-email", "", `GET /login?next=%2Fhome%3Fuser%3Dalice%2540example.com`, `GET /login?next=%2Fhome%3Fuser%3D{pii:alice@example.com}`},
+	{"escaped-email", "", `redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Femail%3Dbob.smith%2540example.org%26x%3D1`, `redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Femail%3D{pii:bob.smith@example.org}%26x%3D1`},
+	{"escaped-email", "", `email=alice%2Bshop%40example.com`, `email={pii:alice+shop@example.com}`},
+	{"escaped-email", "", `john.doe\u002Bshop@example.com failed 3DS`, `{pii:john.doe+shop@example.com} failed 3DS`},
+	{"escaped-email", "", `"customer":"O\u0027Brien.Kate@example.co.uk"`, `"customer":"{pii:o'brien.kate@example.co.uk}"`},
+	{"escaped-email", "", `user=mary\u002Djane@example.com`, `user={pii:mary-jane@example.com}`},
+
+	// Email forms the detector skipped.
+	{"email-form", "", `"john doe"@example.com`, `{pii:"john doe"@example.com}`},
+	{"email-form", "", `mail from "John Doe"@example.com bounced`, `mail from {pii:"john doe"@example.com} bounced`},
+	{"email-form", "", `alice＠example.com`, `{pii:alice@example.com}`},
+	{"email-form", "", `お問い合わせ: taro.yamada＠example.jp`, `お問い合わせ: {pii:taro.yamada@example.jp}`},
+	{"email-form", "", `user@[203.0.113.5]`, `{pii:user@[203.0.113.5]}`},
+	{"email-form", "", `postmaster@[IPv6:2001:db8::1] rejected`, `{pii:postmaster@[ipv6:2001:db8::1]} rejected`},
+	{"email-form", "", `RCPT TO:<bob@[198.51.100.23]>`, `RCPT TO:<{pii:bob@[198.51.100.23]}>`},
+
+	// Key names as applications spell them.
+	{"key-spelling", "Customer.Email", "alice@example.com", "{pii:alice@example.com}"},
+	{"key-spelling", "customerEmail", "Alice@Example.com", "{pii:alice@example.com}"},
+	{"key-spelling", "customer_email", "alice@example.com", "{pii:alice@example.com}"},
+	{"key-spelling", "CUSTOMER-EMAIL", "alice@example.com", "{pii:alice@example.com}"},
+	{"key-spelling", "CustomerEmail", "alice(at)example.com", "{pii:alice(at)example.com}"},
+	{"key-spelling", "app.customer.email", "alice at example dot com", "{pii:alice at example dot com}"},
+	{"key-spelling", "CustomerId", "cus_8812", "{pii:cus_8812}"},
+	{"key-spelling", "customer_id", "cus_8812", "{pii:cus_8812}"},
+	{"key-spelling", "CUSTOMER-ID", "cus_8812", "{pii:cus_8812}"},
+	{"key-spelling", "customerID", "cus_8812", "{pii:cus_8812}"},
+	{"key-spelling", "payment.Customer.Id", "cus_8812", "{pii:cus_8812}"},
+	{"key-spelling", "CVV", "123", removed},
+	{"key-spelling", "Card.CVC", "123", removed},
+	{"key-spelling", "cardCvv", "123", removed},
+	{"key-spelling", "card_cvc", "123", removed},
+	{"key-spelling", "payment.card.securityCode", "1234", removed},
+	{"key-spelling", "card-expiry", "12/29", removed},
+	{"key-spelling", "cardExpMonth", "12", removed},
+	{"key-spelling", "Authorization", "Token abc", "[REDACTED:sensitive_key]"},
+	{"key-spelling", "X-API-KEY", "k_9f8e7d", "[REDACTED:sensitive_key]"},
+	{"key-spelling", "ClientSecret", "s3cr3t", "[REDACTED:sensitive_key]"},
+	{"key-spelling", "http.request.header.Cookie", "sid=1", "[REDACTED:sensitive_key]"},
+	{"key-spelling", "Card.Number", "4111-1111-1111-1111", "[REDACTED:sensitive_key]"},
+	{"key-spelling", "customer.SSN", "078-05-1120", "***-**-1120"},
+
+	// Cards with separators applications use.
+	{"card-separator", "", "4111\t1111\t1111\t1111", "****\t****\t****\t1111"},
+	{"card-separator", "", "card=4111_1111_1111_1111", "card=[REDACTED:sensitive_param]"},
+	{"card-separator", "", "pan 4111_1111_1111_1111 declined", "pan ****_****_****_1111 declined"},
+	{"card-separator", "", "4242/4242/4242/4242", "****/****/****/4242"},
+	{"card-separator", "", "number: 5555/5555/5555/4444 exp 12/29", "number: ****/****/****/4444 exp 12/29"},
+	{"card-separator", "", "3782\t822463\t10005", "****\t******\t*0005"},
+	{"card-separator", "", "row\t4000056655665556\tEUR", "row\t************5556\tEUR"},
+	{"card-separator", "", "6011_0009_9013_9424", "****_****_****_9424"},
+	{"card-separator", "", "card 5105 1051 0510 5100", "card **** **** **** 5100"},
+	{"card-separator", "", "visa:4012-8888-8888-1881", "visa:****-****-****-1881"},
+
+	// Base64 inside a value: decoded, checked, re-encoded when the decoded
+	// bytes are text.
+	{"base64", "", "NDExMTExMTExMTExMTExMQ==", "«b64:************1111»"},
+	{"base64", "", "payload=NDI0MjQyNDI0MjQyNDI0Mg==", "payload=«b64:************4242»"},
+	{"base64", "", "am9obi5kb2VAZXhhbXBsZS5jb20=", "«b64:{pii:john.doe@example.com}»"},
+	{"base64", "", `{"ctx":"YWxpY2VAZXhhbXBsZS5jb20="}`, `{"ctx":"«b64:{pii:alice@example.com}»"}`},
+	{"base64", "", "state=eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0", "state=«b64raw:{\"email\":\"{pii:alice@example.com}\"}»"},
+	{"base64", "", "X-Customer: Y2FyZCA0MTExIDExMTEgMTExMSAxMTEx", "X-Customer: «b64:card **** **** **** 1111»"},
+	{"base64", "", "ref=Y2FyZD00MTExMTExMTExMTExMTExJmN2dj0xMjM=", "ref=«b64:card=[REDACTED:sensitive_param]&cvv=[REDACTED:sensitive_param]»"},
+	{"base64", "", "link bWFpbHRvOmJvYkBleGFtcGxlLm9yZz9zdWJqZWN0PXJlZnVuZF8_Pw== end", "link «b64url:mailto:{pii:bob@example.org}?subject=refund_??» end"},
+
+	// Provider secrets.
+	{"secret", "", "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH", "pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_****"},
+	{"secret", "", `{"client_secret":"pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH"}`, `{"client_secret":"[REDACTED:sensitive_param]"}`},
+	{"secret", "", `stripe.confirmCardPayment("pi_1Jx2yZAbCdEf12345678_secret_abcdEFGHijklMNOPqrst")`, `stripe.confirmCardPayment("pi_1Jx2yZAbCdEf12345678_secret_****")`},
+	{"secret", "", "seti_1NGvYq2eZvKYlo2C9mGK3R8h_secret_O2zqwXUv9hYQqAbnSpmhJvDbVBcPzM4", "seti_1NGvYq2eZvKYlo2C9mGK3R8h_secret_****"},
+	{"secret", "", "webhook https://hooks.slack.com/services/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", "webhook https://hooks.slack.com/services/****"},
+	{"secret", "", `{"url":"https://hooks.slack.com/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX"}`, `{"url":"https://hooks.slack.com/services/****"}`},
+	{"secret", "", "POST https://discord.com/api/webhooks/1234567890123456/AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 429", "POST https://discord.com/api/webhooks/**** 429"},
+	{"secret", "", `headers: [["X-Api-Key","k_live_9f8e7d6c5b4a"]]`, `headers: [["X-Api-Key","[REDACTED:sensitive_param]"]]`},
+	{"secret", "", `rawHeaders: [ [ 'authorization', 'Token 0f9e8d7c6b5a4938' ], [ 'host', 'api.example.com' ] ]`, `rawHeaders: [ [ 'authorization', '[REDACTED:sensitive_param]' ], [ 'host', 'api.example.com' ] ]`},
+	{"secret", "", `[("Cookie", "sid=abc123; csrftoken=xyz")]`, `[("Cookie", "[REDACTED:sensitive_param]")]`},
+	{"secret", "", `map[Authorization:[Basic YWxhZGRpbjpvcGVuc2VzYW1l] Content-Type:[application/json]]`, `map[Authorization:[[REDACTED:sensitive_param]] Content-Type:[application/json]]`},
+	{"secret", "", `[["x-api-key","abc"],["accept","*/*"]]`, `[["x-api-key","[REDACTED:sensitive_param]"],["accept","*/*"]]`},
+
+	// CVV/CVC values.
+	{"cvv", "", "cvv=123", "cvv=[REDACTED:sensitive_param]"},
+	{"cvv", "", `"cvc": "123"`, `"cvc": "[REDACTED:sensitive_param]"`},
+	{"cvv", "", "UPDATE cards SET cvv = '123' WHERE id = 7", "UPDATE cards SET cvv = '[REDACTED:sensitive_param]' WHERE id = 7"},
+	{"cvv", "", "INSERT INTO payments (pan, cvv) VALUES ('x', '737') -- cvv = 737", "INSERT INTO payments (pan, cvv) VALUES ('x', '737') -- cvv = [REDACTED:sensitive_param]"},
+	{"cvv", "", "card_cvc=4321&amount=100", "card_cvc=[REDACTED:sensitive_param]&amount=100"},
+	{"cvv", "", "CVV2: 987", "CVV2: [REDACTED:sensitive_param]"},
+	{"cvv", "", `{"card":{"cvc":"123","exp":"12/29"}}`, `{"card":{"cvc":"[REDACTED:sensitive_param]","exp":"12/29"}}`},
+	{"cvv", "", "securityCode=1234", "securityCode=[REDACTED:sensitive_param]"},
+	{"cvv", "", "where card_cvv2 = 555", "where card_cvv2 = [REDACTED:sensitive_param]"},
+	{"cvv", "", `cvc: '042'`, `cvc: '[REDACTED:sensitive_param]'`},
+
+	// Identifiers: lower-case IBANs, SSNs without dashes next to an SSN key.
+	{"iban-lower", "", "de89370400440532013000", "de****************3000"},
+	{"iban-lower", "", "iban: gb82west12345698765432", "iban: gb****************5432"},
+	{"iban-lower", "", "refund to nl91abna0417164300 ok", "refund to nl************4300 ok"},
+	{"iban-lower", "", "fr14 2004 1010 0505 0001 3m02 606", "fr** **** **** **** **** ***2 606"},
+	{"iban-lower", "", `{"iban":"es9121000418450200051332"}`, `{"iban":"es******************1332"}`},
+	{"iban-lower", "", "be68539007547034", "be**********7034"},
+	{"ssn-key", "", "ssn=078051120", "ssn=*****1120"},
+	{"ssn-key", "", `{"ssn":"078051120","name":"x"}`, `{"ssn":"*****1120","name":"x"}`},
+	{"ssn-key", "", "SSN: 219099999", "SSN: *****9999"},
+	{"ssn-key", "", "social_security_number=536221234", "social_security_number=*****1234"},
+	{"ssn-key", "ssn", "078051120", "*****1120"},
+	{"ssn-key", "customer.ssn", "536 22 1234", "*** ** 1234"},
+	{"ssn-key", "SocialSecurityNumber", "219099999", "*****9999"},
+	{"ssn-key", "applicant_ssn", "078051120", "*****1120"},
+
+	// Over-masking next to sensitive names: a key or name that looks
+	// sensitive but is one of these still hides what follows.
+	{"sensitive-value", "", "password=hunter2", "password=[REDACTED:sensitive_param]"},
+	{"sensitive-value", "", "token=null_but_not_really", "token=[REDACTED:sensitive_param]"},
+	{"sensitive-value", "", "card=4111111111111111", "card=[REDACTED:sensitive_param]"},
+}
+
+// cleanCorpus is realistic data without PII that must come out unchanged.
+// key defaults to "message".
+var cleanCorpus = []struct{ key, value string }{
+	// Order, payment and customer-facing ids.
+	{"", "ord_8f14e45fceea167a5a36dedd4bea2543"},
+	{"", "order 1000234556 shipped"},
+	{"order.id", "100023455678"},
+	{"", "pi_3MtwBwLkdIwHu7ix28a3tqPa"},
+	{"", "ch_3MmlLrLkdIwHu7ix0snN0B15"},
+	{"", "cus_NffrFeUfNV2Hib"},
+	{"", "seti_1NGvYq2eZvKYlo2C9mGK3R8h"},
+	{"", "INV-2026-000123"},
+	{"", "invoice #A1B2-C3D4-E5F6"},
+	{"", "PO-4500012345"},
+	{"", "txn 7340012345678901 settled"},
+	{"", "RRN 612345678901"},
+	{"", "auth code 0A1B2C"},
+	{"", "merchant MID 000000123456789"},
+	// UUIDs, trace and span ids.
+	{"", "550e8400-e29b-41d4-a716-446655440000"},
+	{"", "f47ac10b-58cc-4372-a567-0e02b2c3d479"},
+	{"", "0190d7e4-5c2b-7c9a-8f1e-3b2a1c0d9e8f"},
+	{"", "4bf92f3577b34da6a3ce929d0e0e4736"},
+	{"", "00f067aa0ba902b7"},
+	{"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+	{"", "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+	{"", "X-Request-Id: 6f1c2a9e-4b7d-4e0a-9c3f-2d8e5a1b7c60"},
+	{"", "ULID 01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	{"", "ksuid 0ujtsYcgvSTl8PAuAdqWYSMnLOv"},
+	// Amounts in many locales.
+	{"", "amount 1,234.56 USD"},
+	{"", "Betrag 1.234,56 €"},
+	{"", "montant 1 234,56 €"},
+	{"", "CHF 1'234.50"},
+	{"", "₹1,23,456.78"},
+	{"", "¥123,456"},
+	{"", "R$ 1.234,56"},
+	{"", "total: 4999 minor units"},
+	{"amount", "12345678.90"},
+	{"", "price=0.0001 BTC"},
+	{"", "refund -42.00 EUR"},
+	{"", "Σ 1 000 000,00 kr"},
+	{"", "amount_minor=1234567890123"},
+	// Versions and builds.
+	{"", "v1.42.0"},
+	{"", "checkout-service 2.13.4-rc.1+build.5678"},
+	{"", "go1.26.1 linux/amd64"},
+	{"", "node v20.11.1"},
+	{"", "OpenSSL 3.0.13 30 Jan 2024"},
+	{"", "otelcol-contrib 0.165.1"},
+	{"", "Chrome/120.0.6099.109 Safari/537.36"},
+	{"", "build 20261128.3 (7f3a9c1)"},
+	// Timestamps and durations.
+	{"", "2026-11-28T12:34:56.123456789Z"},
+	{"", "2026-11-28 12:34:56+01:00"},
+	{"", "28/11/2026 12:34"},
+	{"", "11/28/2026"},
+	{"", "Sat, 28 Nov 2026 12:34:56 GMT"},
+	{"", "1700000000"},
+	{"", "1700000000123"},
+	{"", "1700000000123456789"},
+	{"", "took 1234567890123 ns"},
+	{"", "P1DT2H30M"},
+	{"", "uptime 12:34:56"},
+	// SKUs and product codes.
+	{"", "SKU-12345-BLK-XL"},
+	{"", "sku 4006381333931"},
+	{"", "EAN 5901234123457"},
+	{"", "UPC 036000291452"},
+	{"", "ISBN 978-3-16-148410-0"},
+	{"", "GTIN 00012345600012"},
+	{"", "item 2024/05/0001"},
+	{"", "part no. 1234/5678/9012"},
+	// Base64 image ids, hashes and binary-looking tokens.
+	{"", "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="},
+	{"", "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"},
+	{"", "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAYEBQYFBAYGBQYGBwcHBgkICQoLCBUQEAoKCBcRERQQFBsXGxsbFxoaHR0gJCshHSIqIBoaJjYnKywuMTMxHR0oNj02MD0rMDEw"},
+	{"", "image_id=aW1nXzAwMDEyMzQ1Njc4OTAxMjM0NTY3"},
+	{"", "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	{"", "d41d8cd98f00b204e9800998ecf8427e"},
+	{"", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+	{"", "etag W/\"5f3b2a1c9d8e7f60\""},
+	{"", "commit 7f3a9c1d2e4b5a6978c0d1e2f3a4b5c6d7e8f901"},
+	{"", "nonce=MTIzNDU2Nzg5MGFiY2RlZg"},
+	{"", "ZGVhZGJlZWZkZWFkYmVlZmRlYWRiZWVm"},
+	{"", "bytes=AAECAwQFBgcICQoLDA0ODxAREhM="},
+	// Hostnames, URLs, paths.
+	{"", "https://shop.example.com/checkout?step=2&lang=en"},
+	{"", "GET /api/v1/orders/1000234556/items HTTP/1.1"},
+	{"", "ip-10-0-1-17.eu-west-1.compute.internal"},
+	{"", "redis://cache.internal:6379/0"},
+	{"", "/var/log/payments/2026-11-28.log"},
+	{"", "s3://bucket/exports/2026/11/28/part-00001.parquet"},
+	// Sensitive-looking names next to harmless values (over-masking).
+	{"", "token_type=Bearer"},
+	{"", "max_tokens=1024"},
+	{"", "card_brand=visa"},
+	{"", "card=************1111"},
+	{"", "card: 411111******1111"},
+	{"", "pan=************4242"},
+	{"", "password=null"},
+	{"", `{"password":null,"token":""}`},
+	{"", `{"token":"","session":null}`},
+	{"", "cvv=***"},
+	{"", "session=true"},
+	{"", "cookie_consent=accepted"},
+	{"", "password_reset=requested"},
+	{"", "tokens_used=3512"},
+	{"", "secret_santa=false"},
+	{"", "auth=none"},
+	{"", "next_page_token=CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA"},
+	{"", "page_token=eyJvZmZzZXQiOjEwMH0"},
+	{"", "card_last4=4242"},
+	{"", "card.bin=411111"},
+	{"card.last4", "1111"},
+	{"card.bin", "424242"},
+	{"card.brand", "mastercard"},
+	{"token_expiry", "2026-12-01T00:00:00Z"},
+	{"auth.method", "3ds2"},
+	// Other everyday values.
+	{"", "payment.charge"},
+	{"", "card_declined: the card was declined by the issuer, do not retry"},
+	{"", "3DS challenge required"},
+	{"", "country=DE currency=EUR"},
+	{"", "DE VAT DE123456789"},
+	{"", "lat 48.137154 lon 11.576124"},
+	{"", "error code 0x80070005"},
+	{"", "mac 00:1a:2b:3c:4d:5e"},
+	{"", "port 8443"},
+	{"", "1.2.3"},
+	{"", "retry 3 of 5"},
+	{"", "user agent Mozilla/5.0 (X11; Linux x86_64)"},
+	{"", "Hello, world! The quick brown fox jumps over the lazy dog."},
+	{"", "Zahlung für Bestellung 1000234556 abgelehnt"},
+	{"", "支付失败，请重试"},
+	{"", "@mention in #payments"},
+	{"", "user@localhost"},
+	{"", "a@b"},
+	{"", "C:\\Users\\svc_payments\\AppData"},
+	{"", `{"status":"ok","items":3,"total":{"value":4999,"currency":"EUR"}}`},
+	{"", "SELECT id, status FROM orders WHERE created_at > '2026-11-01' LIMIT 100"},
+	{"", "ratio 0.25"},
+}
+
+var (
+	piiPlaceholder    = regexp.MustCompile(`\{pii:([^{}]*)\}`)
+	base64Placeholder = regexp.MustCompile(`«(b64|b64url|b64raw):([^«»]*)»`)
+)
+
+// expand replaces the placeholders of a corpus want.
+func expand(want string) string {
+	want = piiPlaceholder.ReplaceAllStringFunc(want, func(m string) string {
+		return pseudonym(piiPlaceholder.FindStringSubmatch(m)[1])
+	})
+	return base64Placeholder.ReplaceAllStringFunc(want, func(m string) string {
+		sub := base64Placeholder.FindStringSubmatch(m)
+		enc := map[string]*base64.Encoding{"b64": base64.StdEncoding, "b64url": base64.URLEncoding, "b64raw": base64.RawStdEncoding}[sub[1]]
+		return enc.EncodeToString([]byte(sub[2]))
+	})
+}
+
+// sanitizeAttr runs one log record attribute through the processor and
+// returns the output (removed if the attribute was dropped).
+func sanitizeAttr(t *testing.T, h *harness, key, in string) string {
+	t.Helper()
+	ld := plog.NewLogs()
+	attrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+	attrs.PutStr(key, in)
+	out := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	v, ok := out.Get(key)
+	if !ok {
+		return removed
+	}
+	return v.AsString()
+}
+
+func corpusKey(k string) string {
+	if k == "" {
+		return "message"
+	}
+	return k
+}
+
+func TestLeakCorpus(t *testing.T) {
+	h := newHarness(t, testConfig())
+	byClass := map[string]int{}
+	for _, c := range leakCorpus {
+		byClass[c.class]++
+		key, want := corpusKey(c.key), expand(c.want)
+		got := sanitizeAttr(t, h, key, c.in)
+		if got != want {
+			t.Errorf("%s: %s=%q\n got  %q\n want %q", c.class, key, c.in, got, want)
+			continue
+		}
+		if got != removed {
+			if again := sanitizeAttr(t, h, key, got); again != got {
+				t.Errorf("%s: second pass changed %q to %q", c.class, got, again)
+			}
+		}
+	}
+	t.Logf("%d leak inputs: %v", len(leakCorpus), byClass)
+}
+
+func TestCleanCorpusUnchanged(t *testing.T) {
+	h := newHarness(t, testConfig())
+	for _, c := range cleanCorpus {
+		key := corpusKey(c.key)
+		if got := sanitizeAttr(t, h, key, c.value); got != c.value {
+			t.Errorf("control %s=%q changed to %q", key, c.value, got)
+		}
+	}
+}
+
+var _ = pcommon.NewValueEmpty
