@@ -7,6 +7,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
 // leakCase is one realistic input, written the way applications emit it,
@@ -361,4 +363,85 @@ func TestCleanCorpusUnchanged(t *testing.T) {
 	}
 }
 
-var _ = pcommon.NewValueEmpty
+
+// TestLeakCorpusFields covers fields that were not scanned (bytes values,
+// tracestate, scope names and versions, metric names and descriptions) and
+// card numbers split over two adjacent values.
+func TestLeakCorpusFields(t *testing.T) {
+	h := newHarness(t, testConfig())
+	alice := pseudonym("alice@example.com")
+
+	td := ptrace.NewTraces()
+	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty()
+	ss.Scope().SetName("audit.alice@example.com")
+	ss.Scope().SetVersion("1.0.0 (built on 203.0.113.7)")
+	span := ss.Spans().AppendEmpty()
+	span.TraceState().FromRaw("congo=t61rcWkgMzE,shop=uid:alice@example.com,vnd=session=abc123")
+	span.Links().AppendEmpty().TraceState().FromRaw("rojo=00f067aa0ba902b7,acct=card:4111111111111111")
+	span.Attributes().PutEmptyBytes("http.request.body").FromRaw([]byte(`{"email":"alice@example.com","card":"4111 1111 1111 1111"}`))
+	binary := []byte{0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a, '4', '1', '1', '1'}
+	span.Attributes().PutEmptyBytes("thumbnail").FromRaw(binary)
+	a := span.Attributes()
+	a.PutStr("card.first8", "4111 1111")
+	a.PutStr("card.last8", "1111 1111")
+	a.PutStr("card.bin", "424242") // BIN and last four are not a card
+	a.PutStr("card.last4", "4242")
+	a.PutStr("zip", "94107")
+	a.PutStr("store", "1234")
+
+	out := h.processTraces(t, td)
+	ss = out.ResourceSpans().At(0).ScopeSpans().At(0)
+	span = ss.Spans().At(0)
+	body, _ := span.Attributes().Get("http.request.body")
+	thumb, _ := span.Attributes().Get("thumbnail")
+	checks := []struct{ field, got, want string }{
+		{"scope name", ss.Scope().Name(), pseudonym("audit.alice@example.com")},
+		{"scope version", ss.Scope().Version(), "1.0.0 (built on 203.0.113.0)"},
+		{"tracestate", span.TraceState().AsRaw(), "congo=t61rcWkgMzE,shop=uid:" + alice + ",vnd=session=[REDACTED:sensitive_param]"},
+		{"link tracestate", span.Links().At(0).TraceState().AsRaw(), "rojo=00f067aa0ba902b7,acct=card:[REDACTED:sensitive_param]"},
+		{"bytes", string(body.Bytes().AsRaw()), `{"email":"` + alice + `","card":"[REDACTED:sensitive_param]"}`},
+		{"binary bytes", string(thumb.Bytes().AsRaw()), string(binary)},
+		{"split card first", str(t, span.Attributes(), "card.first8"), "**** ****"},
+		{"split card last", str(t, span.Attributes(), "card.last8"), "**** 1111"},
+		{"bin", str(t, span.Attributes(), "card.bin"), "424242"},
+		{"last4", str(t, span.Attributes(), "card.last4"), "4242"},
+		{"zip", str(t, span.Attributes(), "zip"), "94107"},
+		{"store", str(t, span.Attributes(), "store"), "1234"},
+	}
+	if body.Type() != pcommon.ValueTypeBytes {
+		t.Errorf("bytes value became %s", body.Type())
+	}
+
+	md := pmetric.NewMetrics()
+	sm := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName("meter for bob@example.org")
+	m := sm.Metrics().AppendEmpty()
+	m.SetName("checkout.alice@example.com.count")
+	m.SetDescription("Checkouts of card 5555 5555 5555 4444")
+	m.SetEmptySum().DataPoints().AppendEmpty().SetIntValue(1)
+	mo := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0)
+	checks = append(checks, []struct{ field, got, want string }{
+		{"meter scope", mo.Scope().Name(), "meter for " + pseudonym("bob@example.org")},
+		{"metric name", mo.Metrics().At(0).Name(), pseudonym("checkout.alice@example.com.count")},
+		{"metric description", mo.Metrics().At(0).Description(), "Checkouts of card **** **** **** 4444"},
+	}...)
+
+	ld := plog.NewLogs()
+	sl := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty()
+	sl.Scope().SetName("com.shop.Users/alice@example.com")
+	bm := sl.LogRecords().AppendEmpty().Body().SetEmptyMap()
+	bm.PutStr("pan_part1", "5555555")
+	bm.PutStr("pan_part2", "555554444")
+	lo := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0)
+	bo := lo.LogRecords().At(0).Body().Map()
+	checks = append(checks, []struct{ field, got, want string }{
+		{"logger scope", lo.Scope().Name(), "com.shop.Users/" + alice},
+		{"split card in body first", str(t, bo, "pan_part1"), "*******"},
+		{"split card in body last", str(t, bo, "pan_part2"), "*****4444"},
+	}...)
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.field, c.got, c.want)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -235,11 +236,25 @@ type pass struct {
 	// by nested maps.
 	nestedAttrFn func(string, pcommon.Value) bool
 	renamed      []renamedEntry
+	// fragments tracks card fragments in the map being walked.
+	fragments fragmentState
+}
+
+// fragmentState finds adjacent values that may be one card number split in
+// two (card.first8 / card.last8, or pan_part1 / pan_part2).
+type fragmentState struct {
+	last, pair bool
+}
+
+func (f *fragmentState) note(v pcommon.Value) {
+	frag := v.Type() == pcommon.ValueTypeStr && detect.CardFragment(v.Str())
+	f.pair = f.pair || (f.last && frag)
+	f.last = frag
 }
 
 func (s *sanitizer) newPass() *pass {
 	p := &pass{s: s, extra: make([]int64, numFixedDetectors-int(detect.NumKinds)+len(s.custom))}
-	p.attrFn = p.attr
+	p.attrFn = p.trackedAttr
 	return p
 }
 
@@ -271,8 +286,52 @@ func (p *pass) record(ctx context.Context, sig signal) {
 }
 
 func (p *pass) attrs(m pcommon.Map) {
-	if m.Len() > 0 {
-		m.RemoveIf(p.attrFn)
+	if m.Len() == 0 {
+		return
+	}
+	outer := p.fragments
+	p.fragments = fragmentState{}
+	m.RemoveIf(p.attrFn)
+	if p.fragments.pair {
+		p.splitCards(m)
+	}
+	p.fragments = outer
+}
+
+// trackedAttr is attr that also notes card fragments for splitCards.
+func (p *pass) trackedAttr(k string, v pcommon.Value) bool {
+	if p.attr(k, v) {
+		p.fragments.last = false
+		return true
+	}
+	p.fragments.note(v)
+	return false
+}
+
+// splitCards sanitizes card numbers split over two adjacent string values
+// of m (4–15 digits each, a valid card joined): an application that logs
+// the first and last digits of a card separately still logs the card.
+func (p *pass) splitCards(m pcommon.Map) {
+	var prev pcommon.Value
+	var prevKey string
+	havePrev := false
+	var drop []string
+	m.Range(func(k string, v pcommon.Value) bool {
+		frag := v.Type() == pcommon.ValueTypeStr && detect.CardFragment(v.Str())
+		if frag && havePrev && detect.SplitPAN(prev.Str(), v.Str()) {
+			a, b, remove := p.s.scanner.SanitizeSplitPAN(prev.Str(), v.Str(), &p.counts)
+			prev.SetStr(a)
+			v.SetStr(b)
+			if remove {
+				drop = append(drop, prevKey, k)
+			}
+			frag = false
+		}
+		prev, prevKey, havePrev = v, k, frag
+		return true
+	})
+	for _, k := range drop {
+		m.Remove(k)
 	}
 }
 
@@ -363,6 +422,8 @@ func (p *pass) value(v pcommon.Value) bool {
 		if detect.PANDouble(f) {
 			return p.roundedCard(v)
 		}
+	case pcommon.ValueTypeBytes:
+		return p.bytes(v)
 	case pcommon.ValueTypeMap:
 		p.nestedMap(v.Map())
 	case pcommon.ValueTypeSlice:
@@ -372,6 +433,20 @@ func (p *pass) value(v pcommon.Value) bool {
 		}
 	}
 	return false
+}
+
+// bytes sanitizes a bytes value that holds text (a serialized request, a
+// message payload); binary data is left alone. The result stays bytes.
+func (p *pass) bytes(v pcommon.Value) bool {
+	raw := v.Bytes().AsRaw()
+	if len(raw) == 0 || !detect.IsText(raw) {
+		return false
+	}
+	out, changed, remove := p.text(unsafe.String(unsafe.SliceData(raw), len(raw)))
+	if changed {
+		v.SetEmptyBytes().FromRaw([]byte(out))
+	}
+	return remove
 }
 
 // number replaces a numeric value that is a card number (either sign: an
@@ -419,12 +494,18 @@ func (p *pass) nestedMap(m pcommon.Map) {
 		p.nestedAttrFn = p.nestedAttr // only batches with nested maps pay for it
 	}
 	first := len(p.renamed)
+	outer := p.fragments
+	p.fragments = fragmentState{}
 	m.RemoveIf(p.nestedAttrFn)
 	for _, r := range p.renamed[first:] {
 		r.value.MoveTo(m.PutEmpty(r.key))
 	}
 	clear(p.renamed[first:])
 	p.renamed = p.renamed[:first]
+	if p.fragments.pair {
+		p.splitCards(m)
+	}
+	p.fragments = outer
 }
 
 type renamedEntry struct {
@@ -435,7 +516,7 @@ type renamedEntry struct {
 func (p *pass) nestedAttr(k string, v pcommon.Value) bool {
 	out, changed, remove := p.s.scanner.Sanitize(k, &p.counts)
 	if !changed {
-		return p.attr(k, v)
+		return p.trackedAttr(k, v)
 	}
 	if !remove {
 		moved := pcommon.NewValueEmpty()
@@ -504,7 +585,7 @@ func (s *sanitizer) processTraces(ctx context.Context, td ptrace.Traces) (ptrace
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
-			p.attrs(ss.Scope().Attributes())
+			p.scope(ss.Scope())
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				p.span(spans.At(k))
@@ -515,11 +596,32 @@ func (s *sanitizer) processTraces(ctx context.Context, td ptrace.Traces) (ptrace
 	return td, nil
 }
 
+// scope sanitizes an instrumentation scope: its name and version are
+// free text an application chooses (a logger named after a user).
+func (p *pass) scope(sc pcommon.InstrumentationScope) {
+	if out, ok := p.field(sc.Name()); ok {
+		sc.SetName(out)
+	}
+	if out, ok := p.field(sc.Version()); ok {
+		sc.SetVersion(out)
+	}
+	p.attrs(sc.Attributes())
+}
+
+// traceState sanitizes a W3C tracestate, where vendors put user ids and
+// sessions (list members are key=value, so sensitive names apply).
+func (p *pass) traceState(ts pcommon.TraceState) {
+	if out, ok := p.field(ts.AsRaw()); ok {
+		ts.FromRaw(out)
+	}
+}
+
 func (p *pass) span(span ptrace.Span) {
 	before := p.total()
 	if out, ok := p.field(span.Name()); ok {
 		span.SetName(out)
 	}
+	p.traceState(span.TraceState())
 	p.attrs(span.Attributes())
 	status := span.Status()
 	if out, ok := p.field(status.Message()); ok {
@@ -535,6 +637,7 @@ func (p *pass) span(span ptrace.Span) {
 	}
 	links := span.Links()
 	for l := 0; l < links.Len(); l++ {
+		p.traceState(links.At(l).TraceState())
 		p.attrs(links.At(l).Attributes())
 	}
 	p.auditFrom(before, span.Attributes())
@@ -549,7 +652,7 @@ func (s *sanitizer) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
-			p.attrs(sl.Scope().Attributes())
+			p.scope(sl.Scope())
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
@@ -576,7 +679,7 @@ func (s *sanitizer) processMetrics(ctx context.Context, md pmetric.Metrics) (pme
 		sms := rm.ScopeMetrics()
 		for j := 0; j < sms.Len(); j++ {
 			sm := sms.At(j)
-			p.attrs(sm.Scope().Attributes())
+			p.scope(sm.Scope())
 			ms := sm.Metrics()
 			for k := 0; k < ms.Len(); k++ {
 				p.metric(ms.At(k))
@@ -588,6 +691,15 @@ func (s *sanitizer) processMetrics(ctx context.Context, md pmetric.Metrics) (pme
 }
 
 func (p *pass) metric(m pmetric.Metric) {
+	// Names and descriptions are free text too: an instrument named per
+	// customer ("checkout.alice@example.com.count") or a description built
+	// from a request.
+	if out, ok := p.field(m.Name()); ok {
+		m.SetName(out)
+	}
+	if out, ok := p.field(m.Description()); ok {
+		m.SetDescription(out)
+	}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		p.numberPoints(m.Gauge().DataPoints())

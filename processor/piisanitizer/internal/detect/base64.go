@@ -77,6 +77,10 @@ func (sc *Scanner) base64At(s string, start, end int, counts *Counts, depth int)
 		replacement: enc.EncodeToString(unsafe.Slice(unsafe.StringData(out), len(out))), remove: remove}, true
 }
 
+// IsText reports whether b is printable UTF-8 text (bytes values that are
+// serialized requests are scanned; binary data is not).
+func IsText(b []byte) bool { return printableText(b) && utf8.Valid(b) }
+
 // printableText reports whether b has no control bytes but tab and newlines
 // (UTF-8 sequences pass; they are validated once the whole run is decoded).
 func printableText(b []byte) bool {

@@ -184,3 +184,54 @@ func knownIIN(d []byte) bool {
 	}
 	return false
 }
+
+// CardFragment reports whether v may be part of a card number split over
+// two values: 4–15 digits, separated like card digit groups, starting and
+// ending with a digit.
+func CardFragment(v string) bool {
+	if len(v) < 4 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) {
+		return false
+	}
+	digits := 0
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case isDigit(c):
+			digits++
+		case !isPANSep(c):
+			return false
+		}
+	}
+	return digits >= 4 && digits <= maxPAN-4
+}
+
+// SplitPAN reports whether the fragments a and b (see CardFragment) are
+// one card number when joined.
+func SplitPAN(a, b string) bool {
+	var d [2 * maxPAN]byte
+	n := 0
+	for _, v := range [2]string{a, b} {
+		for k := 0; k < len(v); k++ {
+			if isDigit(v[k]) && n < len(d) {
+				d[n] = v[k]
+				n++
+			}
+		}
+	}
+	return n >= minPAN+1 && n <= maxPAN && validPAN(d[:n])
+}
+
+// SanitizeSplitPAN applies the pan action to a card number split over the
+// fragments a and b: mask keeps the last four digits (in b), hash gives a
+// the pseudonym of the whole number and redacts b, redact and remove
+// (where the holder cannot be removed) redact both.
+func (sc *Scanner) SanitizeSplitPAN(a, b string, counts *Counts) (outA, outB string, remove bool) {
+	counts.Add(KindPAN, 1)
+	switch sc.actions[KindPAN] {
+	case ActionMask:
+		return string(appendKeepLastDigits(nil, a, 0)), string(appendKeepLastDigits(nil, b, 4)), false
+	case ActionHash:
+		joined := appendNormalized(appendNormalized(nil, KindPAN, a), KindPAN, b)
+		return string(sc.hasher.AppendPseudonym(nil, joined)), redactedByKind[KindPAN], false
+	}
+	return redactedByKind[KindPAN], redactedByKind[KindPAN], sc.actions[KindPAN] == ActionRemove
+}
