@@ -182,6 +182,10 @@ func walkLocalPart(s string, at, lo int) int {
 				break
 			}
 			start -= n
+			// JSON in a JSON string escapes the escape: "a\\u002Bb@…".
+			if s[start] == '\\' && start > lo && s[start-1] == '\\' {
+				start--
+			}
 		} else if isLocalPart(s[start-1]) {
 			start--
 		} else if n := latinLetterBefore(s[lo:start]); n > 0 {

@@ -155,9 +155,17 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 			j--
 		}
 	}
+	// Form encoding names a nested field by its subscript: card[cvc]=123.
+	subscript := j > lo && s[j-1] == ']'
+	if subscript {
+		j--
+	}
 	nameEnd := j
 	for j > lo && nameEnd-j <= maxParamName && isParamName(s[j-1]) {
 		j--
+	}
+	if subscript && (j == lo || s[j-1] != '[') {
+		return 0, 0, 0, false
 	}
 	// A name glued to a colon is part of a colon-separated token (an IPv6
 	// address such as ::cc:1), not a key.
