@@ -25,7 +25,17 @@ var ssnNames = map[string]struct{}{}
 // no credential: pagination cursors (AWS NextToken, Google page_token).
 var notSecretNames = map[string]struct{}{}
 
+// nameLastWords holds the last word of every name nameKind knows.
+var nameLastWords = map[string]struct{}{}
+
 func init() {
+	defer func() {
+		for _, set := range []map[string]struct{}{sensitiveParams, compoundSecretWords, ssnNames} {
+			for n := range set {
+				nameLastWords[n[strings.LastIndexByte(n, '_')+1:]] = struct{}{}
+			}
+		}
+	}()
 	for _, n := range strings.Fields(`ssn social_security_number social_security_no social_security socialsecuritynumber us_ssn ssn_number`) {
 		ssnNames[CanonicalName(n)] = struct{}{}
 	}
@@ -388,6 +398,12 @@ func isAuthScheme(w string) bool {
 func nameKind(name string) (Kind, bool) {
 	var nm Name
 	nm.Set(name)
+	if nm.Words() == 0 {
+		return 0, false
+	}
+	if _, ok := nameLastWords[string(nm.Word(nm.Words()-1))]; !ok {
+		return 0, false // most names: one lookup
+	}
 	for w := 0; w < nm.Words(); w++ {
 		suffix := nm.Suffix(w)
 		if _, ok := notSecretNames[string(suffix)]; ok {

@@ -6,10 +6,11 @@ import "unsafe"
 // appears: digits and a few letters at the start of a word, and a handful of
 // punctuation bytes anywhere. Everything else is skipped with one table load.
 const (
-	clWord   uint8 = 1 << iota // [A-Za-z0-9]; non-ASCII bytes are boundaries, as scripts without spaces (CJK) glue labels to numbers
-	clStart                    // worth a look at the start of a word
-	clPunct                    // worth a look anywhere
-	clBase64                   // base64 bytes besides letters and digits: + / - _
+	clWord      uint8 = 1 << iota // [A-Za-z0-9]; non-ASCII bytes are boundaries, as scripts without spaces (CJK) glue labels to numbers
+	clStart                       // worth a look at the start of a word
+	clPunct                       // worth a look anywhere
+	clBase64                      // base64 bytes besides letters and digits: + / - _
+	clIBANLower                   // first letter of a lower-case IBAN's country code
 )
 
 var class = func() (t [256]uint8) {
@@ -29,7 +30,7 @@ var class = func() (t [256]uint8) {
 		t[c] |= clStart // pseudonym, Bearer/Basic, JWT
 	}
 	for cc := range ibanLengths {
-		t[cc[0]] |= clStart // lower-case IBAN
+		t[cc[0]] |= clIBANLower
 	}
 	for _, p := range secretPrefixes {
 		t[p.prefix[0]] |= clStart
@@ -158,7 +159,9 @@ func (sc *Scanner) next(s string, from int, counts *Counts, depth int) (match, b
 	for i := from; i < len(s); i++ {
 		cl := class[s[i]]
 		if cl&clWord != 0 {
-			if !prevWord && cl&clStart != 0 {
+			// Lower-case words are only worth a call when shaped like an
+			// IBAN ("de89…").
+			if !prevWord && (cl&clStart != 0 || (cl&clIBANLower != 0 && i+3 < len(s) && isDigit(s[i+3]) && isDigit(s[i+2]))) {
 				if m, ok := sc.atWordStart(s, i); ok {
 					if m.kind == kindSkip {
 						i = m.end - 1
@@ -304,6 +307,11 @@ func (sc *Scanner) atDigit(s string, i int) (match, bool) {
 func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 	switch s[i] {
 	case '@', '%', '\\', '&', 0xEF:
+		// Cheap look at the next byte first: '%' and '&' are everywhere in
+		// URLs, and only "%40", "%2540", "\u0040", "&#…;" and "＠" matter.
+		if i+1 < len(s) && !atSignNext(s[i], s[i+1]) {
+			return match{}, false
+		}
 		if sc.on(KindEmail) {
 			if n := atSignLen(s[i:]); n > 0 {
 				if start, end, ok := emailAt(s, i, n, lo); ok {
@@ -312,7 +320,7 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 			}
 		}
 	case ',':
-		if sc.on(KindSensitiveParam) {
+		if i > 0 && (s[i-1] == '"' || s[i-1] == '\'') && sc.on(KindSensitiveParam) {
 			if start, end, ok := headerPairAt(s, i, lo); ok {
 				return match{start: start, end: end, kind: KindSensitiveParam}, true
 			}
@@ -356,6 +364,19 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 		}
 	}
 	return match{}, false
+}
+
+// atSignNext reports whether c, next may start an at-sign (see atSignLen).
+func atSignNext(c, next byte) bool {
+	switch c {
+	case '%':
+		return next == '4' || next == '2'
+	case '\\':
+		return next == 'u' || next == 'U'
+	case '&':
+		return next == '#'
+	}
+	return true
 }
 
 func (sc *Scanner) keyValueAt(s string, i, lo int) (match, bool) {

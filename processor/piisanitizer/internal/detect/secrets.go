@@ -53,7 +53,7 @@ func isToken(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 func secretAt(s string, i int) (end, keep int, ok bool) {
 	rest := s[i:]
 	for _, p := range secretsByFirstByte[s[i]] {
-		if !strings.HasPrefix(rest, p.prefix) {
+		if len(rest) < len(p.prefix) || rest[1] != p.prefix[1] || !strings.HasPrefix(rest, p.prefix) {
 			continue
 		}
 		keep = len(p.prefix)
