@@ -73,8 +73,8 @@ func (sc *Scanner) base64At(s string, start, end int, counts *Counts, depth int)
 			counts.Add(Kind(k), c)
 		}
 	}
-	return match{start: start, end: end + pad, kind: kindEncoded,
-		replacement: enc.EncodeToString(unsafe.Slice(unsafe.StringData(out), len(out))), remove: remove}, true
+	return match{start: start, end: end + pad, kind: kindEncoded, encoded: &encodedRun{
+		replacement: enc.EncodeToString(unsafe.Slice(unsafe.StringData(out), len(out))), remove: remove}}, true
 }
 
 // IsText reports whether b is printable UTF-8 text (bytes values that are

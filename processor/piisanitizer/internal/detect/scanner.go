@@ -33,7 +33,9 @@ var class = func() (t [256]uint8) {
 		t[cc[0]] |= clIBANLower
 	}
 	for _, p := range secretPrefixes {
-		t[p.prefix[0]] |= clStart
+		if p.shape != shapeURLPath { // webhook URLs are checked after "://"
+			t[p.prefix[0]] |= clStart
+		}
 	}
 	for _, c := range []byte("+/-_") {
 		t[c] |= clBase64
@@ -70,10 +72,15 @@ func wordAt(s string, i int) bool { return i >= 0 && i < len(s) && isWord(s[i]) 
 
 type match struct {
 	start, end int
+	keep       int32 // bytes of the match the mask keeps verbatim (secret prefix, IPv4 network part)
 	kind       Kind
-	keep       int // bytes of the match the mask keeps verbatim (secret prefix, IPv4 network part)
-	// replacement and remove are the sanitized run and its findings' verdict
-	// for kindEncoded.
+	// encoded is the sanitized form of a kindEncoded run. A pointer keeps
+	// match small: every detector returns one by value.
+	encoded *encodedRun
+}
+
+// encodedRun is a base64 run whose decoded text had findings.
+type encodedRun struct {
 	replacement string
 	remove      bool
 }
@@ -119,8 +126,8 @@ func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, ch
 		last = m.end
 		if m.kind == kindEncoded {
 			// Findings inside were counted when the run was decoded.
-			b = append(b, m.replacement...)
-			remove = remove || m.remove
+			b = append(b, m.encoded.replacement...)
+			remove = remove || m.encoded.remove
 			continue
 		}
 		counts.Add(m.kind, 1)
@@ -247,7 +254,7 @@ func (sc *Scanner) atWordStart(s string, i int) (match, bool) {
 	}
 	if sc.on(KindProviderSecret) {
 		if end, keep, ok := secretAt(s, i); ok {
-			return match{start: i, end: end, kind: KindProviderSecret, keep: keep}, true
+			return match{start: i, end: end, kind: KindProviderSecret, keep: int32(keep)}, true
 		}
 	}
 	if sc.on(KindJWT) && c == 'e' {
@@ -298,7 +305,7 @@ func (sc *Scanner) atDigit(s string, i int) (match, bool) {
 	}
 	if sc.on(KindIP) {
 		if end, keep, ok := ipv4At(s, i); ok {
-			return match{start: i, end: end, kind: KindIP, keep: keep}, true
+			return match{start: i, end: end, kind: KindIP, keep: int32(keep)}, true
 		}
 	}
 	return match{}, false
@@ -330,6 +337,12 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 			if sc.on(KindURLUserinfo) && i > 0 && isAlnum(s[i-1]) {
 				if start, end, ok := userinfoAt(s, i+3); ok {
 					return match{start: start, end: end, kind: KindURLUserinfo}, true
+				}
+			}
+			// Webhook URLs (Slack, Discord) carry their secret in the path.
+			if sc.on(KindProviderSecret) && i+3 < len(s) {
+				if end, keep, ok := secretAt(s, i+3); ok {
+					return match{start: i + 3, end: end, kind: KindProviderSecret, keep: int32(keep)}, true
 				}
 			}
 			return match{}, false
@@ -411,7 +424,7 @@ func appendMasked(b []byte, v string, m match) []byte {
 	case KindIBAN:
 		return appendMaskIBAN(b, v)
 	case KindIP:
-		return appendMaskIP(b, v, m.keep)
+		return appendMaskIP(b, v, int(m.keep))
 	case KindEmail:
 		return appendMaskEmail(b, v)
 	case KindProviderSecret:
