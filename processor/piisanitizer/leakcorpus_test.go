@@ -472,7 +472,6 @@ func TestCleanCorpusUnchanged(t *testing.T) {
 	}
 }
 
-
 // TestLeakCorpusFields covers fields that were not scanned (bytes values,
 // tracestate, scope names and versions, metric names and descriptions) and
 // card numbers split over two adjacent values.
