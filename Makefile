@@ -78,7 +78,7 @@ validate: build
 ## test: vet, drift check, build, every Go test, and validate every config profile
 test: vet check-generate unit validate
 
-## test-long: reliability tests that run the built binary (kill -9 and restart); bounded well under 60 min
+## test-long: reliability tests that run the built binary (kill -9 and restart), then piisanitizer fuzzing (FUZZ_TIME per target); bounded well under 60 min
 test-long: build
 	OTELCOL_PAYMENTS_BINARY=$(BINARY) $(GO) test -count=1 -tags long -timeout 60m $(TEST_FLAGS) ./test/reliability/...
 	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZ_TIME) ./processor/piisanitizer/internal/detect
