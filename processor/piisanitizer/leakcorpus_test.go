@@ -161,6 +161,7 @@ var leakCorpus = []leakCase{
 	{"escaped-email", "", `Receipt sent to dave\u0040example.com (order 1000234556)`, `Receipt sent to {pii:dave@example.com} (order 1000234556)`},
 	{"email-form", "", `"Jane Q. Public"@example.org`, `{pii:"jane q. public"@example.org}`},
 	{"email-form", "", `From: Support <"john smith"@example.com>`, `From: Support <{pii:"john smith"@example.com}>`},
+	{"email-form", "", `{"detail":"{\"to\":\"bounce\",\"rcpt\":\"john doe\"@example.com}"}`, `{"detail":"{\"to\":\"bounce\",\"rcpt\":{pii:"john doe"@example.com}}"}`},
 	{"email-form", "", `customer: 山田 taro＠example.co.jp`, `customer: 山田 {pii:taro@example.co.jp}`},
 	{"email-form", "", `root@[192.0.2.1] unreachable`, `{pii:root@[192.0.2.1]} unreachable`},
 	{"email-form", "", `bounce: "billing-dept"@[198.51.100.7]`, `bounce: {pii:"billing-dept"@[198.51.100.7]}`},

@@ -204,16 +204,28 @@ func quotedLocalPart(s string, at, lo int) int {
 	if at-2 <= lo || s[at-1] != '"' {
 		return -1
 	}
-	from := max(lo, at-66)
-	q := strings.LastIndexByte(s[from:at-1], '"')
+	closing := at - 1
+	escaped := s[at-2] == '\\' // \"john doe\"@… in JSON in a string
+	if escaped {
+		closing--
+	}
+	from := max(lo, closing-65)
+	q := strings.LastIndexByte(s[from:closing], '"')
 	if q < 0 {
 		return -1
 	}
 	q += from
-	if q+1 == at-1 || strings.ContainsAny(s[q+1:at-1], "\n\r\\") {
+	open := q
+	if escaped {
+		if q == lo || s[q-1] != '\\' {
+			return -1
+		}
+		open--
+	}
+	if q+1 == closing || strings.ContainsAny(s[q+1:closing], "\n\r\\") {
 		return -1
 	}
-	return q
+	return open
 }
 
 // addressLiteralEnd matches "[203.0.113.5]" or "[IPv6:2001:db8::1]" at s[d].

@@ -121,8 +121,8 @@ func appendNormalized(dst []byte, k Kind, v string) []byte {
 				i += n - 1
 				continue
 			}
-			if v[i] == '\\' && i+1 < len(v) && v[i+1] == '\\' {
-				continue // an escaped escape ("\\u002B" in JSON in a string)
+			if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '\\' || v[i+1] == '"') {
+				continue // an escaped escape or quote (JSON in a JSON string)
 			}
 			if c, n := decodeEscape(v[i:]); n > 0 && isEscapedLocalPart(c) {
 				dst = append(dst, lower(c))
