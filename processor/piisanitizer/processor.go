@@ -115,7 +115,7 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s.addKeyRule(keyCardSecurity, detCardSecurity, detectors[detCardSecurity], cfg.CardSecurityKeys)
 	s.addKeyRule(keySensitive, detSensitiveKey, detectors[detSensitiveKey], cfg.SensitiveKeys)
 	if actions[detect.KindSSN] != detect.ActionOff {
-		s.addNames(keySSN, ssnKeys)
+		s.addNames(keySSN, detect.SSNNames) // nine digits there are an SSN even without dashes
 	}
 
 	for _, r := range cfg.CustomRules {
@@ -169,10 +169,6 @@ func (s *sanitizer) addNames(class keyClass, names []string) {
 	}
 }
 
-// ssnKeys hold a US social security number, which is masked even when
-// written without dashes (ssn: 078051120).
-var ssnKeys = []string{"ssn", "social_security_number", "social_security_no", "socialsecuritynumber", "us_ssn"}
-
 // Card-security names that mean card data after any word (cardCvv,
 // x_cvc2); the others (expiry, pin, security_code) do only after a card
 // word or a namespace dot, so token_expiry and sms_security_code are not a
@@ -181,9 +177,6 @@ var (
 	cardOnlyWords = map[string]struct{}{"cvv": {}, "cvv2": {}, "cvc": {}, "cvc2": {}, "track1": {}, "track2": {},
 		"track_data": {}, "magstripe": {}, "pin_block": {}, "pinblock": {}}
 	cardWords = map[string]struct{}{"card": {}, "cc": {}, "credit": {}, "creditcard": {}, "pan": {}, "payment": {}}
-	// notSecretKeys end in a secret word but hold no credential.
-	notSecretKeys = map[string]struct{}{"page_token": {}, "next_page_token": {}, "prev_page_token": {},
-		"previous_page_token": {}, "pagination_token": {}, "continuation_token": {}, "next_token": {}, "nexttoken": {}}
 )
 
 // classify finds the rule for an attribute key: an exact allow key, or a
@@ -211,7 +204,7 @@ func (s *sanitizer) classify(k string) keyClass {
 	cardWordSeen := false
 	for w := 0; w < words; w++ {
 		suffix := nm.Suffix(w)
-		if _, ok := notSecretKeys[string(suffix)]; ok {
+		if detect.NotSecretName(suffix) {
 			return keyNone
 		}
 		c, ok := s.names[string(suffix)]

@@ -21,6 +21,17 @@ var compoundSecretWords = map[string]struct{}{}
 // (customer_ssn, applicantSSN).
 var ssnNames = map[string]struct{}{}
 
+// SSNNames are the names of a US social security number (also the
+// processor's SSN keys).
+var SSNNames = []string{"ssn", "social_security_number", "social_security_no", "social_security", "socialsecuritynumber", "us_ssn", "ssn_number"}
+
+// NotSecretName reports whether a canonical name (see Name) ends in a
+// secret word but holds no credential (a pagination cursor).
+func NotSecretName(canonical []byte) bool {
+	_, ok := notSecretNames[string(canonical)]
+	return ok
+}
+
 // notSecretNames are compound names ending in a secret word whose value is
 // no credential: pagination cursors (AWS NextToken, Google page_token).
 var notSecretNames = map[string]struct{}{}
@@ -36,7 +47,7 @@ func init() {
 			}
 		}
 	}()
-	for _, n := range strings.Fields(`ssn social_security_number social_security_no social_security socialsecuritynumber us_ssn ssn_number`) {
+	for _, n := range SSNNames {
 		ssnNames[CanonicalName(n)] = struct{}{}
 	}
 	for _, n := range strings.Fields(`page_token next_page_token prev_page_token previous_page_token pagination_token
