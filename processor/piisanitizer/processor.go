@@ -192,15 +192,13 @@ func (s *sanitizer) classify(k string) keyClass {
 	if len(s.lastWords) == 0 {
 		return keyNone
 	}
+	var last [32]byte
+	if _, ok := s.lastWords[string(detect.AppendLastWord(last[:0], k, len(last)))]; !ok {
+		return keyNone
+	}
 	var nm detect.Name
 	nm.Set(k)
 	words := nm.Words()
-	if words == 0 {
-		return keyNone
-	}
-	if _, ok := s.lastWords[string(nm.Suffix(words-1))]; !ok {
-		return keyNone
-	}
 	cardWordSeen := false
 	for w := 0; w < words; w++ {
 		suffix := nm.Suffix(w)

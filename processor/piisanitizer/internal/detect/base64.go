@@ -23,7 +23,7 @@ const (
 // consumers still decode it and a second pass finds nothing. Binary data
 // (image ids, hashes, random tokens) fails the printable check on its first
 // bytes and costs no allocation.
-func (sc *Scanner) base64At(s string, start, end int, counts *Counts, depth int) (match, bool) {
+func (sc *Scanner) base64At(s string, start, end int, counts *Counts, depth int, enc *encodedRun) (match, bool) {
 	if depth >= maxBase64Depth || end-start > maxBase64 {
 		return match{}, false
 	}
@@ -44,22 +44,22 @@ func (sc *Scanner) base64At(s string, start, end int, counts *Counts, depth int)
 	if url && std || (pad > 0 && len(run)%4 != 0) || len(run)%4 == 1 {
 		return match{}, false
 	}
-	enc := base64.RawStdEncoding
+	alphabet := base64.RawStdEncoding
 	switch {
 	case url && pad > 0:
-		enc = base64.URLEncoding
+		alphabet = base64.URLEncoding
 	case url:
-		enc = base64.RawURLEncoding
+		alphabet = base64.RawURLEncoding
 	case pad > 0:
-		enc = base64.StdEncoding
+		alphabet = base64.StdEncoding
 	}
 	// The first 12 characters decide for most binary data.
 	var head [9]byte
-	if n, err := enc.Decode(head[:], unsafe.Slice(unsafe.StringData(run), 12)); err != nil || !printableText(head[:n]) || !utf8Prefix(head[:n]) {
+	if n, err := alphabet.Decode(head[:], unsafe.Slice(unsafe.StringData(run), 12)); err != nil || !printableText(head[:n]) || !utf8Prefix(head[:n]) {
 		return match{}, false
 	}
-	decoded := make([]byte, enc.DecodedLen(len(run)))
-	n, err := enc.Decode(decoded, unsafe.Slice(unsafe.StringData(run), len(run)))
+	decoded := make([]byte, alphabet.DecodedLen(len(run)))
+	n, err := alphabet.Decode(decoded, unsafe.Slice(unsafe.StringData(run), len(run)))
 	if err != nil || !printableText(decoded[:n]) || !utf8.Valid(decoded[:n]) {
 		return match{}, false
 	}
@@ -73,8 +73,8 @@ func (sc *Scanner) base64At(s string, start, end int, counts *Counts, depth int)
 			counts.Add(Kind(k), c)
 		}
 	}
-	return match{start: start, end: end + pad, kind: kindEncoded, encoded: &encodedRun{
-		replacement: enc.EncodeToString(unsafe.Slice(unsafe.StringData(out), len(out))), remove: remove}}, true
+	*enc = encodedRun{replacement: alphabet.EncodeToString(unsafe.Slice(unsafe.StringData(out), len(out))), remove: remove}
+	return match{start: start, end: end + pad, kind: kindEncoded}, true
 }
 
 // IsText reports whether b is printable UTF-8 text (bytes values that are

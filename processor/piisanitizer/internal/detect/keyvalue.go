@@ -86,6 +86,7 @@ type Name struct {
 const (
 	maxName      = 128
 	maxNameWords = 16
+	maxLastWord  = 32
 )
 
 // Set makes nm the canonical form of name.
@@ -121,6 +122,30 @@ func (nm *Name) Set(name string) {
 		nm.buf[nm.n] = lower(c)
 		nm.n++
 	}
+}
+
+// AppendLastWord appends the last word of name in canonical form (lower
+// case), or nothing if it is longer than maxWord: a cheap first test before
+// Set, since most keys' last word is no rule's.
+func AppendLastWord(dst []byte, name string, maxWord int) []byte {
+	end := len(name)
+	for end > 0 && (name[end-1] == '.' || name[end-1] == '_' || name[end-1] == '-') {
+		end--
+	}
+	if end == 0 {
+		return dst
+	}
+	k := end - 1
+	for k > 0 && !wordStartsAt(name, k) {
+		k--
+	}
+	if end-k > maxWord {
+		return dst
+	}
+	for ; k < end; k++ {
+		dst = append(dst, lower(name[k]))
+	}
+	return dst
 }
 
 // String returns the canonical name (allocates).
@@ -407,14 +432,12 @@ func isAuthScheme(w string) bool {
 // sensitive parameter, or an SSN name (customer_ssn). Pagination cursors
 // (next_page_token) are not secrets.
 func nameKind(name string) (Kind, bool) {
-	var nm Name
-	nm.Set(name)
-	if nm.Words() == 0 {
-		return 0, false
-	}
-	if _, ok := nameLastWords[string(nm.Word(nm.Words()-1))]; !ok {
+	var buf [maxLastWord]byte
+	if _, ok := nameLastWords[string(AppendLastWord(buf[:0], name, maxLastWord))]; !ok {
 		return 0, false // most names: one lookup
 	}
+	var nm Name
+	nm.Set(name)
 	for w := 0; w < nm.Words(); w++ {
 		suffix := nm.Suffix(w)
 		if _, ok := notSecretNames[string(suffix)]; ok {

@@ -74,9 +74,6 @@ type match struct {
 	start, end int
 	keep       int32 // bytes of the match the mask keeps verbatim (secret prefix, IPv4 network part)
 	kind       Kind
-	// encoded is the sanitized form of a kindEncoded run. A pointer keeps
-	// match small: every detector returns one by value.
-	encoded *encodedRun
 }
 
 // encodedRun is a base64 run whose decoded text had findings.
@@ -112,9 +109,10 @@ func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remo
 // sanitize is Sanitize for text depth base64 decodings deep.
 func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, changed, remove bool) {
 	var b []byte
+	var enc encodedRun // the sanitized form of a kindEncoded match
 	last := 0
 	for pos := 0; ; {
-		m, ok := sc.next(s, pos, counts, depth)
+		m, ok := sc.next(s, pos, counts, depth, &enc)
 		if !ok {
 			break
 		}
@@ -126,8 +124,8 @@ func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, ch
 		last = m.end
 		if m.kind == kindEncoded {
 			// Findings inside were counted when the run was decoded.
-			b = append(b, m.encoded.replacement...)
-			remove = remove || m.encoded.remove
+			b = append(b, enc.replacement...)
+			remove = remove || enc.remove
 			continue
 		}
 		counts.Add(m.kind, 1)
@@ -160,7 +158,7 @@ func (sc *Scanner) SSNValue(v string, counts *Counts) (out string, ok, remove bo
 }
 
 // next finds the first finding at or after from.
-func (sc *Scanner) next(s string, from int, counts *Counts, depth int) (match, bool) {
+func (sc *Scanner) next(s string, from int, counts *Counts, depth int, enc *encodedRun) (match, bool) {
 	prevWord := wordAt(s, from-1)
 	run := from // start of the current run of base64 bytes
 	for i := from; i < len(s); i++ {
@@ -184,7 +182,7 @@ func (sc *Scanner) next(s string, from int, counts *Counts, depth int) (match, b
 		prevWord = false
 		if cl&clBase64 == 0 {
 			if i-run >= minBase64 {
-				if m, ok := sc.base64At(s, run, i, counts, depth); ok {
+				if m, ok := sc.base64At(s, run, i, counts, depth, enc); ok {
 					return m, true
 				}
 			}
@@ -199,7 +197,7 @@ func (sc *Scanner) next(s string, from int, counts *Counts, depth int) (match, b
 		}
 	}
 	if len(s)-run >= minBase64 {
-		return sc.base64At(s, run, len(s), counts, depth)
+		return sc.base64At(s, run, len(s), counts, depth, enc)
 	}
 	return match{}, false
 }
