@@ -541,6 +541,11 @@ func TestLeakCorpusFields(t *testing.T) {
 	bm := sl.LogRecords().AppendEmpty().Body().SetEmptyMap()
 	bm.PutStr("pan_part1", "5555555")
 	bm.PutStr("pan_part2", "555554444")
+	// Key rules apply to keys of nested maps in any spelling.
+	order := bm.PutEmptyMap("order")
+	order.PutStr("CustomerEmail", "alice(at)example.com")
+	order.PutStr("card-CVC", "123")
+	order.PutStr("X_API_KEY", "k_123")
 	lo := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0)
 	bo := lo.LogRecords().At(0).Body().Map()
 	checks = append(checks, []struct{ field, got, want string }{
@@ -548,6 +553,14 @@ func TestLeakCorpusFields(t *testing.T) {
 		{"split card in body first", str(t, bo, "pan_part1"), "*******"},
 		{"split card in body last", str(t, bo, "pan_part2"), "*****4444"},
 	}...)
+	orderOut, _ := bo.Get("order")
+	checks = append(checks, []struct{ field, got, want string }{
+		{"nested CustomerEmail", str(t, orderOut.Map(), "CustomerEmail"), pseudonym("alice(at)example.com")},
+		{"nested X_API_KEY", str(t, orderOut.Map(), "X_API_KEY"), "[REDACTED:sensitive_key]"},
+	}...)
+	if _, ok := orderOut.Map().Get("card-CVC"); ok {
+		t.Error("nested card-CVC not removed")
+	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s: got %q, want %q", c.field, c.got, c.want)
