@@ -546,6 +546,11 @@ func TestLeakCorpusFields(t *testing.T) {
 	order.PutStr("CustomerEmail", "alice(at)example.com")
 	order.PutStr("card-CVC", "123")
 	order.PutStr("X_API_KEY", "k_123")
+	// ... and to keys named by their parent: customer.id, card.number.
+	customer := order.PutEmptyMap("customer")
+	customer.PutStr("id", "cus_8812")
+	customer.PutStr("name_hint", "A.")
+	order.PutEmptyMap("card").PutStr("number", "4111-1111-1111-1111")
 	lo := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0)
 	bo := lo.LogRecords().At(0).Body().Map()
 	checks = append(checks, []struct{ field, got, want string }{
@@ -557,6 +562,13 @@ func TestLeakCorpusFields(t *testing.T) {
 	checks = append(checks, []struct{ field, got, want string }{
 		{"nested CustomerEmail", str(t, orderOut.Map(), "CustomerEmail"), pseudonym("alice(at)example.com")},
 		{"nested X_API_KEY", str(t, orderOut.Map(), "X_API_KEY"), "[REDACTED:sensitive_key]"},
+	}...)
+	customerOut, _ := orderOut.Map().Get("customer")
+	cardOut, _ := orderOut.Map().Get("card")
+	checks = append(checks, []struct{ field, got, want string }{
+		{"nested customer.id", str(t, customerOut.Map(), "id"), pseudonym("cus_8812")},
+		{"nested customer.name_hint", str(t, customerOut.Map(), "name_hint"), "A."},
+		{"nested card.number", str(t, cardOut.Map(), "number"), "[REDACTED:sensitive_key]"},
 	}...)
 	if _, ok := orderOut.Map().Get("card-CVC"); ok {
 		t.Error("nested card-CVC not removed")

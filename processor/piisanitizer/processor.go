@@ -229,6 +229,9 @@ type pass struct {
 	renamed      []renamedEntry
 	// fragments tracks card fragments in the map being walked.
 	fragments fragmentState
+	// parent is the key of the value being walked ("" at the top level):
+	// key rules see a nested map's keys under it.
+	parent string
 }
 
 // fragmentState finds adjacent values that may be one card number split in
@@ -328,7 +331,11 @@ func (p *pass) splitCards(m pcommon.Map) {
 
 // attr sanitizes one attribute and reports whether to remove it.
 func (p *pass) attr(k string, v pcommon.Value) bool {
-	switch class := p.s.classify(k); class {
+	class := p.s.classify(k)
+	if class == keyNone && p.parent != "" {
+		class = p.s.classifyUnder(p.parent, k)
+	}
+	switch class {
 	case keyAllow:
 		return false
 	case keyPseudonymize:
@@ -339,7 +346,29 @@ func (p *pass) attr(k string, v pcommon.Value) bool {
 	case keySSN:
 		return p.ssn(v)
 	}
-	return p.value(v)
+	outer := p.parent
+	p.parent = k // maps inside v are keyed under k
+	remove := p.value(v)
+	p.parent = outer
+	return remove
+}
+
+// classifyUnder classifies key k of a map held under parent, as
+// parent.k: {"customer": {"id": "cus_1", "email": …}} holds customer.id
+// and customer.email; {"card": {"number": …}} a card number. Allow keys
+// are exact top-level names and do not apply.
+func (s *sanitizer) classifyUnder(parent, k string) keyClass {
+	var buf [128]byte
+	if len(parent)+1+len(k) > len(buf) {
+		return keyNone
+	}
+	n := copy(buf[:], parent)
+	buf[n] = '.'
+	n += 1 + copy(buf[n+1:], k)
+	if c := s.classify(unsafe.String(&buf[0], n)); c != keyAllow {
+		return c
+	}
+	return keyNone
 }
 
 // ssn sanitizes the value of an SSN key: nine digits are an SSN there even
