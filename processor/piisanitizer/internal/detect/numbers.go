@@ -107,5 +107,11 @@ func intlPhoneAt(s string, i int) (int, bool) {
 		(end+1 < len(s) && s[end] == ':' && s[end+1] != ' ') {
 		digits, end = prevDigits, prevEnd
 	}
+	// A dotted run that goes on is longer than any phone number
+	// ("+10000000000000.0.0.1"): masking its start would leave digits that
+	// read as an IPv4 address on a second pass.
+	if end+1 < len(s) && s[end] == '.' && isDigit(s[end+1]) {
+		return 0, false
+	}
 	return end, digits >= 8
 }
