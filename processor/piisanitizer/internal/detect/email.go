@@ -151,7 +151,7 @@ func emailAt(s string, at, atLen, lo int) (start, end int, ok bool) {
 	// glued to stars and more text: a first pass masked the rest of its
 	// last label ("0@0.AA*********0089" was "0@0.AA0000000000089" with an
 	// IBAN in it); "**alice@example.com**" stays an address.
-	if wordAt(s, end) || atSignLen(s[end:]) > 0 || maskedRunAt(s, end) {
+	if wordAt(s, end) || atSignLen(s[end:]) > 0 || maskedRunAt(s, end) || pseudonymAt(s, end-len("pii")) {
 		return 0, 0, false
 	}
 	domain := s[d:end]
@@ -222,6 +222,11 @@ func quotedLocalPart(s string, at, lo int) int {
 		}
 		open--
 	}
+	// The quote opens a local part, not glued to a word or a domain before
+	// it ("a@b.\"x\"@…" is no address; the tail of a first pass could be).
+	if open > lo && (isLocalPart(s[open-1]) || s[open-1] == '@') {
+		return -1
+	}
 	if q+1 == closing || strings.ContainsAny(s[q+1:closing], "\n\r\\") {
 		return -1
 	}
@@ -274,6 +279,13 @@ func latinLetterBefore(s string) int {
 		return 2
 	}
 	return 0
+}
+
+// pseudonymAt reports whether one of our pseudonyms starts at s[i]: a
+// domain whose last label is the "pii" of a pseudonym glued to it is our
+// own output, not an address.
+func pseudonymAt(s string, i int) bool {
+	return i >= 0 && i+PseudonymLen <= len(s) && IsPseudonym(s[i:i+PseudonymLen])
 }
 
 // maskedRunAt reports whether s[i:] is stars followed by a letter or digit.
