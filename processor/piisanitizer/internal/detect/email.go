@@ -66,7 +66,7 @@ func decodeEscape(s string) (c byte, n int) {
 		start := k
 		for k < len(s) && k-start < 3 && (isDigit(s[k]) || (hex && isHex(s[k]))) {
 			if hex {
-				v = v*16 + int(hexByte('0', s[k]))
+				v = v*16 + int(hexVal(s[k]))
 			} else {
 				v = v*10 + int(s[k]-'0')
 			}
