@@ -12,6 +12,8 @@ CONFIGS       := $(wildcard config/*.yaml)
 BENCH_PKGS    ?= ./...
 BENCH_TIME    ?= 1s
 TEST_FLAGS    ?=
+# Time per piisanitizer fuzz target in `make test-long` (a crash or an idempotency break fails it).
+FUZZ_TIME     ?= 60s
 
 .PHONY: all help build run test test-long vet unit validate check-generate generate bench demo tools clean
 
@@ -76,9 +78,11 @@ validate: build
 ## test: vet, drift check, build, every Go test, and validate every config profile
 test: vet check-generate unit validate
 
-## test-long: reliability tests that run the built binary (kill -9 and restart); bounded well under 60 min
+## test-long: reliability tests that run the built binary (kill -9 and restart), then piisanitizer fuzzing (FUZZ_TIME per target); bounded well under 60 min
 test-long: build
 	OTELCOL_PAYMENTS_BINARY=$(BINARY) $(GO) test -count=1 -tags long -timeout 60m $(TEST_FLAGS) ./test/reliability/...
+	$(GO) test -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZ_TIME) ./processor/piisanitizer/internal/detect
+	$(GO) test -run '^$$' -fuzz '^FuzzProcessor$$' -fuzztime $(FUZZ_TIME) ./processor/piisanitizer
 
 ## bench: component benchmarks (figures go in the component READMEs), then bench-e2e
 # The end-to-end package is left out of the component run: its benchmarks

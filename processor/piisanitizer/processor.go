@@ -2,9 +2,11 @@ package piisanitizer // import "github.com/otelcol-payments/otelcol-payments/pro
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -34,6 +36,7 @@ const (
 	keyPseudonymize
 	keyCardSecurity
 	keySensitive
+	keySSN
 )
 
 type signal uint8
@@ -63,13 +66,15 @@ type customRule struct {
 type sanitizer struct {
 	scanner *detect.Scanner
 	hasher  *detect.Hasher
-	// exact holds allow and pseudonymize keys (case-sensitive) and the
-	// key-rule names, lowercased with '-' as '_'.
-	exact map[string]keyClass
-	// lastWords holds the last word (detect.NextWord) of every key-rule
-	// name: a key whose last word is not here matches no rule.
+	// allow holds the allow keys (exact).
+	allow map[string]struct{}
+	// names holds pseudonymize keys and key-rule names in canonical form
+	// (detect.Name: Customer.Email = customerEmail = customer_email).
+	names map[string]keyClass
+	// lastWords holds the last word of every name: a key whose last word
+	// is not here matches no rule.
 	lastWords map[string]struct{}
-	rules     [keySensitive + 1]keyRule
+	rules     [keySSN + 1]keyRule
 	custom    []customRule
 	audit     string
 	findings  metric.Int64Counter
@@ -78,7 +83,8 @@ type sanitizer struct {
 
 func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s := &sanitizer{
-		exact:     map[string]keyClass{},
+		allow:     map[string]struct{}{},
+		names:     map[string]keyClass{},
 		lastWords: map[string]struct{}{},
 		audit:     cfg.AuditAttribute,
 	}
@@ -103,15 +109,14 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	detectors[detSensitiveKey] = "sensitive_key"
 
 	for _, k := range cfg.AllowKeys {
-		s.exact[k] = keyAllow
+		s.allow[k] = struct{}{}
 	}
-	for _, k := range cfg.PseudonymizeKeys {
-		if _, ok := s.exact[k]; !ok {
-			s.exact[k] = keyPseudonymize
-		}
-	}
+	s.addNames(keyPseudonymize, cfg.PseudonymizeKeys)
 	s.addKeyRule(keyCardSecurity, detCardSecurity, detectors[detCardSecurity], cfg.CardSecurityKeys)
 	s.addKeyRule(keySensitive, detSensitiveKey, detectors[detSensitiveKey], cfg.SensitiveKeys)
+	if actions[detect.KindSSN] != detect.ActionOff {
+		s.addNames(keySSN, detect.SSNNames) // nine digits there are an SSN even without dashes
+	}
 
 	for _, r := range cfg.CustomRules {
 		action, _ := r.Action.parse()
@@ -147,49 +152,70 @@ func (s *sanitizer) addKeyRule(class keyClass, detector int, name string, cfg Ke
 		return
 	}
 	s.rules[class] = keyRule{detector: detector, action: action, redacted: detect.Redacted(name)}
-	for _, n := range cfg.Names {
-		last := detect.LastWord(n)
-		n = detect.NormalizeName(n)
-		if _, ok := s.exact[n]; !ok {
-			s.exact[n] = class
+	s.addNames(class, cfg.Names)
+}
+
+func (s *sanitizer) addNames(class keyClass, names []string) {
+	var nm detect.Name
+	for _, n := range names {
+		nm.Set(n)
+		if nm.Words() == 0 {
+			continue
 		}
-		s.lastWords[n[last:]] = struct{}{}
+		if _, ok := s.names[nm.String()]; !ok {
+			s.names[nm.String()] = class
+		}
+		s.lastWords[string(nm.Suffix(nm.Words()-1))] = struct{}{}
 	}
 }
 
-// classify finds the rule for an attribute key: an exact allow or
-// pseudonymize key, or a key rule matched case-insensitively, with '-' as
-// '_', on the whole key or a dotted suffix (http.request.header.authorization
-// → authorization). Sensitive keys also match on their last words:
-// db_password, userPassword, x-card-number (card-security names do not:
-// token_expiry is not a card's). Clean keys cost two map lookups and no
-// allocation.
+// Card-security names that mean card data after any word (cardCvv,
+// x_cvc2); the others (expiry, pin, security_code) do only after a card
+// word or a namespace dot, so token_expiry and sms_security_code are not a
+// card's.
+var (
+	cardOnlyWords = map[string]struct{}{"cvv": {}, "cvv2": {}, "cvc": {}, "cvc2": {}, "track1": {}, "track2": {},
+		"track_data": {}, "magstripe": {}, "pin_block": {}, "pinblock": {}}
+	cardWords = map[string]struct{}{"card": {}, "cc": {}, "credit": {}, "creditcard": {}, "pan": {}, "payment": {}}
+)
+
+// classify finds the rule for an attribute key: an exact allow key, or a
+// name matched in canonical form (detect.Name: any case, '.', '_', '-' and
+// camel case alike) on the whole key or its last words (customer.email:
+// Customer.Email, customerEmail, app.customer_email). Card-security names
+// other than cardOnlyWords match a suffix only after a '.' or a card word.
+// Clean keys cost two map lookups and no allocation.
 func (s *sanitizer) classify(k string) keyClass {
-	if c, ok := s.exact[k]; ok {
-		return c
+	if _, ok := s.allow[k]; ok {
+		return keyAllow
 	}
 	if len(s.lastWords) == 0 {
 		return keyNone
 	}
-	var buf [128]byte
-	if len(k) > len(buf) {
-		k = k[len(k)-len(buf):]
-	}
-	b := buf[:len(k)]
-	for i := 0; i < len(k); i++ {
-		b[i] = detect.NormalizeNameByte(k[i])
-	}
-	if _, ok := s.lastWords[string(b[detect.LastWord(k):])]; !ok {
+	var last [32]byte
+	if _, ok := s.lastWords[string(detect.AppendLastWord(last[:0], k, len(last)))]; !ok {
 		return keyNone
 	}
-	for start := 0; start < len(k); start = detect.NextWord(k, start) {
-		c, ok := s.exact[string(b[start:])]
-		if ok && (c == keySensitive || (c == keyCardSecurity && (start == 0 || k[start-1] == '.'))) {
+	var nm detect.Name
+	nm.Set(k)
+	words := nm.Words()
+	cardWordSeen := false
+	for w := 0; w < words; w++ {
+		suffix := nm.Suffix(w)
+		if detect.NotSecretName(suffix) {
+			return keyNone
+		}
+		c, ok := s.names[string(suffix)]
+		if ok && (w == 0 || c != keyCardSecurity || nm.Dotted(w) || cardWordSeen || isCardOnly(suffix)) {
 			return c
 		}
+		cardWordSeen = cardWordSeen || isCardWord(nm.Word(w))
 	}
 	return keyNone
 }
+
+func isCardOnly(name []byte) bool { _, ok := cardOnlyWords[string(name)]; return ok }
+func isCardWord(word []byte) bool { _, ok := cardWords[string(word)]; return ok }
 
 // pass is the state of one batch.
 type pass struct {
@@ -201,11 +227,28 @@ type pass struct {
 	// by nested maps.
 	nestedAttrFn func(string, pcommon.Value) bool
 	renamed      []renamedEntry
+	// fragments tracks card fragments in the map being walked.
+	fragments fragmentState
+	// parent is the key of the value being walked ("" at the top level):
+	// key rules see a nested map's keys under it.
+	parent string
+}
+
+// fragmentState finds adjacent values that may be one card number split in
+// two (card.first8 / card.last8, or pan_part1 / pan_part2).
+type fragmentState struct {
+	last, pair bool
+}
+
+func (f *fragmentState) note(v pcommon.Value) {
+	frag := v.Type() == pcommon.ValueTypeStr && detect.CardFragment(v.Str())
+	f.pair = f.pair || (f.last && frag)
+	f.last = frag
 }
 
 func (s *sanitizer) newPass() *pass {
 	p := &pass{s: s, extra: make([]int64, numFixedDetectors-int(detect.NumKinds)+len(s.custom))}
-	p.attrFn = p.attr
+	p.attrFn = p.trackedAttr
 	return p
 }
 
@@ -237,14 +280,62 @@ func (p *pass) record(ctx context.Context, sig signal) {
 }
 
 func (p *pass) attrs(m pcommon.Map) {
-	if m.Len() > 0 {
-		m.RemoveIf(p.attrFn)
+	if m.Len() == 0 {
+		return
+	}
+	outer := p.fragments
+	p.fragments = fragmentState{}
+	m.RemoveIf(p.attrFn)
+	if p.fragments.pair {
+		p.splitCards(m)
+	}
+	p.fragments = outer
+}
+
+// trackedAttr is attr that also notes card fragments for splitCards.
+func (p *pass) trackedAttr(k string, v pcommon.Value) bool {
+	if p.attr(k, v) {
+		p.fragments.last = false
+		return true
+	}
+	p.fragments.note(v)
+	return false
+}
+
+// splitCards sanitizes card numbers split over two adjacent string values
+// of m (4–15 digits each, a valid card joined): an application that logs
+// the first and last digits of a card separately still logs the card.
+func (p *pass) splitCards(m pcommon.Map) {
+	var prev pcommon.Value
+	var prevKey string
+	havePrev := false
+	var drop []string
+	m.Range(func(k string, v pcommon.Value) bool {
+		frag := v.Type() == pcommon.ValueTypeStr && detect.CardFragment(v.Str())
+		if frag && havePrev && detect.SplitPAN(prev.Str(), v.Str()) {
+			a, b, remove := p.s.scanner.SanitizeSplitPAN(prev.Str(), v.Str(), &p.counts)
+			prev.SetStr(a)
+			v.SetStr(b)
+			if remove {
+				drop = append(drop, prevKey, k)
+			}
+			frag = false
+		}
+		prev, prevKey, havePrev = v, k, frag
+		return true
+	})
+	for _, k := range drop {
+		m.Remove(k)
 	}
 }
 
 // attr sanitizes one attribute and reports whether to remove it.
 func (p *pass) attr(k string, v pcommon.Value) bool {
-	switch class := p.s.classify(k); class {
+	class := p.s.classify(k)
+	if class == keyNone && p.parent != "" {
+		class = p.s.classifyUnder(p.parent, k)
+	}
+	switch class {
 	case keyAllow:
 		return false
 	case keyPseudonymize:
@@ -252,6 +343,49 @@ func (p *pass) attr(k string, v pcommon.Value) bool {
 		return false
 	case keyCardSecurity, keySensitive:
 		return p.keyRule(p.s.rules[class], v)
+	case keySSN:
+		return p.ssn(v)
+	}
+	outer := p.parent
+	p.parent = k // maps inside v are keyed under k
+	remove := p.value(v)
+	p.parent = outer
+	return remove
+}
+
+// classifyUnder classifies key k of a map held under parent, as
+// parent.k: {"customer": {"id": "cus_1", "email": …}} holds customer.id
+// and customer.email; {"card": {"number": …}} a card number. Allow keys
+// are exact top-level names and do not apply.
+func (s *sanitizer) classifyUnder(parent, k string) keyClass {
+	var buf [128]byte
+	if len(parent)+1+len(k) > len(buf) {
+		return keyNone
+	}
+	n := copy(buf[:], parent)
+	buf[n] = '.'
+	n += 1 + copy(buf[n+1:], k)
+	if c := s.classify(unsafe.String(&buf[0], n)); c != keyAllow {
+		return c
+	}
+	return keyNone
+}
+
+// ssn sanitizes the value of an SSN key: nine digits are an SSN there even
+// without dashes, and an int lost its leading zeros.
+func (p *pass) ssn(v pcommon.Value) bool {
+	var str string
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		str = v.Str()
+	case pcommon.ValueTypeInt:
+		if n := v.Int(); n > 0 && n < 1e9 {
+			str = fmt.Sprintf("%09d", n)
+		}
+	}
+	if out, ok, remove := p.s.scanner.SSNValue(str, &p.counts); ok {
+		v.SetStr(out)
+		return remove
 	}
 	return p.value(v)
 }
@@ -269,7 +403,8 @@ func (p *pass) pseudonymize(v pcommon.Value) {
 }
 
 func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
-	if v.Type() == pcommon.ValueTypeEmpty || (v.Type() == pcommon.ValueTypeStr && (v.Str() == "" || detect.IsSanitized(v.Str()))) {
+	if v.Type() == pcommon.ValueTypeEmpty || (v.Type() == pcommon.ValueTypeStr &&
+		(v.Str() == "" || detect.IsSanitized(v.Str()) || detect.HarmlessValue(v.Str()))) {
 		return false
 	}
 	p.count(r.detector)
@@ -307,6 +442,8 @@ func (p *pass) value(v pcommon.Value) bool {
 		if detect.PANDouble(f) {
 			return p.roundedCard(v)
 		}
+	case pcommon.ValueTypeBytes:
+		return p.bytes(v)
 	case pcommon.ValueTypeMap:
 		p.nestedMap(v.Map())
 	case pcommon.ValueTypeSlice:
@@ -316,6 +453,20 @@ func (p *pass) value(v pcommon.Value) bool {
 		}
 	}
 	return false
+}
+
+// bytes sanitizes a bytes value that holds text (a serialized request, a
+// message payload); binary data is left alone. The result stays bytes.
+func (p *pass) bytes(v pcommon.Value) bool {
+	raw := v.Bytes().AsRaw()
+	if len(raw) == 0 || !detect.IsText(raw) {
+		return false
+	}
+	out, changed, remove := p.text(unsafe.String(unsafe.SliceData(raw), len(raw)))
+	if changed {
+		v.SetEmptyBytes().FromRaw([]byte(out))
+	}
+	return remove
 }
 
 // number replaces a numeric value that is a card number (either sign: an
@@ -363,12 +514,18 @@ func (p *pass) nestedMap(m pcommon.Map) {
 		p.nestedAttrFn = p.nestedAttr // only batches with nested maps pay for it
 	}
 	first := len(p.renamed)
+	outer := p.fragments
+	p.fragments = fragmentState{}
 	m.RemoveIf(p.nestedAttrFn)
 	for _, r := range p.renamed[first:] {
 		r.value.MoveTo(m.PutEmpty(r.key))
 	}
 	clear(p.renamed[first:])
 	p.renamed = p.renamed[:first]
+	if p.fragments.pair {
+		p.splitCards(m)
+	}
+	p.fragments = outer
 }
 
 type renamedEntry struct {
@@ -379,7 +536,7 @@ type renamedEntry struct {
 func (p *pass) nestedAttr(k string, v pcommon.Value) bool {
 	out, changed, remove := p.s.scanner.Sanitize(k, &p.counts)
 	if !changed {
-		return p.attr(k, v)
+		return p.trackedAttr(k, v)
 	}
 	if !remove {
 		moved := pcommon.NewValueEmpty()
@@ -448,7 +605,7 @@ func (s *sanitizer) processTraces(ctx context.Context, td ptrace.Traces) (ptrace
 		sss := rs.ScopeSpans()
 		for j := 0; j < sss.Len(); j++ {
 			ss := sss.At(j)
-			p.attrs(ss.Scope().Attributes())
+			p.scope(ss.Scope())
 			spans := ss.Spans()
 			for k := 0; k < spans.Len(); k++ {
 				p.span(spans.At(k))
@@ -459,11 +616,32 @@ func (s *sanitizer) processTraces(ctx context.Context, td ptrace.Traces) (ptrace
 	return td, nil
 }
 
+// scope sanitizes an instrumentation scope: its name and version are
+// free text an application chooses (a logger named after a user).
+func (p *pass) scope(sc pcommon.InstrumentationScope) {
+	if out, ok := p.field(sc.Name()); ok {
+		sc.SetName(out)
+	}
+	if out, ok := p.field(sc.Version()); ok {
+		sc.SetVersion(out)
+	}
+	p.attrs(sc.Attributes())
+}
+
+// traceState sanitizes a W3C tracestate, where vendors put user ids and
+// sessions (list members are key=value, so sensitive names apply).
+func (p *pass) traceState(ts pcommon.TraceState) {
+	if out, ok := p.field(ts.AsRaw()); ok {
+		ts.FromRaw(out)
+	}
+}
+
 func (p *pass) span(span ptrace.Span) {
 	before := p.total()
 	if out, ok := p.field(span.Name()); ok {
 		span.SetName(out)
 	}
+	p.traceState(span.TraceState())
 	p.attrs(span.Attributes())
 	status := span.Status()
 	if out, ok := p.field(status.Message()); ok {
@@ -479,6 +657,7 @@ func (p *pass) span(span ptrace.Span) {
 	}
 	links := span.Links()
 	for l := 0; l < links.Len(); l++ {
+		p.traceState(links.At(l).TraceState())
 		p.attrs(links.At(l).Attributes())
 	}
 	p.auditFrom(before, span.Attributes())
@@ -493,7 +672,7 @@ func (s *sanitizer) processLogs(ctx context.Context, ld plog.Logs) (plog.Logs, e
 		sls := rl.ScopeLogs()
 		for j := 0; j < sls.Len(); j++ {
 			sl := sls.At(j)
-			p.attrs(sl.Scope().Attributes())
+			p.scope(sl.Scope())
 			lrs := sl.LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
@@ -520,7 +699,7 @@ func (s *sanitizer) processMetrics(ctx context.Context, md pmetric.Metrics) (pme
 		sms := rm.ScopeMetrics()
 		for j := 0; j < sms.Len(); j++ {
 			sm := sms.At(j)
-			p.attrs(sm.Scope().Attributes())
+			p.scope(sm.Scope())
 			ms := sm.Metrics()
 			for k := 0; k < ms.Len(); k++ {
 				p.metric(ms.At(k))
@@ -532,6 +711,15 @@ func (s *sanitizer) processMetrics(ctx context.Context, md pmetric.Metrics) (pme
 }
 
 func (p *pass) metric(m pmetric.Metric) {
+	// Names and descriptions are free text too: an instrument named per
+	// customer ("checkout.alice@example.com.count") or a description built
+	// from a request.
+	if out, ok := p.field(m.Name()); ok {
+		m.SetName(out)
+	}
+	if out, ok := p.field(m.Description()); ok {
+		m.SetDescription(out)
+	}
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		p.numberPoints(m.Gauge().DataPoints())

@@ -462,6 +462,19 @@ func TestKeyRuleNameSpellings(t *testing.T) {
 		contract.GAClientID:                 keyAllow,
 		"messaging.kafka.message.key":       keyNone,
 		"http.request.header.authorization": keySensitive,
+		"Customer.Email":                    keyPseudonymize,
+		"customerEmail":                     keyPseudonymize,
+		"CUSTOMER-EMAIL":                    keyPseudonymize,
+		"app.customer_id":                   keyPseudonymize,
+		"cardExpMonth":                      keyCardSecurity,
+		"x_cvv":                             keyCardSecurity,
+		"sms_security_code":                 keyNone,
+		"user_pin_hint":                     keyNone,
+		"next_page_token":                   keyNone,
+		"NextToken":                         keyNone,
+		"applicantSSN":                      keySSN,
+		"customer":                          keyNone,
+		"email":                             keyNone,
 	} {
 		if got := s.classify(k); got != want {
 			t.Errorf("classify(%q) = %d, want %d", k, got, want)

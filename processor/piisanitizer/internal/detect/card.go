@@ -68,17 +68,22 @@ func panAt(s string, i int) (end int, ok bool) {
 }
 
 // panSepLen is the length of the separator between two card digit groups at
-// s[j] (one to three of ' ', '-', '.' followed by a digit: "4111 - 1111"),
-// or 0.
+// s[j] (one to three of ' ', '-', '.', tab, '_', '/' followed by a digit:
+// "4111 - 1111", "4111\t1111" from a TSV export, "4111_1111" from a
+// generated name), or 0.
 func panSepLen(s string, j int) int {
 	k := 0
-	for k < 3 && j+k < len(s) && (s[j+k] == ' ' || s[j+k] == '-' || s[j+k] == '.') {
+	for k < 3 && j+k < len(s) && isPANSep(s[j+k]) {
 		k++
 	}
 	if k == 0 || j+k >= len(s) || !isDigit(s[j+k]) {
 		return 0
 	}
 	return k
+}
+
+func isPANSep(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == '\t' || c == '_' || c == '/'
 }
 
 func validGroup(index, length int) bool {
@@ -154,7 +159,7 @@ func knownIIN(d []byte) bool {
 		if p2 >= 51 && p2 <= 55 { // Mastercard
 			return n == 16
 		}
-		return n >= 12 // Maestro 50, 56–59
+		return p2 != 59 && n >= 12 // Maestro 50, 56–58 (no scheme issues 59: Polish EAN-13 codes start 590)
 	case '2':
 		if p4 >= 2221 && p4 <= 2720 { // Mastercard 2-series
 			return n == 16
@@ -178,4 +183,55 @@ func knownIIN(d []byte) bool {
 		return p4 == 9792 && n == 16
 	}
 	return false
+}
+
+// CardFragment reports whether v may be part of a card number split over
+// two values: 4–15 digits, separated like card digit groups, starting and
+// ending with a digit.
+func CardFragment(v string) bool {
+	if len(v) < 4 || !isDigit(v[0]) || !isDigit(v[len(v)-1]) {
+		return false
+	}
+	digits := 0
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case isDigit(c):
+			digits++
+		case !isPANSep(c):
+			return false
+		}
+	}
+	return digits >= 4 && digits <= maxPAN-4
+}
+
+// SplitPAN reports whether the fragments a and b (see CardFragment) are
+// one card number when joined.
+func SplitPAN(a, b string) bool {
+	var d [2 * maxPAN]byte
+	n := 0
+	for _, v := range [2]string{a, b} {
+		for k := 0; k < len(v); k++ {
+			if isDigit(v[k]) && n < len(d) {
+				d[n] = v[k]
+				n++
+			}
+		}
+	}
+	return n >= minPAN+1 && n <= maxPAN && validPAN(d[:n])
+}
+
+// SanitizeSplitPAN applies the pan action to a card number split over the
+// fragments a and b: mask keeps the last four digits (in b), hash gives a
+// the pseudonym of the whole number and redacts b, redact and remove
+// (where the holder cannot be removed) redact both.
+func (sc *Scanner) SanitizeSplitPAN(a, b string, counts *Counts) (outA, outB string, remove bool) {
+	counts.Add(KindPAN, 1)
+	switch sc.actions[KindPAN] {
+	case ActionMask:
+		return string(appendKeepLastDigits(nil, a, 0)), string(appendKeepLastDigits(nil, b, 4)), false
+	case ActionHash:
+		joined := appendNormalized(appendNormalized(nil, KindPAN, a), KindPAN, b)
+		return string(sc.hasher.AppendPseudonym(nil, joined)), redactedByKind[KindPAN], false
+	}
+	return redactedByKind[KindPAN], redactedByKind[KindPAN], sc.actions[KindPAN] == ActionRemove
 }

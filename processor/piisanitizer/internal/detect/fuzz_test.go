@@ -14,6 +14,10 @@ func FuzzSanitize(f *testing.F) {
 		"-----BEGIN PRIVATE KEY-----\nabc",
 		"müller@bücher.de 联系alice@example.com的 DB_PASSWORD : x accessToken=y",
 		"4111.1111.1111.1111 cc: 4111  1111-1111 1111 6000 - 6040.6000 6000.0000-0007 1,4111111111111111",
+		`{"to":"john.doe\u002Bshop\u0040example.com"} a&#64;b.example %2540x.io "j d"@example.com u@[203.0.113.5] x＠y.jp`,
+		"4111\t1111_1111/1111 de89370400440532013000 ssn=078051120 cvv = '123' pan=411111******1111 password=null",
+		`[["X-Api-Key","k"]] map[Cookie:[a=1]] pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8H https://hooks.slack.com/services/T0/B0/XXXXXXXXXXXXXXXX`,
+		"NDExMTExMTExMTExMTExMQ== am9obi5kb2VAZXhhbXBsZS5jb20 Y2FyZD00MTExMTExMTExMTExMTExJmN2dj0xMjM=",
 	} {
 		f.Add(s)
 	}

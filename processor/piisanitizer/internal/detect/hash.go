@@ -50,12 +50,21 @@ func (h *Hasher) Identifier(v string) string {
 	v = strings.TrimSpace(v)
 	var buf [128]byte
 	var norm []byte
-	if strings.IndexByte(v, '@') >= 0 || strings.Contains(v, "%40") {
+	if hasAtSign(v) {
 		norm = appendNormalized(buf[:0], KindEmail, v)
 	} else {
 		norm = append(buf[:0], v...)
 	}
 	return string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), norm))
+}
+
+func hasAtSign(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if atSignLen(v[i:]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // IsPseudonym reports whether s is exactly a pseudonym.
@@ -104,14 +113,23 @@ func isLowerHex(s string) bool {
 func appendNormalized(dst []byte, k Kind, v string) []byte {
 	switch k {
 	case KindEmail:
+		// Escaped spellings give the pseudonym of the plain address:
+		// "john.doe\u002Bshop＠example.com" = "john.doe+shop@example.com".
 		for i := 0; i < len(v); i++ {
-			c := v[i]
-			if c == '%' && i+2 < len(v) && v[i+1] == '4' && v[i+2] == '0' {
+			if n := atSignLen(v[i:]); n > 0 {
 				dst = append(dst, '@')
-				i += 2
+				i += n - 1
 				continue
 			}
-			dst = append(dst, lower(c))
+			if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '\\' || v[i+1] == '"') {
+				continue // an escaped escape or quote (JSON in a JSON string)
+			}
+			if c, n := decodeEscape(v[i:]); n > 0 && isEscapedLocalPart(c) {
+				dst = append(dst, lower(c))
+				i += n - 1
+				continue
+			}
+			dst = append(dst, lower(v[i]))
 		}
 	case KindPAN, KindPhone, KindSSN:
 		for i := 0; i < len(v); i++ {
@@ -122,7 +140,7 @@ func appendNormalized(dst []byte, k Kind, v string) []byte {
 	case KindIBAN:
 		for i := 0; i < len(v); i++ {
 			if v[i] != ' ' {
-				dst = append(dst, v[i])
+				dst = append(dst, upper(v[i]))
 			}
 		}
 	default:

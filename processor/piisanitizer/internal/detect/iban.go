@@ -1,5 +1,7 @@
 package detect
 
+import "strings"
+
 const (
 	minIBAN = 15
 	maxIBAN = 34
@@ -9,7 +11,51 @@ const (
 // letters and digits, written as one run or in groups of four separated by
 // single spaces; 15–34 characters with a valid ISO 7064 mod-97 check.
 func ibanAt(s string, i int) (int, bool) {
-	if i+4 > len(s) || !isUpper(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) {
+	return ibanCaseAt(s, i, isUpper)
+}
+
+// ibanLowerAt matches an IBAN written in lower case ("de89370400440532013000",
+// as some forms and databases store it). Lower-case words are everyday
+// text, so besides mod-97 the country code must be an IBAN country and the
+// length that country's.
+func ibanLowerAt(s string, i int) (int, bool) {
+	if i+2 > len(s) {
+		return 0, false
+	}
+	want, ok := ibanLengths[s[i:i+2]]
+	if !ok {
+		return 0, false
+	}
+	end, ok := ibanCaseAt(s, i, isLower)
+	if !ok {
+		return 0, false
+	}
+	n := 0
+	for k := i; k < end; k++ {
+		if s[k] != ' ' {
+			n++
+		}
+	}
+	return end, n == want
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// ibanLengths are the IBAN lengths per country (SWIFT IBAN registry).
+var ibanLengths = func() map[string]int {
+	m := map[string]int{}
+	for _, f := range strings.Fields(`ad24 ae23 al28 at20 az28 ba20 be16 bg22 bh22 bi27 br29 by28 ch21 cr22 cy28 cz24
+		de22 dj27 dk18 do28 ee20 eg29 es24 fi18 fk18 fo18 fr27 gb22 ge22 gi23 gl18 gr27 gt28 hr21 hu28 ie22 il23
+		iq23 is26 it27 jo30 kw30 kz20 lb28 lc32 li21 lt20 lu20 lv21 ly25 mc27 md24 me22 mk19 mn20 mr27 mt31 mu30
+		ni28 nl18 no15 om23 pk24 pl28 ps29 pt25 qa29 ro24 rs22 ru33 sa24 sc31 sd18 se24 si19 sk24 sm27 so23 st25
+		sv28 tl23 tn24 tr26 ua29 va22 vg24 xk20 ye30`) {
+		m[f[:2]] = int(f[2]-'0')*10 + int(f[3]-'0')
+	}
+	return m
+}()
+
+func ibanCaseAt(s string, i int, isLetter func(byte) bool) (int, bool) {
+	if i+4 > len(s) || !isLetter(s[i]) || !isLetter(s[i+1]) || !isDigit(s[i+2]) || !isDigit(s[i+3]) {
 		return 0, false
 	}
 	var chars [maxIBAN]byte
@@ -21,17 +67,17 @@ func ibanAt(s string, i int) (int, bool) {
 	overflow := false
 	for ; j < len(s); j++ {
 		c := s[j]
-		if isUpper(c) || isDigit(c) {
+		if isLetter(c) || isDigit(c) {
 			if n == maxIBAN {
 				overflow = true // too long as a whole; whole groups may still be one
 				break
 			}
-			chars[n] = c
+			chars[n] = upper(c)
 			n++
 			groupLen++
 			continue
 		}
-		if c == ' ' && groupLen == 4 && j+1 < len(s) && (isUpper(s[j+1]) || isDigit(s[j+1])) && groups < len(groupEnds) {
+		if c == ' ' && groupLen == 4 && j+1 < len(s) && (isLetter(s[j+1]) || isDigit(s[j+1])) && groups < len(groupEnds) {
 			groupEnds[groups], groupChars[groups] = j, n
 			groups++
 			groupLen = 0

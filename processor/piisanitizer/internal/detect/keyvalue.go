@@ -16,59 +16,164 @@ var sensitiveParams = map[string]struct{}{}
 // stays readable.
 var compoundSecretWords = map[string]struct{}{}
 
+// ssnNames are names whose value is a US social security number even
+// without dashes (ssn=078051120), also as the last words of a longer name
+// (customer_ssn, applicantSSN).
+var ssnNames = map[string]struct{}{}
+
+// SSNNames are the names of a US social security number (also the
+// processor's SSN keys).
+var SSNNames = []string{"ssn", "social_security_number", "social_security_no", "social_security", "socialsecuritynumber", "us_ssn", "ssn_number"}
+
+// NotSecretName reports whether a canonical name (see Name) ends in a
+// secret word but holds no credential (a pagination cursor).
+func NotSecretName(canonical []byte) bool {
+	_, ok := notSecretNames[string(canonical)]
+	return ok
+}
+
+// notSecretNames are compound names ending in a secret word whose value is
+// no credential: pagination cursors (AWS NextToken, Google page_token).
+var notSecretNames = map[string]struct{}{}
+
+// nameLastWords holds the last word of every name nameKind knows.
+var nameLastWords = map[string]struct{}{}
+
 func init() {
+	defer func() {
+		for _, set := range []map[string]struct{}{sensitiveParams, compoundSecretWords, ssnNames} {
+			for n := range set {
+				nameLastWords[n[strings.LastIndexByte(n, '_')+1:]] = struct{}{}
+			}
+		}
+	}()
+	for _, n := range SSNNames {
+		ssnNames[CanonicalName(n)] = struct{}{}
+	}
+	for _, n := range strings.Fields(`page_token next_page_token prev_page_token previous_page_token pagination_token
+		continuation_token next_token nexttoken sync_token next_cursor_token`) {
+		notSecretNames[CanonicalName(n)] = struct{}{}
+	}
 	for _, n := range strings.Fields(`
 		password passwd pwd pass passphrase secret client_secret api_secret secret_key private_key
 		token access_token refresh_token id_token auth_token session_token api_key apikey x-api-key
 		authorization auth bearer cookie set-cookie session sessionid session_id jsessionid phpsessid
 		card card_number cardnumber card_no cc cc_number ccnum pan cvv cvv2 cvc cvc2 security_code
 		credit_card creditcard pin otp signature sig`) {
-		sensitiveParams[NormalizeName(n)] = struct{}{}
+		sensitiveParams[CanonicalName(n)] = struct{}{}
 	}
 	for _, n := range strings.Fields(`
 		password passwd passphrase secret token api_key apikey access_key secret_key private_key
-		cookie authorization credentials card_number cardnumber credit_card creditcard cvv cvc`) {
-		compoundSecretWords[n] = struct{}{}
+		cookie authorization credentials card_number cardnumber credit_card creditcard cvv cvc cvv2 cvc2 security_code`) {
+		compoundSecretWords[CanonicalName(n)] = struct{}{}
 	}
 }
 
-// NormalizeName lowercases a key or parameter name and spells '-' as '_',
-// the form names are compared in.
-func NormalizeName(n string) string {
-	b := []byte(n)
-	for k, c := range b {
-		b[k] = NormalizeNameByte(c)
-	}
-	return string(b)
+// Name is a key or parameter name in canonical form, the form names are
+// compared in: lower case, with every word separator ('.', '_', '-' or a
+// camel-case capital) written as '_'. Customer.Email, customerEmail,
+// customer_email and CUSTOMER-EMAIL are all customer_email. It keeps where
+// each word starts and whether a '.' (a namespace) precedes it. Names
+// longer than its buffer keep their end.
+type Name struct {
+	buf    [maxName]byte
+	n      int
+	words  int
+	starts [maxNameWords]uint8
+	dotted [maxNameWords]bool
 }
 
-// NormalizeNameByte is NormalizeName for one byte.
-func NormalizeNameByte(c byte) byte {
-	if c == '-' {
-		return '_'
-	}
-	return lower(c)
-}
+const (
+	maxName      = 128
+	maxNameWords = 16
+	maxLastWord  = 32
+)
 
-// NextWord returns the start of the word after the one at name[i:]: words
-// of a key or parameter name are separated by '.', '_' and '-', or start at
-// a camel-case capital (userPassword). It returns len(name) when there is none.
-func NextWord(name string, i int) int {
-	for k := i + 1; k < len(name); k++ {
-		if wordStartsAt(name, k) {
-			return k
+// Set makes nm the canonical form of name.
+func (nm *Name) Set(name string) {
+	if len(name) > maxName/2 {
+		name = name[len(name)-maxName/2:] // camel splits at most double it
+	}
+	nm.n, nm.words = 0, 0
+	sep, dot := true, false
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		if c == '.' || c == '_' || c == '-' {
+			sep, dot = true, dot || c == '.'
+			continue
 		}
+		if !sep && k > 0 && wordStartsAt(name, k) {
+			sep = true
+		}
+		if sep {
+			if nm.n > 0 {
+				nm.buf[nm.n] = '_'
+				nm.n++
+			}
+			if nm.words == maxNameWords {
+				copy(nm.starts[:], nm.starts[1:])
+				copy(nm.dotted[:], nm.dotted[1:])
+				nm.words--
+			}
+			nm.starts[nm.words], nm.dotted[nm.words] = uint8(nm.n), dot
+			nm.words++
+			sep, dot = false, false
+		}
+		nm.buf[nm.n] = lower(c)
+		nm.n++
 	}
-	return len(name)
 }
 
-// LastWord returns the start of the last word of name (see NextWord).
-func LastWord(name string) int {
-	k := len(name) - 1
+// AppendLastWord appends the last word of name in canonical form (lower
+// case), or nothing if it is longer than maxWord: a cheap first test before
+// Set, since most keys' last word is no rule's.
+func AppendLastWord(dst []byte, name string, maxWord int) []byte {
+	end := len(name)
+	for end > 0 && (name[end-1] == '.' || name[end-1] == '_' || name[end-1] == '-') {
+		end--
+	}
+	if end == 0 {
+		return dst
+	}
+	k := end - 1
 	for k > 0 && !wordStartsAt(name, k) {
 		k--
 	}
-	return max(k, 0)
+	if end-k > maxWord {
+		return dst
+	}
+	for ; k < end; k++ {
+		dst = append(dst, lower(name[k]))
+	}
+	return dst
+}
+
+// String returns the canonical name (allocates).
+func (nm *Name) String() string { return string(nm.buf[:nm.n]) }
+
+// Words is the number of words.
+func (nm *Name) Words() int { return nm.words }
+
+// Suffix returns the name from word w on.
+func (nm *Name) Suffix(w int) []byte { return nm.buf[nm.starts[w]:nm.n] }
+
+// Word returns word w.
+func (nm *Name) Word(w int) []byte {
+	end := nm.n
+	if w+1 < nm.words {
+		end = int(nm.starts[w+1]) - 1
+	}
+	return nm.buf[nm.starts[w]:end]
+}
+
+// Dotted reports whether word w follows a '.' (a namespace boundary).
+func (nm *Name) Dotted(w int) bool { return nm.dotted[w] }
+
+// CanonicalName returns the canonical form of name (see Name).
+func CanonicalName(name string) string {
+	var nm Name
+	nm.Set(name)
+	return nm.String()
 }
 
 func wordStartsAt(name string, k int) bool {
@@ -85,9 +190,9 @@ func isParamName(c byte) bool { return isAlnum(c) || c == '_' || c == '-' || c =
 // quotes), the value quoted or bare.
 func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	j := i
-	// Pretty-printed JSON and aligned text put spaces before the colon:
-	// "password" : "x".
-	for k := 0; k < 2 && j > lo && s[i] == ':' && s[j-1] == ' '; k++ {
+	// Pretty-printed JSON, aligned text and SQL put spaces before the
+	// separator: "password" : "x", cvv = '123'.
+	for k := 0; k < 2 && j > lo && s[j-1] == ' '; k++ {
 		j--
 	}
 	if j > lo && (s[j-1] == '"' || s[j-1] == '\'') {
@@ -96,13 +201,24 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 			j--
 		}
 	}
+	// Form encoding names a nested field by its subscript: card[cvc]=123.
+	subscript := j > lo && s[j-1] == ']'
+	if subscript {
+		j--
+	}
 	nameEnd := j
 	for j > lo && nameEnd-j <= maxParamName && isParamName(s[j-1]) {
 		j--
 	}
+	if subscript && (j == lo || s[j-1] != '[') {
+		return 0, 0, 0, false
+	}
 	// A name glued to a colon is part of a colon-separated token (an IPv6
 	// address such as ::cc:1), not a key.
-	if n := nameEnd - j; n < 2 || n > maxParamName || (j > 0 && s[j-1] == ':') || !sensitiveName(s[j:nameEnd]) {
+	if n := nameEnd - j; n < 2 || n > maxParamName || (j > 0 && s[j-1] == ':') {
+		return 0, 0, 0, false
+	}
+	if kind, ok = nameKind(s[j:nameEnd]); !ok {
 		return 0, 0, 0, false
 	}
 	// "cc:1::" is an IPv6 address (masked or not) that happens to start
@@ -114,10 +230,25 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 		v++
 	}
-	// Nested objects and arrays are scanned on their own.
-	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' || (s[v] == '[' && placeholderLen(s[v:]) == 0) {
+	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' {
 		return 0, 0, 0, false
 	}
+	if start, end, ok = valueAt(s, v); !ok {
+		return 0, 0, 0, false
+	}
+	if kind == KindSSN {
+		return start, end, kind, ssnDigits(s[start:end])
+	}
+	if harmlessValue(s[start:end]) {
+		return 0, 0, 0, false
+	}
+	return start, end, kind, true
+}
+
+// valueAt finds the value starting at s[v]: quoted (also with escaped
+// quotes of JSON in a string), a list ("Authorization:[Basic …]", Go's
+// http.Header), or bare.
+func valueAt(s string, v int) (start, end int, ok bool) {
 	switch {
 	case strings.HasPrefix(s[v:], `\"`):
 		start = v + 2
@@ -127,11 +258,16 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 			end = len(s)
 		}
 	case s[v] == '"' || s[v] == '\'':
-		start, end = v+1, v+1
-		for end < len(s) && s[end] != s[v] {
-			if s[end] == '\\' && end+1 < len(s) {
-				end++
-			}
+		start, end = v+1, quotedEnd(s, v)
+	case s[v] == '[' && placeholderLen(s[v:]) == 0:
+		// A list of plain values (Go's map[Cookie:[a=1]]); lists of quoted
+		// strings, objects or lists are scanned on their own.
+		start = v + 1
+		if start >= len(s) || strings.IndexByte("[{\"'", s[start]) >= 0 {
+			return 0, 0, false
+		}
+		end = start + placeholderLen(s[start:])
+		for end < len(s) && s[end] != ']' && s[end] != '\n' {
 			end++
 		}
 	default:
@@ -153,16 +289,122 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 		}
 	}
 	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
-		return 0, 0, 0, false
+		return 0, 0, false
 	}
-	return start, end, KindSensitiveParam, true
+	return start, end, true
+}
+
+func quotedEnd(s string, q int) int {
+	end := q + 1
+	for end < len(s) && s[end] != s[q] {
+		if s[end] == '\\' && end+1 < len(s) {
+			end++
+		}
+		end++
+	}
+	return min(end, len(s))
+}
+
+// headerPairAt matches the value of a header pair written as a list at the
+// ',' at s[i]: [["X-Api-Key","…"]] (Node), [('Cookie', '…')] (Python).
+// The name must open the pair, so a list of words (["token","expired"]) is
+// left alone.
+func headerPairAt(s string, i, lo int) (start, end int, ok bool) {
+	if i-2 < lo || (s[i-1] != '"' && s[i-1] != '\'') {
+		return 0, 0, false
+	}
+	q := strings.LastIndexByte(s[max(lo, i-1-maxParamName-1):i-1], s[i-1])
+	if q < 0 {
+		return 0, 0, false
+	}
+	q += max(lo, i-1-maxParamName-1)
+	open := q
+	for open > lo && s[open-1] == ' ' {
+		open--
+	}
+	if open == lo || (s[open-1] != '[' && s[open-1] != '(') {
+		return 0, 0, false
+	}
+	for k := q + 1; k < i-1; k++ {
+		if !isParamName(s[k]) {
+			return 0, 0, false
+		}
+	}
+	if kind, ok := nameKind(s[q+1 : i-1]); !ok || kind != KindSensitiveParam {
+		return 0, 0, false
+	}
+	v := i + 1
+	for v < len(s) && s[v] == ' ' {
+		v++
+	}
+	if v >= len(s) || (s[v] != '"' && s[v] != '\'') {
+		return 0, 0, false
+	}
+	start, end = v+1, quotedEnd(s, v)
+	if end <= start || IsSanitized(s[start:end]) || harmlessValue(s[start:end]) {
+		return 0, 0, false
+	}
+	return start, end, true
+}
+
+// HarmlessValue reports whether the value of a sensitive name hides
+// nothing (see harmlessValue); key rules leave such values.
+func HarmlessValue(v string) bool { return harmlessValue(v) }
+
+// harmlessValue reports whether the value of a sensitive name hides
+// nothing: a literal that says there is no value (null, none, true…) or a
+// value already masked the way payment systems show a card (************4242,
+// 411111******1111: at most the first six and last four digits).
+func harmlessValue(v string) bool {
+	switch strings.ToLower(v) {
+	case "null", "nil", "none", "undefined", "true", "false", "-", "n/a", "<nil>", "[]", "{}":
+		return true
+	}
+	masks, digits := 0, 0
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case c == '*' || c == '#' || c == 'X' || c == 'x':
+			masks++
+		case isDigit(c):
+			digits++
+		case c == ' ' || c == '-' || c == '.':
+		default:
+			return false
+		}
+	}
+	return masks >= 4 && digits <= 10
+}
+
+// ssnDigits reports whether v is nine digits (optionally grouped 3-2-4 by
+// spaces) that form an issuable SSN.
+func ssnDigits(v string) bool {
+	var d [9]byte
+	n := 0
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case isDigit(c):
+			if n == len(d) {
+				return false
+			}
+			d[n] = c
+			n++
+		case c == ' ' && (n == 3 || n == 5) && isDigit(v[k-1]):
+		default:
+			return false
+		}
+	}
+	if n != 9 {
+		return false
+	}
+	area, group, serial := string(d[:3]), string(d[3:5]), string(d[5:])
+	return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000"
 }
 
 // digitGroup reports whether w is digits, possibly with the dashes and dots
 // of a card number, starting with a digit.
 func digitGroup(w string) bool {
 	for k := 0; k < len(w); k++ {
-		if !isDigit(w[k]) && (k == 0 || (w[k] != '-' && w[k] != '.')) {
+		if !isDigit(w[k]) && (k == 0 || !isPANSep(w[k])) {
 			return false
 		}
 	}
@@ -184,27 +426,33 @@ func isAuthScheme(w string) bool {
 	return strings.EqualFold(w, "bearer") || strings.EqualFold(w, "basic") || strings.EqualFold(w, "token") || strings.EqualFold(w, "digest")
 }
 
-// sensitiveName looks a name up case-insensitively with '-' as '_', whole,
-// by a dotted suffix (http.request.header.authorization), or by its last
-// words when they are a compound secret word (db_password, userPassword).
-func sensitiveName(name string) bool {
-	var buf [maxParamName]byte
-	n := copy(buf[:], name)
-	for k := 0; k < n; k++ {
-		buf[k] = NormalizeNameByte(buf[k])
+// nameKind looks a name up in canonical form (see Name), whole, by a
+// dotted suffix (http.request.header.authorization), or by its last words
+// when they are a compound secret word (db_password, userPassword): a
+// sensitive parameter, or an SSN name (customer_ssn). Pagination cursors
+// (next_page_token) are not secrets.
+func nameKind(name string) (Kind, bool) {
+	var buf [maxLastWord]byte
+	if _, ok := nameLastWords[string(AppendLastWord(buf[:0], name, maxLastWord))]; !ok {
+		return 0, false // most names: one lookup
 	}
-	lowered := buf[:n]
-	if _, ok := sensitiveParams[string(lowered)]; ok {
-		return true
-	}
-	for w := NextWord(name, 0); w < n; w = NextWord(name, w) {
+	var nm Name
+	nm.Set(name)
+	for w := 0; w < nm.Words(); w++ {
+		suffix := nm.Suffix(w)
+		if _, ok := notSecretNames[string(suffix)]; ok {
+			return 0, false
+		}
 		set := compoundSecretWords
-		if name[w-1] == '.' {
+		if w == 0 || nm.Dotted(w) {
 			set = sensitiveParams
 		}
-		if _, ok := set[string(lowered[w:])]; ok {
-			return true
+		if _, ok := set[string(suffix)]; ok {
+			return KindSensitiveParam, true
+		}
+		if _, ok := ssnNames[string(suffix)]; ok {
+			return KindSSN, true
 		}
 	}
-	return false
+	return 0, false
 }

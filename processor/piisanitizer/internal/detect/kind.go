@@ -27,6 +27,9 @@ const (
 
 	// kindSkip marks a span the scanner steps over (an existing pseudonym).
 	kindSkip Kind = 255
+	// kindEncoded marks a base64 run whose decoded text had findings; the
+	// match carries its replacement.
+	kindEncoded Kind = 254
 )
 
 var kindNames = [NumKinds]string{

@@ -107,5 +107,18 @@ func intlPhoneAt(s string, i int) (int, bool) {
 		(end+1 < len(s) && s[end] == ':' && s[end+1] != ' ') {
 		digits, end = prevDigits, prevEnd
 	}
+	// A dotted run that goes on is longer than any phone number
+	// ("+10000000000000.0.0.1"): masking its start would leave digits that
+	// read as an IPv4 address on a second pass. Unless it is the local part
+	// of an address, which the scanner resolves (preferEmail).
+	if end+1 < len(s) && s[end] == '.' && isDigit(s[end+1]) {
+		k := end
+		for k < len(s) && isLocalPart(s[k]) && atSignLen(s[k:]) == 0 {
+			k++
+		}
+		if atSignLen(s[k:]) == 0 {
+			return 0, false
+		}
+	}
 	return end, digits >= 8
 }

@@ -1,17 +1,16 @@
 package detect
 
-import (
-	"strings"
-	"unsafe"
-)
+import "unsafe"
 
 // Byte classes. Detectors are only tried where a byte of the right class
 // appears: digits and a few letters at the start of a word, and a handful of
 // punctuation bytes anywhere. Everything else is skipped with one table load.
 const (
-	clWord  uint8 = 1 << iota // [A-Za-z0-9]; non-ASCII bytes are boundaries, as scripts without spaces (CJK) glue labels to numbers
-	clStart                   // worth a look at the start of a word
-	clPunct                   // worth a look anywhere
+	clWord      uint8 = 1 << iota // [A-Za-z0-9]; non-ASCII bytes are boundaries, as scripts without spaces (CJK) glue labels to numbers
+	clStart                       // worth a look at the start of a word
+	clPunct                       // worth a look anywhere
+	clBase64                      // base64 bytes besides letters and digits: + / - _
+	clIBANLower                   // first letter of a lower-case IBAN's country code
 )
 
 var class = func() (t [256]uint8) {
@@ -30,10 +29,20 @@ var class = func() (t [256]uint8) {
 	for _, c := range []byte("pBbe") {
 		t[c] |= clStart // pseudonym, Bearer/Basic, JWT
 	}
-	for _, p := range secretPrefixes {
-		t[p.prefix[0]] |= clStart
+	for cc := range ibanLengths {
+		t[cc[0]] |= clIBANLower
 	}
-	for _, c := range []byte("@%:=+(-") {
+	for _, p := range secretPrefixes {
+		if p.shape != shapeURLPath { // webhook URLs are checked after "://"
+			t[p.prefix[0]] |= clStart
+		}
+	}
+	for _, c := range []byte("+/-_") {
+		t[c] |= clBase64
+	}
+	// '\\', '&' and 0xEF start escaped or full-width at-signs ("\u0040",
+	// "&#64;", "＠"); ',' separates a header pair (["X-Api-Key","…"]).
+	for _, c := range []byte("@%:=+(-\\&,\xEF") {
 		t[c] |= clPunct
 	}
 	return t
@@ -45,6 +54,12 @@ func isAlpha(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
 func isWord(c byte) bool  { return class[c]&clWord != 0 }
 func isHex(c byte) bool   { return isDigit(c) || (c|0x20 >= 'a' && c|0x20 <= 'f') }
+func upper(c byte) byte {
+	if c >= 'a' && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
+}
 func lower(c byte) byte {
 	if isUpper(c) {
 		return c + 'a' - 'A'
@@ -57,8 +72,14 @@ func wordAt(s string, i int) bool { return i >= 0 && i < len(s) && isWord(s[i]) 
 
 type match struct {
 	start, end int
+	keep       int32 // bytes of the match the mask keeps verbatim (secret prefix, IPv4 network part)
 	kind       Kind
-	keep       int // bytes of the match the mask keeps verbatim (secret prefix, IPv4 network part)
+}
+
+// encodedRun is a base64 run whose decoded text had findings.
+type encodedRun struct {
+	replacement string
+	remove      bool
 }
 
 // Scanner finds and replaces PII in strings. It is safe for concurrent use.
@@ -82,21 +103,33 @@ func (sc *Scanner) Action(k Kind) Action { return sc.actions[k] }
 // and whether a finding's action asks to remove the holder of s. It
 // allocates only when something is found.
 func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remove bool) {
+	return sc.sanitize(s, counts, 0)
+}
+
+// sanitize is Sanitize for text depth base64 decodings deep.
+func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, changed, remove bool) {
 	var b []byte
+	var enc encodedRun // the sanitized form of a kindEncoded match
 	last := 0
 	for pos := 0; ; {
-		m, ok := sc.next(s, pos)
+		m, ok := sc.next(s, pos, counts, depth, &enc)
 		if !ok {
 			break
 		}
 		pos = m.end
-		counts.Add(m.kind, 1)
 		if b == nil {
 			b = make([]byte, 0, len(s)+2*PseudonymLen)
 		}
 		b = append(b, s[last:m.start]...)
-		b = sc.replace(b, s[m.start:m.end], m)
 		last = m.end
+		if m.kind == kindEncoded {
+			// Findings inside were counted when the run was decoded.
+			b = append(b, enc.replacement...)
+			remove = remove || enc.remove
+			continue
+		}
+		counts.Add(m.kind, 1)
+		b = sc.replace(b, s[m.start:m.end], m)
 		if tail := sc.maskTail(s, m); tail > m.end {
 			b = appendStarAlnum(b, s[m.end:tail])
 			last, pos = tail, tail
@@ -112,16 +145,32 @@ func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remo
 	return unsafe.String(unsafe.SliceData(b), len(b)), true, remove
 }
 
+// SSNValue sanitizes v as the value of an SSN key, where nine digits
+// without dashes (078051120, 078 05 1120) are an SSN too. ok is false when
+// v is no issuable SSN; the scanner then treats it as any text.
+func (sc *Scanner) SSNValue(v string, counts *Counts) (out string, ok, remove bool) {
+	if !sc.on(KindSSN) || !ssnDigits(v) {
+		return v, false, false
+	}
+	counts.Add(KindSSN, 1)
+	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: KindSSN})
+	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[KindSSN] == ActionRemove
+}
+
 // next finds the first finding at or after from.
-func (sc *Scanner) next(s string, from int) (match, bool) {
+func (sc *Scanner) next(s string, from int, counts *Counts, depth int, enc *encodedRun) (match, bool) {
 	prevWord := wordAt(s, from-1)
+	run := from // start of the current run of base64 bytes
 	for i := from; i < len(s); i++ {
 		cl := class[s[i]]
 		if cl&clWord != 0 {
-			if !prevWord && cl&clStart != 0 {
+			// Lower-case words are only worth a call when shaped like an
+			// IBAN ("de89…").
+			if !prevWord && (cl&clStart != 0 || (cl&clIBANLower != 0 && i+3 < len(s) && isDigit(s[i+3]) && isDigit(s[i+2]))) {
 				if m, ok := sc.atWordStart(s, i); ok {
 					if m.kind == kindSkip {
 						i = m.end - 1
+						run = m.end
 					} else if m, ok = sc.preferEmail(s, m, from); ok {
 						return m, true
 					}
@@ -131,6 +180,14 @@ func (sc *Scanner) next(s string, from int) (match, bool) {
 			continue
 		}
 		prevWord = false
+		if cl&clBase64 == 0 {
+			if i-run >= minBase64 {
+				if m, ok := sc.base64At(s, run, i, counts, depth, enc); ok {
+					return m, true
+				}
+			}
+			run = i + 1
+		}
 		if cl&clPunct != 0 {
 			if m, ok := sc.atPunct(s, i, from); ok {
 				if m, ok = sc.preferEmail(s, m, from); ok {
@@ -138,6 +195,9 @@ func (sc *Scanner) next(s string, from int) (match, bool) {
 				}
 			}
 		}
+	}
+	if len(s)-run >= minBase64 {
+		return sc.base64At(s, run, len(s), counts, depth, enc)
 	}
 	return match{}, false
 }
@@ -157,16 +217,11 @@ func (sc *Scanner) preferEmail(s string, m match, lo int) (match, bool) {
 		return m, true
 	}
 	j := m.end
-	for j < len(s) && isLocalPart(s[j]) && !strings.HasPrefix(s[j:], "%40") {
+	for j < len(s) && isLocalPart(s[j]) && atSignLen(s[j:]) == 0 {
 		j++
 	}
-	atLen := 0
-	switch {
-	case j < len(s) && s[j] == '@':
-		atLen = 1
-	case strings.HasPrefix(s[j:], "%40"):
-		atLen = 3
-	default:
+	atLen := atSignLen(s[j:])
+	if atLen == 0 {
 		return m, true
 	}
 	start, end, ok := emailAt(s, j, atLen, lo)
@@ -197,7 +252,7 @@ func (sc *Scanner) atWordStart(s string, i int) (match, bool) {
 	}
 	if sc.on(KindProviderSecret) {
 		if end, keep, ok := secretAt(s, i); ok {
-			return match{start: i, end: end, kind: KindProviderSecret, keep: keep}, true
+			return match{start: i, end: end, kind: KindProviderSecret, keep: int32(keep)}, true
 		}
 	}
 	if sc.on(KindJWT) && c == 'e' {
@@ -210,9 +265,15 @@ func (sc *Scanner) atWordStart(s string, i int) (match, bool) {
 			return match{start: start, end: end, kind: KindCredential}, true
 		}
 	}
-	if sc.on(KindIBAN) && isUpper(c) {
-		if end, ok := ibanAt(s, i); ok {
-			return match{start: i, end: end, kind: KindIBAN}, true
+	if sc.on(KindIBAN) {
+		if isUpper(c) {
+			if end, ok := ibanAt(s, i); ok {
+				return match{start: i, end: end, kind: KindIBAN}, true
+			}
+		} else if i+3 < len(s) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			if end, ok := ibanLowerAt(s, i); ok {
+				return match{start: i, end: end, kind: KindIBAN}, true
+			}
 		}
 	}
 	return match{}, false
@@ -242,7 +303,7 @@ func (sc *Scanner) atDigit(s string, i int) (match, bool) {
 	}
 	if sc.on(KindIP) {
 		if end, keep, ok := ipv4At(s, i); ok {
-			return match{start: i, end: end, kind: KindIP, keep: keep}, true
+			return match{start: i, end: end, kind: KindIP, keep: int32(keep)}, true
 		}
 	}
 	return match{}, false
@@ -250,16 +311,23 @@ func (sc *Scanner) atDigit(s string, i int) (match, bool) {
 
 func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 	switch s[i] {
-	case '@':
+	case '@', '%', '\\', '&', 0xEF:
+		// Cheap look at the next byte first: '%' and '&' are everywhere in
+		// URLs, and only "%40", "%2540", "\u0040", "&#…;" and "＠" matter.
+		if i+1 < len(s) && !atSignNext(s[i], s[i+1]) {
+			return match{}, false
+		}
 		if sc.on(KindEmail) {
-			if start, end, ok := emailAt(s, i, 1, lo); ok {
-				return match{start: start, end: end, kind: KindEmail}, true
+			if n := atSignLen(s[i:]); n > 0 {
+				if start, end, ok := emailAt(s, i, n, lo); ok {
+					return match{start: start, end: end, kind: KindEmail}, true
+				}
 			}
 		}
-	case '%':
-		if sc.on(KindEmail) && i+2 < len(s) && s[i+1] == '4' && s[i+2] == '0' {
-			if start, end, ok := emailAt(s, i, 3, lo); ok {
-				return match{start: start, end: end, kind: KindEmail}, true
+	case ',':
+		if i > 0 && (s[i-1] == '"' || s[i-1] == '\'') && sc.on(KindSensitiveParam) {
+			if start, end, ok := headerPairAt(s, i, lo); ok {
+				return match{start: start, end: end, kind: KindSensitiveParam}, true
 			}
 		}
 	case ':':
@@ -267,6 +335,12 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 			if sc.on(KindURLUserinfo) && i > 0 && isAlnum(s[i-1]) {
 				if start, end, ok := userinfoAt(s, i+3); ok {
 					return match{start: start, end: end, kind: KindURLUserinfo}, true
+				}
+			}
+			// Webhook URLs (Slack, Discord) carry their secret in the path.
+			if sc.on(KindProviderSecret) && i+3 < len(s) {
+				if end, keep, ok := secretAt(s, i+3); ok {
+					return match{start: i + 3, end: end, kind: KindProviderSecret, keep: int32(keep)}, true
 				}
 			}
 			return match{}, false
@@ -303,6 +377,19 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 	return match{}, false
 }
 
+// atSignNext reports whether c, next may start an at-sign (see atSignLen).
+func atSignNext(c, next byte) bool {
+	switch c {
+	case '%':
+		return next == '4' || next == '2'
+	case '\\':
+		return next == 'u' || next == 'U'
+	case '&':
+		return next == '#'
+	}
+	return true
+}
+
 func (sc *Scanner) keyValueAt(s string, i, lo int) (match, bool) {
 	start, end, kind, ok := keyValueAt(s, i, lo)
 	if !ok || !sc.on(kind) {
@@ -335,7 +422,7 @@ func appendMasked(b []byte, v string, m match) []byte {
 	case KindIBAN:
 		return appendMaskIBAN(b, v)
 	case KindIP:
-		return appendMaskIP(b, v, m.keep)
+		return appendMaskIP(b, v, int(m.keep))
 	case KindEmail:
 		return appendMaskEmail(b, v)
 	case KindProviderSecret:
@@ -365,6 +452,9 @@ func (sc *Scanner) maskTail(s string, m match) int {
 			return 0
 		}
 		at = ibanAt
+		if !isUpper(s[m.start]) {
+			at = ibanLowerAt
+		}
 	default:
 		return 0
 	}

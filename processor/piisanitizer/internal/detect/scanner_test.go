@@ -275,6 +275,11 @@ func TestCleanTextDoesNotAllocate(t *testing.T) {
 		`{"status":"ok","amount":4999,"currency":"EUR","trace":"4bf92f3577b34da6a3ce929d0e0e4736"}`,
 		"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0.0.0 Safari/537.36",
 		"bearer token expired; Basic information; std::vector; 00:1a:2b:3c:4d:5e; e=mc2",
+		// Base64 binary, hashes and URL-encoded text are decoded only as far
+		// as their first bytes.
+		"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+		"sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 da39a3ee5e6b4b0d3255bfef95601890afd80709",
+		"next=%2Fhome%3Fa%3D1%26b%3D2 &amp; &#8364; \\u00e9 [[\"accept\",\"*/*\"]] checkout-service-production-eu",
 	}
 	var c Counts
 	for _, s := range clean {

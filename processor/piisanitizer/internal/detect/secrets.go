@@ -5,38 +5,87 @@ import (
 	"strings"
 )
 
-// secretPrefixes are payment-provider and platform credentials recognisable by
-// their prefix; minTail is the least number of token bytes after it.
-var secretPrefixes = []struct {
+// secretPrefix is a payment-provider or platform credential recognisable by
+// its prefix; minTail is the least number of token bytes after it.
+type secretPrefix struct {
 	prefix  string
 	minTail int
-}{
-	{"sk_live_", 10}, {"sk_test_", 10}, {"rk_live_", 10}, {"rk_test_", 10}, {"whsec_", 16}, // Stripe
-	{"sq0atp-", 16}, {"sq0csp-", 16}, // Square
-	{"access_token$production$", 16}, {"access_token$sandbox$", 16}, // Braintree / PayPal
-	{"AKIA", 16}, {"AIza", 30}, // AWS access key id, Google API key
-	{"ghp_", 30}, {"gho_", 30}, {"ghs_", 30}, {"ghu_", 30}, {"github_pat_", 30}, // GitHub
-	{"glpat-", 20},                              // GitLab
-	{"xoxb-", 10}, {"xoxp-", 10}, {"xoxa-", 10}, // Slack
-	{"shpat_", 20}, {"shpss_", 20}, {"shpca_", 20}, // Shopify
+	shape   secretShape
 }
+
+type secretShape uint8
+
+const (
+	shapeToken        secretShape = iota // token bytes ([A-Za-z0-9_$-])
+	shapeClientSecret                    // Stripe "<id>_secret_<token>": the id stays readable
+	shapeURLPath                         // webhook URL path: token bytes and '/'
+)
+
+var secretPrefixes = []secretPrefix{
+	{"sk_live_", 10, shapeToken}, {"sk_test_", 10, shapeToken}, {"rk_live_", 10, shapeToken}, {"rk_test_", 10, shapeToken}, // Stripe
+	{"whsec_", 16, shapeToken},
+	{"pi_", 10, shapeClientSecret}, {"seti_", 10, shapeClientSecret}, // Stripe PaymentIntent / SetupIntent client secrets
+	{"sq0atp-", 16, shapeToken}, {"sq0csp-", 16, shapeToken}, // Square
+	{"access_token$production$", 16, shapeToken}, {"access_token$sandbox$", 16, shapeToken}, // Braintree / PayPal
+	{"AKIA", 16, shapeToken}, {"AIza", 30, shapeToken}, // AWS access key id, Google API key
+	{"ghp_", 30, shapeToken}, {"gho_", 30, shapeToken}, {"ghs_", 30, shapeToken}, {"ghu_", 30, shapeToken}, {"github_pat_", 30, shapeToken}, // GitHub
+	{"glpat-", 20, shapeToken},                                                      // GitLab
+	{"xoxb-", 10, shapeToken}, {"xoxp-", 10, shapeToken}, {"xoxa-", 10, shapeToken}, // Slack tokens
+	{"hooks.slack.com/services/", 16, shapeURLPath}, // Slack incoming webhook
+	{"discord.com/api/webhooks/", 16, shapeURLPath}, {"discordapp.com/api/webhooks/", 16, shapeURLPath},
+	{"shpat_", 20, shapeToken}, {"shpss_", 20, shapeToken}, {"shpca_", 20, shapeToken}, // Shopify
+}
+
+// secretsByFirstByte indexes secretPrefixes by their first byte: a word
+// start costs one table load, not a comparison per prefix.
+var secretsByFirstByte = func() (t [256][]secretPrefix) {
+	for _, p := range secretPrefixes {
+		t[p.prefix[0]] = append(t[p.prefix[0]], p)
+	}
+	return t
+}()
 
 func isToken(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
 
 // secretAt matches a known secret prefix at s[i] followed by token bytes;
-// keep is the prefix length (the mask keeps it, it tells the key's kind).
+// keep is the length the mask keeps (the prefix, which tells the key's kind,
+// or a client secret's object id).
 func secretAt(s string, i int) (end, keep int, ok bool) {
 	rest := s[i:]
-	for _, p := range secretPrefixes {
-		if rest[0] != p.prefix[0] || !strings.HasPrefix(rest, p.prefix) {
+	for _, p := range secretsByFirstByte[s[i]] {
+		if len(rest) < len(p.prefix) || rest[1] != p.prefix[1] || !strings.HasPrefix(rest, p.prefix) {
 			continue
 		}
-		j := i + len(p.prefix)
-		for j < len(s) && (isToken(s[j]) || s[j] == '$') {
-			j++
+		keep = len(p.prefix)
+		j := i + keep
+		switch p.shape {
+		case shapeClientSecret:
+			// pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJ…: the id alone
+			// (pi_3Mtw…) is no secret.
+			id := j
+			for j < len(s) && isAlnum(s[j]) {
+				j++
+			}
+			const sep = "_secret_"
+			if j-id < 8 || !strings.HasPrefix(s[j:], sep) {
+				continue
+			}
+			j += len(sep)
+			keep = j - i
+			for j < len(s) && isAlnum(s[j]) {
+				j++
+			}
+		case shapeURLPath:
+			for j < len(s) && (isToken(s[j]) || s[j] == '/') {
+				j++
+			}
+		default:
+			for j < len(s) && (isToken(s[j]) || s[j] == '$') {
+				j++
+			}
 		}
-		if j-i-len(p.prefix) >= p.minTail {
-			return j, len(p.prefix), true
+		if j-i-keep >= p.minTail {
+			return j, keep, true
 		}
 	}
 	return 0, 0, false
