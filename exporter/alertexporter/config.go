@@ -24,6 +24,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/dispatch"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/escalation"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // Config of the alert exporter.
@@ -42,6 +43,11 @@ type Config struct {
 	ChannelQueueSize int `mapstructure:"channel_queue_size"`
 	// ExternalURL is linked from notifications (webhook externalURL).
 	ExternalURL string `mapstructure:"external_url"`
+	// ShutdownTimeout bounds shutdown, counted from the moment the
+	// collector began stopping our components. Shutdown stops retrying at
+	// once; queued notifications get one attempt until then; what is not
+	// delivered stays in the outbox (with storage) for the next start.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
 	Channels           map[string]*ChannelConfig             `mapstructure:"channels"`
 	Receivers          map[string]*ReceiverConfig            `mapstructure:"receivers"`
@@ -134,6 +140,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.ChannelQueueSize <= 0 {
 		errs = append(errs, errors.New("channel_queue_size must be positive"))
+	}
+	if err := shutdownbound.ValidateTimeout(cfg.ShutdownTimeout); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := cfg.build(); err != nil {
 		errs = append(errs, err)
