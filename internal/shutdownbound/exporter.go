@@ -130,6 +130,7 @@ func (c keptCore) Check(ent zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Ch
 func (c keptCore) Write(ent zapcore.Entry, fields []zapcore.Field) error {
 	if strings.HasPrefix(ent.Message, droppingData) && interruptedByShutdown(fields) {
 		ent.Level = zapcore.InfoLevel
+		ent.Stack = "" // taken for the error level
 		ent.Message = "Export interrupted by shutdown; the request stays in the persistent queue for the next start."
 		out := fields[:0:0]
 		for _, f := range fields {
