@@ -163,9 +163,7 @@ func (e *engine) consumeTraces(ctx context.Context, td ptrace.Traces) {
 			}
 		}
 	}
-	out := e.takeOut()
-	e.mu.Unlock()
-	e.send(ctx, out)
+	e.emitLocked(ctx)
 }
 
 func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
@@ -205,9 +203,7 @@ func (e *engine) consumeLogs(ctx context.Context, ld plog.Logs) {
 			}
 		}
 	}
-	out := e.takeOut()
-	e.mu.Unlock()
-	e.send(ctx, out)
+	e.emitLocked(ctx)
 	if passed > 0 {
 		if err := e.next.ConsumeLogs(ctx, passOn); err != nil {
 			e.tel.AlertsDropped.Add(ctx, int64(passed))
@@ -282,9 +278,7 @@ func (e *engine) consumeMetrics(ctx context.Context, md pmetric.Metrics) {
 		}
 	}
 	// Only evictions produce alerts here; rules are evaluated on tick.
-	out := e.takeOut()
-	e.mu.Unlock()
-	e.send(ctx, out)
+	e.emitLocked(ctx)
 }
 
 // observe feeds one span, span event or log record to candidate rules.
@@ -533,6 +527,15 @@ func (e *engine) tick(ctx context.Context) {
 			e.store.Delete(s)
 		}
 	})
+	e.emitLocked(ctx)
+}
+
+// emitLocked sends the alerts produced under e.mu, which it releases, and
+// saves the firing state when it changed: an alert that fired while a
+// batch was consumed is on disk before the batch is acknowledged, so a
+// kill -9 before the next tick neither forgets it is firing (and never
+// resolves it) nor fires it anew.
+func (e *engine) emitLocked(ctx context.Context) {
 	out := e.takeOut()
 	snap, save := e.snapshotIfDirty()
 	e.mu.Unlock()

@@ -219,3 +219,32 @@ func testRestart(t *testing.T, host func() (component.Host, func())) {
 	assert.Empty(t, h3.newAlerts())
 	r.stop(h3)
 }
+
+// An event alert fires while its batch is consumed; a kill -9 before the
+// next tick must not forget that it fires: after the restart the same event
+// within the cooldown notifies nobody again, and the alert still resolves
+// keep_firing_for after its last event.
+func TestKillBeforeTickKeepsAlertFiredOnConsume(t *testing.T) {
+	mem := &memStorage{}
+	text := "storage: file_storage/alerts\n" + eventRules
+	clock := &fakeClock{now: t0}
+	sink := new(consumertest.LogsSink)
+
+	h := newHarnessWith(t, parseConfig(t, text), clock, sink)
+	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	h.logs(makeEventLogs(t, contract.EventPaymentFailed, 2, failed(contract.ErrProcessingError)))
+	require.Len(t, h.newAlerts(), 1)
+	// kill -9: no tick, no shutdown; only the storage survives. The dead
+	// engine's ticker goroutine is stopped at the end.
+	t.Cleanup(func() { close(h.e.stop) })
+
+	after := newHarnessWith(t, parseConfig(t, text), clock, new(consumertest.LogsSink))
+	require.NoError(t, after.e.start(context.Background(), hostWith{storageID: mem}))
+	defer func() { require.NoError(t, after.e.shutdown(context.Background())) }()
+	clock.Advance(time.Minute)
+	after.logs(makeEventLogs(t, contract.EventPaymentFailed, 3, failed(contract.ErrProcessingError)))
+	after.tick()
+	assert.Empty(t, statuses(after.newAlerts()), "within the cooldown of the alert fired before the kill")
+	after.advance(6*time.Minute, 15*time.Second)
+	assert.Equal(t, []string{"critical_payment_failure:resolved"}, statuses(after.newAlerts()))
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/dispatch"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/escalation"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // Config of the alert exporter.
@@ -47,6 +48,11 @@ type Config struct {
 	// within it stays one incident (counted in otelcol_alert_flaps_damped)
 	// instead of a resolved and a firing notification. 0 turns it off.
 	FlapWindow time.Duration `mapstructure:"flap_window"`
+	// ShutdownTimeout bounds shutdown, counted from the moment the
+	// collector began stopping our components. Shutdown stops retrying at
+	// once; queued notifications get one attempt until then; what is not
+	// delivered stays in the outbox (with storage) for the next start.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 
 	Channels           map[string]*ChannelConfig             `mapstructure:"channels"`
 	Receivers          map[string]*ReceiverConfig            `mapstructure:"receivers"`
@@ -183,6 +189,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.FlapWindow < 0 {
 		errs = append(errs, errors.New("flap_window must not be negative"))
+	}
+	if err := shutdownbound.ValidateTimeout(cfg.ShutdownTimeout); err != nil {
+		errs = append(errs, err)
 	}
 	if _, err := cfg.build(); err != nil {
 		errs = append(errs, err)

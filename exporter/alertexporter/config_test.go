@@ -94,6 +94,7 @@ func TestConfigValidateErrors(t *testing.T) {
 		{"silence without end", func(c *Config) { c.Silences[0].EndsAt = time.Time{} }, "silences[0]: silence needs ends_at"},
 		{"inhibit without target", func(c *Config) { c.InhibitRules[0].TargetMatchers = nil }, "inhibit_rules[0]"},
 		{"tick interval", func(c *Config) { c.TickInterval = 0 }, "tick_interval must be positive"},
+		{"shutdown timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown_timeout: must be positive"},
 		{"slack without url", func(c *Config) { c.Channels["ops_slack"].Slack.WebhookURL = "" }, "slack.webhook_url is required"},
 		{"pagerduty without key", func(c *Config) { c.Channels["oncall_pagerduty"].PagerDuty.RoutingKey = "" }, "pagerduty.routing_key is required"},
 		{"email bad recipient", func(c *Config) { c.Channels["ops_email"].Email.To = "not-an-address" }, "email.to"},

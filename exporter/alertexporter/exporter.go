@@ -34,6 +34,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 type alertExporter struct {
@@ -113,6 +114,7 @@ func (e *alertExporter) newNotifier(ctx context.Context, name string, c *Channel
 }
 
 func (e *alertExporter) start(ctx context.Context, host component.Host) error {
+	shutdownbound.Reset()
 	specs := make([]dispatch.ChannelSpec, 0, len(e.cfg.Channels))
 	known := map[string]bool{}
 	for name, c := range e.cfg.Channels {
@@ -209,7 +211,12 @@ func (e *alertExporter) save(snap *state.Snapshot) {
 	}
 }
 
+// shutdown ends within shutdown_timeout of the start of the collector's
+// shutdown: the deliverer stops retrying at once, and what the channels did
+// not take by the deadline stays in the outbox for the next start.
 func (e *alertExporter) shutdown(ctx context.Context) error {
+	ctx, cancel := shutdownbound.Context(ctx, e.cfg.ShutdownTimeout)
+	defer cancel()
 	var errs []error
 	if e.apiServer != nil {
 		errs = append(errs, e.apiServer.Shutdown(ctx))
@@ -226,17 +233,36 @@ func (e *alertExporter) shutdown(ctx context.Context) error {
 		}
 	}
 	if e.deliverer != nil {
-		errs = append(errs, e.deliverer.Stop(ctx))
+		if err := e.deliverer.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, err)
+		}
 	}
-	if e.engine != nil && e.store != nil {
+	if e.engine != nil {
 		// What the channels could not deliver before the deadline stays in
 		// the outbox for the next start.
-		e.save(e.engine.Snapshot())
+		snap := e.engine.Snapshot()
+		e.save(snap)
+		e.logOutbox(snap)
 	}
 	if e.store != nil {
-		errs = append(errs, e.store.Close(ctx))
+		// The store's last write is not cut short by the deadline.
+		errs = append(errs, e.store.Close(context.WithoutCancel(ctx)))
 	}
 	return errors.Join(errs...)
+}
+
+// logOutbox says at shutdown what is left for the next start.
+func (e *alertExporter) logOutbox(snap *state.Snapshot) {
+	if snap == nil || len(snap.Pending) == 0 {
+		return
+	}
+	if e.store == nil {
+		e.logger.Warn("Alert notifications not delivered before shutdown are lost: no storage configured",
+			zap.Int("notifications", len(snap.Pending)))
+		return
+	}
+	e.logger.Info("Alert notifications kept in the outbox for the next start",
+		zap.Int("notifications", len(snap.Pending)))
 }
 
 func (e *alertExporter) recordOutcome(ch string, outcome dispatch.Outcome, _ int) {

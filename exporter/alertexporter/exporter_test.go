@@ -3,6 +3,7 @@ package alertexporter
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -24,7 +25,9 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/alertmanager"
@@ -467,5 +470,65 @@ func TestCrashMidSMSTextsOnlyRemainingRecipientsAfterRestart(t *testing.T) {
 	r2 := startExporter(t, smsConfig(tw2.srv.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
 	r2.at(31 * time.Second)
 	assert.Equal(t, []string{"+4915100000002"}, tw2.recipients(), "only the recipient without the text gets it after the restart")
+	require.NoError(t, r2.e.shutdown(context.Background()))
+}
+
+// SIGTERM while a channel hangs: shutdown ends at shutdown_timeout instead
+// of waiting on the channel's retries, the page stays in the outbox and the
+// log says so, and the next start delivers it once.
+func TestShutdownWithHungChannelIsBoundedAndKeepsOutbox(t *testing.T) {
+	arrived := make(chan struct{}, 16)
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		// The server notices the client going away only once the body is read.
+		_, _ = io.Copy(io.Discard, r.Body)
+		<-r.Context().Done()
+	}))
+	defer hung.Close()
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	dir := t.TempDir()
+
+	clk1 := clock.NewFake(t0)
+	ext1 := startFileStorage(t, dir)
+	cfg := testConfig(hung.URL, oncall.URL)
+	cfg.ShutdownTimeout = 200 * time.Millisecond
+	cfg.Channels["ops"].Timeout = time.Hour
+	core, logs := observer.New(zap.InfoLevel)
+	r1 := startExporter(t, cfg, clk1, ext1)
+	r1.e.logger = zap.New(core)
+	r1.e.deliverer.SetLogger(r1.e.logger)
+	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
+	clk1.Advance(30 * time.Second)
+	r1.e.tick()
+	select {
+	case <-arrived:
+	case <-time.After(10 * time.Second):
+		t.Fatal("level-1 page never reached the channel")
+	}
+	done := make(chan error, 1)
+	go func() { done <- r1.e.shutdown(context.Background()) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("shutdown waits on the hung channel")
+	}
+	require.NoError(t, ext1.Shutdown(context.Background()))
+	kept := logs.FilterMessage("Alert notifications kept in the outbox for the next start").All()
+	require.Len(t, kept, 1)
+	assert.EqualValues(t, 1, kept[0].ContextMap()["notifications"])
+	assert.Zero(t, logs.FilterMessage("alert notification failed").Len())
+
+	ok := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	ext2 := startFileStorage(t, dir)
+	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
+	r2 := startExporter(t, testConfig(ok.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
+	r2.at(31 * time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ok), "the page kept at shutdown is sent after the restart")
+	r2.at(5*time.Minute + 30*time.Second)
+	assert.Len(t, ok.Requests(), 1, "sent once")
 	require.NoError(t, r2.e.shutdown(context.Background()))
 }

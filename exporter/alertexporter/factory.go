@@ -18,6 +18,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/api"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // NewFactory returns the alert exporter factory.
@@ -32,6 +33,7 @@ func createDefaultConfig() component.Config {
 		TickInterval:     time.Second,
 		MaxAlerts:        10000,
 		ChannelQueueSize: 1000,
+		ShutdownTimeout:  shutdownbound.DefaultTimeout,
 		API:              configoptional.Default(api.Config{ServerConfig: confighttp.NewDefaultServerConfig()}),
 	}
 }

@@ -9,11 +9,13 @@ import (
 	// The distroless image has no zoneinfo; embed it so timezone always loads.
 	_ "time/tzdata"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpguard"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // Config of the dashboard exporter.
@@ -56,6 +58,13 @@ type Config struct {
 	MaxSeries int `mapstructure:"max_series"`
 	// MaxAlerts bounds the firing alerts tracked.
 	MaxAlerts int `mapstructure:"max_alerts"`
+	// Storage is a storage extension (file_storage) that keeps the firing
+	// alerts, their acknowledgements and the recently resolved ones across
+	// restarts. Without it they are in memory only.
+	Storage *component.ID `mapstructure:"storage"`
+	// ShutdownTimeout bounds shutdown (open dashboard requests), counted
+	// from the moment the collector began stopping our components.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 }
 
 // TargetsConfig are revenue targets in major units of the reporting currency.
@@ -127,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxAlerts <= 0 {
 		errs = append(errs, fmt.Errorf("max_alerts: must be positive, got %d", c.MaxAlerts))
+	}
+	if err := shutdownbound.ValidateTimeout(c.ShutdownTimeout); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

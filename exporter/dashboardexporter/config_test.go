@@ -50,7 +50,7 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	for _, field := range []string{
 		"endpoint", "timezone", "reporting_currency", "targets", "latency_thresholds[0].category",
 		"latency_thresholds[0].match", "latency_thresholds[0].threshold", "latency_window",
-		"refresh_interval", "stale_after", "max_series", "max_alerts",
+		"refresh_interval", "stale_after", "max_series", "max_alerts", "shutdown_timeout",
 	} {
 		assert.Contains(t, err.Error(), field+":")
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
@@ -19,6 +20,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/web"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // maxResolvedAlerts bounds the recently-resolved list.
@@ -47,7 +49,15 @@ type dashboard struct {
 	warnMu        sync.Mutex
 	warnedEvicted int64 // EvictedSeries at the last warning
 	warnedAt      time.Time
+	id            component.ID
+	// client keeps the alert book when storage is configured; saveMu
+	// orders the writes so an older book never overwrites a newer one.
+	client storage.Client
+	saveMu sync.Mutex
 }
+
+// alertsKey is the alert book's key in the storage client.
+const alertsKey = "alerts"
 
 func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.Time) (*dashboard, error) {
 	loc, err := time.LoadLocation(cfg.Timezone)
@@ -106,7 +116,14 @@ func (d *dashboard) warnEvictions() {
 
 // consumeLogs keeps alert records; other records are counted and ignored,
 // so the exporter can sit in a logs pipeline carrying business events too.
-func (d *dashboard) consumeLogs(_ context.Context, ld plog.Logs) error {
+func (d *dashboard) consumeLogs(ctx context.Context, ld plog.Logs) error {
+	applied := 0
+	defer func() {
+		if applied > 0 {
+			// On disk before the alerts are acknowledged upstream.
+			d.saveAlerts(ctx)
+		}
+	}()
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -125,6 +142,7 @@ func (d *dashboard) consumeLogs(_ context.Context, ld plog.Logs) error {
 					continue
 				}
 				d.alerts.Apply(a)
+				applied++
 			}
 		}
 	}
@@ -140,6 +158,10 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 	if d.starts > 1 {
 		return nil
 	}
+	shutdownbound.Reset()
+	if err := d.restoreAlerts(ctx, host); err != nil {
+		return err
+	}
 	ln, err := d.cfg.ServerConfig.ToListener(ctx)
 	if err != nil {
 		return fmt.Errorf("dashboard: listen on %s: %w", d.cfg.NetAddr.Endpoint, err)
@@ -150,7 +172,7 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 		Dashboard:    func() any { return d.builder.Dashboard() },
 		Summary:      func() any { return view.BuildSummary(d.builder.Dashboard()) },
 		Health:       d.health,
-		Ack:          d.alerts.Ack,
+		Ack:          d.ack,
 	})
 	srv, err := d.cfg.ServerConfig.ToServer(ctx, host.GetExtensions(), d.set, handler)
 	if err != nil {
@@ -169,7 +191,7 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 }
 
 // Shutdown stops the server once both exporters of the ID have shut down.
-// The dashboard holds no data that must be flushed anywhere.
+// Open requests get until shutdown_timeout; the alert book is saved last.
 func (d *dashboard) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -182,13 +204,82 @@ func (d *dashboard) Shutdown(ctx context.Context) error {
 	if d.release != nil {
 		d.release()
 	}
-	if d.server == nil {
+	var errs []error
+	if d.server != nil {
+		ctx, cancel := shutdownbound.Context(ctx, d.cfg.ShutdownTimeout)
+		defer cancel()
+		if err := d.server.Shutdown(ctx); err != nil {
+			// Requests still open at the deadline are cut.
+			errs = append(errs, d.server.Close())
+		}
+		<-d.served
+		d.server = nil
+	}
+	if d.client != nil {
+		d.saveAlerts(context.WithoutCancel(ctx))
+		errs = append(errs, d.client.Close(context.WithoutCancel(ctx)))
+		d.client = nil
+	}
+	return errors.Join(errs...)
+}
+
+// restoreAlerts opens the storage client and loads the alert book, so the
+// dashboard shows the alerts that fired before a restart.
+func (d *dashboard) restoreAlerts(ctx context.Context, host component.Host) error {
+	if d.cfg.Storage == nil {
 		return nil
 	}
-	err := d.server.Shutdown(ctx)
-	<-d.served
-	d.server = nil
-	return err
+	ext, ok := host.GetExtensions()[*d.cfg.Storage]
+	if !ok {
+		return fmt.Errorf("storage: extension %q not found", d.cfg.Storage)
+	}
+	se, ok := ext.(storage.Extension)
+	if !ok {
+		return fmt.Errorf("storage: extension %q is not a storage extension", d.cfg.Storage)
+	}
+	client, err := se.GetClient(ctx, component.KindExporter, d.id, "dashboard")
+	if err != nil {
+		return fmt.Errorf("storage: %w", err)
+	}
+	d.client = client
+	b, err := client.Get(ctx, alertsKey)
+	switch {
+	case err != nil:
+		d.set.Logger.Error("dashboard alerts not restored, starting empty", zap.Error(err))
+	case b != nil:
+		if err := d.alerts.RestoreState(b); err != nil {
+			// A corrupt book must not keep the dashboard down.
+			d.set.Logger.Error("dashboard alerts not restored, starting empty", zap.Error(err))
+		} else {
+			d.set.Logger.Info("dashboard alerts restored", zap.Int("firing", len(d.alerts.Active())))
+		}
+	}
+	return nil
+}
+
+// saveAlerts writes the alert book when storage is configured.
+func (d *dashboard) saveAlerts(ctx context.Context) {
+	if d.client == nil {
+		return
+	}
+	d.saveMu.Lock()
+	defer d.saveMu.Unlock()
+	b, err := d.alerts.MarshalState()
+	if err == nil {
+		err = d.client.Set(ctx, alertsKey, b)
+	}
+	if err != nil {
+		d.set.Logger.Error("dashboard alerts not saved", zap.Error(err))
+	}
+}
+
+// ack acknowledges on the dashboard and persists the acknowledgement.
+func (d *dashboard) ack(fingerprint string) bool {
+	ok := d.alerts.Ack(fingerprint)
+	if ok {
+		d.saveAlerts(context.Background())
+	}
+	return ok
 }
 
 // Health is the document of GET /healthz. It answers 200 whenever the

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exportertest"
@@ -24,6 +25,7 @@ import (
 )
 
 type running struct {
+	cfg     *Config
 	base    string
 	metrics exporter.Metrics
 	logs    exporter.Logs
@@ -49,18 +51,25 @@ func startExporters(t *testing.T, mutate func(*Config)) running {
 
 func createStarted(t *testing.T, cfg *Config) running {
 	t.Helper()
+	return createStartedOn(t, cfg, componenttest.NewNopHost())
+}
+
+func createStartedOn(t *testing.T, cfg *Config, host component.Host) running {
+	t.Helper()
 	f := NewFactory()
 	set := exportertest.NewNopSettings(metadata.Type)
+	set.ID = component.NewID(metadata.Type) // stable across restarts
 	ctx := context.Background()
 	me, err := f.CreateMetrics(ctx, set, cfg)
 	require.NoError(t, err)
 	le, err := f.CreateLogs(ctx, set, cfg)
 	require.NoError(t, err)
-	host := componenttest.NewNopHost()
 	require.NoError(t, me.Start(ctx, host))
 	require.NoError(t, le.Start(ctx, host), "the second start must not bind again")
-	return running{base: "http://" + cfg.NetAddr.Endpoint, metrics: me, logs: le}
+	return running{cfg: cfg, base: "http://" + cfg.NetAddr.Endpoint, metrics: me, logs: le}
 }
+
+func exportertestSettings() exporter.Settings { return exportertest.NewNopSettings(metadata.Type) }
 
 func get(t *testing.T, url, token string) (int, http.Header, []byte) {
 	t.Helper()

@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // DefaultEndpoint stays clear of the OTLP (4317/4318), telemetry (8888),
@@ -59,6 +60,7 @@ func createDefaultConfig() component.Config {
 		StaleAfter:           5 * time.Minute,
 		MaxSeries:            5000,
 		MaxAlerts:            500,
+		ShutdownTimeout:      shutdownbound.DefaultTimeout,
 	}
 }
 
@@ -78,6 +80,9 @@ func getDashboard(set exporter.Settings, cfg *Config) (*dashboard, error) {
 		return d, nil
 	}
 	d, err := newDashboard(cfg, set.TelemetrySettings, time.Now)
+	if err == nil {
+		d.id = set.ID
+	}
 	if err != nil {
 		return nil, err
 	}

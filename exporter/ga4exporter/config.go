@@ -18,6 +18,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // Regions.
@@ -63,6 +64,10 @@ type Config struct {
 	MaxEventAge time.Duration `mapstructure:"max_event_age"`
 	// Dedup keeps a purchase (transaction_id) from being sent twice.
 	Dedup DedupConfig `mapstructure:"dedup"`
+	// ShutdownTimeout bounds shutdown, counted from the moment the
+	// collector began stopping our components: requests still in flight
+	// then are ended and stay in the persistent queue for the next start.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 }
 
 // ConsentConfig holds default consent values: GRANTED, DENIED or empty (not sent).
@@ -97,6 +102,9 @@ var piiKeys = map[string]bool{
 // Validate checks the configuration.
 func (cfg *Config) Validate() error {
 	var errs []error
+	if err := shutdownbound.ValidateTimeout(cfg.ShutdownTimeout); err != nil {
+		errs = append(errs, err)
+	}
 	if !measurementIDPattern.MatchString(cfg.MeasurementID) {
 		errs = append(errs, fmt.Errorf("measurement_id %q must look like G-XXXXXXXXXX (G-, then upper-case letters and digits)", cfg.MeasurementID))
 	}

@@ -59,16 +59,17 @@ func TestLoadConfig(t *testing.T) {
 
 func TestConfigValidateErrorsNameTheField(t *testing.T) {
 	for name, want := range map[string]string{
-		"bad_id":         "measurement_id",
-		"no_secret":      "api_secret",
-		"bad_region":     "region",
-		"reserved_event": "reserved",
-		"bad_event_name": "events[ecommerce.purchase]",
-		"pii_param":      "extra_params[customer.email]: personal data",
-		"reserved_param": "extra_params[payment.provider]",
-		"too_old":        "max_event_age",
-		"bad_consent":    "consent::ad_user_data",
-		"bad_endpoint":   "endpoint",
+		"bad_id":            "measurement_id",
+		"no_secret":         "api_secret",
+		"bad_region":        "region",
+		"reserved_event":    "reserved",
+		"bad_event_name":    "events[ecommerce.purchase]",
+		"pii_param":         "extra_params[customer.email]: personal data",
+		"reserved_param":    "extra_params[payment.provider]",
+		"too_old":           "max_event_age",
+		"bad_consent":       "consent::ad_user_data",
+		"bad_endpoint":      "endpoint",
+		"no_shutdown_bound": "shutdown_timeout",
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := confmap.Validate(loadConfig(t, name))

@@ -10,10 +10,12 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // Defaults.
@@ -37,12 +39,13 @@ func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
 	client.Timeout = defaultTimeout
 	return &Config{
-		ClientConfig: client,
-		QueueConfig:  metadata.NewDefaultSendingQueueConfig(),
-		RetryConfig:  configretry.NewDefaultBackOffConfig(),
-		Region:       RegionGlobal,
-		Events:       mapping.DefaultEvents(),
-		MaxEventAge:  mp.MaxEventAge,
+		ClientConfig:    client,
+		QueueConfig:     metadata.NewDefaultSendingQueueConfig(),
+		RetryConfig:     configretry.NewDefaultBackOffConfig(),
+		Region:          RegionGlobal,
+		Events:          mapping.DefaultEvents(),
+		MaxEventAge:     mp.MaxEventAge,
+		ShutdownTimeout: shutdownbound.DefaultTimeout,
 		Dedup: DedupConfig{
 			Enabled:    true,
 			Window:     defaultDedupWindow,
@@ -76,7 +79,12 @@ func newLogsExporter(ctx context.Context, set exporter.Settings, cfg *Config, no
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, helperOptions(cfg, e)...)
+	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
+	exp, err := exporterhelper.NewLogs(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushLogs), helperOptions(cfg, e)...)
+	if err != nil {
+		return nil, err
+	}
+	return g.WrapLogs(exp), nil
 }
 
 func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, now func() time.Time) (exporter.Traces, error) {
@@ -84,5 +92,10 @@ func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, 
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(cfg, e)...)
+	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
+	exp, err := exporterhelper.NewTraces(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushTraces), helperOptions(cfg, e)...)
+	if err != nil {
+		return nil, err
+	}
+	return g.WrapTraces(exp), nil
 }

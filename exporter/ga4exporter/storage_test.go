@@ -2,6 +2,9 @@ package ga4exporter
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -23,9 +26,13 @@ type extHost struct {
 func (h extHost) GetExtensions() map[component.ID]component.Component { return h.exts }
 
 func newFileStorageHost(t *testing.T) (extHost, component.ID) {
+	return newFileStorageHostIn(t, t.TempDir())
+}
+
+func newFileStorageHostIn(t *testing.T, dir string) (extHost, component.ID) {
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = t.TempDir()
+	cfg.Directory = dir
 	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
 	require.NoError(t, err)
 	require.NoError(t, ext.Start(context.Background(), nil))
@@ -75,4 +82,88 @@ func TestShutdownFlushesQueue(t *testing.T) {
 	require.NoError(t, h.pushLogs(recs...))
 	h.stop()
 	assert.Len(t, h.srv.Events(), 40)
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// freezeAfter runs the real round trip, then (when freeze says so) copies
+// the storage directory as a kill -9 at that instant would leave it, and
+// fails the request so the exporter goes on. freezeBefore copies it before
+// the n-th round trip.
+func freezeAfter(t *testing.T, dir, snapshot string, freeze func(n int, resp *http.Response) bool) func(http.RoundTripper) http.RoundTripper {
+	return freezeAround(t, dir, snapshot, 0, freeze)
+}
+
+func freezeBefore(t *testing.T, dir, snapshot string, n int) func(http.RoundTripper) http.RoundTripper {
+	return freezeAround(t, dir, snapshot, n, func(int, *http.Response) bool { return false })
+}
+
+func freezeAround(t *testing.T, dir, snapshot string, before int, after func(n int, resp *http.Response) bool) func(http.RoundTripper) http.RoundTripper {
+	n := 0
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			n++
+			if n == before {
+				require.NoError(t, os.CopyFS(snapshot, os.DirFS(dir)))
+				return nil, errors.New("killed")
+			}
+			resp, err := next.RoundTrip(r)
+			if err == nil && after(n, resp) {
+				resp.Body.Close()
+				require.NoError(t, os.CopyFS(snapshot, os.DirFS(dir)))
+				return nil, errors.New("killed")
+			}
+			return resp, err
+		})
+	}
+}
+
+// The duplicate seen in 1 of 4 kill -9 runs: GA4 had the purchase, the
+// process died before it recorded the send, and the queue delivered the
+// purchase again after the restart. The transaction id is stored once the
+// request is written out whole, so the restart does not send it again.
+func TestKillAfterGA4HasPurchaseDoesNotResendIt(t *testing.T) {
+	dir, snapshot := t.TempDir(), t.TempDir()
+	host, id := newFileStorageHostIn(t, dir)
+	useStorage := withConfig(func(c *Config) {
+		c.Dedup.Storage = &id
+		c.RetryConfig.Enabled = false
+	})
+	purchase := goldenEvents()[mapping.GAPurchase]
+
+	before := newHarness(t, useStorage, withHost(host),
+		withTransport(freezeAfter(t, dir, snapshot, func(_ int, resp *http.Response) bool {
+			return resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusOK
+		})))
+	require.Error(t, before.pushLogs(purchase))
+	require.Len(t, before.srv.Events(), 1, "GA4 has it")
+	before.stop()
+
+	host2, _ := newFileStorageHostIn(t, snapshot)
+	after := newHarness(t, useStorage, withHost(host2), withSettings(before.set))
+	require.NoError(t, after.pushLogs(purchase))
+	assert.Empty(t, after.srv.Events(), "sent again after the restart")
+}
+
+// A purchase GA4 refused is released, also on disk: a kill -9 before the
+// retry does not make the restart skip it.
+func TestKillAfterRefusedPurchaseStillSendsIt(t *testing.T) {
+	dir, snapshot := t.TempDir(), t.TempDir()
+	host, id := newFileStorageHostIn(t, dir)
+	useStorage := withConfig(func(c *Config) { c.Dedup.Storage = &id })
+	purchase := goldenEvents()[mapping.GAPurchase]
+
+	before := newHarness(t, useStorage, withHost(host),
+		withTransport(freezeBefore(t, dir, snapshot, 2)))
+	before.srv.FailNext(http.StatusServiceUnavailable)
+	_ = before.pushLogs(purchase)
+	before.stop()
+
+	host2, _ := newFileStorageHostIn(t, snapshot)
+	after := newHarness(t, useStorage, withHost(host2), withSettings(before.set))
+	require.NoError(t, after.pushLogs(purchase))
+	assert.Len(t, after.srv.Events(), 1, "the refused purchase is sent after the restart")
 }

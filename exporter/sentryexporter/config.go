@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // Config configures the Sentry exporter.
@@ -54,6 +56,11 @@ type Config struct {
 	exporterhelper.TimeoutConfig `mapstructure:",squash"`
 	QueueConfig                  configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
 	BackOffConfig                configretry.BackOffConfig                                `mapstructure:"retry_on_failure"`
+
+	// ShutdownTimeout bounds shutdown, counted from the moment the
+	// collector began stopping our components: requests still in flight
+	// then are ended and stay in the persistent queue for the next start.
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
 }
 
 // PerformanceConfig configures transactions (Sentry performance monitoring).
@@ -80,6 +87,9 @@ const FingerprintOperation = "operation"
 // validate themselves.
 func (cfg *Config) Validate() error {
 	var errs []error
+	if err := shutdownbound.ValidateTimeout(cfg.ShutdownTimeout); err != nil {
+		errs = append(errs, err)
+	}
 	if _, err := parseDSN(string(cfg.DSN)); err != nil {
 		errs = append(errs, err)
 	}

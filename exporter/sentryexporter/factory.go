@@ -11,9 +11,11 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
 // DefaultFingerprint groups one bug into one issue: service, operation,
@@ -46,9 +48,10 @@ func createDefaultConfig() component.Config {
 		Client: confighttp.NewDefaultClientConfig(),
 		// Events go one envelope per request: a batch of max_events_per_batch
 		// round trips needs more than exporterhelper's 5s default.
-		TimeoutConfig: exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
-		QueueConfig:   configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		BackOffConfig: configretry.NewDefaultBackOffConfig(),
+		TimeoutConfig:   exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
+		QueueConfig:     configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		BackOffConfig:   configretry.NewDefaultBackOffConfig(),
+		ShutdownTimeout: shutdownbound.DefaultTimeout,
 	}
 }
 
@@ -58,7 +61,12 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
+	exp, err := exporterhelper.NewTraces(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushTraces), helperOptions(c, e)...)
+	if err != nil {
+		return nil, err
+	}
+	return g.WrapTraces(exp), nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -67,7 +75,12 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, helperOptions(c, e)...)
+	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
+	exp, err := exporterhelper.NewLogs(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushLogs), helperOptions(c, e)...)
+	if err != nil {
+		return nil, err
+	}
+	return g.WrapLogs(exp), nil
 }
 
 func helperOptions(c *Config, e *sentryExporter) []exporterhelper.Option {

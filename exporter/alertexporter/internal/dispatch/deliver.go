@@ -46,6 +46,9 @@ type Deliverer struct {
 	done       sync.WaitGroup
 	ctx        context.Context
 	cancel     context.CancelFunc
+	// retryCtx ends when Stop begins: no retry starts after that.
+	retryCtx    context.Context
+	stopRetries context.CancelFunc
 	// mu guards stopped against Send racing Stop's closing of the queues.
 	mu      sync.RWMutex
 	stopped bool
@@ -64,6 +67,7 @@ func NewDeliverer(specs []ChannelSpec, queueSize int, clk clock.Clock, logger *z
 	}
 	d := &Deliverer{clock: clk, logger: logger, onResult: onResult, workers: map[string]*worker{}}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
+	d.retryCtx, d.stopRetries = context.WithCancel(d.ctx)
 	for _, s := range specs {
 		w := &worker{spec: s, queue: make(chan *channel.Notification, queueSize)}
 		d.workers[s.Name] = w
@@ -118,12 +122,16 @@ func (d *Deliverer) Send(name string, n *channel.Notification) bool {
 // WaitIdle blocks until every queued notification has been handled.
 func (d *Deliverer) WaitIdle() { d.pending.Wait() }
 
-// Stop stops accepting work, lets the workers drain their queues until ctx
-// ends, then abandons the remaining retries.
+// Stop stops accepting work and retrying: a notification waiting for its
+// next attempt is abandoned at once, the queued ones get one attempt each
+// until ctx ends, when the attempts in flight are abandoned too. Abandoned
+// notifications are not done (OnDone is not called), so the outbox keeps
+// them for the next start.
 func (d *Deliverer) Stop(ctx context.Context) error {
 	d.mu.Lock()
 	if !d.stopped {
 		d.stopped = true
+		d.stopRetries()
 		for _, w := range d.workers {
 			close(w.queue)
 		}
@@ -145,37 +153,40 @@ func (d *Deliverer) Stop(ctx context.Context) error {
 func (d *Deliverer) run(w *worker) {
 	defer d.done.Done()
 	for n := range w.queue {
-		d.deliver(w.spec, n)
 		// Abandoned by shutdown: not done, the outbox keeps it for the restart.
-		if d.onDone != nil && d.ctx.Err() == nil {
+		if !d.deliver(w.spec, n) && d.onDone != nil {
 			d.onDone(n)
 		}
 		d.pending.Done()
 	}
 }
 
-func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) {
+// deliver sends n with retries and reports whether shutdown abandoned it.
+func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) (abandoned bool) {
 	start := d.clock.Now()
 	interval := spec.Retry.InitialInterval
 	for attempt := 1; ; attempt++ {
+		if d.ctx.Err() != nil {
+			return d.abandon(spec, n)
+		}
 		err := d.attempt(spec, n)
 		if err == nil {
 			d.onResult(spec.Name, OutcomeSent, attempt)
-			return
+			return false
 		}
 		if n.Refresh {
 			d.onResult(spec.Name, OutcomeFailed, attempt)
 			d.logger.Warn("alert refresh failed; the next one replaces it",
 				zap.String("channel", spec.Name), zap.Strings("fingerprints", fingerprints(n)), zap.Error(err))
-			return
+			return false
 		}
 		wait, retry := d.nextWait(spec.Retry, err, interval, start)
 		if retry {
-			if d.clock.Sleep(d.ctx, wait) == nil {
-				interval = min(time.Duration(float64(interval)*spec.Retry.Multiplier), spec.Retry.MaxInterval)
-				continue
+			if d.clock.Sleep(d.retryCtx, wait) != nil {
+				return d.abandon(spec, n)
 			}
-			err = errors.Join(err, errors.New("shutting down"))
+			interval = min(time.Duration(float64(interval)*spec.Retry.Multiplier), spec.Retry.MaxInterval)
+			continue
 		}
 		d.onResult(spec.Name, OutcomeFailed, attempt)
 		// Only the channel name and fingerprints: the error text never holds
@@ -185,8 +196,15 @@ func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) {
 			zap.Strings("fingerprints", fingerprints(n)),
 			zap.Int("attempts", attempt),
 			zap.Error(err))
-		return
+		return false
 	}
+}
+
+// abandon leaves n to the outbox at shutdown: neither sent nor failed.
+func (d *Deliverer) abandon(spec ChannelSpec, n *channel.Notification) bool {
+	d.logger.Info("alert notification not delivered before shutdown; kept for the next start",
+		zap.String("channel", spec.Name), zap.Strings("fingerprints", fingerprints(n)))
+	return true
 }
 
 func (d *Deliverer) attempt(spec ChannelSpec, n *channel.Notification) error {
@@ -203,7 +221,7 @@ func (d *Deliverer) attempt(spec ChannelSpec, n *channel.Notification) error {
 // exponential back-off, at least the service's Retry-After, and never past
 // max_elapsed_time.
 func (d *Deliverer) nextWait(cfg configretry.BackOffConfig, err error, interval time.Duration, start time.Time) (time.Duration, bool) {
-	if !cfg.Enabled || d.ctx.Err() != nil {
+	if !cfg.Enabled {
 		return 0, false
 	}
 	var cerr *channel.Error
@@ -233,3 +251,6 @@ func fingerprints(n *channel.Notification) []string {
 	}
 	return out
 }
+
+// SetLogger replaces the logger (tests observe it).
+func (d *Deliverer) SetLogger(l *zap.Logger) { d.logger = l }

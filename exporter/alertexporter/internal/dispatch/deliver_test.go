@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,7 +197,45 @@ func TestStopAbandonsAfterDeadline(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	assert.ErrorIs(t, d.Stop(ctx), context.Canceled)
-	assert.Equal(t, []string{"stuck:failed:1"}, o.list())
+	assert.Empty(t, o.list(), "abandoned by shutdown: neither sent nor failed")
+}
+
+// A channel failing with a long back-off does not hold Stop: the retry is
+// abandoned at once, logged as kept (not failed), and the notification is
+// not done, so the outbox keeps it for the next start. A notification still
+// queued gets one attempt.
+func TestStopAbandonsRetriesAtOnce(t *testing.T) {
+	failing := &failingAll{}
+	core, logs := observer.New(zap.InfoLevel)
+	var o outcomes
+	slow := configretry.BackOffConfig{Enabled: true, InitialInterval: time.Hour, Multiplier: 2, MaxInterval: time.Hour, MaxElapsedTime: 5 * time.Hour}
+	d := NewDeliverer([]ChannelSpec{{Name: "email", Notifier: failing, Retry: slow}}, 10, clock.Real{}, zap.New(core), o.record)
+	var done atomic.Int32
+	d.OnDone(func(*channel.Notification) { done.Add(1) })
+	d.Send("email", note())
+	d.Send("email", note())
+	require.Eventually(t, func() bool { return failing.calls.Load() >= 1 }, 5*time.Second, time.Millisecond)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- d.Stop(context.Background()) }()
+	select {
+	case err := <-stopped:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Stop waited for the hour-long back-off")
+	}
+	assert.EqualValues(t, 2, failing.calls.Load(), "the queued one got its single attempt")
+	assert.Zero(t, done.Load(), "nothing done: both stay in the outbox")
+	assert.Empty(t, o.list())
+	assert.Equal(t, 2, logs.FilterMessageSnippet("kept for the next start").Len())
+	assert.Zero(t, logs.FilterMessage("alert notification failed").Len())
+}
+
+type failingAll struct{ calls atomic.Int32 }
+
+func (f *failingAll) Notify(context.Context, *channel.Notification) error {
+	f.calls.Add(1)
+	return channel.Retryable(errors.New("smtp 451"), 0)
 }
 
 // A template that fails to execute is tried once and logged once, with the

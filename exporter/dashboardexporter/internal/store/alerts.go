@@ -1,6 +1,9 @@
 package store
 
 import (
+	"bytes"
+	"encoding/gob"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -138,4 +141,52 @@ func (a *Alerts) LastApplied() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.lastApplied
+}
+
+// alertsState is what MarshalState keeps: gob, because alert values may be
+// NaN, which JSON cannot hold.
+type alertsState struct {
+	Active   []AlertEntry
+	Resolved []AlertEntry
+	Dropped  int64
+}
+
+// MarshalState encodes the book (firing alerts with their acknowledgements,
+// the recently resolved ones) for a storage extension.
+func (a *Alerts) MarshalState() ([]byte, error) {
+	a.mu.Lock()
+	st := alertsState{Active: make([]AlertEntry, 0, len(a.active)), Resolved: slices.Clone(a.resolved), Dropped: a.dropped}
+	for _, e := range a.active {
+		st.Active = append(st.Active, *e)
+	}
+	a.mu.Unlock()
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(st); err != nil {
+		return nil, fmt.Errorf("encode dashboard alerts: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// RestoreState replaces the book with one MarshalState encoded. Alerts
+// applied since (none, at start) would be lost, so it is for Start only.
+func (a *Alerts) RestoreState(b []byte) error {
+	var st alertsState
+	if err := gob.NewDecoder(bytes.NewReader(b)).Decode(&st); err != nil {
+		return fmt.Errorf("decode dashboard alerts: %w", err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.active = make(map[string]*AlertEntry, len(st.Active))
+	for i := range st.Active {
+		if len(a.active) >= a.maxActive {
+			a.dropped++
+			continue
+		}
+		e := st.Active[i]
+		a.active[e.Fingerprint] = &e
+	}
+	a.resolved = st.Resolved
+	a.dropped += st.Dropped
+	a.trimResolved(a.now())
+	return nil
 }

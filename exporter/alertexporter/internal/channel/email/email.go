@@ -7,7 +7,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
+	"slices"
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
@@ -209,11 +211,24 @@ func (e *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	if err != nil {
 		return err
 	}
-	client, err := gomail.NewClient(e.cfg.Host, e.opts...)
+	opts := e.opts
+	if e.cfg.Security != SecurityTLS {
+		// go-mail honours ctx only while dialing: a server that accepts the
+		// connection and never answers held an attempt (and SIGTERM) for
+		// minutes. The connection is closed when ctx ends instead.
+		opts = append(slices.Clip(opts), gomail.WithDialContextFunc(func(dctx context.Context, network, addr string) (net.Conn, error) {
+			conn, err := (&net.Dialer{}).DialContext(dctx, network, addr)
+			if err == nil {
+				context.AfterFunc(ctx, func() { conn.Close() })
+			}
+			return conn, err
+		}))
+	}
+	client, err := gomail.NewClient(e.cfg.Host, opts...)
 	if err != nil {
 		return channel.Permanent(fmt.Errorf("smtp client: %w", err))
 	}
-	if err := client.DialAndSendWithContext(ctx, m); err != nil {
+	if err := sendWithContext(ctx, client, m); err != nil {
 		var serr *gomail.SendError
 		if errors.As(err, &serr) && !serr.IsTemp() && serr.ErrorCode() >= 500 {
 			return channel.Permanent(err)
@@ -221,4 +236,19 @@ func (e *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		return channel.Retryable(err, 0)
 	}
 	return nil
+}
+
+// sendWithContext returns when ctx ends even if the server hangs. With
+// implicit TLS go-mail dials itself (a custom dialer would make it treat the
+// connection as unencrypted and refuse to authenticate), so the send is left
+// to finish or fail in the background.
+func sendWithContext(ctx context.Context, client *gomail.Client, m *gomail.Msg) error {
+	done := make(chan error, 1)
+	go func() { done <- client.DialAndSendWithContext(ctx, m) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

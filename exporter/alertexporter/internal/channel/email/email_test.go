@@ -232,3 +232,41 @@ func TestEmailConfig(t *testing.T) {
 		assert.Error(t, c.Validate(), name)
 	}
 }
+
+// A mail server that accepts the connection and never answers must not
+// hold the attempt past its context (it held SIGTERM for minutes).
+func TestEmailHungServerEndsWithContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, c); c.Close() }()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+	for _, security := range []string{SecuritySTARTTLS, SecurityNone, SecurityTLS} {
+		t.Run(security, func(t *testing.T) {
+			cfg := &Config{Host: "127.0.0.1", Port: port, Security: security, From: "alerts@example.com", To: "ops@example.com"}
+			require.NoError(t, cfg.Validate())
+			n, err := New(context.Background(), cfg)
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- n.Notify(ctx, channeltest.Notification()) }()
+			select {
+			case err := <-done:
+				var cerr *channel.Error
+				require.ErrorAs(t, err, &cerr)
+				assert.True(t, cerr.Retryable, "a hang is worth a retry")
+			case <-time.After(30 * time.Second):
+				t.Fatal("Notify ignores its context while the server hangs")
+			}
+		})
+	}
+}
