@@ -84,7 +84,9 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	if replayed > 0 {
 		e.logger.Info("paymentbi: replayed journal", zap.Int("records", replayed), zap.Uint64("seq", e.seq))
 	}
-	if snap == nil || replayed > 0 {
+	// (after a replay the journal stays until the next sync: writing the
+	// customer filter now would slow every restart of a crash loop)
+	if snap == nil {
 		e.mu.Lock()
 		e.dedup.dirty = true // the hash seed of the journal's order keys
 		e.mu.Unlock()
