@@ -2,6 +2,7 @@ package paymentbi
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,4 +283,35 @@ func sumOf(md pmetric.Metrics, name string) float64 {
 		}
 	}
 	return total
+}
+
+// A second collector on the same storage directory fails at start with an
+// error that says so, instead of a bare bbolt "timeout".
+func TestSharedStorageDirectoryIsRefusedClearly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	start := func() (component.Component, error) {
+		ext, h := startFileStorage(t, dir, func(c *filestorage.Config) { c.Timeout = 100 * time.Millisecond })
+		t.Cleanup(func() { _ = ext.Shutdown(ctx) })
+		f := newConnectorFactory(newClock().now)
+		cfg := f.CreateDefaultConfig().(*ConnectorConfig)
+		cfg.CustomerState.ExpectedCustomers = 1000
+		cfg.CustomerState.Storage = &storageID
+		set := connectortest.NewNopSettings(metadata.ConnectorType)
+		set.ID = component.NewID(metadata.ConnectorType)
+		c, err := f.CreateLogsToMetrics(ctx, set, cfg, consumertest.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, c.Start(ctx, h)
+	}
+	first, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = first.Shutdown(ctx) }()
+	_, err = start()
+	if err == nil || !strings.Contains(err.Error(), "two collectors must not share a storage directory") {
+		t.Fatalf("second collector on the same directory: %v", err)
+	}
 }
