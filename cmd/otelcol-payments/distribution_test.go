@@ -104,6 +104,7 @@ func TestBinaryRunsDefaultConfig(t *testing.T) {
 	var output bytes.Buffer
 	cmd := exec.Command(binary(t), "--config", repoFile(t, "config/otelcol.yaml"))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	cmd.Dir = t.TempDir() // the profile keeps its state in ./data, as under `make run`
 	cmd.Stdout, cmd.Stderr = &output, &output
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

@@ -44,6 +44,8 @@ func defaultProfileWithOTLP(t *testing.T, capture string) (cfg, otlpGRPC, otlpHT
 	_, ownPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
 	require.Contains(t, cfg, "port: 8888")
 	cfg = strings.ReplaceAll(cfg, "port: 8888", "port: "+ownPort)
+	require.Contains(t, cfg, "./data/otelcol-payments")
+	cfg = strings.ReplaceAll(cfg, "./data/otelcol-payments", t.TempDir())
 	for _, first := range []string{"debug", "prometheus"} {
 		list := "exporters: [" + first + ","
 		require.Contains(t, cfg, list)

@@ -61,6 +61,11 @@ type Config struct {
 	MetricInterval time.Duration
 	// ShutdownTimeout bounds the final flush; default 30s.
 	ShutdownTimeout time.Duration
+	// ExportTimeout, when set, bounds each span and log export including
+	// its retries, which then start at 100 ms and back off to 1 s (instead
+	// of the SDK's 10 s timeout and 5 s first retry): a collector that
+	// restarts often is retried quickly until it answers.
+	ExportTimeout time.Duration
 }
 
 // Outage describes a payment provider incident. The window is Start..Start+

@@ -58,6 +58,12 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 	traceOpts := []otlptracegrpc.Option{otlptracegrpc.WithEndpoint(cfg.Endpoint), otlptracegrpc.WithHeaders(cfg.Headers)}
 	logOpts := []otlploggrpc.Option{otlploggrpc.WithEndpoint(cfg.Endpoint), otlploggrpc.WithHeaders(cfg.Headers)}
 	metricOpts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpoint(cfg.Endpoint), otlpmetricgrpc.WithHeaders(cfg.Headers)}
+	if cfg.ExportTimeout > 0 {
+		traceOpts = append(traceOpts, otlptracegrpc.WithTimeout(cfg.ExportTimeout), otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
+			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}))
+		logOpts = append(logOpts, otlploggrpc.WithTimeout(cfg.ExportTimeout), otlploggrpc.WithRetry(otlploggrpc.RetryConfig{
+			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}))
+	}
 	if cfg.Insecure {
 		traceOpts = append(traceOpts, otlptracegrpc.WithInsecure())
 		logOpts = append(logOpts, otlploggrpc.WithInsecure())
@@ -86,6 +92,7 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 			sdktrace.WithMaxQueueSize(cfg.MaxQueue),
 			sdktrace.WithMaxExportBatchSize(exportBatch),
 			sdktrace.WithBatchTimeout(time.Second),
+			sdktrace.WithExportTimeout(max(cfg.ExportTimeout, 30*time.Second)),
 			// Block the emitter rather than drop spans when the queue is full.
 			sdktrace.WithBlocking(),
 		),
@@ -98,6 +105,7 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 			sdklog.WithMaxQueueSize(cfg.MaxQueue),
 			sdklog.WithExportMaxBatchSize(exportBatch),
 			sdklog.WithExportInterval(time.Second),
+			sdklog.WithExportTimeout(max(cfg.ExportTimeout, 30*time.Second)),
 		)),
 		sdklog.WithAttributeCountLimit(256),
 	)

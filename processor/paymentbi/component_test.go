@@ -2,6 +2,7 @@ package paymentbi
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,20 +148,28 @@ func TestConnectorEmitsOnceForBothSignals(t *testing.T) {
 	if err := tc.ConsumeTraces(ctx, purchaseSpan("o2", "h:c2", "USD", 7.5)); err != nil {
 		t.Fatal(err)
 	}
+	// a regular emission: the new series are announced at 0 (Prometheus
+	// counts increase() only from a series' second sample)
+	if err := lc.(bizConnector).emit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if all := sink.AllMetrics(); len(all) != 1 || sumOf(all[0], "payment.orders") != 0 {
+		t.Fatalf("first emission: %d batches, orders %v; want one batch with new series at 0", len(all), sumOf(all[0], "payment.orders"))
+	}
 	if err := lc.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(sink.AllMetrics()); n != 0 {
-		t.Fatalf("emitted %d batches before the last user shut down", n)
+	if n := len(sink.AllMetrics()); n != 1 {
+		t.Fatalf("emitted %d batches before the last user shut down", n-1)
 	}
 	if err := tc.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	all := sink.AllMetrics()
-	if len(all) != 1 {
-		t.Fatalf("got %d metric batches at shutdown, want 1", len(all))
+	if len(all) != 2 {
+		t.Fatalf("got %d metric batches at shutdown, want 1", len(all)-1)
 	}
-	rm := all[0].ResourceMetrics().At(0)
+	rm := all[1].ResourceMetrics().At(0)
 	if strAttr(rm.Resource().Attributes(), "service.instance.id") != "collector-1" {
 		t.Error("collector resource not on the emitted metrics")
 	}
@@ -190,12 +199,15 @@ var storageID = component.MustNewIDWithName("file_storage", "paymentbi")
 
 // startFileStorage starts the real file_storage extension on dir, as
 // storageID, and a host serving it.
-func startFileStorage(t *testing.T, dir string) (component.Component, host) {
+func startFileStorage(t testing.TB, dir string, mutate ...func(*filestorage.Config)) (component.Component, host) {
 	t.Helper()
 	ctx := context.Background()
 	sf := filestorage.NewFactory()
 	scfg := sf.CreateDefaultConfig().(*filestorage.Config)
 	scfg.Directory = dir
+	for _, m := range mutate {
+		m(scfg)
+	}
 	ext, err := sf.Create(ctx, extensiontest.NewNopSettings(sf.Type()), scfg)
 	if err != nil {
 		t.Fatal(err)
@@ -255,5 +267,51 @@ func TestMissingStorageExtensionFailsStart(t *testing.T) {
 	}
 	if err := p.Shutdown(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// sumOf adds up the int and double points of the named sum in md.
+func sumOf(md pmetric.Metrics, name string) float64 {
+	var total float64
+	ms := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	for i := 0; i < ms.Len(); i++ {
+		if m := ms.At(i); m.Name() == name && m.Type() == pmetric.MetricTypeSum {
+			for j := 0; j < m.Sum().DataPoints().Len(); j++ {
+				dp := m.Sum().DataPoints().At(j)
+				total += dp.DoubleValue() + float64(dp.IntValue())
+			}
+		}
+	}
+	return total
+}
+
+// A second collector on the same storage directory fails at start with an
+// error that says so, instead of a bare bbolt "timeout".
+func TestSharedStorageDirectoryIsRefusedClearly(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	start := func() (component.Component, error) {
+		ext, h := startFileStorage(t, dir, func(c *filestorage.Config) { c.Timeout = 100 * time.Millisecond })
+		t.Cleanup(func() { _ = ext.Shutdown(ctx) })
+		f := newConnectorFactory(newClock().now)
+		cfg := f.CreateDefaultConfig().(*ConnectorConfig)
+		cfg.CustomerState.ExpectedCustomers = 1000
+		cfg.CustomerState.Storage = &storageID
+		set := connectortest.NewNopSettings(metadata.ConnectorType)
+		set.ID = component.NewID(metadata.ConnectorType)
+		c, err := f.CreateLogsToMetrics(ctx, set, cfg, consumertest.NewNop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c, c.Start(ctx, h)
+	}
+	first, err := start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = first.Shutdown(ctx) }()
+	_, err = start()
+	if err == nil || !strings.Contains(err.Error(), "two collectors must not share a storage directory") {
+		t.Fatalf("second collector on the same directory: %v", err)
 	}
 }

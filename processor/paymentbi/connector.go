@@ -51,14 +51,16 @@ type bizConnector struct {
 
 func (bizConnector) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
-func (c bizConnector) ConsumeTraces(_ context.Context, td ptrace.Traces) error {
-	c.engine.ObserveTraces(td)
-	return nil
+// ConsumeTraces counts td; with storage it returns only once the batch is
+// journaled, and an error (the receiver refuses the batch, retryably) when
+// the journal write failed, in which case nothing was counted.
+func (c bizConnector) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	return c.engine.ObserveTraces(ctx, td)
 }
 
-func (c bizConnector) ConsumeLogs(_ context.Context, ld plog.Logs) error {
-	c.engine.ObserveLogs(ld)
-	return nil
+// ConsumeLogs counts ld, journaled like ConsumeTraces.
+func (c bizConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	return c.engine.ObserveLogs(ctx, ld)
 }
 
 func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, next consumer.Metrics) (*shared, error) {

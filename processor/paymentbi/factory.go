@@ -86,9 +86,8 @@ func (p *processorFactory) createTraces(ctx context.Context, set processor.Setti
 		return nil, err
 	}
 	return processorhelper.NewTraces(ctx, set, cfg, next,
-		func(_ context.Context, td ptrace.Traces) (ptrace.Traces, error) {
-			s.engine.EnrichTraces(td)
-			return td, nil
+		func(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
+			return td, s.engine.EnrichTraces(ctx, td)
 		},
 		mutates, processorhelper.WithStart(s.Start), processorhelper.WithShutdown(s.Shutdown))
 }
@@ -99,9 +98,8 @@ func (p *processorFactory) createLogs(ctx context.Context, set processor.Setting
 		return nil, err
 	}
 	return processorhelper.NewLogs(ctx, set, cfg, next,
-		func(_ context.Context, ld plog.Logs) (plog.Logs, error) {
-			s.engine.EnrichLogs(ld)
-			return ld, nil
+		func(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
+			return ld, s.engine.EnrichLogs(ctx, ld)
 		},
 		mutates, processorhelper.WithStart(s.Start), processorhelper.WithShutdown(s.Shutdown))
 }

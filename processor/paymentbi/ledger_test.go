@@ -57,7 +57,7 @@ connectors:
   paymentbi:`+bi+`
     daily_revenue_target: 50000
     monthly_revenue_target: 1500000
-    emit_interval: 1h
+    emit_interval: 100ms
 exporters:
   capture/paymentbi-ledger: {}
   debug:
@@ -99,7 +99,13 @@ service:
 		t.Fatalf("simulation too small: %d events, %d duplicates, %d failures", ledger.Events, ledger.DuplicatesSent, ledger.Attempts[contract.StatusFailed])
 	}
 	// The pipelines are synchronous: every export the simulator saw succeed
-	// has been counted. Shutting down makes the connector emit its figures.
+	// has been counted. Two more emissions make every series live (a new
+	// one is emitted at 0 first); shutting down emits the figures once more.
+	capture := e2e.Sinks("paymentbi-ledger")
+	emitted := len(capture.Metrics.AllMetrics())
+	capture.WaitFor(t, 30*time.Second, "two emissions after the run", func(c *e2e.Capture) bool {
+		return len(c.Metrics.AllMetrics()) >= emitted+2
+	})
 	if err := col.Shutdown(); err != nil {
 		t.Fatal(err)
 	}

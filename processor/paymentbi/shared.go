@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	bbolterrors "go.etcd.io/bbolt/errors"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
@@ -104,7 +105,17 @@ func storageClient(ctx context.Context, host component.Host, id component.ID, ki
 	if !ok {
 		return nil, fmt.Errorf("customer_state.storage: extension %q is not a storage extension", id)
 	}
-	return se.GetClient(ctx, kind, owner, "")
+	client, err := se.GetClient(ctx, kind, owner, "")
+	if errors.Is(err, bbolterrors.ErrTimeout) {
+		// file_storage holds an exclusive lock on each component's file
+		return nil, fmt.Errorf("customer_state.storage %q: the state of %s %q is locked by another process: "+
+			"two collectors must not share a storage directory; give each its own (file_storage directory, e.g. OTELCOL_STORAGE_DIR): %w",
+			id, kind, owner, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("customer_state.storage %q: %w", id, err)
+	}
+	return client, nil
 }
 
 func (s *shared) run() {
@@ -158,7 +169,9 @@ func (s *shared) Shutdown(ctx context.Context) error {
 		errs = append(errs, s.emit(ctx))
 	}
 	if s.client != nil {
-		errs = append(errs, s.engine.SaveState(ctx, s.client), s.client.Close(ctx))
+		errs = append(errs, s.engine.SaveState(ctx, s.client))
+		s.engine.Detach()
+		errs = append(errs, s.client.Close(ctx))
 		s.client = nil
 	}
 	if s.release != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"google.golang.org/grpc/codes"
@@ -40,7 +41,7 @@ processors:
 connectors:
   paymentbi:
     reporting_currency: USD
-    emit_interval: 1h
+    emit_interval: 100ms
     customer_state:
       expected_customers: 200000
 exporters:
@@ -125,6 +126,14 @@ func TestBadInputAtTheEdge(t *testing.T) {
 	}
 	good("after-bad-input", 4200)
 
+	// Everything sent is counted (synchronous pipeline). Two more
+	// emissions make every series live (a new one is emitted at 0 first);
+	// the shutdown flush then has the figures.
+	capture := e2e.Sinks("edge")
+	emitted := len(capture.Metrics.AllMetrics())
+	capture.WaitFor(t, 30*time.Second, "two emissions after the last order", func(c *e2e.Capture) bool {
+		return len(c.Metrics.AllMetrics()) >= emitted+2
+	})
 	if err := col.Shutdown(); err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,11 @@ type event struct {
 
 	method, provider, status, errorType string
 	orderID, paymentID, customer        string
-	segment                             string // as found on the record
+	// orderKey is the dedup hash of a purchase's orderID (hasOrder): the
+	// journal keeps the hash, not the id.
+	orderKey uint64
+	hasOrder bool
+	segment  string // as found on the record
 
 	itemID                    string
 	available, reserved       int64

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -63,6 +64,16 @@ type Engine struct {
 	// scratch holds the event being visited; reusing it under e.mu keeps
 	// decoding free of a heap allocation per record.
 	scratch event
+
+	// store is the storage client of the journal and snapshots (nil: in
+	// memory only). seq is the last journal record written or replayed,
+	// snapSeq the last one folded into the saved snapshot.
+	store        storage.Client
+	seq, snapSeq uint64
+	snapshotted  bool
+	recordBuf    []byte
+	pending      []event
+	pendingAttrs []pcommon.Map
 }
 
 // New validates s and builds an Engine.
@@ -136,6 +147,7 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 				attrs := lr.Attributes()
 				ev := &e.scratch
 				*ev = decode(kd, name, attrs, e.conv)
+				e.keyOrder(ev)
 				ev.at, ev.traceID = lr.Timestamp(), lr.TraceID()
 				if ev.at == 0 {
 					ev.at = lr.ObservedTimestamp()
@@ -164,6 +176,9 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 					}
 					ev.spanError = span.Status().Code() == ptrace.StatusCodeError
 					ev.at, ev.traceID, ev.fromSpan = span.EndTimestamp(), span.TraceID(), true
+					if kd == kindRefund {
+						e.keyOrder(ev) // matches the refund's event form
+					}
 					fn(ev, span.Attributes())
 				}
 				events := span.Events()
@@ -172,12 +187,22 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 					if kd := eventKind(se.Name()); kd != kindNone {
 						ev := &e.scratch
 						*ev = decode(kd, se.Name(), se.Attributes(), e.conv)
+						e.keyOrder(ev)
 						ev.at, ev.traceID = se.Timestamp(), span.TraceID()
 						fn(ev, se.Attributes())
 					}
 				}
 			}
 		}
+	}
+}
+
+// keyOrder hashes a purchase's order id for the dedup set.
+func (e *Engine) keyOrder(ev *event) {
+	// Refunds keep the key too: it is what matches a refund's span and
+	// event forms, and what the journal keeps instead of the id.
+	if (ev.kind == kindPurchase || ev.kind == kindRefund) && ev.orderID != "" {
+		ev.orderKey, ev.hasOrder = e.dedup.hash(ev.orderID), true
 	}
 }
 
@@ -224,9 +249,8 @@ func (e *Engine) resolve(ev *event, now time.Time, trustSegment bool) bool {
 		}
 		return false
 	}
-	var key uint64
-	if ev.orderID != "" {
-		key = e.dedup.hash(ev.orderID)
+	key := ev.orderKey
+	if ev.hasOrder {
 		if memo, dup := e.dedup.lookup(key, now); dup {
 			if !trustSegment || !validSegment(ev.segment) {
 				ev.segment = memoSegment(memo)
@@ -243,7 +267,7 @@ func (e *Engine) resolve(ev *event, now time.Time, trustSegment bool) bool {
 	} else if !trustSegment {
 		ev.segment = ""
 	}
-	if ev.orderID != "" {
+	if ev.hasOrder {
 		e.dedup.add(key, segmentMemo(ev.segment), now)
 	}
 	return false

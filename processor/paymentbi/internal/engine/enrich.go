@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -11,20 +12,16 @@ import (
 )
 
 // EnrichLogs adds the derived attributes to every business event record.
-func (e *Engine) EnrichLogs(ld plog.Logs) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.now()
-	e.walkLogs(ld, func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) })
+// With storage, the purchases' effect on the dedup set and the customer
+// filter is journaled first; on an error nothing changed.
+func (e *Engine) EnrichLogs(ctx context.Context, ld plog.Logs) error {
+	return e.batch(ctx, recordEnrich, func(fn visit) { e.walkLogs(ld, fn) })
 }
 
 // EnrichTraces adds the derived attributes to payment spans and business
-// span events.
-func (e *Engine) EnrichTraces(td ptrace.Traces) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.now()
-	e.walkTraces(td, func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) })
+// span events, journaled like EnrichLogs.
+func (e *Engine) EnrichTraces(ctx context.Context, td ptrace.Traces) error {
+	return e.batch(ctx, recordEnrich, func(fn visit) { e.walkTraces(td, fn) })
 }
 
 // enrich writes the normalised amount (minor units, upper-case currency),

@@ -32,7 +32,7 @@ func TestEnrichLogs(t *testing.T) {
 	// event.name in the log record's own field is recognised too
 	lr := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty()
 	lr.SetEventName(contract.EventBeginCheckout)
-	e.EnrichLogs(ld)
+	e.EnrichLogs(bg, ld)
 	recs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
 	type want struct {
 		minor, reporting any
@@ -73,7 +73,7 @@ func TestEnrichTraces(t *testing.T) {
 			contract.EventPurchase: {contract.OrderID: "o9", cur: "USD", contract.PaymentAmountMinor: "4999", contract.CustomerID: "h:dan"},
 		}},
 	)
-	e.EnrichTraces(td)
+	e.EnrichTraces(bg, td)
 	spans := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans()
 	charge := spans.At(0).Attributes()
 	if attrOf(t, charge, contract.PaymentAmountMinor) != int64(1250) || attrOf(t, charge, contract.PaymentReportingAmountMinor) != int64(406) {

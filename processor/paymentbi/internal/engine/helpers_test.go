@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -119,8 +120,16 @@ func traces(spans ...span) ptrace.Traces {
 	return td
 }
 
-// metrics emits e's metrics as a name → data points map.
+// collect emits e's metrics as a name → data points map. New series are
+// emitted at 0 once (stages.go); collect emits twice and returns the
+// second, so figures read as they will from the next emission on.
 func collect(e *Engine) map[string]pmetric.Metric {
+	e.AppendMetrics(pmetric.NewScopeMetrics())
+	return emitOnce(e)
+}
+
+// emitOnce is one emission, new series at 0.
+func emitOnce(e *Engine) map[string]pmetric.Metric {
 	ms := pmetric.NewMetrics()
 	sm := ms.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
 	e.AppendMetrics(sm)
@@ -202,3 +211,5 @@ func dump(ms map[string]pmetric.Metric, name string) string {
 	}
 	return s
 }
+
+var bg = context.Background()

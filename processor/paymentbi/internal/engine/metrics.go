@@ -2,6 +2,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
@@ -107,6 +109,7 @@ func (e *Engine) AppendMetrics(sm pmetric.ScopeMetrics) {
 	defer e.mu.Unlock()
 	now := e.now()
 	e.agg.roll(now, e.loc)
+	e.advanceStages(now)
 	m := &emitter{sm: sm, start: pcommon.NewTimestampFromTime(e.start), now: pcommon.NewTimestampFromTime(now)}
 	e.emitMoney(m)
 	e.emitAttempts(m)
@@ -117,6 +120,23 @@ func (e *Engine) AppendMetrics(sm pmetric.ScopeMetrics) {
 	e.emitPeriods(m, now)
 	e.emitQuality(m)
 	sm.Metrics().RemoveIf(func(mt pmetric.Metric) bool { return dataPoints(mt) == 0 })
+}
+
+// advanceStages moves new series to zeroed and zeroed ones to live (see
+// stages), journaling the step first; if the journal write fails the
+// stages stay, so this emission shows what the last one did. e.mu must be
+// held.
+func (e *Engine) advanceStages(now time.Time) {
+	st := &e.agg.stages
+	if !st.pending(&e.agg) {
+		return
+	}
+	e.pending = e.pending[:0]
+	if err := e.commit(context.Background(), recordEmit, now); err != nil {
+		e.logger.Warn("paymentbi: new series stay at 0 this emission", zap.Error(err))
+		return
+	}
+	st.advance(&e.agg)
 }
 
 func dataPoints(mt pmetric.Metric) int {
@@ -132,16 +152,16 @@ func dataPoints(mt pmetric.Metric) int {
 }
 
 func (e *Engine) emitMoney(m *emitter) {
-	a := &e.agg
+	a, st := &e.agg, &e.agg.stages
 	rep := e.conv.Reporting()
 	keys := sortedKeys(a.revenue, cmpMoney)
 	revenue := m.sum(MetricRevenue, "{payment.currency}", "Revenue of purchases, in major units of payment.currency.")
 	for _, k := range keys {
-		m.point(revenue, true, moneyAttrs(k)...).SetDoubleValue(contract.MinorToMajorFloat(a.revenue[k], k.currency))
+		m.point(revenue, true, moneyAttrs(k)...).SetDoubleValue(contract.MinorToMajorFloat(shown(st.money[k], a.revenue[k]), k.currency))
 	}
 	reporting := m.sum(MetricRevenueReporting, "{payment.reporting.currency}", "Revenue of purchases converted to the reporting currency, per original currency.")
 	for _, k := range keys {
-		conv, err := e.conv.Convert(contract.Money{Minor: a.revenue[k], Currency: k.currency})
+		conv, err := e.conv.Convert(contract.Money{Minor: shown(st.money[k], a.revenue[k]), Currency: k.currency})
 		if err != nil {
 			continue
 		}
@@ -150,7 +170,7 @@ func (e *Engine) emitMoney(m *emitter) {
 	}
 	orders := m.sum(MetricOrders, "{order}", "Purchases counted once per order id.")
 	for _, k := range keys {
-		m.point(orders, true, moneyAttrs(k)...).SetIntValue(a.orders[k])
+		m.point(orders, true, moneyAttrs(k)...).SetIntValue(shown(st.money[k], a.orders[k]))
 	}
 	avg := m.gauge(MetricOrderValueAverage, "{payment.currency}", "Average purchase value since start, in major units of payment.currency.")
 	perCurrency := map[string][2]int64{}
@@ -168,13 +188,13 @@ func (e *Engine) emitMoney(m *emitter) {
 	refunds := m.sum(MetricRefunds, "{refund}", "Refunds.")
 	amounts := m.sum(MetricRefundsAmount, "{payment.currency}", "Refunded amount, in major units of payment.currency.")
 	for _, k := range rkeys {
-		m.point(refunds, true, moneyAttrs(k)...).SetIntValue(a.refunds[k])
-		m.point(amounts, true, moneyAttrs(k)...).SetDoubleValue(contract.MinorToMajorFloat(a.refundAmount[k], k.currency))
+		m.point(refunds, true, moneyAttrs(k)...).SetIntValue(shown(st.refund[k], a.refunds[k]))
+		m.point(amounts, true, moneyAttrs(k)...).SetDoubleValue(contract.MinorToMajorFloat(shown(st.refund[k], a.refundAmount[k]), k.currency))
 	}
 }
 
 func (e *Engine) emitAttempts(m *emitter) {
-	a := &e.agg
+	a, st := &e.agg, &e.agg.stages
 	keys := sortedKeys(a.attempts, func(x, y attemptKey) int {
 		return cmp.Or(cmp.Compare(x.status, y.status), cmp.Compare(x.errorType, y.errorType),
 			cmp.Compare(x.method, y.method), cmp.Compare(x.provider, y.provider))
@@ -187,7 +207,7 @@ func (e *Engine) emitAttempts(m *emitter) {
 			attrs = append(attrs, contract.PaymentErrorType, k.errorType)
 		}
 		n := a.attempts[k]
-		m.point(attempts, true, attrs...).SetIntValue(n)
+		m.point(attempts, true, attrs...).SetIntValue(shown(st.attempt[k], n))
 		s := perMethod[k.method]
 		switch k.status {
 		case contract.StatusSucceeded:
@@ -218,21 +238,25 @@ func (e *Engine) emitAttempts(m *emitter) {
 		dp.Attributes().PutStr(contract.PaymentMethod, k.method)
 		dp.Attributes().PutStr(contract.PaymentProvider, k.provider)
 		dp.ExplicitBounds().FromRaw(e.bounds)
-		dp.BucketCounts().FromRaw(h.counts)
-		dp.SetCount(h.count)
-		dp.SetSum(h.sum)
+		if st.duration[k] == stageLive {
+			dp.BucketCounts().FromRaw(h.counts)
+		} else {
+			dp.BucketCounts().FromRaw(make([]uint64, len(h.counts)))
+		}
+		dp.SetCount(shown(st.duration[k], h.count))
+		dp.SetSum(shown(st.duration[k], h.sum))
 	}
 }
 
 func (e *Engine) emitFailures(m *emitter) {
-	a := &e.agg
+	a, st := &e.agg, &e.agg.stages
 	keys := sortedKeys(a.failures, func(x, y failureKey) int {
 		return cmp.Or(cmp.Compare(x.errorType, y.errorType), cmp.Compare(x.method, y.method), cmp.Compare(x.provider, y.provider))
 	})
 	failures := m.sum(MetricFailures, "{failure}", "payment.failed events by error type (attempts and the success ratio come from payment.charge spans).")
 	for _, k := range keys {
 		m.point(failures, true, contract.PaymentErrorType, k.errorType, contract.PaymentMethod, k.method,
-			contract.PaymentProvider, k.provider).SetIntValue(a.failures[k])
+			contract.PaymentProvider, k.provider).SetIntValue(shown(st.failure[k], a.failures[k]))
 	}
 }
 
@@ -240,7 +264,7 @@ func (e *Engine) emitFunnel(m *emitter) {
 	f := e.agg.funnel
 	events := m.sum(MetricFunnelEvents, "{event}", "Checkout funnel events per step (purchases counted once per order id).")
 	for step, n := range f {
-		m.point(events, true, contract.CheckoutStep, StepName(step)).SetIntValue(n)
+		m.point(events, true, contract.CheckoutStep, StepName(step)).SetIntValue(shown(e.agg.stages.funnel[step], n))
 	}
 	conv := m.gauge(MetricConversionRatio, "1", "Share of the first funnel step's events that reached this step, since start.")
 	if f[0] > 0 {
@@ -262,7 +286,7 @@ func (e *Engine) emitCustomers(m *emitter) {
 	a := &e.agg
 	orders := m.sum(MetricCustomerOrders, "{order}", "Purchases by customer segment (new, returning, unknown when no customer id).")
 	for _, seg := range slices.Sorted(maps.Keys(a.segmentOrders)) {
-		m.point(orders, true, contract.CustomerSegment, seg).SetIntValue(a.segmentOrders[seg])
+		m.point(orders, true, contract.CustomerSegment, seg).SetIntValue(shown(a.stages.segment[seg], a.segmentOrders[seg]))
 	}
 	m.point(m.gauge(MetricCustomerDistinct, "{customer}", "Estimated distinct purchasing customers (persisted with the customer state)."), false).
 		SetIntValue(int64(e.cust.distinct))
@@ -329,20 +353,20 @@ func (e *Engine) emitPeriods(m *emitter, now time.Time) {
 }
 
 func (e *Engine) emitQuality(m *emitter) {
-	a := &e.agg
+	a, st := &e.agg, &e.agg.stages
 	invalid := m.sum(MetricInvalidEvents, "{event}", "Events not counted because of bad input, by reason.")
 	for _, k := range sortedKeys(a.invalid, func(x, y invalidKey) int {
 		return cmp.Or(cmp.Compare(x.reason, y.reason), cmp.Compare(x.event, y.event))
 	}) {
-		m.point(invalid, true, AttrReason, k.reason, contract.EventName, k.event).SetIntValue(a.invalid[k])
+		m.point(invalid, true, AttrReason, k.reason, contract.EventName, k.event).SetIntValue(shown(st.invalid[k], a.invalid[k]))
 	}
 	dups := m.sum(MetricDuplicateEvents, "{event}", "Duplicate deliveries of a purchase within the dedup window, not counted again.")
 	for _, name := range slices.Sorted(maps.Keys(a.duplicates)) {
-		m.point(dups, true, contract.EventName, name).SetIntValue(a.duplicates[name])
+		m.point(dups, true, contract.EventName, name).SetIntValue(shown(st.duplicate[name], a.duplicates[name]))
 	}
 	late := m.sum(MetricLatePurchases, "{event}", "Purchases that happened in a day or month already closed when they arrived: in the revenue totals, not in that period's revenue.")
 	for _, period := range slices.Sorted(maps.Keys(a.late)) {
-		m.point(late, true, AttrPeriod, period).SetIntValue(a.late[period])
+		m.point(late, true, AttrPeriod, period).SetIntValue(shown(st.late[period], a.late[period]))
 	}
 	if a.lateInventory > 0 {
 		m.point(m.sum(MetricLateInventory, "{event}", "Inventory levels older than the item's current one: not applied."), true).SetIntValue(a.lateInventory)

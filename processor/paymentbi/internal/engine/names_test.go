@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"slices"
 	"testing"
 )
@@ -9,7 +10,7 @@ import (
 // the engine emits must be listed there.
 func TestMetricNamesListsEverythingEmitted(t *testing.T) {
 	e, _ := newTestEngine(t)
-	e.ObserveLogs(logs(purchase("o1", "USD", 10.0), purchase("o2", "EUR", "12,50"), purchase("o3", "USD", "not a number")))
+	e.ObserveLogs(context.Background(), logs(purchase("o1", "USD", 10.0), purchase("o2", "EUR", "12,50"), purchase("o3", "USD", "not a number")))
 	known := MetricNames()
 	emitted := collect(e)
 	if len(emitted) < 10 {

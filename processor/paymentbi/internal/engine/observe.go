@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -58,6 +59,7 @@ type aggregates struct {
 	// recorded as the payment.refund span and as the ecommerce.refund event
 	// counts once. Not persisted: both forms arrive within moments.
 	refundsSeen *dedup
+	stages      stages
 }
 
 // refundWindow and maxRefundsSeen bound refundsSeen: the two forms of one
@@ -81,6 +83,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.duplicates = map[string]int64{}
 	a.late = map[string]int64{}
 	a.refundsSeen = newDedup(refundWindow, maxRefundsSeen)
+	a.stages.init()
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
 	a.dayRevenue, a.monthRevenue = map[string]int64{}, map[string]int64{}
 }
@@ -122,22 +125,74 @@ func (a *aggregates) periodsOf(at pcommon.Timestamp, now time.Time) (inDay, inMo
 	return !t.Before(a.day.start), !t.Before(a.month.start)
 }
 
-// ObserveLogs counts the business events among ld's log records.
-func (e *Engine) ObserveLogs(ld plog.Logs) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := e.now()
-	e.agg.roll(now, e.loc)
-	e.walkLogs(ld, func(ev *event, _ pcommon.Map) { e.observe(ev, now) })
+// ObserveLogs counts the business events among ld's log records. With
+// storage, the batch is journaled first: an error means nothing was
+// counted and the batch may be sent again.
+func (e *Engine) ObserveLogs(ctx context.Context, ld plog.Logs) error {
+	return e.batch(ctx, recordObserve, func(fn visit) { e.walkLogs(ld, fn) })
 }
 
-// ObserveTraces counts payment spans and business span events.
-func (e *Engine) ObserveTraces(td ptrace.Traces) {
+// ObserveTraces counts payment spans and business span events, journaled
+// like ObserveLogs.
+func (e *Engine) ObserveTraces(ctx context.Context, td ptrace.Traces) error {
+	return e.batch(ctx, recordObserve, func(fn visit) { e.walkTraces(td, fn) })
+}
+
+// batch applies one batch on the observe (connector) or enrich (processor)
+// path. Without storage each event is applied as it is decoded; with
+// storage the decoded events are collected, journaled, and only then
+// applied, so a failed write changes nothing.
+func (e *Engine) batch(ctx context.Context, mode byte, walk func(visit)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
+	if mode == recordObserve {
+		e.agg.roll(now, e.loc)
+	}
+	apply := func(ev *event, attrs pcommon.Map) { e.observe(ev, now) }
+	if mode == recordEnrich {
+		apply = func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) }
+	}
+	if e.store == nil {
+		walk(apply)
+		return nil
+	}
+	e.pending, e.pendingAttrs = e.pending[:0], e.pendingAttrs[:0]
+	defer e.releasePending()
+	walk(e.collect)
+	if err := e.commit(ctx, mode, now); err != nil {
+		return err
+	}
+	for i := range e.pending {
+		apply(&e.pending[i], e.pendingAttrs[i])
+	}
+	return nil
+}
+
+// collect keeps a decoded event (and its attributes) for commit.
+func (e *Engine) collect(ev *event, attrs pcommon.Map) {
+	e.pending = append(e.pending, *ev)
+	e.pendingAttrs = append(e.pendingAttrs, attrs)
+}
+
+// releasePending empties the batch buffers (dropping references into the
+// batch's pdata) and gives back an unusually large one.
+func (e *Engine) releasePending() {
+	const keep = 16384
+	clear(e.pendingAttrs)
+	if cap(e.pending) > keep {
+		e.pending, e.pendingAttrs = nil, nil
+	}
+	e.pending, e.pendingAttrs = e.pending[:0], e.pendingAttrs[:0]
+}
+
+// applyObserve counts e.pending at now: the live path after its journal
+// write, and the replay of a journal record.
+func (e *Engine) applyObserve(now time.Time) {
 	e.agg.roll(now, e.loc)
-	e.walkTraces(td, func(ev *event, _ pcommon.Map) { e.observe(ev, now) })
+	for i := range e.pending {
+		e.observe(&e.pending[i], now)
+	}
 }
 
 func (e *Engine) countInvalid(ev *event, err error) {
@@ -224,11 +279,12 @@ func (ev *event) spanRefundFailed() bool {
 // form (span or event): same trace, order, currency and amount. Without
 // trace and order id there is nothing to match on.
 func (a *aggregates) seenRefund(ev *event, now time.Time) bool {
-	if ev.traceID.IsEmpty() && ev.orderID == "" {
+	if ev.traceID.IsEmpty() && !ev.hasOrder {
 		return false
 	}
 	d := a.refundsSeen
-	key := d.hash(string(ev.traceID[:]) + "\x00" + ev.orderID + "\x00" + ev.money.Currency + "\x00" + strconv.FormatInt(ev.money.Minor, 10))
+	// The order's key, not its id: a journal replay has only the key.
+	key := d.hash(string(ev.traceID[:]) + "\x00" + strconv.FormatUint(ev.orderKey, 16) + "\x00" + ev.money.Currency + "\x00" + strconv.FormatInt(ev.money.Minor, 10))
 	if _, dup := d.lookup(key, now); dup {
 		return true
 	}

@@ -18,7 +18,7 @@ const (
 func TestRevenueIsExactPerCurrency(t *testing.T) {
 	e, _ := newTestEngine(t)
 	// 0.1 + 0.2 as doubles, a decimal string, minor units, JPY and KWD
-	e.ObserveLogs(logs(
+	e.ObserveLogs(bg, logs(
 		purchase("o1", "USD", 0.1),
 		purchase("o2", "USD", 0.2),
 		purchase("o3", "usd", "19.99"),
@@ -68,7 +68,7 @@ func TestRevenueIsExactPerCurrency(t *testing.T) {
 func TestRevenueAccumulatesWithoutFloatDrift(t *testing.T) {
 	e, _ := newTestEngine(t)
 	for i := 0; i < 1000; i++ {
-		e.ObserveLogs(logs(purchase(string(rune('a'+i%26))+time.Duration(i).String(), "USD", 0.1)))
+		e.ObserveLogs(bg, logs(purchase(string(rune('a'+i%26))+time.Duration(i).String(), "USD", 0.1)))
 	}
 	if got := value(t, collect(e), MetricRevenue, cur, "USD", meth, "card", prov, "stripe"); got != 100 {
 		t.Fatalf("1000 x 0.10 = %v, want exactly 100", got)
@@ -100,7 +100,7 @@ func TestBadInputIsCountedNotSummed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _ := newTestEngine(t)
-			e.ObserveLogs(logs(tt.record, purchase("good", "USD", 1.0)))
+			e.ObserveLogs(bg, logs(tt.record, purchase("good", "USD", 1.0)))
 			ms := collect(e)
 			name, _ := tt.record[contract.EventName].(string)
 			if got := value(t, ms, MetricInvalidEvents, AttrReason, tt.reason, contract.EventName, name); got != 1 {
@@ -125,7 +125,7 @@ func TestBadInputIsCountedNotSummed(t *testing.T) {
 
 func TestAmountFromItems(t *testing.T) {
 	e, _ := newTestEngine(t)
-	e.ObserveLogs(logs(map[string]any{
+	e.ObserveLogs(bg, logs(map[string]any{
 		contract.EventName: contract.EventPurchase, contract.OrderID: "i1", cur: "USD",
 		contract.OrderItems: []any{
 			map[string]any{contract.ItemID: "sku1", contract.ItemPrice: 9.99, contract.ItemQuantity: int64(3)},
@@ -142,8 +142,8 @@ func TestAmountFromItems(t *testing.T) {
 func TestDuplicatePurchaseCountsOnce(t *testing.T) {
 	e, clock := newTestEngine(t)
 	p := purchase("o1", "USD", 10.0, contract.CustomerID, "h:c1")
-	e.ObserveLogs(logs(p, p))
-	e.ObserveTraces(traces(span{name: "checkout", events: map[string]map[string]any{contract.EventPurchase: p}}))
+	e.ObserveLogs(bg, logs(p, p))
+	e.ObserveTraces(bg, traces(span{name: "checkout", events: map[string]map[string]any{contract.EventPurchase: p}}))
 	ms := collect(e)
 	if got := value(t, ms, MetricRevenue, cur, "USD", meth, "card", prov, "stripe"); got != 10 {
 		t.Errorf("revenue = %v, want 10", got)
@@ -156,7 +156,7 @@ func TestDuplicatePurchaseCountsOnce(t *testing.T) {
 	}
 	// after the window the same order id is a new delivery
 	clock.Advance(time.Hour + time.Second)
-	e.ObserveLogs(logs(p))
+	e.ObserveLogs(bg, logs(p))
 	if got := value(t, collect(e), MetricOrders, cur, "USD", meth, "card", prov, "stripe"); got != 2 {
 		t.Errorf("orders after window = %v, want 2", got)
 	}
@@ -187,7 +187,7 @@ func TestDedupBound(t *testing.T) {
 
 func TestNewAndReturningCustomers(t *testing.T) {
 	e, _ := newTestEngine(t)
-	e.ObserveLogs(logs(
+	e.ObserveLogs(bg, logs(
 		purchase("o1", "USD", 10.0, contract.CustomerID, "h:alice"),
 		purchase("o2", "USD", 30.0, contract.CustomerID, "h:alice"),
 		purchase("o3", "EUR", 100.0, contract.CustomerEmail, "h:bob"),
@@ -210,7 +210,7 @@ func TestNewAndReturningCustomers(t *testing.T) {
 
 func TestUpstreamSegmentIsKept(t *testing.T) {
 	e, _ := newTestEngine(t)
-	e.ObserveLogs(logs(purchase("o1", "USD", 1.0, contract.CustomerID, "h:x", contract.CustomerSegment, "returning")))
+	e.ObserveLogs(bg, logs(purchase("o1", "USD", 1.0, contract.CustomerID, "h:x", contract.CustomerSegment, "returning")))
 	if got := value(t, collect(e), MetricCustomerOrders, contract.CustomerSegment, "returning"); got != 1 {
 		t.Fatal("segment from the processor was not kept")
 	}
@@ -228,7 +228,7 @@ func TestAttemptsDurationAndSuccessRatio(t *testing.T) {
 		}
 		return span{name: contract.SpanPaymentCharge, attrs: attrs, dur: d, err: spanErr}
 	}
-	e.ObserveTraces(traces(
+	e.ObserveTraces(bg, traces(
 		charge("succeeded", "", 50*time.Millisecond, false),
 		charge("succeeded", "", 700*time.Millisecond, false),
 		charge("", "", 300*time.Millisecond, false),
@@ -274,9 +274,9 @@ func TestPaymentFailedEventsCountedApartFromAttempts(t *testing.T) {
 		return map[string]any{contract.EventName: contract.EventPaymentFailed, contract.PaymentErrorType: errType,
 			cur: "USD", contract.PaymentAmount: 12.5, meth: "card", prov: "stripe"}
 	}
-	e.ObserveLogs(logs(failed("card_declined"), failed("card_declined"), failed("timeout"),
+	e.ObserveLogs(bg, logs(failed("card_declined"), failed("card_declined"), failed("timeout"),
 		map[string]any{contract.EventName: contract.EventPaymentFailed, cur: "USD", contract.PaymentAmount: "not money"}))
-	e.ObserveTraces(traces(span{name: contract.SpanPaymentCharge, err: true,
+	e.ObserveTraces(bg, traces(span{name: contract.SpanPaymentCharge, err: true,
 		attrs: map[string]any{contract.PaymentStatus: "failed", contract.PaymentErrorType: "card_declined", meth: "card", prov: "stripe"}}))
 	ms := collect(e)
 	base := []string{meth, "card", prov, "stripe"}
@@ -304,9 +304,9 @@ func TestFunnelRatios(t *testing.T) {
 		}
 	}
 	recs = append(recs, purchase("o1", "USD", 1.0), purchase("o2", "USD", 1.0))
-	e.ObserveLogs(logs(recs...))
+	e.ObserveLogs(bg, logs(recs...))
 	// the same steps as span events count too
-	e.ObserveTraces(traces(span{name: "browse", events: map[string]map[string]any{contract.EventViewItem: {}}}))
+	e.ObserveTraces(bg, traces(span{name: "browse", events: map[string]map[string]any{contract.EventViewItem: {}}}))
 	ms := collect(e)
 	step := contract.CheckoutStep
 	if got := value(t, ms, MetricFunnelEvents, step, "view_item"); got != 11 {
@@ -329,7 +329,7 @@ func TestRefunds(t *testing.T) {
 		return map[string]any{contract.EventName: contract.EventRefund, contract.OrderID: "o1", cur: "JPY",
 			contract.PaymentAmount: amount, meth: "card", prov: "stripe"}
 	}
-	e.ObserveLogs(logs(refund(int64(500)), refund("1,200")))
+	e.ObserveLogs(bg, logs(refund(int64(500)), refund("1,200")))
 	ms := collect(e)
 	attrs := []string{cur, "JPY", meth, "card", prov, "stripe"}
 	if got := value(t, ms, MetricRefunds, attrs...); got != 2 {
@@ -348,9 +348,9 @@ func TestInventoryCardinalityLimit(t *testing.T) {
 	}
 	// The events are older than the span (which ends at 11:00): levels go
 	// by the record's time.
-	e.ObserveLogs(stampAll(logs(inv("a", 5), inv("b", 7), inv("c", 9), inv("a", 4), inv("d", 3)), time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)))
-	e.ObserveTraces(traces(span{name: contract.SpanInventoryCheck, attrs: map[string]any{contract.InventoryItemID: "b", contract.InventoryAvailable: int64(6)}}))
-	e.ObserveLogs(logs(map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "a", contract.InventoryAvailable: -1}))
+	e.ObserveLogs(bg, stampAll(logs(inv("a", 5), inv("b", 7), inv("c", 9), inv("a", 4), inv("d", 3)), time.Date(2026, 3, 10, 10, 0, 0, 0, time.UTC)))
+	e.ObserveTraces(bg, traces(span{name: contract.SpanInventoryCheck, attrs: map[string]any{contract.InventoryItemID: "b", contract.InventoryAvailable: int64(6)}}))
+	e.ObserveLogs(bg, logs(map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "a", contract.InventoryAvailable: -1}))
 	ms := collect(e)
 	item := contract.InventoryItemID
 	for id, want := range map[string]float64{"a": 4, "b": 6, Overflow: 3} {
@@ -375,7 +375,7 @@ func TestDailyAndMonthlyRevenueRollOverInTimeZone(t *testing.T) {
 	// 2026-03-31 23:00 in Denver (MDT, UTC-6) is 2026-04-01 05:00 UTC
 	clock.t = time.Date(2026, 3, 31, 23, 0, 0, 0, denver)
 	e.agg.init(clock.t, denver)
-	e.ObserveLogs(logs(purchase("o1", "USD", 25000.0)))
+	e.ObserveLogs(bg, logs(purchase("o1", "USD", 25000.0)))
 	ms := collect(e)
 	rep := []string{contract.PaymentReportingCurrency, "USD"}
 	if got := value(t, ms, MetricRevenueDaily, rep...); got != 25000 {
@@ -392,7 +392,7 @@ func TestDailyAndMonthlyRevenueRollOverInTimeZone(t *testing.T) {
 	}
 	// one hour later it is April in Denver: day and month start again
 	clock.Advance(time.Hour + time.Minute)
-	e.ObserveLogs(logs(purchase("o2", "EUR", 100.0)))
+	e.ObserveLogs(bg, logs(purchase("o2", "EUR", 100.0)))
 	ms = collect(e)
 	if got := value(t, ms, MetricRevenueDaily, rep...); got != 108 {
 		t.Errorf("daily after midnight = %v, want 108", got)
@@ -421,10 +421,10 @@ func TestLatePurchasesCountInTheirOwnPeriod(t *testing.T) {
 		ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).SetTimestamp(pcommon.NewTimestampFromTime(ts))
 		return ld
 	}
-	e.ObserveLogs(at(logs(purchase("yesterday", "USD", 100.0)), time.Date(2026, 3, 31, 23, 50, 0, 0, denver)))
-	e.ObserveLogs(at(logs(purchase("today", "USD", 10.0)), time.Date(2026, 4, 1, 0, 20, 0, 0, denver)))
-	e.ObserveLogs(logs(purchase("no-timestamp", "USD", 1.0)))
-	e.ObserveLogs(at(logs(purchase("clock-ahead", "USD", 0.5)), clock.t.Add(48*time.Hour)))
+	e.ObserveLogs(bg, at(logs(purchase("yesterday", "USD", 100.0)), time.Date(2026, 3, 31, 23, 50, 0, 0, denver)))
+	e.ObserveLogs(bg, at(logs(purchase("today", "USD", 10.0)), time.Date(2026, 4, 1, 0, 20, 0, 0, denver)))
+	e.ObserveLogs(bg, logs(purchase("no-timestamp", "USD", 1.0)))
+	e.ObserveLogs(bg, at(logs(purchase("clock-ahead", "USD", 0.5)), clock.t.Add(48*time.Hour)))
 	ms := collect(e)
 	rep := []string{contract.PaymentReportingCurrency, "USD"}
 	if got := value(t, ms, MetricRevenueDaily, rep...); got != 11.5 {
@@ -442,7 +442,7 @@ func TestLatePurchasesCountInTheirOwnPeriod(t *testing.T) {
 		}
 	}
 	// A duplicate of the late purchase is still caught.
-	e.ObserveLogs(at(logs(purchase("yesterday", "USD", 100.0)), time.Date(2026, 3, 31, 23, 50, 0, 0, denver)))
+	e.ObserveLogs(bg, at(logs(purchase("yesterday", "USD", 100.0)), time.Date(2026, 3, 31, 23, 50, 0, 0, denver)))
 	ms = collect(e)
 	if got := value(t, ms, MetricLatePurchases, AttrPeriod, "day"); got != 1 {
 		t.Errorf("a duplicate counted as late again: %v", got)
@@ -480,8 +480,8 @@ func TestInventoryLevelOrderedByRecordTime(t *testing.T) {
 			contract.InventoryAvailable: avail}), ts)
 	}
 	item := contract.InventoryItemID
-	e.ObserveLogs(update(3, time.Date(2026, 3, 10, 11, 30, 0, 0, time.UTC)))
-	e.ObserveTraces(traces(span{name: contract.SpanInventoryCheck, attrs: map[string]any{item: "sku-1", contract.InventoryAvailable: int64(40), contract.InventoryReserved: int64(2)}}))
+	e.ObserveLogs(bg, update(3, time.Date(2026, 3, 10, 11, 30, 0, 0, time.UTC)))
+	e.ObserveTraces(bg, traces(span{name: contract.SpanInventoryCheck, attrs: map[string]any{item: "sku-1", contract.InventoryAvailable: int64(40), contract.InventoryReserved: int64(2)}}))
 	ms := collect(e)
 	if got := value(t, ms, MetricInventoryAvailable, item, "sku-1"); got != 3 {
 		t.Errorf("available = %v, want 3: the late older reading must not override the newer one", got)
@@ -492,7 +492,7 @@ func TestInventoryLevelOrderedByRecordTime(t *testing.T) {
 	if got := value(t, ms, MetricLateInventory); got != 1 {
 		t.Errorf("late inventory levels = %v, want 1", got)
 	}
-	e.ObserveLogs(update(2, time.Date(2026, 3, 10, 11, 45, 0, 0, time.UTC)))
+	e.ObserveLogs(bg, update(2, time.Date(2026, 3, 10, 11, 45, 0, 0, time.UTC)))
 	if got := value(t, collect(e), MetricInventoryAvailable, item, "sku-1"); got != 2 {
 		t.Errorf("available = %v, want 2 from the newest reading", got)
 	}
@@ -510,7 +510,7 @@ func TestRefundFromSpanOrEventCountedOnce(t *testing.T) {
 	// Span 1 (trace 1) and its event; span 2 (trace 2) alone; span 3 failed.
 	failed := attrs("o3", 700)
 	failed[contract.PaymentStatus] = contract.StatusFailed
-	e.ObserveTraces(traces(
+	e.ObserveTraces(bg, traces(
 		span{name: contract.SpanPaymentRefund, attrs: attrs("o1", 1250)},
 		span{name: contract.SpanPaymentRefund, attrs: attrs("o2", 300)},
 		span{name: contract.SpanPaymentRefund, attrs: failed, err: true},
@@ -519,9 +519,9 @@ func TestRefundFromSpanOrEventCountedOnce(t *testing.T) {
 	ev[contract.EventName] = contract.EventRefund
 	ld := logs(ev)
 	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).SetTraceID(pcommon.TraceID{1})
-	e.ObserveLogs(ld)
+	e.ObserveLogs(bg, ld)
 	// An event-only refund of another request (no trace) counts too.
-	e.ObserveLogs(logs(func() map[string]any { m := attrs("o4", 50); m[contract.EventName] = contract.EventRefund; return m }()))
+	e.ObserveLogs(bg, logs(func() map[string]any { m := attrs("o4", 50); m[contract.EventName] = contract.EventRefund; return m }()))
 
 	ms := collect(e)
 	key := []string{cur, "USD", meth, "card", prov, "stripe"}

@@ -17,6 +17,9 @@ const (
 	// keyDedup holds the purchase dedup set; state saved before it existed
 	// simply lacks the key.
 	keyDedup = "dedup"
+	// keyState is the snapshot of everything else (snapshot.go); it
+	// replaces keyPeriods, which is only read from older state.
+	keyState = "state"
 )
 
 // periodState is the day's and month's revenue, kept across a restart so
@@ -28,40 +31,84 @@ type periodState struct {
 	Month      map[string]int64 `json:"month"`
 }
 
-// LoadState restores the state saved by SaveState. Saved state that does
-// not fit the configuration is ignored with a warning: the engine then
-// starts empty rather than failing the collector.
+// LoadState restores the state saved by SaveState, replays the journal
+// written after it, and keeps client for the journal of every later batch.
+// Saved state that does not fit the configuration is ignored with a
+// warning: the engine then starts empty rather than failing the collector.
+// Without any saved state it saves one at once, so the cumulative start
+// and the dedup hash seed are fixed before the first journal record.
 func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
-	ops := []*storage.Operation{storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods), storage.GetOperation(keyDedup)}
+	ops := []*storage.Operation{storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods),
+		storage.GetOperation(keyDedup), storage.GetOperation(keyState)}
 	if err := client.Batch(ctx, ops...); err != nil {
-		return fmt.Errorf("paymentbi: load customer state: %w", err)
+		return fmt.Errorf("paymentbi: load state: %w", err)
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if data := ops[0].Value; data != nil {
 		if err := e.cust.unmarshal(data); err != nil {
 			e.logger.Warn("paymentbi: ignoring saved customer state", zap.Error(err))
 		}
 	}
+	var snap *savedSnapshot
+	if data := ops[3].Value; data != nil {
+		var err error
+		if snap, err = unmarshalSnapshot(data); err != nil {
+			e.logger.Warn("paymentbi: ignoring saved counters", zap.Error(err))
+		}
+	}
+	// the dedup window is applied as of the snapshot: the journal replays
+	// the expiry that happened after it
+	dedupAt := e.now()
+	if snap != nil {
+		dedupAt = snap.savedAt
+	}
 	if data := ops[2].Value; data != nil {
-		if err := e.dedup.unmarshal(data, e.now()); err != nil {
+		if err := e.dedup.unmarshal(data, dedupAt); err != nil {
 			e.logger.Warn("paymentbi: ignoring saved dedup set", zap.Error(err))
 		}
 	}
-	if data := ops[1].Value; data != nil {
-		var ps periodState
-		if err := json.Unmarshal(data, &ps); err != nil {
-			e.logger.Warn("paymentbi: ignoring saved revenue periods", zap.Error(err))
-			return nil
-		}
-		if ps.DayStart.Equal(e.agg.day.start) {
-			e.agg.dayRevenue = nonNil(ps.Day)
-		}
-		if ps.MonthStart.Equal(e.agg.month.start) {
-			e.agg.monthRevenue = nonNil(ps.Month)
-		}
+	if snap != nil {
+		e.restoreSnapshot(snap)
+		e.snapshotted = true
+	} else if data := ops[1].Value; data != nil {
+		e.loadLegacyPeriods(data)
+	}
+	replayed, err := e.replay(ctx, client)
+	if err != nil {
+		// what replayed is kept; the rest of the journal stays on disk
+		e.logger.Error("paymentbi: journal replay stopped", zap.Int("replayed", replayed), zap.Error(err))
+	}
+	e.agg.stages.restarted()
+	e.store = client
+	e.mu.Unlock()
+	if replayed > 0 {
+		e.logger.Info("paymentbi: replayed journal", zap.Int("records", replayed), zap.Uint64("seq", e.seq))
+	}
+	// (after a replay the journal stays until the next sync: writing the
+	// customer filter now would slow every restart of a crash loop)
+	if snap == nil {
+		e.mu.Lock()
+		e.dedup.dirty = true // the hash seed of the journal's order keys
+		e.mu.Unlock()
+		return e.SaveState(ctx, client)
 	}
 	return nil
+}
+
+// loadLegacyPeriods reads the day and month revenue saved by versions
+// before the snapshot key.
+func (e *Engine) loadLegacyPeriods(data []byte) {
+	var ps periodState
+	if err := json.Unmarshal(data, &ps); err != nil {
+		e.logger.Warn("paymentbi: ignoring saved revenue periods", zap.Error(err))
+		return
+	}
+	if ps.DayStart.Equal(e.agg.day.start) {
+		e.agg.dayRevenue = nonNil(ps.Day)
+	}
+	if ps.MonthStart.Equal(e.agg.month.start) {
+		e.agg.monthRevenue = nonNil(ps.Month)
+	}
 }
 
 func nonNil(m map[string]int64) map[string]int64 {
@@ -71,16 +118,23 @@ func nonNil(m map[string]int64) map[string]int64 {
 	return m
 }
 
-// SaveState writes the customer state and the dedup set (each when it
-// changed) and the period revenue to client, in one batch taken under one
-// lock: after a crash, counted revenue, known customers and remembered
-// order ids are of the same moment.
+// SaveState writes a snapshot of the whole state, tagged with the last
+// journal record it contains, and deletes those records, in one storage
+// batch taken under one lock: after a crash the snapshot plus the records
+// left give exactly the state of the last acknowledged batch. The customer
+// filter and the dedup set are written when they changed. Nothing is
+// written when nothing happened since the last snapshot.
 func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 	e.mu.Lock()
+	if e.seq == e.snapSeq && !e.dedup.dirty && !e.cust.dirty && e.snapshotted {
+		e.mu.Unlock()
+		return nil
+	}
+	now := e.now()
 	var ops []*storage.Operation
 	dedupDirty := e.dedup.dirty
 	if dedupDirty {
-		ops = append(ops, storage.SetOperation(keyDedup, e.dedup.marshal(e.now())))
+		ops = append(ops, storage.SetOperation(keyDedup, e.dedup.marshal(now)))
 	}
 	if e.cust.dirty {
 		data, err := e.cust.marshal()
@@ -90,15 +144,11 @@ func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 		}
 		ops = append(ops, storage.SetOperation(keyCustomers, data))
 	}
-	ps, err := json.Marshal(periodState{
-		DayStart: e.agg.day.start, MonthStart: e.agg.month.start,
-		Day: e.agg.dayRevenue, Month: e.agg.monthRevenue,
-	})
-	if err != nil {
-		e.mu.Unlock()
-		return fmt.Errorf("paymentbi: encode revenue periods: %w", err)
+	ops = append(ops, storage.SetOperation(keyState, e.marshalSnapshot(now)), storage.DeleteOperation(keyPeriods))
+	seq, from := e.seq, e.snapSeq
+	for s := from + 1; s <= seq; s++ {
+		ops = append(ops, storage.DeleteOperation(journalKey(s)))
 	}
-	ops = append(ops, storage.SetOperation(keyPeriods, ps))
 	custDirty := e.cust.dirty
 	e.cust.dirty, e.dedup.dirty = false, false
 	e.mu.Unlock()
@@ -107,7 +157,18 @@ func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 		e.cust.dirty = e.cust.dirty || custDirty
 		e.dedup.dirty = e.dedup.dirty || dedupDirty
 		e.mu.Unlock()
-		return fmt.Errorf("paymentbi: save customer state: %w", err)
+		return fmt.Errorf("paymentbi: save state: %w", err)
 	}
+	e.mu.Lock()
+	e.snapSeq = max(e.snapSeq, seq)
+	e.snapshotted = true
+	e.mu.Unlock()
 	return nil
+}
+
+// Detach stops journaling (the storage client is about to close).
+func (e *Engine) Detach() {
+	e.mu.Lock()
+	e.store = nil
+	e.mu.Unlock()
 }

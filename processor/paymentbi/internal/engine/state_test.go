@@ -59,7 +59,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
 	client := newMemClient()
 	e1, clock := newTestEngine(t)
-	e1.ObserveLogs(logs(
+	e1.ObserveLogs(bg, logs(
 		purchase("o1", "USD", 100.0, contract.CustomerID, "h:alice"),
 		purchase("o2", "EUR", 10.0, contract.CustomerID, "h:bob"),
 	))
@@ -76,7 +76,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 	if err := e2.LoadState(ctx, client); err != nil {
 		t.Fatal(err)
 	}
-	e2.ObserveLogs(logs(purchase("o3", "USD", 1.0, contract.CustomerID, "h:alice")))
+	e2.ObserveLogs(bg, logs(purchase("o3", "USD", 1.0, contract.CustomerID, "h:alice")))
 	ms := collect(e2)
 	if got := value(t, ms, MetricCustomerOrders, contract.CustomerSegment, "returning"); got != 1 {
 		t.Errorf("alice is not returning after restart")
@@ -110,7 +110,7 @@ func TestMismatchedStateIsIgnored(t *testing.T) {
 	ctx := context.Background()
 	client := newMemClient()
 	e1, clock := newTestEngine(t)
-	e1.ObserveLogs(logs(purchase("o1", "USD", 1.0, contract.CustomerID, "h:alice")))
+	e1.ObserveLogs(bg, logs(purchase("o1", "USD", 1.0, contract.CustomerID, "h:alice")))
 	if err := e1.SaveState(ctx, client); err != nil {
 		t.Fatal(err)
 	}

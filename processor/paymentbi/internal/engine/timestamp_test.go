@@ -15,7 +15,7 @@ func TestWrappedTimestampCountsAsNow(t *testing.T) {
 	e, _ := newTestEngine(t, func(*Settings) {})
 	ld := logs(purchase("far-future", "USD", 25.0))
 	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).SetTimestamp(pcommon.Timestamp(math.MaxUint64))
-	e.ObserveLogs(ld)
+	e.ObserveLogs(bg, ld)
 	ms := collect(e)
 	if got := value(t, ms, MetricRevenueDaily, contract.PaymentReportingCurrency, "USD"); got != 25 {
 		t.Errorf("today's revenue = %v, want 25", got)

@@ -1,0 +1,248 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
+)
+
+// The snapshot envelope (storage key "state"): magic, version, then the
+// journal position it contains, when it was taken, the cumulative start,
+// and every aggregate, limiter and series stage. The customer filter and
+// the dedup set keep their own keys (they are large and saved only when
+// changed), written in the same storage batch.
+var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
+
+const snapshotVersion = 1
+
+func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
+	b.uvarint(uint64(len(m)))
+	for k, v := range m {
+		key(b, k)
+		val(b, v)
+	}
+}
+
+func getMap[K comparable, V any](d *dec, key func(*dec) K, val func(*dec) V) map[K]V {
+	n := d.count()
+	m := make(map[K]V, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		k := key(d)
+		m[k] = val(d)
+	}
+	return m
+}
+
+func putMoneyKey(b *enc, k moneyKey) { b.str(k.currency); b.str(k.method); b.str(k.provider) }
+func getMoneyKey(d *dec) moneyKey {
+	return moneyKey{currency: d.str(), method: d.str(), provider: d.str()}
+}
+func putAttemptKey(b *enc, k attemptKey) {
+	b.str(k.status)
+	b.str(k.errorType)
+	b.str(k.method)
+	b.str(k.provider)
+}
+func getAttemptKey(d *dec) attemptKey {
+	return attemptKey{status: d.str(), errorType: d.str(), method: d.str(), provider: d.str()}
+}
+func putFailureKey(b *enc, k failureKey) { b.str(k.errorType); b.str(k.method); b.str(k.provider) }
+func getFailureKey(d *dec) failureKey {
+	return failureKey{errorType: d.str(), method: d.str(), provider: d.str()}
+}
+func putDurationKey(b *enc, k durationKey) { b.str(k.status); b.str(k.method); b.str(k.provider) }
+func getDurationKey(d *dec) durationKey {
+	return durationKey{status: d.str(), method: d.str(), provider: d.str()}
+}
+func putInvalidKey(b *enc, k invalidKey) { b.str(k.reason); b.str(k.event) }
+func getInvalidKey(d *dec) invalidKey    { return invalidKey{reason: d.str(), event: d.str()} }
+
+func putStr(b *enc, s string)  { b.str(s) }
+func getStr2(d *dec) string    { return d.str() }
+func putInt(b *enc, v int64)   { b.varint(v) }
+func getInt(d *dec) int64      { return d.varint() }
+func putStage(b *enc, v uint8) { b.byte(v) }
+func getStage(d *dec) uint8    { return d.byte() }
+func putNone(*enc, struct{})   {}
+func getNone(*dec) struct{}    { return struct{}{} }
+func putStock(b *enc, s stock) {
+	b.varint(s.available)
+	b.varint(s.reserved)
+	b.bool(s.hasAvailable)
+	b.bool(s.hasReserved)
+	b.u64(uint64(s.availableAt))
+	b.u64(uint64(s.reservedAt))
+}
+func getStock(d *dec) stock {
+	return stock{
+		available: d.varint(), reserved: d.varint(), hasAvailable: d.bool(), hasReserved: d.bool(),
+		availableAt: pcommon.Timestamp(d.u64()), reservedAt: pcommon.Timestamp(d.u64()),
+	}
+}
+func putHistogram(b *enc, h *histogram) {
+	b.uvarint(uint64(len(h.counts)))
+	for _, c := range h.counts {
+		b.uvarint(c)
+	}
+	b.f64(h.sum)
+	b.uvarint(h.count)
+}
+func getHistogram(d *dec) *histogram {
+	h := &histogram{counts: make([]uint64, d.count())}
+	for i := range h.counts {
+		h.counts[i] = d.uvarint()
+	}
+	h.sum = d.f64()
+	h.count = d.uvarint()
+	return h
+}
+
+// marshalSnapshot encodes the engine state at journal position e.seq.
+// e.mu must be held.
+func (e *Engine) marshalSnapshot(now time.Time) []byte {
+	a := &e.agg
+	b := enc(make([]byte, 0, 4096))
+	b = append(b, snapshotMagic[:]...)
+	b.byte(snapshotVersion)
+	b.u64(e.seq)
+	b.varint(now.UnixNano())
+	b.varint(e.start.UnixNano())
+	b.varint(a.day.start.UnixNano())
+	b.varint(a.month.start.UnixNano())
+	putMap(&b, a.dayRevenue, putStr, putInt)
+	putMap(&b, a.monthRevenue, putStr, putInt)
+	for _, m := range []map[moneyKey]int64{a.revenue, a.orders, a.refunds, a.refundAmount} {
+		putMap(&b, m, putMoneyKey, putInt)
+	}
+	putMap(&b, a.attempts, putAttemptKey, putInt)
+	putMap(&b, a.failures, putFailureKey, putInt)
+	putMap(&b, a.durations, putDurationKey, putHistogram)
+	for _, n := range a.funnel {
+		b.varint(n)
+	}
+	for _, m := range []map[string]int64{a.segmentOrders, a.duplicates, a.late} {
+		putMap(&b, m, putStr, putInt)
+	}
+	putMap(&b, a.stock, putStr, putStock)
+	putMap(&b, a.invalid, putInvalidKey, putInt)
+	b.varint(a.lateInventory)
+	b.str(string(a.refundsSeen.marshal(now)))
+	for _, l := range []*limiter{e.methods, e.providers, e.errorTypes, e.items} {
+		putMap(&b, l.seen, putStr, putNone)
+	}
+	st := &a.stages
+	putMap(&b, st.money, putMoneyKey, putStage)
+	putMap(&b, st.refund, putMoneyKey, putStage)
+	putMap(&b, st.attempt, putAttemptKey, putStage)
+	putMap(&b, st.failure, putFailureKey, putStage)
+	putMap(&b, st.duration, putDurationKey, putStage)
+	for _, m := range []map[string]uint8{st.segment, st.duplicate, st.late} {
+		putMap(&b, m, putStr, putStage)
+	}
+	putMap(&b, st.invalid, putInvalidKey, putStage)
+	for _, v := range st.funnel {
+		b.byte(v)
+	}
+	return b
+}
+
+// savedSnapshot is a decoded snapshot, applied only once fully read.
+type savedSnapshot struct {
+	seq                  uint64
+	savedAt, start       time.Time
+	dayStart, monthStart time.Time
+	agg                  aggregates
+	limiters             [4]map[string]struct{}
+	// refundsSeen is the encoded refund dedup set, loaded against the
+	// engine's own window and bound.
+	refundsSeen []byte
+}
+
+var errSnapshotFormat = errors.New("saved state has an unknown format")
+
+func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
+	if len(data) < 5 || [4]byte(data[:4]) != snapshotMagic {
+		return nil, errSnapshotFormat
+	}
+	if data[4] != snapshotVersion {
+		return nil, fmt.Errorf("saved state version %d, this build reads %d", data[4], snapshotVersion)
+	}
+	d := &dec{b: data[5:]}
+	s := &savedSnapshot{}
+	s.seq = d.u64()
+	s.savedAt = time.Unix(0, d.varint())
+	s.start = time.Unix(0, d.varint())
+	s.dayStart = time.Unix(0, d.varint())
+	s.monthStart = time.Unix(0, d.varint())
+	a := &s.agg
+	a.dayRevenue = getMap(d, getStr2, getInt)
+	a.monthRevenue = getMap(d, getStr2, getInt)
+	a.revenue = getMap(d, getMoneyKey, getInt)
+	a.orders = getMap(d, getMoneyKey, getInt)
+	a.refunds = getMap(d, getMoneyKey, getInt)
+	a.refundAmount = getMap(d, getMoneyKey, getInt)
+	a.attempts = getMap(d, getAttemptKey, getInt)
+	a.failures = getMap(d, getFailureKey, getInt)
+	a.durations = getMap(d, getDurationKey, getHistogram)
+	for i := range a.funnel {
+		a.funnel[i] = d.varint()
+	}
+	a.segmentOrders = getMap(d, getStr2, getInt)
+	a.duplicates = getMap(d, getStr2, getInt)
+	a.late = getMap(d, getStr2, getInt)
+	a.stock = getMap(d, getStr2, getStock)
+	a.invalid = getMap(d, getInvalidKey, getInt)
+	a.lateInventory = d.varint()
+	s.refundsSeen = []byte(d.str())
+	for i := range s.limiters {
+		s.limiters[i] = getMap(d, getStr2, getNone)
+	}
+	st := &a.stages
+	st.money = getMap(d, getMoneyKey, getStage)
+	st.refund = getMap(d, getMoneyKey, getStage)
+	st.attempt = getMap(d, getAttemptKey, getStage)
+	st.failure = getMap(d, getFailureKey, getStage)
+	st.duration = getMap(d, getDurationKey, getStage)
+	st.segment = getMap(d, getStr2, getStage)
+	st.duplicate = getMap(d, getStr2, getStage)
+	st.late = getMap(d, getStr2, getStage)
+	st.invalid = getMap(d, getInvalidKey, getStage)
+	for i := range st.funnel {
+		st.funnel[i] = d.byte()
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("saved state: %w", d.err)
+	}
+	if len(d.b) != 0 {
+		return nil, errSnapshotFormat
+	}
+	return s, nil
+}
+
+// restoreSnapshot replaces the engine's aggregates with s. The day and
+// month continue if the time zone still draws them where they were.
+// e.mu must be held.
+func (e *Engine) restoreSnapshot(s *savedSnapshot) {
+	day, month := dayOf(s.dayStart, e.loc), monthOf(s.monthStart, e.loc)
+	fresh := e.agg
+	e.agg = s.agg
+	e.agg.day, e.agg.month = day, month
+	if !day.start.Equal(s.dayStart) || !month.start.Equal(s.monthStart) {
+		// another timezone: the saved periods mean nothing now
+		e.agg.day, e.agg.month = fresh.day, fresh.month
+		clear(e.agg.dayRevenue)
+		clear(e.agg.monthRevenue)
+	}
+	e.agg.refundsSeen = fresh.refundsSeen
+	if err := e.agg.refundsSeen.unmarshal(s.refundsSeen, s.savedAt); err != nil {
+		e.logger.Warn("paymentbi: ignoring saved refund matches", zap.Error(err))
+	}
+	for i, l := range []*limiter{e.methods, e.providers, e.errorTypes, e.items} {
+		l.seen = s.limiters[i]
+	}
+	e.start = s.start
+	e.seq, e.snapSeq = s.seq, s.seq
+}
