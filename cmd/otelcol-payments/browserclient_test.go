@@ -76,6 +76,12 @@ func TestBrowserOTLPJSONClientWithCORS(t *testing.T) {
 	got.WaitFor(t, time.Minute, "the page's two business events", func(c *e2e.Capture) bool {
 		return countEvents(c.Logs.AllLogs(), "") >= 2
 	})
+	// A new series is first emitted at 0, its value from the next emission.
+	got.WaitFor(t, time.Minute, "the funnel steps of both events", func(c *e2e.Capture) bool {
+		m := c.Metrics.AllMetrics()
+		return latest(m, "checkout.funnel.events", map[string]string{contract.CheckoutStep: "view_item"}) == 1 &&
+			latest(m, "checkout.funnel.events", map[string]string{contract.CheckoutStep: "add_to_cart"}) == 1
+	})
 	require.NoError(t, col.Shutdown())
 	m := got.Metrics.AllMetrics()
 	assert.Equal(t, 1.0, latest(m, "checkout.funnel.events", map[string]string{contract.CheckoutStep: "view_item"}))

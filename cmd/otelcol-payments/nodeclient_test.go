@@ -85,7 +85,13 @@ func TestNodeSDKClientThroughDefaultProfile(t *testing.T) {
 	got.WaitFor(t, time.Minute, "the app's spans and log records", func(c *e2e.Capture) bool {
 		return c.SpanCount() >= spans && countEvents(c.Logs.AllLogs(), "") >= events
 	})
-	// Shutdown flushes paymentbi's and threshold's last metrics and alerts.
+	// A new series is first emitted at 0, its value from the next emission.
+	got.WaitFor(t, time.Minute, "paymentbi's figures for both orders", func(c *e2e.Capture) bool {
+		m := c.Metrics.AllMetrics()
+		return latest(m, "payment.orders", nil) == 2 &&
+			latest(m, "checkout.funnel.events", map[string]string{contract.CheckoutStep: "purchase"}) == 2
+	})
+	// Shutdown flushes threshold's last alerts.
 	require.NoError(t, col.Shutdown())
 	assert.Equal(t, spans, got.SpanCount())
 

@@ -44,6 +44,11 @@ func defaultProfileWithOTLP(t *testing.T, capture string) (cfg, otlpGRPC, otlpHT
 	_, ownPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
 	require.Contains(t, cfg, "port: 8888")
 	cfg = strings.ReplaceAll(cfg, "port: 8888", "port: "+ownPort)
+	// paymentbi shows a new series at 0 first and its value from the next
+	// emission (Prometheus' series initialisation): emit often, so tests
+	// wait a second for a figure rather than 30.
+	require.Contains(t, cfg, "emit_interval: 15s")
+	cfg = strings.ReplaceAll(cfg, "emit_interval: 15s", "emit_interval: 500ms")
 	require.Contains(t, cfg, "./data/otelcol-payments")
 	cfg = strings.ReplaceAll(cfg, "./data/otelcol-payments", t.TempDir())
 	for _, first := range []string{"debug", "prometheus"} {
