@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -252,7 +251,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 			for i, idx := range req.Events {
 				sent[i] = g.events[idx]
 			}
-			err := e.post(ctx, req.Body, transactionIDs(sent))
+			err := e.post(ctx, req.Body)
 			switch {
 			case err == nil:
 				e.settle(ctx, sent, !e.cfg.ValidationMode)
@@ -319,9 +318,7 @@ func (e *ga4Exporter) settle(ctx context.Context, events []mappedEvent, accepted
 			continue
 		}
 		if !accepted {
-			if err := e.dedup.Release(ctx, ev.res.TransactionID); err != nil {
-				e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
-			}
+			e.dedup.Release(ev.res.TransactionID)
 			continue
 		}
 		if err := e.dedup.Commit(ctx, ev.res.TransactionID); err != nil {
@@ -330,43 +327,10 @@ func (e *ga4Exporter) settle(ctx context.Context, events []mappedEvent, accepted
 	}
 }
 
-func transactionIDs(events []mappedEvent) []string {
-	var ids []string
-	for _, ev := range events {
-		if ev.res.TransactionID != "" {
-			ids = append(ids, ev.res.TransactionID)
-		}
-	}
-	return ids
-}
-
 // post sends one body. Errors are redacted (the URL holds the API secret)
 // and classified: network errors, 408, 429 and 5xx are retryable, other
-// statuses permanent. Once the body is written out whole, the purchases'
-// transaction ids are marked in the dedup storage (dedup.MarkWritten), so
-// a kill -9 before the answer does not send them again after the restart.
-func (e *ga4Exporter) post(ctx context.Context, body []byte, txns []string) error {
-	var (
-		mu       sync.Mutex
-		answered bool // after the answer, a late callback must not mark a released reservation again
-		marked   bool
-	)
-	markWritten := func() {
-		if err := e.dedup.MarkWritten(ctx, txns); err != nil {
-			e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
-		}
-		marked = true
-	}
-	track := e.dedup != nil && len(txns) > 0 && !e.cfg.ValidationMode
-	if track {
-		ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
-			mu.Lock()
-			defer mu.Unlock()
-			if info.Err == nil && !answered {
-				markWritten()
-			}
-		}})
-	}
+// statuses permanent.
+func (e *ga4Exporter) post(ctx context.Context, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
 	if err != nil {
 		return consumererror.NewPermanent(e.redact(err))
@@ -374,13 +338,6 @@ func (e *ga4Exporter) post(ctx context.Context, body []byte, txns []string) erro
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", e.userAgent)
 	resp, err := e.client.Do(req)
-	mu.Lock()
-	answered = true
-	if track && err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 && !marked {
-		// The answer overtook the callback: GA4 has the purchases.
-		markWritten()
-	}
-	mu.Unlock()
 	if err != nil {
 		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
 		return fmt.Errorf("sending GA4 request: %w", e.redact(err))

@@ -89,14 +89,8 @@ type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
-// freezeAfter runs the real round trip, then (when freeze says so) copies
-// the storage directory as a kill -9 at that instant would leave it, and
-// fails the request so the exporter goes on. freezeBefore copies it before
-// the n-th round trip.
-func freezeAfter(t *testing.T, dir, snapshot string, freeze func(n int, resp *http.Response) bool) func(http.RoundTripper) http.RoundTripper {
-	return freezeAround(t, dir, snapshot, 0, freeze)
-}
-
+// freezeBefore copies the storage directory as a kill -9 just before the
+// n-th round trip would leave it, and fails that request.
 func freezeBefore(t *testing.T, dir, snapshot string, n int) func(http.RoundTripper) http.RoundTripper {
 	return freezeAround(t, dir, snapshot, n, func(int, *http.Response) bool { return false })
 }
@@ -119,33 +113,6 @@ func freezeAround(t *testing.T, dir, snapshot string, before int, after func(n i
 			return resp, err
 		})
 	}
-}
-
-// The duplicate seen in 1 of 4 kill -9 runs: GA4 had the purchase, the
-// process died before it recorded the send, and the queue delivered the
-// purchase again after the restart. The transaction id is stored once the
-// request is written out whole, so the restart does not send it again.
-func TestKillAfterGA4HasPurchaseDoesNotResendIt(t *testing.T) {
-	dir, snapshot := t.TempDir(), t.TempDir()
-	host, id := newFileStorageHostIn(t, dir)
-	useStorage := withConfig(func(c *Config) {
-		c.Dedup.Storage = &id
-		c.RetryConfig.Enabled = false
-	})
-	purchase := goldenEvents()[mapping.GAPurchase]
-
-	before := newHarness(t, useStorage, withHost(host),
-		withTransport(freezeAfter(t, dir, snapshot, func(_ int, resp *http.Response) bool {
-			return resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusOK
-		})))
-	require.Error(t, before.pushLogs(purchase))
-	require.Len(t, before.srv.Events(), 1, "GA4 has it")
-	before.stop()
-
-	host2, _ := newFileStorageHostIn(t, snapshot)
-	after := newHarness(t, useStorage, withHost(host2), withSettings(before.set))
-	require.NoError(t, after.pushLogs(purchase))
-	assert.Empty(t, after.srv.Events(), "sent again after the restart")
 }
 
 // A purchase GA4 refused is released, also on disk: a kill -9 before the

@@ -50,7 +50,10 @@ func TestCardinalityFloodStaysBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, ownPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
 	profile := strings.NewReplacer(
+		// its own state directory and telemetry port, not the repository's
+		"./data/otelcol-payments", t.TempDir(), "port: 8888", "port: "+ownPort,
 		"localhost:13133", health, "localhost:4317", grpcAddr, "localhost:4318", httpAddr,
 		"localhost:8889", prom, "localhost:8080", dash,
 		// Flush span metrics sooner so the test waits seconds, not minutes.

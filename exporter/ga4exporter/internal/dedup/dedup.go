@@ -20,9 +20,6 @@ const keyPrefix = "ga4.txn/"
 type entry struct {
 	sentAt  time.Time
 	pending bool
-	// written is set on a pending entry once its request was written out
-	// whole, and stored: see MarkWritten.
-	written bool
 }
 
 // Set is a bounded set of recently sent keys with a time-to-live. A key is
@@ -114,52 +111,14 @@ func (s *Set) Commit(ctx context.Context, key string) error {
 	return errors.Join(err, s.flushEvicted(ctx))
 }
 
-// MarkWritten records, in storage, that the request carrying these pending
-// keys was written out whole. A process killed after that and before Commit
-// or Release finds the keys sent after its restart: the server has the
-// request (the kernel delivers what was written even after a kill -9), and
-// re-sending it is what would duplicate the purchase. Only the rare request
-// the server then refuses is lost that way, against a duplicate for every
-// request in flight at a crash. Keys no longer pending (already settled)
-// are skipped.
-func (s *Set) MarkWritten(ctx context.Context, keys []string) error {
+// Release forgets a reservation whose send failed, so a retry may send it.
+func (s *Set) Release(key string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.store == nil {
-		return nil
+	if e, ok := s.entries.Peek(key); ok && e.pending {
+		s.entries.Remove(key)
 	}
-	var ops []*storage.Operation
-	now := s.now()
-	for _, key := range keys {
-		e, ok := s.entries.Peek(key)
-		if !ok || !e.pending || e.written {
-			continue
-		}
-		e.written = true
-		s.entries.Add(key, e)
-		ops = append(ops, storage.SetOperation(keyPrefix+key, encodeTime(now)))
-	}
-	if len(ops) == 0 {
-		return nil
-	}
-	return errors.Join(s.store.Batch(ctx, ops...), s.flushEvicted(ctx))
-}
-
-// Release forgets a reservation whose send failed, so a retry may send it;
-// a stored MarkWritten record of it is deleted.
-func (s *Set) Release(ctx context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.entries.Peek(key)
-	if !ok || !e.pending {
-		return nil
-	}
-	s.entries.Remove(key)
-	s.evicted = s.evicted[:0] // Remove reports key as evicted
-	if e.written && s.store != nil {
-		return s.store.Delete(ctx, keyPrefix+key)
-	}
-	return nil
+	s.evicted = s.evicted[:0]
 }
 
 // Len returns the number of keys held in memory.

@@ -46,10 +46,10 @@ func TestReleaseAllowsRetry(t *testing.T) {
 	s, err := New(time.Hour, 10, newClock().now)
 	require.NoError(t, err)
 	require.True(t, reserve(t, s, "T1"))
-	require.NoError(t, s.Release(context.Background(), "T1"))
+	s.Release("T1")
 	assert.True(t, reserve(t, s, "T1"))
 	require.NoError(t, s.Commit(context.Background(), "T1"))
-	require.NoError(t, s.Release(context.Background(), "T1")) // releasing a committed key keeps it
+	s.Release("T1") // releasing a committed key keeps it
 	assert.False(t, reserve(t, s, "T1"))
 }
 
@@ -199,41 +199,4 @@ func TestStorageWithoutWalkIsReadThrough(t *testing.T) {
 	assert.False(t, reserve(t, s2, "T1"), "found in storage")
 	c.advance(time.Hour)
 	assert.True(t, reserve(t, s2, "T1"), "stored entry expired")
-}
-
-// A request written out whole counts as sent after a restart unless its
-// reservation was released (the server refused it) before the crash.
-func TestMarkWrittenSurvivesCrashUnlessReleased(t *testing.T) {
-	ctx := context.Background()
-	store := newMemStorage()
-	s, err := New(time.Hour, 10, newClock().now)
-	require.NoError(t, err)
-	require.NoError(t, s.Load(ctx, store))
-	require.True(t, reserve(t, s, "T1"))
-	require.True(t, reserve(t, s, "T2"))
-	require.NoError(t, s.MarkWritten(ctx, []string{"T1", "T2"}))
-	require.NoError(t, s.Release(ctx, "T2"))
-	require.NoError(t, s.Release(ctx, "T3"), "never reserved: nothing to do")
-
-	restarted, err := New(time.Hour, 10, newClock().now)
-	require.NoError(t, err)
-	require.NoError(t, restarted.Load(ctx, store))
-	assert.False(t, reserve(t, restarted, "T1"), "written, then killed: GA4 has it")
-	assert.True(t, reserve(t, restarted, "T2"), "refused and released: send it")
-}
-
-// Marking keys already settled does nothing: a late callback cannot mark a
-// released reservation again.
-func TestMarkWrittenSkipsSettledKeys(t *testing.T) {
-	ctx := context.Background()
-	store := newMemStorage()
-	s, err := New(time.Hour, 10, newClock().now)
-	require.NoError(t, err)
-	require.NoError(t, s.Load(ctx, store))
-	require.True(t, reserve(t, s, "T1"))
-	require.NoError(t, s.Release(ctx, "T1"))
-	require.NoError(t, s.MarkWritten(ctx, []string{"T1"}))
-	v, err := store.Get(ctx, keyPrefix+"T1")
-	require.NoError(t, err)
-	assert.Nil(t, v)
 }
