@@ -353,9 +353,12 @@ func TestKillNineKeepsAlertsAndCustomerState(t *testing.T) {
 	// is re-sent and deduplicated, so it counts once either way.
 	allOrders := int64(2*returning + trickle + burstBatches*perBatch + newCustomers)
 	allMinor := preMinor + postMinor
+	// A series new after the restart (such as the returning segment) shows
+	// 0 at its first emission and its value from the next: wait for both.
 	waitUntil(t, 30*time.Second, "business metrics of every order", func() bool {
 		v, ok := scrape(metricsURL, "payment_orders_total")
-		return ok && int64(v) >= allOrders
+		r, _ := scrape(metricsURL, "customer_orders_total", `customer_segment="returning"`)
+		return ok && int64(v) >= allOrders && r >= returning
 	})
 	orders, _ := scrape(metricsURL, "payment_orders_total")
 	revenue, _ := scrape(metricsURL, "payment_revenue_total", `payment_currency="USD"`)
