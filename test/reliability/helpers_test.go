@@ -35,6 +35,25 @@ import (
 // testHashKey is the piisanitizer key of every test profile.
 const testHashKey = "reliability-test-hash-key-0123456789abcdef"
 
+// profileHead is the start every persistent test profile shares: a
+// file_storage extension on storage, the OTLP gRPC receiver on grpcAddr and
+// piisanitizer under the test key. The caller's processors follow it.
+func profileHead(grpcAddr, storage string) string {
+	return `
+extensions:
+  file_storage:
+    directory: ` + storage + `
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: ` + grpcAddr + `
+processors:
+  piisanitizer:
+    hash_key: ` + testHashKey + `
+`
+}
+
 // factories are the distribution's payment components plus Kafka, on top of
 // the e2e harness's base set.
 func factories() otelcol.Factories {

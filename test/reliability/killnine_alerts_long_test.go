@@ -20,19 +20,7 @@ import (
 // file_storage: threshold firing state, the alert exporter's queue, state
 // and outbox.
 func alertStateProfile(grpcAddr, alertURL, storage string) string {
-	return `
-extensions:
-  file_storage:
-    directory: ` + storage + `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: ` + grpcAddr + `
-processors:
-  piisanitizer:
-    hash_key: ` + testHashKey + `
-connectors:` + criticalFailureRule + `
+	return profileHead(grpcAddr, storage) + `connectors:` + criticalFailureRule + `
     storage: file_storage
 exporters:` + alertExporterYAML(alertURL) + `
     storage: file_storage

@@ -37,19 +37,7 @@ func gatewayStateProfile(grpcAddr, promAddr, ga4URL, alertURL, storage string) s
       storage: file_storage
       expected_customers: 10000
       sync_interval: %s`, stateSyncInterval)
-	return `
-extensions:
-  file_storage:
-    directory: ` + storage + `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: ` + grpcAddr + `
-processors:
-  piisanitizer:
-    hash_key: ` + testHashKey + `
-  paymentbi:
+	return profileHead(grpcAddr, storage) + `  paymentbi:
     reporting_currency: USD` + customerState + `
 connectors:` + criticalFailureRule + `
     storage: file_storage

@@ -144,19 +144,7 @@ func (s *smtpServer) received() []string {
 // and the dashboard keeping its alerts.
 func rollingProfile(grpcAddr, dashAddr, ga4URL, sentryDSN, slackURL, smtpAddr, storage string) string {
 	host, port, _ := net.SplitHostPort(smtpAddr)
-	return `
-extensions:
-  file_storage:
-    directory: ` + storage + `
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: ` + grpcAddr + `
-processors:
-  piisanitizer:
-    hash_key: ` + testHashKey + `
-  paymentbi:
+	return profileHead(grpcAddr, storage) + `  paymentbi:
     reporting_currency: USD
 connectors:` + criticalFailureRule + `
 exporters:
