@@ -135,10 +135,12 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Currency = b.currency()
 	var revenueToday float64
 	d.Revenue, revenueToday = b.revenue(now, d.Currency)
+	b.growth(now, &d.Revenue, revenueToday, d.Currency)
 	d.Orders = b.orders(revenueToday, d.Currency)
 	d.Payments = b.payments()
 	d.Funnel = b.funnel()
 	d.Customers = b.customers(d.Funnel)
+	d.Customers.LifetimeValue = b.lifetimeValue(d.Currency)
 	d.Latency, d.Errors = b.latency()
 	d.Errors.Payments = ratio(b.failedInWindow())
 	d.LowStock = b.lowStock()
@@ -151,6 +153,7 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Series = Series{LastHour: b.seriesSet(60, 1, d.Currency), Last24h: b.seriesSet(store.Minutes, 15, d.Currency)}
 	d.Data = b.DataStatus()
 	nonNil(&d)
+	localize(&d, b.store.Location())
 	return d
 }
 
