@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 )
 
 // DigestConfig schedules the executive summary as a daily text message.
@@ -62,6 +63,10 @@ type digester struct {
 	now     func() time.Time
 	logger  *zap.Logger
 
+	// health, when set, receives each attempt as component's "digest".
+	health    *channelhealth.Registry
+	component string
+
 	mu sync.Mutex
 	// sentDay is the local date (2006-01-02) of the last digest sent, or
 	// skipped because the collector started after that day's time.
@@ -96,11 +101,14 @@ func (g *digester) tick(ctx context.Context) {
 		return
 	}
 	status, err := g.post(ctx, view.DigestText(g.summary(), g.loc))
+	if g.health != nil {
+		g.health.Report(g.component, "digest", err, status, g.now())
+	}
 	if err != nil {
 		if !g.failing {
 			g.logger.Warn("daily digest not delivered; retrying every 30s today",
 				zap.String("channel", "digest"), zap.Int("status", status), zap.Error(err),
-				zap.String("hint", digestHint(status)))
+				zap.String("hint", channelhealth.Hint(err, status)))
 		}
 		g.failing = true
 		return
@@ -136,20 +144,6 @@ func (g *digester) post(ctx context.Context, text string) (int, error) {
 		return resp.StatusCode, fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	return resp.StatusCode, nil
-}
-
-func digestHint(status int) string {
-	switch {
-	case status == 0:
-		return "the webhook host is unreachable: check digest.url, DNS, and digest.client.proxy_url behind an egress proxy"
-	case status == http.StatusNotFound || status == http.StatusForbidden || status == http.StatusGone:
-		return "the webhook was revoked or the URL is wrong: create a new incoming webhook"
-	case status == http.StatusTooManyRequests:
-		return "rate limited by the chat service"
-	case status >= 500:
-		return "the chat service failed; it usually recovers"
-	}
-	return "the chat service refused the message"
 }
 
 // run ticks until ctx ends.

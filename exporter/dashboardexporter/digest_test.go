@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 )
 
 // slackHook is a local Slack incoming webhook: it checks the documented
@@ -84,6 +85,8 @@ func TestDailyDigestReachesTheChannel(t *testing.T) {
 	client, err := cfg.Digest.Client.ToClient(context.Background(), nil, set)
 	require.NoError(t, err)
 	g := newDigester(cfg.Digest, d.store.Location(), client, d.summary, clock, set.Logger)
+	var reg channelhealth.Registry
+	g.health, g.component = &reg, "dashboard"
 	at := func(local string) {
 		var err error
 		now, err = time.ParseInLocation("2006-01-02 15:04", local, denver)
@@ -101,7 +104,9 @@ func TestDailyDigestReachesTheChannel(t *testing.T) {
 	fields := warns[0].ContextMap()
 	assert.Equal(t, "digest", fields["channel"])
 	assert.EqualValues(t, 500, fields["status"])
-	assert.Contains(t, fields["hint"], "chat service failed")
+	assert.Contains(t, fields["hint"], "destination service is failing")
+	require.Len(t, reg.Snapshot(), 1)
+	assert.Equal(t, channelhealth.StatusFailing, reg.Snapshot()[0].Status, "the digest's health shows the failure")
 	for _, e := range logs.All() {
 		assert.NotContains(t, fmt.Sprint(e.Message, e.ContextMap()), "secret", "the webhook URL is a secret")
 	}
@@ -113,6 +118,7 @@ func TestDailyDigestReachesTheChannel(t *testing.T) {
 	assert.Contains(t, text, "*Revenue today:* 1,734.50 USD")
 	assert.Contains(t, text, "*Funnel:*")
 	assert.Equal(t, 1, logs.FilterMessage("daily digest delivered after earlier failures").Len())
+	assert.Equal(t, channelhealth.StatusOK, reg.Snapshot()[0].Status)
 
 	at("2026-11-28 23:59")
 	assert.Len(t, hook.received(), 1, "once a day")

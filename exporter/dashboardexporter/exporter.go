@@ -19,6 +19,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/web"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
@@ -78,6 +79,7 @@ func (d *dashboard) startDigest(ctx context.Context, host component.Host) error 
 		return fmt.Errorf("digest.client: %w", err)
 	}
 	g := newDigester(d.cfg.Digest, d.store.Location(), client, d.summary, d.now, d.set.Logger)
+	g.health, g.component = channelhealth.Default, d.id.String()
 	runCtx, cancel := context.WithCancel(context.Background())
 	d.stopDigest, d.digestDone = cancel, make(chan struct{})
 	go func() {
@@ -121,6 +123,7 @@ func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.
 		SpanMetricsNamespace: cfg.SpanMetricsNamespace,
 		Refresh:              cfg.RefreshInterval,
 		StaleAfter:           cfg.StaleAfter,
+		Channels:             channelhealth.Default.Snapshot,
 	}, st, alerts)
 	return d, nil
 }
@@ -335,6 +338,9 @@ type Health struct {
 	DroppedAlerts  int64                `json:"dropped_alerts"`
 	InvalidAlerts  int64                `json:"invalid_alert_records"`
 	IgnoredRecords int64                `json:"ignored_log_records"`
+	// Channels is the delivery health of every outbound channel of the
+	// collector; a failing one also shows in components.
+	Channels []channelhealth.State `json:"channels"`
 }
 
 func (d *dashboard) health() (int, any) {
@@ -357,6 +363,13 @@ func (d *dashboard) health() (int, any) {
 	}
 	if !ds.Flowing {
 		h.Status = "no_data"
+	}
+	h.Channels = channelhealth.Default.Snapshot()
+	for i, c := range h.Channels {
+		h.Channels[i].Since = c.Since.In(d.store.Location())
+		if c.Status == channelhealth.StatusFailing {
+			h.Components["channel/"+c.Component+"/"+c.Channel] = "failing: " + c.Hint
+		}
 	}
 	if h.Store.EvictedSeries > 0 {
 		h.Components["store"] = "full: least recently updated series evicted; raise max_series or lower metric cardinality"

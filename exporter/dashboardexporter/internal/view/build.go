@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -36,6 +37,9 @@ type Options struct {
 	StaleAfter    time.Duration
 	MaxOperations int
 	MaxLowStock   int
+	// Channels reports the delivery health of the collector's outbound
+	// channels (alert channels, the digest); nil for none.
+	Channels func() []channelhealth.State
 }
 
 // Builder computes the documents from the store and the alert book.
@@ -152,6 +156,10 @@ func (b *Builder) Dashboard() Dashboard {
 	}
 	d.Series = Series{LastHour: b.seriesSet(60, 1, d.Currency), Last24h: b.seriesSet(store.Minutes, 15, d.Currency)}
 	d.Data = b.DataStatus()
+	d.Channels = []channelhealth.State{}
+	if b.opts.Channels != nil {
+		d.Channels = append(d.Channels, b.opts.Channels()...)
+	}
 	nonNil(&d)
 	localize(&d, b.store.Location())
 	return d

@@ -3,7 +3,11 @@
 // place that knows the business metric names.
 package view
 
-import "time"
+import (
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
+)
 
 // Dashboard is the document of GET /api/dashboard. Money is an exact decimal
 // string (Money) in major units of Currency (the reporting currency) unless a
@@ -26,6 +30,9 @@ type Dashboard struct {
 	RecentlyResolved []Alert     `json:"recently_resolved"`
 	Series           Series      `json:"series"`
 	Data             DataStatus  `json:"data"`
+	// Channels is the delivery health of each outbound channel (alert
+	// channels, the digest): ok, or failing since when, why and a hint.
+	Channels []channelhealth.State `json:"channels"`
 }
 
 // Revenue today and this month against target.

@@ -13,6 +13,9 @@ func localize(d *Dashboard, loc *time.Location) {
 	for k, at := range d.Data.Sources {
 		d.Data.Sources[k] = at.In(loc)
 	}
+	for i := range d.Channels {
+		d.Channels[i].Since = d.Channels[i].Since.In(loc)
+	}
 	for i := range d.LowStock {
 		d.LowStock[i].At = d.LowStock[i].At.In(loc)
 	}

@@ -221,7 +221,10 @@
 
   function renderFooter(d) {
     const src = Object.entries(d.data.sources).map(([k, v]) => `${k.replace("_", " ")} ${ago(v)}`).join(" · ");
-    $("footer").textContent = `Time zone ${d.timezone} · ${src || "no data received yet"}`;
+    const failing = (d.channels || []).filter((c) => c.status === "failing");
+    $("footer").textContent = `Time zone ${d.timezone} · ${src || "no data received yet"}`
+      + (failing.length ? " · FAILING channels: " + failing.map((c) => `${c.channel} (${c.hint})`).join("; ") : "");
+    $("footer").classList.toggle("failing", failing.length > 0);
     // The business time zone, as the footer says, not the browser's.
     let tz = {};
     try {
