@@ -138,7 +138,7 @@ func (g *digester) post(ctx context.Context, text string) (int, error) {
 		}
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
 		return resp.StatusCode, fmt.Errorf("HTTP %d", resp.StatusCode)

@@ -117,7 +117,7 @@ func (n *narrator) until(o *Outage) string {
 }
 
 func (n *narrator) printf(at time.Duration, format string, args ...any) {
-	fmt.Fprintf(n.w, "paymentsim [%s] "+format+"\n", append([]any{clockText(at)}, args...)...)
+	_, _ = fmt.Fprintf(n.w, "paymentsim [%s] "+format+"\n", append([]any{clockText(at)}, args...)...)
 }
 
 // clockText renders an offset as mm:ss (h:mm:ss past an hour).
