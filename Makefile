@@ -63,7 +63,8 @@ PROD_PROFILES := config/gateway.yaml \
 	config/gateway.yaml,config/overlays/kafka-gateway.yaml \
 	config/gateway.yaml,config/overlays/kafka-gateway.yaml,config/overlays/production.yaml \
 	config/sidecar.yaml \
-	config/sidecar.yaml,config/overlays/kafka-sidecar.yaml
+	config/sidecar.yaml,config/overlays/kafka-sidecar.yaml \
+	config/otelcol.yaml,config/overlays/demo.yaml
 validate: build
 	@for f in $(filter-out config/gateway.yaml config/sidecar.yaml,$(CONFIGS)); do \
 		env -i PATH="$$PATH" HOME="$$HOME" $(BINARY) validate --config $$f || { echo "FAIL $$f (empty environment)"; exit 1; }; \
@@ -101,16 +102,9 @@ bench-e2e:
 	$(GO) test -run '^$$' -bench BenchmarkPipelineCPU -benchtime $(BENCH_E2E_PASSES) -timeout 10m ./test/perf/
 	$(GO) test -run '^$$' -bench BenchmarkAlertLatency -benchtime $(BENCH_E2E_ALERTS) -timeout 10m ./test/perf/
 
-## demo: the collector plus the payment simulator, so live data flows
+## demo: a 6-minute story: healthy traffic, a payment provider outage, alerts, escalation, recovery (README)
 demo: build
-	@echo "collector: debug output below; metrics on http://localhost:8889/metrics, dashboard on http://localhost:8080/"
-	@$(BINARY) --config $(CONFIG) & pid=$$!; \
-	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT INT TERM; \
-	until curl -sf localhost:13133 >/dev/null 2>&1; do sleep 0.2; done; \
-	$(GO) run ./cmd/paymentsim --endpoint localhost:4317 --rate 20 --duration $${DEMO_DURATION:-10m} \
-		--duplicate-rate 0.02 --outage-start 2m --outage-length 1m --outage-failure-rate 0.7 \
-		--outage-slow-payments 3s --ledger bin/paymentsim-ledger.json; \
-	echo "simulator done; collector keeps running until Ctrl-C"; wait $$pid
+	@BINARY=$(BINARY) GO=$(GO) ./scripts/demo.sh
 
 clean:
 	rm -rf bin

@@ -42,8 +42,8 @@ func defaultProfileWithOTLP(t *testing.T, capture string) (cfg, otlpGRPC, otlpHT
 	}
 	cfg = strings.ReplaceAll(cfg, "localhost:4317", otlpGRPC)
 	_, ownPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
-	require.Contains(t, cfg, "port: 8888")
-	cfg = strings.ReplaceAll(cfg, "port: 8888", "port: "+ownPort)
+	require.Contains(t, cfg, "port: ${env:OTELCOL_TELEMETRY_PORT:-8888}")
+	cfg = strings.ReplaceAll(cfg, "port: ${env:OTELCOL_TELEMETRY_PORT:-8888}", "port: "+ownPort)
 	// paymentbi shows a new series at 0 first and its value from the next
 	// emission (Prometheus' series initialisation): emit often, so tests
 	// wait a second for a figure rather than 30.

@@ -50,7 +50,10 @@ func run(args []string) error {
 	fs.Float64Var(&cfg.DuplicateRate, "duplicate-rate", 0.02, "probability a purchase event is delivered twice with the same order.id")
 	fs.Float64Var(&cfg.SpanEventShare, "span-event-share", sim.DefaultSpanEventShare, "share of sessions sending business events as span events instead of log records")
 	fs.Float64Var(&cfg.RefundRate, "refund-rate", sim.DefaultRefundRate, "probability a paid order is later refunded")
-	fs.Float64Var(&cfg.CardTestingRate, "card-testing-rate", sim.DefaultCardTestingRate, "probability per session of a card-testing burst")
+	fs.Float64Var(&cfg.CardTestingRate, "card-testing-rate", 0, fmt.Sprintf("probability per session of a card-testing attack (a security incident); an injected fault like the outage: %g is an attack every ~25 s at --rate 20", sim.DefaultCardTestingRate))
+	fs.Int64Var(&cfg.ReorderPoint, "reorder-point", 0, "restock an item as soon as its stock falls to this level (0 = occasional deliveries; items run low and sell out)")
+	quiet := fs.Bool("quiet", false, "do not print the phase lines and progress counter while running")
+	fs.DurationVar(&cfg.NarrateEvery, "progress-every", 15*time.Second, "period of the progress counter (simulated time)")
 	fs.StringVar(&currencies, "currencies", strings.Join(sim.DefaultCurrencies, ","), "comma-separated ISO 4217 codes")
 	fs.StringVar(&cfg.ServiceName, "service-name", "payment-service", "resource service.name")
 	fs.DurationVar(&outage.Start, "outage-start", 0, "payment provider outage: start, relative to the run start")
@@ -59,11 +62,15 @@ func run(args []string) error {
 	fs.IntVar(&outage.Sessions, "outage-sessions", 0, "outage by session index: number of sessions")
 	fs.Float64Var(&outage.FailureRate, "outage-failure-rate", 0.6, "share of payment attempts failing during the outage")
 	fs.DurationVar(&outage.SlowPayments, "outage-slow-payments", 0, "extra payment latency during the outage")
+	demo := fs.Bool("demo", false, "the `make demo` scenario: 6 minutes at 5 sessions/s, a provider outage 02:00-03:30 (flags given explicitly still apply)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // asking for help is not a failure
 		}
 		return err
+	}
+	if *demo {
+		applyDemo(fs, &cfg, &outage)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
@@ -72,6 +79,9 @@ func run(args []string) error {
 		return errors.New("--rate 0 needs --count or --duration, or it would never stop")
 	}
 	cfg.Currencies = splitList(currencies)
+	if !*quiet {
+		cfg.Narrate = os.Stdout
+	}
 	if outage.Length > 0 || outage.Sessions > 0 {
 		cfg.Outage = &outage
 	}
@@ -112,6 +122,31 @@ It prints a summary and can write the ground truth it sent as a JSON ledger.
 Usage: paymentsim [flags]
 
 `
+
+// applyDemo sets every scenario setting of sim.Demo whose flag was not
+// given on the command line.
+func applyDemo(fs *flag.FlagSet, cfg *sim.Config, outage *sim.Outage) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	d := sim.Demo()
+	set := func(name string, apply func()) {
+		if !given[name] {
+			apply()
+		}
+	}
+	set("seed", func() { cfg.Seed = d.Seed })
+	set("rate", func() { cfg.Rate = d.Rate })
+	set("duration", func() { cfg.Duration = d.Duration })
+	set("duplicate-rate", func() { cfg.DuplicateRate = d.DuplicateRate })
+	set("span-event-share", func() { cfg.SpanEventShare = d.SpanEventShare })
+	set("refund-rate", func() { cfg.RefundRate = d.RefundRate })
+	set("card-testing-rate", func() { cfg.CardTestingRate = d.CardTestingRate })
+	set("reorder-point", func() { cfg.ReorderPoint = d.ReorderPoint })
+	set("outage-start", func() { outage.Start = d.Outage.Start })
+	set("outage-length", func() { outage.Length = d.Outage.Length })
+	set("outage-failure-rate", func() { outage.FailureRate = d.Outage.FailureRate })
+	set("outage-slow-payments", func() { outage.SlowPayments = d.Outage.SlowPayments })
+}
 
 func splitList(s string) []string {
 	var out []string

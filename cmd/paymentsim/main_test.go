@@ -1,7 +1,11 @@
 package main
 
 import (
+	"flag"
 	"testing"
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/sim"
 )
 
 func TestParseInsecure(t *testing.T) {
@@ -55,5 +59,25 @@ func TestHelpIsNotAnError(t *testing.T) {
 	}
 	if err := run([]string{"--no-such-flag"}); err == nil {
 		t.Fatal("an unknown flag must still fail")
+	}
+}
+
+// --demo is sim.Demo, except for the flags given explicitly.
+func TestDemoFlagAppliesTheScenario(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	var cfg sim.Config
+	var outage sim.Outage
+	fs.Float64Var(&cfg.Rate, "rate", 20, "")
+	fs.DurationVar(&outage.Start, "outage-start", 0, "")
+	if err := fs.Parse([]string{"--outage-start", "1m"}); err != nil {
+		t.Fatal(err)
+	}
+	applyDemo(fs, &cfg, &outage)
+	d := sim.Demo()
+	if cfg.Rate != d.Rate || cfg.ReorderPoint != d.ReorderPoint || outage.Length != d.Outage.Length || outage.FailureRate != d.Outage.FailureRate {
+		t.Errorf("demo settings not applied: %+v %+v", cfg, outage)
+	}
+	if outage.Start != time.Minute {
+		t.Errorf("an explicit --outage-start was overridden: %s", outage.Start)
 	}
 }

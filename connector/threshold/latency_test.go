@@ -2,7 +2,6 @@ package threshold
 
 import (
 	"fmt"
-	"strconv"
 	"testing"
 	"time"
 
@@ -76,8 +75,9 @@ func TestSpanLatencyFiresAfterForAndResolvesWithHysteresis(t *testing.T) {
 	assert.Equal(t, 5000.0, a.Threshold)
 	assert.Equal(t, t0, a.StartsAt, "starts when it went pending")
 	assert.Contains(t, []pcommon.TraceID{{7, 1}, {8, 1}}, a.TraceID, "example trace is a slow span")
-	assert.Equal(t, fmt.Sprintf("p95 latency of span payment.charge is %s ms, above the threshold of 5000 ms [payment.provider=stripe]",
-		strconv.FormatFloat(a.Value, 'g', 4, 64)), a.Summary, "value and threshold with unit, the name not repeated")
+	assert.Equal(t, fmt.Sprintf("p95 latency of span payment.charge is %s ms, above the threshold of 5,000 ms [payment.provider=stripe]",
+		contract.FormatNumber(a.Value)), a.Summary, "value and threshold with unit and thousands separators, the name not repeated")
+	assert.Regexp(t, `is \d,\d{3} ms`, a.Summary, "no exponent")
 
 	// Spans at 4.5 s: below the threshold but above resolve_below; once the
 	// slow spans left the window the alert must still not resolve.

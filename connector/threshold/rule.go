@@ -659,7 +659,9 @@ func withUnit(v float64, unit string) string {
 	return formatValue(v) + unit
 }
 
-func formatValue(v float64) string { return strconv.FormatFloat(v, 'g', 4, 64) }
+// formatValue is contract.FormatNumber: thousands separators, never an
+// exponent ("11,810 ms", not "1.181e+04 ms").
+func formatValue(v float64) string { return contract.FormatNumber(v) }
 
 // The alert name is not part of any default summary: channels print it
 // next to the summary already.
@@ -694,8 +696,7 @@ func (r *rule) defaultSummary() string {
 }
 
 var templateFuncs = template.FuncMap{
-	// value formats a number compactly (4 significant digits, no exponent
-	// for everyday magnitudes).
+	// value formats a number for people (contract.FormatNumber).
 	"value": func(v float64) string {
 		if math.IsNaN(v) {
 			return "n/a"

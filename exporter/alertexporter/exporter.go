@@ -33,6 +33,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/state"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
@@ -130,6 +131,8 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 		known[name] = true
 	}
 	e.deliverer = dispatch.NewDeliverer(specs, e.cfg.ChannelQueueSize, e.clock, e.logger, e.recordOutcome)
+	// Channel health shows in the dashboard's /healthz and page.
+	e.deliverer.ReportHealth(channelhealth.Default, e.set.ID.String())
 	e.engine = dispatch.New(e.built.engine, e.clock, e.deliverer, e.logger)
 	// The outbox entry goes (durably) only once the channel has it.
 	e.deliverer.OnDone(func(n *channel.Notification) { e.save(e.engine.Delivered(n.ID)) })
@@ -217,6 +220,7 @@ func (e *alertExporter) save(snap *state.Snapshot) {
 func (e *alertExporter) shutdown(ctx context.Context) error {
 	ctx, cancel := shutdownbound.Context(ctx, e.cfg.ShutdownTimeout)
 	defer cancel()
+	defer channelhealth.Default.Forget(e.set.ID.String())
 	var errs []error
 	if e.apiServer != nil {
 		errs = append(errs, e.apiServer.Shutdown(ctx))

@@ -164,6 +164,18 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(status, "Critical"), "headline %q", status)
 
+	// The executive summary panel: a line per section of /api/summary.
+	for section, want := range map[string]string{
+		"Funnel":        "biggest drop-off before",
+		"Customers":     "returning",
+		"Alerts":        "critical PaymentFailureRateHigh",
+		"System health": "payment.charge",
+	} {
+		line, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#executive-list li[data-section="`+section+`"]`)))
+		require.NoError(t, err, section)
+		assert.Contains(t, line, want, section)
+	}
+
 	breach, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#latency tr.breach[data-operation="payment.charge"]`)))
 	require.NoError(t, err)
 	assert.Len(t, breach, 1)

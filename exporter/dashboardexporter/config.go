@@ -65,6 +65,8 @@ type Config struct {
 	// ShutdownTimeout bounds shutdown (open dashboard requests), counted
 	// from the moment the collector began stopping our components.
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+	// Digest sends the executive summary as text once a day (digest.go).
+	Digest DigestConfig `mapstructure:"digest"`
 }
 
 // TargetsConfig are revenue targets in major units of the reporting currency.
@@ -138,6 +140,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("max_alerts: must be positive, got %d", c.MaxAlerts))
 	}
 	if err := shutdownbound.ValidateTimeout(c.ShutdownTimeout); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Digest.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

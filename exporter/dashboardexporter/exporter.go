@@ -19,6 +19,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/web"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
@@ -54,6 +55,39 @@ type dashboard struct {
 	// orders the writes so an older book never overwrites a newer one.
 	client storage.Client
 	saveMu sync.Mutex
+
+	// contributors add insights to the executive summary.
+	contributors []view.SummaryContributor
+	// stopDigest ends the daily digest's scheduler; digestDone closes
+	// when it has.
+	stopDigest func()
+	digestDone chan struct{}
+}
+
+// summary is the executive summary of GET /api/summary and the digest.
+func (d *dashboard) summary() view.Summary {
+	return view.BuildSummary(d.builder.Dashboard(), d.contributors...)
+}
+
+// startDigest schedules the daily digest when digest.url is set.
+func (d *dashboard) startDigest(ctx context.Context, host component.Host) error {
+	if d.cfg.Digest.URL == "" {
+		return nil
+	}
+	client, err := d.cfg.Digest.Client.ToClient(ctx, host.GetExtensions(), d.set)
+	if err != nil {
+		return fmt.Errorf("digest.client: %w", err)
+	}
+	g := newDigester(d.cfg.Digest, d.store.Location(), client, d.summary, d.now, d.set.Logger)
+	g.health, g.component = channelhealth.Default, d.id.String()
+	runCtx, cancel := context.WithCancel(context.Background())
+	d.stopDigest, d.digestDone = cancel, make(chan struct{})
+	go func() {
+		defer close(d.digestDone)
+		g.run(runCtx)
+	}()
+	d.set.Logger.Info("daily digest scheduled", zap.String("at", d.cfg.Digest.At), zap.String("timezone", d.cfg.Timezone))
+	return nil
 }
 
 // alertsKey is the alert book's key in the storage client.
@@ -89,6 +123,7 @@ func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.
 		SpanMetricsNamespace: cfg.SpanMetricsNamespace,
 		Refresh:              cfg.RefreshInterval,
 		StaleAfter:           cfg.StaleAfter,
+		Channels:             channelhealth.Default.Snapshot,
 	}, st, alerts)
 	return d, nil
 }
@@ -170,7 +205,7 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 		Token:        string(d.cfg.BearerToken),
 		AllowedHosts: d.cfg.AllowedHosts,
 		Dashboard:    func() any { return d.builder.Dashboard() },
-		Summary:      func() any { return view.BuildSummary(d.builder.Dashboard()) },
+		Summary:      func() any { return d.summary() },
 		Health:       d.health,
 		Ack:          d.ack,
 	})
@@ -187,7 +222,7 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 		}
 	}()
 	d.set.Logger.Info("dashboard serving", zap.String("url", "http://"+ln.Addr().String()+"/"))
-	return nil
+	return d.startDigest(ctx, host)
 }
 
 // Shutdown stops the server once both exporters of the ID have shut down.
@@ -203,6 +238,11 @@ func (d *dashboard) Shutdown(ctx context.Context) error {
 	}
 	if d.release != nil {
 		d.release()
+	}
+	if d.stopDigest != nil {
+		d.stopDigest()
+		<-d.digestDone
+		d.stopDigest = nil
 	}
 	var errs []error
 	if d.server != nil {
@@ -298,14 +338,17 @@ type Health struct {
 	DroppedAlerts  int64                `json:"dropped_alerts"`
 	InvalidAlerts  int64                `json:"invalid_alert_records"`
 	IgnoredRecords int64                `json:"ignored_log_records"`
+	// Channels is the delivery health of every outbound channel of the
+	// collector; a failing one also shows in components.
+	Channels []channelhealth.State `json:"channels"`
 }
 
 func (d *dashboard) health() (int, any) {
 	now := d.store.Now()
-	ds := d.builder.DataStatus()
+	ds := view.InZone(d.builder.DataStatus(), d.store.Location())
 	h := Health{
 		Status:     "ok",
-		StartedAt:  d.startedAt,
+		StartedAt:  d.startedAt.In(d.store.Location()),
 		LastDataAt: ds.LastDataAt, DataFlowing: ds.Flowing, Sources: ds.Sources,
 		Components:     map[string]string{"dashboard": "ok", "store": "ok"},
 		Store:          d.store.Stats(),
@@ -320,6 +363,13 @@ func (d *dashboard) health() (int, any) {
 	}
 	if !ds.Flowing {
 		h.Status = "no_data"
+	}
+	h.Channels = channelhealth.Default.Snapshot()
+	for i, c := range h.Channels {
+		h.Channels[i].Since = c.Since.In(d.store.Location())
+		if c.Status == channelhealth.StatusFailing {
+			h.Components["channel/"+c.Component+"/"+c.Channel] = "failing: " + c.Hint
+		}
 	}
 	if h.Store.EvictedSeries > 0 {
 		h.Components["store"] = "full: least recently updated series evicted; raise max_series or lower metric cardinality"

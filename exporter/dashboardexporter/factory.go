@@ -61,7 +61,14 @@ func createDefaultConfig() component.Config {
 		MaxSeries:            5000,
 		MaxAlerts:            500,
 		ShutdownTimeout:      shutdownbound.DefaultTimeout,
+		Digest:               DigestConfig{At: "18:00", Client: digestClientDefaults()},
 	}
+}
+
+func digestClientDefaults() confighttp.ClientConfig {
+	c := confighttp.NewDefaultClientConfig()
+	c.Timeout = 10 * time.Second
+	return c
 }
 
 // The metrics and logs exporters of one component ID share one dashboard:

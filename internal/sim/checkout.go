@@ -425,14 +425,20 @@ func (e *emitter) inventoryEvent(s *sess, p *product, reason string) businessEve
 }
 
 // maybeRestock refills one sold-out or low item now and then, as a
-// warehouse delivery; the event is a log record outside any trace.
+// warehouse delivery (with a ReorderPoint: every session, one item at or
+// below it); the event is a log record outside any trace.
 func (e *emitter) maybeRestock(ctx context.Context) {
-	if e.rng.IntN(50) != 0 {
-		return
+	reorderAt := e.cfg.ReorderPoint
+	if reorderAt == 0 {
+		if e.rng.IntN(50) != 0 {
+			return
+		}
 	}
 	for _, p := range e.catalog {
-		if p.stock <= p.lowStock {
-			p.stock = p.initial
+		if p.stock <= max(reorderAt, p.lowStock) {
+			// Above the reorder point, or this item would be the only one
+			// restocked, every session.
+			p.stock = max(p.initial, 3*reorderAt)
 			ev := e.inventoryEvent(nil, p, "restock")
 			e.emitLog(ctx, ev.name, ev.sev, ev.body, e.now(), ev.attrs)
 			e.ledger.Events++

@@ -46,9 +46,11 @@ func Replay(ctx context.Context, cfg Config, start time.Time, sink Sink) (*Ledge
 	}
 	now := start
 	e.now = func() time.Time { return now }
+	narr := newNarrator(cfg)
 	var runErr error
+	var offset time.Duration
 	for i := 0; cfg.Count == 0 || i < cfg.Count; i++ {
-		offset := time.Duration(float64(i) / cfg.Rate * float64(time.Second))
+		offset = time.Duration(float64(i) / cfg.Rate * float64(time.Second))
 		if cfg.Duration > 0 && offset >= cfg.Duration {
 			break
 		}
@@ -57,10 +59,12 @@ func Replay(ctx context.Context, cfg Config, start time.Time, sink Sink) (*Ledge
 		}
 		now = start.Add(offset)
 		sink.Advance(now)
+		narr.before(i, offset, e.ledger)
 		if runErr = e.step(ctx, i, offset); runErr != nil {
 			break
 		}
 	}
+	narr.done(offset, e.ledger)
 	return e.ledger, errors.Join(runErr, p.shutdown(context.WithoutCancel(ctx), e.ledger.Spans))
 }
 

@@ -41,9 +41,11 @@ func Run(ctx context.Context, cfg Config) (*Ledger, error) {
 		return nil, err
 	}
 	start := time.Now()
+	narr := newNarrator(cfg)
 	var runErr error
+	var offset time.Duration
 	for i := 0; cfg.Count == 0 || i < cfg.Count; i++ {
-		offset := time.Since(start)
+		offset = time.Since(start)
 		if cfg.Rate > 0 {
 			offset = time.Duration(float64(i) / cfg.Rate * float64(time.Second))
 		}
@@ -58,10 +60,12 @@ func Run(ctx context.Context, cfg Config) (*Ledger, error) {
 		if runErr = ctx.Err(); runErr != nil {
 			break
 		}
+		narr.before(i, offset, e.ledger)
 		if runErr = e.step(ctx, i, offset); runErr != nil {
 			break
 		}
 	}
+	narr.done(offset, e.ledger)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	return e.ledger, errors.Join(runErr, p.shutdown(sctx, e.ledger.Spans))

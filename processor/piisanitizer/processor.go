@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"sync"
 	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -81,6 +82,9 @@ type sanitizer struct {
 	addOpts   [numSignals][][]metric.AddOption // per detector
 }
 
+// devKeyWarned holds the configs whose development-key warning was logged.
+var devKeyWarned sync.Map
+
 func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s := &sanitizer{
 		allow:     map[string]struct{}{},
@@ -94,7 +98,10 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	}
 	if len(cfg.HashKey) > 0 {
 		s.hasher = detect.NewHasher([]byte(cfg.HashKey))
-		if string(cfg.HashKey) == DevelopmentHashKey {
+		// One warning per configured processor, not one per pipeline it
+		// sits in: the collector builds an instance per pipeline from the
+		// same *Config.
+		if _, warned := devKeyWarned.LoadOrStore(cfg, true); string(cfg.HashKey) == DevelopmentHashKey && !warned {
 			set.Logger.Warn("piisanitizer is using the PUBLIC DEVELOPMENT hash key: pseudonyms of emails and customer ids " +
 				"can be recomputed by anyone. Set PII_HASH_KEY to a secret of at least 32 bytes in production.")
 		}

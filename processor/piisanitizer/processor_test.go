@@ -362,7 +362,18 @@ func TestDevelopmentKeyWarnsWithoutLeaking(t *testing.T) {
 	if strings.Contains(all[0].Message, DevelopmentHashKey) {
 		t.Error("warning prints the key")
 	}
+	// The same processor in the traces and metrics pipelines: still once.
+	if _, err := NewFactory().CreateTraces(context.Background(), set, cfg, consumertest.NewNop()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewFactory().CreateMetrics(context.Background(), set, cfg, consumertest.NewNop()); err != nil {
+		t.Fatal(err)
+	}
+	if logs.Len() != 1 {
+		t.Fatalf("want the warning once per configured processor, got %d", logs.Len())
+	}
 	logs.TakeAll()
+	cfg = testConfig()
 	cfg.HashKey = testKey
 	if _, err := NewFactory().CreateLogs(context.Background(), set, cfg, consumertest.NewNop()); err != nil || logs.Len() != 0 {
 		t.Fatalf("warning with a real key: %v %v", err, logs.All())

@@ -53,7 +53,7 @@ func TestCardinalityFloodStaysBounded(t *testing.T) {
 	_, ownPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
 	profile := strings.NewReplacer(
 		// its own state directory and telemetry port, not the repository's
-		"./data/otelcol-payments", t.TempDir(), "port: 8888", "port: "+ownPort,
+		"./data/otelcol-payments", t.TempDir(), "port: ${env:OTELCOL_TELEMETRY_PORT:-8888}", "port: "+ownPort,
 		"localhost:13133", health, "localhost:4317", grpcAddr, "localhost:4318", httpAddr,
 		"localhost:8889", prom, "localhost:8080", dash,
 		// Flush span metrics sooner so the test waits seconds, not minutes.

@@ -168,10 +168,10 @@ func Annotations(a contract.Alert) map[string]string {
 		out["runbook_url"] = a.RunbookURL
 	}
 	if !math.IsNaN(a.Value) {
-		out["value"] = fmt.Sprint(a.Value)
+		out["value"] = contract.FormatNumber(a.Value)
 	}
 	if !math.IsNaN(a.Threshold) {
-		out["threshold"] = fmt.Sprint(a.Threshold)
+		out["threshold"] = contract.FormatNumber(a.Threshold)
 	}
 	return out
 }

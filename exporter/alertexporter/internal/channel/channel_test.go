@@ -142,3 +142,12 @@ func TestPromLabelsCollisionsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Values a person reads in Alertmanager, webhook and PagerDuty details
+// carry thousands separators and never an exponent.
+func TestAnnotationsFormatValuesForPeople(t *testing.T) {
+	got := channel.Annotations(contract.Alert{Summary: "p95 slow", Value: 11810.4, Threshold: 5000})
+	if got["value"] != "11,810" || got["threshold"] != "5,000" {
+		t.Fatalf("annotations %v", got)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 )
 
 // ChannelSpec is one configured channel for the deliverer.
@@ -52,11 +53,47 @@ type Deliverer struct {
 	// mu guards stopped against Send racing Stop's closing of the queues.
 	mu      sync.RWMutex
 	stopped bool
+	// health receives every attempt's outcome under component; its
+	// transitions are logged (first failure at warn at once).
+	health    *channelhealth.Registry
+	component string
+}
+
+// ReportHealth makes the deliverer report each attempt to reg as
+// component's channels. Without it, the transitions are still logged.
+func (d *Deliverer) ReportHealth(reg *channelhealth.Registry, component string) {
+	d.health, d.component = reg, component
+}
+
+// noteAttempt records an attempt's outcome and logs the channel's first
+// failure at once (the retries and the final outcome come later, minutes
+// later with back-off) and its recovery.
+func (d *Deliverer) noteAttempt(w *worker, err error, logFailure bool) {
+	status := 0
+	var herr *channel.HTTPError
+	if errors.As(err, &herr) {
+		status = herr.StatusCode
+	}
+	reg := d.health
+	if reg == nil {
+		reg = &w.ownHealth
+	}
+	first, recovered := reg.Report(d.component, w.spec.Name, err, status, d.clock.Now())
+	switch {
+	case first && logFailure:
+		d.logger.Warn("alert channel failing: delivery attempt failed, retrying with back-off",
+			zap.String("channel", w.spec.Name), zap.Int("status", status), zap.Error(err),
+			zap.String("hint", channelhealth.Hint(err, status)))
+	case recovered:
+		d.logger.Info("alert channel delivering again", zap.String("channel", w.spec.Name))
+	}
 }
 
 type worker struct {
 	spec  ChannelSpec
 	queue chan *channel.Notification
+	// ownHealth tracks the channel when no registry is set.
+	ownHealth channelhealth.Registry
 }
 
 // NewDeliverer starts a worker per channel with a queue of queueSize.
@@ -154,7 +191,7 @@ func (d *Deliverer) run(w *worker) {
 	defer d.done.Done()
 	for n := range w.queue {
 		// Abandoned by shutdown: not done, the outbox keeps it for the restart.
-		if !d.deliver(w.spec, n) && d.onDone != nil {
+		if !d.deliver(w, n) && d.onDone != nil {
 			d.onDone(n)
 		}
 		d.pending.Done()
@@ -162,7 +199,8 @@ func (d *Deliverer) run(w *worker) {
 }
 
 // deliver sends n with retries and reports whether shutdown abandoned it.
-func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) (abandoned bool) {
+func (d *Deliverer) deliver(w *worker, n *channel.Notification) (abandoned bool) {
+	spec := w.spec
 	start := d.clock.Now()
 	interval := spec.Retry.InitialInterval
 	for attempt := 1; ; attempt++ {
@@ -171,16 +209,21 @@ func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) (abandone
 		}
 		err := d.attempt(spec, n)
 		if err == nil {
+			d.noteAttempt(w, nil, false)
 			d.onResult(spec.Name, OutcomeSent, attempt)
 			return false
 		}
 		if n.Refresh {
+			d.noteAttempt(w, err, false)
 			d.onResult(spec.Name, OutcomeFailed, attempt)
 			d.logger.Warn("alert refresh failed; the next one replaces it",
 				zap.String("channel", spec.Name), zap.Strings("fingerprints", fingerprints(n)), zap.Error(err))
 			return false
 		}
 		wait, retry := d.nextWait(spec.Retry, err, interval, start)
+		// A failure that is retried says so at once; a final one is
+		// logged below as it is.
+		d.noteAttempt(w, err, retry && d.ctx.Err() == nil)
 		if retry {
 			if d.clock.Sleep(d.retryCtx, wait) != nil {
 				return d.abandon(spec, n)

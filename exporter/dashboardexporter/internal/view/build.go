@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -36,6 +37,9 @@ type Options struct {
 	StaleAfter    time.Duration
 	MaxOperations int
 	MaxLowStock   int
+	// Channels reports the delivery health of the collector's outbound
+	// channels (alert channels, the digest); nil for none.
+	Channels func() []channelhealth.State
 }
 
 // Builder computes the documents from the store and the alert book.
@@ -135,10 +139,12 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Currency = b.currency()
 	var revenueToday float64
 	d.Revenue, revenueToday = b.revenue(now, d.Currency)
+	b.growth(now, &d.Revenue, revenueToday, d.Currency)
 	d.Orders = b.orders(revenueToday, d.Currency)
 	d.Payments = b.payments()
 	d.Funnel = b.funnel()
 	d.Customers = b.customers(d.Funnel)
+	d.Customers.LifetimeValue = b.lifetimeValue(d.Currency)
 	d.Latency, d.Errors = b.latency()
 	d.Errors.Payments = ratio(b.failedInWindow())
 	d.LowStock = b.lowStock()
@@ -150,7 +156,12 @@ func (b *Builder) Dashboard() Dashboard {
 	}
 	d.Series = Series{LastHour: b.seriesSet(60, 1, d.Currency), Last24h: b.seriesSet(store.Minutes, 15, d.Currency)}
 	d.Data = b.DataStatus()
+	d.Channels = []channelhealth.State{}
+	if b.opts.Channels != nil {
+		d.Channels = append(d.Channels, b.opts.Channels()...)
+	}
 	nonNil(&d)
+	localize(&d, b.store.Location())
 	return d
 }
 

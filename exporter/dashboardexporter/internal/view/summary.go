@@ -2,6 +2,7 @@ package view
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -23,8 +24,8 @@ const (
 )
 
 // BuildSummary builds the executive summary from a dashboard document, so both
-// answer with the same numbers.
-func BuildSummary(d Dashboard) Summary {
+// answer with the same numbers; contributors add their insights.
+func BuildSummary(d Dashboard, contributors ...SummaryContributor) Summary {
 	s := Summary{
 		GeneratedAt:     d.GeneratedAt,
 		Currency:        d.Currency,
@@ -80,6 +81,7 @@ func BuildSummary(d Dashboard) Summary {
 		reasons = append(reasons, "no data is flowing")
 	}
 	s.Headline = headline(s, reasons, !lowSuccess)
+	executive(&s, d, contributors)
 	return s
 }
 
@@ -95,10 +97,17 @@ func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
-	return strconv.Itoa(n) + " " + what + "s"
+	return contract.FormatNumber(float64(n)) + " " + what + "s"
 }
 
-func percent(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" }
+// percent renders a ratio as a percentage with one decimal, grouped in
+// thousands past 1,000 % ("34,690%"), never with an exponent.
+func percent(v float64) string {
+	if math.Abs(v*100) >= 1000 {
+		return contract.FormatNumber(math.Round(v*100)) + "%"
+	}
+	return strconv.FormatFloat(v*100, 'f', 1, 64) + "%"
+}
 
 func headline(s Summary, reasons []string, withSuccess bool) string {
 	var b strings.Builder

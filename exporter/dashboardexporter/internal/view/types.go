@@ -3,7 +3,11 @@
 // place that knows the business metric names.
 package view
 
-import "time"
+import (
+	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
+)
 
 // Dashboard is the document of GET /api/dashboard. Money is an exact decimal
 // string (Money) in major units of Currency (the reporting currency) unless a
@@ -26,6 +30,9 @@ type Dashboard struct {
 	RecentlyResolved []Alert     `json:"recently_resolved"`
 	Series           Series      `json:"series"`
 	Data             DataStatus  `json:"data"`
+	// Channels is the delivery health of each outbound channel (alert
+	// channels, the digest): ok, or failing since when, why and a hint.
+	Channels []channelhealth.State `json:"channels"`
 }
 
 // Revenue today and this month against target.
@@ -48,6 +55,8 @@ type Revenue struct {
 	// in that currency's major units.
 	ByCurrency []CurrencyAmount `json:"by_currency"`
 	ByMethod   []NamedAmount    `json:"by_method"`
+	// Growth is today against the same time of earlier days.
+	Growth Growth `json:"growth"`
 }
 
 // CurrencyAmount is revenue in one sale currency.
@@ -117,6 +126,9 @@ type Customers struct {
 	Distinct  *float64 `json:"distinct"`
 	// ConversionRate is purchases / product views today.
 	ConversionRate *float64 `json:"conversion_rate"`
+	// LifetimeValue is the average revenue per distinct customer
+	// (paymentbi's customer.lifetime_value.average), reporting currency.
+	LifetimeValue *Money `json:"lifetime_value"`
 }
 
 // Operation is the recent latency of one span name (span metrics).
@@ -214,4 +226,15 @@ type Summary struct {
 	CriticalAlerts    []Alert `json:"critical_alerts"`
 	ActiveAlerts      int     `json:"active_alerts"`
 	DataFlowing       bool    `json:"data_flowing"`
+
+	// The sections below are filled by executive.go.
+	Growth    Growth          `json:"growth"`
+	Funnel    FunnelSummary   `json:"funnel"`
+	Customers CustomerSummary `json:"customers"`
+	LowStock  []StockItem     `json:"low_stock"`
+	// ActiveAlertList is every firing alert, most severe first as the
+	// dashboard lists them.
+	ActiveAlertList []Alert   `json:"active_alert_list"`
+	Health          Health    `json:"health"`
+	Insights        []Insight `json:"insights"`
 }

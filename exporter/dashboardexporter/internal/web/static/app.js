@@ -112,7 +112,8 @@
     const segs = $("segments").children;
     segs[0].style.width = all ? ((cu.new / all) * 100).toFixed(1) + "%" : "0";
     segs[1].style.width = all ? ((cu.returning / all) * 100).toFixed(1) + "%" : "0";
-    $("customers-sub").textContent = `${num(cu.new)} new · ${num(cu.returning)} returning` + (cu.distinct == null ? "" : ` · ${num(cu.distinct)} customers`);
+    $("customers-sub").textContent = `${num(cu.new)} new · ${num(cu.returning)} returning` + (cu.distinct == null ? "" : ` · ${num(cu.distinct)} customers`)
+      + (cu.lifetime_value == null ? "" : ` · CLV ${money(cu.lifetime_value, d.currency)}`);
   }
 
   function renderFunnel(steps) {
@@ -188,12 +189,49 @@
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
+    renderExecutive(s);
+  }
+
+  // The executive summary panel: one line per section of /api/summary.
+  function renderExecutive(s) {
+    const c = s.currency;
+    const signed = (v) => (v >= 0 ? "+" : "") + pct(v);
+    const g = s.growth;
+    const f = s.funnel;
+    const cu = s.customers;
+    const h = s.health;
+    const rows = [
+      ["Growth", g.vs_yesterday == null ? "no figure for yesterday yet"
+        : `${signed(g.vs_yesterday)} vs the same time yesterday (${money(g.yesterday_same_time, c)})`],
+      ["Payments", `${pct(s.success_rate)} succeeded` + (s.top_failure_reasons.length
+        ? " · top failures " + s.top_failure_reasons.map((r) => `${r.name} ${num(r.value)}`).join(", ") : "")],
+      ["Funnel", (f.biggest_drop_off ? `biggest drop-off before “${f.biggest_drop_off.label}” (${pct(f.biggest_drop_off.drop_off)} leave)` : "no visitors yet")
+        + ` · checkout abandonment ${pct(f.abandonment_rate)}`],
+      ["Customers", `${num(cu.new)} new · ${num(cu.returning)} returning (${pct(cu.returning_share)})`
+        + ` · lifetime value ${cu.lifetime_value == null ? "–" : money(cu.lifetime_value, c)}`],
+      ["Low stock", s.low_stock.length ? s.low_stock.map((i) => `${i.item_id} (${num(i.available)})`).join(", ") : "none"],
+      ["Alerts", s.active_alert_list.length ? s.active_alert_list.map((a) => `${a.severity} ${a.name}`).join(", ") : "none firing"],
+      ["System health", `${h.breaches} of ${h.operations.length} operations above their p95 threshold`
+        + h.operations.filter((o) => o.breach).map((o) => ` · ${o.name} ${ms(o.p95_ms)} (limit ${ms(o.threshold_ms)})`).join("")],
+      ...s.insights.map((i) => [i.source, i.text]),
+    ];
+    $("executive-list").replaceChildren(...rows.map(([k, v]) =>
+      el("li", { "data-section": k }, el("span", {}, k), el("span", {}, v))));
   }
 
   function renderFooter(d) {
     const src = Object.entries(d.data.sources).map(([k, v]) => `${k.replace("_", " ")} ${ago(v)}`).join(" · ");
-    $("footer").textContent = `Time zone ${d.timezone} · ${src || "no data received yet"}`;
-    $("clock").textContent = "updated " + new Date(d.generated_at).toLocaleTimeString();
+    const failing = (d.channels || []).filter((c) => c.status === "failing");
+    $("footer").textContent = `Time zone ${d.timezone} · ${src || "no data received yet"}`
+      + (failing.length ? " · FAILING channels: " + failing.map((c) => `${c.channel} (${c.hint})`).join("; ") : "");
+    $("footer").classList.toggle("failing", failing.length > 0);
+    // The business time zone, as the footer says, not the browser's.
+    let tz = {};
+    try {
+      new Intl.DateTimeFormat(undefined, { timeZone: d.timezone });
+      tz = { timeZone: d.timezone, timeZoneName: "short" };
+    } catch (e) { /* "Local" or unknown to this browser: the server's offset is in generated_at */ }
+    $("clock").textContent = "updated " + new Date(d.generated_at).toLocaleTimeString(undefined, tz);
   }
 
   async function api(method, path) {
