@@ -361,6 +361,11 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 	for _, it := range o.items {
 		s.db(ctx, "UPDATE", "products")
 		it.p.stock -= it.qty
+		if it.p.stock == 0 {
+			if _, seen := e.ledger.SoldOut[it.p.id]; !seen {
+				e.ledger.SoldOut[it.p.id] = s.t.Round(0).UTC()
+			}
+		}
 		s.send(ctx, sp, e.inventoryEvent(s, it.p, "sale"), false)
 	}
 	_, esp := s.startSpan(ctx, contract.SpanEmailSend, trace.SpanKindClient,
@@ -427,7 +432,7 @@ func (e *emitter) inventoryEvent(s *sess, p *product, reason string) businessEve
 // maybeRestock refills one sold-out or low item now and then, as a
 // warehouse delivery; the event is a log record outside any trace.
 func (e *emitter) maybeRestock(ctx context.Context) {
-	if e.rng.IntN(50) != 0 {
+	if e.rng.IntN(50) != 0 || e.cfg.NoRestock {
 		return
 	}
 	for _, p := range e.catalog {

@@ -47,6 +47,10 @@ type Config struct {
 	CardTestingRate float64
 	// Outage makes the payment provider fail or slow down for a while.
 	Outage *Outage
+	// NoRestock turns the warehouse deliveries off, so items sell out and
+	// stay sold out (a festival's fixed ticket contingents); the ledger's
+	// SoldOut then records when each did.
+	NoRestock bool
 
 	// ServiceName is the resource service.name; default "payment-service".
 	ServiceName string

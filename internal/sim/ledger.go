@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 )
 
 // Ledger is the ground truth of one run: what the simulator emitted, counted
@@ -39,6 +40,11 @@ type Ledger struct {
 	LowStockUpdates int64 `json:"low_stock_updates"`
 	// OutOfStock counts sessions that ended because an item was sold out.
 	OutOfStock int64 `json:"out_of_stock"`
+	// InitialStock is each item's stock at the start; SoldOut is when an
+	// item's stock first reached 0 (on the session timeline: simulated
+	// time in a Replay).
+	InitialStock map[string]int64     `json:"initial_stock"`
+	SoldOut      map[string]time.Time `json:"sold_out"`
 	// SlowQueries counts database spans of 800 ms or more.
 	SlowQueries int64 `json:"slow_queries"`
 
@@ -76,6 +82,8 @@ func newLedger(seed int64) *Ledger {
 		Refunds:             map[string]*RefundTotals{},
 		PurchasesBySegment:  map[string]int64{},
 		SecurityIncidents:   map[string]int64{},
+		InitialStock:        map[string]int64{},
+		SoldOut:             map[string]time.Time{},
 	}
 }
 

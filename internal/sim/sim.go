@@ -165,6 +165,10 @@ func newEmitter(cfg Config, p *pipeline) (*emitter, error) {
 	if err != nil {
 		return nil, err
 	}
+	ledger, catalog := newLedger(cfg.Seed), newCatalog(rng)
+	for _, p := range catalog {
+		ledger.InitialStock[p.id] = p.initial
+	}
 	return &emitter{
 		cfg:     cfg,
 		rng:     rng,
@@ -173,8 +177,8 @@ func newEmitter(cfg Config, p *pipeline) (*emitter, error) {
 		logger:  p.logs.Logger(ScopeName),
 		httpDur: httpDur,
 		dbDur:   dbDur,
-		ledger:  newLedger(cfg.Seed),
-		catalog: newCatalog(rng),
+		ledger:  ledger,
+		catalog: catalog,
 		now:     time.Now,
 	}, nil
 }

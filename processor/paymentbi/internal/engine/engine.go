@@ -39,6 +39,8 @@ type Settings struct {
 	DailyTarget, MonthlyTarget float64
 	// DurationBounds are the payment duration histogram bounds in seconds.
 	DurationBounds []float64
+	// Forecast configures the inventory forecast (zero values: defaults).
+	Forecast ForecastSettings
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *zap.Logger
@@ -57,6 +59,7 @@ type Engine struct {
 
 	methods, providers, errorTypes, items *limiter
 
+	fc                         ForecastSettings
 	start                      time.Time
 	dailyTarget, monthlyTarget int64
 	bounds                     []float64
@@ -106,6 +109,7 @@ func New(s Settings) (*Engine, error) {
 		errorTypes: newLimiter(s.CardinalityLimit),
 		items:      newLimiter(s.CardinalityLimit),
 		bounds:     s.DurationBounds,
+		fc:         s.Forecast.withDefaults(),
 	}
 	exp, _ := contract.CurrencyExponent(conv.Reporting())
 	if e.dailyTarget, err = contract.MajorFloatToMinor(s.DailyTarget, exp); err != nil {
@@ -203,6 +207,15 @@ func (e *Engine) keyOrder(ev *event) {
 	// event forms, and what the journal keeps instead of the id.
 	if (ev.kind == kindPurchase || ev.kind == kindRefund) && ev.orderID != "" {
 		ev.orderKey, ev.hasOrder = e.dedup.hash(ev.orderID), true
+	}
+	// a checkout's held stock is named by its session id, else its order id
+	if ev.kind == kindPurchase || ev.kind == kindRelease || ev.step == stepBeginCheckout {
+		switch {
+		case ev.checkoutID != "":
+			ev.resKey, ev.hasRes = e.dedup.hash("checkout\x00"+ev.checkoutID), true
+		case ev.orderID != "":
+			ev.resKey, ev.hasRes = e.dedup.hash("order\x00"+ev.orderID), true
+		}
 	}
 }
 

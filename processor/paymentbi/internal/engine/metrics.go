@@ -117,6 +117,7 @@ func (e *Engine) AppendMetrics(sm pmetric.ScopeMetrics) {
 	e.emitFunnel(m)
 	e.emitCustomers(m)
 	e.emitInventory(m)
+	e.emitForecast(m, now)
 	e.emitPeriods(m, now)
 	e.emitQuality(m)
 	sm.Metrics().RemoveIf(func(mt pmetric.Metric) bool { return dataPoints(mt) == 0 })

@@ -1,5 +1,15 @@
 package engine
 
+// Inventory forecast metrics (forecast.go).
+const (
+	MetricInventoryDepletionRate = "inventory.depletion.rate"
+	MetricInventorySellOutHours  = "inventory.sellout.hours"
+	MetricInventorySellOutTime   = "inventory.sellout.time"
+	MetricInventoryHeld          = "inventory.held"
+	MetricInventoryUnsoldAtEvent = "inventory.unsold_at_event"
+	MetricDroppedCheckouts       = "paymentbi.dropped_checkouts"
+)
+
 // MetricNames lists every metric name the engine can emit, for configs
 // that refer to them (threshold rules) to be checked at start.
 func MetricNames() []string {
@@ -9,6 +19,8 @@ func MetricNames() []string {
 		MetricAbandonmentRatio, MetricSuccessRatio, MetricOrderValueAverage, MetricCustomerOrders,
 		MetricCustomerDistinct, MetricLifetimeValue, MetricInventoryAvailable, MetricInventoryReserved,
 		MetricInvalidEvents, MetricDuplicateEvents, MetricLatePurchases, MetricLateInventory,
+		MetricInventoryDepletionRate, MetricInventorySellOutHours, MetricInventorySellOutTime,
+		MetricInventoryHeld, MetricInventoryUnsoldAtEvent, MetricDroppedCheckouts,
 	}
 	for _, period := range []string{MetricRevenueDaily, MetricRevenueMonthly} {
 		names = append(names, period, period+".pace", period+".target", period+".progress")

@@ -55,6 +55,11 @@ type aggregates struct {
 	// lateInventory counts inventory levels older than the item's current
 	// one, which they do not override.
 	lateInventory int64
+	// depletion is each item's sales pace, held the stock of each open
+	// checkout (forecast.go); heldDropped counts checkouts over the bound.
+	depletion   map[string]*depletion
+	held        map[uint64]holding
+	heldDropped int64
 	// refundsSeen remembers the refunds counted recently, so a refund
 	// recorded as the payment.refund span and as the ecommerce.refund event
 	// counts once. Not persisted: both forms arrive within moments.
@@ -82,6 +87,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.invalid = map[invalidKey]int64{}
 	a.duplicates = map[string]int64{}
 	a.late = map[string]int64{}
+	a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
 	a.refundsSeen = newDedup(refundWindow, maxRefundsSeen)
 	a.stages.init()
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
@@ -212,6 +218,9 @@ func (e *Engine) observe(ev *event, now time.Time) {
 	switch ev.kind {
 	case kindFunnel:
 		a.funnel[ev.step]++
+		e.observeForecast(ev, now)
+	case kindRelease:
+		e.observeForecast(ev, now)
 	case kindPurchase:
 		e.observePurchase(ev, now)
 	case kindRefund:
@@ -266,6 +275,7 @@ func (e *Engine) observe(ev *event, now time.Time) {
 			a.lateInventory++
 		}
 		a.stock[item] = s
+		e.observeForecast(ev, now)
 	}
 }
 
@@ -327,6 +337,7 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 	}
 	a.orders[key]++
 	a.funnel[ev.step]++
+	e.observeForecast(ev, now)
 	seg := ev.segment
 	if !validSegment(seg) {
 		seg = Unknown

@@ -16,7 +16,9 @@ import (
 // changed), written in the same storage batch.
 var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 
-const snapshotVersion = 1
+// snapshotVersion 2 appends the inventory forecast (depletion and held
+// stock); a version 1 snapshot loads with an empty forecast.
+const snapshotVersion = 2
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
 	b.uvarint(uint64(len(m)))
@@ -146,7 +148,41 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	for _, v := range st.funnel {
 		b.byte(v)
 	}
+	putMap(&b, a.depletion, putStr, putDepletion)
+	putMap(&b, a.held, func(b *enc, k uint64) { b.u64(k) }, putHolding)
+	b.varint(a.heldDropped)
 	return b
+}
+
+func putDepletion(b *enc, d *depletion) {
+	b.varint(d.bucket)
+	b.varint(d.current)
+	b.f64(d.rate)
+	b.f64(d.weight)
+	b.varint(d.closed)
+}
+
+func getDepletion(d *dec) *depletion {
+	return &depletion{bucket: d.varint(), current: d.varint(), rate: d.f64(), weight: d.f64(), closed: d.varint()}
+}
+
+func putHolding(b *enc, h holding) {
+	b.varint(h.at)
+	b.uvarint(uint64(len(h.items)))
+	for _, it := range h.items {
+		b.str(it.id)
+		b.varint(it.qty)
+	}
+}
+
+func getHolding(d *dec) holding {
+	h := holding{at: d.varint()}
+	n := d.count()
+	h.items = make([]itemQty, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		h.items = append(h.items, itemQty{id: d.str(), qty: d.varint()})
+	}
+	return h
 }
 
 // savedSnapshot is a decoded snapshot, applied only once fully read.
@@ -167,8 +203,9 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	if len(data) < 5 || [4]byte(data[:4]) != snapshotMagic {
 		return nil, errSnapshotFormat
 	}
-	if data[4] != snapshotVersion {
-		return nil, fmt.Errorf("saved state version %d, this build reads %d", data[4], snapshotVersion)
+	version := data[4]
+	if version < 1 || version > snapshotVersion {
+		return nil, fmt.Errorf("saved state version %d, this build reads 1 to %d", version, snapshotVersion)
 	}
 	d := &dec{b: data[5:]}
 	s := &savedSnapshot{}
@@ -212,6 +249,13 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	st.invalid = getMap(d, getInvalidKey, getStage)
 	for i := range st.funnel {
 		st.funnel[i] = d.byte()
+	}
+	if version >= 2 {
+		a.depletion = getMap(d, getStr2, getDepletion)
+		a.held = getMap(d, func(d *dec) uint64 { return d.u64() }, getHolding)
+		a.heldDropped = d.varint()
+	} else {
+		a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("saved state: %w", d.err)
