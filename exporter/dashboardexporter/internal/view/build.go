@@ -142,6 +142,7 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Latency, d.Errors = b.latency()
 	d.Errors.Payments = ratio(b.failedInWindow())
 	d.LowStock = b.lowStock()
+	d.Forecasts = b.forecasts()
 	for _, a := range b.alerts.Active() {
 		d.Alerts = append(d.Alerts, alertDoc(a))
 	}

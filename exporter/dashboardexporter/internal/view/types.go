@@ -10,22 +10,24 @@ import "time"
 // field says otherwise. Pointer
 // fields are null when the data to compute them has not arrived.
 type Dashboard struct {
-	GeneratedAt      time.Time   `json:"generated_at"`
-	Timezone         string      `json:"timezone"`
-	RefreshSeconds   float64     `json:"refresh_seconds"`
-	Currency         string      `json:"currency"`
-	Revenue          Revenue     `json:"revenue"`
-	Orders           Orders      `json:"orders"`
-	Payments         Payments    `json:"payments"`
-	Funnel           []Step      `json:"funnel"`
-	Customers        Customers   `json:"customers"`
-	Latency          []Operation `json:"latency"`
-	Errors           ErrorRates  `json:"errors"`
-	LowStock         []StockItem `json:"low_stock"`
-	Alerts           []Alert     `json:"alerts"`
-	RecentlyResolved []Alert     `json:"recently_resolved"`
-	Series           Series      `json:"series"`
-	Data             DataStatus  `json:"data"`
+	GeneratedAt    time.Time   `json:"generated_at"`
+	Timezone       string      `json:"timezone"`
+	RefreshSeconds float64     `json:"refresh_seconds"`
+	Currency       string      `json:"currency"`
+	Revenue        Revenue     `json:"revenue"`
+	Orders         Orders      `json:"orders"`
+	Payments       Payments    `json:"payments"`
+	Funnel         []Step      `json:"funnel"`
+	Customers      Customers   `json:"customers"`
+	Latency        []Operation `json:"latency"`
+	Errors         ErrorRates  `json:"errors"`
+	LowStock       []StockItem `json:"low_stock"`
+	// Forecasts is the sell-out forecast panel (forecast.go).
+	Forecasts        []ItemForecast `json:"forecasts"`
+	Alerts           []Alert        `json:"alerts"`
+	RecentlyResolved []Alert        `json:"recently_resolved"`
+	Series           Series         `json:"series"`
+	Data             DataStatus     `json:"data"`
 }
 
 // Revenue today and this month against target.

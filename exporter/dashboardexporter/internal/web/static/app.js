@@ -185,6 +185,19 @@
       : [el("li", { class: "empty" }, "All items in stock")]));
   }
 
+  function renderForecast(items) {
+    const opt = (v) => (v == null ? "–" : num(v));
+    $("forecast").replaceChildren(...((items || []).length
+      ? items.map((f) => el("tr", { "data-item": f.item_id },
+        el("td", {}, f.item_id),
+        el("td", {}, f.sell_out ? new Date(f.sell_out).toLocaleString() : "not selling"),
+        el("td", {}, `${f.rate_per_hour.toFixed(1)}/h`),
+        el("td", {}, opt(f.available)),
+        el("td", {}, opt(f.held)),
+        el("td", {}, opt(f.unsold_at_event))))
+      : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No sales pace yet"))]));
+  }
+
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
@@ -222,6 +235,7 @@
       renderMethods(d.payments);
       renderLatency(d);
       renderStock(d.low_stock);
+      renderForecast(d.forecasts);
       renderSummary(s);
       renderFooter(d);
       $("banner").classList.add("hidden");

@@ -1,0 +1,52 @@
+package view
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+)
+
+func itemGauges(now time.Time, name string, values map[string]float64) pmetric.Metrics {
+	md := pmetric.NewMetrics()
+	g := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	g.SetName(name)
+	dps := g.SetEmptyGauge().DataPoints()
+	for item, v := range values {
+		dp := dps.AppendEmpty()
+		dp.SetTimestamp(pcommon.NewTimestampFromTime(now))
+		dp.Attributes().PutStr(contract.InventoryItemID, item)
+		dp.SetDoubleValue(v)
+	}
+	return md
+}
+
+// The forecast panel lists the items with a sales pace, soonest sell-out
+// first, with their stock, held units and unsold-at-event projection.
+func TestForecastPanel(t *testing.T) {
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	soon, later := now.Add(90*time.Minute), now.Add(20*time.Hour)
+	st.AddMetrics(itemGauges(now, MetricDepletionRate, map[string]float64{"sat": 40, "sun": 5, "camping": 0}))
+	st.AddMetrics(itemGauges(now, MetricSellOutTime, map[string]float64{"sat": float64(soon.Unix()), "sun": float64(later.Unix())}))
+	st.AddMetrics(itemGauges(now, MetricInventoryAvail, map[string]float64{"sat": 60, "sun": 100, "camping": 7, "other": 3}))
+	st.AddMetrics(itemGauges(now, MetricInventoryHeld, map[string]float64{"sat": 12}))
+	st.AddMetrics(itemGauges(now, MetricUnsoldAtEvent, map[string]float64{"sun": 25}))
+
+	fs := b.Dashboard().Forecasts
+	require.Len(t, fs, 3, "items without a pace are not forecast")
+	assert.Equal(t, []string{"sat", "sun", "camping"}, []string{fs[0].ItemID, fs[1].ItemID, fs[2].ItemID})
+	require.NotNil(t, fs[0].SellOut)
+	assert.True(t, fs[0].SellOut.Equal(soon))
+	assert.Equal(t, 40.0, fs[0].RatePerHour)
+	assert.Equal(t, 60.0, *fs[0].Available)
+	assert.Equal(t, 12.0, *fs[0].Held)
+	assert.Nil(t, fs[0].UnsoldAtEvent)
+	assert.Equal(t, 25.0, *fs[1].UnsoldAtEvent)
+	assert.Nil(t, fs[2].SellOut, "not selling")
+}
