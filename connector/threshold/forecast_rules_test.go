@@ -41,3 +41,25 @@ func TestDefaultSellOutRules(t *testing.T) {
 	feed(time.Minute, 40, 0) // the pace picked up: both resolve
 	assert.ElementsMatch(t, []string{"sells_out_soon:resolved", "unsold_at_event:resolved"}, statuses(h.newAlerts()))
 }
+
+// The default guardrail rule pages (high) for a variant paymentbi flags as
+// significantly worse, per experiment, variant and metric.
+func TestDefaultExperimentGuardrailRule(t *testing.T) {
+	cfg, err := loadConfig(t, "default_rules.yaml", "")
+	require.NoError(t, err)
+	h := newHarnessWith(t, cfg, &fakeClock{now: t0}, h0sink())
+	point := func(variant, metric string, v float64) gaugePoint {
+		return gaugePoint{value: v, attrs: map[string]any{contract.ExperimentID: "checkout-v2", contract.ExperimentVariant: variant, "experiment.metric": metric}}
+	}
+	h.metrics(makeGauge(t, "experiment.guardrail", h.clock.now, point("B", "conversion", 0), point("C", "payment_success", 0)))
+	h.tick()
+	assert.Empty(t, h.newAlerts())
+	h.clock.Advance(15 * time.Second)
+	h.metrics(makeGauge(t, "experiment.guardrail", h.clock.now, point("B", "conversion", 1), point("C", "payment_success", 0)))
+	h.tick()
+	fired := h.newAlerts()
+	require.Len(t, fired, 1)
+	assert.Equal(t, "experiment_guardrail", fired[0].Name)
+	assert.Equal(t, contract.SeverityHigh, fired[0].Severity)
+	assert.Equal(t, map[string]string{contract.ExperimentID: "checkout-v2", contract.ExperimentVariant: "B", "experiment.metric": "conversion"}, fired[0].Labels)
+}

@@ -41,6 +41,14 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 	s := e.newSession(e.customers.pick(e.rng), pickCurrency(e.rng, e.cfg.Currencies))
 	s.outage = e.cfg.Outage.inWindow(idx, offset)
 	cur := s.currency
+	dropAfterPayment := dropAfterPaymentInfo
+	if x := e.cfg.Experiment; x != nil {
+		s.variant = VariantControl
+		if e.rng.IntN(2) == 1 {
+			s.variant = VariantTreatment
+			dropAfterPayment += x.CheckoutDropEffect
+		}
+	}
 
 	p := pickOne(e.rng, e.catalog)
 	viewed := []lineItem{{p: p, qty: 1, unitMinor: priceIn(p.usdMinor, cur)}}
@@ -129,7 +137,7 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 			append(e.paymentAttrs(ord, ord.total), s.engagement())...), false)
 		return 200
 	})
-	if s.drops(dropAfterPaymentInfo) {
+	if s.drops(dropAfterPayment) {
 		return
 	}
 

@@ -51,6 +51,10 @@ type Config struct {
 	// stay sold out (a festival's fixed ticket contingents); the ledger's
 	// SoldOut then records when each did.
 	NoRestock bool
+	// Experiment runs an A/B test: each checkout session is assigned to
+	// "control" or "treatment" with equal chance, and its business events
+	// carry experiment.id and experiment.variant.
+	Experiment *Experiment
 
 	// ServiceName is the resource service.name; default "payment-service".
 	ServiceName string
@@ -71,6 +75,21 @@ type Config struct {
 	// restarts often is retried quickly until it answers.
 	ExportTimeout time.Duration
 }
+
+// Experiment is an A/B test with a planted effect: the treatment's
+// visitors leave after choosing a payment method with CheckoutDropEffect
+// more probability than the control's (10 % plus this), so its conversion
+// is lower by a known share. 0 is an A/A test.
+type Experiment struct {
+	ID                 string
+	CheckoutDropEffect float64
+}
+
+// Variants of Config.Experiment.
+const (
+	VariantControl   = "control"
+	VariantTreatment = "treatment"
+)
 
 // Outage describes a payment provider incident. The window is Start..Start+
 // Length on the simulated clock (with Rate > 0 that is deterministic; with
@@ -134,6 +153,9 @@ func (c *Config) validate() error {
 		if o.Start < 0 || o.Length < 0 || o.SlowPayments < 0 || o.FromSession < 0 || o.Sessions < 0 {
 			errs = append(errs, errors.New("outage: start, length, slow_payments, from_session and sessions must not be negative"))
 		}
+	}
+	if x := c.Experiment; x != nil && (x.ID == "" || x.CheckoutDropEffect < 0 || dropAfterPaymentInfo+x.CheckoutDropEffect > 1) {
+		errs = append(errs, errors.New("experiment: needs an id and a checkout_drop_effect within [0, 0.9]"))
 	}
 	if c.MaxQueue < 0 {
 		errs = append(errs, fmt.Errorf("max_queue: must not be negative, got %d", c.MaxQueue))

@@ -67,6 +67,8 @@ type ConnectorConfig struct {
 	DurationBuckets []time.Duration `mapstructure:"duration_buckets"`
 	// InventoryForecast configures depletion, sell-out and held stock.
 	InventoryForecast InventoryForecastConfig `mapstructure:"inventory_forecast"`
+	// Experiments configures the A/B variant comparison.
+	Experiments ExperimentsConfig `mapstructure:"experiments"`
 }
 
 // maxFilterBytes keeps a typo in expected_customers from taking the
@@ -140,6 +142,9 @@ func (c *ConnectorConfig) Validate() error {
 	if err := c.InventoryForecast.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.Experiments.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -168,6 +173,7 @@ func (c *ConnectorConfig) engineSettings() (engine.Settings, error) {
 	}
 	s.DailyTarget, s.MonthlyTarget = c.DailyRevenueTarget, c.MonthlyRevenueTarget
 	s.Forecast = c.InventoryForecast.settings()
+	s.Experiments = c.Experiments.settings()
 	s.DurationBounds = make([]float64, len(c.DurationBuckets))
 	for i, b := range c.DurationBuckets {
 		s.DurationBounds[i] = b.Seconds()

@@ -79,3 +79,51 @@ func (c *InventoryForecastConfig) settings() engine.ForecastSettings {
 	return engine.ForecastSettings{Bucket: c.Bucket, HalfLife: c.HalfLife, ReservationTimeout: c.ReservationTimeout,
 		MaxOpenCheckouts: c.MaxOpenCheckouts, EventDate: def, EventDates: per}
 }
+
+// ExperimentsConfig configures the comparison of experiment variants.
+type ExperimentsConfig struct {
+	// Alpha is the false-alarm level of the always-valid test.
+	Alpha float64 `mapstructure:"alpha"`
+	// Tau is the standard deviation of the mixture over effect sizes.
+	Tau float64 `mapstructure:"tau"`
+	// Control names the control variant.
+	Control string `mapstructure:"control"`
+	// MinTrials is the trials each variant needs before it is tested.
+	MinTrials int64 `mapstructure:"min_trials"`
+	// MaxExperiments and MaxVariants bound the cardinality.
+	MaxExperiments int `mapstructure:"max_experiments"`
+	MaxVariants    int `mapstructure:"max_variants"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+func defaultExperiments() ExperimentsConfig {
+	return ExperimentsConfig{Alpha: 0.05, Tau: 0.05, Control: "control", MinTrials: 100, MaxExperiments: 10, MaxVariants: 5}
+}
+
+// Validate checks the experiment settings; errors name the field.
+func (c *ExperimentsConfig) Validate() error {
+	var errs []error
+	if !(c.Alpha > 0 && c.Alpha < 1) {
+		errs = append(errs, errors.New("experiments.alpha must be between 0 and 1 (exclusive)"))
+	}
+	if !(c.Tau > 0 && c.Tau <= 1) {
+		errs = append(errs, errors.New("experiments.tau must be in (0, 1]"))
+	}
+	if c.Control == "" {
+		errs = append(errs, errors.New("experiments.control must name the control variant"))
+	}
+	if c.MinTrials < 30 {
+		errs = append(errs, errors.New("experiments.min_trials must be at least 30 (the test's normal approximation)"))
+	}
+	if c.MaxExperiments < 1 || c.MaxVariants < 2 {
+		errs = append(errs, errors.New("experiments.max_experiments must be at least 1 and experiments.max_variants at least 2"))
+	}
+	return errors.Join(errs...)
+}
+
+func (c *ExperimentsConfig) settings() engine.ExperimentSettings {
+	return engine.ExperimentSettings{Alpha: c.Alpha, Tau: c.Tau, Control: c.Control, MinTrials: c.MinTrials,
+		MaxExperiments: c.MaxExperiments, MaxVariants: c.MaxVariants}
+}

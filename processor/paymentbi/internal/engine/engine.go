@@ -41,6 +41,8 @@ type Settings struct {
 	DurationBounds []float64
 	// Forecast configures the inventory forecast (zero values: defaults).
 	Forecast ForecastSettings
+	// Experiments configure the variant comparison (zero values: defaults).
+	Experiments ExperimentSettings
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *zap.Logger
@@ -60,6 +62,7 @@ type Engine struct {
 	methods, providers, errorTypes, items *limiter
 
 	fc                         ForecastSettings
+	ex                         ExperimentSettings
 	start                      time.Time
 	dailyTarget, monthlyTarget int64
 	bounds                     []float64
@@ -110,6 +113,7 @@ func New(s Settings) (*Engine, error) {
 		items:      newLimiter(s.CardinalityLimit),
 		bounds:     s.DurationBounds,
 		fc:         s.Forecast.withDefaults(),
+		ex:         s.Experiments.withDefaults(),
 	}
 	exp, _ := contract.CurrencyExponent(conv.Reporting())
 	if e.dailyTarget, err = contract.MajorFloatToMinor(s.DailyTarget, exp); err != nil {

@@ -12,47 +12,38 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/sim"
 )
 
-// forecastSink feeds a simulator replay to an engine on the simulated
-// clock and, once a simulated minute, notes each item's forecast the first
-// time its stock is at or below half of its initial stock.
-type forecastSink struct {
-	t       testing.TB
-	e       *Engine
-	clock   *fakeClock
-	initial map[string]int64
-	last    time.Time
-	atHalf  map[string]halfSold
+// engineSink feeds a simulator replay to an engine on the simulated clock
+// and calls everyMinute once a simulated minute.
+type engineSink struct {
+	t           testing.TB
+	e           *Engine
+	clock       *fakeClock
+	last        time.Time
+	everyMinute func(now time.Time)
 }
 
-type halfSold struct {
-	at, sellOut time.Time
-}
-
-func (s *forecastSink) Advance(now time.Time) {
+func (s *engineSink) Advance(now time.Time) {
 	s.clock.t = now
-	if now.Sub(s.last) < time.Minute {
-		return
-	}
-	s.last = now
-	for _, f := range s.e.Forecasts() {
-		initial, ok := s.initial[f.Item]
-		if _, done := s.atHalf[f.Item]; done || !ok || !f.HasAvailable || f.Available*2 > initial {
-			continue
-		}
-		s.atHalf[f.Item] = halfSold{at: now, sellOut: f.SellOut}
+	if now.Sub(s.last) >= time.Minute {
+		s.last = now
+		s.everyMinute(now)
 	}
 }
 
-func (s *forecastSink) ConsumeTraces(td ptrace.Traces) {
+func (s *engineSink) ConsumeTraces(td ptrace.Traces) {
 	if err := s.e.ObserveTraces(context.Background(), td); err != nil {
 		s.t.Fatal(err)
 	}
 }
 
-func (s *forecastSink) ConsumeLogs(ld plog.Logs) {
+func (s *engineSink) ConsumeLogs(ld plog.Logs) {
 	if err := s.e.ObserveLogs(context.Background(), ld); err != nil {
 		s.t.Fatal(err)
 	}
+}
+
+type halfSold struct {
+	at, sellOut time.Time
 }
 
 // forecastErrors replays one seeded simulator run without restocking and
@@ -66,18 +57,30 @@ func forecastErrors(t testing.TB, seed int64) (abs []time.Duration, rel []float6
 	e := newEngineAt(t, clock, func(s *Settings) { s.CardinalityLimit = 100 })
 	// the catalogue is drawn from the seed: a replay of no session gives
 	// the initial stock
-	empty, err := sim.Replay(context.Background(), sim.Config{Seed: seed, Duration: time.Nanosecond, Rate: 1}, start, &forecastSink{
-		t: t, e: newEngineAt(t, &fakeClock{t: start}), clock: &fakeClock{}, atHalf: map[string]halfSold{}})
+	empty, err := sim.Replay(context.Background(), sim.Config{Seed: seed, Duration: time.Nanosecond, Rate: 1}, start,
+		&engineSink{t: t, e: newEngineAt(t, &fakeClock{t: start}), clock: &fakeClock{}, everyMinute: func(time.Time) {}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	sink := &forecastSink{t: t, e: e, clock: clock, initial: empty.InitialStock, atHalf: map[string]halfSold{}}
+	// once a simulated minute, note each item's forecast the first time
+	// its stock is at or below half of its initial stock
+	atHalf := map[string]halfSold{}
+	noteHalf := func(now time.Time) {
+		for _, f := range e.Forecasts() {
+			initial, ok := empty.InitialStock[f.Item]
+			if _, done := atHalf[f.Item]; done || !ok || !f.HasAvailable || f.Available*2 > initial {
+				continue
+			}
+			atHalf[f.Item] = halfSold{at: now, sellOut: f.SellOut}
+		}
+	}
+	sink := &engineSink{t: t, e: e, clock: clock, everyMinute: noteHalf}
 	ledger, err := sim.Replay(context.Background(), sim.Config{Seed: seed, Duration: 4 * time.Hour, Rate: 1, NoRestock: true}, start, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for item, soldOut := range ledger.SoldOut {
-		half, ok := sink.atHalf[item]
+		half, ok := atHalf[item]
 		if !ok || half.sellOut.IsZero() {
 			missed++
 			continue

@@ -150,7 +150,7 @@ func TestOpenCheckoutsAreBounded(t *testing.T) {
 	}
 }
 
-// The forecast state (pace and held stock) survives a kill -9 through the
+// The forecast state (pace and held stock) and the experiment counts survive a kill -9 through the
 // journal and a clean restart through the snapshot.
 func TestForecastSurvivesRestart(t *testing.T) {
 	for _, clean := range []bool{false, true} {
@@ -159,7 +159,9 @@ func TestForecastSurvivesRestart(t *testing.T) {
 			client := newMemClient()
 			reference, durable := newEngineAt(t, clock), restartedEngine(t, clock, client)
 			for i := 0; i < 30; i++ {
-				recs := []map[string]any{sale(fmt.Sprintf("o%d", i), "pass", 1+i%3), stockLevel("pass", int64(500-i)),
+				paid := sale(fmt.Sprintf("o%d", i), "pass", 1+i%3)
+				paid[contract.ExperimentID], paid[contract.ExperimentVariant] = "x", []string{"control", "B"}[i%2]
+				recs := []map[string]any{paid, stockLevel("pass", int64(500-i)),
 					{contract.EventName: contract.EventBeginCheckout, contract.CheckoutSessionID: fmt.Sprintf("cs%d", i),
 						contract.PaymentCurrency: "USD", contract.OrderItems: items("pass", 2)}}
 				observe(t, reference, recs...)

@@ -118,6 +118,7 @@ func (e *Engine) AppendMetrics(sm pmetric.ScopeMetrics) {
 	e.emitCustomers(m)
 	e.emitInventory(m)
 	e.emitForecast(m, now)
+	e.emitExperiments(m)
 	e.emitPeriods(m, now)
 	e.emitQuality(m)
 	sm.Metrics().RemoveIf(func(mt pmetric.Metric) bool { return dataPoints(mt) == 0 })

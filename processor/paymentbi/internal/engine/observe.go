@@ -60,6 +60,10 @@ type aggregates struct {
 	depletion   map[string]*depletion
 	held        map[uint64]holding
 	heldDropped int64
+	// experiments are the per-variant counts (experiment.go); expDropped
+	// counts events beyond the cardinality bound.
+	experiments map[expKey]*expStats
+	expDropped  int64
 	// refundsSeen remembers the refunds counted recently, so a refund
 	// recorded as the payment.refund span and as the ecommerce.refund event
 	// counts once. Not persisted: both forms arrive within moments.
@@ -88,6 +92,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.duplicates = map[string]int64{}
 	a.late = map[string]int64{}
 	a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
+	a.experiments = map[expKey]*expStats{}
 	a.refundsSeen = newDedup(refundWindow, maxRefundsSeen)
 	a.stages.init()
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
@@ -219,6 +224,7 @@ func (e *Engine) observe(ev *event, now time.Time) {
 	case kindFunnel:
 		a.funnel[ev.step]++
 		e.observeForecast(ev, now)
+		e.observeExperiment(ev)
 	case kindRelease:
 		e.observeForecast(ev, now)
 	case kindPurchase:
@@ -338,6 +344,7 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 	a.orders[key]++
 	a.funnel[ev.step]++
 	e.observeForecast(ev, now)
+	e.observeExperiment(ev)
 	seg := ev.segment
 	if !validSegment(seg) {
 		seg = Unknown
@@ -369,6 +376,7 @@ func (e *Engine) observeCharge(ev *event) {
 		errType = e.errorTypes.value(ev.errorType)
 	}
 	a.attempts[attemptKey{status: status, errorType: errType, method: method, provider: provider}]++
+	e.observeExperiment(ev)
 	if ev.duration <= 0 || len(e.bounds) == 0 {
 		return
 	}

@@ -17,7 +17,7 @@ import (
 var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 
 // snapshotVersion 2 appends the inventory forecast (depletion and held
-// stock); a version 1 snapshot loads with an empty forecast.
+// stock) and the experiment counts; a version 1 snapshot loads without.
 const snapshotVersion = 2
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
@@ -151,7 +151,26 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	putMap(&b, a.depletion, putStr, putDepletion)
 	putMap(&b, a.held, func(b *enc, k uint64) { b.u64(k) }, putHolding)
 	b.varint(a.heldDropped)
+	putMap(&b, a.experiments, func(b *enc, k expKey) { b.str(k.id); b.str(k.variant) }, putExpStats)
+	b.varint(a.expDropped)
 	return b
+}
+
+func putExpStats(b *enc, s *expStats) {
+	for _, n := range s.funnel {
+		b.varint(n)
+	}
+	b.varint(s.succeeded)
+	b.varint(s.failed)
+}
+
+func getExpStats(d *dec) *expStats {
+	s := &expStats{}
+	for i := range s.funnel {
+		s.funnel[i] = d.varint()
+	}
+	s.succeeded, s.failed = d.varint(), d.varint()
+	return s
 }
 
 func putDepletion(b *enc, d *depletion) {
@@ -254,8 +273,11 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 		a.depletion = getMap(d, getStr2, getDepletion)
 		a.held = getMap(d, func(d *dec) uint64 { return d.u64() }, getHolding)
 		a.heldDropped = d.varint()
+		a.experiments = getMap(d, func(d *dec) expKey { return expKey{id: d.str(), variant: d.str()} }, getExpStats)
+		a.expDropped = d.varint()
 	} else {
 		a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
+		a.experiments = map[expKey]*expStats{}
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("saved state: %w", d.err)
