@@ -129,6 +129,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	r := startExporters(t, func(c *Config) { c.RefreshInterval = time.Second })
 	now := time.Now()
 	feedHistory(t, r, now)
+	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Insights(now)))
 
 	_, _, body := get(t, r.base+"/api/dashboard", "")
 	var want view.Dashboard
@@ -167,6 +168,15 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	breach, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#latency tr.breach[data-operation="payment.charge"]`)))
 	require.NoError(t, err)
 	assert.Len(t, breach, 1)
+	forecast, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#forecast tr[data-item="saturday-pass"]`)))
+	require.NoError(t, err)
+	assert.Contains(t, forecast, "40.0/h")
+	assert.Contains(t, forecast, "12", "units in open checkouts")
+	variant, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#experiments tr.breach[data-variant="B"]`)))
+	require.NoError(t, err)
+	assert.Contains(t, variant, "-6.0 pts", "uplift")
+	assert.Contains(t, variant, "-9.5 pts … -2.5 pts", "its interval")
+
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)
 	assert.Len(t, sparks, 3)

@@ -143,6 +143,7 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Errors.Payments = ratio(b.failedInWindow())
 	d.LowStock = b.lowStock()
 	d.Forecasts = b.forecasts()
+	d.Experiments = b.experiments()
 	for _, a := range b.alerts.Active() {
 		d.Alerts = append(d.Alerts, alertDoc(a))
 	}

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -49,4 +50,27 @@ func TestForecastPanel(t *testing.T) {
 	assert.Nil(t, fs[0].UnsoldAtEvent)
 	assert.Equal(t, 25.0, *fs[1].UnsoldAtEvent)
 	assert.Nil(t, fs[2].SellOut, "not selling")
+}
+
+// The experiments panel shows each variant's rate, and for non-control
+// variants the uplift with its interval; flagged variants come first.
+func TestExperimentsPanel(t *testing.T) {
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	st.AddMetrics(fixture.Insights(now))
+	rows := b.Dashboard().Experiments
+	require.Len(t, rows, 2)
+	worse := rows[0]
+	assert.Equal(t, "B", worse.Variant)
+	assert.True(t, worse.Worse)
+	assert.Equal(t, "conversion", worse.Metric)
+	assert.InDelta(t, -0.06, *worse.Uplift, 1e-12)
+	assert.InDelta(t, -0.095, *worse.Lower, 1e-12)
+	assert.InDelta(t, -0.025, *worse.Upper, 1e-12)
+	assert.InDelta(t, 0.25, *worse.Rate, 1e-12)
+	control := rows[1]
+	assert.Equal(t, "control", control.Variant)
+	assert.False(t, control.Worse)
+	assert.Nil(t, control.Uplift, "the control has no uplift")
+	assert.Equal(t, 3000.0, *control.Trials)
 }

@@ -23,11 +23,13 @@ type Dashboard struct {
 	Errors         ErrorRates  `json:"errors"`
 	LowStock       []StockItem `json:"low_stock"`
 	// Forecasts is the sell-out forecast panel (forecast.go).
-	Forecasts        []ItemForecast `json:"forecasts"`
-	Alerts           []Alert        `json:"alerts"`
-	RecentlyResolved []Alert        `json:"recently_resolved"`
-	Series           Series         `json:"series"`
-	Data             DataStatus     `json:"data"`
+	Forecasts []ItemForecast `json:"forecasts"`
+	// Experiments is the A/B variant panel (experiments.go).
+	Experiments      []ExperimentRow `json:"experiments"`
+	Alerts           []Alert         `json:"alerts"`
+	RecentlyResolved []Alert         `json:"recently_resolved"`
+	Series           Series          `json:"series"`
+	Data             DataStatus      `json:"data"`
 }
 
 // Revenue today and this month against target.

@@ -198,6 +198,20 @@
       : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No sales pace yet"))]));
   }
 
+  function renderExperiments(rows) {
+    const pts = (v) => (v == null ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pts");
+    $("experiments").replaceChildren(...((rows || []).length
+      ? rows.map((r) => el("tr", { class: r.worse ? "breach" : "", "data-experiment": r.experiment, "data-variant": r.variant, "data-metric": r.metric },
+        el("td", {}, r.experiment),
+        el("td", {}, r.variant),
+        el("td", {}, r.metric.replace("_", " ")),
+        el("td", {}, pct(r.rate)),
+        el("td", {}, r.uplift == null ? "control" : pts(r.uplift)),
+        el("td", {}, r.lower == null ? "–" : `${pts(r.lower)} … ${pts(r.upper)}`),
+        el("td", {}, r.p_value == null ? "–" : r.p_value.toPrecision(2))))
+      : [el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No experiments"))]));
+  }
+
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
@@ -236,6 +250,7 @@
       renderLatency(d);
       renderStock(d.low_stock);
       renderForecast(d.forecasts);
+      renderExperiments(d.experiments);
       renderSummary(s);
       renderFooter(d);
       $("banner").classList.add("hidden");
