@@ -177,6 +177,10 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	assert.Contains(t, variant, "-6.0 pts", "uplift")
 	assert.Contains(t, variant, "-9.5 pts … -2.5 pts", "its interval")
 
+	slow, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#recommendations li[data-kind="slow_operation"]`)))
+	require.NoError(t, err)
+	assert.Contains(t, slow, "payment.charge is slower than its threshold")
+
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)
 	assert.Len(t, sparks, 3)

@@ -144,6 +144,7 @@ func (b *Builder) Dashboard() Dashboard {
 	d.LowStock = b.lowStock()
 	d.Forecasts = b.forecasts()
 	d.Experiments = b.experiments()
+	d.Recommendations = b.recommendations(d.Latency)
 	for _, a := range b.alerts.Active() {
 		d.Alerts = append(d.Alerts, alertDoc(a))
 	}

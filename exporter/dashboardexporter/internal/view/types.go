@@ -25,11 +25,13 @@ type Dashboard struct {
 	// Forecasts is the sell-out forecast panel (forecast.go).
 	Forecasts []ItemForecast `json:"forecasts"`
 	// Experiments is the A/B variant panel (experiments.go).
-	Experiments      []ExperimentRow `json:"experiments"`
-	Alerts           []Alert         `json:"alerts"`
-	RecentlyResolved []Alert         `json:"recently_resolved"`
-	Series           Series          `json:"series"`
-	Data             DataStatus      `json:"data"`
+	Experiments []ExperimentRow `json:"experiments"`
+	// Recommendations name the biggest problems (recommendations.go).
+	Recommendations  []Recommendation `json:"recommendations"`
+	Alerts           []Alert          `json:"alerts"`
+	RecentlyResolved []Alert          `json:"recently_resolved"`
+	Series           Series           `json:"series"`
+	Data             DataStatus       `json:"data"`
 }
 
 // Revenue today and this month against target.

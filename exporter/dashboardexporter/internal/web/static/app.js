@@ -212,6 +212,15 @@
       : [el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No experiments"))]));
   }
 
+  function renderRecommendations(recs) {
+    $("recommendations").replaceChildren(...((recs || []).length
+      ? recs.map((r) => el("li", { "data-kind": r.kind },
+        el("div", {}, el("strong", {}, r.title)),
+        el("div", { class: "muted" }, r.evidence),
+        el("div", { class: "muted" }, "metric " + r.metric + (r.alert ? " · alert " + r.alert : ""))))
+      : [el("li", { class: "empty" }, "Nothing stands out")]));
+  }
+
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
@@ -251,6 +260,7 @@
       renderStock(d.low_stock);
       renderForecast(d.forecasts);
       renderExperiments(d.experiments);
+      renderRecommendations(d.recommendations);
       renderSummary(s);
       renderFooter(d);
       $("banner").classList.add("hidden");
