@@ -168,18 +168,19 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	breach, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#latency tr.breach[data-operation="payment.charge"]`)))
 	require.NoError(t, err)
 	assert.Len(t, breach, 1)
-	forecast, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#forecast tr[data-item="saturday-pass"]`)))
+	// The insight panels are read in one script: a poll re-rendering
+	// between a node query and reading its text would lose the node.
+	panels, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`({
+		forecast: document.querySelector('#forecast tr[data-item="saturday-pass"]')?.textContent ?? "",
+		variant: document.querySelector('#experiments tr.breach[data-variant="B"]')?.textContent ?? "",
+		slow: document.querySelector('#recommendations li[data-kind="slow_operation"]')?.textContent ?? "",
+	})`))
 	require.NoError(t, err)
-	assert.Contains(t, forecast, "40.0/h")
-	assert.Contains(t, forecast, "12", "units in open checkouts")
-	variant, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#experiments tr.breach[data-variant="B"]`)))
-	require.NoError(t, err)
-	assert.Contains(t, variant, "-6.0 pts", "uplift")
-	assert.Contains(t, variant, "-9.5 pts … -2.5 pts", "its interval")
-
-	slow, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#recommendations li[data-kind="slow_operation"]`)))
-	require.NoError(t, err)
-	assert.Contains(t, slow, "payment.charge is slower than its threshold")
+	assert.Contains(t, panels["forecast"], "40.0/h")
+	assert.Contains(t, panels["forecast"], "12", "units in open checkouts")
+	assert.Contains(t, panels["variant"], "-6.0 pts", "uplift")
+	assert.Contains(t, panels["variant"], "-9.5 pts … -2.5 pts", "its interval")
+	assert.Contains(t, panels["slow"], "payment.charge is slower than its threshold")
 
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)
@@ -192,10 +193,18 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	t.Logf("screenshot: %s", path)
 
 	// Acknowledge the critical alert on the page; the next poll shows it.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] .acked`)),
-	))
+	// Each poll re-renders the list, so the button found may be replaced
+	// before the click lands ("Could not find node"): find it again.
+	var ackErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		if ackErr = chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] .acked`)),
+		); ackErr == nil || !strings.Contains(ackErr.Error(), "Could not find node") {
+			break
+		}
+	}
+	require.NoError(t, ackErr)
 }
 
 func TestBrowserAsksForToken(t *testing.T) {
