@@ -13,3 +13,12 @@ const (
 	ExperimentID      = "experiment.id"
 	ExperimentVariant = "experiment.variant"
 )
+
+// Acquisition attributes: where the visitor came from, as the shop's UTM
+// parameters say, on every business event of the session. paymentbi
+// breaks revenue and conversion down by UTMSource (its channel segment).
+const (
+	UTMSource   = "utm.source"
+	UTMMedium   = "utm.medium"
+	UTMCampaign = "utm.campaign"
+)

@@ -101,14 +101,20 @@ type event struct {
 	resKey uint64
 	hasRes bool
 	items  []itemQty
-	// expID and expVariant are the experiment and variant (experiment.go).
+	// expID and expVariant are the experiment and variant (experiment.go);
+	// channel is the utm.source (segments.go).
 	expID, expVariant string
+	channel           string
 }
 
-// itemQty is the quantity of one item id in an order or checkout.
+// itemQty is the quantity of one item id in an order or checkout, with
+// its category and line amount (price × quantity, minor units of the
+// event's currency) for the segments.
 type itemQty struct {
-	id  string
-	qty int64
+	id        string
+	qty       int64
+	category  string
+	lineMinor int64
 }
 
 // moneyRequired reports whether an event of this kind is meaningless
@@ -169,9 +175,10 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
 		ev.available, ev.hasAvailable = level(attrs, contract.InventoryAvailable, &ev.moneyErr)
 		ev.reserved, ev.hasReserved = level(attrs, contract.InventoryReserved, &ev.moneyErr)
 	}
-	if k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout {
+	if k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout || ev.step == 0 {
 		ev.items = itemQuantities(attrs, ev.money.Currency)
 	}
+	ev.channel = getStr(attrs, contract.UTMSource)
 	ev.expID = getStr(attrs, contract.ExperimentID)
 	ev.expVariant = getStr(attrs, contract.ExperimentVariant)
 	return ev
@@ -202,7 +209,11 @@ func itemQuantities(attrs pcommon.Map, currency string) []itemQty {
 			id = it.Name
 		}
 		if id != "" && it.Quantity > 0 {
-			out = append(out, itemQty{id: id, qty: it.Quantity})
+			line := int64(0)
+			if it.PriceMinor > 0 && it.PriceMinor <= math.MaxInt64/it.Quantity {
+				line = it.PriceMinor * it.Quantity
+			}
+			out = append(out, itemQty{id: id, qty: it.Quantity, category: it.Category, lineMinor: line})
 		}
 	}
 	return out

@@ -60,6 +60,8 @@ type Engine struct {
 	logger *zap.Logger
 
 	methods, providers, errorTypes, items *limiter
+	// channels and categoriesLimit bound the segment values (segments.go).
+	channels, categoriesLimit *limiter
 
 	fc                         ForecastSettings
 	ex                         ExperimentSettings
@@ -111,9 +113,12 @@ func New(s Settings) (*Engine, error) {
 		providers:  newLimiter(s.CardinalityLimit),
 		errorTypes: newLimiter(s.CardinalityLimit),
 		items:      newLimiter(s.CardinalityLimit),
-		bounds:     s.DurationBounds,
-		fc:         s.Forecast.withDefaults(),
-		ex:         s.Experiments.withDefaults(),
+		channels:   newLimiter(s.CardinalityLimit),
+		// categories share the item limit
+		categoriesLimit: newLimiter(s.CardinalityLimit),
+		bounds:          s.DurationBounds,
+		fc:              s.Forecast.withDefaults(),
+		ex:              s.Experiments.withDefaults(),
 	}
 	exp, _ := contract.CurrencyExponent(conv.Reporting())
 	if e.dailyTarget, err = contract.MajorFloatToMinor(s.DailyTarget, exp); err != nil {

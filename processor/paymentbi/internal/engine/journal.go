@@ -74,6 +74,7 @@ const (
 	extCheckout = 1 << iota
 	extItems
 	extExperiment
+	extChannel
 )
 
 // appendEvent encodes the fields of ev the stateful paths read.
@@ -146,6 +147,9 @@ func appendExtension(b *enc, ev *event) {
 	if ev.expID != "" || ev.expVariant != "" {
 		ext |= extExperiment
 	}
+	if ev.channel != "" {
+		ext |= extChannel
+	}
 	b.byte(ext)
 	if ev.hasRes {
 		b.u64(ev.resKey)
@@ -155,11 +159,16 @@ func appendExtension(b *enc, ev *event) {
 		for _, it := range ev.items {
 			b.str(it.id)
 			b.varint(it.qty)
+			b.str(it.category)
+			b.varint(it.lineMinor)
 		}
 	}
 	if ext&extExperiment != 0 {
 		b.str(ev.expID)
 		b.str(ev.expVariant)
+	}
+	if ev.channel != "" {
+		b.str(ev.channel)
 	}
 }
 
@@ -172,11 +181,14 @@ func readExtension(d *dec, ev *event) {
 		n := d.count()
 		ev.items = make([]itemQty, 0, n)
 		for i := 0; i < n && d.err == nil; i++ {
-			ev.items = append(ev.items, itemQty{id: d.str(), qty: d.varint()})
+			ev.items = append(ev.items, itemQty{id: d.str(), qty: d.varint(), category: d.str(), lineMinor: d.varint()})
 		}
 	}
 	if ext&extExperiment != 0 {
 		ev.expID, ev.expVariant = d.str(), d.str()
+	}
+	if ext&extChannel != 0 {
+		ev.channel = d.str()
 	}
 }
 

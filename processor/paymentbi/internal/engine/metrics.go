@@ -119,6 +119,8 @@ func (e *Engine) AppendMetrics(sm pmetric.ScopeMetrics) {
 	e.emitInventory(m)
 	e.emitForecast(m, now)
 	e.emitExperiments(m)
+	e.emitGrowth(m, now)
+	e.emitSegments(m)
 	e.emitPeriods(m, now)
 	e.emitQuality(m)
 	sm.Metrics().RemoveIf(func(mt pmetric.Metric) bool { return dataPoints(mt) == 0 })

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"strings"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
 // updateV1 rewrites testdata/state_v1.json; only a build that still writes
@@ -39,6 +42,20 @@ func feedMigration(t *testing.T, clock *fakeClock, client *memClient, from, to i
 			}
 		}
 	}
+}
+
+// metricsJSONWithout is one emission without the metrics named prefix*.
+func metricsJSONWithout(t *testing.T, e *Engine, prefix string) string {
+	t.Helper()
+	ms := pmetric.NewMetrics()
+	sm := ms.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty()
+	e.AppendMetrics(sm)
+	sm.Metrics().RemoveIf(func(m pmetric.Metric) bool { return strings.HasPrefix(m.Name(), prefix) })
+	data, err := (&pmetric.JSONMarshaler{}).MarshalMetrics(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 // State saved by the first persisted format (snapshot and journal version
@@ -78,8 +95,10 @@ func TestStateFormatV1Migrates(t *testing.T) {
 	}
 	reference.agg.stages.restarted()
 	feedMigration(t, clock, nil, 6, 9, reference, migrated)
+	// the segment counters did not exist in format 1: they count from the
+	// migration on, every other figure continues
 	for round := 0; round < 2; round++ {
-		if a, b := metricsJSON(t, reference), metricsJSON(t, migrated); a != b {
+		if a, b := metricsJSONWithout(t, reference, "segment."), metricsJSONWithout(t, migrated, "segment."); a != b {
 			t.Fatalf("emission %d after migrating differs from a collector that never stopped:\n%s", round, firstDiff(a, b))
 		}
 	}

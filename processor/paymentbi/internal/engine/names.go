@@ -10,6 +10,22 @@ const (
 	MetricDroppedCheckouts       = "paymentbi.dropped_checkouts"
 )
 
+// Segment metrics (segments.go).
+const (
+	MetricSegmentRevenue    = "segment.revenue"
+	MetricSegmentOrders     = "segment.orders"
+	MetricSegmentVisits     = "segment.visits"
+	MetricSegmentConversion = "segment.conversion.ratio"
+	MetricSegmentOrderValue = "segment.order_value.average"
+)
+
+// Growth metrics (growth.go).
+const (
+	MetricRevenueSameTime  = "payment.revenue.same_time"
+	MetricRevenueGrowth    = "payment.revenue.growth"
+	MetricRevenueHourOfDay = "payment.revenue.hour_of_day"
+)
+
 // Experiment metrics (experiment.go).
 const (
 	MetricExperimentFunnel        = "experiment.funnel.events"
@@ -37,6 +53,8 @@ func MetricNames() []string {
 		MetricExperimentFunnel, MetricExperimentRate, MetricExperimentTrials, MetricExperimentUplift,
 		MetricExperimentUpliftLower, MetricExperimentUpliftUpper, MetricExperimentPValue,
 		MetricExperimentGuardrail, MetricDroppedExperimentEvents,
+		MetricRevenueSameTime, MetricRevenueGrowth, MetricRevenueHourOfDay,
+		MetricSegmentRevenue, MetricSegmentOrders, MetricSegmentVisits, MetricSegmentConversion, MetricSegmentOrderValue,
 	}
 	for _, period := range []string{MetricRevenueDaily, MetricRevenueMonthly} {
 		names = append(names, period, period+".pace", period+".target", period+".progress")

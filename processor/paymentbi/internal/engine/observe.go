@@ -64,6 +64,10 @@ type aggregates struct {
 	// counts events beyond the cardinality bound.
 	experiments map[expKey]*expStats
 	expDropped  int64
+	// hourly is the revenue per clock hour of the last 8 days (growth.go).
+	hourly map[int64]int64
+	// segments are visits, orders and revenue per segment (segments.go).
+	segments map[segKey]*segStats
 	// refundsSeen remembers the refunds counted recently, so a refund
 	// recorded as the payment.refund span and as the ecommerce.refund event
 	// counts once. Not persisted: both forms arrive within moments.
@@ -93,6 +97,8 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.late = map[string]int64{}
 	a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
 	a.experiments = map[expKey]*expStats{}
+	a.hourly = map[int64]int64{}
+	a.segments = map[segKey]*segStats{}
 	a.refundsSeen = newDedup(refundWindow, maxRefundsSeen)
 	a.stages.init()
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
@@ -225,6 +231,9 @@ func (e *Engine) observe(ev *event, now time.Time) {
 		a.funnel[ev.step]++
 		e.observeForecast(ev, now)
 		e.observeExperiment(ev)
+		if ev.step == 0 {
+			e.observeSegmentVisit(ev)
+		}
 	case kindRelease:
 		e.observeForecast(ev, now)
 	case kindPurchase:
@@ -345,6 +354,8 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 	a.funnel[ev.step]++
 	e.observeForecast(ev, now)
 	e.observeExperiment(ev)
+	e.addHourly(ev, now)
+	e.observeSegmentPurchase(ev)
 	seg := ev.segment
 	if !validSegment(seg) {
 		seg = Unknown

@@ -17,7 +17,8 @@ import (
 var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 
 // snapshotVersion 2 appends the inventory forecast (depletion and held
-// stock) and the experiment counts; a version 1 snapshot loads without.
+// stock), the experiment counts and the hourly revenue; a version 1
+// snapshot loads without.
 const snapshotVersion = 2
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
@@ -153,8 +154,17 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	b.varint(a.heldDropped)
 	putMap(&b, a.experiments, func(b *enc, k expKey) { b.str(k.id); b.str(k.variant) }, putExpStats)
 	b.varint(a.expDropped)
+	putMap(&b, a.hourly, putInt, putInt)
+	putMap(&b, a.segments, putSegKey, func(b *enc, s *segStats) { b.varint(s.visits); b.varint(s.orders); b.varint(s.revenue) })
+	putMap(&b, st.segments, putSegKey, putStage)
+	for _, l := range []*limiter{e.channels, e.categoriesLimit} {
+		putMap(&b, l.seen, putStr, putNone)
+	}
 	return b
 }
+
+func putSegKey(b *enc, k segKey) { b.str(k.dim); b.str(k.value) }
+func getSegKey(d *dec) segKey    { return segKey{dim: d.str(), value: d.str()} }
 
 func putExpStats(b *enc, s *expStats) {
 	for _, n := range s.funnel {
@@ -211,6 +221,8 @@ type savedSnapshot struct {
 	dayStart, monthStart time.Time
 	agg                  aggregates
 	limiters             [4]map[string]struct{}
+	// segmentLimiters are the channel and category limiters (format 2).
+	segmentLimiters [2]map[string]struct{}
 	// refundsSeen is the encoded refund dedup set, loaded against the
 	// engine's own window and bound.
 	refundsSeen []byte
@@ -275,9 +287,16 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 		a.heldDropped = d.varint()
 		a.experiments = getMap(d, func(d *dec) expKey { return expKey{id: d.str(), variant: d.str()} }, getExpStats)
 		a.expDropped = d.varint()
+		a.hourly = getMap(d, getInt, getInt)
+		a.segments = getMap(d, getSegKey, func(d *dec) *segStats { return &segStats{visits: d.varint(), orders: d.varint(), revenue: d.varint()} })
+		st.segments = getMap(d, getSegKey, getStage)
+		s.segmentLimiters = [2]map[string]struct{}{getMap(d, getStr2, getNone), getMap(d, getStr2, getNone)}
 	} else {
 		a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
 		a.experiments = map[expKey]*expStats{}
+		a.hourly = map[int64]int64{}
+		a.segments, st.segments = map[segKey]*segStats{}, map[segKey]uint8{}
+		s.segmentLimiters = [2]map[string]struct{}{{}, {}}
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("saved state: %w", d.err)
@@ -309,6 +328,7 @@ func (e *Engine) restoreSnapshot(s *savedSnapshot) {
 	for i, l := range []*limiter{e.methods, e.providers, e.errorTypes, e.items} {
 		l.seen = s.limiters[i]
 	}
+	e.channels.seen, e.categoriesLimit.seen = s.segmentLimiters[0], s.segmentLimiters[1]
 	e.start = s.start
 	e.seq, e.snapSeq = s.seq, s.seq
 }
