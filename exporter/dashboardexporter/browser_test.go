@@ -130,6 +130,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	now := time.Now()
 	feedHistory(t, r, now)
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Insights(now)))
+	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Segments(now.Add(-2*time.Hour), now.Add(-time.Minute))))
 
 	_, _, body := get(t, r.base+"/api/dashboard", "")
 	var want view.Dashboard
@@ -174,6 +175,8 @@ func TestBrowserRendersDashboard(t *testing.T) {
 		forecast: document.querySelector('#forecast tr[data-item="saturday-pass"]')?.textContent ?? "",
 		variant: document.querySelector('#experiments tr.breach[data-variant="B"]')?.textContent ?? "",
 		slow: document.querySelector('#recommendations li[data-kind="slow_operation"]')?.textContent ?? "",
+		segment: document.querySelector('#segments-table tr[data-segment="newsletter"]')?.textContent ?? "",
+		growth: document.querySelector('#growth')?.textContent ?? "",
 	})`))
 	require.NoError(t, err)
 	assert.Contains(t, panels["forecast"], "40.0/h")
@@ -181,6 +184,9 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	assert.Contains(t, panels["variant"], "-6.0 pts", "uplift")
 	assert.Contains(t, panels["variant"], "-9.5 pts … -2.5 pts", "its interval")
 	assert.Contains(t, panels["slow"], "payment.charge is slower than its threshold")
+	assert.Contains(t, panels["segment"], "1,200", "newsletter revenue")
+	assert.Contains(t, panels["segment"], "5.0%", "newsletter conversion")
+	assert.Contains(t, panels["growth"], "vs yesterday +12%")
 
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)

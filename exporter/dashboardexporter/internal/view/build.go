@@ -145,6 +145,7 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Forecasts = b.forecasts()
 	d.Experiments = b.experiments()
 	d.Recommendations = b.recommendations(d.Latency)
+	d.Segments, d.Growth = b.segments(d.Currency), b.growth()
 	for _, a := range b.alerts.Active() {
 		d.Alerts = append(d.Alerts, alertDoc(a))
 	}

@@ -74,3 +74,26 @@ func TestExperimentsPanel(t *testing.T) {
 	assert.Nil(t, control.Uplift, "the control has no uplift")
 	assert.Equal(t, 3000.0, *control.Trials)
 }
+
+// The segments panel shows today's revenue, orders, conversion and average
+// order value per segment, biggest revenue first; growth comes from
+// paymentbi's gauges.
+func TestSegmentsPanel(t *testing.T) {
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	st.AddMetrics(fixture.Segments(now.Add(-2*time.Hour), now.Add(-time.Hour)))
+	st.AddMetrics(fixture.Insights(now))
+	d := b.Dashboard()
+	require.Len(t, d.Segments, 2)
+	top := d.Segments[0]
+	assert.Equal(t, "channel", top.Dimension)
+	assert.Equal(t, "newsletter", top.Value)
+	assert.Equal(t, Money("1200.00"), top.Revenue)
+	assert.Equal(t, 10.0, top.Orders)
+	assert.InDelta(t, 0.05, *top.Conversion, 1e-12)
+	assert.Equal(t, Money("120.00"), *top.AverageOrderValue)
+	assert.Equal(t, "direct", d.Segments[1].Value)
+	require.NotNil(t, d.Growth.VsYesterday)
+	assert.InDelta(t, 0.12, *d.Growth.VsYesterday, 1e-12)
+	assert.Nil(t, d.Growth.VsLastWeek)
+}

@@ -27,11 +27,14 @@ type Dashboard struct {
 	// Experiments is the A/B variant panel (experiments.go).
 	Experiments []ExperimentRow `json:"experiments"`
 	// Recommendations name the biggest problems (recommendations.go).
-	Recommendations  []Recommendation `json:"recommendations"`
-	Alerts           []Alert          `json:"alerts"`
-	RecentlyResolved []Alert          `json:"recently_resolved"`
-	Series           Series           `json:"series"`
-	Data             DataStatus       `json:"data"`
+	Recommendations []Recommendation `json:"recommendations"`
+	// Segments and Growth: revenue by segment today and growth (segments.go).
+	Segments         []SegmentRow `json:"segments"`
+	Growth           Growth       `json:"growth"`
+	Alerts           []Alert      `json:"alerts"`
+	RecentlyResolved []Alert      `json:"recently_resolved"`
+	Series           Series       `json:"series"`
+	Data             DataStatus   `json:"data"`
 }
 
 // Revenue today and this month against target.

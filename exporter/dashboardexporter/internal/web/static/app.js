@@ -221,6 +221,20 @@
       : [el("li", { class: "empty" }, "Nothing stands out")]));
   }
 
+  function renderSegments(d) {
+    const g = (v) => (v == null ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(0) + "%");
+    $("growth").textContent = `· revenue vs yesterday ${g(d.growth.vs_yesterday)} · vs last week ${g(d.growth.vs_last_week)}`;
+    $("segments-table").replaceChildren(...((d.segments || []).length
+      ? d.segments.map((r) => el("tr", { "data-dimension": r.dimension, "data-segment": r.value },
+        el("td", {}, r.dimension),
+        el("td", {}, r.value),
+        el("td", {}, money(r.revenue, d.currency)),
+        el("td", {}, num(r.orders)),
+        el("td", {}, pct(r.conversion)),
+        el("td", {}, r.average_order_value == null ? "–" : money(r.average_order_value, d.currency))))
+      : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No segments yet"))]));
+  }
+
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
@@ -261,6 +275,7 @@
       renderForecast(d.forecasts);
       renderExperiments(d.experiments);
       renderRecommendations(d.recommendations);
+      renderSegments(d);
       renderSummary(s);
       renderFooter(d);
       $("banner").classList.add("hidden");
