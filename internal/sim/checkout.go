@@ -41,6 +41,14 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 	s := e.newSession(e.customers.pick(e.rng), pickCurrency(e.rng, e.cfg.Currencies))
 	s.outage = e.cfg.Outage.inWindow(idx, offset)
 	cur := s.currency
+	if n := len(e.cfg.Channels); n > 0 {
+		if i := e.rng.IntN(n + 1); i < n {
+			s.channel = e.cfg.Channels[i]
+		}
+	}
+	if ch := e.ledger.channel(s.channel); ch != nil {
+		ch.Visits++ // the view_item below
+	}
 	dropAfterPayment := dropAfterPaymentInfo
 	if x := e.cfg.Experiment; x != nil {
 		s.variant = VariantControl
@@ -403,6 +411,10 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 	}
 
 	e.ledger.addRevenue(o.currency, o.method.method, o.total)
+	if ch := e.ledger.channel(s.channel); ch != nil {
+		ch.Orders++
+		ch.RevenueMinor[o.currency] += o.total
+	}
 	if o.cust.purchases == 0 {
 		e.ledger.PurchasesBySegment[contract.SegmentNew]++
 	} else {

@@ -51,6 +51,10 @@ type Config struct {
 	// stay sold out (a festival's fixed ticket contingents); the ledger's
 	// SoldOut then records when each did.
 	NoRestock bool
+	// Channels are utm.source values: each session comes from one of
+	// them or, with the same chance, directly (no utm.source); the ledger
+	// counts visits, orders and revenue per channel. Empty: no utm.source.
+	Channels []string
 	// Experiment runs an A/B test: each checkout session is assigned to
 	// "control" or "treatment" with equal chance, and its business events
 	// carry experiment.id and experiment.variant.

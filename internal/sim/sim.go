@@ -166,6 +166,9 @@ func newEmitter(cfg Config, p *pipeline) (*emitter, error) {
 		return nil, err
 	}
 	ledger, catalog := newLedger(cfg.Seed), newCatalog(rng)
+	if len(cfg.Channels) > 0 {
+		ledger.Channels = map[string]*ChannelTotals{}
+	}
 	for _, p := range catalog {
 		ledger.InitialStock[p.id] = p.initial
 	}

@@ -1,10 +1,13 @@
 package engine
 
 import (
+	"context"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/sim"
 )
 
 // Revenue, orders, visits, conversion and average order value per
@@ -72,5 +75,45 @@ func TestSegments(t *testing.T) {
 	}
 	if got := value(t, ms, MetricSegmentOrderValue, withCur(seg(DimensionCategory, "tickets"))...); got != 60 {
 		t.Errorf("tickets average order value %v, want 60", got)
+	}
+}
+
+// A simulator run with acquisition channels: the channel segments match
+// the ledger (visits and orders exactly; revenue within a minor unit per
+// order, as each purchase is converted to the reporting currency alone).
+func TestChannelSegmentsMatchTheLedger(t *testing.T) {
+	start := time.Date(2026, 7, 16, 9, 0, 0, 0, time.UTC)
+	clock := &fakeClock{t: start}
+	e := newEngineAt(t, clock)
+	sink := &engineSink{t: t, e: e, clock: clock, everyMinute: func(time.Time) {}}
+	ledger, err := sim.Replay(context.Background(), sim.Config{Seed: 3, Count: 3000, Rate: 5, DuplicateRate: 0.05,
+		SpanEventShare: 0.1, Currencies: []string{"USD", "EUR", "JPY", "KWD"}, Channels: []string{"newsletter", "google"}}, start, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := collect(e)
+	if len(ledger.Channels) != 3 {
+		t.Fatalf("ledger channels %v, want newsletter, google and direct", ledger.Channels)
+	}
+	for channel, want := range ledger.Channels {
+		attrs := []string{AttrSegmentDimension, DimensionChannel, AttrSegmentValue, channel}
+		if got := value(t, ms, MetricSegmentVisits, attrs...); got != float64(want.Visits) {
+			t.Errorf("%s visits %v, ledger %d", channel, got, want.Visits)
+		}
+		if got := value(t, ms, MetricSegmentOrders, attrs...); got != float64(want.Orders) {
+			t.Errorf("%s orders %v, ledger %d", channel, got, want.Orders)
+		}
+		var revenue int64
+		for cur, minor := range want.RevenueMinor {
+			conv, err := e.conv.Convert(contract.Money{Minor: minor, Currency: cur})
+			if err != nil {
+				t.Fatal(err)
+			}
+			revenue += conv
+		}
+		got := value(t, ms, MetricSegmentRevenue, append(attrs, contract.PaymentReportingCurrency, "USD")...)
+		if diff := math.Abs(got*100 - float64(revenue)); diff > float64(want.Orders) {
+			t.Errorf("%s revenue %.2f USD, ledger %.2f (off by %.0f cents for %d orders)", channel, got, float64(revenue)/100, diff, want.Orders)
+		}
 	}
 }
