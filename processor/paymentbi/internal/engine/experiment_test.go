@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -131,5 +132,47 @@ func TestExperimentCardinalityIsBounded(t *testing.T) {
 	}
 	if n := pointCount(ms, MetricExperimentFunnel); n != 2*5 {
 		t.Errorf("%d funnel points, want 10 (two variants of one experiment)", n)
+	}
+}
+
+// payment.charge spans of a variant whose payments fail more: the
+// guardrail fires on payment success, per variant, with the uplift's
+// interval below 0; the control's rate is reported without an uplift.
+func TestExperimentGuardrailOnPaymentSuccess(t *testing.T) {
+	e, _ := newTestEngine(t)
+	var spans []span
+	for i := 0; i < 400; i++ {
+		for _, arm := range []struct {
+			variant string
+			fails   int // of 20
+		}{{"control", 1}, {"B", 4}} {
+			status := contract.StatusSucceeded
+			if i%20 < arm.fails {
+				status = contract.StatusFailed
+			}
+			spans = append(spans, span{name: contract.SpanPaymentCharge, attrs: map[string]any{contract.PaymentStatus: status,
+				contract.PaymentMethod: "card", contract.ExperimentID: "pay-v2", contract.ExperimentVariant: arm.variant}})
+		}
+	}
+	if err := e.ObserveTraces(bg, traces(spans...)); err != nil {
+		t.Fatal(err)
+	}
+	ms := collect(e)
+	key := []string{contract.ExperimentID, "pay-v2", contract.ExperimentVariant, "B", AttrExperimentMetric, ExperimentPaySuccess}
+	if got := value(t, ms, MetricExperimentGuardrail, key...); got != 1 {
+		t.Errorf("guardrail %v, want 1 for 80 %% vs 95 %% success over 400 attempts each", got)
+	}
+	if got := value(t, ms, MetricExperimentUplift, key...); math.Abs(got+0.15) > 1e-9 {
+		t.Errorf("uplift %v, want -0.15", got)
+	}
+	if got := value(t, ms, MetricExperimentUpliftUpper, key...); got >= 0 {
+		t.Errorf("upper bound %v, want below 0", got)
+	}
+	control := []string{contract.ExperimentID, "pay-v2", contract.ExperimentVariant, "control", AttrExperimentMetric, ExperimentPaySuccess}
+	if got := value(t, ms, MetricExperimentRate, control...); got != 0.95 {
+		t.Errorf("control success %v, want 0.95", got)
+	}
+	if _, ok := lookup(ms, MetricExperimentUplift, control...); ok {
+		t.Error("the control has no uplift")
 	}
 }
