@@ -190,7 +190,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)
-	assert.Len(t, sparks, 3)
+	assert.Len(t, sparks, 4, "three KPI sparklines and the hour-of-day revenue pattern")
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)

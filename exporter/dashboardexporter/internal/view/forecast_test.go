@@ -96,4 +96,7 @@ func TestSegmentsPanel(t *testing.T) {
 	require.NotNil(t, d.Growth.VsYesterday)
 	assert.InDelta(t, 0.12, *d.Growth.VsYesterday, 1e-12)
 	assert.Nil(t, d.Growth.VsLastWeek)
+	require.Len(t, d.Growth.HourOfDay, 24)
+	assert.Equal(t, 300.0, d.Growth.HourOfDay[10])
+	assert.Equal(t, 0.0, d.Growth.HourOfDay[3])
 }

@@ -3,6 +3,7 @@ package view
 import (
 	"cmp"
 	"slices"
+	"strconv"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
 )
@@ -13,6 +14,8 @@ const (
 	MetricSegmentOrders  = "segment.orders"
 	MetricSegmentVisits  = "segment.visits"
 	MetricRevenueGrowth  = "payment.revenue.growth"
+	MetricRevenueHourly  = "payment.revenue.hour_of_day"
+	hourKey              = "hour"
 	segmentDimensionKey  = "segment.dimension"
 	segmentValueKey      = "segment.value"
 	periodKey            = "period"
@@ -40,6 +43,9 @@ type SegmentRow struct {
 type Growth struct {
 	VsYesterday *float64 `json:"vs_yesterday"`
 	VsLastWeek  *float64 `json:"vs_last_week"`
+	// HourOfDay is the mean revenue of each hour of the day (00..23 in
+	// paymentbi's timezone) over the last 7 days; empty until known.
+	HourOfDay []float64 `json:"hour_of_day"`
 }
 
 // segments lists today's revenue, orders and visits per segment, the
@@ -102,6 +108,18 @@ func (b *Builder) growth() Growth {
 		case "last_week":
 			g.VsLastWeek = ptr(p.Value)
 		}
+	}
+	g.HourOfDay = []float64{}
+	hours := make([]float64, 24)
+	seen := false
+	for _, p := range b.store.Gauges(MetricRevenueHourly, nil) {
+		if h, err := strconv.Atoi(p.Labels.Get(hourKey)); err == nil && h >= 0 && h < 24 {
+			hours[h] += p.Value
+			seen = true
+		}
+	}
+	if seen {
+		g.HourOfDay = hours
 	}
 	return g
 }
