@@ -14,14 +14,16 @@ import (
 
 // Recommendation kinds.
 const (
-	RecFunnelDrop     = "funnel_drop"
-	RecSuccessDrop    = "payment_success_drop"
-	RecSlowOperation  = "slow_operation"
-	recentWindow      = time.Hour
-	recMinTrials      = 30
-	recMinDrop        = 0.05
-	recMinZ           = 3.0
-	maxRecommendation = 5
+	RecFunnelDrop      = "funnel_drop"
+	RecSuccessDrop     = "payment_success_drop"
+	RecSlowOperation   = "slow_operation"
+	RecAbandonment     = "currency_abandonment"
+	recentWindow       = time.Hour
+	recMinTrials       = 30
+	recMinDrop         = 0.05
+	recMinRelativeDrop = 0.3
+	recMinZ            = 3.0
+	maxRecommendation  = 5
 )
 
 // Recommendation names one problem in words, with its evidence and the
@@ -58,7 +60,10 @@ func fell(xb, nb, xr, nr float64) (float64, bool) {
 		return 0, false
 	}
 	z := dropZ(xb, nb, xr, nr)
-	return z, xb/nb-xr/nr >= recMinDrop && z >= recMinZ
+	// 5 points, or 30 % of a lower baseline rate (a 6 % conversion
+	// halving matters as much as a 95 % success rate losing 5 points)
+	minDrop := min(recMinDrop, recMinRelativeDrop*xb/nb)
+	return z, xb/nb-xr/nr >= minDrop && z >= recMinZ
 }
 
 // baseline is the counts of today and yesterday before the recent window.
@@ -79,6 +84,7 @@ func (b *Builder) recommendations(latency []Operation) []Recommendation {
 	}{{contract.PaymentMethod, methodKeys}, {contract.PaymentProvider, []string{contract.PaymentProvider, "provider"}}} {
 		out = append(out, b.successDrops(dim.label, dim.keys)...)
 	}
+	out = append(out, b.currencyAbandonment()...)
 	for _, op := range latency {
 		if !op.Breach || op.P95Ms == nil || op.ThresholdMs == nil || *op.ThresholdMs <= 0 {
 			continue
@@ -174,6 +180,54 @@ func (b *Builder) successDrops(label string, keys []string) []Recommendation {
 				100*c.okR/c.allR, c.allR, 100*c.okB/c.allB, c.allB),
 			Metric: MetricAttempts,
 			Labels: map[string]string{label: value},
+			Score:  z,
+		})
+	}
+	return out
+}
+
+// currencyAbandonment lists the currencies whose visitors convert
+// significantly less today than those of the other currencies together
+// (paymentbi's currency segments).
+func (b *Builder) currencyAbandonment() []Recommendation {
+	type counts struct{ visits, orders float64 }
+	per := map[string]*counts{}
+	var all counts
+	for _, metric := range []string{MetricSegmentVisits, MetricSegmentOrders} {
+		for key, t := range b.group(metric, 0, []string{segmentDimensionKey}, []string{segmentValueKey}) {
+			kv := store.SplitKey(key)
+			if kv[0] != "currency" || kv[1] == "" {
+				continue
+			}
+			c := per[kv[1]]
+			if c == nil {
+				c = &counts{}
+				per[kv[1]] = c
+			}
+			if metric == MetricSegmentVisits {
+				c.visits += t.Today
+				all.visits += t.Today
+			} else {
+				c.orders += t.Today
+				all.orders += t.Today
+			}
+		}
+	}
+	var out []Recommendation
+	for _, cur := range slices.Sorted(mapKeys(per)) {
+		c := per[cur]
+		restOrders, restVisits := all.orders-c.orders, all.visits-c.visits
+		z, ok := fell(restOrders, restVisits, c.orders, c.visits)
+		if !ok {
+			continue
+		}
+		out = append(out, Recommendation{
+			Kind:  RecAbandonment,
+			Title: fmt.Sprintf("Unusual abandonment in %s", cur),
+			Evidence: fmt.Sprintf("%.1f %% of %.0f product views in %s led to a purchase today against %.1f %% in the other currencies",
+				100*c.orders/c.visits, c.visits, cur, 100*restOrders/restVisits),
+			Metric: MetricSegmentVisits,
+			Labels: map[string]string{segmentDimensionKey: "currency", segmentValueKey: cur},
 			Score:  z,
 		})
 	}

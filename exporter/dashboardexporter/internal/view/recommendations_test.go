@@ -91,3 +91,30 @@ func TestRecommendationsNamePlantedProblems(t *testing.T) {
 
 // stepValue is paymentbi's checkout.step value of funnel step i.
 func stepValue(i int) string { return contract.FunnelSteps[i][len("ecommerce."):] }
+
+// One currency whose visitors stop converting is named as unusual
+// abandonment, with its conversion against the other currencies'.
+func TestRecommendationsNameUnusualCurrencyAbandonment(t *testing.T) {
+	now := time.Date(2026, 7, 16, 15, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	start := now.Add(-3 * time.Hour)
+	seg := func(name string, values map[string]float64) pmetric.Metrics {
+		points := map[[2]string]float64{}
+		for cur, v := range values {
+			points[[2]string{cur}] = v
+		}
+		md := cumulative(start, now.Add(-time.Minute), name, points, "segment.value")
+		dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dps.At(i).Attributes().PutStr("segment.dimension", "currency")
+		}
+		return md
+	}
+	st.AddMetrics(seg("segment.visits", map[string]float64{"USD": 1000, "EUR": 800, "JPY": 600}))
+	st.AddMetrics(seg("segment.orders", map[string]float64{"USD": 60, "EUR": 50, "JPY": 9}))
+	recs := b.Dashboard().Recommendations
+	require.Len(t, recs, 1, "%+v", recs)
+	assert.Equal(t, RecAbandonment, recs[0].Kind)
+	assert.Equal(t, "Unusual abandonment in JPY", recs[0].Title)
+	assert.Contains(t, recs[0].Evidence, "1.5 % of 600 product views in JPY led to a purchase today against 6.1 % in the other currencies")
+}

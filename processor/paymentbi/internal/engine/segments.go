@@ -15,6 +15,7 @@ const (
 	DimensionCustomer    = "customer"
 	DimensionChannel     = "channel"
 	DimensionCategory    = "category"
+	DimensionCurrency    = "currency"
 	ChannelDirect        = "direct"
 )
 
@@ -67,6 +68,10 @@ func (e *Engine) categories(ev *event) []string {
 func (e *Engine) observeSegmentVisit(ev *event) {
 	e.segment(DimensionCustomer, customerSegment(ev)).visits++
 	e.segment(DimensionChannel, e.channelOf(ev)).visits++
+	// a view's currency is known with its amount (the journal keeps both)
+	if ev.hasMoney {
+		e.segment(DimensionCurrency, ev.money.Currency).visits++
+	}
 	for _, c := range e.categories(ev) {
 		e.segment(DimensionCategory, c).visits++
 	}
@@ -77,7 +82,8 @@ func (e *Engine) observeSegmentVisit(ev *event) {
 // and the revenue of its lines in that category (without tax and
 // shipping). e.mu must be held.
 func (e *Engine) observeSegmentPurchase(ev *event) {
-	for _, s := range []*segStats{e.segment(DimensionCustomer, customerSegment(ev)), e.segment(DimensionChannel, e.channelOf(ev))} {
+	for _, s := range []*segStats{e.segment(DimensionCustomer, customerSegment(ev)), e.segment(DimensionChannel, e.channelOf(ev)),
+		e.segment(DimensionCurrency, ev.money.Currency)} {
 		s.orders++
 		s.revenue, _ = addInt64(s.revenue, ev.reporting)
 	}

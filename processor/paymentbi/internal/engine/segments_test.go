@@ -73,6 +73,10 @@ func TestSegments(t *testing.T) {
 			t.Errorf("%s=%s conversion %v, want %v", c.dim, c.value, got, c.orders/c.visits)
 		}
 	}
+	// views without an amount have no known currency: only the purchases count
+	if got, _ := lookup(ms, MetricSegmentOrders, seg(DimensionCurrency, "USD")...); got != 2 {
+		t.Errorf("USD orders %v, want 2", got)
+	}
 	if got := value(t, ms, MetricSegmentOrderValue, withCur(seg(DimensionCategory, "tickets"))...); got != 60 {
 		t.Errorf("tickets average order value %v, want 60", got)
 	}
