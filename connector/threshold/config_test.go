@@ -88,7 +88,7 @@ func TestDefaultRuleSetLoads(t *testing.T) {
 	}
 	for _, n := range []string{
 		"api_response_time", "db_query_time", "payment_processing_time", "email_delivery_time", "inventory_check_time",
-		"high_error_rate", "payment_failure_rate", "critical_payment_failure", "security_incident", "low_stock", "revenue_anomaly", "revenue_stopped",
+		"high_error_rate", "payment_failure_rate", "critical_payment_failure", "security_incident", "low_stock", "sells_out_soon", "unsold_at_event", "experiment_guardrail", "revenue_anomaly", "revenue_stopped",
 	} {
 		assert.True(t, names[n], "default rule set lacks %s", n)
 	}

@@ -129,6 +129,8 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	r := startExporters(t, func(c *Config) { c.RefreshInterval = time.Second })
 	now := time.Now()
 	feedHistory(t, r, now)
+	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Insights(now)))
+	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Segments(now.Add(-2*time.Hour), now.Add(-time.Minute))))
 
 	_, _, body := get(t, r.base+"/api/dashboard", "")
 	var want view.Dashboard
@@ -179,9 +181,28 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	breach, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`#latency tr.breach[data-operation="payment.charge"]`)))
 	require.NoError(t, err)
 	assert.Len(t, breach, 1)
+	// The insight panels are read in one script: a poll re-rendering
+	// between a node query and reading its text would lose the node.
+	panels, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`({
+		forecast: document.querySelector('#forecast tr[data-item="saturday-pass"]')?.textContent ?? "",
+		variant: document.querySelector('#experiments tr.breach[data-variant="B"]')?.textContent ?? "",
+		slow: document.querySelector('#recommendations li[data-kind="slow_operation"]')?.textContent ?? "",
+		segment: document.querySelector('#segments-table tr[data-segment="newsletter"]')?.textContent ?? "",
+		growth: document.querySelector('#growth')?.textContent ?? "",
+	})`))
+	require.NoError(t, err)
+	assert.Contains(t, panels["forecast"], "40.0/h")
+	assert.Contains(t, panels["forecast"], "12", "units in open checkouts")
+	assert.Contains(t, panels["variant"], "-6.0 pts", "uplift")
+	assert.Contains(t, panels["variant"], "-9.5 pts … -2.5 pts", "its interval")
+	assert.Contains(t, panels["slow"], "payment.charge is slower than its threshold")
+	assert.Contains(t, panels["segment"], "1,200", "newsletter revenue")
+	assert.Contains(t, panels["segment"], "5.0%", "newsletter conversion")
+	assert.Contains(t, panels["growth"], "vs yesterday +12%")
+
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)
-	assert.Len(t, sparks, 3)
+	assert.Len(t, sparks, 4, "three KPI sparklines and the hour-of-day revenue pattern")
 
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
@@ -190,10 +211,18 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	t.Logf("screenshot: %s", path)
 
 	// Acknowledge the critical alert on the page; the next poll shows it.
-	require.NoError(t, chromedp.Do(ctx,
-		chromedp.Click(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] .acked`)),
-	))
+	// Each poll re-renders the list, so the button found may be replaced
+	// before the click lands ("Could not find node"): find it again.
+	var ackErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		if ackErr = chromedp.Do(ctx,
+			chromedp.Click(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#alerts li[data-alert="PaymentFailureRateHigh"] .acked`)),
+		); ackErr == nil || !strings.Contains(ackErr.Error(), "Could not find node") {
+			break
+		}
+	}
+	require.NoError(t, ackErr)
 }
 
 func TestBrowserAsksForToken(t *testing.T) {

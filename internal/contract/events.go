@@ -34,7 +34,7 @@ func FunnelStep(eventName string) int {
 func IsBusinessEvent(name string) bool {
 	switch name {
 	case EventViewItem, EventAddToCart, EventBeginCheckout, EventAddPaymentInfo,
-		EventPurchase, EventRefund, EventPaymentFailed, EventInventory, EventSecurity:
+		EventPurchase, EventRefund, EventPaymentFailed, EventInventory, EventSecurity, EventInventoryRelease:
 		return true
 	}
 	return false

@@ -41,6 +41,22 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 	s := e.newSession(e.customers.pick(e.rng), pickCurrency(e.rng, e.cfg.Currencies))
 	s.outage = e.cfg.Outage.inWindow(idx, offset)
 	cur := s.currency
+	if n := len(e.cfg.Channels); n > 0 {
+		if i := e.rng.IntN(n + 1); i < n {
+			s.channel = e.cfg.Channels[i]
+		}
+	}
+	if ch := e.ledger.channel(s.channel); ch != nil {
+		ch.Visits++ // the view_item below
+	}
+	dropAfterPayment := dropAfterPaymentInfo
+	if x := e.cfg.Experiment; x != nil {
+		s.variant = VariantControl
+		if e.rng.IntN(2) == 1 {
+			s.variant = VariantTreatment
+			dropAfterPayment += x.CheckoutDropEffect
+		}
+	}
 
 	p := pickOne(e.rng, e.catalog)
 	viewed := []lineItem{{p: p, qty: 1, unitMinor: priceIn(p.usdMinor, cur)}}
@@ -129,7 +145,7 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 			append(e.paymentAttrs(ord, ord.total), s.engagement())...), false)
 		return 200
 	})
-	if s.drops(dropAfterPaymentInfo) {
+	if s.drops(dropAfterPayment) {
 		return
 	}
 
@@ -361,6 +377,11 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 	for _, it := range o.items {
 		s.db(ctx, "UPDATE", "products")
 		it.p.stock -= it.qty
+		if it.p.stock == 0 {
+			if _, seen := e.ledger.SoldOut[it.p.id]; !seen {
+				e.ledger.SoldOut[it.p.id] = s.t.Round(0).UTC()
+			}
+		}
 		s.send(ctx, sp, e.inventoryEvent(s, it.p, "sale"), false)
 	}
 	_, esp := s.startSpan(ctx, contract.SpanEmailSend, trace.SpanKindClient,
@@ -390,6 +411,10 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 	}
 
 	e.ledger.addRevenue(o.currency, o.method.method, o.total)
+	if ch := e.ledger.channel(s.channel); ch != nil {
+		ch.Orders++
+		ch.RevenueMinor[o.currency] += o.total
+	}
 	if o.cust.purchases == 0 {
 		e.ledger.PurchasesBySegment[contract.SegmentNew]++
 	} else {
@@ -429,8 +454,10 @@ func (e *emitter) inventoryEvent(s *sess, p *product, reason string) businessEve
 // below it); the event is a log record outside any trace.
 func (e *emitter) maybeRestock(ctx context.Context) {
 	reorderAt := e.cfg.ReorderPoint
-	if reorderAt == 0 {
-		if e.rng.IntN(50) != 0 {
+	if reorderAt == 0 || e.cfg.NoRestock {
+		// The draw happens with NoRestock too, so a seed gives the same
+		// sessions with and without deliveries.
+		if e.rng.IntN(50) != 0 || e.cfg.NoRestock {
 			return
 		}
 	}

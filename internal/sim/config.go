@@ -60,6 +60,18 @@ type Config struct {
 	Narrate io.Writer
 	// NarrateEvery is the counter's period; default 15s.
 	NarrateEvery time.Duration
+	// NoRestock turns the warehouse deliveries off, so items sell out and
+	// stay sold out (a festival's fixed ticket contingents); the ledger's
+	// SoldOut then records when each did.
+	NoRestock bool
+	// Channels are utm.source values: each session comes from one of
+	// them or, with the same chance, directly (no utm.source); the ledger
+	// counts visits, orders and revenue per channel. Empty: no utm.source.
+	Channels []string
+	// Experiment runs an A/B test: each checkout session is assigned to
+	// "control" or "treatment" with equal chance, and its business events
+	// carry experiment.id and experiment.variant.
+	Experiment *Experiment
 
 	// ServiceName is the resource service.name; default "payment-service".
 	ServiceName string
@@ -80,6 +92,21 @@ type Config struct {
 	// restarts often is retried quickly until it answers.
 	ExportTimeout time.Duration
 }
+
+// Experiment is an A/B test with a planted effect: the treatment's
+// visitors leave after choosing a payment method with CheckoutDropEffect
+// more probability than the control's (10 % plus this), so its conversion
+// is lower by a known share. 0 is an A/A test.
+type Experiment struct {
+	ID                 string
+	CheckoutDropEffect float64
+}
+
+// Variants of Config.Experiment.
+const (
+	VariantControl   = "control"
+	VariantTreatment = "treatment"
+)
 
 // Outage describes a payment provider incident. The window is Start..Start+
 // Length on the simulated clock (with Rate > 0 that is deterministic; with
@@ -149,6 +176,9 @@ func (c *Config) validate() error {
 	}
 	if c.ReorderPoint < 0 {
 		errs = append(errs, fmt.Errorf("reorder_point: must not be negative, got %d", c.ReorderPoint))
+	}
+	if x := c.Experiment; x != nil && (x.ID == "" || x.CheckoutDropEffect < 0 || dropAfterPaymentInfo+x.CheckoutDropEffect > 1) {
+		errs = append(errs, errors.New("experiment: needs an id and a checkout_drop_effect within [0, 0.9]"))
 	}
 	if c.MaxQueue < 0 {
 		errs = append(errs, fmt.Errorf("max_queue: must not be negative, got %d", c.MaxQueue))

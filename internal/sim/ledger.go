@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 )
 
 // Ledger is the ground truth of one run: what the simulator emitted, counted
@@ -39,6 +40,14 @@ type Ledger struct {
 	LowStockUpdates int64 `json:"low_stock_updates"`
 	// OutOfStock counts sessions that ended because an item was sold out.
 	OutOfStock int64 `json:"out_of_stock"`
+	// InitialStock is each item's stock at the start; SoldOut is when an
+	// item's stock first reached 0 (on the session timeline: simulated
+	// time in a Replay).
+	InitialStock map[string]int64     `json:"initial_stock"`
+	SoldOut      map[string]time.Time `json:"sold_out"`
+	// Channels is utm.source ("direct" without) -> visits (product views),
+	// orders and revenue per currency; only with Config.Channels.
+	Channels map[string]*ChannelTotals `json:"channels"`
 	// SlowQueries counts database spans of 800 ms or more.
 	SlowQueries int64 `json:"slow_queries"`
 
@@ -55,6 +64,30 @@ type Ledger struct {
 	// Exceptions counts recorded exceptions (one span event plus one log
 	// record each).
 	Exceptions int64 `json:"exceptions"`
+}
+
+// ChannelTotals are one acquisition channel's figures.
+type ChannelTotals struct {
+	Visits       int64            `json:"visits"`
+	Orders       int64            `json:"orders"`
+	RevenueMinor map[string]int64 `json:"revenue_minor"`
+}
+
+// channel returns the totals of a session's channel ("" is direct), nil
+// when the run has no channels.
+func (l *Ledger) channel(source string) *ChannelTotals {
+	if l.Channels == nil {
+		return nil
+	}
+	if source == "" {
+		source = "direct"
+	}
+	t := l.Channels[source]
+	if t == nil {
+		t = &ChannelTotals{RevenueMinor: map[string]int64{}}
+		l.Channels[source] = t
+	}
+	return t
 }
 
 // RefundTotals sums the refunds of one currency.
@@ -76,6 +109,8 @@ func newLedger(seed int64) *Ledger {
 		Refunds:             map[string]*RefundTotals{},
 		PurchasesBySegment:  map[string]int64{},
 		SecurityIncidents:   map[string]int64{},
+		InitialStock:        map[string]int64{},
+		SoldOut:             map[string]time.Time{},
 	}
 }
 

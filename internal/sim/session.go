@@ -43,6 +43,8 @@ type sess struct {
 	checkoutID string
 	gaSession  int64
 	outage     bool
+	variant    string // of cfg.Experiment, "" without
+	channel    string // utm.source, "" when direct
 }
 
 func (e *emitter) newSession(cust *customer, currency string) *sess {
@@ -173,6 +175,13 @@ func (s *sess) identity() []attribute.KeyValue {
 	}
 	if s.checkoutID != "" {
 		attrs = append(attrs, attribute.String(contract.CheckoutSessionID, s.checkoutID))
+	}
+	if s.channel != "" {
+		attrs = append(attrs, attribute.String(contract.UTMSource, s.channel))
+	}
+	if s.variant != "" {
+		attrs = append(attrs, attribute.String(contract.ExperimentID, s.e.cfg.Experiment.ID),
+			attribute.String(contract.ExperimentVariant, s.variant))
 	}
 	return attrs
 }

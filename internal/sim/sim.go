@@ -169,6 +169,13 @@ func newEmitter(cfg Config, p *pipeline) (*emitter, error) {
 	if err != nil {
 		return nil, err
 	}
+	ledger, catalog := newLedger(cfg.Seed), newCatalog(rng)
+	if len(cfg.Channels) > 0 {
+		ledger.Channels = map[string]*ChannelTotals{}
+	}
+	for _, p := range catalog {
+		ledger.InitialStock[p.id] = p.initial
+	}
 	return &emitter{
 		cfg:     cfg,
 		rng:     rng,
@@ -177,8 +184,8 @@ func newEmitter(cfg Config, p *pipeline) (*emitter, error) {
 		logger:  p.logs.Logger(ScopeName),
 		httpDur: httpDur,
 		dbDur:   dbDur,
-		ledger:  newLedger(cfg.Seed),
-		catalog: newCatalog(rng),
+		ledger:  ledger,
+		catalog: catalog,
 		now:     time.Now,
 	}, nil
 }

@@ -50,8 +50,8 @@ func TestRunMatchesContractAndLedger(t *testing.T) {
 	rc := newRecomputer(t)
 	rc.spans(got.traces.AllTraces())
 	rc.logs(got.logs.AllLogs())
-	recomputed := rc.ledger()
-	recomputed.Seed = ledger.Seed
+	recomputed := rc.ledgerFor(ledger)
+	assert.Greater(t, len(rc.initialStock), 20, "items checked")
 	assert.Equal(t, ledger, recomputed, "ledger must equal what the receiver got")
 
 	rc.checkCoverage()
@@ -164,11 +164,12 @@ type recomputer struct {
 	keys                  map[string]bool
 	currencies            map[string]bool
 	ipv6, panInMsg, email bool
+	initialStock          map[string]int64
 }
 
 func newRecomputer(t *testing.T) *recomputer {
 	return &recomputer{t: t, l: newLedger(0), orders: map[string]bool{}, buyers: map[string]bool{},
-		amountForms: map[string]int{}, currencies: map[string]bool{}, keys: map[string]bool{}}
+		amountForms: map[string]int{}, currencies: map[string]bool{}, keys: map[string]bool{}, initialStock: map[string]int64{}}
 }
 
 var paymentSpanNames = map[string]bool{
@@ -197,6 +198,11 @@ func (r *recomputer) span(sp ptrace.Span) {
 	t := r.t
 	r.l.Spans++
 	attrs := sp.Attributes()
+	if sp.Name() == contract.SpanInventoryCheck {
+		if item := str(attrs, contract.InventoryItemID); !hasKeyInt(r.initialStock, item) {
+			r.initialStock[item] = intAttr(t, attrs, contract.InventoryAvailable)
+		}
+	}
 	r.noteKeys(attrs)
 	switch {
 	case sp.Kind() == ptrace.SpanKindServer:
@@ -246,7 +252,7 @@ func (r *recomputer) span(sp ptrace.Span) {
 			continue
 		}
 		r.l.EventsAsSpanEvents++
-		r.event(ev.Name(), ev.Attributes(), true)
+		r.event(ev.Name(), ev.Attributes(), true, ev.Timestamp())
 	}
 }
 
@@ -272,7 +278,7 @@ func (r *recomputer) logs(all []plog.Logs) {
 					}
 					require.Equal(t, name, lr.EventName(), "OTLP event_name mirrors the event.name attribute")
 					r.email = r.email || regexp.MustCompile(`[a-z0-9._+]+@[a-z.]+\.(com|net|org|example)`).MatchString(lr.Body().Str())
-					r.event(name, lr.Attributes(), false)
+					r.event(name, lr.Attributes(), false, lr.Timestamp())
 				}
 			}
 		}
@@ -292,7 +298,7 @@ func (r *recomputer) checkException(attrs pcommon.Map) {
 	}
 }
 
-func (r *recomputer) event(name string, attrs pcommon.Map, fromSpan bool) {
+func (r *recomputer) event(name string, attrs pcommon.Map, fromSpan bool, at pcommon.Timestamp) {
 	t := r.t
 	require.True(t, contract.IsBusinessEvent(name), "unknown event name %q", name)
 	r.l.Events++
@@ -302,6 +308,11 @@ func (r *recomputer) event(name string, attrs pcommon.Map, fromSpan bool) {
 		require.GreaterOrEqual(t, avail, int64(0))
 		if avail <= threshold {
 			r.l.LowStockUpdates++
+		}
+		// the first time an item sold out (span events come before logs here)
+		if item, when := str(attrs, contract.InventoryItemID), at.AsTime(); avail == 0 &&
+			(r.l.SoldOut[item].IsZero() || when.Before(r.l.SoldOut[item])) {
+			r.l.SoldOut[item] = when
 		}
 		r.l.Funnel[name]++
 		return
@@ -416,8 +427,15 @@ func (r *recomputer) noteAmountForm(attrs pcommon.Map) {
 	}
 }
 
-func (r *recomputer) ledger() *Ledger {
+// ledgerFor is the recomputed ledger to compare with the one Run reported
+// (sent): its seed, and its initial stock once every item's first
+// inventory.check agrees (an item never put in a cart has none).
+func (r *recomputer) ledgerFor(sent *Ledger) *Ledger {
 	require.Equal(r.t, r.l.Exceptions, r.exceptionLogs, "each exception is a span event and a log record")
+	for item, stock := range r.initialStock {
+		assert.Equal(r.t, sent.InitialStock[item], stock, "initial stock of %s", item)
+	}
+	r.l.Seed, r.l.InitialStock = sent.Seed, sent.InitialStock
 	return r.l
 }
 
@@ -531,6 +549,11 @@ func str(m pcommon.Map, k string) string {
 	return ""
 }
 
+func hasKeyInt(m map[string]int64, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
 func hasKey(m pcommon.Map, k string) bool {
 	_, ok := m.Get(k)
 	return ok
@@ -575,7 +598,6 @@ func TestCancelFlushesWhatWasSent(t *testing.T) {
 	rc := newRecomputer(t)
 	rc.spans(got.traces.AllTraces())
 	rc.logs(got.logs.AllLogs())
-	recomputed := rc.ledger()
-	recomputed.Seed = ledger.Seed
+	recomputed := rc.ledgerFor(ledger)
 	assert.Equal(t, ledger, recomputed)
 }

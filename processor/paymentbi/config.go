@@ -65,6 +65,10 @@ type ConnectorConfig struct {
 	EmitInterval time.Duration `mapstructure:"emit_interval"`
 	// DurationBuckets are the bounds of the payment.duration histogram.
 	DurationBuckets []time.Duration `mapstructure:"duration_buckets"`
+	// InventoryForecast configures depletion, sell-out and held stock.
+	InventoryForecast InventoryForecastConfig `mapstructure:"inventory_forecast"`
+	// Experiments configures the A/B variant comparison.
+	Experiments ExperimentsConfig `mapstructure:"experiments"`
 }
 
 // maxFilterBytes keeps a typo in expected_customers from taking the
@@ -135,6 +139,12 @@ func (c *ConnectorConfig) Validate() error {
 			break
 		}
 	}
+	if err := c.InventoryForecast.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Experiments.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -162,6 +172,8 @@ func (c *ConnectorConfig) engineSettings() (engine.Settings, error) {
 		return s, err
 	}
 	s.DailyTarget, s.MonthlyTarget = c.DailyRevenueTarget, c.MonthlyRevenueTarget
+	s.Forecast = c.InventoryForecast.settings()
+	s.Experiments = c.Experiments.settings()
 	s.DurationBounds = make([]float64, len(c.DurationBuckets))
 	for i, b := range c.DurationBuckets {
 		s.DurationBounds[i] = b.Seconds()

@@ -62,6 +62,14 @@ func TestLoadConnectorConfig(t *testing.T) {
 		cfg.DedupWindow != 24*time.Hour {
 		t.Errorf("loaded config = %+v", cfg)
 	}
+	fc := cfg.InventoryForecast.settings()
+	if fc.HalfLife != 2*time.Hour || fc.Bucket != 5*time.Minute || fc.ReservationTimeout != 30*time.Minute ||
+		!fc.EventDate.Equal(time.Date(2026, 7, 17, 12, 0, 0, 0, time.UTC)) || !fc.EventDates["SKU-SAT"].Equal(time.Date(2026, 7, 18, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("inventory forecast settings = %+v", fc)
+	}
+	if ex := cfg.Experiments.settings(); ex.Alpha != 0.01 || ex.Control != "A" || ex.Tau != 0.05 || ex.MinTrials != 100 {
+		t.Errorf("experiment settings = %+v", ex)
+	}
 }
 
 func TestConfigErrorsNameTheField(t *testing.T) {
@@ -92,7 +100,9 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	cfg := NewConnectorFactory().CreateDefaultConfig().(*ConnectorConfig)
 	loadConfig(t, "bad_connector", cfg)
 	err := cfg.Validate()
-	for _, w := range []string{"daily_revenue_target", "emit_interval", "duration_buckets"} {
+	for _, w := range []string{"daily_revenue_target", "emit_interval", "duration_buckets", "inventory_forecast.half_life",
+		"inventory_forecast.reservation_timeout", "inventory_forecast.max_open_checkouts", "inventory_forecast.event_date",
+		"experiments.alpha", "experiments.min_trials"} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("connector error %v does not mention %q", err, w)
 		}

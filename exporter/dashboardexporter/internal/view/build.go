@@ -148,6 +148,16 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Latency, d.Errors = b.latency()
 	d.Errors.Payments = ratio(b.failedInWindow())
 	d.LowStock = b.lowStock()
+	d.Forecasts = b.forecasts()
+	d.Experiments = b.experiments()
+	d.Recommendations = b.recommendations(d.Latency)
+	d.Segments, d.Growth = b.segments(d.Currency), b.revenueGrowth()
+	// The summary's growth: yesterday from the dashboard's own minutes
+	// (exact money), last week only paymentbi knows.
+	d.Revenue.Growth.VsLastWeek = d.Growth.VsLastWeek
+	if d.Revenue.Growth.VsYesterday == nil {
+		d.Revenue.Growth.VsYesterday = d.Growth.VsYesterday
+	}
 	for _, a := range b.alerts.Active() {
 		d.Alerts = append(d.Alerts, alertDoc(a))
 	}

@@ -34,6 +34,8 @@ func DigestText(s Summary, loc *time.Location) string {
 	b.WriteString("\n*Growth:* ")
 	if g := s.Growth; g.VsYesterday != nil && g.YesterdaySameTime != nil {
 		fmt.Fprintf(&b, "%s vs the same time yesterday (%s %s)", signedPercent(*g.VsYesterday), g.YesterdaySameTime.grouped(), cur)
+	} else if g.VsYesterday != nil {
+		fmt.Fprintf(&b, "%s vs the same time yesterday", signedPercent(*g.VsYesterday))
 	} else {
 		b.WriteString("no figure for yesterday yet")
 	}

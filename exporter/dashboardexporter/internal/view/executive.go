@@ -3,6 +3,8 @@ package view
 import (
 	"time"
 
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
 )
 
@@ -18,9 +20,10 @@ type Growth struct {
 	YesterdaySameTime *Money `json:"yesterday_same_time"`
 	// VsYesterday is today / YesterdaySameTime - 1 (0.12 = 12 % up).
 	VsYesterday *float64 `json:"vs_yesterday"`
-	// LastWeekSameTime and VsLastWeek need a week of history, which the
-	// dashboard does not keep yet (it holds today, yesterday and the last
-	// 24 hours by minute): always null for now.
+	// LastWeekSameTime needs a week of history, which the dashboard does
+	// not keep (it holds today, yesterday and the last 24 hours by
+	// minute): always null. VsLastWeek comes from paymentbi's
+	// payment.revenue.growth, which keeps that history; null without it.
 	LastWeekSameTime *Money   `json:"last_week_same_time"`
 	VsLastWeek       *float64 `json:"vs_last_week"`
 }
@@ -166,6 +169,11 @@ func executive(s *Summary, d Dashboard, contributors []SummaryContributor) {
 	}
 	s.Health = healthOf(d)
 	s.Insights = []Insight{}
+	// The dashboard's own recommendations come first: each names a problem
+	// with its evidence, which is what a reader of the summary acts on.
+	for _, r := range d.Recommendations {
+		s.Insights = append(s.Insights, Insight{Source: "Recommendation", Severity: contract.SeverityWarning, Text: r.Title + " — " + r.Evidence})
+	}
 	for _, c := range contributors {
 		s.Insights = append(s.Insights, c(d)...)
 	}

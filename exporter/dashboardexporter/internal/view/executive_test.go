@@ -66,7 +66,14 @@ func TestSummaryHasEveryExecutiveSection(t *testing.T) {
 	assert.Equal(t, "payment.charge", s.Health.Operations[0].Name)
 	assert.InDelta(t, 5000.0, *s.Health.Operations[0].ThresholdMs, 1e-9)
 
-	assert.Equal(t, []Insight{{Source: "inventory", Severity: "warning", Text: "reorder sku-grinder"}}, s.Insights)
+	// The dashboard's recommendations (here: payment.charge slower than its
+	// threshold) lead, then the contributors' insights.
+	require.Len(t, d.Recommendations, 1)
+	assert.Equal(t, []Insight{
+		{Source: "Recommendation", Severity: "warning", Text: d.Recommendations[0].Title + " — " + d.Recommendations[0].Evidence},
+		{Source: "inventory", Severity: "warning", Text: "reorder sku-grinder"},
+	}, s.Insights)
+	assert.Contains(t, s.Insights[0].Text, "payment.charge is slower than its threshold")
 
 	// Without yesterday's total there is no growth figure.
 	assert.Nil(t, s.Growth.YesterdaySameTime)
@@ -93,8 +100,8 @@ func TestSummaryGrowthVsSameTimeYesterday(t *testing.T) {
 	}
 	day1 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
 	feed(day1.Add(9*time.Hour), 0)
-	feed(day1.Add(10*time.Hour), 100)  // yesterday morning
-	feed(day1.Add(18*time.Hour), 300)  // yesterday evening: +200 after 10:00
+	feed(day1.Add(10*time.Hour), 100) // yesterday morning
+	feed(day1.Add(18*time.Hour), 300) // yesterday evening: +200 after 10:00
 	feed(day1.Add(34*time.Hour), 450) // today 10:00: +150
 
 	s := BuildSummary(b.Dashboard())

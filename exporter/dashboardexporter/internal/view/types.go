@@ -14,22 +14,31 @@ import (
 // field says otherwise. Pointer
 // fields are null when the data to compute them has not arrived.
 type Dashboard struct {
-	GeneratedAt      time.Time   `json:"generated_at"`
-	Timezone         string      `json:"timezone"`
-	RefreshSeconds   float64     `json:"refresh_seconds"`
-	Currency         string      `json:"currency"`
-	Revenue          Revenue     `json:"revenue"`
-	Orders           Orders      `json:"orders"`
-	Payments         Payments    `json:"payments"`
-	Funnel           []Step      `json:"funnel"`
-	Customers        Customers   `json:"customers"`
-	Latency          []Operation `json:"latency"`
-	Errors           ErrorRates  `json:"errors"`
-	LowStock         []StockItem `json:"low_stock"`
-	Alerts           []Alert     `json:"alerts"`
-	RecentlyResolved []Alert     `json:"recently_resolved"`
-	Series           Series      `json:"series"`
-	Data             DataStatus  `json:"data"`
+	GeneratedAt    time.Time   `json:"generated_at"`
+	Timezone       string      `json:"timezone"`
+	RefreshSeconds float64     `json:"refresh_seconds"`
+	Currency       string      `json:"currency"`
+	Revenue        Revenue     `json:"revenue"`
+	Orders         Orders      `json:"orders"`
+	Payments       Payments    `json:"payments"`
+	Funnel         []Step      `json:"funnel"`
+	Customers      Customers   `json:"customers"`
+	Latency        []Operation `json:"latency"`
+	Errors         ErrorRates  `json:"errors"`
+	LowStock       []StockItem `json:"low_stock"`
+	// Forecasts is the sell-out forecast panel (forecast.go).
+	Forecasts []ItemForecast `json:"forecasts"`
+	// Experiments is the A/B variant panel (experiments.go).
+	Experiments []ExperimentRow `json:"experiments"`
+	// Recommendations name the biggest problems (recommendations.go).
+	Recommendations []Recommendation `json:"recommendations"`
+	// Segments and Growth: revenue by segment today and growth (segments.go).
+	Segments         []SegmentRow  `json:"segments"`
+	Growth           RevenueGrowth `json:"growth"`
+	Alerts           []Alert       `json:"alerts"`
+	RecentlyResolved []Alert       `json:"recently_resolved"`
+	Series           Series        `json:"series"`
+	Data             DataStatus    `json:"data"`
 	// Channels is the delivery health of each outbound channel (alert
 	// channels, the digest): ok, or failing since when, why and a hint.
 	Channels []channelhealth.State `json:"channels"`

@@ -24,6 +24,7 @@ const (
 	kindPaymentFailed
 	kindInventory
 	kindCharge
+	kindRelease // inventory.release: a checkout's held units go back
 )
 
 // eventKind classifies a log record's event.name or a span event's name.
@@ -37,6 +38,8 @@ func eventKind(name string) kind {
 		return kindPaymentFailed
 	case contract.EventInventory:
 		return kindInventory
+	case contract.EventInventoryRelease:
+		return kindRelease
 	case contract.EventViewItem, contract.EventAddToCart, contract.EventBeginCheckout, contract.EventAddPaymentInfo:
 		return kindFunnel
 	}
@@ -71,6 +74,7 @@ type event struct {
 
 	method, provider, status, errorType string
 	orderID, paymentID, customer        string
+	checkoutID                          string // not journaled: resKey is
 	// orderKey is the dedup hash of a purchase's orderID (hasOrder): the
 	// journal keeps the hash, not the id.
 	orderKey uint64
@@ -90,6 +94,27 @@ type event struct {
 	// at is when the event happened per its record (0: unknown); it picks
 	// the day and month its revenue belongs to.
 	at pcommon.Timestamp
+
+	// resKey names the checkout whose held stock a begin_checkout opens and
+	// a purchase or release closes (hasRes); items are the units of a
+	// begin_checkout or purchase per item id (forecast.go).
+	resKey uint64
+	hasRes bool
+	items  []itemQty
+	// expID and expVariant are the experiment and variant (experiment.go);
+	// channel is the utm.source (segments.go).
+	expID, expVariant string
+	channel           string
+}
+
+// itemQty is the quantity of one item id in an order or checkout, with
+// its category and line amount (price × quantity, minor units of the
+// event's currency) for the segments.
+type itemQty struct {
+	id        string
+	qty       int64
+	category  string
+	lineMinor int64
 }
 
 // moneyRequired reports whether an event of this kind is meaningless
@@ -141,6 +166,7 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
 		ev.customer = getStr(attrs, contract.CustomerEmail)
 	}
 	ev.segment = getStr(attrs, contract.CustomerSegment)
+	ev.checkoutID = getStr(attrs, contract.CheckoutSessionID)
 	if k == kindInventory {
 		ev.itemID = getStr(attrs, contract.InventoryItemID)
 		if ev.itemID == "" {
@@ -149,7 +175,48 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
 		ev.available, ev.hasAvailable = level(attrs, contract.InventoryAvailable, &ev.moneyErr)
 		ev.reserved, ev.hasReserved = level(attrs, contract.InventoryReserved, &ev.moneyErr)
 	}
+	if k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout || ev.step == 0 {
+		ev.items = itemQuantities(attrs, ev.money.Currency)
+	}
+	ev.channel = getStr(attrs, contract.UTMSource)
+	ev.expID = getStr(attrs, contract.ExperimentID)
+	ev.expVariant = getStr(attrs, contract.ExperimentVariant)
 	return ev
+}
+
+// stepBeginCheckout is the funnel step that reserves stock.
+var stepBeginCheckout = contract.FunnelStep(contract.EventBeginCheckout)
+
+// itemQuantities reads the units per item id of order.items (item_name when
+// an item has no id); malformed items give none: the forecast then misses
+// the order, which its money checks already count as invalid.
+func itemQuantities(attrs pcommon.Map, currency string) []itemQty {
+	iv, ok := attrs.Get(contract.OrderItems)
+	if !ok {
+		return nil
+	}
+	if currency == "" {
+		currency = getStr(attrs, contract.PaymentCurrency)
+	}
+	items, err := contract.ParseItems(iv, currency)
+	if err != nil {
+		return nil
+	}
+	out := make([]itemQty, 0, len(items))
+	for _, it := range items {
+		id := it.ID
+		if id == "" {
+			id = it.Name
+		}
+		if id != "" && it.Quantity > 0 {
+			line := int64(0)
+			if it.PriceMinor > 0 && it.PriceMinor <= math.MaxInt64/it.Quantity {
+				line = it.PriceMinor * it.Quantity
+			}
+			out = append(out, itemQty{id: id, qty: it.Quantity, category: it.Category, lineMinor: line})
+		}
+	}
+	return out
 }
 
 // level reads a stock level; a present but malformed one sets *errOut.

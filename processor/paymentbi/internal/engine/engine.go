@@ -39,6 +39,10 @@ type Settings struct {
 	DailyTarget, MonthlyTarget float64
 	// DurationBounds are the payment duration histogram bounds in seconds.
 	DurationBounds []float64
+	// Forecast configures the inventory forecast (zero values: defaults).
+	Forecast ForecastSettings
+	// Experiments configure the variant comparison (zero values: defaults).
+	Experiments ExperimentSettings
 	// Now is the clock; time.Now when nil.
 	Now    func() time.Time
 	Logger *zap.Logger
@@ -56,7 +60,11 @@ type Engine struct {
 	logger *zap.Logger
 
 	methods, providers, errorTypes, items *limiter
+	// channels and categoriesLimit bound the segment values (segments.go).
+	channels, categoriesLimit *limiter
 
+	fc                         ForecastSettings
+	ex                         ExperimentSettings
 	start                      time.Time
 	dailyTarget, monthlyTarget int64
 	bounds                     []float64
@@ -105,7 +113,12 @@ func New(s Settings) (*Engine, error) {
 		providers:  newLimiter(s.CardinalityLimit),
 		errorTypes: newLimiter(s.CardinalityLimit),
 		items:      newLimiter(s.CardinalityLimit),
-		bounds:     s.DurationBounds,
+		channels:   newLimiter(s.CardinalityLimit),
+		// categories share the item limit
+		categoriesLimit: newLimiter(s.CardinalityLimit),
+		bounds:          s.DurationBounds,
+		fc:              s.Forecast.withDefaults(),
+		ex:              s.Experiments.withDefaults(),
 	}
 	exp, _ := contract.CurrencyExponent(conv.Reporting())
 	if e.dailyTarget, err = contract.MajorFloatToMinor(s.DailyTarget, exp); err != nil {
@@ -203,6 +216,15 @@ func (e *Engine) keyOrder(ev *event) {
 	// event forms, and what the journal keeps instead of the id.
 	if (ev.kind == kindPurchase || ev.kind == kindRefund) && ev.orderID != "" {
 		ev.orderKey, ev.hasOrder = e.dedup.hash(ev.orderID), true
+	}
+	// a checkout's held stock is named by its session id, else its order id
+	if ev.kind == kindPurchase || ev.kind == kindRelease || ev.step == stepBeginCheckout {
+		switch {
+		case ev.checkoutID != "":
+			ev.resKey, ev.hasRes = e.dedup.hash("checkout\x00"+ev.checkoutID), true
+		case ev.orderID != "":
+			ev.resKey, ev.hasRes = e.dedup.hash("order\x00"+ev.orderID), true
+		}
 	}
 }
 

@@ -28,7 +28,9 @@ const (
 	recordEmit                    // connector: an emission advanced series stages
 )
 
-const journalVersion = 1
+// journalVersion 2 appends each event's checkout key, item units and
+// experiment (extension flags below); version 1 records replay without.
+const journalVersion = 2
 
 // journalKey is the storage key of record seq; fixed width keeps the keys
 // in order for a human looking at the file.
@@ -40,6 +42,7 @@ var eventNames = [...]string{
 	contract.EventPurchase, contract.EventRefund, contract.EventPaymentFailed, contract.EventInventory,
 	contract.EventViewItem, contract.EventAddToCart, contract.EventBeginCheckout, contract.EventAddPaymentInfo,
 	contract.SpanPaymentCharge, contract.SpanInventoryCheck, contract.SpanPaymentRefund,
+	contract.EventInventoryRelease,
 }
 
 func nameCode(name string) byte {
@@ -64,6 +67,14 @@ const (
 	flagOrder
 	flagFromSpan
 	flagTrace
+)
+
+// Extension flags (journal version 2), in a second byte after the trace id.
+const (
+	extCheckout = 1 << iota
+	extItems
+	extExperiment
+	extChannel
 )
 
 // appendEvent encodes the fields of ev the stateful paths read.
@@ -122,6 +133,63 @@ func appendEvent(b *enc, ev *event) {
 	if !ev.traceID.IsEmpty() {
 		*b = append(*b, ev.traceID[:]...)
 	}
+	appendExtension(b, ev)
+}
+
+func appendExtension(b *enc, ev *event) {
+	var ext byte
+	if ev.hasRes {
+		ext |= extCheckout
+	}
+	if len(ev.items) > 0 {
+		ext |= extItems
+	}
+	if ev.expID != "" || ev.expVariant != "" {
+		ext |= extExperiment
+	}
+	if ev.channel != "" {
+		ext |= extChannel
+	}
+	b.byte(ext)
+	if ev.hasRes {
+		b.u64(ev.resKey)
+	}
+	if len(ev.items) > 0 {
+		b.uvarint(uint64(len(ev.items)))
+		for _, it := range ev.items {
+			b.str(it.id)
+			b.varint(it.qty)
+			b.str(it.category)
+			b.varint(it.lineMinor)
+		}
+	}
+	if ext&extExperiment != 0 {
+		b.str(ev.expID)
+		b.str(ev.expVariant)
+	}
+	if ev.channel != "" {
+		b.str(ev.channel)
+	}
+}
+
+func readExtension(d *dec, ev *event) {
+	ext := d.byte()
+	if ext&extCheckout != 0 {
+		ev.resKey, ev.hasRes = d.u64(), true
+	}
+	if ext&extItems != 0 {
+		n := d.count()
+		ev.items = make([]itemQty, 0, n)
+		for i := 0; i < n && d.err == nil; i++ {
+			ev.items = append(ev.items, itemQty{id: d.str(), qty: d.varint(), category: d.str(), lineMinor: d.varint()})
+		}
+	}
+	if ext&extExperiment != 0 {
+		ev.expID, ev.expVariant = d.str(), d.str()
+	}
+	if ext&extChannel != 0 {
+		ev.channel = d.str()
+	}
 }
 
 func reasonCode(err error) byte {
@@ -133,7 +201,7 @@ func reasonCode(err error) byte {
 	return 255
 }
 
-func readEvent(d *dec, ev *event) {
+func readEvent(d *dec, version byte, ev *event) {
 	code := d.byte()
 	if int(code) >= len(eventNames) {
 		d.fail()
@@ -182,6 +250,9 @@ func readEvent(d *dec, ev *event) {
 		copy(ev.traceID[:], d.b)
 		d.b = d.b[len(ev.traceID):]
 	}
+	if version >= 2 {
+		readExtension(d, ev)
+	}
 }
 
 // journaled reports whether an event changes state on the given path: every
@@ -228,7 +299,8 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 // replayRecord applies one journal record as the live path did.
 func (e *Engine) replayRecord(data []byte) error {
 	d := &dec{b: data}
-	if v := d.byte(); v != journalVersion {
+	v := d.byte()
+	if v < 1 || v > journalVersion {
 		return fmt.Errorf("journal record version %d", v)
 	}
 	mode := d.byte()
@@ -240,7 +312,7 @@ func (e *Engine) replayRecord(data []byte) error {
 	e.pending = e.pending[:0]
 	for i := 0; i < n && d.err == nil; i++ {
 		e.pending = append(e.pending, event{})
-		readEvent(d, &e.pending[len(e.pending)-1])
+		readEvent(d, v, &e.pending[len(e.pending)-1])
 	}
 	if d.err != nil {
 		return d.err

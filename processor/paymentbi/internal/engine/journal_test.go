@@ -316,7 +316,7 @@ func TestEveryRecognisedNameHasAJournalCode(t *testing.T) {
 	for _, name := range []string{
 		contract.EventPurchase, contract.EventRefund, contract.EventPaymentFailed, contract.EventInventory,
 		contract.EventViewItem, contract.EventAddToCart, contract.EventBeginCheckout, contract.EventAddPaymentInfo,
-		contract.SpanPaymentCharge, contract.SpanPaymentRefund, contract.SpanInventoryCheck,
+		contract.SpanPaymentCharge, contract.SpanPaymentRefund, contract.SpanInventoryCheck, contract.EventInventoryRelease,
 	} {
 		if eventKind(name) == kindNone && spanKind(name) == kindNone {
 			t.Errorf("%s is not recognised: update this list", name)

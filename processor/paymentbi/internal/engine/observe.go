@@ -55,6 +55,19 @@ type aggregates struct {
 	// lateInventory counts inventory levels older than the item's current
 	// one, which they do not override.
 	lateInventory int64
+	// depletion is each item's sales pace, held the stock of each open
+	// checkout (forecast.go); heldDropped counts checkouts over the bound.
+	depletion   map[string]*depletion
+	held        map[uint64]holding
+	heldDropped int64
+	// experiments are the per-variant counts (experiment.go); expDropped
+	// counts events beyond the cardinality bound.
+	experiments map[expKey]*expStats
+	expDropped  int64
+	// hourly is the revenue per clock hour of the last 8 days (growth.go).
+	hourly map[int64]int64
+	// segments are visits, orders and revenue per segment (segments.go).
+	segments map[segKey]*segStats
 	// refundsSeen remembers the refunds counted recently, so a refund
 	// recorded as the payment.refund span and as the ecommerce.refund event
 	// counts once. Not persisted: both forms arrive within moments.
@@ -82,6 +95,10 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.invalid = map[invalidKey]int64{}
 	a.duplicates = map[string]int64{}
 	a.late = map[string]int64{}
+	a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
+	a.experiments = map[expKey]*expStats{}
+	a.hourly = map[int64]int64{}
+	a.segments = map[segKey]*segStats{}
 	a.refundsSeen = newDedup(refundWindow, maxRefundsSeen)
 	a.stages.init()
 	a.day, a.month = dayOf(now, loc), monthOf(now, loc)
@@ -212,6 +229,13 @@ func (e *Engine) observe(ev *event, now time.Time) {
 	switch ev.kind {
 	case kindFunnel:
 		a.funnel[ev.step]++
+		e.observeForecast(ev, now)
+		e.observeExperiment(ev)
+		if ev.step == 0 {
+			e.observeSegmentVisit(ev)
+		}
+	case kindRelease:
+		e.observeForecast(ev, now)
 	case kindPurchase:
 		e.observePurchase(ev, now)
 	case kindRefund:
@@ -266,6 +290,7 @@ func (e *Engine) observe(ev *event, now time.Time) {
 			a.lateInventory++
 		}
 		a.stock[item] = s
+		e.observeForecast(ev, now)
 	}
 }
 
@@ -327,6 +352,10 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 	}
 	a.orders[key]++
 	a.funnel[ev.step]++
+	e.observeForecast(ev, now)
+	e.observeExperiment(ev)
+	e.addHourly(ev, now)
+	e.observeSegmentPurchase(ev)
 	seg := ev.segment
 	if !validSegment(seg) {
 		seg = Unknown
@@ -358,6 +387,7 @@ func (e *Engine) observeCharge(ev *event) {
 		errType = e.errorTypes.value(ev.errorType)
 	}
 	a.attempts[attemptKey{status: status, errorType: errType, method: method, provider: provider}]++
+	e.observeExperiment(ev)
 	if ev.duration <= 0 || len(e.bounds) == 0 {
 		return
 	}

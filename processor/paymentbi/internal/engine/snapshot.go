@@ -16,7 +16,10 @@ import (
 // changed), written in the same storage batch.
 var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 
-const snapshotVersion = 1
+// snapshotVersion 2 appends the inventory forecast (depletion and held
+// stock), the experiment counts and the hourly revenue; a version 1
+// snapshot loads without.
+const snapshotVersion = 2
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
 	b.uvarint(uint64(len(m)))
@@ -146,7 +149,69 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	for _, v := range st.funnel {
 		b.byte(v)
 	}
+	putMap(&b, a.depletion, putStr, putDepletion)
+	putMap(&b, a.held, func(b *enc, k uint64) { b.u64(k) }, putHolding)
+	b.varint(a.heldDropped)
+	putMap(&b, a.experiments, func(b *enc, k expKey) { b.str(k.id); b.str(k.variant) }, putExpStats)
+	b.varint(a.expDropped)
+	putMap(&b, a.hourly, putInt, putInt)
+	putMap(&b, a.segments, putSegKey, func(b *enc, s *segStats) { b.varint(s.visits); b.varint(s.orders); b.varint(s.revenue) })
+	putMap(&b, st.segments, putSegKey, putStage)
+	for _, l := range []*limiter{e.channels, e.categoriesLimit} {
+		putMap(&b, l.seen, putStr, putNone)
+	}
 	return b
+}
+
+func putSegKey(b *enc, k segKey) { b.str(k.dim); b.str(k.value) }
+func getSegKey(d *dec) segKey    { return segKey{dim: d.str(), value: d.str()} }
+
+func putExpStats(b *enc, s *expStats) {
+	for _, n := range s.funnel {
+		b.varint(n)
+	}
+	b.varint(s.succeeded)
+	b.varint(s.failed)
+}
+
+func getExpStats(d *dec) *expStats {
+	s := &expStats{}
+	for i := range s.funnel {
+		s.funnel[i] = d.varint()
+	}
+	s.succeeded, s.failed = d.varint(), d.varint()
+	return s
+}
+
+func putDepletion(b *enc, d *depletion) {
+	b.varint(d.bucket)
+	b.varint(d.current)
+	b.f64(d.rate)
+	b.f64(d.weight)
+	b.varint(d.closed)
+}
+
+func getDepletion(d *dec) *depletion {
+	return &depletion{bucket: d.varint(), current: d.varint(), rate: d.f64(), weight: d.f64(), closed: d.varint()}
+}
+
+func putHolding(b *enc, h holding) {
+	b.varint(h.at)
+	b.uvarint(uint64(len(h.items)))
+	for _, it := range h.items {
+		b.str(it.id)
+		b.varint(it.qty)
+	}
+}
+
+func getHolding(d *dec) holding {
+	h := holding{at: d.varint()}
+	n := d.count()
+	h.items = make([]itemQty, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		h.items = append(h.items, itemQty{id: d.str(), qty: d.varint()})
+	}
+	return h
 }
 
 // savedSnapshot is a decoded snapshot, applied only once fully read.
@@ -156,6 +221,8 @@ type savedSnapshot struct {
 	dayStart, monthStart time.Time
 	agg                  aggregates
 	limiters             [4]map[string]struct{}
+	// segmentLimiters are the channel and category limiters (format 2).
+	segmentLimiters [2]map[string]struct{}
 	// refundsSeen is the encoded refund dedup set, loaded against the
 	// engine's own window and bound.
 	refundsSeen []byte
@@ -167,8 +234,9 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	if len(data) < 5 || [4]byte(data[:4]) != snapshotMagic {
 		return nil, errSnapshotFormat
 	}
-	if data[4] != snapshotVersion {
-		return nil, fmt.Errorf("saved state version %d, this build reads %d", data[4], snapshotVersion)
+	version := data[4]
+	if version < 1 || version > snapshotVersion {
+		return nil, fmt.Errorf("saved state version %d, this build reads 1 to %d", version, snapshotVersion)
 	}
 	d := &dec{b: data[5:]}
 	s := &savedSnapshot{}
@@ -213,6 +281,23 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	for i := range st.funnel {
 		st.funnel[i] = d.byte()
 	}
+	if version >= 2 {
+		a.depletion = getMap(d, getStr2, getDepletion)
+		a.held = getMap(d, func(d *dec) uint64 { return d.u64() }, getHolding)
+		a.heldDropped = d.varint()
+		a.experiments = getMap(d, func(d *dec) expKey { return expKey{id: d.str(), variant: d.str()} }, getExpStats)
+		a.expDropped = d.varint()
+		a.hourly = getMap(d, getInt, getInt)
+		a.segments = getMap(d, getSegKey, func(d *dec) *segStats { return &segStats{visits: d.varint(), orders: d.varint(), revenue: d.varint()} })
+		st.segments = getMap(d, getSegKey, getStage)
+		s.segmentLimiters = [2]map[string]struct{}{getMap(d, getStr2, getNone), getMap(d, getStr2, getNone)}
+	} else {
+		a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
+		a.experiments = map[expKey]*expStats{}
+		a.hourly = map[int64]int64{}
+		a.segments, st.segments = map[segKey]*segStats{}, map[segKey]uint8{}
+		s.segmentLimiters = [2]map[string]struct{}{{}, {}}
+	}
 	if d.err != nil {
 		return nil, fmt.Errorf("saved state: %w", d.err)
 	}
@@ -243,6 +328,7 @@ func (e *Engine) restoreSnapshot(s *savedSnapshot) {
 	for i, l := range []*limiter{e.methods, e.providers, e.errorTypes, e.items} {
 		l.seen = s.limiters[i]
 	}
+	e.channels.seen, e.categoriesLimit.seen = s.segmentLimiters[0], s.segmentLimiters[1]
 	e.start = s.start
 	e.seq, e.snapSeq = s.seq, s.seq
 }

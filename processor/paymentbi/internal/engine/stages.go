@@ -28,6 +28,7 @@ type stages struct {
 	duplicate map[string]uint8
 	late      map[string]uint8
 	funnel    [5]uint8
+	segments  map[segKey]uint8 // segment.revenue, .orders, .visits
 }
 
 func (s *stages) init() {
@@ -37,6 +38,7 @@ func (s *stages) init() {
 	s.duration = map[durationKey]uint8{}
 	s.segment, s.duplicate, s.late = map[string]uint8{}, map[string]uint8{}, map[string]uint8{}
 	s.invalid = map[invalidKey]uint8{}
+	s.segments = map[segKey]uint8{}
 }
 
 func advanceMap[K comparable, V any](st map[K]uint8, m map[K]V) {
@@ -67,6 +69,7 @@ func (s *stages) advance(a *aggregates) {
 	advanceMap(s.invalid, a.invalid)
 	advanceMap(s.duplicate, a.duplicates)
 	advanceMap(s.late, a.late)
+	advanceMap(s.segments, a.segments)
 	for i := range s.funnel {
 		if s.funnel[i] < stageLive {
 			s.funnel[i]++
@@ -85,7 +88,7 @@ func (s *stages) pending(a *aggregates) bool {
 		pendingMap(s.attempt, a.attempts) || pendingMap(s.failure, a.failures) ||
 		pendingMap(s.duration, a.durations) || pendingMap(s.segment, a.segmentOrders) ||
 		pendingMap(s.invalid, a.invalid) || pendingMap(s.duplicate, a.duplicates) ||
-		pendingMap(s.late, a.late)
+		pendingMap(s.late, a.late) || pendingMap(s.segments, a.segments)
 }
 
 func forgetZeroed[K comparable](st map[K]uint8) {
@@ -110,6 +113,7 @@ func (s *stages) restarted() {
 	forgetZeroed(s.invalid)
 	forgetZeroed(s.duplicate)
 	forgetZeroed(s.late)
+	forgetZeroed(s.segments)
 	for i, v := range s.funnel {
 		if v == stageZeroed {
 			s.funnel[i] = stageNew

@@ -186,6 +186,57 @@
       : [el("li", { class: "empty" }, "All items in stock")]));
   }
 
+  function renderForecast(items) {
+    const opt = (v) => (v == null ? "–" : num(v));
+    $("forecast").replaceChildren(...((items || []).length
+      ? items.map((f) => el("tr", { "data-item": f.item_id },
+        el("td", {}, f.item_id),
+        el("td", {}, f.sell_out ? new Date(f.sell_out).toLocaleString() : "not selling"),
+        el("td", {}, `${f.rate_per_hour.toFixed(1)}/h`),
+        el("td", {}, opt(f.available)),
+        el("td", {}, opt(f.held)),
+        el("td", {}, opt(f.unsold_at_event))))
+      : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No sales pace yet"))]));
+  }
+
+  function renderExperiments(rows) {
+    const pts = (v) => (v == null ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(1) + " pts");
+    $("experiments").replaceChildren(...((rows || []).length
+      ? rows.map((r) => el("tr", { class: r.worse ? "breach" : "", "data-experiment": r.experiment, "data-variant": r.variant, "data-metric": r.metric },
+        el("td", {}, r.experiment),
+        el("td", {}, r.variant),
+        el("td", {}, r.metric.replace("_", " ")),
+        el("td", {}, pct(r.rate)),
+        el("td", {}, r.uplift == null ? "control" : pts(r.uplift)),
+        el("td", {}, r.lower == null ? "–" : `${pts(r.lower)} … ${pts(r.upper)}`),
+        el("td", {}, r.p_value == null ? "–" : r.p_value.toPrecision(2))))
+      : [el("tr", {}, el("td", { colspan: "7", class: "empty" }, "No experiments"))]));
+  }
+
+  function renderRecommendations(recs) {
+    $("recommendations").replaceChildren(...((recs || []).length
+      ? recs.map((r) => el("li", { "data-kind": r.kind },
+        el("div", {}, el("strong", {}, r.title)),
+        el("div", { class: "muted" }, r.evidence),
+        el("div", { class: "muted" }, "metric " + r.metric + (r.alert ? " · alert " + r.alert : ""))))
+      : [el("li", { class: "empty" }, "Nothing stands out")]));
+  }
+
+  function renderSegments(d) {
+    const g = (v) => (v == null ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(0) + "%");
+    $("growth").textContent = `· revenue vs yesterday ${g(d.growth.vs_yesterday)} · vs last week ${g(d.growth.vs_last_week)}`;
+    sparkline($("hour-pattern"), d.growth.hour_of_day, false);
+    $("segments-table").replaceChildren(...((d.segments || []).length
+      ? d.segments.map((r) => el("tr", { "data-dimension": r.dimension, "data-segment": r.value },
+        el("td", {}, r.dimension),
+        el("td", {}, r.value),
+        el("td", {}, money(r.revenue, d.currency)),
+        el("td", {}, num(r.orders)),
+        el("td", {}, pct(r.conversion)),
+        el("td", {}, r.average_order_value == null ? "–" : money(r.average_order_value, d.currency))))
+      : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No segments yet"))]));
+  }
+
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
@@ -260,6 +311,10 @@
       renderMethods(d.payments);
       renderLatency(d);
       renderStock(d.low_stock);
+      renderForecast(d.forecasts);
+      renderExperiments(d.experiments);
+      renderRecommendations(d.recommendations);
+      renderSegments(d);
       renderSummary(s);
       renderFooter(d);
       $("banner").classList.add("hidden");
