@@ -33,6 +33,7 @@ import (
 	noechoextension "github.com/otelcol-payments/otelcol-payments/extension/noechoextension"
 	piisanitizer "github.com/otelcol-payments/otelcol-payments/processor/piisanitizer"
 	paymentbi "github.com/otelcol-payments/otelcol-payments/processor/paymentbi"
+	seriesbudget "github.com/otelcol-payments/otelcol-payments/processor/seriesbudget"
 	batchprocessor "go.opentelemetry.io/collector/processor/batchprocessor"
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
@@ -124,6 +125,7 @@ func components() (otelcol.Factories, error) {
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
 		piisanitizer.NewFactory(),
 		paymentbi.NewFactory(),
+		seriesbudget.NewFactory(),
 		batchprocessor.NewFactory(),
 		memorylimiterprocessor.NewFactory(),
 		resourceprocessor.NewFactory(),
@@ -135,6 +137,7 @@ func components() (otelcol.Factories, error) {
 	factories.ProcessorModules = makeModulesMap(factories.Processors, map[component.Type]string{
 		piisanitizer.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		paymentbi.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		seriesbudget.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		batchprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/batchprocessor v0.165.0",
 		memorylimiterprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/memorylimiterprocessor v0.165.0",
 		resourceprocessor.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor v0.165.1",
