@@ -25,6 +25,7 @@ import (
 	ga4exporter "github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter"
 	alertexporter "github.com/otelcol-payments/otelcol-payments/exporter/alertexporter"
 	dashboardexporter "github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter"
+	otlpsplitexporter "github.com/otelcol-payments/otelcol-payments/exporter/otlpsplitexporter"
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	filestorage "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	pprofextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension"
@@ -105,6 +106,7 @@ func components() (otelcol.Factories, error) {
 		ga4exporter.NewFactory(),
 		alertexporter.NewFactory(),
 		dashboardexporter.NewFactory(),
+		otlpsplitexporter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -120,6 +122,7 @@ func components() (otelcol.Factories, error) {
 		ga4exporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		alertexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		dashboardexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		otlpsplitexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 	})
 
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
