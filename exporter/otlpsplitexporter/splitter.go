@@ -27,9 +27,11 @@ const maxSends = 64
 
 // splittable reports whether err is a refusal one record can cause: the
 // message is too large (ResourceExhausted without RetryInfo; with it the
-// otlp exporter retries), or it does not decode (InvalidArgument, or
-// Internal "grpc: error unmarshalling request"). Authentication errors,
-// for example, refuse every half alike and are not split.
+// otlp exporter retries), it does not decode (InvalidArgument, or
+// Internal "grpc: error unmarshalling request"), or the receiving
+// collector's pipeline refused it permanently (its OTLP receiver answers
+// Internal). Authentication errors, for example, refuse every half alike
+// and are not split.
 func splittable(err error) bool {
 	if !consumererror.IsPermanent(err) {
 		return false
