@@ -25,6 +25,7 @@ import (
 	ga4exporter "github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter"
 	alertexporter "github.com/otelcol-payments/otelcol-payments/exporter/alertexporter"
 	dashboardexporter "github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter"
+	otlpsplitexporter "github.com/otelcol-payments/otelcol-payments/exporter/otlpsplitexporter"
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	filestorage "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	pprofextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/pprofextension"
@@ -33,6 +34,7 @@ import (
 	noechoextension "github.com/otelcol-payments/otelcol-payments/extension/noechoextension"
 	piisanitizer "github.com/otelcol-payments/otelcol-payments/processor/piisanitizer"
 	paymentbi "github.com/otelcol-payments/otelcol-payments/processor/paymentbi"
+	seriesbudget "github.com/otelcol-payments/otelcol-payments/processor/seriesbudget"
 	batchprocessor "go.opentelemetry.io/collector/processor/batchprocessor"
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
@@ -104,6 +106,7 @@ func components() (otelcol.Factories, error) {
 		ga4exporter.NewFactory(),
 		alertexporter.NewFactory(),
 		dashboardexporter.NewFactory(),
+		otlpsplitexporter.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -119,11 +122,13 @@ func components() (otelcol.Factories, error) {
 		ga4exporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		alertexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		dashboardexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		otlpsplitexporter.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 	})
 
 	factories.Processors, err = otelcol.MakeFactoryMap[processor.Factory](
 		piisanitizer.NewFactory(),
 		paymentbi.NewFactory(),
+		seriesbudget.NewFactory(),
 		batchprocessor.NewFactory(),
 		memorylimiterprocessor.NewFactory(),
 		resourceprocessor.NewFactory(),
@@ -135,6 +140,7 @@ func components() (otelcol.Factories, error) {
 	factories.ProcessorModules = makeModulesMap(factories.Processors, map[component.Type]string{
 		piisanitizer.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		paymentbi.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		seriesbudget.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		batchprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/batchprocessor v0.165.0",
 		memorylimiterprocessor.NewFactory().Type(): "go.opentelemetry.io/collector/processor/memorylimiterprocessor v0.165.0",
 		resourceprocessor.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor v0.165.1",

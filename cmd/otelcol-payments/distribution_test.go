@@ -29,8 +29,8 @@ func TestComponentsOfTheDistribution(t *testing.T) {
 	f, err := components()
 	require.NoError(t, err)
 	assert.Subset(t, typeNames(f.Receivers), []string{"otlp", "kafka"})
-	assert.Subset(t, typeNames(f.Processors), []string{"batch", "memory_limiter", "resource", "probabilistic_sampler", "piisanitizer", "paymentbi"})
-	assert.Subset(t, typeNames(f.Exporters), []string{"debug", "otlp_grpc", "otlp_http", "prometheus", "prometheusremotewrite", "kafka", "sentry", "ga4", "alert", "dashboard"})
+	assert.Subset(t, typeNames(f.Processors), []string{"batch", "memory_limiter", "resource", "probabilistic_sampler", "piisanitizer", "paymentbi", "series_budget"})
+	assert.Subset(t, typeNames(f.Exporters), []string{"debug", "otlp_grpc", "otlp_http", "prometheus", "prometheusremotewrite", "kafka", "sentry", "ga4", "alert", "dashboard", "otlp_split"})
 	assert.Subset(t, typeNames(f.Extensions), []string{"health_check", "file_storage", "pprof", "zpages", "bearertokenauth", "noecho"})
 	assert.Subset(t, typeNames(f.Connectors), []string{"span_metrics", "forward", "paymentbi", "threshold"})
 }

@@ -31,7 +31,7 @@ const (
 // = 100,000 series.
 func spanRulesYAML() string {
 	var b strings.Builder
-	b.WriteString("max_series: 200000\nrules:\n")
+	b.WriteString("max_series: 200000\nknown_attributes: [tenant]\nrules:\n")
 	for i := range benchRules {
 		span := fmt.Sprintf("op.%d", i%benchSpanNames)
 		if i%5 < 3 {
@@ -57,7 +57,7 @@ func spanRulesYAML() string {
 
 func metricRulesYAML() string {
 	var b strings.Builder
-	b.WriteString("max_series: 200000\nrules:\n")
+	b.WriteString("max_series: 200000\nknown_attributes: [tenant]\nrules:\n")
 	for i := range benchRules {
 		fmt.Fprintf(&b, "  - name: metric_%d\n    group_by: [tenant]\n    metric: {name: m.%d, op: \"<\", threshold: 10}\n", i, i)
 	}

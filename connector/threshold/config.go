@@ -25,6 +25,12 @@ type Config struct {
 	KnownMetrics []string `mapstructure:"known_metrics"`
 	// AllowUnknownMetrics skips the check that rule metrics are known.
 	AllowUnknownMetrics bool `mapstructure:"allow_unknown_metrics"`
+	// KnownAttributes are attribute keys rules may group or match on besides
+	// the contract's and OpenTelemetry's (an application's own keys).
+	KnownAttributes []string `mapstructure:"known_attributes"`
+	// AllowUnknownAttributes skips the check that rule attribute keys are
+	// known.
+	AllowUnknownAttributes bool `mapstructure:"allow_unknown_attributes"`
 
 	_ struct{}
 }

@@ -59,6 +59,8 @@ func TestConfigInvalid(t *testing.T) {
 		"bad_resolve":            "rules[0] (hyst): metric.resolve_below: needs op > or >=",
 		"bad_severity":           `rules[0] (sev): severity: "urgent" is not one of critical, high, warning, info`,
 		"no_interval":            "evaluation_interval: must be positive",
+		"misspelt_group_by":      `rules[0] (failures): group_by[1]: "payment.provder" is neither a contract attribute nor in an OpenTelemetry namespace; list it in known_attributes`,
+		"unknown_match_key":      `rules[0] (slow): span_latency.match.attributes[1].key: "tenant" is neither a contract attribute`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := loadConfig(t, "config.yaml", name)
@@ -94,10 +96,11 @@ func TestDefaultRuleSetLoads(t *testing.T) {
 	}
 }
 
-// Declared and built-in metric names pass; allow_unknown_metrics skips the
-// check.
+// Declared and built-in metric names and attribute keys pass (contract
+// keys, OpenTelemetry namespaces, derived labels); allow_unknown_metrics and
+// allow_unknown_attributes skip the checks.
 func TestKnownMetrics(t *testing.T) {
-	for _, name := range []string{"declared_metrics", "allow_unknown"} {
+	for _, name := range []string{"declared_metrics", "allow_unknown", "declared_attributes", "allow_unknown_attributes"} {
 		_, err := loadConfig(t, "config.yaml", name)
 		require.NoError(t, err, name)
 	}

@@ -139,6 +139,7 @@ func compileRules(cfg *Config) ([]*rule, error) {
 		out = append(out, r)
 	}
 	errs = append(errs, checkMetricNames(cfg)...)
+	errs = append(errs, checkAttributeKeys(cfg)...)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

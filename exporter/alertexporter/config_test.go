@@ -100,6 +100,7 @@ func TestConfigValidateErrors(t *testing.T) {
 		{"email bad recipient", func(c *Config) { c.Channels["ops_email"].Email.To = "not-an-address" }, "email.to"},
 		{"sms bad number", func(c *Config) { c.Channels["oncall_sms"].SMS.To = "12345" }, "E.164"},
 		{"slack bad template", func(c *Config) { c.Channels["ops_slack"].Slack.Text = "{{ .Nope" }, "slack.text"},
+		{"slack template on a missing field", func(c *Config) { c.Channels["ops_slack"].Slack.Text = "{{ .Nope }}" }, "slack.text: fails on a sample notification"},
 		{"api short token", func(c *Config) { c.API.Get().BearerToken = "short" }, "api.bearer_token"},
 		{"alertmanager zero resend", func(c *Config) { c.Channels["am"].Alertmanager.ResendInterval = 0 }, "alertmanager.resend_interval must be positive"},
 		{"negative group_wait", func(c *Config) { d := -time.Second; c.Route.GroupWait = &d }, "route.group_wait: must not be negative"},

@@ -31,7 +31,15 @@ func binary(t *testing.T) string {
 // plus env ("KEY=value"); its log goes to the test log on failure.
 func startBinary(t *testing.T, bin, config string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(bin, "--config", config, "--set", "service::telemetry::metrics::level=none")
+	return startBinaryArgs(t, bin, []string{"--config", config, "--set", "service::telemetry::metrics::level=none"}, env...)
+}
+
+// startBinaryArgs is startBinary with the command line given whole (for a
+// test that reads the collector's own telemetry).
+func startBinaryArgs(t *testing.T, bin string, args []string, env ...string) *exec.Cmd {
+	t.Helper()
+	config := args[len(args)-1]
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	logPath := filepath.Join(t.TempDir(), "collector.log")
 	if f, err := os.Create(logPath); err == nil {

@@ -88,15 +88,7 @@ service:
 	if !bytes.Contains(body, bytes.Repeat([]byte(`{"kvlistValue":{"values":[{"key":"n","value":`), 100)) {
 		t.Fatal("the JSON body does not carry the 100-level nesting")
 	}
-	resp, err := http.Post("http://"+sidecarHTTP+"/v1/logs", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("sidecar answered %d: %s", resp.StatusCode, reply)
-	}
+	postJSONLogs(t, sidecarHTTP, body)
 
 	gw := e2e.Sinks("tiers")
 	gw.WaitFor(t, 30*time.Second, "the batch at the gateway", func(c *e2e.Capture) bool { return c.LogRecordCount() >= 51 })
@@ -116,5 +108,20 @@ service:
 	}
 	if gw.LogRecordCount() != 51 {
 		t.Errorf("gateway got %d records, want 50 purchases and the truncated poison record", gw.LogRecordCount())
+	}
+}
+
+// postJSONLogs posts an OTLP/JSON logs body to a collector's OTLP/HTTP
+// endpoint and wants 200.
+func postJSONLogs(t *testing.T, addr string, body []byte) {
+	t.Helper()
+	resp, err := http.Post("http://"+addr+"/v1/logs", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("%s answered %d: %s", addr, resp.StatusCode, reply)
 	}
 }

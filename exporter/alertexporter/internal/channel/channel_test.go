@@ -93,7 +93,7 @@ func TestNotificationHelpersAndDefaultTemplates(t *testing.T) {
 	assert.Contains(t, text, "Runbook: https://runbooks.example.com/PaymentErrorRate")
 	assert.Contains(t, text, "payment.provider=stripe, service.name=checkout")
 
-	_, err = channel.MustParseTemplate("t", "{{ .Nope }}", "").Execute(n)
+	_, err = channel.MustParseTemplate("t", `{{ if eq .Receiver "ops" }}{{ .Nope }}{{ end }}`, "").Execute(n)
 	var cerr *channel.Error
 	require.ErrorAs(t, err, &cerr)
 	assert.False(t, cerr.Retryable, "template errors are permanent")

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"regexp"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
@@ -44,6 +46,9 @@ func ParseTemplate(name, text, def string) (*Template, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := t.Execute(io.Discard, sampleNotification()); err != nil {
+		return nil, fmt.Errorf("%s: fails on a sample notification: %w", name, err)
+	}
 	return &Template{t: t}, nil
 }
 
@@ -78,6 +83,9 @@ func ParseHTMLTemplate(name, text, def string) (*HTMLTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := t.Execute(io.Discard, sampleNotification()); err != nil {
+		return nil, fmt.Errorf("%s: fails on a sample notification: %w", name, err)
+	}
 	return &HTMLTemplate{t: t}, nil
 }
 
@@ -102,7 +110,36 @@ func ParseAlertTemplate(name, text, def string) (*AlertTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := t.Execute(io.Discard, sampleNotification().Alerts[0]); err != nil {
+		return nil, fmt.Errorf("%s: fails on a sample alert: %w", name, err)
+	}
 	return &AlertTemplate{t: t}, nil
+}
+
+// sampleNotification is what templates are tried on at start, so that a
+// template naming a field that does not exist ({{ .Nope }}) is refused
+// then, not at every notification: one firing and one resolved alert with
+// labels, value and threshold.
+func sampleNotification() *Notification {
+	start := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	alert := func(name, status, severity string) contract.Alert {
+		labels := map[string]string{contract.ServiceName: "checkout", contract.PaymentProvider: "stripe"}
+		return contract.Alert{
+			Name: name, Status: status, Severity: severity, Labels: labels,
+			Fingerprint: contract.ComputeFingerprint(name, labels), Summary: name + " above threshold",
+			Description: "sample", Value: 0.12, Threshold: 0.05, StartsAt: start,
+			RunbookURL: "https://runbooks.example.com/" + name, GeneratorURL: "https://example.com/alerting",
+		}
+	}
+	resolved := alert("sample_resolved", contract.AlertResolved, contract.SeverityWarning)
+	resolved.EndsAt = start.Add(10 * time.Minute)
+	return &Notification{
+		Receiver: "sample", Channel: "sample", GroupKey: `{alert.name="sample_firing"}`,
+		GroupLabels:  map[string]string{contract.AlertName: "sample_firing"},
+		CommonLabels: map[string]string{contract.ServiceName: "checkout"},
+		Alerts:       []contract.Alert{alert("sample_firing", contract.AlertFiring, contract.SeverityCritical), resolved},
+		Level:        1, ExternalURL: "https://alerts.example.com",
+	}
 }
 
 // Execute renders the template for a.
