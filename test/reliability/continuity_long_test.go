@@ -72,7 +72,7 @@ func prepareProfile(t *testing.T, name string) shippedProfile {
 	_, telemetryPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
 	rewrites := map[string]string{
 		host + ":4317": p.grpc, host + ":4318": e2e.FreeAddr(t), host + ":8889": p.prom,
-		host + ":8080": e2e.FreeAddr(t), host + ":13133": p.health, "port: 8888": "port: " + telemetryPort,
+		host + ":8080": e2e.FreeAddr(t), host + ":13133": p.health, "port: ${env:OTELCOL_TELEMETRY_PORT:-8888}": "port: " + telemetryPort,
 		"    emit_interval: 15s": "    emit_interval: 4s",
 	}
 	if name == "gateway" {

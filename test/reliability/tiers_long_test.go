@@ -54,7 +54,7 @@ service:
 	}
 	profile := strings.NewReplacer(
 		"0.0.0.0:13133", health, "localhost:4317", e2e.FreeAddr(t), "localhost:4318", sidecarHTTP,
-		"host: 0.0.0.0", "host: localhost", "port: 8888", "port: "+telemetryPort,
+		"host: ${env:OTELCOL_TELEMETRY_HOST:-0.0.0.0}", "host: localhost", "port: ${env:OTELCOL_TELEMETRY_PORT:-8888}", "port: "+telemetryPort,
 	).Replace(string(raw))
 	config := filepath.Join(t.TempDir(), "sidecar.yaml")
 	if err := os.WriteFile(config, []byte(profile), 0o600); err != nil {
