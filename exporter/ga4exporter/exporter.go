@@ -180,13 +180,6 @@ func (e *ga4Exporter) shutdown(ctx context.Context) error {
 	return nil
 }
 
-// mappedEvent is a GA4 event and the index of the source record (log record
-// or span event, counted in iteration order) it came from.
-type mappedEvent struct {
-	src int
-	res mapping.Result
-}
-
 func (e *ga4Exporter) mapEvent(ctx context.Context, in mapping.Input, now time.Time) (mapping.Result, bool) {
 	res, drop, ok := e.mapper.Map(in, now)
 	if !ok {
@@ -207,12 +200,13 @@ func (e *ga4Exporter) mapEvent(ctx context.Context, in mapping.Input, now time.T
 
 type group struct {
 	header mp.Header
-	events []mappedEvent
+	events []queuedEvent
 }
 
-// send delivers mapped events. It returns the source indexes worth retrying
-// with a retryable error, or a permanent error when nothing is worth it.
-func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map[int]bool, err error) {
+// send delivers queued events. A retryable failure returns an *undelivered
+// error holding the events worth retrying; a permanent error means nothing
+// is.
+func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 	// One client_id (and user_id and consent) per request.
 	var groups []*group
 	byHeader := map[mp.Header]*group{}
@@ -220,22 +214,23 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 		if !e.reserve(ctx, ev) {
 			continue
 		}
-		g, ok := byHeader[ev.res.Header]
+		g, ok := byHeader[ev.header]
 		if !ok {
-			g = &group{header: ev.res.Header}
-			byHeader[ev.res.Header] = g
+			g = &group{header: ev.header}
+			byHeader[ev.header] = g
 			groups = append(groups, g)
 		}
 		g.events = append(g.events, ev)
 	}
 
+	var retry []queuedEvent
 	var retryErrs, permErrs []error
 	for _, g := range groups {
-		gaEvents := make([]mp.Event, len(g.events))
-		for i, ev := range g.events {
-			gaEvents[i] = ev.res.Event
+		encoded := make([]mp.Encoded, len(g.events))
+		for i := range g.events {
+			encoded[i] = g.events[i].event
 		}
-		reqs, tooLarge, err := mp.Pack(g.header, gaEvents)
+		reqs, tooLarge, err := mp.PackEncoded(g.header, encoded)
 		if err != nil {
 			e.settle(ctx, g.events, false)
 			e.tb.EventsDropped.Add(ctx, int64(len(g.events)), metadata.Reason(dropRejected))
@@ -247,7 +242,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 			e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(dropTooLarge))
 		}
 		for _, req := range reqs {
-			sent := make([]mappedEvent, len(req.Events))
+			sent := make([]queuedEvent, len(req.Events))
 			for i, idx := range req.Events {
 				sent[i] = g.events[idx]
 			}
@@ -264,12 +259,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 				permErrs = append(permErrs, err)
 			default:
 				e.settle(ctx, sent, false)
-				if retry == nil {
-					retry = map[int]bool{}
-				}
-				for _, ev := range sent {
-					retry[ev.src] = true
-				}
+				retry = append(retry, sent...)
 				retryErrs = append(retryErrs, err)
 			}
 		}
@@ -281,20 +271,22 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 	}
 	switch {
 	case len(retryErrs) > 0:
-		return retry, errors.Join(retryErrs...)
+		err := errors.Join(retryErrs...)
+		// Keep a throttle hint (429 Retry-After) visible to exporterhelper.
+		return &undelivered{err: err, events: retry}
 	case len(permErrs) > 0:
-		return nil, consumererror.NewPermanent(errors.Join(permErrs...))
+		return consumererror.NewPermanent(errors.Join(permErrs...))
 	}
-	return nil, nil
+	return nil
 }
 
 // reserve applies purchase dedup: false means the transaction was already
 // sent (or is being sent) within the window.
-func (e *ga4Exporter) reserve(ctx context.Context, ev mappedEvent) bool {
-	if e.dedup == nil || ev.res.TransactionID == "" {
+func (e *ga4Exporter) reserve(ctx context.Context, ev queuedEvent) bool {
+	if e.dedup == nil || ev.transactionID == "" {
 		return true
 	}
-	ok, err := e.dedup.Reserve(ctx, ev.res.TransactionID)
+	ok, err := e.dedup.Reserve(ctx, ev.transactionID)
 	if err != nil {
 		// GA4 also dedups web purchases by transaction_id, so sending is
 		// the lesser harm than losing a purchase.
@@ -309,19 +301,19 @@ func (e *ga4Exporter) reserve(ctx context.Context, ev mappedEvent) bool {
 
 // settle commits the dedup reservations of events GA4 accepted and releases
 // the others so that a retry may send them.
-func (e *ga4Exporter) settle(ctx context.Context, events []mappedEvent, accepted bool) {
+func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted bool) {
 	if e.dedup == nil {
 		return
 	}
 	for _, ev := range events {
-		if ev.res.TransactionID == "" {
+		if ev.transactionID == "" {
 			continue
 		}
 		if !accepted {
-			e.dedup.Release(ev.res.TransactionID)
+			e.dedup.Release(ev.transactionID)
 			continue
 		}
-		if err := e.dedup.Commit(ctx, ev.res.TransactionID); err != nil {
+		if err := e.dedup.Commit(ctx, ev.transactionID); err != nil {
 			e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
 		}
 	}

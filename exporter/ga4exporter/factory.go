@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
@@ -62,7 +63,9 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	return newTracesExporter(ctx, set, cfg.(*Config), time.Now)
 }
 
-func helperOptions(cfg *Config, e *ga4Exporter) []exporterhelper.Option {
+// helperOptions: the sending queue holds GA4 requests (queueEncoding), not
+// the telemetry they were mapped from.
+func helperOptions(cfg *Config, e *ga4Exporter, traces bool) []exporterhelper.Option {
 	return []exporterhelper.Option{
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),
@@ -70,7 +73,9 @@ func helperOptions(cfg *Config, e *ga4Exporter) []exporterhelper.Option {
 		// The HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(cfg.RetryConfig),
-		exporterhelper.WithQueue(cfg.QueueConfig),
+		xexporterhelper.WithQueueBatch(cfg.QueueConfig, xexporterhelper.QueueBatchSettings{
+			Encoding: queueEncoding{e: e, traces: traces},
+		}),
 	}
 }
 
@@ -80,7 +85,7 @@ func newLogsExporter(ctx context.Context, set exporter.Settings, cfg *Config, no
 		return nil, err
 	}
 	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
-	exp, err := exporterhelper.NewLogs(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushLogs), helperOptions(cfg, e)...)
+	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), e.convertLogs, shutdownbound.Push(g, e.push), helperOptions(cfg, e, false)...)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +98,7 @@ func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, 
 		return nil, err
 	}
 	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
-	exp, err := exporterhelper.NewTraces(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushTraces), helperOptions(cfg, e)...)
+	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), e.convertTraces, shutdownbound.Push(g, e.push), helperOptions(cfg, e, true)...)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
@@ -62,7 +63,7 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 		return nil, err
 	}
 	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
-	exp, err := exporterhelper.NewTraces(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushTraces), helperOptions(c, e)...)
+	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), e.convertTraces, shutdownbound.Push(g, e.push), helperOptions(c, e, true)...)
 	if err != nil {
 		return nil, err
 	}
@@ -76,18 +77,22 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		return nil, err
 	}
 	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
-	exp, err := exporterhelper.NewLogs(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushLogs), helperOptions(c, e)...)
+	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), e.convertLogs, shutdownbound.Push(g, e.push), helperOptions(c, e, false)...)
 	if err != nil {
 		return nil, err
 	}
 	return g.WrapLogs(exp), nil
 }
 
-func helperOptions(c *Config, e *sentryExporter) []exporterhelper.Option {
+// helperOptions: the sending queue holds Sentry envelopes (queueEncoding),
+// not the telemetry they were built from.
+func helperOptions(c *Config, e *sentryExporter, traces bool) []exporterhelper.Option {
 	return []exporterhelper.Option{
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
+		xexporterhelper.WithQueueBatch(c.QueueConfig, xexporterhelper.QueueBatchSettings{
+			Encoding: queueEncoding{e: e, traces: traces},
+		}),
 		exporterhelper.WithRetry(c.BackOffConfig),
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),

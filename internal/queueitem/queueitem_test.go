@@ -1,0 +1,78 @@
+package queueitem
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
+)
+
+func TestRecordRoundTrip(t *testing.T) {
+	b := []byte("magic")
+	b = AppendString(b, "client")
+	b = AppendBytes(b, []byte(`{"name":"purchase"}`))
+	b = append(b, 7)
+	r, ok := NewReader(b, "magic")
+	require.True(t, ok)
+	assert.Equal(t, "client", r.String())
+	assert.Equal(t, `{"name":"purchase"}`, string(r.Bytes()))
+	assert.Equal(t, byte(7), r.Byte())
+	require.NoError(t, r.Err())
+	assert.Zero(t, r.Remaining())
+
+	_, ok = NewReader([]byte("other"), "magic")
+	assert.False(t, ok)
+	// A length past the end is an error, and it sticks.
+	r, _ = NewReader(append([]byte("magic"), 200, 1), "magic")
+	assert.Nil(t, r.Bytes())
+	assert.Equal(t, "", r.String())
+	assert.ErrorIs(t, r.Err(), ErrCorrupt)
+	// A count the item cannot hold is refused before anything is allocated.
+	r, _ = NewReader(append([]byte("magic"), 100), "magic")
+	assert.Zero(t, r.Count())
+	assert.ErrorIs(t, r.Err(), ErrCorrupt)
+}
+
+func TestSplit(t *testing.T) {
+	one := func(*int) int { return 1 }
+	self := func(v *int) int { return *v }
+	assert.Equal(t, [][]int{{1, 2, 3}}, Split([]int{1, 2, 3}, 0, one))
+	assert.Equal(t, [][]int{{1, 2}, {3}}, Split([]int{1, 2, 3}, 2, one))
+	assert.Equal(t, [][]int{{1, 2}, {3}, {9}}, Split([]int{1, 2, 3, 9}, 4, self), "an item over the limit goes alone")
+	assert.Equal(t, [][]int{nil}, Split[int](nil, 2, one), "never zero runs")
+}
+
+func TestConvertLegacy(t *testing.T) {
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Body().SetStr("x")
+	td := ptrace.NewTraces()
+	td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty().SetName("s")
+	conv := Converters[string]{
+		Traces: func(_ context.Context, td ptrace.Traces) (string, error) {
+			return td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Name(), nil
+		},
+		Logs: func(_ context.Context, ld plog.Logs) (string, error) {
+			return ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Body().Str(), nil
+		},
+	}
+	withCtx, err := pdatareq.MarshalLogs(context.Background(), ld)
+	require.NoError(t, err)
+	bare, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
+	require.NoError(t, err)
+	for _, b := range [][]byte{withCtx, bare} {
+		_, got, err := ConvertLegacy(b, false, conv)
+		require.NoError(t, err)
+		assert.Equal(t, "x", got)
+	}
+	tb, err := pdatareq.MarshalTraces(context.Background(), td)
+	require.NoError(t, err)
+	_, got, err := ConvertLegacy(tb, true, conv)
+	require.NoError(t, err)
+	assert.Equal(t, "s", got)
+	_, _, err = ConvertLegacy([]byte{0xff, 0xff}, false, conv)
+	assert.Error(t, err)
+}
