@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
@@ -75,4 +77,41 @@ func TestConvertLegacy(t *testing.T) {
 	assert.Equal(t, "s", got)
 	_, _, err = ConvertLegacy([]byte{0xff, 0xff}, false, conv)
 	assert.Error(t, err)
+}
+
+type countRequest struct{ n int }
+
+func (r *countRequest) ItemsCount() int { return r.n }
+func (r *countRequest) BytesSize() int  { return r.n }
+func (r *countRequest) MergeSplit(context.Context, int, exporterhelper.RequestSizerType, xexporterhelper.Request) ([]xexporterhelper.Request, error) {
+	return []xexporterhelper.Request{r}, nil
+}
+
+// A batch that converts to nothing never reaches the exporter (its queue);
+// one that does is converted once, and exporterhelper's converter takes
+// that result.
+func TestSkipEmptyConvertsOnce(t *testing.T) {
+	calls := 0
+	conv := Converter[plog.Logs](func(_ context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
+		calls++
+		return &countRequest{n: ld.LogRecordCount()}, nil
+	})
+	var got []xexporterhelper.Request
+	next := func(ctx context.Context, ld plog.Logs) error {
+		r, err := conv.Func()(ctx, ld)
+		got = append(got, r)
+		return err
+	}
+	require.NoError(t, conv.consume(context.Background(), plog.NewLogs(), next))
+	assert.Empty(t, got, "an empty conversion is not passed on")
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	require.NoError(t, conv.consume(context.Background(), ld, next))
+	require.Len(t, got, 1)
+	assert.Equal(t, 1, got[0].ItemsCount())
+	assert.Equal(t, 2, calls, "one conversion per batch")
+	// Without the wrapper (no converted request in ctx) Func converts.
+	_, err := conv.Func()(context.Background(), ld)
+	require.NoError(t, err)
+	assert.Equal(t, 3, calls)
 }
