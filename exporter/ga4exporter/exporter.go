@@ -1,16 +1,13 @@
 package ga4exporter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +15,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
@@ -26,6 +22,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // Paths of the collection and validation endpoints.
@@ -39,8 +36,6 @@ const (
 	dropTooLarge = "too_large"
 	dropRejected = "rejected"
 )
-
-const maxResponseBytes = 1 << 20
 
 // ga4Exporter sends mapped business events. One instance serves both the
 // logs and the traces pipeline of a component, so that the purchase dedup
@@ -64,6 +59,7 @@ type ga4Exporter struct {
 	mu            sync.Mutex
 	refs          int
 	client        *http.Client
+	sender        *httpdelivery.Sender
 	storageClient storage.Client
 }
 
@@ -138,6 +134,7 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 		client.Transport = e.wrapTransport(client.Transport)
 	}
 	e.client = client
+	e.sender = httpdelivery.NewSender(client)
 	if e.dedup != nil && e.cfg.Dedup.Storage != nil {
 		ext, ok := host.GetExtensions()[*e.cfg.Dedup.Storage]
 		if !ok {
@@ -319,42 +316,31 @@ func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted
 	}
 }
 
-// post sends one body. Errors are redacted (the URL holds the API secret)
-// and classified: network errors, 408, 429 and 5xx are retryable, other
-// statuses permanent.
+// post sends one body through httpdelivery, which classifies the answer:
+// network errors, 408, 429 (with its Retry-After) and 5xx are retryable,
+// other statuses permanent. Errors never quote the URL, which carries the
+// API secret; the redacted URL names the endpoint.
 func (e *ga4Exporter) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	resp, err := e.sender.Send(ctx, httpdelivery.Request{
+		URL:         e.url,
+		ContentType: "application/json",
+		Header:      http.Header{"User-Agent": {e.userAgent}},
+		Body:        body,
+		Redact:      []string{e.secret, url.QueryEscape(e.secret)},
+	})
 	if err != nil {
-		return consumererror.NewPermanent(e.redact(err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", e.userAgent)
-	resp, err := e.client.Do(req)
-	if err != nil {
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
-		return fmt.Errorf("sending GA4 request: %w", e.redact(err))
-	}
-	defer resp.Body.Close()
-	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("success"))
-		if e.cfg.ValidationMode {
-			e.logValidation(ctx, respBody)
+		outcome := "retryable"
+		if d, ok := errors.AsType[*httpdelivery.Error](err); ok && !d.Retryable {
+			outcome = "permanent"
 		}
-		return nil
-	case code == http.StatusTooManyRequests:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
-		err := fmt.Errorf("GA4 endpoint %s answered %d", e.redactedURL, code)
-		return exporterhelper.NewThrottleRetry(err, retryAfter(resp.Header.Get("Retry-After")))
-	case code == http.StatusRequestTimeout || code >= 500:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
-		return fmt.Errorf("GA4 endpoint %s answered %d", e.redactedURL, code)
-	default:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("permanent"))
-		return consumererror.NewPermanent(fmt.Errorf("GA4 endpoint %s answered %d: %s", e.redactedURL, code, e.redactString(strings.TrimSpace(string(respBody[:min(len(respBody), 512)])))))
+		e.tb.Requests.Add(ctx, 1, metadata.Outcome(outcome))
+		return httpdelivery.ExporterError(fmt.Errorf("GA4 endpoint %s: %w", e.redactedURL, err))
 	}
+	e.tb.Requests.Add(ctx, 1, metadata.Outcome("success"))
+	if e.cfg.ValidationMode {
+		e.logValidation(ctx, resp.Body)
+	}
+	return nil
 }
 
 // validationResponse is the validation server's answer.
@@ -383,33 +369,4 @@ func (e *ga4Exporter) logValidation(ctx context.Context, body []byte) {
 			zap.String("validation_code", m.ValidationCode),
 			zap.String("description", m.Description))
 	}
-}
-
-// redact removes the API secret from an error: net/http errors quote the
-// request URL, which carries the secret in its query.
-func (e *ga4Exporter) redact(err error) error {
-	if urlErr, ok := errors.AsType[*url.Error](err); ok {
-		urlErr.URL = e.redactedURL
-	}
-	msg := err.Error()
-	if red := e.redactString(msg); red != msg {
-		return errors.New(red)
-	}
-	return err
-}
-
-func (e *ga4Exporter) redactString(s string) string {
-	if e.secret == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, e.secret, "REDACTED")
-	return strings.ReplaceAll(s, url.QueryEscape(e.secret), "REDACTED")
-}
-
-// retryAfter parses a Retry-After header in seconds; 0 lets the backoff decide.
-func retryAfter(h string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	return 0
 }

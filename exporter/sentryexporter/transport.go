@@ -1,20 +1,20 @@
 package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // sdkName identifies this exporter to Sentry (sdk.name, sentry_client).
@@ -46,6 +46,7 @@ type envelopeTransport struct {
 	url    string
 	auth   string
 	client *http.Client
+	sender *httpdelivery.Sender
 	limits *rateLimits
 	now    func() time.Time
 
@@ -131,7 +132,10 @@ func (t *envelopeTransport) post(ctx context.Context, env *envelope) (sent bool,
 
 // setHTTPClient sets the client that posts envelopes; called from start,
 // before any push.
-func (t *envelopeTransport) setHTTPClient(c *http.Client) { t.client = c }
+func (t *envelopeTransport) setHTTPClient(c *http.Client) {
+	t.client = c
+	t.sender = httpdelivery.NewSender(c)
+}
 
 // Configure is a no-op: the transport is configured at construction.
 func (t *envelopeTransport) Configure(sentry.ClientOptions) {}
@@ -227,40 +231,31 @@ func (t *envelopeTransport) body(env *envelope) []byte {
 	return append(b, env.item...)
 }
 
-// postBody sends one envelope body and classifies the outcome for
-// exporterhelper: 2xx nil; 429 *errRateLimited; other 4xx permanent
-// (retrying the same envelope cannot succeed); 5xx and network errors
-// retryable.
+// postBody sends one envelope body through httpdelivery and classifies the
+// outcome for exporterhelper: 2xx nil; 429 *errRateLimited (Sentry's rate
+// limit headers); other 4xx permanent (retrying the same envelope cannot
+// succeed); 5xx and network errors retryable.
 func (t *envelopeTransport) postBody(ctx context.Context, body []byte, category string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
-	if err != nil {
-		return consumererror.NewPermanent(err)
-	}
-	req.Header.Set("Content-Type", "application/x-sentry-envelope")
-	req.Header.Set("User-Agent", sdkName+"/"+sentry.SDKVersion)
-	req.Header.Set("X-Sentry-Auth", t.auth)
-	resp, err := t.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("send sentry envelope: %w%s", err, tlsHint(err))
-	}
-	defer resp.Body.Close()
-	// Read a little of the body for the error message, drain the rest so the
-	// connection is reused.
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
-
+	resp, err := t.sender.Send(ctx, httpdelivery.Request{
+		URL:         t.url,
+		ContentType: "application/x-sentry-envelope",
+		Header:      http.Header{"User-Agent": {sdkName + "/" + sentry.SDKVersion}, "X-Sentry-Auth": {t.auth}},
+		Body:        body,
+	})
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case resp == nil && err != nil:
+		return fmt.Errorf("send sentry envelope: %w%s", err, tlsHint(err))
+	case err == nil:
 		if resp.Header.Get("X-Sentry-Rate-Limits") != "" {
 			t.limits.update(resp.Header, resp.StatusCode, category)
 		}
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return &errRateLimited{category: category, delay: t.limits.update(resp.Header, resp.StatusCode, category)}
-	case resp.StatusCode >= 400 && resp.StatusCode < 500:
-		return consumererror.NewPermanent(fmt.Errorf("sentry rejected the event: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(snippet)))
-	default:
+	case httpdelivery.RetryableStatus(resp.StatusCode):
 		return fmt.Errorf("sentry returned HTTP %d", resp.StatusCode)
+	default:
+		return consumererror.NewPermanent(fmt.Errorf("sentry rejected the event: HTTP %d: %s", resp.StatusCode, httpdelivery.Snippet(resp.Body, nil)))
 	}
 }
 
