@@ -41,10 +41,12 @@ import (
 //	make build && OTELCOL_PAYMENTS_BINARY=$PWD/bin/otelcol-payments \
 //	  go test -run '^$' -bench BenchmarkGatewayCPU -benchtime 1x -timeout 20m ./test/perf/
 //
-// BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
+// BENCH_E2E_CONFIG_ROOT (default the repository) is where config/ is taken
+// from. BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
 // signal and round, default 2) size the run; BENCH_E2E_PROFILE_DIR, when
 // set, receives a CPU and an allocation profile of the gateway process
-// taken during the first round.
+// taken during the first round (under log records only with
+// BENCH_E2E_PROFILE_LOGS=1).
 func BenchmarkGatewayCPU(b *testing.B) {
 	bin := os.Getenv("OTELCOL_PAYMENTS_BINARY")
 	if bin == "" {
@@ -53,6 +55,17 @@ func BenchmarkGatewayCPU(b *testing.B) {
 	rounds := envInt(b, "BENCH_E2E_ROUNDS", 5)
 	passes := envInt(b, "BENCH_E2E_GATEWAY_PASSES", 2)
 	profileDir := os.Getenv("BENCH_E2E_PROFILE_DIR")
+	// The profiles are copied once, so an edit during the run changes no
+	// round; BENCH_E2E_CONFIG_ROOT points at another tree's config/ for
+	// trying a profile change.
+	src := os.Getenv("BENCH_E2E_CONFIG_ROOT")
+	if src == "" {
+		src = filepath.Join("..", "..")
+	}
+	configRoot = b.TempDir()
+	if err := os.CopyFS(filepath.Join(configRoot, "config"), os.DirFS(filepath.Join(src, "config"))); err != nil {
+		b.Fatal(err)
+	}
 	l := recordedLoad(b)
 	sinks := newProcessSinks(b)
 	setups := []setup{
@@ -95,10 +108,15 @@ func BenchmarkGatewayCPU(b *testing.B) {
 			b.ReportMetric(m.peakRSS/base.peakRSS, s.name+"_x_rss")
 		}
 	}
+	fmt.Fprintf(&out, "sinks over all runs: %d GA4 events in %d requests, %d Sentry envelopes, %d spans at the tracing backend\n",
+		len(sinks.ga4.Events()), sinks.ga4Delivered(), sinks.sentry.envelopes.Load(), sinks.tracing.Load())
 	fmt.Print(out.String())
 	b.ReportMetric(base.perSpan, "passthrough_ns/span")
 	b.ReportMetric(base.perRecord, "passthrough_ns/record")
 }
+
+// configRoot holds the copy of config/ the run uses.
+var configRoot string
 
 type setup struct {
 	name string
@@ -292,7 +310,7 @@ func gatewayOverlay(p *processPorts, s *processSinks) string {
 // gatewayEnv is config/validate.env with the sinks and a fresh storage
 // directory in place of the real endpoints.
 func gatewayEnv(b *testing.B, s *processSinks, storage string) []string {
-	raw, err := os.ReadFile("../../config/validate.env")
+	raw, err := os.ReadFile(filepath.Join(configRoot, "config/validate.env"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -332,7 +350,7 @@ func runProcess(b *testing.B, bin string, s setup, sinks *processSinks, l *load,
 	}
 	var args []string
 	for _, f := range s.files {
-		args = append(args, "--config", "file:"+filepath.Join("..", "..", f))
+		args = append(args, "--config", "file:"+filepath.Join(configRoot, f))
 	}
 	args = append(args, "--config", "file:"+overlay)
 	cmd := exec.Command(bin, args...)
@@ -425,7 +443,13 @@ func runProcess(b *testing.B, bin string, s setup, sinks *processSinks, l *load,
 			default:
 				*pass++
 				l.setPass(*pass)
-				if err := c.replay(ctx, l, 0); err != nil {
+				if os.Getenv("BENCH_E2E_PROFILE_LOGS") != "" {
+					for _, r := range l.logs {
+						if _, err := c.logs.Export(ctx, r); err != nil {
+							fail("profiling load: %v", err)
+						}
+					}
+				} else if err := c.replay(ctx, l, 0); err != nil {
 					fail("profiling load: %v", err)
 				}
 				continue
