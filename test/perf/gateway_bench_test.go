@@ -380,7 +380,7 @@ func runProcess(b *testing.B, bin string, s setup, sinks *processSinks, l *load,
 			_ = cmd.Process.Kill()
 			<-done
 		}
-		logFile.Close()
+		_ = logFile.Close()
 	}
 	defer stop()
 	fail := func(format string, args ...any) {
@@ -535,13 +535,13 @@ func fetchProfile(b *testing.B, url, path string) {
 		b.Logf("profile %s: %v", url, err)
 		return
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	f, err := os.Create(path)
 	if err != nil {
 		b.Logf("profile: %v", err)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	_, _ = io.Copy(f, resp.Body)
 }
 
