@@ -135,7 +135,7 @@ func BenchmarkQueueItem(b *testing.B) {
 	})
 	b.Run("ga4_request", func(b *testing.B) {
 		b.ReportAllocs()
-		enc := queueEncoding{e: e}
+		enc := e.queueEncoding(false)
 		size := 0
 		for b.Loop() {
 			req, err := e.convertLogs(ctx, ld)

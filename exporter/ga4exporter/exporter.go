@@ -23,6 +23,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // Paths of the collection and validation endpoints.
@@ -200,7 +201,7 @@ type group struct {
 	events []queuedEvent
 }
 
-// send delivers queued events. A retryable failure returns an *undelivered
+// send delivers queued events. A retryable failure returns a queueitem.Undelivered
 // error holding the events worth retrying; a permanent error means nothing
 // is.
 func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
@@ -270,7 +271,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 	case len(retryErrs) > 0:
 		err := errors.Join(retryErrs...)
 		// Keep a throttle hint (429 Retry-After) visible to exporterhelper.
-		return &undelivered{err: err, events: retry}
+		return &queueitem.Undelivered[queuedEvent]{Err: err, Items: retry}
 	case len(permErrs) > 0:
 		return consumererror.NewPermanent(errors.Join(permErrs...))
 	}

@@ -73,7 +73,7 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	return newTracesExporter(ctx, set, cfg.(*Config), time.Now)
 }
 
-// helperOptions: the sending queue holds GA4 requests (queueEncoding), not
+// helperOptions: the sending queue holds GA4 requests (eventKind), not
 // the telemetry they were mapped from.
 func helperOptions(cfg *Config, e *ga4Exporter, traces bool) []exporterhelper.Option {
 	return []exporterhelper.Option{
@@ -84,7 +84,7 @@ func helperOptions(cfg *Config, e *ga4Exporter, traces bool) []exporterhelper.Op
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(cfg.RetryConfig),
 		xexporterhelper.WithQueueBatch(cfg.QueueConfig, xexporterhelper.QueueBatchSettings{
-			Encoding: queueEncoding{e: e, traces: traces},
+			Encoding: e.queueEncoding(traces),
 		}),
 	}
 }

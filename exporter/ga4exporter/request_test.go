@@ -42,13 +42,13 @@ func TestQueueItemHoldsOnlyGA4Events(t *testing.T) {
 	req, err := e.convertLogs(context.Background(), ld)
 	require.NoError(t, err)
 	assert.Equal(t, 1, req.ItemsCount())
-	item, err := queueEncoding{e: e}.Marshal(context.Background(), req)
+	item, err := e.queueEncoding(false).Marshal(context.Background(), req)
 	require.NoError(t, err)
 	batch, err := pdatareq.MarshalLogs(context.Background(), ld)
 	require.NoError(t, err)
 	assert.Less(t, len(item)*10, len(batch), "queue item %d bytes, batch %d bytes", len(item), len(batch))
 
-	_, back, err := queueEncoding{e: e}.Unmarshal(item)
+	_, back, err := e.queueEncoding(false).Unmarshal(item)
 	require.NoError(t, err)
 	assert.Equal(t, req, back)
 }
@@ -65,7 +65,7 @@ func TestQueueItemFromEarlierVersionIsMapped(t *testing.T) {
 	bare, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 	require.NoError(t, err)
 	for _, item := range [][]byte{withCtx, bare} {
-		_, req, err := queueEncoding{e: e}.Unmarshal(item)
+		_, req, err := e.queueEncoding(false).Unmarshal(item)
 		require.NoError(t, err)
 		assert.Equal(t, 2, req.ItemsCount())
 	}
@@ -76,7 +76,7 @@ func TestQueueItemFromEarlierVersionIsMapped(t *testing.T) {
 	tBare, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
 	require.NoError(t, err)
 	for _, item := range [][]byte{tWithCtx, tBare} {
-		_, req, err := queueEncoding{e: e, traces: true}.Unmarshal(item)
+		_, req, err := e.queueEncoding(true).Unmarshal(item)
 		require.NoError(t, err)
 		assert.Equal(t, 1, req.ItemsCount())
 	}
@@ -89,10 +89,10 @@ func TestCorruptQueueItemIsAnError(t *testing.T) {
 	e := exporters.m[h.cfg]
 	req, err := e.convertLogs(context.Background(), logsOf(t, goldenEvents()[mapping.GAPurchase], goldenEvents()[mapping.GAAddToCart]))
 	require.NoError(t, err)
-	item, err := queueEncoding{e: e}.Marshal(context.Background(), req)
+	item, err := e.queueEncoding(false).Marshal(context.Background(), req)
 	require.NoError(t, err)
 	for _, cut := range []int{len(queueMagic) + 1, len(item) / 2, len(item) - 1} {
-		_, _, err := queueEncoding{e: e}.Unmarshal(item[:cut])
+		_, _, err := e.queueEncoding(false).Unmarshal(item[:cut])
 		assert.Error(t, err, "cut at %d of %d", cut, len(item))
 	}
 }
@@ -111,7 +111,7 @@ func TestRetryCarriesOnlyUndeliveredEvents(t *testing.T) {
 	require.Error(t, err)
 	retry := req.(*ga4Request).OnError(err)
 	require.Equal(t, 1, retry.ItemsCount())
-	assert.Equal(t, "7.7", retry.(*ga4Request).events[0].header.ClientID)
+	assert.Equal(t, "7.7", retry.(*ga4Request).Items[0].header.ClientID)
 }
 
 // Events in the persistent queue survive a kill -9 while GA4 is being

@@ -20,7 +20,7 @@ import (
 // the sending queue.
 func (e *ga4Exporter) convertLogs(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
 	now := e.now()
-	req := &ga4Request{}
+	req := eventKind.New(nil)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -44,7 +44,7 @@ func (e *ga4Exporter) convertLogs(ctx context.Context, ld plog.Logs) (xexporterh
 // the event lacks are looked up on its span.
 func (e *ga4Exporter) convertTraces(ctx context.Context, td ptrace.Traces) (xexporterhelper.Request, error) {
 	now := e.now()
-	req := &ga4Request{}
+	req := eventKind.New(nil)
 	forEachSpanEvent(td, func(span ptrace.Span, ev ptrace.SpanEvent) {
 		if _, ok := e.mapper.GAName(ev.Name()); !ok {
 			return
@@ -74,17 +74,17 @@ func (e *ga4Exporter) appendEvent(ctx context.Context, req *ga4Request, in mappi
 		e.logger.Warn("GA4 event could not be encoded; dropped", zap.Error(err))
 		return
 	}
-	req.events = append(req.events, queuedEvent{header: res.Header, transactionID: res.TransactionID, event: enc})
+	req.Items = append(req.Items, queuedEvent{header: res.Header, transactionID: res.TransactionID, event: enc})
 }
 
 // push sends a queued request; on a retryable failure the error carries the
 // events still to send (ga4Request.OnError).
 func (e *ga4Exporter) push(ctx context.Context, r xexporterhelper.Request) error {
 	req := r.(*ga4Request)
-	if len(req.events) == 0 {
+	if len(req.Items) == 0 {
 		return nil
 	}
-	return e.send(ctx, req.events)
+	return e.send(ctx, req.Items)
 }
 
 func logTime(lr plog.LogRecord) time.Time {

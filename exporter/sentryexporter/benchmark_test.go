@@ -142,7 +142,7 @@ func BenchmarkQueueItem(b *testing.B) {
 	})
 	b.Run("envelopes", func(b *testing.B) {
 		b.ReportAllocs()
-		enc := queueEncoding{e: e, traces: true}
+		enc := e.queueEncoding(true)
 		size := 0
 		for b.Loop() {
 			// A new book per batch: dedup would drop the repeated failures.

@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // Reasons of the dropped-events counter.
@@ -169,7 +170,7 @@ func (e *sentryExporter) convertLogs(ctx context.Context, ld plog.Logs) (xexport
 // envelopes runs each event through the SDK's event processing and encodes
 // it; events come error events first, and so do the envelopes.
 func (e *sentryExporter) envelopes(ctx context.Context, events []builtEvent) *sentryRequest {
-	req := &sentryRequest{envelopes: make([]envelope, 0, len(events))}
+	req := envelopeKind.New(make([]envelope, 0, len(events)))
 	for _, be := range events {
 		o := be.origin
 		env, ok, err := e.transport.capture(e.client, be.event, &sentry.EventHint{Data: &o, Context: ctx})
@@ -179,7 +180,7 @@ func (e *sentryExporter) envelopes(ctx context.Context, events []builtEvent) *se
 			continue
 		}
 		if ok {
-			req.envelopes = append(req.envelopes, env)
+			req.Items = append(req.Items, env)
 		}
 	}
 	return req
@@ -187,7 +188,7 @@ func (e *sentryExporter) envelopes(ctx context.Context, events []builtEvent) *se
 
 // push sends a queued request.
 func (e *sentryExporter) push(ctx context.Context, r xexporterhelper.Request) error {
-	return e.send(ctx, r.(*sentryRequest).envelopes)
+	return e.send(ctx, r.(*sentryRequest).Items)
 }
 
 // dedupe drops the events of failures already sent in another form.
@@ -259,7 +260,7 @@ func (e *sentryExporter) send(ctx context.Context, envs []envelope) error {
 			if len(rejected) > 0 {
 				e.logger.Warn("Sentry rejected events", zap.Int("count", len(rejected)), zap.Error(errors.Join(rejected...)))
 			}
-			return wrapRetryable(err, &undelivered{err: err, envelopes: rest})
+			return wrapRetryable(err, &queueitem.Undelivered[envelope]{Err: err, Items: rest})
 		}
 	}
 	if len(rejected) > 0 {

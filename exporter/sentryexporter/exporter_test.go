@@ -464,7 +464,7 @@ func TestPartialFailureRetriesOnlyUndelivered(t *testing.T) {
 	require.Len(t, left, 2)
 	// Only the two undelivered events go again, as they were encoded.
 	f.setRespond(nil)
-	req := (&sentryRequest{envelopes: []envelope{{}, {}, {}}}).OnError(err)
+	req := envelopeKind.New([]envelope{{}, {}, {}}).OnError(err)
 	require.NoError(t, e.push(context.Background(), req))
 	got := f.received()
 	require.Len(t, got, 3)

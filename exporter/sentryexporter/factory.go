@@ -94,14 +94,14 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	return queueitem.SkipEmptyLogs(g.WrapLogs(exp), e.convertLogs), nil
 }
 
-// helperOptions: the sending queue holds Sentry envelopes (queueEncoding),
+// helperOptions: the sending queue holds Sentry envelopes (envelopeKind),
 // not the telemetry they were built from.
 func helperOptions(c *Config, e *sentryExporter, traces bool) []exporterhelper.Option {
 	return []exporterhelper.Option{
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
 		xexporterhelper.WithQueueBatch(c.QueueConfig, xexporterhelper.QueueBatchSettings{
-			Encoding: queueEncoding{e: e, traces: traces},
+			Encoding: e.queueEncoding(traces),
 		}),
 		exporterhelper.WithRetry(c.BackOffConfig),
 		exporterhelper.WithStart(e.start),

@@ -20,6 +20,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // These tests run the exporter as the collector does, through
@@ -126,9 +127,9 @@ func (e *sentryExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 // retried is what exporterhelper retries after err: the envelopes left.
 func retried(t testing.TB, err error) []envelope {
 	t.Helper()
-	u, ok := errors.AsType[*undelivered](err)
+	u, ok := errors.AsType[*queueitem.Undelivered[envelope]](err)
 	if !ok {
 		t.Fatalf("error %v carries no undelivered envelopes", err)
 	}
-	return u.envelopes
+	return u.Items
 }

@@ -43,14 +43,14 @@ func TestQueueItemHoldsOnlyEnvelopes(t *testing.T) {
 	req, err := e.convertTraces(context.Background(), td)
 	require.NoError(t, err)
 	require.Equal(t, 1, req.ItemsCount())
-	assert.True(t, req.(*sentryRequest).envelopes[0].isError)
+	assert.True(t, req.(*sentryRequest).Items[0].isError)
 
-	item, err := queueEncoding{e: e, traces: true}.Marshal(context.Background(), req)
+	item, err := e.queueEncoding(true).Marshal(context.Background(), req)
 	require.NoError(t, err)
 	batch, err := pdatareq.MarshalTraces(context.Background(), td)
 	require.NoError(t, err)
 	assert.Less(t, len(item)*2, len(batch), "queue item %d bytes, batch %d bytes", len(item), len(batch))
-	_, back, err := queueEncoding{e: e, traces: true}.Unmarshal(item)
+	_, back, err := e.queueEncoding(true).Unmarshal(item)
 	require.NoError(t, err)
 	assert.Equal(t, req, back)
 	assert.Empty(t, f.received(), "nothing is sent before the queue")
@@ -75,7 +75,7 @@ func TestEnvelopeSentAtIsSendTime(t *testing.T) {
 	}
 	require.NoError(t, json.Unmarshal(bodies[0][:bytes.IndexByte(bodies[0], '\n')], &head))
 	assert.Equal(t, testTime.Add(10*time.Minute).UTC(), head.SentAt.UTC())
-	assert.Equal(t, string(req.(*sentryRequest).envelopes[0].eventID), head.EventID)
+	assert.Equal(t, string(req.(*sentryRequest).Items[0].eventID), head.EventID)
 	assert.Len(t, f.received(), 1)
 }
 
@@ -90,7 +90,7 @@ func TestQueueItemFromEarlierVersionIsConverted(t *testing.T) {
 	chargeSpan(td, "go", true, "")
 	tItem, err := pdatareq.MarshalTraces(ctx, td)
 	require.NoError(t, err)
-	_, req, err := queueEncoding{e: e, traces: true}.Unmarshal(tItem)
+	_, req, err := e.queueEncoding(true).Unmarshal(tItem)
 	require.NoError(t, err)
 	assert.Equal(t, 1, req.ItemsCount())
 
@@ -98,7 +98,7 @@ func TestQueueItemFromEarlierVersionIsConverted(t *testing.T) {
 	errorLog(ld, "go", plog.SeverityNumberError)
 	bare, err := (&plog.ProtoMarshaler{}).MarshalLogs(ld)
 	require.NoError(t, err)
-	_, req, err = queueEncoding{e: e}.Unmarshal(bare)
+	_, req, err = e.queueEncoding(false).Unmarshal(bare)
 	require.NoError(t, err)
 	assert.Equal(t, 1, req.ItemsCount())
 }
@@ -111,10 +111,10 @@ func TestCorruptQueueItemIsAnError(t *testing.T) {
 	errorLog(ld, "go", plog.SeverityNumberError)
 	req, err := e.convertLogs(context.Background(), ld)
 	require.NoError(t, err)
-	item, err := queueEncoding{e: e}.Marshal(context.Background(), req)
+	item, err := e.queueEncoding(false).Marshal(context.Background(), req)
 	require.NoError(t, err)
 	for _, cut := range []int{len(queueMagic) + 1, len(item) / 2, len(item) - 1} {
-		_, _, err := queueEncoding{e: e}.Unmarshal(item[:cut])
+		_, _, err := e.queueEncoding(false).Unmarshal(item[:cut])
 		assert.Error(t, err, "cut at %d of %d", cut, len(item))
 	}
 }

@@ -115,3 +115,37 @@ func TestSkipEmptyConvertsOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, calls)
 }
+
+// Merging keeps the kind's order; a retry keeps only what Undelivered names.
+func TestRequestMergeSplitAndRetry(t *testing.T) {
+	evensFirst := func(xs []int) []int {
+		var out []int
+		for _, odd := range []int{0, 1} {
+			for _, x := range xs {
+				if x%2 == odd {
+					out = append(out, x)
+				}
+			}
+		}
+		return out
+	}
+	kind := &Kind[int]{Name: "test", Size: func(x *int) int { return *x }, Order: evensFirst}
+	merged, err := kind.New([]int{2, 3}).MergeSplit(context.Background(), 0, exporterhelper.RequestSizerTypeItems, kind.New([]int{4, 5}))
+	require.NoError(t, err)
+	require.Len(t, merged, 1)
+	assert.Equal(t, []int{2, 4, 3, 5}, merged[0].(*Request[int]).Items)
+	assert.Equal(t, 14, merged[0].BytesSize())
+
+	split, err := kind.New([]int{2, 4, 3, 5}).MergeSplit(context.Background(), 6, exporterhelper.RequestSizerTypeBytes, nil)
+	require.NoError(t, err)
+	require.Len(t, split, 3)
+	assert.Equal(t, []int{2, 4}, split[0].(*Request[int]).Items)
+
+	_, err = kind.New(nil).MergeSplit(context.Background(), 0, exporterhelper.RequestSizerTypeItems, &countRequest{})
+	assert.Error(t, err, "another request type is not merged")
+
+	req := kind.New([]int{1, 2, 3})
+	retry := req.OnError(&Undelivered[int]{Err: assert.AnError, Items: []int{3}})
+	assert.Equal(t, []int{3}, retry.(*Request[int]).Items)
+	assert.Same(t, req, req.OnError(assert.AnError), "a plain error retries the whole request")
+}
