@@ -155,16 +155,30 @@ func PackEncoded(h Header, encoded []Encoded) (reqs []Request, tooLarge []int, e
 		}
 		p.Events = p.Events[:0]
 		p.TimestampMicros = encoded[idx[0]].TimestampMicros
+		size := 0
 		for _, i := range idx {
-			p.Events = append(p.Events, encoded[i].JSON)
+			size += len(encoded[i].JSON) + 1
 			if ts := encoded[i].TimestampMicros; ts != 0 && ts < p.TimestampMicros {
 				p.TimestampMicros = ts
 			}
 		}
-		body, err := json.Marshal(&p)
+		// The header is encoded with an empty events array (the last
+		// field) and the events, compact JSON from Encode, are spliced in:
+		// json.Marshal would re-scan every event to compact it again.
+		head, err := json.Marshal(&p)
 		if err != nil {
 			return err
 		}
+		head = head[:len(head)-len(`]}`)]
+		body := make([]byte, 0, len(head)+size+2)
+		body = append(body, head...)
+		for n, i := range idx {
+			if n > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, encoded[i].JSON...)
+		}
+		body = append(body, `]}`...)
 		reqs = append(reqs, Request{Body: body, Events: idx})
 		return nil
 	}
