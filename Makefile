@@ -92,14 +92,19 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCH_TIME) $$($(GO) list $(BENCH_PKGS) | grep -v '/test/perf$$')
 	$(MAKE) --no-print-directory bench-e2e
 
-# Replay passes of the recorded simulator load (~23k spans each) per pipeline,
-# and alert triggers; about a minute in all on 2 cores (docs/benchmarks.md).
-BENCH_E2E_PASSES ?= 10x
+# The built binary on the gateway and default profiles next to a passthrough,
+# on the recorded simulator load (BENCH_E2E_ROUNDS alternated rounds of
+# BENCH_E2E_GATEWAY_PASSES passes per signal, ~23k spans / ~8k log records
+# each), then alert triggers; about five minutes on 2 cores
+# (docs/benchmarks.md).
+BENCH_E2E_ROUNDS ?= 5
+BENCH_E2E_GATEWAY_PASSES ?= 2
 BENCH_E2E_ALERTS ?= 300x
 .PHONY: bench-e2e
-## bench-e2e: CPU per span of the full pipeline vs passthrough, alert latency p50/p99 (docs/benchmarks.md)
-bench-e2e:
-	$(GO) test -run '^$$' -bench BenchmarkPipelineCPU -benchtime $(BENCH_E2E_PASSES) -timeout 10m ./test/perf/
+## bench-e2e: gateway/default profile CPU per span and log record and RSS vs passthrough, alert latency (docs/benchmarks.md)
+bench-e2e: build
+	BENCH_E2E_ROUNDS=$(BENCH_E2E_ROUNDS) BENCH_E2E_GATEWAY_PASSES=$(BENCH_E2E_GATEWAY_PASSES) OTELCOL_PAYMENTS_BINARY=$(BINARY) \
+		$(GO) test -run '^$$' -bench BenchmarkGatewayCPU -benchtime 1x -timeout 30m ./test/perf/
 	$(GO) test -run '^$$' -bench BenchmarkAlertLatency -benchtime $(BENCH_E2E_ALERTS) -timeout 10m ./test/perf/
 
 ## demo: a 6-minute story: healthy traffic, a payment provider outage, alerts, escalation, recovery (README)

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -75,7 +76,77 @@ func BenchmarkPushLogs(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		require.NoError(b, e.pushLogs(context.Background(), batches[i%len(batches)]))
+		req, err := e.convertLogs(context.Background(), batches[i%len(batches)])
+		require.NoError(b, err)
+		require.NoError(b, e.push(context.Background(), req))
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "events/s")
+}
+
+// mixedLogs is a gateway-like batch: 1000 log records of which every tenth
+// is a GA4 business event and the rest application logs.
+func mixedLogs(b *testing.B) plog.Logs {
+	ld := benchLogs(b, 0)
+	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	for i := 0; i < lrs.Len(); i++ {
+		if i%10 == 0 {
+			continue
+		}
+		lr := lrs.At(i)
+		lr.Attributes().Clear()
+		lr.Body().SetStr("GET /api/products/sku-1 200 in 12ms")
+		lr.SetSeverityNumber(plog.SeverityNumberInfo)
+		require.NoError(b, lr.Attributes().FromRaw(map[string]any{
+			"http.request.method": "GET", "http.route": "/api/products/{id}", "http.response.status_code": 200,
+			contract.CheckoutSessionID: fmt.Sprintf("cs_%d", i), "code.function.name": "handleProduct",
+		}))
+	}
+	return ld
+}
+
+// BenchmarkQueueItem is what the persistent sending queue costs per batch:
+// writing and reading back one queue item. "batch" is the whole OTLP batch
+// (what the queue held before), "ga4_request" the mapped GA4 events of the
+// same batch (what it holds now; the mapping is part of the figure).
+func BenchmarkQueueItem(b *testing.B) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.MeasurementID, cfg.APISecret = testMeasurementID, testSecret
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg, func() time.Time { return baseTime })
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		exporters.Lock()
+		delete(exporters.m, cfg)
+		exporters.Unlock()
+	})
+	ld := mixedLogs(b)
+	ctx := context.Background()
+	b.Run("batch", func(b *testing.B) {
+		b.ReportAllocs()
+		size := 0
+		for b.Loop() {
+			buf, err := pdatareq.MarshalLogs(ctx, ld)
+			require.NoError(b, err)
+			_, back, err := pdatareq.UnmarshalLogs(buf)
+			require.NoError(b, err)
+			require.Equal(b, 1000, back.LogRecordCount())
+			size = len(buf)
+		}
+		b.ReportMetric(float64(size), "bytes/item")
+	})
+	b.Run("ga4_request", func(b *testing.B) {
+		b.ReportAllocs()
+		enc := e.queueEncoding(false)
+		size := 0
+		for b.Loop() {
+			req, err := e.convertLogs(ctx, ld)
+			require.NoError(b, err)
+			buf, err := enc.Marshal(ctx, req)
+			require.NoError(b, err)
+			_, back, err := enc.Unmarshal(buf)
+			require.NoError(b, err)
+			require.Equal(b, 100, back.ItemsCount())
+			size = len(buf)
+		}
+		b.ReportMetric(float64(size), "bytes/item")
+	})
 }

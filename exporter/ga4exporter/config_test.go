@@ -38,6 +38,9 @@ func TestLoadConfig(t *testing.T) {
 	assert.True(t, def.Dedup.Enabled)
 	assert.Equal(t, 72*time.Hour, def.MaxEventAge)
 	assert.True(t, def.QueueConfig.HasValue())
+	// Each of the queue's 10 consumers keeps its connection idle between posts.
+	require.True(t, def.ClientConfig.Keepalive.HasValue())
+	assert.Equal(t, 10, def.ClientConfig.Keepalive.Get().MaxIdleConnsPerHost)
 
 	eu := loadConfig(t, "eu")
 	require.NoError(t, confmap.Validate(eu))

@@ -1,16 +1,13 @@
 package ga4exporter
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +15,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
 
@@ -26,6 +22,8 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // Paths of the collection and validation endpoints.
@@ -39,8 +37,6 @@ const (
 	dropTooLarge = "too_large"
 	dropRejected = "rejected"
 )
-
-const maxResponseBytes = 1 << 20
 
 // ga4Exporter sends mapped business events. One instance serves both the
 // logs and the traces pipeline of a component, so that the purchase dedup
@@ -64,6 +60,7 @@ type ga4Exporter struct {
 	mu            sync.Mutex
 	refs          int
 	client        *http.Client
+	sender        *httpdelivery.Sender
 	storageClient storage.Client
 }
 
@@ -138,6 +135,7 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 		client.Transport = e.wrapTransport(client.Transport)
 	}
 	e.client = client
+	e.sender = httpdelivery.NewSender(client)
 	if e.dedup != nil && e.cfg.Dedup.Storage != nil {
 		ext, ok := host.GetExtensions()[*e.cfg.Dedup.Storage]
 		if !ok {
@@ -180,13 +178,6 @@ func (e *ga4Exporter) shutdown(ctx context.Context) error {
 	return nil
 }
 
-// mappedEvent is a GA4 event and the index of the source record (log record
-// or span event, counted in iteration order) it came from.
-type mappedEvent struct {
-	src int
-	res mapping.Result
-}
-
 func (e *ga4Exporter) mapEvent(ctx context.Context, in mapping.Input, now time.Time) (mapping.Result, bool) {
 	res, drop, ok := e.mapper.Map(in, now)
 	if !ok {
@@ -207,12 +198,13 @@ func (e *ga4Exporter) mapEvent(ctx context.Context, in mapping.Input, now time.T
 
 type group struct {
 	header mp.Header
-	events []mappedEvent
+	events []queuedEvent
 }
 
-// send delivers mapped events. It returns the source indexes worth retrying
-// with a retryable error, or a permanent error when nothing is worth it.
-func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map[int]bool, err error) {
+// send delivers queued events. A retryable failure returns a queueitem.Undelivered
+// error holding the events worth retrying; a permanent error means nothing
+// is.
+func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 	// One client_id (and user_id and consent) per request.
 	var groups []*group
 	byHeader := map[mp.Header]*group{}
@@ -220,22 +212,23 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 		if !e.reserve(ctx, ev) {
 			continue
 		}
-		g, ok := byHeader[ev.res.Header]
+		g, ok := byHeader[ev.header]
 		if !ok {
-			g = &group{header: ev.res.Header}
-			byHeader[ev.res.Header] = g
+			g = &group{header: ev.header}
+			byHeader[ev.header] = g
 			groups = append(groups, g)
 		}
 		g.events = append(g.events, ev)
 	}
 
+	var retry []queuedEvent
 	var retryErrs, permErrs []error
 	for _, g := range groups {
-		gaEvents := make([]mp.Event, len(g.events))
-		for i, ev := range g.events {
-			gaEvents[i] = ev.res.Event
+		encoded := make([]mp.Encoded, len(g.events))
+		for i := range g.events {
+			encoded[i] = g.events[i].event
 		}
-		reqs, tooLarge, err := mp.Pack(g.header, gaEvents)
+		reqs, tooLarge, err := mp.PackEncoded(g.header, encoded)
 		if err != nil {
 			e.settle(ctx, g.events, false)
 			e.tb.EventsDropped.Add(ctx, int64(len(g.events)), metadata.Reason(dropRejected))
@@ -247,7 +240,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 			e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(dropTooLarge))
 		}
 		for _, req := range reqs {
-			sent := make([]mappedEvent, len(req.Events))
+			sent := make([]queuedEvent, len(req.Events))
 			for i, idx := range req.Events {
 				sent[i] = g.events[idx]
 			}
@@ -264,12 +257,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 				permErrs = append(permErrs, err)
 			default:
 				e.settle(ctx, sent, false)
-				if retry == nil {
-					retry = map[int]bool{}
-				}
-				for _, ev := range sent {
-					retry[ev.src] = true
-				}
+				retry = append(retry, sent...)
 				retryErrs = append(retryErrs, err)
 			}
 		}
@@ -281,20 +269,22 @@ func (e *ga4Exporter) send(ctx context.Context, events []mappedEvent) (retry map
 	}
 	switch {
 	case len(retryErrs) > 0:
-		return retry, errors.Join(retryErrs...)
+		err := errors.Join(retryErrs...)
+		// Keep a throttle hint (429 Retry-After) visible to exporterhelper.
+		return &queueitem.Undelivered[queuedEvent]{Err: err, Items: retry}
 	case len(permErrs) > 0:
-		return nil, consumererror.NewPermanent(errors.Join(permErrs...))
+		return consumererror.NewPermanent(errors.Join(permErrs...))
 	}
-	return nil, nil
+	return nil
 }
 
 // reserve applies purchase dedup: false means the transaction was already
 // sent (or is being sent) within the window.
-func (e *ga4Exporter) reserve(ctx context.Context, ev mappedEvent) bool {
-	if e.dedup == nil || ev.res.TransactionID == "" {
+func (e *ga4Exporter) reserve(ctx context.Context, ev queuedEvent) bool {
+	if e.dedup == nil || ev.transactionID == "" {
 		return true
 	}
-	ok, err := e.dedup.Reserve(ctx, ev.res.TransactionID)
+	ok, err := e.dedup.Reserve(ctx, ev.transactionID)
 	if err != nil {
 		// GA4 also dedups web purchases by transaction_id, so sending is
 		// the lesser harm than losing a purchase.
@@ -309,60 +299,49 @@ func (e *ga4Exporter) reserve(ctx context.Context, ev mappedEvent) bool {
 
 // settle commits the dedup reservations of events GA4 accepted and releases
 // the others so that a retry may send them.
-func (e *ga4Exporter) settle(ctx context.Context, events []mappedEvent, accepted bool) {
+func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted bool) {
 	if e.dedup == nil {
 		return
 	}
 	for _, ev := range events {
-		if ev.res.TransactionID == "" {
+		if ev.transactionID == "" {
 			continue
 		}
 		if !accepted {
-			e.dedup.Release(ev.res.TransactionID)
+			e.dedup.Release(ev.transactionID)
 			continue
 		}
-		if err := e.dedup.Commit(ctx, ev.res.TransactionID); err != nil {
+		if err := e.dedup.Commit(ctx, ev.transactionID); err != nil {
 			e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
 		}
 	}
 }
 
-// post sends one body. Errors are redacted (the URL holds the API secret)
-// and classified: network errors, 408, 429 and 5xx are retryable, other
-// statuses permanent.
+// post sends one body through httpdelivery, which classifies the answer:
+// network errors, 408, 429 (with its Retry-After) and 5xx are retryable,
+// other statuses permanent. Errors never quote the URL, which carries the
+// API secret; the redacted URL names the endpoint.
 func (e *ga4Exporter) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url, bytes.NewReader(body))
+	resp, err := e.sender.Send(ctx, httpdelivery.Request{
+		URL:         e.url,
+		ContentType: "application/json",
+		Header:      http.Header{"User-Agent": {e.userAgent}},
+		Body:        body,
+		Redact:      []string{e.secret, url.QueryEscape(e.secret)},
+	})
 	if err != nil {
-		return consumererror.NewPermanent(e.redact(err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", e.userAgent)
-	resp, err := e.client.Do(req)
-	if err != nil {
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
-		return fmt.Errorf("sending GA4 request: %w", e.redact(err))
-	}
-	defer resp.Body.Close()
-	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-
-	switch code := resp.StatusCode; {
-	case code >= 200 && code < 300:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("success"))
-		if e.cfg.ValidationMode {
-			e.logValidation(ctx, respBody)
+		outcome := "retryable"
+		if d, ok := errors.AsType[*httpdelivery.Error](err); ok && !d.Retryable {
+			outcome = "permanent"
 		}
-		return nil
-	case code == http.StatusTooManyRequests:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
-		err := fmt.Errorf("GA4 endpoint %s answered %d", e.redactedURL, code)
-		return exporterhelper.NewThrottleRetry(err, retryAfter(resp.Header.Get("Retry-After")))
-	case code == http.StatusRequestTimeout || code >= 500:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("retryable"))
-		return fmt.Errorf("GA4 endpoint %s answered %d", e.redactedURL, code)
-	default:
-		e.tb.Requests.Add(ctx, 1, metadata.Outcome("permanent"))
-		return consumererror.NewPermanent(fmt.Errorf("GA4 endpoint %s answered %d: %s", e.redactedURL, code, e.redactString(strings.TrimSpace(string(respBody[:min(len(respBody), 512)])))))
+		e.tb.Requests.Add(ctx, 1, metadata.Outcome(outcome))
+		return httpdelivery.ExporterError(fmt.Errorf("GA4 endpoint %s: %w", e.redactedURL, err))
 	}
+	e.tb.Requests.Add(ctx, 1, metadata.Outcome("success"))
+	if e.cfg.ValidationMode {
+		e.logValidation(ctx, resp.Body)
+	}
+	return nil
 }
 
 // validationResponse is the validation server's answer.
@@ -391,33 +370,4 @@ func (e *ga4Exporter) logValidation(ctx context.Context, body []byte) {
 			zap.String("validation_code", m.ValidationCode),
 			zap.String("description", m.Description))
 	}
-}
-
-// redact removes the API secret from an error: net/http errors quote the
-// request URL, which carries the secret in its query.
-func (e *ga4Exporter) redact(err error) error {
-	if urlErr, ok := errors.AsType[*url.Error](err); ok {
-		urlErr.URL = e.redactedURL
-	}
-	msg := err.Error()
-	if red := e.redactString(msg); red != msg {
-		return errors.New(red)
-	}
-	return err
-}
-
-func (e *ga4Exporter) redactString(s string) string {
-	if e.secret == "" {
-		return s
-	}
-	s = strings.ReplaceAll(s, e.secret, "REDACTED")
-	return strings.ReplaceAll(s, url.QueryEscape(e.secret), "REDACTED")
-}
-
-// retryAfter parses a Retry-After header in seconds; 0 lets the backoff decide.
-func retryAfter(h string) time.Duration {
-	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	return 0
 }

@@ -4,20 +4,23 @@ import (
 	"context"
 	"time"
 
-	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// pushLogs sends business events carried as log records (event.name in the
-// attributes, or the record's EventName field).
-func (e *ga4Exporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+// convertLogs maps the business events carried as log records (event.name
+// in the attributes, or the record's EventName field) to GA4 events before
+// the sending queue.
+func (e *ga4Exporter) convertLogs(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
 	now := e.now()
-	var events []mappedEvent
-	src := 0
+	req := eventKind.New(nil)
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -25,28 +28,27 @@ func (e *ga4Exporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 			lrs := sls.At(j).LogRecords()
 			for k := 0; k < lrs.Len(); k++ {
 				lr := lrs.At(k)
-				in := mapping.Input{Name: contract.LogEventName(lr), Attrs: mapping.Attrs{lr.Attributes()}, Time: logTime(lr)}
-				if res, ok := e.mapEvent(ctx, in, now); ok {
-					events = append(events, mappedEvent{src: src, res: res})
+				name := contract.LogEventName(lr)
+				if _, ok := e.mapper.GAName(name); !ok {
+					continue // not a GA4 event: the common case
 				}
-				src++
+				in := mapping.Input{Name: name, Attrs: mapping.Attrs{lr.Attributes()}, Time: logTime(lr)}
+				e.appendEvent(ctx, req, in, now)
 			}
 		}
 	}
-	retry, err := e.send(ctx, events)
-	if err == nil || retry == nil {
-		return err
-	}
-	return consumererror.NewLogs(err, filterLogs(ld, retry))
+	return req, nil
 }
 
-// pushTraces sends business events carried as span events; attributes the
-// event lacks are looked up on its span.
-func (e *ga4Exporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+// convertTraces maps the business events carried as span events; attributes
+// the event lacks are looked up on its span.
+func (e *ga4Exporter) convertTraces(ctx context.Context, td ptrace.Traces) (xexporterhelper.Request, error) {
 	now := e.now()
-	var events []mappedEvent
-	src := 0
+	req := eventKind.New(nil)
 	forEachSpanEvent(td, func(span ptrace.Span, ev ptrace.SpanEvent) {
+		if _, ok := e.mapper.GAName(ev.Name()); !ok {
+			return
+		}
 		in := mapping.Input{
 			Name:  ev.Name(),
 			Attrs: mapping.Attrs{ev.Attributes(), span.Attributes()},
@@ -54,16 +56,35 @@ func (e *ga4Exporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
 		// Unset or beyond 2262 (AsTime would wrap it to 1969): unknown,
 		// which the mapping takes as now.
 		in.Time, _ = contract.TimestampTime(ev.Timestamp())
-		if res, ok := e.mapEvent(ctx, in, now); ok {
-			events = append(events, mappedEvent{src: src, res: res})
-		}
-		src++
+		e.appendEvent(ctx, req, in, now)
 	})
-	retry, err := e.send(ctx, events)
-	if err == nil || retry == nil {
-		return err
+	return req, nil
+}
+
+// appendEvent maps and encodes one event into req; events the mapping
+// drops are counted there.
+func (e *ga4Exporter) appendEvent(ctx context.Context, req *ga4Request, in mapping.Input, now time.Time) {
+	res, ok := e.mapEvent(ctx, in, now)
+	if !ok {
+		return
 	}
-	return consumererror.NewTraces(err, filterTraces(td, retry))
+	enc, err := mp.Encode(&res.Event)
+	if err != nil {
+		e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(dropRejected))
+		e.logger.Warn("GA4 event could not be encoded; dropped", zap.Error(err))
+		return
+	}
+	req.Items = append(req.Items, queuedEvent{header: res.Header, transactionID: res.TransactionID, event: enc})
+}
+
+// push sends a queued request; on a retryable failure the error carries the
+// events still to send (ga4Request.OnError).
+func (e *ga4Exporter) push(ctx context.Context, r xexporterhelper.Request) error {
+	req := r.(*ga4Request)
+	if len(req.Items) == 0 {
+		return nil
+	}
+	return e.send(ctx, req.Items)
 }
 
 func logTime(lr plog.LogRecord) time.Time {
@@ -91,94 +112,4 @@ func forEachSpanEvent(td ptrace.Traces, fn func(ptrace.Span, ptrace.SpanEvent)) 
 			}
 		}
 	}
-}
-
-// filterLogs copies the log records whose iteration index is in keep, for a
-// retry of only what failed.
-func filterLogs(ld plog.Logs, keep map[int]bool) plog.Logs {
-	out := plog.NewLogs()
-	src := 0
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		rl := rls.At(i)
-		var orl plog.ResourceLogs
-		hasRL := false
-		sls := rl.ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			sl := sls.At(j)
-			var osl plog.ScopeLogs
-			hasSL := false
-			lrs := sl.LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				if keep[src] {
-					if !hasRL {
-						orl = out.ResourceLogs().AppendEmpty()
-						rl.Resource().CopyTo(orl.Resource())
-						orl.SetSchemaUrl(rl.SchemaUrl())
-						hasRL = true
-					}
-					if !hasSL {
-						osl = orl.ScopeLogs().AppendEmpty()
-						sl.Scope().CopyTo(osl.Scope())
-						osl.SetSchemaUrl(sl.SchemaUrl())
-						hasSL = true
-					}
-					lrs.At(k).CopyTo(osl.LogRecords().AppendEmpty())
-				}
-				src++
-			}
-		}
-	}
-	return out
-}
-
-// filterTraces copies the spans that have a span event whose iteration index
-// is in keep, with only those events.
-func filterTraces(td ptrace.Traces, keep map[int]bool) ptrace.Traces {
-	out := ptrace.NewTraces()
-	src := 0
-	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		rs := rss.At(i)
-		var ors ptrace.ResourceSpans
-		hasRS := false
-		sss := rs.ScopeSpans()
-		for j := 0; j < sss.Len(); j++ {
-			ss := sss.At(j)
-			var oss ptrace.ScopeSpans
-			hasSS := false
-			spans := ss.Spans()
-			for k := 0; k < spans.Len(); k++ {
-				span := spans.At(k)
-				evs := span.Events()
-				var ospan ptrace.Span
-				hasSpan := false
-				for l := 0; l < evs.Len(); l++ {
-					if keep[src] {
-						if !hasRS {
-							ors = out.ResourceSpans().AppendEmpty()
-							rs.Resource().CopyTo(ors.Resource())
-							ors.SetSchemaUrl(rs.SchemaUrl())
-							hasRS = true
-						}
-						if !hasSS {
-							oss = ors.ScopeSpans().AppendEmpty()
-							ss.Scope().CopyTo(oss.Scope())
-							oss.SetSchemaUrl(ss.SchemaUrl())
-							hasSS = true
-						}
-						if !hasSpan {
-							ospan = oss.Spans().AppendEmpty()
-							span.CopyTo(ospan)
-							ospan.Events().RemoveIf(func(ptrace.SpanEvent) bool { return true })
-							hasSpan = true
-						}
-						evs.At(l).CopyTo(ospan.Events().AppendEmpty())
-					}
-					src++
-				}
-			}
-		}
-	}
-	return out
 }

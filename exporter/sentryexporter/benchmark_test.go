@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -105,4 +106,60 @@ func mustDSN(b *testing.B) *sentry.Dsn {
 		b.Fatal(err)
 	}
 	return dsn
+}
+
+// BenchmarkQueueItem is what the persistent sending queue costs per batch:
+// writing and reading back one queue item for a batch of 1,000 spans with
+// 1 % errors (performance off, the default). "batch" is the whole OTLP
+// batch (what the queue held before), "envelopes" the batch's error
+// envelopes (what it holds now; building them is part of the figure).
+func BenchmarkQueueItem(b *testing.B) {
+	f := newFakeSentry(b)
+	e, err := newSentryExporter(testConfig(f.dsn()), exportertest.NewNopSettings(metadata.Type), (&fakeClock{now: testTime}).Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := e.start(context.Background(), componenttest.NewNopHost()); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { _ = e.shutdown(context.Background()) }()
+	td := benchTraces(b, 1000, 100)
+	ctx := context.Background()
+	b.Run("batch", func(b *testing.B) {
+		b.ReportAllocs()
+		size := 0
+		for b.Loop() {
+			buf, err := pdatareq.MarshalTraces(ctx, td)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, _, err := pdatareq.UnmarshalTraces(buf); err != nil {
+				b.Fatal(err)
+			}
+			size = len(buf)
+		}
+		b.ReportMetric(float64(size), "bytes/item")
+	})
+	b.Run("envelopes", func(b *testing.B) {
+		b.ReportAllocs()
+		enc := e.queueEncoding(true)
+		size := 0
+		for b.Loop() {
+			// A new book per batch: dedup would drop the repeated failures.
+			e.book = newFailureBook(e.now, DefaultDedupWindow, maxBookEntries)
+			req, err := e.convertTraces(ctx, td)
+			if err != nil {
+				b.Fatal(err)
+			}
+			buf, err := enc.Marshal(ctx, req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, back, err := enc.Unmarshal(buf); err != nil || back.ItemsCount() != 10 {
+				b.Fatalf("%v, %d envelopes", err, back.ItemsCount())
+			}
+			size = len(buf)
+		}
+		b.ReportMetric(float64(size), "bytes/item")
+	})
 }

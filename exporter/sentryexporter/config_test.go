@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
@@ -38,7 +39,11 @@ func TestLoadConfig(t *testing.T) {
 	assert.True(t, cfg.QueueConfig.HasValue())
 	assert.True(t, cfg.BackOffConfig.Enabled)
 	assert.Equal(t, 30*time.Second, cfg.Timeout)
-	assert.Equal(t, confighttp.NewDefaultClientConfig(), cfg.Client, "no client block: the client is confighttp's default")
+	want := confighttp.NewDefaultClientConfig()
+	keepalive := confighttp.NewDefaultKeepaliveClientConfig()
+	keepalive.MaxIdleConnsPerHost = 10 // one per queue consumer
+	want.Keepalive = configoptional.Some(keepalive)
+	assert.Equal(t, want, cfg.Client, "no client block: confighttp's default, an idle connection per queue consumer")
 
 	client := loadConfig(t, "client")
 	require.NoError(t, confmap.Validate(client))

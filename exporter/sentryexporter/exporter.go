@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
@@ -19,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // Reasons of the dropped-events counter.
@@ -144,30 +146,49 @@ func restoreOrigin(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
 	return ev
 }
 
-func (e *sentryExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+// convertTraces builds the envelopes of a traces batch before the sending
+// queue: error events (deduplicated, max_events_per_batch), then the
+// sampled transactions.
+func (e *sentryExporter) convertTraces(ctx context.Context, td ptrace.Traces) (xexporterhelper.Request, error) {
 	events := e.conv.errorsFromTraces(td, nil)
 	events = e.dedupe(ctx, events)
 	events = e.limit(ctx, events)
-	nErrors := len(events)
 	if e.cfg.Performance.Enabled {
 		events = e.conv.transactionsFromTraces(td, e.cfg.Performance.SampleRate, events)
 	}
-	failed, err := e.send(ctx, events, nErrors)
-	if err == nil || consumererror.IsPermanent(err) {
-		return err
-	}
-	return wrapRetryable(err, consumererror.NewTraces(err, tracesSubset(td, failed)))
+	return e.envelopes(ctx, events), nil
 }
 
-func (e *sentryExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+// convertLogs builds the envelopes of the error events of a logs batch.
+func (e *sentryExporter) convertLogs(ctx context.Context, ld plog.Logs) (xexporterhelper.Request, error) {
 	events := e.conv.errorsFromLogs(ld, nil)
 	events = e.dedupe(ctx, events)
 	events = e.limit(ctx, events)
-	failed, err := e.send(ctx, events, len(events))
-	if err == nil || consumererror.IsPermanent(err) {
-		return err
+	return e.envelopes(ctx, events), nil
+}
+
+// envelopes runs each event through the SDK's event processing and encodes
+// it; events come error events first, and so do the envelopes.
+func (e *sentryExporter) envelopes(ctx context.Context, events []builtEvent) *sentryRequest {
+	req := envelopeKind.New(make([]envelope, 0, len(events)))
+	for _, be := range events {
+		o := be.origin
+		env, ok, err := e.transport.capture(e.client, be.event, &sentry.EventHint{Data: &o, Context: ctx})
+		if err != nil {
+			e.dropped.Add(ctx, 1, metric.WithAttributes(attribute.String("reason", dropRejected)))
+			e.logger.Warn("Sentry event could not be encoded; dropped", zap.Error(err))
+			continue
+		}
+		if ok {
+			req.Items = append(req.Items, env)
+		}
 	}
-	return wrapRetryable(err, consumererror.NewLogs(err, logsSubset(ld, failed)))
+	return req
+}
+
+// push sends a queued request.
+func (e *sentryExporter) push(ctx context.Context, r xexporterhelper.Request) error {
+	return e.send(ctx, r.(*sentryRequest).Items)
 }
 
 // dedupe drops the events of failures already sent in another form.
@@ -190,13 +211,14 @@ func (e *sentryExporter) limit(ctx context.Context, events []builtEvent) []built
 	return events
 }
 
-// send delivers events in order. The first nErrors are error events: when
-// one cannot be delivered for a retryable reason (rate limit, 5xx, network)
-// sending stops and the sources of the undelivered error events are returned
-// for a partial retry. Events Sentry rejects (4xx) are dropped and counted;
-// if that is all that went wrong the error is permanent. Transactions are
-// best effort: never retried, dropped and counted when rate limited.
-func (e *sentryExporter) send(ctx context.Context, events []builtEvent, nErrors int) (map[source]bool, error) {
+// send delivers envelopes in order, error events first. When an error event
+// cannot be delivered for a retryable reason (rate limit, 5xx, network)
+// sending stops and the error returned carries the undelivered error
+// events for a partial retry. Events Sentry rejects (4xx) are dropped and
+// counted; if that is all that went wrong the error is permanent.
+// Transactions are best effort: never retried, dropped and counted when
+// rate limited.
+func (e *sentryExporter) send(ctx context.Context, envs []envelope) error {
 	var rejected []error
 	var sentErrors, sentTx int64
 	defer func() {
@@ -207,13 +229,12 @@ func (e *sentryExporter) send(ctx context.Context, events []builtEvent, nErrors 
 			e.sent.Add(ctx, sentTx, metric.WithAttributes(attribute.String("type", categoryTransaction)))
 		}
 	}()
-	for i, be := range events {
-		isError := i < nErrors
-		o := be.origin
-		sent, err := e.transport.deliver(ctx, e.client, be.event, &sentry.EventHint{Data: &o, Context: ctx})
+	for i := range envs {
+		env := &envs[i]
+		sent, err := e.transport.post(ctx, env)
 		switch {
 		case err == nil:
-			if sent && isError {
+			if sent && env.isError {
 				sentErrors++
 			} else if sent {
 				sentTx++
@@ -221,7 +242,7 @@ func (e *sentryExporter) send(ctx context.Context, events []builtEvent, nErrors 
 		case consumererror.IsPermanent(err):
 			e.dropped.Add(ctx, 1, metric.WithAttributes(attribute.String("reason", dropRejected)))
 			rejected = append(rejected, err)
-		case !isError:
+		case !env.isError:
 			// A transaction that could not be sent is not worth a retry of
 			// the batch's errors.
 			if _, ok := isRateLimited(err); ok {
@@ -230,20 +251,22 @@ func (e *sentryExporter) send(ctx context.Context, events []builtEvent, nErrors 
 			}
 			e.logger.Debug("Sentry transaction not delivered", zap.Error(err))
 		default:
-			failed := make(map[source]bool, nErrors-i)
-			for _, rest := range events[i:nErrors] {
-				failed[rest.src] = true
+			var rest []envelope
+			for _, r := range envs[i:] {
+				if r.isError {
+					rest = append(rest, r)
+				}
 			}
 			if len(rejected) > 0 {
 				e.logger.Warn("Sentry rejected events", zap.Int("count", len(rejected)), zap.Error(errors.Join(rejected...)))
 			}
-			return failed, err
+			return wrapRetryable(err, &queueitem.Undelivered[envelope]{Err: err, Items: rest})
 		}
 	}
 	if len(rejected) > 0 {
-		return nil, consumererror.NewPermanent(fmt.Errorf("sentry rejected %d of %d events: %w", len(rejected), len(events), errors.Join(rejected...)))
+		return consumererror.NewPermanent(fmt.Errorf("sentry rejected %d of %d events: %w", len(rejected), len(envs), errors.Join(rejected...)))
 	}
-	return nil, nil
+	return nil
 }
 
 // wrapRetryable adds exporterhelper's throttle hint when Sentry rate limited
@@ -253,55 +276,4 @@ func wrapRetryable(cause, withData error) error {
 		return exporterhelper.NewThrottleRetry(withData, rl.delay)
 	}
 	return withData
-}
-
-// tracesSubset copies the spans listed in keep.
-func tracesSubset(td ptrace.Traces, keep map[source]bool) ptrace.Traces {
-	out := ptrace.NewTraces()
-	td.CopyTo(out)
-	rss := out.ResourceSpans()
-	i := 0
-	rss.RemoveIf(func(rs ptrace.ResourceSpans) bool {
-		ri := i
-		i++
-		j := 0
-		rs.ScopeSpans().RemoveIf(func(ss ptrace.ScopeSpans) bool {
-			sj := j
-			j++
-			k := 0
-			ss.Spans().RemoveIf(func(ptrace.Span) bool {
-				sk := k
-				k++
-				return !keep[source{ri, sj, sk}]
-			})
-			return ss.Spans().Len() == 0
-		})
-		return rs.ScopeSpans().Len() == 0
-	})
-	return out
-}
-
-// logsSubset copies the log records listed in keep.
-func logsSubset(ld plog.Logs, keep map[source]bool) plog.Logs {
-	out := plog.NewLogs()
-	ld.CopyTo(out)
-	i := 0
-	out.ResourceLogs().RemoveIf(func(rl plog.ResourceLogs) bool {
-		ri := i
-		i++
-		j := 0
-		rl.ScopeLogs().RemoveIf(func(sl plog.ScopeLogs) bool {
-			sj := j
-			j++
-			k := 0
-			sl.LogRecords().RemoveIf(func(plog.LogRecord) bool {
-				sk := k
-				k++
-				return !keep[source{ri, sj, sk}]
-			})
-			return sl.LogRecords().Len() == 0
-		})
-		return rl.ScopeLogs().Len() == 0
-	})
-	return out
 }

@@ -2,7 +2,6 @@ package sentryexporter
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -415,9 +414,7 @@ func TestRateLimitBacksOffAndLaterDelivers(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 60*time.Second, rl.delay)
 	assert.Contains(t, err.Error(), "Throttle (1m0s)", "exporterhelper waits as long as Sentry asked")
-	var retry consumererror.Traces
-	require.True(t, errors.As(err, &retry))
-	assert.Equal(t, 1, retry.Data().SpanCount(), "the undelivered span is retried")
+	assert.Len(t, retried(t, err), 1, "the undelivered event is retried")
 
 	// Within the window nothing is sent: the exporter does not hammer Sentry.
 	clock.Advance(45 * time.Second)
@@ -443,9 +440,7 @@ func TestRetryAfterWithoutSentryHeader(t *testing.T) {
 	rl, ok := isRateLimited(err)
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 7*time.Second, rl.delay)
-	var retry consumererror.Logs
-	require.True(t, errors.As(err, &retry))
-	assert.Equal(t, 1, retry.Data().LogRecordCount())
+	assert.Len(t, retried(t, err), 1)
 }
 
 func TestPartialFailureRetriesOnlyUndelivered(t *testing.T) {
@@ -465,13 +460,16 @@ func TestPartialFailureRetriesOnlyUndelivered(t *testing.T) {
 	err := e.pushTraces(context.Background(), td)
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
-	var retry consumererror.Traces
-	require.True(t, errors.As(err, &retry))
-	left := retry.Data()
-	require.Equal(t, 2, left.SpanCount())
-	assert.Equal(t, pcommon.SpanID{2}, left.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).SpanID())
-	assert.Equal(t, pcommon.SpanID{3}, left.ResourceSpans().At(1).ScopeSpans().At(0).Spans().At(0).SpanID())
-	assert.Len(t, f.received(), 1)
+	left := retried(t, err)
+	require.Len(t, left, 2)
+	// Only the two undelivered events go again, as they were encoded.
+	f.setRespond(nil)
+	req := envelopeKind.New([]envelope{{}, {}, {}}).OnError(err)
+	require.NoError(t, e.push(context.Background(), req))
+	got := f.received()
+	require.Len(t, got, 3)
+	assert.Equal(t, pcommon.SpanID{2}.String(), got[1].Contexts["trace"]["span_id"])
+	assert.Equal(t, pcommon.SpanID{3}.String(), got[2].Contexts["trace"]["span_id"])
 }
 
 func TestRejectedEventIsPermanentAndOthersDelivered(t *testing.T) {

@@ -11,10 +11,14 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
@@ -37,6 +41,13 @@ func NewFactory() exporter.Factory {
 }
 
 func createDefaultConfig() component.Config {
+	client := confighttp.NewDefaultClientConfig()
+	// One idle connection per queue consumer: with Go's default of two per
+	// host, the other consumers' connections were closed after each request
+	// and dialled again (a tenth of the gateway's CPU in issue 18's profile).
+	keepalive := confighttp.NewDefaultKeepaliveClientConfig()
+	keepalive.MaxIdleConnsPerHost = exporterhelper.NewDefaultQueueConfig().NumConsumers
+	client.Keepalive = configoptional.Some(keepalive)
 	return &Config{
 		Fingerprint:       append([]string(nil), DefaultFingerprint...),
 		MaxEventsPerBatch: 100,
@@ -45,7 +56,7 @@ func createDefaultConfig() component.Config {
 		// confighttp's default is the client used before the client block
 		// existed: http.DefaultTransport's settings (proxy from the
 		// environment, keep-alive, HTTP/2) and no per-request timeout.
-		Client: confighttp.NewDefaultClientConfig(),
+		Client: client,
 		// Events go one envelope per request: a batch of max_events_per_batch
 		// round trips needs more than exporterhelper's 5s default.
 		TimeoutConfig:   exporterhelper.TimeoutConfig{Timeout: 30 * time.Second},
@@ -62,11 +73,11 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 		return nil, err
 	}
 	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
-	exp, err := exporterhelper.NewTraces(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushTraces), helperOptions(c, e)...)
+	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), queueitem.Converter[ptrace.Traces](e.convertTraces).Func(), shutdownbound.Push(g, e.push), helperOptions(c, e, true)...)
 	if err != nil {
 		return nil, err
 	}
-	return g.WrapTraces(exp), nil
+	return queueitem.SkipEmptyTraces(g.WrapTraces(exp), e.convertTraces), nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -76,18 +87,22 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		return nil, err
 	}
 	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
-	exp, err := exporterhelper.NewLogs(ctx, g.Settings(set), cfg, shutdownbound.Push(g, e.pushLogs), helperOptions(c, e)...)
+	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), queueitem.Converter[plog.Logs](e.convertLogs).Func(), shutdownbound.Push(g, e.push), helperOptions(c, e, false)...)
 	if err != nil {
 		return nil, err
 	}
-	return g.WrapLogs(exp), nil
+	return queueitem.SkipEmptyLogs(g.WrapLogs(exp), e.convertLogs), nil
 }
 
-func helperOptions(c *Config, e *sentryExporter) []exporterhelper.Option {
+// helperOptions: the sending queue holds Sentry envelopes (envelopeKind),
+// not the telemetry they were built from.
+func helperOptions(c *Config, e *sentryExporter, traces bool) []exporterhelper.Option {
 	return []exporterhelper.Option{
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(c.TimeoutConfig),
-		exporterhelper.WithQueue(c.QueueConfig),
+		xexporterhelper.WithQueueBatch(c.QueueConfig, xexporterhelper.QueueBatchSettings{
+			Encoding: e.queueEncoding(traces),
+		}),
 		exporterhelper.WithRetry(c.BackOffConfig),
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),

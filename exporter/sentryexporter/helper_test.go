@@ -2,6 +2,7 @@ package sentryexporter
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // These tests run the exporter as the collector does, through
@@ -101,4 +103,33 @@ func TestThroughHelperRejectedIsNotRetried(t *testing.T) {
 	chargeSpan(td, "go", false, "")
 	require.Error(t, exp.ConsumeTraces(context.Background(), td))
 	assert.Equal(t, 1, f.requestCount())
+}
+
+// pushTraces is what the exporter does with a batch: build its envelopes
+// (before the queue), then send them (from the queue).
+func (e *sentryExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
+	req, err := e.convertTraces(ctx, td)
+	if err != nil {
+		return err
+	}
+	return e.push(ctx, req)
+}
+
+// pushLogs is pushTraces for logs.
+func (e *sentryExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
+	req, err := e.convertLogs(ctx, ld)
+	if err != nil {
+		return err
+	}
+	return e.push(ctx, req)
+}
+
+// retried is what exporterhelper retries after err: the envelopes left.
+func retried(t testing.TB, err error) []envelope {
+	t.Helper()
+	u, ok := errors.AsType[*queueitem.Undelivered[envelope]](err)
+	if !ok {
+		t.Fatalf("error %v carries no undelivered envelopes", err)
+	}
+	return u.Items
 }

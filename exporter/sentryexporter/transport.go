@@ -1,20 +1,20 @@
 package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // sdkName identifies this exporter to Sentry (sdk.name, sentry_client).
@@ -30,29 +30,35 @@ func (e *errRateLimited) Error() string {
 	return fmt.Sprintf("sentry rate limit for %q events, retry in %s", e.category, e.delay)
 }
 
-// envelopeTransport is a sentry.Transport that sends each event synchronously
-// and reports the outcome to the caller, so the exporter can hand errors to
-// exporterhelper (retry, throttle, drop) instead of the SDK's HTTPTransport
-// dropping silently from its background buffer.
+// envelopeTransport is a sentry.Transport that encodes each event into an
+// envelope for the caller instead of sending it from a background buffer:
+// the exporter builds envelopes before its sending queue (capture) and posts
+// them from the queue (post), so it can hand errors to exporterhelper
+// (retry, throttle, drop) instead of the SDK's HTTPTransport dropping
+// silently.
 //
-// The SDK's Transport interface has no way to return an error, so the
-// exporter registers a call under the event id before CaptureEvent and reads
-// the outcome after it returns: the client calls SendEvent synchronously
-// when a custom transport is configured.
+// The SDK's Transport interface has no way to return a result, so capture
+// registers a call under the event id before CaptureEvent and reads the
+// envelope after it returns: the client calls SendEvent synchronously when
+// a custom transport is configured.
 type envelopeTransport struct {
 	dsn    *sentry.Dsn
 	url    string
 	auth   string
 	client *http.Client
+	sender *httpdelivery.Sender
 	limits *rateLimits
 	now    func() time.Time
 
 	mu    sync.Mutex
 	calls map[sentry.EventID]*call
+	// posting holds the event ids being posted, so concurrent queue
+	// consumers post one event once.
+	posting map[sentry.EventID]bool
 }
 
 type call struct {
-	ctx  context.Context
+	env  envelope
 	sent bool
 	err  error
 }
@@ -66,29 +72,26 @@ func newEnvelopeTransport(dsn *sentry.Dsn, now func() time.Time) *envelopeTransp
 		auth += ", sentry_secret=" + s
 	}
 	return &envelopeTransport{
-		dsn:    dsn,
-		url:    dsn.GetAPIURL().String(),
-		auth:   auth,
-		limits: newRateLimits(now),
-		now:    now,
-		calls:  map[sentry.EventID]*call{},
+		dsn:     dsn,
+		url:     dsn.GetAPIURL().String(),
+		auth:    auth,
+		limits:  newRateLimits(now),
+		now:     now,
+		calls:   map[sentry.EventID]*call{},
+		posting: map[sentry.EventID]bool{},
 	}
 }
 
-// deliver captures ev through the client (which applies the SDK's event
-// processing) and returns the delivery outcome. A nil error with sent false
-// means the SDK itself dropped the event (for example ignore rules).
-func (t *envelopeTransport) deliver(ctx context.Context, client *sentry.Client, ev *sentry.Event, hint *sentry.EventHint) (sent bool, err error) {
-	if d := t.limits.until(eventCategory(ev)); d > 0 {
-		return false, &errRateLimited{category: eventCategory(ev), delay: d}
-	}
-	c := &call{ctx: ctx}
+// capture runs ev through the client (which applies the SDK's event
+// processing) and returns its envelope. ok false without an error means
+// the SDK dropped the event (for example ignore rules), or the same event
+// is being captured concurrently.
+func (t *envelopeTransport) capture(client *sentry.Client, ev *sentry.Event, hint *sentry.EventHint) (env envelope, ok bool, err error) {
+	c := &call{}
 	t.mu.Lock()
 	if _, busy := t.calls[ev.EventID]; busy {
-		// The same record is being sent by a concurrent batch: one delivery
-		// is enough (Sentry would drop the duplicate id anyway).
 		t.mu.Unlock()
-		return false, nil
+		return envelope{}, false, nil
 	}
 	t.calls[ev.EventID] = c
 	t.mu.Unlock()
@@ -98,29 +101,61 @@ func (t *envelopeTransport) deliver(ctx context.Context, client *sentry.Client, 
 		t.mu.Unlock()
 	}()
 	client.CaptureEvent(ev, hint, nil)
-	return c.sent, c.err
+	return c.env, c.sent, c.err
+}
+
+// post sends one envelope. sent false with a nil error: the same event is
+// being posted by a concurrent request (Sentry would drop the duplicate id
+// anyway).
+func (t *envelopeTransport) post(ctx context.Context, env *envelope) (sent bool, err error) {
+	category := env.category()
+	if d := t.limits.until(category); d > 0 {
+		return false, &errRateLimited{category: category, delay: d}
+	}
+	t.mu.Lock()
+	if t.posting[env.eventID] {
+		t.mu.Unlock()
+		return false, nil
+	}
+	t.posting[env.eventID] = true
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		delete(t.posting, env.eventID)
+		t.mu.Unlock()
+	}()
+	if err := t.postBody(ctx, t.body(env), category); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // setHTTPClient sets the client that posts envelopes; called from start,
 // before any push.
-func (t *envelopeTransport) setHTTPClient(c *http.Client) { t.client = c }
+func (t *envelopeTransport) setHTTPClient(c *http.Client) {
+	t.client = c
+	t.sender = httpdelivery.NewSender(c)
+}
 
 // Configure is a no-op: the transport is configured at construction.
 func (t *envelopeTransport) Configure(sentry.ClientOptions) {}
 
-// SendEvent posts the event as an envelope and records the outcome for the
-// registered call. Events without a call (none are expected) are sent with a
-// background context and their outcome is discarded.
+// SendEvent encodes the event for the registered capture. Events without
+// one (none are expected) are posted at once with a background context and
+// their outcome is discarded.
 func (t *envelopeTransport) SendEvent(ev *sentry.Event) {
 	t.mu.Lock()
 	c := t.calls[ev.EventID]
 	t.mu.Unlock()
+	env, err := t.encode(ev)
 	if c == nil {
-		_ = t.post(context.Background(), ev)
+		if err == nil {
+			_, _ = t.post(context.Background(), &env)
+		}
 		return
 	}
-	c.err = t.post(c.ctx, ev)
-	c.sent = c.err == nil
+	c.env, c.err = env, err
+	c.sent = err == nil
 }
 
 // Flush has nothing to do: sends are synchronous, and exporterhelper's
@@ -135,34 +170,27 @@ func (t *envelopeTransport) Close() {
 	}
 }
 
-func eventCategory(ev *sentry.Event) string {
-	if ev.Type == "transaction" {
-		return categoryTransaction
-	}
-	return categoryError
-}
-
-// envelopeHeader is the first line of an envelope.
+// envelopeHeader is the first line of an envelope, but for sent_at, which
+// body adds when the envelope is posted.
 type envelopeHeader struct {
 	EventID sentry.EventID    `json:"event_id"`
-	SentAt  time.Time         `json:"sent_at"`
 	Sdk     map[string]string `json:"sdk"`
 	Trace   map[string]string `json:"trace,omitempty"`
 }
 
-func (t *envelopeTransport) encode(ev *sentry.Event) ([]byte, error) {
+// encode builds the envelope of an event the SDK has prepared.
+func (t *envelopeTransport) encode(ev *sentry.Event) (envelope, error) {
 	// The SDK serialises the event item (event JSON plus its item header).
 	item, err := ev.ToEnvelopeItem()
 	if err != nil {
-		return nil, err
+		return envelope{}, err
 	}
 	itemHeader, err := json.Marshal(item.Header)
 	if err != nil {
-		return nil, err
+		return envelope{}, err
 	}
 	header := envelopeHeader{
 		EventID: ev.EventID,
-		SentAt:  t.now().UTC(),
 		Sdk:     map[string]string{"name": ev.Sdk.Name, "version": ev.Sdk.Version},
 	}
 	// Dynamic sampling context: lets Sentry relate the event to its trace.
@@ -179,57 +207,55 @@ func (t *envelopeTransport) encode(ev *sentry.Event) ([]byte, error) {
 	}
 	head, err := json.Marshal(header)
 	if err != nil {
-		return nil, err
+		return envelope{}, err
 	}
-	var b bytes.Buffer
-	b.Grow(len(head) + len(itemHeader) + len(item.Payload) + 3)
-	b.Write(head)
-	b.WriteByte('\n')
-	b.Write(itemHeader)
-	b.WriteByte('\n')
-	b.Write(item.Payload)
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	b := make([]byte, 0, len(itemHeader)+len(item.Payload)+2)
+	b = append(b, itemHeader...)
+	b = append(b, '\n')
+	b = append(b, item.Payload...)
+	b = append(b, '\n')
+	return envelope{eventID: ev.EventID, isError: ev.Type != "transaction", head: head, item: b}, nil
 }
 
-// post sends one envelope and classifies the outcome for exporterhelper:
-// 2xx nil; 429 *errRateLimited; other 4xx permanent (retrying the same
-// envelope cannot succeed); 5xx and network errors retryable.
-func (t *envelopeTransport) post(ctx context.Context, ev *sentry.Event) error {
-	body, err := t.encode(ev)
-	if err != nil {
-		return consumererror.NewPermanent(fmt.Errorf("encode sentry envelope: %w", err))
+// body is the envelope as posted: the header with sent_at, then the item.
+func (t *envelopeTransport) body(env *envelope) []byte {
+	sentAt, _ := t.now().UTC().MarshalJSON()
+	b := make([]byte, 0, len(env.head)+len(sentAt)+len(env.item)+16)
+	b = append(b, `{"sent_at":`...)
+	b = append(b, sentAt...)
+	if len(env.head) > 2 { // not "{}"
+		b = append(b, ',')
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
-	if err != nil {
-		return consumererror.NewPermanent(err)
-	}
-	req.Header.Set("Content-Type", "application/x-sentry-envelope")
-	req.Header.Set("User-Agent", sdkName+"/"+sentry.SDKVersion)
-	req.Header.Set("X-Sentry-Auth", t.auth)
-	resp, err := t.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("send sentry envelope: %w%s", err, tlsHint(err))
-	}
-	defer resp.Body.Close()
-	// Read a little of the body for the error message, drain the rest so the
-	// connection is reused.
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	b = append(b, env.head[1:]...)
+	b = append(b, '\n')
+	return append(b, env.item...)
+}
 
-	category := eventCategory(ev)
+// postBody sends one envelope body through httpdelivery and classifies the
+// outcome for exporterhelper: 2xx nil; 429 *errRateLimited (Sentry's rate
+// limit headers); other 4xx permanent (retrying the same envelope cannot
+// succeed); 5xx and network errors retryable.
+func (t *envelopeTransport) postBody(ctx context.Context, body []byte, category string) error {
+	resp, err := t.sender.Send(ctx, httpdelivery.Request{
+		URL:         t.url,
+		ContentType: "application/x-sentry-envelope",
+		Header:      http.Header{"User-Agent": {sdkName + "/" + sentry.SDKVersion}, "X-Sentry-Auth": {t.auth}},
+		Body:        body,
+	})
 	switch {
-	case resp.StatusCode >= 200 && resp.StatusCode < 300:
+	case resp == nil && err != nil:
+		return fmt.Errorf("send sentry envelope: %w%s", err, tlsHint(err))
+	case err == nil:
 		if resp.Header.Get("X-Sentry-Rate-Limits") != "" {
 			t.limits.update(resp.Header, resp.StatusCode, category)
 		}
 		return nil
 	case resp.StatusCode == http.StatusTooManyRequests:
 		return &errRateLimited{category: category, delay: t.limits.update(resp.Header, resp.StatusCode, category)}
-	case resp.StatusCode >= 400 && resp.StatusCode < 500:
-		return consumererror.NewPermanent(fmt.Errorf("sentry rejected the event: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(snippet)))
-	default:
+	case httpdelivery.RetryableStatus(resp.StatusCode):
 		return fmt.Errorf("sentry returned HTTP %d", resp.StatusCode)
+	default:
+		return consumererror.NewPermanent(fmt.Errorf("sentry rejected the event: HTTP %d: %s", resp.StatusCode, httpdelivery.Snippet(resp.Body, nil)))
 	}
 }
 

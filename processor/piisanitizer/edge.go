@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -396,6 +397,12 @@ var piiInName = regexp.MustCompile(detect.PseudonymPrefix + `[0-9a-f]{8,}|\` + d
 
 // normalizeSpanName replaces every sanitized token in name by "{pii}".
 func normalizeSpanName(name string) (string, bool) {
+	// Each alternative of piiInName holds one of these literals; most span
+	// names hold none, and the regexp cost ~15 % of the gateway's traces
+	// path (issue 18).
+	if !strings.Contains(name, detect.PseudonymPrefix) && !strings.Contains(name, detect.RedactedPrefix) && !strings.Contains(name, "**") {
+		return name, false
+	}
 	if !piiInName.MatchString(name) {
 		return name, false
 	}

@@ -143,3 +143,56 @@ func TestPackReportsEventTooLargeAlone(t *testing.T) {
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []int{0, 2}, reqs[0].Events)
 }
+
+// A packed body is exactly what json.Marshal makes of the whole payload.
+func TestPackBodyIsThePayloadsJSON(t *testing.T) {
+	for _, h := range []Header{
+		{ClientID: "1.2"},
+		{ClientID: "1.2", UserID: "pii_0123456789abcdef", Consent: Consent{AdUserData: Granted, AdPersonalization: Denied}},
+	} {
+		events := []Event{
+			{Name: "purchase", TimestampMicros: 1795863600000000, Params: map[string]any{"currency": "EUR", "value": json.Number("12.50"), "items": []Item{{ItemID: "sku-<1>", Price: "12.50", Quantity: 1}}}},
+			{Name: "add_to_cart", TimestampMicros: 1795863500000000, Params: map[string]any{"note": "a & b"}},
+			{Name: "view_item"},
+		}
+		reqs, tooLarge, err := Pack(h, events)
+		require.NoError(t, err)
+		require.Empty(t, tooLarge)
+		require.Len(t, reqs, 1)
+		want := payload{ClientID: h.ClientID, UserID: h.UserID, TimestampMicros: 1795863500000000}
+		if !h.Consent.IsZero() {
+			c := h.Consent
+			want.Consent = &c
+		}
+		for i := range events {
+			b, err := json.Marshal(&events[i])
+			require.NoError(t, err)
+			want.Events = append(want.Events, b)
+		}
+		wantBody, err := json.Marshal(&want)
+		require.NoError(t, err)
+		assert.Equal(t, string(wantBody), string(reqs[0].Body))
+		assert.True(t, json.Valid(reqs[0].Body))
+	}
+}
+
+// BenchmarkPack packs 25 encoded purchase events into one request body.
+func BenchmarkPack(b *testing.B) {
+	var encoded []Encoded
+	for i := range 25 {
+		enc, err := Encode(&Event{Name: "purchase", TimestampMicros: int64(1795863600000000 + i), Params: map[string]any{
+			"currency": "EUR", "value": json.Number("37.48"), "transaction_id": fmt.Sprintf("ord-%d", i),
+			"items": []Item{{ItemID: "sku-1", ItemName: "Mug", Price: "12.99", Quantity: 2}, {ItemID: "sku-2", ItemName: "Tea", Price: "11.50", Quantity: 1}},
+		}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		encoded = append(encoded, enc)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := PackEncoded(Header{ClientID: "1.2", UserID: "pii_0123456789abcdef"}, encoded); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

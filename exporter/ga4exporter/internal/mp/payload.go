@@ -105,18 +105,36 @@ type Request struct {
 // ErrEventTooLarge is reported for an event that cannot fit any request.
 var ErrEventTooLarge = errors.New("event alone exceeds the request body limit")
 
+// Encoded is one event already encoded as JSON, with its own time (which
+// the request-level timestamp_micros is derived from).
+type Encoded struct {
+	JSON            json.RawMessage
+	TimestampMicros int64
+}
+
+// Encode encodes one event for PackEncoded.
+func Encode(e *Event) (Encoded, error) {
+	b, err := json.Marshal(e)
+	return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, err
+}
+
 // Pack encodes events for one header into requests of at most
 // MaxEventsPerRequest events and under MaxBodyBytes each, keeping order.
 // The request-level timestamp_micros is the earliest event time in it (each
 // event also carries its own). Events that cannot fit alone are returned as
 // tooLarge indexes.
 func Pack(h Header, events []Event) (reqs []Request, tooLarge []int, err error) {
-	encoded := make([]json.RawMessage, len(events))
+	encoded := make([]Encoded, len(events))
 	for i := range events {
-		if encoded[i], err = json.Marshal(&events[i]); err != nil {
+		if encoded[i], err = Encode(&events[i]); err != nil {
 			return nil, nil, err
 		}
 	}
+	return PackEncoded(h, encoded)
+}
+
+// PackEncoded is Pack for events encoded beforehand (by Encode).
+func PackEncoded(h Header, encoded []Encoded) (reqs []Request, tooLarge []int, err error) {
 	// Overhead of the header with an empty events array plus a worst-case
 	// timestamp (16 digits + key); each further event adds its bytes and a comma.
 	p := payload{ClientID: h.ClientID, UserID: h.UserID, TimestampMicros: 1 << 60}
@@ -136,24 +154,39 @@ func Pack(h Header, events []Event) (reqs []Request, tooLarge []int, err error) 
 			return nil
 		}
 		p.Events = p.Events[:0]
-		p.TimestampMicros = events[idx[0]].TimestampMicros
+		p.TimestampMicros = encoded[idx[0]].TimestampMicros
+		size := 0
 		for _, i := range idx {
-			p.Events = append(p.Events, encoded[i])
-			if ts := events[i].TimestampMicros; ts != 0 && ts < p.TimestampMicros {
+			size += len(encoded[i].JSON) + 1
+			if ts := encoded[i].TimestampMicros; ts != 0 && ts < p.TimestampMicros {
 				p.TimestampMicros = ts
 			}
 		}
-		body, err := json.Marshal(&p)
+		// The header is encoded with an empty events array (the last
+		// field) and the events, compact JSON from Encode, are spliced in:
+		// json.Marshal would re-scan every event to compact it again.
+		head, err := json.Marshal(&p)
 		if err != nil {
 			return err
 		}
+		head = head[:len(head)-len(`]}`)]
+		body := make([]byte, 0, len(head)+size+2)
+		body = append(body, head...)
+		for n, i := range idx {
+			if n > 0 {
+				body = append(body, ',')
+			}
+			body = append(body, encoded[i].JSON...)
+		}
+		body = append(body, `]}`...)
 		reqs = append(reqs, Request{Body: body, Events: idx})
 		return nil
 	}
 
 	var cur []int
 	size := overhead
-	for i, e := range encoded {
+	for i, enc := range encoded {
+		e := enc.JSON
 		add := len(e)
 		if len(cur) > 0 {
 			add++ // comma
