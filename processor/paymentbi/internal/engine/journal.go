@@ -26,6 +26,11 @@ const (
 	recordObserve byte = 1 + iota // connector: counters
 	recordEnrich                  // processor: dedup and customers
 	recordEmit                    // connector: an emission advanced series stages
+	// recordRestart marks a start that sent zeroed series back to new: the
+	// emissions journaled before and after it belong to different processes,
+	// and replaying them back to back would make a series live that no
+	// process ever showed at 0 and then with its value.
+	recordRestart
 )
 
 const journalVersion = 1
@@ -208,7 +213,7 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 			n++
 		}
 	}
-	if n == 0 && mode != recordEmit {
+	if n == 0 && mode != recordEmit && mode != recordRestart {
 		return nil
 	}
 	b.uvarint(uint64(n))
@@ -255,6 +260,8 @@ func (e *Engine) replayRecord(data []byte) error {
 	case recordEmit:
 		e.agg.roll(now, e.loc)
 		e.agg.stages.advance(&e.agg)
+	case recordRestart:
+		e.agg.stages.restarted()
 	default:
 		return fmt.Errorf("journal record mode %d", mode)
 	}

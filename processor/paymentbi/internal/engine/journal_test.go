@@ -244,6 +244,42 @@ func TestNewSeriesStartAtZeroAndContinueAcrossRestart(t *testing.T) {
 	}
 }
 
+// A series whose 0 was emitted in one incarnation and again in the next,
+// each killed before a second emission, has never been shown with its
+// value: after the next restart it is still emitted at 0 first. Replaying
+// the two incarnations' emissions back to back must not make it live (the
+// value would then be Prometheus' first sample, which increase() cannot
+// count), whether the first 0 was folded into a snapshot or only journaled.
+func TestZeroedSeriesStayNewAcrossRepeatedKills(t *testing.T) {
+	eur := []string{contract.PaymentCurrency, "EUR", contract.PaymentMethod, "card", contract.PaymentProvider, "stripe"}
+	for _, synced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("snapshot_between_%v", synced), func(t *testing.T) {
+			clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+			client := newMemClient()
+			e := restartedEngine(t, clock, client)
+			if err := e.ObserveLogs(bg, logs(purchase("o1", "EUR", 5.0))); err != nil {
+				t.Fatal(err)
+			}
+			for incarnation := 1; incarnation <= 3; incarnation++ {
+				if got := value(t, emitOnce(e), MetricRevenue, eur...); got != 0 {
+					t.Fatalf("incarnation %d: first emission = %v, want 0 (the value was never shown)", incarnation, got)
+				}
+				if synced && incarnation == 1 {
+					if err := e.SaveState(context.Background(), client); err != nil {
+						t.Fatal(err)
+					}
+				}
+				clock.Advance(5 * time.Second) // kill -9 before the next emission
+				e = restartedEngine(t, clock, client)
+			}
+			emitOnce(e)
+			if got := value(t, emitOnce(e), MetricRevenue, eur...); got != 5 {
+				t.Errorf("second emission of one incarnation = %v, want 5", got)
+			}
+		})
+	}
+}
+
 // firstDiff shows where two long strings first differ.
 func firstDiff(want, got string) string {
 	i := 0
