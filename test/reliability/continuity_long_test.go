@@ -36,6 +36,7 @@ const continuityKills = 10
 type shippedProfile struct {
 	config                 string
 	grpc, prom, health     string
+	dashboard              string
 	env                    []string
 	instance, storageFiles string
 }
@@ -46,7 +47,7 @@ func prepareProfile(t *testing.T, name string) shippedProfile {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := shippedProfile{grpc: e2e.FreeAddr(t), prom: e2e.FreeAddr(t), health: e2e.FreeAddr(t)}
+	p := shippedProfile{grpc: e2e.FreeAddr(t), prom: e2e.FreeAddr(t), health: e2e.FreeAddr(t), dashboard: e2e.FreeAddr(t)}
 	storage := t.TempDir()
 	p.env = []string{"OTELCOL_STORAGE_DIR=" + storage}
 	p.storageFiles = storage
@@ -72,7 +73,7 @@ func prepareProfile(t *testing.T, name string) shippedProfile {
 	_, telemetryPort, _ := strings.Cut(e2e.FreeAddr(t), ":")
 	rewrites := map[string]string{
 		host + ":4317": p.grpc, host + ":4318": e2e.FreeAddr(t), host + ":8889": p.prom,
-		host + ":8080": e2e.FreeAddr(t), host + ":13133": p.health, "port: 8888": "port: " + telemetryPort,
+		host + ":8080": p.dashboard, host + ":13133": p.health, "port: 8888": "port: " + telemetryPort,
 		"    emit_interval: 15s": "    emit_interval: 4s",
 	}
 	if name == "gateway" {

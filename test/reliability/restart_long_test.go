@@ -31,6 +31,14 @@ func binary(t *testing.T) string {
 // plus env ("KEY=value"); its log goes to the test log on failure.
 func startBinary(t *testing.T, bin, config string, env ...string) *exec.Cmd {
 	t.Helper()
+	cmd, _ := startBinaryLogged(t, bin, config, env...)
+	return cmd
+}
+
+// startBinaryLogged is startBinary that also returns the path of the
+// process' output.
+func startBinaryLogged(t *testing.T, bin, config string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
 	cmd := exec.Command(bin, "--config", config, "--set", "service::telemetry::metrics::level=none")
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	logPath := filepath.Join(t.TempDir(), "collector.log")
@@ -49,7 +57,7 @@ func startBinary(t *testing.T, bin, config string, env ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd
+	return cmd, logPath
 }
 
 // kill -9 the gateway binary while GA4 is down and its persistent queue
