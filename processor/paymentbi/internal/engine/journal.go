@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
@@ -73,7 +74,7 @@ const (
 
 // appendEvent encodes the fields of ev the stateful paths read.
 func appendEvent(b *enc, ev *event) {
-	b.byte(nameCode(ev.name))
+	b.Byte(nameCode(ev.name))
 	var flags byte
 	if ev.hasMoney {
 		flags |= flagMoney
@@ -99,31 +100,31 @@ func appendEvent(b *enc, ev *event) {
 	if !ev.traceID.IsEmpty() {
 		flags |= flagTrace
 	}
-	b.byte(flags)
+	b.Byte(flags)
 	if ev.moneyErr != nil {
-		b.byte(reasonCode(ev.moneyErr))
+		b.Byte(reasonCode(ev.moneyErr))
 	}
 	if ev.hasMoney {
-		b.str(ev.money.Currency)
-		b.varint(ev.money.Minor)
-		b.varint(ev.reporting)
+		b.Str(ev.money.Currency)
+		b.Varint(ev.money.Minor)
+		b.Varint(ev.reporting)
 	}
-	b.str(ev.method)
-	b.str(ev.provider)
-	b.str(ev.status)
-	b.str(ev.errorType)
+	b.Str(ev.method)
+	b.Str(ev.provider)
+	b.Str(ev.status)
+	b.Str(ev.errorType)
 	if ev.hasOrder {
-		b.u64(ev.orderKey)
+		b.U64(ev.orderKey)
 	}
-	b.str(ev.customer)
-	b.byte(segmentMemo(ev.segment))
+	b.Str(ev.customer)
+	b.Byte(segmentMemo(ev.segment))
 	if ev.kind == kindInventory {
-		b.str(ev.itemID)
-		b.varint(ev.available)
-		b.varint(ev.reserved)
+		b.Str(ev.itemID)
+		b.Varint(ev.available)
+		b.Varint(ev.reserved)
 	}
-	b.varint(int64(ev.duration))
-	b.u64(uint64(ev.at))
+	b.Varint(int64(ev.duration))
+	b.U64(uint64(ev.at))
 	if !ev.traceID.IsEmpty() {
 		*b = append(*b, ev.traceID[:]...)
 	}
@@ -139,9 +140,9 @@ func reasonCode(err error) byte {
 }
 
 func readEvent(d *dec, ev *event) {
-	code := d.byte()
+	code := d.Byte()
 	if int(code) >= len(eventNames) {
-		d.fail()
+		d.Fail()
 		return
 	}
 	name := eventNames[code]
@@ -150,9 +151,9 @@ func readEvent(d *dec, ev *event) {
 		k = spanKind(name)
 	}
 	*ev = event{kind: k, name: name, step: contract.FunnelStep(name)}
-	flags := d.byte()
+	flags := d.Byte()
 	if flags&flagMoneyErr != 0 {
-		if c := d.byte(); int(c) < len(knownReasons) {
+		if c := d.Byte(); int(c) < len(knownReasons) {
 			ev.moneyErr = knownReasons[c]
 		} else {
 			ev.moneyErr = errReasonInvalid
@@ -160,32 +161,32 @@ func readEvent(d *dec, ev *event) {
 	}
 	if flags&flagMoney != 0 {
 		ev.hasMoney = true
-		ev.money.Currency = d.str()
-		ev.money.Minor = d.varint()
-		ev.reporting = d.varint()
+		ev.money.Currency = d.Str()
+		ev.money.Minor = d.Varint()
+		ev.reporting = d.Varint()
 	}
-	ev.method, ev.provider, ev.status, ev.errorType = d.str(), d.str(), d.str(), d.str()
+	ev.method, ev.provider, ev.status, ev.errorType = d.Str(), d.Str(), d.Str(), d.Str()
 	if flags&flagOrder != 0 {
-		ev.hasOrder, ev.orderKey = true, d.u64()
+		ev.hasOrder, ev.orderKey = true, d.U64()
 	}
-	ev.customer = d.str()
-	ev.segment = memoSegment(d.byte())
+	ev.customer = d.Str()
+	ev.segment = memoSegment(d.Byte())
 	ev.spanError = flags&flagSpanError != 0
 	if k == kindInventory {
-		ev.itemID = d.str()
-		ev.available, ev.hasAvailable = d.varint(), flags&flagAvailable != 0
-		ev.reserved, ev.hasReserved = d.varint(), flags&flagReserved != 0
+		ev.itemID = d.Str()
+		ev.available, ev.hasAvailable = d.Varint(), flags&flagAvailable != 0
+		ev.reserved, ev.hasReserved = d.Varint(), flags&flagReserved != 0
 	}
-	ev.duration = time.Duration(d.varint())
-	ev.at = pcommon.Timestamp(d.u64())
+	ev.duration = time.Duration(d.Varint())
+	ev.at = pcommon.Timestamp(d.U64())
 	ev.fromSpan = flags&flagFromSpan != 0
 	if flags&flagTrace != 0 {
-		if len(d.b) < len(ev.traceID) {
-			d.fail()
+		if len(d.B) < len(ev.traceID) {
+			d.Fail()
 			return
 		}
-		copy(ev.traceID[:], d.b)
-		d.b = d.b[len(ev.traceID):]
+		copy(ev.traceID[:], d.B)
+		d.B = d.B[len(ev.traceID):]
 	}
 }
 
@@ -204,9 +205,9 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 		return nil
 	}
 	b := enc(e.recordBuf[:0])
-	b.byte(journalVersion)
-	b.byte(mode)
-	b.varint(now.UnixNano())
+	b.Byte(journalVersion)
+	b.Byte(mode)
+	b.Varint(now.UnixNano())
 	n := 0
 	for i := range e.pending {
 		if journaled(mode, &e.pending[i]) {
@@ -216,7 +217,7 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 	if n == 0 && mode != recordEmit && mode != recordRestart {
 		return nil
 	}
-	b.uvarint(uint64(n))
+	b.Uvarint(uint64(n))
 	for i := range e.pending {
 		if journaled(mode, &e.pending[i]) {
 			appendEvent(&b, &e.pending[i])
@@ -232,23 +233,23 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 
 // replayRecord applies one journal record as the live path did.
 func (e *Engine) replayRecord(data []byte) error {
-	d := &dec{b: data}
-	if v := d.byte(); v != journalVersion {
+	d := &dec{B: data}
+	if v := d.Byte(); v != journalVersion {
 		return fmt.Errorf("journal record version %d", v)
 	}
-	mode := d.byte()
-	now := time.Unix(0, d.varint())
-	n := d.count()
-	if d.err != nil {
-		return d.err
+	mode := d.Byte()
+	now := time.Unix(0, d.Varint())
+	n := d.Count()
+	if d.Err != nil {
+		return d.Err
 	}
 	e.pending = e.pending[:0]
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err == nil; i++ {
 		e.pending = append(e.pending, event{})
 		readEvent(d, &e.pending[len(e.pending)-1])
 	}
-	if d.err != nil {
-		return d.err
+	if d.Err != nil {
+		return d.Err
 	}
 	switch mode {
 	case recordObserve:
@@ -272,7 +273,12 @@ func (e *Engine) replayRecord(data []byte) error {
 const replayChunk = 256
 
 // replay applies the records after the snapshot's, in order, up to the
-// first missing one. It returns how many were applied.
+// first missing one. It returns how many were applied. A record that does
+// not decode (corrupt, or written by another version) is skipped and
+// counted in e.skipped, the first one logged: stopping there would lose
+// every acknowledged batch after it, and leave those records on disk where
+// the keys of new records would interleave with them. Decoding fails
+// before a record changes any state.
 func (e *Engine) replay(ctx context.Context, client storage.Client) (int, error) {
 	applied := 0
 	for {
@@ -288,12 +294,25 @@ func (e *Engine) replay(ctx context.Context, client storage.Client) (int, error)
 				return applied, nil
 			}
 			if err := e.replayRecord(op.Value); err != nil {
-				return applied, fmt.Errorf("paymentbi: journal record %d: %w", e.seq+1, err)
+				if e.skipped == 0 {
+					e.logger.Warn("paymentbi: skipping journal records that do not decode; their events are not counted",
+						zap.Uint64("first_record", e.seq+1), zap.Error(err))
+				}
+				e.skipped++
+			} else {
+				applied++
 			}
 			e.seq++
-			applied++
 		}
 	}
+}
+
+// SkippedJournalRecords is how many journal records the start skipped
+// because they did not decode.
+func (e *Engine) SkippedJournalRecords() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.skipped
 }
 
 // LastRecordBytes is the last journal record written (benchmarks report

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -359,6 +360,53 @@ func TestEveryRecognisedNameHasAJournalCode(t *testing.T) {
 		}
 		if nameCode(name) == 255 {
 			t.Errorf("%s has no journal code: add it at the end of eventNames", name)
+		}
+	}
+}
+
+// A journal record that does not decode (a torn write, a record of another
+// version) is skipped and counted at start; the acknowledged batches after
+// it still count, and none of the old records outlives the next sync to be
+// replayed a second time later.
+func TestUndecodableJournalRecordIsSkippedAndCounted(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	client := newMemClient()
+	durable := restartedEngine(t, clock, client)
+	reference := newEngineAt(t, clock)
+	for i := range 3 {
+		if err := durable.ObserveLogs(bg, shopBatch(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i != 1 { // the reference never sees the batch whose record breaks
+			if err := reference.ObserveLogs(bg, shopBatch(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Second)
+	}
+	broken := journalKey(durable.seq - 1)
+	if client.data[broken] == nil {
+		t.Fatalf("no journal record %s", broken)
+	}
+	client.data[broken] = []byte{journalVersion, 99} // unknown mode
+
+	restarted := restartedEngine(t, clock, client) // kill -9 and restart
+	if got := restarted.SkippedJournalRecords(); got != 1 {
+		t.Errorf("skipped %d records, want 1", got)
+	}
+	if a, b := metricsJSON(t, reference), metricsJSON(t, restarted); a != b {
+		t.Fatalf("after skipping one record the state differs from the batches around it:\n%s", firstDiff(a, b))
+	}
+	if err := restarted.ObserveLogs(bg, shopBatch(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.SaveState(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	for key := range client.data {
+		if strings.HasPrefix(key, "journal/") {
+			t.Errorf("journal record %s left after the sync", key)
 		}
 	}
 }

@@ -88,9 +88,11 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 			return err
 		}
 	}
+	skipped := e.skipped
 	e.mu.Unlock()
-	if replayed > 0 {
-		e.logger.Info("paymentbi: replayed journal", zap.Int("records", replayed), zap.Uint64("seq", e.seq))
+	if replayed > 0 || skipped > 0 {
+		e.logger.Info("paymentbi: replayed journal", zap.Int("records", replayed),
+			zap.Int("skipped_undecodable", skipped), zap.Uint64("seq", e.seq))
 	}
 	// (after a replay the journal stays until the next sync: writing the
 	// customer filter now would slow every restart of a crash loop)
