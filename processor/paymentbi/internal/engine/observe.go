@@ -57,7 +57,8 @@ type aggregates struct {
 	lateInventory int64
 	// refundsSeen remembers the refunds counted recently, so a refund
 	// recorded as the payment.refund span and as the ecommerce.refund event
-	// counts once. Not persisted: both forms arrive within moments.
+	// counts once, and so does a refund re-sent after a kill -9 (it is in
+	// the snapshot, and the journal replay rebuilds it).
 	refundsSeen *dedup
 	stages      stages
 }
