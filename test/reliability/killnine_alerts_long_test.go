@@ -220,7 +220,7 @@ func testKillNineAlertsDefaultProfile(t *testing.T) {
 		if err != nil {
 			return out
 		}
-		defer res.Body.Close()
+		defer func() { _ = res.Body.Close() }()
 		var d struct {
 			Alerts []struct {
 				Status string            `json:"status"`
