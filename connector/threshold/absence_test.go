@@ -66,11 +66,8 @@ func TestRevenueStoppedFiresAndHoldsUntilPurchasesResume(t *testing.T) {
 	}
 }
 
-// Silence at hours that normally have no purchases (nights) is no alert;
-// the same silence at a busy hour is, even when the hours before were quiet.
-func TestAbsenceLearnsHoursOfDay(t *testing.T) {
-	h := newHarness(t, `
-evaluation_interval: 15s
+// revenueStoppedRule pages when purchases stop at an hour that has them.
+const revenueStoppedRule = `
 rules:
   - name: revenue_stopped
     severity: critical
@@ -78,7 +75,12 @@ rules:
       match: {event_names: [ecommerce.purchase]}
       window: 10m
       min_expected: 10
-`)
+`
+
+// Silence at hours that normally have no purchases (nights) is no alert;
+// the same silence at a busy hour is, even when the hours before were quiet.
+func TestAbsenceLearnsHoursOfDay(t *testing.T) {
+	h := newHarness(t, "evaluation_interval: 15s\n"+revenueStoppedRule)
 	// t0 is 10:00 UTC. Two days: busy 08:00–20:00, nothing at night.
 	day := func() {
 		purchases(t, h, 10*time.Hour, 10*time.Second)              // 10:00-20:00

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -198,4 +199,28 @@ func BenchmarkMemoryPerSeries(b *testing.B) {
 			b.ReportMetric(perSeries, "B/series")
 		})
 	}
+}
+
+// BenchmarkSaveSeriesState100kSeries is the cost of one save of the series
+// state (windows, holds, baselines) at a tick after data changed it: the
+// copy under the engine lock, the encoding and the storage write.
+func BenchmarkSaveSeriesState100kSeries(b *testing.B) {
+	e := benchEngine(b, spanRulesYAML())
+	fillSpans(e)
+	mem := &memStorage{}
+	client, err := mem.GetClient(context.Background(), component.KindConnector, componentID(), "")
+	require.NoError(b, err)
+	e.client = client
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		e.mu.Lock()
+		e.holdsDirty = true
+		snap, _ := e.seriesSnapshotIfDirty(0)
+		e.mu.Unlock()
+		require.NoError(b, e.saveSeries(context.Background(), snap))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(mem.data[seriesKey]))/float64(e.store.Len()), "B/series")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*e.store.Len()), "ns/series")
 }

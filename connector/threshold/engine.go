@@ -24,8 +24,13 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// stateKey is the storage key of the persisted snapshot.
-const stateKey = "alerts"
+// Storage keys: the firing alerts (written when they change, before the
+// batch that changed them is acknowledged) and the evaluation state of
+// every series (written at the tick after it changed).
+const (
+	stateKey  = "alerts"
+	seriesKey = "series"
+)
 
 // Key separators: bytes that do not occur in UTF-8 text.
 const (
@@ -59,6 +64,11 @@ type engine struct {
 	sumBuf []uint64
 	out    []contract.Alert
 	dirty  bool
+	// seriesDirty: some series' data (windows, samples) changed since the
+	// series state was saved; holdsDirty: a series began or ended a hold,
+	// fired, resolved or went. seriesSavedAt is the last save (Unix ns).
+	seriesDirty, holdsDirty bool
+	seriesSavedAt           int64
 	// per-metric scratch for summing anomaly points
 	anomBuf []anomalyPoint
 	anomIdx map[*state.Series]int
@@ -454,6 +464,7 @@ func (e *engine) series(r *rule, it *rules.Item, now int64) *state.Series {
 		b = append(b, sepLabel)
 	}
 	e.keyBuf = b
+	e.seriesDirty = true
 	s := e.store.Get(b)
 	if s == nil {
 		s = e.newSeries(r, string(b), labelsOf(r, it))
@@ -522,12 +533,21 @@ func (e *engine) tick(ctx context.Context) {
 	e.store.Range(func(s *state.Series) {
 		r := e.rules[s.Rule]
 		cond, still := e.evaluate(r, s, now)
+		status, activeAt := s.Status, s.ActiveAt
 		e.report(r, s, s.Step(now, cond, still, r.timing), now)
+		if s.Status != status || s.ActiveAt != activeAt {
+			e.holdsDirty = true
+		}
 		if s.Status == state.Inactive && now-s.LastSeen > int64(r.idleAfter(e.cfg.EvaluationInterval)) {
 			e.store.Delete(s)
+			e.holdsDirty = true
 		}
 	})
+	series, saveSeries := e.seriesSnapshotIfDirty(now)
 	e.emitLocked(ctx)
+	if saveSeries {
+		_ = e.saveSeries(ctx, series) // logged and counted; retried at the next tick
+	}
 }
 
 // emitLocked sends the alerts produced under e.mu, which it releases, and

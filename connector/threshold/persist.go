@@ -29,6 +29,7 @@ func (e *engine) start(ctx context.Context, host component.Host) error {
 			return err
 		}
 		e.client = client
+		e.restoreSeries(ctx)
 		e.restore(ctx)
 	}
 	e.stop, e.stopped = make(chan struct{}), make(chan struct{})
@@ -92,8 +93,10 @@ func (e *engine) shutdown(ctx context.Context) error {
 	}
 	e.mu.Lock()
 	snap := e.snapshot()
+	e.holdsDirty = true
+	series, _ := e.seriesSnapshotIfDirty(e.now().UnixNano())
 	e.mu.Unlock()
-	err := e.save(ctx, snap)
+	err := errors.Join(e.save(ctx, snap), e.saveSeries(ctx, series))
 	err = errors.Join(err, e.client.Close(ctx))
 	e.client = nil
 	return err
@@ -173,13 +176,106 @@ func (e *engine) restoreSnapshot(snap state.Snapshot) {
 			e.dirty = true
 			continue
 		}
-		s := e.newSeries(r, string(a.Key), a.Labels)
+		// the series snapshot may hold it already (older, not firing)
+		s := e.store.Get(a.Key)
+		if s == nil {
+			s = e.newSeries(r, string(a.Key), a.Labels)
+			e.addSeries(s, nowNs)
+		}
 		s.Fingerprint = a.Fingerprint
 		s.Status, s.StartsAt, s.LastNotified = state.Firing, a.StartsAt, a.LastNotified
 		s.LastBad = max(a.LastBad, nowNs)
 		s.LastSeen = nowNs
 		s.Value, s.Threshold = state.OrNaN(a.Value), state.OrNaN(a.Threshold)
 		s.TraceID, s.SpanID = a.TraceID, a.SpanID
+	}
+}
+
+// seriesSaveEvery bounds how often data alone (window counts, samples)
+// makes a tick save the series state: a save covers every series (about
+// 250 bytes each), and a kill -9 then loses at most this much of the
+// windows' data. A hold that begins or ends is saved at its tick.
+const seriesSaveEvery = time.Minute
+
+// seriesSnapshotIfDirty copies the evaluation state of every series when
+// it is due (see seriesSaveEvery); callers hold e.mu.
+func (e *engine) seriesSnapshotIfDirty(now int64) (state.SeriesSnapshot, bool) {
+	due := e.holdsDirty || (e.seriesDirty && now-e.seriesSavedAt >= int64(seriesSaveEvery))
+	if !due || e.client == nil {
+		return state.SeriesSnapshot{}, false
+	}
+	e.seriesDirty, e.holdsDirty, e.seriesSavedAt = false, false, now
+	snap := state.SeriesSnapshot{Series: make([]state.SavedSeries, 0, e.store.Len())}
+	e.store.Range(func(s *state.Series) {
+		r := e.rules[s.Rule]
+		snap.Series = append(snap.Series, state.Save(r.name, r.window.SlotNanos, s))
+	})
+	return snap, true
+}
+
+func (e *engine) saveSeries(ctx context.Context, snap state.SeriesSnapshot) error {
+	b, err := snap.Encode()
+	if err == nil && e.client != nil {
+		err = e.client.Set(ctx, seriesKey, b)
+	}
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		e.logger.Warn("could not save alert series state", zap.Error(err))
+		e.mu.Lock()
+		e.holdsDirty = true // retried at the next tick
+		e.mu.Unlock()
+	}
+	return err
+}
+
+// restoreSeries loads the evaluation state of the series saved before the
+// restart: windows, pending holds, samples, baselines, arrival rates.
+// Series of removed rules, or whose rule's window changed shape, start
+// fresh. Firing state comes from the alerts snapshot (restore), written
+// more often: a series saved firing whose alert is not there any more has
+// resolved since.
+func (e *engine) restoreSeries(ctx context.Context) {
+	b, err := e.client.Get(ctx, seriesKey)
+	var snap state.SeriesSnapshot
+	if err == nil {
+		snap, err = state.DecodeSeriesSnapshot(b)
+	}
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		e.logger.Warn("could not load alert series state; windows and baselines start empty", zap.Error(err))
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	nowNs := e.now().UnixNano()
+	skipped := 0
+	for i := range snap.Series {
+		v := &snap.Series[i]
+		r, ok := e.byName[v.Rule]
+		if !ok || e.store.Get([]byte(v.Key)) != nil || !seriesFits(r, v) {
+			skipped++
+			continue
+		}
+		s := e.newSeries(r, v.Key, v.Labels)
+		v.Apply(s)
+		if s.Status == state.Firing {
+			s.Status = state.Inactive
+		}
 		e.addSeries(s, nowNs)
 	}
+	if skipped > 0 {
+		e.logger.Info("alert series not restored: their rule was removed or changed", zap.Int("series", skipped))
+	}
+}
+
+// seriesFits reports whether a saved series' state has the shape r keeps.
+func seriesFits(r *rule, v *state.SavedSeries) bool {
+	if len(v.Epochs) != r.window.Slots || len(v.Counts) != r.window.Slots*r.window.Width ||
+		(r.window.Slots > 0 && v.SlotNanos != r.window.SlotNanos) {
+		return false
+	}
+	if (r.kind == kindAbsence) != (v.Rate != nil) {
+		return false
+	}
+	return (r.kind == kindAnomaly && r.seasonal) == (v.Hourly != nil)
 }

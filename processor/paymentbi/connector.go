@@ -77,6 +77,10 @@ func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, 
 		if err != nil {
 			return nil, err
 		}
+		skipped, err := metadata.NewJournalRecordsSkipped(set.TelemetrySettings)
+		if err != nil {
+			return nil, err
+		}
 		resource := set.Resource
 		emit := func(ctx context.Context) error {
 			md := pmetric.NewMetrics()
@@ -92,7 +96,7 @@ func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, 
 		}
 		return &shared{
 			engine: eng, kind: component.KindConnector, id: set.ID, logger: set.Logger,
-			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval,
+			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: skipped,
 			emitInterval: c.EmitInterval, emit: emit,
 		}, nil
 	})

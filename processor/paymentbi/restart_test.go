@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
@@ -148,5 +151,50 @@ func TestRedeliveryAfterRestartCountsOnce(t *testing.T) {
 	sort.Strings(files)
 	if len(files) != 2 || files[0] != "connector_paymentbi_" || files[1] != "processor_paymentbi_" {
 		t.Errorf("state files %v, want one per component kind", files)
+	}
+}
+
+// A journal record that does not decode is counted in the component's own
+// telemetry at start (and the collector starts).
+func TestUndecodableJournalRecordIsCounted(t *testing.T) {
+	ctx := context.Background()
+	ext, h := startFileStorage(t, t.TempDir())
+	defer func() { _ = ext.Shutdown(ctx) }()
+	cset := connectortest.NewNopSettings(metadata.ConnectorType)
+	cset.ID = component.NewID(metadata.ConnectorType)
+	// a torn first record of a collector killed before its first sync
+	client, err := ext.(storage.Extension).GetClient(ctx, component.KindConnector, cset.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Set(ctx, "journal/0000000000000001", []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	tel := componenttest.NewTelemetry()
+	defer func() { _ = tel.Shutdown(ctx) }()
+	cset.TelemetrySettings = tel.NewTelemetrySettings()
+	cf := newConnectorFactory(time.Now)
+	ccfg := cf.CreateDefaultConfig().(*ConnectorConfig)
+	ccfg.CustomerState.ExpectedCustomers = 100_000
+	ccfg.CustomerState.Storage = &storageID
+	conn, err := cf.CreateLogsToMetrics(ctx, cset, ccfg, new(consumertest.MetricsSink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Start(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Shutdown(ctx) }()
+	m, err := tel.GetMetric(metadata.JournalRecordsSkippedName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	if !ok || len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 1 {
+		t.Errorf("%s = %+v, want 1", metadata.JournalRecordsSkippedName, m.Data)
 	}
 }

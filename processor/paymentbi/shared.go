@@ -10,6 +10,7 @@ import (
 	bbolterrors "go.etcd.io/bbolt/errors"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
@@ -26,6 +27,8 @@ type shared struct {
 	logger       *zap.Logger
 	storageID    *component.ID
 	syncInterval time.Duration
+	// skipped counts undecodable journal records skipped at start.
+	skipped metric.Int64Counter
 	// emitInterval and emit are set for the connector only.
 	emitInterval time.Duration
 	emit         func(context.Context) error
@@ -82,6 +85,9 @@ func (s *shared) Start(ctx context.Context, host component.Host) error {
 		if err := s.engine.LoadState(ctx, client); err != nil {
 			_ = client.Close(ctx)
 			return err
+		}
+		if n := s.engine.SkippedJournalRecords(); n > 0 && s.skipped != nil {
+			s.skipped.Add(ctx, int64(n))
 		}
 		s.client = client
 	}

@@ -31,12 +31,28 @@ func binary(t *testing.T) string {
 // plus env ("KEY=value"); its log goes to the test log on failure.
 func startBinary(t *testing.T, bin, config string, env ...string) *exec.Cmd {
 	t.Helper()
-	return startBinaryArgs(t, bin, []string{"--config", config, "--set", "service::telemetry::metrics::level=none"}, env...)
+	cmd, _ := startBinaryLogged(t, bin, config, env...)
+	return cmd
+}
+
+// startBinaryLogged is startBinary that also returns the path of the
+// process' output.
+func startBinaryLogged(t *testing.T, bin, config string, env ...string) (*exec.Cmd, string) {
+	t.Helper()
+	return startBinaryArgsLogged(t, bin, []string{"--config", config, "--set", "service::telemetry::metrics::level=none"}, env...)
 }
 
 // startBinaryArgs is startBinary with the command line given whole (for a
 // test that reads the collector's own telemetry).
 func startBinaryArgs(t *testing.T, bin string, args []string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd, _ := startBinaryArgsLogged(t, bin, args, env...)
+	return cmd
+}
+
+// startBinaryArgsLogged is startBinaryArgs that also returns the path of
+// the process' output.
+func startBinaryArgsLogged(t *testing.T, bin string, args []string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
 	config := args[len(args)-1]
 	cmd := exec.Command(bin, args...)
@@ -57,7 +73,7 @@ func startBinaryArgs(t *testing.T, bin string, args []string, env ...string) *ex
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd
+	return cmd, logPath
 }
 
 // kill -9 the gateway binary while GA4 is down and its persistent queue

@@ -116,3 +116,35 @@ func (r *ArrivalRate) PerMinute(now int64, loc *time.Location, warmup uint32) (p
 	}
 	return 0, false
 }
+
+// ArrivalRateState is an ArrivalRate as persisted across restarts.
+type ArrivalRateState struct {
+	Slot        int64
+	Count       uint32
+	Recent      float64
+	RecentN     uint32
+	Hourly      [24]float32
+	HourlyDays  [24]uint16
+	HourKey     int
+	HourSum     uint32
+	HourMinutes uint16
+}
+
+// State returns r for persisting.
+func (r *ArrivalRate) State() ArrivalRateState {
+	return ArrivalRateState{
+		Slot: r.slot, Count: r.count, Recent: r.Recent, RecentN: r.RecentN,
+		Hourly: r.Hourly, HourlyDays: r.HourlyDays,
+		HourKey: r.hourKey, HourSum: r.hourSum, HourMinutes: r.hourMinutes,
+	}
+}
+
+// Restore sets r to a persisted state; the minutes that passed since are
+// folded in at the next Add or Roll, as after any gap.
+func (r *ArrivalRate) Restore(s ArrivalRateState) {
+	*r = ArrivalRate{
+		slot: s.Slot, count: s.Count, Recent: s.Recent, RecentN: s.RecentN,
+		Hourly: s.Hourly, HourlyDays: s.HourlyDays,
+		hourKey: s.HourKey, hourSum: s.HourSum, hourMinutes: s.HourMinutes,
+	}
+}

@@ -2,11 +2,14 @@ package state
 
 import (
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/rules"
 )
 
 const sec = int64(time.Second)
@@ -105,3 +108,40 @@ func TestSnapshotRoundTrip(t *testing.T) {
 }
 
 func nan() float64 { return math.NaN() }
+
+// Everything a series evaluates with survives Save, Encode, Decode and
+// Apply: windows, hold, samples, the anomaly baseline and its hour-of-day
+// baselines, the learned arrival rate.
+func TestSeriesSnapshotRoundTrip(t *testing.T) {
+	w := rules.NewWindow(5*time.Minute, 10, 3)
+	s := &Series{Key: "k", Labels: []string{"a", "b"}, Fingerprint: "fp", Status: Pending, ActiveAt: 7, LastSeen: 9,
+		Value: 0.4, Threshold: 0.2, Last: 3, LastAt: 11, HasLast: true, BadSince: 5,
+		Hourly: new(rules.HourlyBaselines), Rate: new(rules.ArrivalRate)}
+	s.Epochs, s.Counts = w.Alloc()
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).UnixNano()
+	w.Add(s.Epochs, s.Counts, now, 1, 4)
+	for i := range 90 {
+		at := now + int64(i)*int64(time.Minute)/3
+		s.Baseline.Update(float64(i%7), 0.1, 0)
+		s.Hourly.Update(10, at, float64(i%5), 0.1, 0)
+		s.Rate.Add(at, time.UTC, true)
+	}
+	want := Save("r", w.SlotNanos, s)
+	data, err := SeriesSnapshot{Series: []SavedSeries{want}}.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := DecodeSeriesSnapshot(data)
+	if err != nil || len(snap.Series) != 1 {
+		t.Fatalf("decode: %v, %d series", err, len(snap.Series))
+	}
+	fresh := &Series{Key: "k", Labels: []string{"a", "b"}, Hourly: new(rules.HourlyBaselines), Rate: new(rules.ArrivalRate)}
+	fresh.Epochs, fresh.Counts = w.Alloc()
+	snap.Series[0].Apply(fresh)
+	if got := Save("r", w.SlotNanos, fresh); !reflect.DeepEqual(got, want) {
+		t.Errorf("restored series differs:\n got %+v\nwant %+v", got, want)
+	}
+	if want.Rate.RecentN == 0 || want.Hourly.EWMA[10].N == 0 {
+		t.Fatal("the fixture learned nothing")
+	}
+}

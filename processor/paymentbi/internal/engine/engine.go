@@ -80,6 +80,8 @@ type Engine struct {
 	seq, snapSeq uint64
 	snapshotted  bool
 	recordBuf    []byte
+	// skipped counts the journal records the start could not decode.
+	skipped      int
 	pending      []event
 	pendingAttrs []pcommon.Map
 }

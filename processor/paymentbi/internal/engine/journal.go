@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
@@ -26,6 +27,11 @@ const (
 	recordObserve byte = 1 + iota // connector: counters
 	recordEnrich                  // processor: dedup and customers
 	recordEmit                    // connector: an emission advanced series stages
+	// recordRestart marks a start that sent zeroed series back to new: the
+	// emissions journaled before and after it belong to different processes,
+	// and replaying them back to back would make a series live that no
+	// process ever showed at 0 and then with its value.
+	recordRestart
 )
 
 // journalVersion 2 appends each event's checkout key, item units and
@@ -79,7 +85,7 @@ const (
 
 // appendEvent encodes the fields of ev the stateful paths read.
 func appendEvent(b *enc, ev *event) {
-	b.byte(nameCode(ev.name))
+	b.Byte(nameCode(ev.name))
 	var flags byte
 	if ev.hasMoney {
 		flags |= flagMoney
@@ -105,31 +111,31 @@ func appendEvent(b *enc, ev *event) {
 	if !ev.traceID.IsEmpty() {
 		flags |= flagTrace
 	}
-	b.byte(flags)
+	b.Byte(flags)
 	if ev.moneyErr != nil {
-		b.byte(reasonCode(ev.moneyErr))
+		b.Byte(reasonCode(ev.moneyErr))
 	}
 	if ev.hasMoney {
-		b.str(ev.money.Currency)
-		b.varint(ev.money.Minor)
-		b.varint(ev.reporting)
+		b.Str(ev.money.Currency)
+		b.Varint(ev.money.Minor)
+		b.Varint(ev.reporting)
 	}
-	b.str(ev.method)
-	b.str(ev.provider)
-	b.str(ev.status)
-	b.str(ev.errorType)
+	b.Str(ev.method)
+	b.Str(ev.provider)
+	b.Str(ev.status)
+	b.Str(ev.errorType)
 	if ev.hasOrder {
-		b.u64(ev.orderKey)
+		b.U64(ev.orderKey)
 	}
-	b.str(ev.customer)
-	b.byte(segmentMemo(ev.segment))
+	b.Str(ev.customer)
+	b.Byte(segmentMemo(ev.segment))
 	if ev.kind == kindInventory {
-		b.str(ev.itemID)
-		b.varint(ev.available)
-		b.varint(ev.reserved)
+		b.Str(ev.itemID)
+		b.Varint(ev.available)
+		b.Varint(ev.reserved)
 	}
-	b.varint(int64(ev.duration))
-	b.u64(uint64(ev.at))
+	b.Varint(int64(ev.duration))
+	b.U64(uint64(ev.at))
 	if !ev.traceID.IsEmpty() {
 		*b = append(*b, ev.traceID[:]...)
 	}
@@ -150,45 +156,45 @@ func appendExtension(b *enc, ev *event) {
 	if ev.channel != "" {
 		ext |= extChannel
 	}
-	b.byte(ext)
+	b.Byte(ext)
 	if ev.hasRes {
-		b.u64(ev.resKey)
+		b.U64(ev.resKey)
 	}
 	if len(ev.items) > 0 {
-		b.uvarint(uint64(len(ev.items)))
+		b.Uvarint(uint64(len(ev.items)))
 		for _, it := range ev.items {
-			b.str(it.id)
-			b.varint(it.qty)
-			b.str(it.category)
-			b.varint(it.lineMinor)
+			b.Str(it.id)
+			b.Varint(it.qty)
+			b.Str(it.category)
+			b.Varint(it.lineMinor)
 		}
 	}
 	if ext&extExperiment != 0 {
-		b.str(ev.expID)
-		b.str(ev.expVariant)
+		b.Str(ev.expID)
+		b.Str(ev.expVariant)
 	}
 	if ev.channel != "" {
-		b.str(ev.channel)
+		b.Str(ev.channel)
 	}
 }
 
 func readExtension(d *dec, ev *event) {
-	ext := d.byte()
+	ext := d.Byte()
 	if ext&extCheckout != 0 {
-		ev.resKey, ev.hasRes = d.u64(), true
+		ev.resKey, ev.hasRes = d.U64(), true
 	}
 	if ext&extItems != 0 {
-		n := d.count()
+		n := d.Count()
 		ev.items = make([]itemQty, 0, n)
-		for i := 0; i < n && d.err == nil; i++ {
-			ev.items = append(ev.items, itemQty{id: d.str(), qty: d.varint(), category: d.str(), lineMinor: d.varint()})
+		for i := 0; i < n && d.Err == nil; i++ {
+			ev.items = append(ev.items, itemQty{id: d.Str(), qty: d.Varint(), category: d.Str(), lineMinor: d.Varint()})
 		}
 	}
 	if ext&extExperiment != 0 {
-		ev.expID, ev.expVariant = d.str(), d.str()
+		ev.expID, ev.expVariant = d.Str(), d.Str()
 	}
 	if ext&extChannel != 0 {
-		ev.channel = d.str()
+		ev.channel = d.Str()
 	}
 }
 
@@ -202,9 +208,9 @@ func reasonCode(err error) byte {
 }
 
 func readEvent(d *dec, version byte, ev *event) {
-	code := d.byte()
+	code := d.Byte()
 	if int(code) >= len(eventNames) {
-		d.fail()
+		d.Fail()
 		return
 	}
 	name := eventNames[code]
@@ -213,9 +219,9 @@ func readEvent(d *dec, version byte, ev *event) {
 		k = spanKind(name)
 	}
 	*ev = event{kind: k, name: name, step: contract.FunnelStep(name)}
-	flags := d.byte()
+	flags := d.Byte()
 	if flags&flagMoneyErr != 0 {
-		if c := d.byte(); int(c) < len(knownReasons) {
+		if c := d.Byte(); int(c) < len(knownReasons) {
 			ev.moneyErr = knownReasons[c]
 		} else {
 			ev.moneyErr = errReasonInvalid
@@ -223,32 +229,32 @@ func readEvent(d *dec, version byte, ev *event) {
 	}
 	if flags&flagMoney != 0 {
 		ev.hasMoney = true
-		ev.money.Currency = d.str()
-		ev.money.Minor = d.varint()
-		ev.reporting = d.varint()
+		ev.money.Currency = d.Str()
+		ev.money.Minor = d.Varint()
+		ev.reporting = d.Varint()
 	}
-	ev.method, ev.provider, ev.status, ev.errorType = d.str(), d.str(), d.str(), d.str()
+	ev.method, ev.provider, ev.status, ev.errorType = d.Str(), d.Str(), d.Str(), d.Str()
 	if flags&flagOrder != 0 {
-		ev.hasOrder, ev.orderKey = true, d.u64()
+		ev.hasOrder, ev.orderKey = true, d.U64()
 	}
-	ev.customer = d.str()
-	ev.segment = memoSegment(d.byte())
+	ev.customer = d.Str()
+	ev.segment = memoSegment(d.Byte())
 	ev.spanError = flags&flagSpanError != 0
 	if k == kindInventory {
-		ev.itemID = d.str()
-		ev.available, ev.hasAvailable = d.varint(), flags&flagAvailable != 0
-		ev.reserved, ev.hasReserved = d.varint(), flags&flagReserved != 0
+		ev.itemID = d.Str()
+		ev.available, ev.hasAvailable = d.Varint(), flags&flagAvailable != 0
+		ev.reserved, ev.hasReserved = d.Varint(), flags&flagReserved != 0
 	}
-	ev.duration = time.Duration(d.varint())
-	ev.at = pcommon.Timestamp(d.u64())
+	ev.duration = time.Duration(d.Varint())
+	ev.at = pcommon.Timestamp(d.U64())
 	ev.fromSpan = flags&flagFromSpan != 0
 	if flags&flagTrace != 0 {
-		if len(d.b) < len(ev.traceID) {
-			d.fail()
+		if len(d.B) < len(ev.traceID) {
+			d.Fail()
 			return
 		}
-		copy(ev.traceID[:], d.b)
-		d.b = d.b[len(ev.traceID):]
+		copy(ev.traceID[:], d.B)
+		d.B = d.B[len(ev.traceID):]
 	}
 	if version >= 2 {
 		readExtension(d, ev)
@@ -270,19 +276,19 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 		return nil
 	}
 	b := enc(e.recordBuf[:0])
-	b.byte(journalVersion)
-	b.byte(mode)
-	b.varint(now.UnixNano())
+	b.Byte(journalVersion)
+	b.Byte(mode)
+	b.Varint(now.UnixNano())
 	n := 0
 	for i := range e.pending {
 		if journaled(mode, &e.pending[i]) {
 			n++
 		}
 	}
-	if n == 0 && mode != recordEmit {
+	if n == 0 && mode != recordEmit && mode != recordRestart {
 		return nil
 	}
-	b.uvarint(uint64(n))
+	b.Uvarint(uint64(n))
 	for i := range e.pending {
 		if journaled(mode, &e.pending[i]) {
 			appendEvent(&b, &e.pending[i])
@@ -298,24 +304,24 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 
 // replayRecord applies one journal record as the live path did.
 func (e *Engine) replayRecord(data []byte) error {
-	d := &dec{b: data}
-	v := d.byte()
+	d := &dec{B: data}
+	v := d.Byte()
 	if v < 1 || v > journalVersion {
 		return fmt.Errorf("journal record version %d", v)
 	}
-	mode := d.byte()
-	now := time.Unix(0, d.varint())
-	n := d.count()
-	if d.err != nil {
-		return d.err
+	mode := d.Byte()
+	now := time.Unix(0, d.Varint())
+	n := d.Count()
+	if d.Err != nil {
+		return d.Err
 	}
 	e.pending = e.pending[:0]
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err == nil; i++ {
 		e.pending = append(e.pending, event{})
 		readEvent(d, v, &e.pending[len(e.pending)-1])
 	}
-	if d.err != nil {
-		return d.err
+	if d.Err != nil {
+		return d.Err
 	}
 	switch mode {
 	case recordObserve:
@@ -327,6 +333,8 @@ func (e *Engine) replayRecord(data []byte) error {
 	case recordEmit:
 		e.agg.roll(now, e.loc)
 		e.agg.stages.advance(&e.agg)
+	case recordRestart:
+		e.agg.stages.restarted()
 	default:
 		return fmt.Errorf("journal record mode %d", mode)
 	}
@@ -337,7 +345,12 @@ func (e *Engine) replayRecord(data []byte) error {
 const replayChunk = 256
 
 // replay applies the records after the snapshot's, in order, up to the
-// first missing one. It returns how many were applied.
+// first missing one. It returns how many were applied. A record that does
+// not decode (corrupt, or written by another version) is skipped and
+// counted in e.skipped, the first one logged: stopping there would lose
+// every acknowledged batch after it, and leave those records on disk where
+// the keys of new records would interleave with them. Decoding fails
+// before a record changes any state.
 func (e *Engine) replay(ctx context.Context, client storage.Client) (int, error) {
 	applied := 0
 	for {
@@ -353,12 +366,25 @@ func (e *Engine) replay(ctx context.Context, client storage.Client) (int, error)
 				return applied, nil
 			}
 			if err := e.replayRecord(op.Value); err != nil {
-				return applied, fmt.Errorf("paymentbi: journal record %d: %w", e.seq+1, err)
+				if e.skipped == 0 {
+					e.logger.Warn("paymentbi: skipping journal records that do not decode; their events are not counted",
+						zap.Uint64("first_record", e.seq+1), zap.Error(err))
+				}
+				e.skipped++
+			} else {
+				applied++
 			}
 			e.seq++
-			applied++
 		}
 	}
+}
+
+// SkippedJournalRecords is how many journal records the start skipped
+// because they did not decode.
+func (e *Engine) SkippedJournalRecords() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.skipped
 }
 
 // LastRecordBytes is the last journal record written (benchmarks report

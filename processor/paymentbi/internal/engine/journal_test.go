@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,6 +245,42 @@ func TestNewSeriesStartAtZeroAndContinueAcrossRestart(t *testing.T) {
 	}
 }
 
+// A series whose 0 was emitted in one incarnation and again in the next,
+// each killed before a second emission, has never been shown with its
+// value: after the next restart it is still emitted at 0 first. Replaying
+// the two incarnations' emissions back to back must not make it live (the
+// value would then be Prometheus' first sample, which increase() cannot
+// count), whether the first 0 was folded into a snapshot or only journaled.
+func TestZeroedSeriesStayNewAcrossRepeatedKills(t *testing.T) {
+	eur := []string{contract.PaymentCurrency, "EUR", contract.PaymentMethod, "card", contract.PaymentProvider, "stripe"}
+	for _, synced := range []bool{false, true} {
+		t.Run(fmt.Sprintf("snapshot_between_%v", synced), func(t *testing.T) {
+			clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+			client := newMemClient()
+			e := restartedEngine(t, clock, client)
+			if err := e.ObserveLogs(bg, logs(purchase("o1", "EUR", 5.0))); err != nil {
+				t.Fatal(err)
+			}
+			for incarnation := 1; incarnation <= 3; incarnation++ {
+				if got := value(t, emitOnce(e), MetricRevenue, eur...); got != 0 {
+					t.Fatalf("incarnation %d: first emission = %v, want 0 (the value was never shown)", incarnation, got)
+				}
+				if synced && incarnation == 1 {
+					if err := e.SaveState(context.Background(), client); err != nil {
+						t.Fatal(err)
+					}
+				}
+				clock.Advance(5 * time.Second) // kill -9 before the next emission
+				e = restartedEngine(t, clock, client)
+			}
+			emitOnce(e)
+			if got := value(t, emitOnce(e), MetricRevenue, eur...); got != 5 {
+				t.Errorf("second emission of one incarnation = %v, want 5", got)
+			}
+		})
+	}
+}
+
 // firstDiff shows where two long strings first differ.
 func firstDiff(want, got string) string {
 	i := 0
@@ -324,5 +361,82 @@ func TestEveryRecognisedNameHasAJournalCode(t *testing.T) {
 		if nameCode(name) == 255 {
 			t.Errorf("%s has no journal code: add it at the end of eventNames", name)
 		}
+	}
+}
+
+// A journal record that does not decode (a torn write, a record of another
+// version) is skipped and counted at start; the acknowledged batches after
+// it still count, and none of the old records outlives the next sync to be
+// replayed a second time later.
+func TestUndecodableJournalRecordIsSkippedAndCounted(t *testing.T) {
+	ctx := context.Background()
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	client := newMemClient()
+	durable := restartedEngine(t, clock, client)
+	reference := newEngineAt(t, clock)
+	for i := range 3 {
+		if err := durable.ObserveLogs(bg, shopBatch(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i != 1 { // the reference never sees the batch whose record breaks
+			if err := reference.ObserveLogs(bg, shopBatch(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Second)
+	}
+	broken := journalKey(durable.seq - 1)
+	if client.data[broken] == nil {
+		t.Fatalf("no journal record %s", broken)
+	}
+	client.data[broken] = []byte{journalVersion, 99} // unknown mode
+
+	restarted := restartedEngine(t, clock, client) // kill -9 and restart
+	if got := restarted.SkippedJournalRecords(); got != 1 {
+		t.Errorf("skipped %d records, want 1", got)
+	}
+	if a, b := metricsJSON(t, reference), metricsJSON(t, restarted); a != b {
+		t.Fatalf("after skipping one record the state differs from the batches around it:\n%s", firstDiff(a, b))
+	}
+	if err := restarted.ObserveLogs(bg, shopBatch(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.SaveState(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	for key := range client.data {
+		if strings.HasPrefix(key, "journal/") {
+			t.Errorf("journal record %s left after the sync", key)
+		}
+	}
+}
+
+// A refund whose batch was journaled but whose acknowledgement a kill -9
+// cut off is re-sent by the SDK after the restart: it counts once, like a
+// purchase, because the refund matching set is rebuilt by the replay.
+func TestRefundResentAfterKillNineCountsOnce(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	client := newMemClient()
+	refund := func() plog.Logs {
+		return logs(map[string]any{contract.EventName: contract.EventRefund, contract.OrderID: "o-77",
+			contract.PaymentCurrency: "USD", contract.PaymentAmount: "12.50", contract.PaymentMethod: "card"})
+	}
+	e := restartedEngine(t, clock, client)
+	if err := e.ObserveLogs(bg, refund()); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(5 * time.Second)
+	e = restartedEngine(t, clock, client) // kill -9: no sync
+	if err := e.ObserveLogs(bg, refund()); err != nil {
+		t.Fatal(err)
+	}
+	ms := collect(e)
+	var refunds float64
+	dps := ms[MetricRefunds].Sum().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		refunds += float64(dps.At(i).IntValue())
+	}
+	if refunds != 1 {
+		t.Errorf("refunds = %v after a re-send, want 1", refunds)
 	}
 }

@@ -70,7 +70,8 @@ type aggregates struct {
 	segments map[segKey]*segStats
 	// refundsSeen remembers the refunds counted recently, so a refund
 	// recorded as the payment.refund span and as the ecommerce.refund event
-	// counts once. Not persisted: both forms arrive within moments.
+	// counts once, and so does a refund re-sent after a kill -9 (it is in
+	// the snapshot, and the journal replay rebuilds it).
 	refundsSeen *dedup
 	stages      stages
 }

@@ -22,7 +22,7 @@ var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 const snapshotVersion = 2
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
-	b.uvarint(uint64(len(m)))
+	b.Uvarint(uint64(len(m)))
 	for k, v := range m {
 		key(b, k)
 		val(b, v)
@@ -30,76 +30,76 @@ func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(
 }
 
 func getMap[K comparable, V any](d *dec, key func(*dec) K, val func(*dec) V) map[K]V {
-	n := d.count()
+	n := d.Count()
 	m := make(map[K]V, n)
-	for i := 0; i < n && d.err == nil; i++ {
+	for i := 0; i < n && d.Err == nil; i++ {
 		k := key(d)
 		m[k] = val(d)
 	}
 	return m
 }
 
-func putMoneyKey(b *enc, k moneyKey) { b.str(k.currency); b.str(k.method); b.str(k.provider) }
+func putMoneyKey(b *enc, k moneyKey) { b.Str(k.currency); b.Str(k.method); b.Str(k.provider) }
 func getMoneyKey(d *dec) moneyKey {
-	return moneyKey{currency: d.str(), method: d.str(), provider: d.str()}
+	return moneyKey{currency: d.Str(), method: d.Str(), provider: d.Str()}
 }
 func putAttemptKey(b *enc, k attemptKey) {
-	b.str(k.status)
-	b.str(k.errorType)
-	b.str(k.method)
-	b.str(k.provider)
+	b.Str(k.status)
+	b.Str(k.errorType)
+	b.Str(k.method)
+	b.Str(k.provider)
 }
 func getAttemptKey(d *dec) attemptKey {
-	return attemptKey{status: d.str(), errorType: d.str(), method: d.str(), provider: d.str()}
+	return attemptKey{status: d.Str(), errorType: d.Str(), method: d.Str(), provider: d.Str()}
 }
-func putFailureKey(b *enc, k failureKey) { b.str(k.errorType); b.str(k.method); b.str(k.provider) }
+func putFailureKey(b *enc, k failureKey) { b.Str(k.errorType); b.Str(k.method); b.Str(k.provider) }
 func getFailureKey(d *dec) failureKey {
-	return failureKey{errorType: d.str(), method: d.str(), provider: d.str()}
+	return failureKey{errorType: d.Str(), method: d.Str(), provider: d.Str()}
 }
-func putDurationKey(b *enc, k durationKey) { b.str(k.status); b.str(k.method); b.str(k.provider) }
+func putDurationKey(b *enc, k durationKey) { b.Str(k.status); b.Str(k.method); b.Str(k.provider) }
 func getDurationKey(d *dec) durationKey {
-	return durationKey{status: d.str(), method: d.str(), provider: d.str()}
+	return durationKey{status: d.Str(), method: d.Str(), provider: d.Str()}
 }
-func putInvalidKey(b *enc, k invalidKey) { b.str(k.reason); b.str(k.event) }
-func getInvalidKey(d *dec) invalidKey    { return invalidKey{reason: d.str(), event: d.str()} }
+func putInvalidKey(b *enc, k invalidKey) { b.Str(k.reason); b.Str(k.event) }
+func getInvalidKey(d *dec) invalidKey    { return invalidKey{reason: d.Str(), event: d.Str()} }
 
-func putStr(b *enc, s string)  { b.str(s) }
-func getStr2(d *dec) string    { return d.str() }
-func putInt(b *enc, v int64)   { b.varint(v) }
-func getInt(d *dec) int64      { return d.varint() }
-func putStage(b *enc, v uint8) { b.byte(v) }
-func getStage(d *dec) uint8    { return d.byte() }
+func putStr(b *enc, s string)  { b.Str(s) }
+func getStr2(d *dec) string    { return d.Str() }
+func putInt(b *enc, v int64)   { b.Varint(v) }
+func getInt(d *dec) int64      { return d.Varint() }
+func putStage(b *enc, v uint8) { b.Byte(v) }
+func getStage(d *dec) uint8    { return d.Byte() }
 func putNone(*enc, struct{})   {}
 func getNone(*dec) struct{}    { return struct{}{} }
 func putStock(b *enc, s stock) {
-	b.varint(s.available)
-	b.varint(s.reserved)
-	b.bool(s.hasAvailable)
-	b.bool(s.hasReserved)
-	b.u64(uint64(s.availableAt))
-	b.u64(uint64(s.reservedAt))
+	b.Varint(s.available)
+	b.Varint(s.reserved)
+	b.Bool(s.hasAvailable)
+	b.Bool(s.hasReserved)
+	b.U64(uint64(s.availableAt))
+	b.U64(uint64(s.reservedAt))
 }
 func getStock(d *dec) stock {
 	return stock{
-		available: d.varint(), reserved: d.varint(), hasAvailable: d.bool(), hasReserved: d.bool(),
-		availableAt: pcommon.Timestamp(d.u64()), reservedAt: pcommon.Timestamp(d.u64()),
+		available: d.Varint(), reserved: d.Varint(), hasAvailable: d.Bool(), hasReserved: d.Bool(),
+		availableAt: pcommon.Timestamp(d.U64()), reservedAt: pcommon.Timestamp(d.U64()),
 	}
 }
 func putHistogram(b *enc, h *histogram) {
-	b.uvarint(uint64(len(h.counts)))
+	b.Uvarint(uint64(len(h.counts)))
 	for _, c := range h.counts {
-		b.uvarint(c)
+		b.Uvarint(c)
 	}
-	b.f64(h.sum)
-	b.uvarint(h.count)
+	b.F64(h.sum)
+	b.Uvarint(h.count)
 }
 func getHistogram(d *dec) *histogram {
-	h := &histogram{counts: make([]uint64, d.count())}
+	h := &histogram{counts: make([]uint64, d.Count())}
 	for i := range h.counts {
-		h.counts[i] = d.uvarint()
+		h.counts[i] = d.Uvarint()
 	}
-	h.sum = d.f64()
-	h.count = d.uvarint()
+	h.sum = d.F64()
+	h.count = d.Uvarint()
 	return h
 }
 
@@ -109,12 +109,12 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	a := &e.agg
 	b := enc(make([]byte, 0, 4096))
 	b = append(b, snapshotMagic[:]...)
-	b.byte(snapshotVersion)
-	b.u64(e.seq)
-	b.varint(now.UnixNano())
-	b.varint(e.start.UnixNano())
-	b.varint(a.day.start.UnixNano())
-	b.varint(a.month.start.UnixNano())
+	b.Byte(snapshotVersion)
+	b.U64(e.seq)
+	b.Varint(now.UnixNano())
+	b.Varint(e.start.UnixNano())
+	b.Varint(a.day.start.UnixNano())
+	b.Varint(a.month.start.UnixNano())
 	putMap(&b, a.dayRevenue, putStr, putInt)
 	putMap(&b, a.monthRevenue, putStr, putInt)
 	for _, m := range []map[moneyKey]int64{a.revenue, a.orders, a.refunds, a.refundAmount} {
@@ -124,15 +124,15 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	putMap(&b, a.failures, putFailureKey, putInt)
 	putMap(&b, a.durations, putDurationKey, putHistogram)
 	for _, n := range a.funnel {
-		b.varint(n)
+		b.Varint(n)
 	}
 	for _, m := range []map[string]int64{a.segmentOrders, a.duplicates, a.late} {
 		putMap(&b, m, putStr, putInt)
 	}
 	putMap(&b, a.stock, putStr, putStock)
 	putMap(&b, a.invalid, putInvalidKey, putInt)
-	b.varint(a.lateInventory)
-	b.str(string(a.refundsSeen.marshal(now)))
+	b.Varint(a.lateInventory)
+	b.Str(string(a.refundsSeen.marshal(now)))
 	for _, l := range []*limiter{e.methods, e.providers, e.errorTypes, e.items} {
 		putMap(&b, l.seen, putStr, putNone)
 	}
@@ -147,15 +147,15 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	}
 	putMap(&b, st.invalid, putInvalidKey, putStage)
 	for _, v := range st.funnel {
-		b.byte(v)
+		b.Byte(v)
 	}
 	putMap(&b, a.depletion, putStr, putDepletion)
-	putMap(&b, a.held, func(b *enc, k uint64) { b.u64(k) }, putHolding)
-	b.varint(a.heldDropped)
-	putMap(&b, a.experiments, func(b *enc, k expKey) { b.str(k.id); b.str(k.variant) }, putExpStats)
-	b.varint(a.expDropped)
+	putMap(&b, a.held, func(b *enc, k uint64) { b.U64(k) }, putHolding)
+	b.Varint(a.heldDropped)
+	putMap(&b, a.experiments, func(b *enc, k expKey) { b.Str(k.id); b.Str(k.variant) }, putExpStats)
+	b.Varint(a.expDropped)
 	putMap(&b, a.hourly, putInt, putInt)
-	putMap(&b, a.segments, putSegKey, func(b *enc, s *segStats) { b.varint(s.visits); b.varint(s.orders); b.varint(s.revenue) })
+	putMap(&b, a.segments, putSegKey, func(b *enc, s *segStats) { b.Varint(s.visits); b.Varint(s.orders); b.Varint(s.revenue) })
 	putMap(&b, st.segments, putSegKey, putStage)
 	for _, l := range []*limiter{e.channels, e.categoriesLimit} {
 		putMap(&b, l.seen, putStr, putNone)
@@ -163,53 +163,53 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	return b
 }
 
-func putSegKey(b *enc, k segKey) { b.str(k.dim); b.str(k.value) }
-func getSegKey(d *dec) segKey    { return segKey{dim: d.str(), value: d.str()} }
+func putSegKey(b *enc, k segKey) { b.Str(k.dim); b.Str(k.value) }
+func getSegKey(d *dec) segKey    { return segKey{dim: d.Str(), value: d.Str()} }
 
 func putExpStats(b *enc, s *expStats) {
 	for _, n := range s.funnel {
-		b.varint(n)
+		b.Varint(n)
 	}
-	b.varint(s.succeeded)
-	b.varint(s.failed)
+	b.Varint(s.succeeded)
+	b.Varint(s.failed)
 }
 
 func getExpStats(d *dec) *expStats {
 	s := &expStats{}
 	for i := range s.funnel {
-		s.funnel[i] = d.varint()
+		s.funnel[i] = d.Varint()
 	}
-	s.succeeded, s.failed = d.varint(), d.varint()
+	s.succeeded, s.failed = d.Varint(), d.Varint()
 	return s
 }
 
 func putDepletion(b *enc, d *depletion) {
-	b.varint(d.bucket)
-	b.varint(d.current)
-	b.f64(d.rate)
-	b.f64(d.weight)
-	b.varint(d.closed)
+	b.Varint(d.bucket)
+	b.Varint(d.current)
+	b.F64(d.rate)
+	b.F64(d.weight)
+	b.Varint(d.closed)
 }
 
 func getDepletion(d *dec) *depletion {
-	return &depletion{bucket: d.varint(), current: d.varint(), rate: d.f64(), weight: d.f64(), closed: d.varint()}
+	return &depletion{bucket: d.Varint(), current: d.Varint(), rate: d.F64(), weight: d.F64(), closed: d.Varint()}
 }
 
 func putHolding(b *enc, h holding) {
-	b.varint(h.at)
-	b.uvarint(uint64(len(h.items)))
+	b.Varint(h.at)
+	b.Uvarint(uint64(len(h.items)))
 	for _, it := range h.items {
-		b.str(it.id)
-		b.varint(it.qty)
+		b.Str(it.id)
+		b.Varint(it.qty)
 	}
 }
 
 func getHolding(d *dec) holding {
-	h := holding{at: d.varint()}
-	n := d.count()
+	h := holding{at: d.Varint()}
+	n := d.Count()
 	h.items = make([]itemQty, 0, n)
-	for i := 0; i < n && d.err == nil; i++ {
-		h.items = append(h.items, itemQty{id: d.str(), qty: d.varint()})
+	for i := 0; i < n && d.Err == nil; i++ {
+		h.items = append(h.items, itemQty{id: d.Str(), qty: d.Varint()})
 	}
 	return h
 }
@@ -238,13 +238,13 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	if version < 1 || version > snapshotVersion {
 		return nil, fmt.Errorf("saved state version %d, this build reads 1 to %d", version, snapshotVersion)
 	}
-	d := &dec{b: data[5:]}
+	d := &dec{B: data[5:]}
 	s := &savedSnapshot{}
-	s.seq = d.u64()
-	s.savedAt = time.Unix(0, d.varint())
-	s.start = time.Unix(0, d.varint())
-	s.dayStart = time.Unix(0, d.varint())
-	s.monthStart = time.Unix(0, d.varint())
+	s.seq = d.U64()
+	s.savedAt = time.Unix(0, d.Varint())
+	s.start = time.Unix(0, d.Varint())
+	s.dayStart = time.Unix(0, d.Varint())
+	s.monthStart = time.Unix(0, d.Varint())
 	a := &s.agg
 	a.dayRevenue = getMap(d, getStr2, getInt)
 	a.monthRevenue = getMap(d, getStr2, getInt)
@@ -256,15 +256,15 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	a.failures = getMap(d, getFailureKey, getInt)
 	a.durations = getMap(d, getDurationKey, getHistogram)
 	for i := range a.funnel {
-		a.funnel[i] = d.varint()
+		a.funnel[i] = d.Varint()
 	}
 	a.segmentOrders = getMap(d, getStr2, getInt)
 	a.duplicates = getMap(d, getStr2, getInt)
 	a.late = getMap(d, getStr2, getInt)
 	a.stock = getMap(d, getStr2, getStock)
 	a.invalid = getMap(d, getInvalidKey, getInt)
-	a.lateInventory = d.varint()
-	s.refundsSeen = []byte(d.str())
+	a.lateInventory = d.Varint()
+	s.refundsSeen = []byte(d.Str())
 	for i := range s.limiters {
 		s.limiters[i] = getMap(d, getStr2, getNone)
 	}
@@ -279,16 +279,16 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 	st.late = getMap(d, getStr2, getStage)
 	st.invalid = getMap(d, getInvalidKey, getStage)
 	for i := range st.funnel {
-		st.funnel[i] = d.byte()
+		st.funnel[i] = d.Byte()
 	}
 	if version >= 2 {
 		a.depletion = getMap(d, getStr2, getDepletion)
-		a.held = getMap(d, func(d *dec) uint64 { return d.u64() }, getHolding)
-		a.heldDropped = d.varint()
-		a.experiments = getMap(d, func(d *dec) expKey { return expKey{id: d.str(), variant: d.str()} }, getExpStats)
-		a.expDropped = d.varint()
+		a.held = getMap(d, func(d *dec) uint64 { return d.U64() }, getHolding)
+		a.heldDropped = d.Varint()
+		a.experiments = getMap(d, func(d *dec) expKey { return expKey{id: d.Str(), variant: d.Str()} }, getExpStats)
+		a.expDropped = d.Varint()
 		a.hourly = getMap(d, getInt, getInt)
-		a.segments = getMap(d, getSegKey, func(d *dec) *segStats { return &segStats{visits: d.varint(), orders: d.varint(), revenue: d.varint()} })
+		a.segments = getMap(d, getSegKey, func(d *dec) *segStats { return &segStats{visits: d.Varint(), orders: d.Varint(), revenue: d.Varint()} })
 		st.segments = getMap(d, getSegKey, getStage)
 		s.segmentLimiters = [2]map[string]struct{}{getMap(d, getStr2, getNone), getMap(d, getStr2, getNone)}
 	} else {
@@ -298,10 +298,10 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 		a.segments, st.segments = map[segKey]*segStats{}, map[segKey]uint8{}
 		s.segmentLimiters = [2]map[string]struct{}{{}, {}}
 	}
-	if d.err != nil {
-		return nil, fmt.Errorf("saved state: %w", d.err)
+	if d.Err != nil {
+		return nil, fmt.Errorf("saved state: %w", d.Err)
 	}
-	if len(d.b) != 0 {
+	if len(d.B) != 0 {
 		return nil, errSnapshotFormat
 	}
 	return s, nil

@@ -1,5 +1,7 @@
 package engine
 
+import "maps"
+
 // Prometheus' increase() and rate() cannot count a series' first sample:
 // a label combination that first appears with a value loses that value.
 // So every cumulative series is emitted at 0 in the emission where it
@@ -91,34 +93,32 @@ func (s *stages) pending(a *aggregates) bool {
 		pendingMap(s.late, a.late) || pendingMap(s.segments, a.segments)
 }
 
-func forgetZeroed[K comparable](st map[K]uint8) {
-	for k, v := range st {
-		if v == stageZeroed {
-			delete(st, k)
-		}
-	}
+func forgetZeroed[K comparable](st map[K]uint8) bool {
+	n := len(st)
+	maps.DeleteFunc(st, func(_ K, v uint8) bool { return v == stageZeroed })
+	return len(st) != n
 }
 
 // restarted sends the zeroed series back to new after a restart: their 0
 // may never have reached the exporter (a kill right after the emission was
 // journaled), and showing 0 once more is harmless, while a live series
-// stays live.
-func (s *stages) restarted() {
-	forgetZeroed(s.money)
-	forgetZeroed(s.refund)
-	forgetZeroed(s.attempt)
-	forgetZeroed(s.failure)
-	forgetZeroed(s.duration)
-	forgetZeroed(s.segment)
-	forgetZeroed(s.invalid)
-	forgetZeroed(s.duplicate)
-	forgetZeroed(s.late)
-	forgetZeroed(s.segments)
+// stays live. It reports whether any series went back.
+func (s *stages) restarted() bool {
+	changed := false
+	for _, forgot := range []bool{
+		forgetZeroed(s.money), forgetZeroed(s.refund), forgetZeroed(s.attempt),
+		forgetZeroed(s.failure), forgetZeroed(s.duration), forgetZeroed(s.segment),
+		forgetZeroed(s.invalid), forgetZeroed(s.duplicate), forgetZeroed(s.late),
+		forgetZeroed(s.segments),
+	} {
+		changed = changed || forgot
+	}
 	for i, v := range s.funnel {
 		if v == stageZeroed {
-			s.funnel[i] = stageNew
+			s.funnel[i], changed = stageNew, true
 		}
 	}
+	return changed
 }
 
 // shown is the value a series of the given stage is emitted with.

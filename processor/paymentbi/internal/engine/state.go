@@ -78,11 +78,21 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 		// what replayed is kept; the rest of the journal stays on disk
 		e.logger.Error("paymentbi: journal replay stopped", zap.Int("replayed", replayed), zap.Error(err))
 	}
-	e.agg.stages.restarted()
 	e.store = client
+	if e.agg.stages.restarted() {
+		// journaled, so a later replay restarts these series at the same point
+		e.pending = e.pending[:0]
+		if err := e.commit(ctx, recordRestart, e.now()); err != nil {
+			e.store = nil
+			e.mu.Unlock()
+			return err
+		}
+	}
+	skipped := e.skipped
 	e.mu.Unlock()
-	if replayed > 0 {
-		e.logger.Info("paymentbi: replayed journal", zap.Int("records", replayed), zap.Uint64("seq", e.seq))
+	if replayed > 0 || skipped > 0 {
+		e.logger.Info("paymentbi: replayed journal", zap.Int("records", replayed),
+			zap.Int("skipped_undecodable", skipped), zap.Uint64("seq", e.seq))
 	}
 	// (after a replay the journal stays until the next sync: writing the
 	// customer filter now would slow every restart of a crash loop)
