@@ -190,7 +190,7 @@ func (d *Deliverer) deliver(spec ChannelSpec, n *channel.Notification) (abandone
 		}
 		d.onResult(spec.Name, OutcomeFailed, attempt)
 		// Only the channel name and fingerprints: the error text never holds
-		// the URL (channel.Do strips it) and alerts may carry customer data.
+		// the URL (httpdelivery strips it) and alerts may carry customer data.
 		d.logger.Error("alert notification failed",
 			zap.String("channel", spec.Name),
 			zap.Strings("fingerprints", fingerprints(n)),
