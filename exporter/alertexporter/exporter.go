@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -89,9 +88,19 @@ func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*ale
 	return e, nil
 }
 
-func (e *alertExporter) newNotifier(ctx context.Context, name string, c *ChannelConfig) (channel.Notifier, error) {
-	// Timeouts come from the per-attempt context.
-	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+func (e *alertExporter) newNotifier(ctx context.Context, host component.Host, name string, c *ChannelConfig) (channel.Notifier, error) {
+	switch {
+	case c.Email != nil:
+		return email.New(ctx, c.Email)
+	case c.Log != nil:
+		return logchannel.New(c.Log, e.logOutput, zap.String("otelcol.component.id", e.set.ID.String()))
+	}
+	// The attempt timeout comes from the per-attempt context; client.timeout
+	// bounds each request on top of it when set.
+	client, err := c.Client.ToClient(ctx, host.GetExtensions(), e.set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	switch {
 	case c.Slack != nil:
 		return slack.New(c.Slack, client)
@@ -99,16 +108,12 @@ func (e *alertExporter) newNotifier(ctx context.Context, name string, c *Channel
 		return discord.New(c.Discord, client)
 	case c.PagerDuty != nil:
 		return pagerduty.New(c.PagerDuty, client)
-	case c.Email != nil:
-		return email.New(ctx, c.Email)
 	case c.SMS != nil:
 		return sms.New(c.SMS, client)
 	case c.Webhook != nil:
 		return webhook.New(c.Webhook, client), nil
 	case c.Alertmanager != nil:
 		return alertmanager.New(c.Alertmanager, client, e.clock), nil
-	case c.Log != nil:
-		return logchannel.New(c.Log, e.logOutput, zap.String("otelcol.component.id", e.set.ID.String()))
 	}
 	return nil, fmt.Errorf("channels.%s: no channel type", name)
 }
@@ -122,7 +127,7 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 			e.logger.Info("alert channel disabled: optional and its destination is not set", zap.String("channel", name))
 			continue
 		}
-		n, err := e.newNotifier(ctx, name, c)
+		n, err := e.newNotifier(ctx, host, name, c)
 		if err != nil {
 			return fmt.Errorf("channels.%s: %w", name, err)
 		}
