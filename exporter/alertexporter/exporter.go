@@ -10,7 +10,6 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -34,6 +33,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 type alertExporter struct {
@@ -143,17 +143,9 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	e.deliverer.OnProgress(func(n *channel.Notification) { e.save(e.engine.Progress(n.ID)) })
 
 	if e.cfg.Storage != nil {
-		ext, ok := host.GetExtensions()[*e.cfg.Storage]
-		if !ok {
-			return fmt.Errorf("storage: extension %q not found", e.cfg.Storage)
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return fmt.Errorf("storage: extension %q is not a storage extension", e.cfg.Storage)
-		}
-		client, err := se.GetClient(ctx, component.KindExporter, e.set.ID, "alert_state")
+		client, err := statestore.Open(ctx, host, "storage", *e.cfg.Storage, component.KindExporter, e.set.ID, "alert_state")
 		if err != nil {
-			return fmt.Errorf("storage: %w", err)
+			return err
 		}
 		e.store = state.NewStore(client)
 		snap, err := e.store.Load(ctx)
