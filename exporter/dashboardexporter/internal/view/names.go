@@ -7,31 +7,31 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// Metric names emitted by the paymentbi connector.
+// Metric names emitted by the paymentbi connector (internal/contract).
 const (
-	MetricRevenue          = "payment.revenue"
-	MetricRevenueReporting = "payment.revenue.reporting"
-	MetricOrders           = "payment.orders"
-	MetricAttempts         = "payment.attempts"
-	MetricRefunds          = "payment.refunds"
-	MetricFunnel           = "checkout.funnel.events"
-	MetricConversion       = "checkout.conversion.ratio"
-	MetricSuccessRatio     = "payment.success.ratio"
-	MetricCustomerOrders   = "customer.orders"
-	MetricCustomerDistinct = "customer.distinct"
-	MetricInventoryAvail   = "inventory.available"
-	MetricInventoryReserve = "inventory.reserved"
-	MetricRevenueDaily     = "payment.revenue.daily"
-	MetricRevenueMonthly   = "payment.revenue.monthly"
-	targetSuffix           = ".target"
+	MetricRevenue          = contract.MetricPaymentRevenue
+	MetricRevenueReporting = contract.MetricPaymentRevenueReporting
+	MetricOrders           = contract.MetricPaymentOrders
+	MetricAttempts         = contract.MetricPaymentAttempts
+	MetricRefunds          = contract.MetricPaymentRefunds
+	MetricFunnel           = contract.MetricCheckoutFunnelEvents
+	MetricConversion       = contract.MetricCheckoutConversionRatio
+	MetricSuccessRatio     = contract.MetricPaymentSuccessRatio
+	MetricCustomerOrders   = contract.MetricCustomerOrders
+	MetricCustomerDistinct = contract.MetricCustomerDistinct
+	MetricInventoryAvail   = contract.MetricInventoryAvailable
+	MetricInventoryReserve = contract.MetricInventoryReserved
+	MetricRevenueDaily     = contract.MetricRevenueDaily
+	MetricRevenueMonthly   = contract.MetricRevenueMonthly
+	targetSuffix           = contract.RevenueTargetSuffix
 )
 
 // Span metrics connector metric names under its namespace.
 const (
 	spanCalls    = ".calls"
 	spanDuration = ".duration"
-	spanNameKey  = "span.name"
-	statusKey    = "status.code"
+	spanNameKey  = contract.SpanName
+	statusKey    = contract.StatusCode
 	statusError  = "STATUS_CODE_ERROR"
 )
 
