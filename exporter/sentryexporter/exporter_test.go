@@ -2,7 +2,6 @@ package sentryexporter
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -416,7 +415,7 @@ func TestRateLimitBacksOffAndLaterDelivers(t *testing.T) {
 	assert.Equal(t, 60*time.Second, rl.delay)
 	assert.Contains(t, err.Error(), "Throttle (1m0s)", "exporterhelper waits as long as Sentry asked")
 	var retry consumererror.Traces
-	require.True(t, errors.As(err, &retry))
+	require.ErrorAs(t, err, &retry)
 	assert.Equal(t, 1, retry.Data().SpanCount(), "the undelivered span is retried")
 
 	// Within the window nothing is sent: the exporter does not hammer Sentry.
@@ -444,7 +443,7 @@ func TestRetryAfterWithoutSentryHeader(t *testing.T) {
 	require.True(t, ok, "%v", err)
 	assert.Equal(t, 7*time.Second, rl.delay)
 	var retry consumererror.Logs
-	require.True(t, errors.As(err, &retry))
+	require.ErrorAs(t, err, &retry)
 	assert.Equal(t, 1, retry.Data().LogRecordCount())
 }
 
@@ -466,7 +465,7 @@ func TestPartialFailureRetriesOnlyUndelivered(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
 	var retry consumererror.Traces
-	require.True(t, errors.As(err, &retry))
+	require.ErrorAs(t, err, &retry)
 	left := retry.Data()
 	require.Equal(t, 2, left.SpanCount())
 	assert.Equal(t, pcommon.SpanID{2}, left.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).SpanID())
@@ -608,7 +607,8 @@ func TestSampledTraceIsDeterministic(t *testing.T) {
 		if sampledTrace(id, 0.25) {
 			kept++
 		}
-		assert.Equal(t, sampledTrace(id, 0.25), sampledTrace(id, 0.25))
+		first, again := sampledTrace(id, 0.25), sampledTrace(id, 0.25)
+		assert.Equal(t, first, again)
 	}
 	assert.InDelta(t, 250, kept, 60)
 }

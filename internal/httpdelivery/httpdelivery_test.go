@@ -217,7 +217,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestExporterError(t *testing.T) {
-	assert.NoError(t, ExporterError(nil))
+	require.NoError(t, ExporterError(nil))
 
 	plain := errors.New("plain")
 	assert.Equal(t, plain, ExporterError(plain), "unclassified errors are left to the retry sender")

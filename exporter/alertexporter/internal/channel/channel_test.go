@@ -16,7 +16,7 @@ func TestTruncate(t *testing.T) {
 	assert.Equal(t, "abc", channel.Truncate("abc", 3))
 	assert.Equal(t, "ab…", channel.Truncate("abcd", 3))
 	assert.Equal(t, "äö…", channel.Truncate("äöüß", 3), "counts runes, not bytes")
-	assert.Equal(t, "", channel.Truncate("abc", 0))
+	assert.Empty(t, channel.Truncate("abc", 0))
 }
 
 func TestNotificationHelpersAndDefaultTemplates(t *testing.T) {
