@@ -35,16 +35,16 @@ const (
 	statusError  = "STATUS_CODE_ERROR"
 )
 
-// Label keys are read tolerantly: the contract key first, then the short
-// forms a producer might use.
+// Label keys of paymentbi's metrics (internal/contract/metrics.go). The
+// currency is the reporting one where the metric has it.
 var (
-	outcomeKeys   = []string{"outcome", "payment.outcome", contract.PaymentStatus}
-	methodKeys    = []string{contract.PaymentMethod, "method"}
-	errorTypeKeys = []string{contract.PaymentErrorType, contract.ErrorType}
-	stepKeys      = []string{"step", contract.CheckoutStep, contract.EventName}
-	segmentKeys   = []string{contract.CustomerSegment, "segment"}
-	currencyKeys  = []string{contract.PaymentReportingCurrency, contract.PaymentCurrency, "currency"}
-	itemKeys      = []string{contract.InventoryItemID, "item_id"}
+	outcomeKeys   = []string{contract.PaymentStatus}
+	methodKeys    = []string{contract.PaymentMethod}
+	errorTypeKeys = []string{contract.PaymentErrorType}
+	stepKeys      = []string{contract.CheckoutStep}
+	segmentKeys   = []string{contract.CustomerSegment}
+	currencyKeys  = []string{contract.PaymentReportingCurrency, contract.PaymentCurrency}
+	itemKeys      = []string{contract.InventoryItemID}
 )
 
 var stepLabels = map[string]string{
