@@ -48,7 +48,7 @@ type Config struct {
 	// ExternalURL is linked from notifications (webhook externalURL).
 	ExternalURL string `mapstructure:"external_url"`
 	// FlapWindow holds every resolve this long: an alert that fires again
-	// within it stays one incident (counted in otelcol_alert_flaps_damped)
+	// within it stays one incident (counted in otelcol_exporter_alert_flaps_damped)
 	// instead of a resolved and a firing notification. 0 turns it off.
 	FlapWindow time.Duration `mapstructure:"flap_window"`
 	// ShutdownTimeout bounds shutdown, counted from the moment the

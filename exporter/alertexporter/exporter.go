@@ -57,9 +57,7 @@ type alertExporter struct {
 	// logOutput is where log channels write (os.Stderr; tests replace it).
 	logOutput zapcore.WriteSyncer
 
-	rejected      metric.Int64Counter
-	notifications metric.Int64Counter
-	flapsDamped   metric.Int64Counter
+	telemetry *metadata.TelemetryBuilder
 }
 
 func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*alertExporter, error) {
@@ -68,23 +66,10 @@ func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*ale
 		return nil, err
 	}
 	e := &alertExporter{cfg: cfg, set: set, logger: set.Logger, clock: clk, built: b, logOutput: os.Stderr}
-	meter := set.MeterProvider.Meter(metadata.ScopeName)
-	if e.rejected, err = meter.Int64Counter("otelcol_alert_records_rejected",
-		metric.WithDescription("Log records the alert exporter could not use (not an alert, invalid, stale resolve, over max_alerts)."),
-		metric.WithUnit("{record}")); err != nil {
+	if e.telemetry, err = metadata.NewTelemetryBuilder(set.TelemetrySettings); err != nil {
 		return nil, err
 	}
-	if e.notifications, err = meter.Int64Counter("otelcol_alert_notifications",
-		metric.WithDescription("Notifications handled per channel and outcome (sent, failed, dropped)."),
-		metric.WithUnit("{notification}")); err != nil {
-		return nil, err
-	}
-	if e.flapsDamped, err = meter.Int64Counter("otelcol_alert_flaps_damped",
-		metric.WithDescription("Alerts that fired again within flap_window of their resolve and stayed one incident."),
-		metric.WithUnit("{alert}")); err != nil {
-		return nil, err
-	}
-	b.engine.OnFlapDamped = func() { e.flapsDamped.Add(context.Background(), 1) }
+	b.engine.OnFlapDamped = func() { e.telemetry.FlapsDamped.Add(context.Background(), 1) }
 	return e, nil
 }
 
@@ -263,7 +248,7 @@ func (e *alertExporter) logOutbox(snap *state.Snapshot) {
 }
 
 func (e *alertExporter) recordOutcome(ch string, outcome dispatch.Outcome, _ int) {
-	e.notifications.Add(context.Background(), 1, metric.WithAttributes(
+	e.telemetry.Notifications.Add(context.Background(), 1, metric.WithAttributes(
 		attribute.String("channel", ch),
 		attribute.String("channel_type", e.built.channels[ch]),
 		attribute.String("outcome", string(outcome))))
@@ -311,7 +296,7 @@ func (e *alertExporter) push(ctx context.Context, ld plog.Logs) error {
 		firstErr = err
 	}
 	if rejected += dropped; rejected > 0 {
-		e.rejected.Add(ctx, int64(rejected))
+		e.telemetry.RecordsRejected.Add(ctx, int64(rejected))
 		e.logger.Warn("alert records rejected", zap.Int("count", rejected), zap.NamedError("first_reason", firstErr))
 	}
 	return nil

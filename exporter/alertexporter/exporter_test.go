@@ -231,7 +231,7 @@ func TestPushRejectsBadRecordsKeepsGoodOnes(t *testing.T) {
 	require.NoError(t, e.push(context.Background(), ld))
 
 	assert.Len(t, e.engine.Alerts(), 1)
-	m, err := tel.GetMetric("otelcol_alert_records_rejected")
+	m, err := tel.GetMetric("otelcol_exporter_alert_records_rejected")
 	require.NoError(t, err)
 	sum := m.Data.(metricdata.Sum[int64])
 	assert.Equal(t, int64(1), sum.DataPoints[0].Value)
