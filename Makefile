@@ -5,6 +5,8 @@ GO            ?= go
 BUILDER_VERSION := v0.165.0
 TOOLS_DIR     := $(CURDIR)/bin/tools
 BUILDER       := $(TOOLS_DIR)/builder-$(BUILDER_VERSION)
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT ?= $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 BINARY        := $(CURDIR)/bin/otelcol-payments
 CONFIG        ?= config/otelcol.yaml
 CONFIGS       := $(wildcard config/*.yaml)
@@ -15,7 +17,7 @@ TEST_FLAGS    ?=
 # Time per piisanitizer fuzz target in `make test-long` (a crash or an idempotency break fails it).
 FUZZ_TIME     ?= 60s
 
-.PHONY: all help build run test test-long vet unit validate check-generate generate bench demo tools clean
+.PHONY: all help build run test test-long vet lint tidy-check unit validate check-generate generate bench demo tools clean
 
 all: build
 
@@ -28,7 +30,12 @@ $(BUILDER):
 	GOBIN=$(TOOLS_DIR) $(GO) install go.opentelemetry.io/collector/cmd/builder@$(BUILDER_VERSION)
 	@mv $(TOOLS_DIR)/builder $(BUILDER)
 
-tools: $(BUILDER)
+$(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION):
+	@mkdir -p $(TOOLS_DIR)
+	GOBIN=$(TOOLS_DIR) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+	@mv $(TOOLS_DIR)/golangci-lint $@
+
+tools: $(BUILDER) $(GOLANGCI_LINT)
 
 ## build: compile the distribution into bin/otelcol-payments
 build:
@@ -47,6 +54,14 @@ check-generate: $(BUILDER)
 
 vet:
 	$(GO) vet ./...
+
+## lint: golangci-lint with .golangci.yml (GOLANGCI_LINT=path uses an installed binary)
+lint: $(GOLANGCI_LINT)
+	$(GOLANGCI_LINT) run --allow-parallel-runners ./...
+
+## tidy-check: fail when go.mod or go.sum is not tidy
+tidy-check:
+	$(GO) mod tidy -diff
 
 # The binary is built once here and handed to the tests that run it.
 unit: build
@@ -76,8 +91,8 @@ validate: build
 		echo "OK   $$combo (config/validate.env)"; \
 	done
 
-## test: vet, drift check, build, every Go test, and validate every config profile
-test: vet check-generate unit validate
+## test: vet, lint, go.mod tidiness, drift check, build, every Go test, and validate every config profile
+test: vet lint tidy-check check-generate unit validate
 
 ## test-long: reliability tests that run the built binary (kill -9 and restart), then piisanitizer fuzzing (FUZZ_TIME per target); bounded well under 60 min
 test-long: build

@@ -59,9 +59,18 @@ var semconvNamespaces = []string{
 	"user_agent", "v8js", "vcs", "webengine", "zos",
 }
 
-// derivedAttributes are keys our components put on metrics besides the
-// contract's: the span metrics dimensions and paymentbi's reason/period.
-var derivedAttributes = []string{"span.name", "span.kind", "status.code", "reason", "period"}
+// isMetricLabel reports whether key is a label the contract's metrics
+// carry (paymentbi's and the span metrics'), besides attribute keys.
+func isMetricLabel(key string) bool {
+	for _, ms := range [][]contract.Metric{contract.BusinessMetrics, contract.SpanMetrics} {
+		for _, m := range ms {
+			if slices.Contains(m.Labels, key) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // checkAttributeKeys refuses rules grouping or matching on an attribute
 // nobody sends: a misspelt key (payment.provder) would group every item
@@ -75,7 +84,7 @@ func checkAttributeKeys(cfg *Config) []error {
 	}
 	known := func(key string) bool {
 		if slices.Contains(cfg.KnownAttributes, key) || slices.Contains(contract.AttributeKeys(), key) ||
-			slices.Contains(derivedAttributes, key) {
+			isMetricLabel(key) {
 			return true
 		}
 		ns, _, ok := strings.Cut(key, ".")

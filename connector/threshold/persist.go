@@ -3,7 +3,6 @@ package threshold
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 // start runs once for all pipelines sharing the engine: it restores
@@ -39,19 +39,7 @@ func (e *engine) start(ctx context.Context, host component.Host) error {
 }
 
 func storageClient(ctx context.Context, host component.Host, storageID, self component.ID) (storage.Client, error) {
-	ext, ok := host.GetExtensions()[storageID]
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q not found", storageID)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("storage: extension %q is not a storage extension", storageID)
-	}
-	client, err := se.GetClient(ctx, component.KindConnector, self, "")
-	if err != nil {
-		return nil, fmt.Errorf("storage: %w", err)
-	}
-	return client, nil
+	return statestore.Open(ctx, host, "storage", storageID, component.KindConnector, self, "")
 }
 
 func (e *engine) run(stop <-chan struct{}, stopped chan<- struct{}) {

@@ -175,7 +175,7 @@ func TestRemovedRuleResolvesOnStart(t *testing.T) {
 func TestStartFailsOnMissingStorage(t *testing.T) {
 	h := newHarness(t, persistedRules)
 	err := h.e.start(context.Background(), hostWith{})
-	assert.ErrorContains(t, err, `storage: extension "file_storage/alerts" not found`)
+	require.ErrorContains(t, err, `storage: extension "file_storage/alerts" not found`)
 	assert.NoError(t, h.e.shutdown(context.Background()), "shutdown after a failed start")
 }
 

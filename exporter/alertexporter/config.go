@@ -3,10 +3,12 @@ package alertexporter
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
@@ -25,6 +27,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/dispatch"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/escalation"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
@@ -45,7 +48,7 @@ type Config struct {
 	// ExternalURL is linked from notifications (webhook externalURL).
 	ExternalURL string `mapstructure:"external_url"`
 	// FlapWindow holds every resolve this long: an alert that fires again
-	// within it stays one incident (counted in otelcol_alert_flaps_damped)
+	// within it stays one incident (counted in otelcol_exporter_alert_flaps_damped)
 	// instead of a resolved and a firing notification. 0 turns it off.
 	FlapWindow time.Duration `mapstructure:"flap_window"`
 	// ShutdownTimeout bounds shutdown, counted from the moment the
@@ -78,6 +81,11 @@ type ChannelConfig struct {
 
 	// Timeout bounds one delivery attempt.
 	Timeout time.Duration `mapstructure:"timeout"`
+	// Client is the HTTP client of HTTP channels (all but email and log):
+	// proxy_url, tls (ca_file for a private CA, client certificates),
+	// headers, keepalive, and timeout as a further bound per request. The
+	// URL always comes from the channel's own settings.
+	Client confighttp.ClientConfig `mapstructure:"client"`
 	// RetryOnFailure is the per-channel back-off; Retry-After answers
 	// lengthen the wait.
 	RetryOnFailure configretry.BackOffConfig `mapstructure:"retry_on_failure"`
@@ -92,7 +100,11 @@ type ChannelConfig struct {
 }
 
 func newDefaultChannelConfig() ChannelConfig {
-	return ChannelConfig{Timeout: 10 * time.Second, RetryOnFailure: configretry.NewDefaultBackOffConfig()}
+	return ChannelConfig{
+		Timeout:        10 * time.Second,
+		RetryOnFailure: configretry.NewDefaultBackOffConfig(),
+		Client:         confighttp.NewDefaultClientConfig(),
+	}
 }
 
 // Unmarshal applies the delivery defaults before the user's values, so a
@@ -151,6 +163,17 @@ func (c *ChannelConfig) kind() (string, error) {
 		return "", fmt.Errorf("exactly one of slack, discord, pagerduty, email, sms, webhook, alertmanager, log must be set (got %v)", kinds)
 	}
 	return kinds[0], nil
+}
+
+// validateClient checks the client block, which only HTTP channels use.
+func (c *ChannelConfig) validateClient(kind string) error {
+	if kind != "email" && kind != "log" {
+		return httpdelivery.ValidateClientConfig(&c.Client)
+	}
+	if !reflect.DeepEqual(c.Client, confighttp.ClientConfig{}) && !reflect.DeepEqual(c.Client, confighttp.NewDefaultClientConfig()) {
+		return fmt.Errorf("client: not used by %s channels (email has its own tls settings)", kind)
+	}
+	return nil
 }
 
 // ReceiverConfig is what a route sends to: level-1 channels and an
@@ -232,6 +255,9 @@ func (cfg *Config) build() (*built, error) {
 		}
 		if ch.Timeout <= 0 {
 			return nil, fmt.Errorf("channels.%s.timeout: must be positive", name)
+		}
+		if err := ch.validateClient(kind); err != nil {
+			return nil, fmt.Errorf("channels.%s.%w", name, err)
 		}
 		b.channels[name] = kind
 		known[name] = true

@@ -52,6 +52,13 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, 1.5, slackRetry.Multiplier)
 	assert.Equal(t, 5*time.Second, full.Channels["oncall_pagerduty"].Timeout)
 	assert.Equal(t, "https://hooks.slack.com/services/T000/B000/XXXX", string(full.Channels["ops_slack"].Slack.WebhookURL))
+	slackClient := full.Channels["ops_slack"].Client
+	assert.Equal(t, "http://proxy.internal:3128", slackClient.ProxyURL)
+	assert.Equal(t, "/etc/ssl/company-ca.pem", slackClient.TLS.CAFile)
+	team, ok := slackClient.Headers.Get("X-Team")
+	assert.True(t, ok)
+	assert.Equal(t, "payments", string(team))
+	assert.True(t, full.Channels["ops_discord"].Client.Keepalive.HasValue(), "an absent client block keeps confighttp's defaults")
 	assert.Equal(t, "warn", full.Channels["log"].Log.Level)
 	require.NotNil(t, full.Route.GroupWait)
 	assert.Equal(t, 10*time.Second, *full.Route.GroupWait)
@@ -109,6 +116,9 @@ func TestConfigValidateErrors(t *testing.T) {
 		{"alertmanager url not http", func(c *Config) { c.Channels["am"].Alertmanager.URL = "ftp://am:9093" }, "alertmanager.url: must be an absolute"},
 		{"pagerduty url relative", func(c *Config) { c.Channels["oncall_pagerduty"].PagerDuty.URL = "/v2/enqueue" }, "pagerduty.url: must be an absolute"},
 		{"external url not a url", func(c *Config) { c.ExternalURL = "alerts.example.com" }, "external_url: must be an absolute"},
+		{"client endpoint", func(c *Config) { c.Channels["ops_slack"].Client.Endpoint = "https://example.com" }, "channels.ops_slack.client.endpoint: must not be set"},
+		{"client proxy not a url", func(c *Config) { c.Channels["ops_slack"].Client.ProxyURL = "proxy:3128" }, "channels.ops_slack.client.proxy_url"},
+		{"client on email", func(c *Config) { c.Channels["ops_email"].Client.ProxyURL = "http://proxy:3128" }, "channels.ops_email.client: not used by email channels"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

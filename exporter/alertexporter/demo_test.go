@@ -23,6 +23,7 @@ import (
 func TestDemoEscalationAndResolve(t *testing.T) {
 	cfg := shippedAlertConfig(t, nil, "otelcol.yaml", "overlays/demo.yaml")
 	cfg.TickInterval = time.Hour // the test ticks by hand
+	cfg.Storage = nil            // the profile's file_storage: not this story
 	servers := map[string]*channeltest.Server{}
 	for _, name := range []string{"log", "oncall", "manager"} {
 		require.Contains(t, cfg.Channels, name)

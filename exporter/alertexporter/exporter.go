@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/exporter"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -36,6 +34,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 type alertExporter struct {
@@ -59,9 +58,7 @@ type alertExporter struct {
 	// logOutput is where log channels write (os.Stderr; tests replace it).
 	logOutput zapcore.WriteSyncer
 
-	rejected      metric.Int64Counter
-	notifications metric.Int64Counter
-	flapsDamped   metric.Int64Counter
+	telemetry *metadata.TelemetryBuilder
 }
 
 func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*alertExporter, error) {
@@ -70,29 +67,26 @@ func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*ale
 		return nil, err
 	}
 	e := &alertExporter{cfg: cfg, set: set, logger: set.Logger, clock: clk, built: b, logOutput: os.Stderr}
-	meter := set.MeterProvider.Meter(metadata.ScopeName)
-	if e.rejected, err = meter.Int64Counter("otelcol_alert_records_rejected",
-		metric.WithDescription("Log records the alert exporter could not use (not an alert, invalid, stale resolve, over max_alerts)."),
-		metric.WithUnit("{record}")); err != nil {
+	if e.telemetry, err = metadata.NewTelemetryBuilder(set.TelemetrySettings); err != nil {
 		return nil, err
 	}
-	if e.notifications, err = meter.Int64Counter("otelcol_alert_notifications",
-		metric.WithDescription("Notifications handled per channel and outcome (sent, failed, dropped)."),
-		metric.WithUnit("{notification}")); err != nil {
-		return nil, err
-	}
-	if e.flapsDamped, err = meter.Int64Counter("otelcol_alert_flaps_damped",
-		metric.WithDescription("Alerts that fired again within flap_window of their resolve and stayed one incident."),
-		metric.WithUnit("{alert}")); err != nil {
-		return nil, err
-	}
-	b.engine.OnFlapDamped = func() { e.flapsDamped.Add(context.Background(), 1) }
+	b.engine.OnFlapDamped = func() { e.telemetry.FlapsDamped.Add(context.Background(), 1) }
 	return e, nil
 }
 
-func (e *alertExporter) newNotifier(ctx context.Context, name string, c *ChannelConfig) (channel.Notifier, error) {
-	// Timeouts come from the per-attempt context.
-	client := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+func (e *alertExporter) newNotifier(ctx context.Context, host component.Host, name string, c *ChannelConfig) (channel.Notifier, error) {
+	switch {
+	case c.Email != nil:
+		return email.New(ctx, c.Email)
+	case c.Log != nil:
+		return logchannel.New(c.Log, e.logOutput, zap.String("otelcol.component.id", e.set.ID.String()))
+	}
+	// The attempt timeout comes from the per-attempt context; client.timeout
+	// bounds each request on top of it when set.
+	client, err := c.Client.ToClient(ctx, host.GetExtensions(), e.set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
 	switch {
 	case c.Slack != nil:
 		return slack.New(c.Slack, client)
@@ -100,16 +94,12 @@ func (e *alertExporter) newNotifier(ctx context.Context, name string, c *Channel
 		return discord.New(c.Discord, client)
 	case c.PagerDuty != nil:
 		return pagerduty.New(c.PagerDuty, client)
-	case c.Email != nil:
-		return email.New(ctx, c.Email)
 	case c.SMS != nil:
 		return sms.New(c.SMS, client)
 	case c.Webhook != nil:
 		return webhook.New(c.Webhook, client), nil
 	case c.Alertmanager != nil:
 		return alertmanager.New(c.Alertmanager, client, e.clock), nil
-	case c.Log != nil:
-		return logchannel.New(c.Log, e.logOutput, zap.String("otelcol.component.id", e.set.ID.String()))
 	}
 	return nil, fmt.Errorf("channels.%s: no channel type", name)
 }
@@ -123,7 +113,7 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 			e.logger.Info("alert channel disabled: optional and its destination is not set", zap.String("channel", name))
 			continue
 		}
-		n, err := e.newNotifier(ctx, name, c)
+		n, err := e.newNotifier(ctx, host, name, c)
 		if err != nil {
 			return fmt.Errorf("channels.%s: %w", name, err)
 		}
@@ -141,17 +131,9 @@ func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	e.deliverer.OnProgress(func(n *channel.Notification) { e.save(e.engine.Progress(n.ID)) })
 
 	if e.cfg.Storage != nil {
-		ext, ok := host.GetExtensions()[*e.cfg.Storage]
-		if !ok {
-			return fmt.Errorf("storage: extension %q not found", e.cfg.Storage)
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return fmt.Errorf("storage: extension %q is not a storage extension", e.cfg.Storage)
-		}
-		client, err := se.GetClient(ctx, component.KindExporter, e.set.ID, "alert_state")
+		client, err := statestore.Open(ctx, host, "storage", *e.cfg.Storage, component.KindExporter, e.set.ID, "alert_state")
 		if err != nil {
-			return fmt.Errorf("storage: %w", err)
+			return err
 		}
 		e.store = state.NewStore(client)
 		snap, err := e.store.Load(ctx)
@@ -270,7 +252,7 @@ func (e *alertExporter) logOutbox(snap *state.Snapshot) {
 }
 
 func (e *alertExporter) recordOutcome(ch string, outcome dispatch.Outcome, _ int) {
-	e.notifications.Add(context.Background(), 1, metric.WithAttributes(
+	e.telemetry.Notifications.Add(context.Background(), 1, metric.WithAttributes(
 		attribute.String("channel", ch),
 		attribute.String("channel_type", e.built.channels[ch]),
 		attribute.String("outcome", string(outcome))))
@@ -318,7 +300,7 @@ func (e *alertExporter) push(ctx context.Context, ld plog.Logs) error {
 		firstErr = err
 	}
 	if rejected += dropped; rejected > 0 {
-		e.rejected.Add(ctx, int64(rejected))
+		e.telemetry.RecordsRejected.Add(ctx, int64(rejected))
 		e.logger.Warn("alert records rejected", zap.Int("count", rejected), zap.NamedError("first_reason", firstErr))
 	}
 	return nil

@@ -175,7 +175,7 @@ func TestRestartKeepsEscalationAndDoesNotRepage(t *testing.T) {
 	r = startExporter(t, testConfig(ops.URL, oncall.URL), clk, ext)
 	require.NoError(t, r.e.push(context.Background(), alertLogs(critical()))) // the source re-sends
 	r.at(5*time.Minute + 30*time.Second)
-	assert.Equal(t, 1, len(ops.Requests()), "no re-page after restart")
+	assert.Len(t, ops.Requests(), 1, "no re-page after restart")
 	r.at(10*time.Minute + 30*time.Second)
 	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, oncall), "the pending escalation survived the restart")
 
@@ -198,7 +198,7 @@ func TestRestartKeepsEscalationAndDoesNotRepage(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	r.e.deliverer.WaitIdle()
 	assert.True(t, r.e.engine.Alerts()[0].Acked)
-	assert.Equal(t, 2, len(ops.Requests()), "the acknowledgement is announced where it was paged")
+	assert.Len(t, ops.Requests(), 2, "the acknowledgement is announced where it was paged")
 
 	resolved := critical()
 	resolved.Status, resolved.EndsAt = contract.AlertResolved, clk.Now()
@@ -231,7 +231,7 @@ func TestPushRejectsBadRecordsKeepsGoodOnes(t *testing.T) {
 	require.NoError(t, e.push(context.Background(), ld))
 
 	assert.Len(t, e.engine.Alerts(), 1)
-	m, err := tel.GetMetric("otelcol_alert_records_rejected")
+	m, err := tel.GetMetric("otelcol_exporter_alert_records_rejected")
 	require.NoError(t, err)
 	sum := m.Data.(metricdata.Sum[int64])
 	assert.Equal(t, int64(1), sum.DataPoints[0].Value)
@@ -408,7 +408,9 @@ type twilio struct {
 func newTwilio(t *testing.T, hangFor string) *twilio {
 	tw := &twilio{hangFor: hangFor, arrived: make(chan struct{}, 1), release: make(chan struct{})}
 	tw.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		require.NoError(t, r.ParseForm())
+		if !assert.NoError(t, r.ParseForm()) {
+			return
+		}
 		to := r.PostForm.Get("To")
 		if to == tw.hangFor {
 			tw.arrived <- struct{}{}

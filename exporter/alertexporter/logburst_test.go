@@ -84,7 +84,7 @@ func TestLogChannelBurstLinesEqualSentCounter(t *testing.T) {
 	require.NoError(t, e.shutdown(context.Background())) // drains the channel
 
 	assert.Equal(t, burst, out.lines(), "every notification written")
-	m, err := tel.GetMetric("otelcol_alert_notifications")
+	m, err := tel.GetMetric("otelcol_exporter_alert_notifications")
 	require.NoError(t, err)
 	var sent int64
 	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {

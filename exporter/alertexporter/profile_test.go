@@ -132,7 +132,7 @@ func TestOptionalChannelOnlyWhenAsked(t *testing.T) {
 	conf := confmap.NewFromStringMap(map[string]any{"webhook": map[string]any{"url": ""}})
 	var strict ChannelConfig
 	require.NoError(t, strict.Unmarshal(conf))
-	assert.ErrorContains(t, confmap.Validate(&strict), "webhook.url is required")
+	require.ErrorContains(t, confmap.Validate(&strict), "webhook.url is required")
 
 	conf = confmap.NewFromStringMap(map[string]any{"optional": true, "webhook": map[string]any{"url": ""}})
 	var optional ChannelConfig

@@ -22,6 +22,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 // maxResolvedAlerts bounds the recently-resolved list.
@@ -92,6 +93,10 @@ func (d *dashboard) startDigest(ctx context.Context, host component.Host) error 
 
 // alertsKey is the alert book's key in the storage client.
 const alertsKey = "alerts"
+
+// alertsFormat is the envelope of the persisted alert book (gob); releases
+// before the envelope wrote version 1 bare.
+var alertsFormat = statestore.Format{Name: "dashboardexporter.alerts", Version: 1, Unversioned: 1}
 
 func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.Time) (*dashboard, error) {
 	loc, err := time.LoadLocation(cfg.Timezone)
@@ -269,17 +274,9 @@ func (d *dashboard) restoreAlerts(ctx context.Context, host component.Host) erro
 	if d.cfg.Storage == nil {
 		return nil
 	}
-	ext, ok := host.GetExtensions()[*d.cfg.Storage]
-	if !ok {
-		return fmt.Errorf("storage: extension %q not found", d.cfg.Storage)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return fmt.Errorf("storage: extension %q is not a storage extension", d.cfg.Storage)
-	}
-	client, err := se.GetClient(ctx, component.KindExporter, d.id, "dashboard")
+	client, err := statestore.Open(ctx, host, "storage", *d.cfg.Storage, component.KindExporter, d.id, "dashboard")
 	if err != nil {
-		return fmt.Errorf("storage: %w", err)
+		return err
 	}
 	d.client = client
 	b, err := client.Get(ctx, alertsKey)
@@ -287,7 +284,10 @@ func (d *dashboard) restoreAlerts(ctx context.Context, host component.Host) erro
 	case err != nil:
 		d.set.Logger.Error("dashboard alerts not restored, starting empty", zap.Error(err))
 	case b != nil:
-		if err := d.alerts.RestoreState(b); err != nil {
+		if b, err = alertsFormat.Decode(b); err == nil {
+			err = d.alerts.RestoreState(b)
+		}
+		if err != nil {
 			// A corrupt book must not keep the dashboard down.
 			d.set.Logger.Error("dashboard alerts not restored, starting empty", zap.Error(err))
 		} else {
@@ -306,7 +306,7 @@ func (d *dashboard) saveAlerts(ctx context.Context) {
 	defer d.saveMu.Unlock()
 	b, err := d.alerts.MarshalState()
 	if err == nil {
-		err = d.client.Set(ctx, alertsKey, b)
+		err = d.client.Set(ctx, alertsKey, alertsFormat.Encode(b))
 	}
 	if err != nil {
 		d.set.Logger.Error("dashboard alerts not saved", zap.Error(err))

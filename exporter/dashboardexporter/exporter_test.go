@@ -198,7 +198,7 @@ func TestShutdownStopsServerAfterBothExporters(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code, "still serving for the logs exporter")
 	require.NoError(t, r.logs.Shutdown(ctx))
 	_, err := http.Get(r.base + "/healthz")
-	assert.Error(t, err, "server stopped")
+	require.Error(t, err, "server stopped")
 	sharedMu.Lock()
 	assert.Empty(t, shared)
 	sharedMu.Unlock()

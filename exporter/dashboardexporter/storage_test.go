@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -16,9 +17,12 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 type storageHost struct {
@@ -122,4 +126,45 @@ func TestStorageMustExist(t *testing.T) {
 	err = me.Start(context.Background(), storageHost{})
 	require.ErrorContains(t, err, `storage: extension "file_storage" not found`)
 	require.NoError(t, me.Shutdown(context.Background()))
+}
+
+// The alert book the release before the envelope saved (bare gob) is
+// restored, and saved back in the envelope.
+func TestAlertBookOfThePreviousReleaseIsRestored(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	storageExt := storagetest.NewFileBackedStorageExtension("disk", dir)
+	host := storagetest.NewStorageHost().WithExtension(storageExt.ID, storageExt)
+	book := store.NewAlerts(time.Now, 10, 10)
+	book.Apply(contract.Alert{Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		StartsAt: time.Now(), Labels: map[string]string{"span.name": "payment.charge"}, Value: math.NaN()})
+	bare, err := book.MarshalState()
+	require.NoError(t, err)
+	id := component.NewID(metadata.Type)
+	client, err := storageExt.GetClient(ctx, component.KindExporter, id, "dashboard")
+	require.NoError(t, err)
+	require.NoError(t, client.Set(ctx, alertsKey, bare))
+	require.NoError(t, client.Close(ctx))
+
+	c := NewFactory().CreateDefaultConfig().(*Config)
+	c.NetAddr.Endpoint = e2e.FreeAddr(t)
+	c.Storage = &storageExt.ID
+	r := createStartedOn(t, c, host)
+	alerts := dashboardAlerts(t, r.base)
+	require.Len(t, alerts, 1)
+	assert.Equal(t, "HighPaymentLatency", alerts[0].Name)
+	res, err := postAck(r.base, alerts[0].Fingerprint)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.NoError(t, r.metrics.Shutdown(ctx))
+	require.NoError(t, r.logs.Shutdown(ctx))
+
+	client, err = storageExt.GetClient(ctx, component.KindExporter, id, "dashboard")
+	require.NoError(t, err)
+	saved, err := client.Get(ctx, alertsKey)
+	require.NoError(t, err)
+	require.NoError(t, client.Close(ctx))
+	assert.NotEqual(t, bare[:4], saved[:4], "saved back in the envelope")
+	_, err = (statestore.Format{Name: "dashboardexporter.alerts", Version: 1}).Decode(saved)
+	require.NoError(t, err)
 }

@@ -47,7 +47,7 @@ func TestLoadConfig(t *testing.T) {
 	assert.Equal(t, EUBaseURL, eu.baseURL())
 	assert.True(t, eu.ValidationMode)
 	assert.Equal(t, 5*time.Second, eu.ClientConfig.Timeout)
-	assert.Equal(t, "", eu.Events[contract.EventViewItem], "disabled")
+	assert.Empty(t, eu.Events[contract.EventViewItem], "disabled")
 	assert.Equal(t, "purchase", eu.Events[contract.EventPurchase], "entries merge with the default table")
 	assert.Equal(t, "inventory_update", eu.Events[contract.EventInventory])
 	assert.Equal(t, map[string]string{contract.PaymentProvider: "payment_gateway"}, eu.ExtraParams)

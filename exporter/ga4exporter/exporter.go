@@ -24,6 +24,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 // Paths of the collection and validation endpoints.
@@ -137,16 +138,8 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 	e.client = client
 	e.sender = httpdelivery.NewSender(client)
 	if e.dedup != nil && e.cfg.Dedup.Storage != nil {
-		ext, ok := host.GetExtensions()[*e.cfg.Dedup.Storage]
-		if !ok {
-			return fmt.Errorf("dedup::storage: extension %q not found", e.cfg.Dedup.Storage)
-		}
-		se, ok := ext.(storage.Extension)
-		if !ok {
-			return fmt.Errorf("dedup::storage: extension %q is not a storage extension", e.cfg.Dedup.Storage)
-		}
-		if e.storageClient, err = se.GetClient(ctx, component.KindExporter, e.set.ID, "dedup"); err != nil {
-			return fmt.Errorf("dedup::storage: %w", err)
+		if e.storageClient, err = statestore.Open(ctx, host, "dedup::storage", *e.cfg.Dedup.Storage, component.KindExporter, e.set.ID, "dedup"); err != nil {
+			return err
 		}
 		if err := e.dedup.Load(ctx, e.storageClient); err != nil {
 			return fmt.Errorf("dedup::storage: loading sent transaction ids: %w", err)

@@ -46,10 +46,9 @@ func (*noEcho) GetHTTPHandler(context.Context) (extensionmiddleware.WrapHTTPHand
 // fallback.
 type rewriter struct {
 	http.ResponseWriter
-	status  int
-	held    bool
-	body    bytes.Buffer
-	written bool
+	status int
+	held   bool
+	body   bytes.Buffer
 }
 
 func (r *rewriter) WriteHeader(code int) {

@@ -18,12 +18,13 @@ func AttributeKeys() []string {
 		EventName, ServiceName, ServiceVersion, DeploymentEnv, ClientAddress, ErrorType,
 		ExceptionType, ExceptionMessage, ExceptionStacktrace,
 		HTTPRoute, HTTPRequestMethod, HTTPResponseStatus, DBSystemName, DBOperationName, DBCollectionName,
+		ExperimentID, ExperimentVariant, UTMSource, UTMMedium, UTMCampaign,
 	}
 }
 
 // contractNamespaces are the namespaces this contract defines (no
 // OpenTelemetry semantic convention covers payments).
-var contractNamespaces = []string{"payment", "order", "checkout", "customer", "ga", "inventory", "security"}
+var contractNamespaces = []string{"payment", "order", "checkout", "customer", "ga", "inventory", "security", "experiment", "utm"}
 
 // IsContractNamespace reports whether key lies in a namespace the contract
 // defines, where every key is one of AttributeKeys.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 )
@@ -216,7 +217,7 @@ func TestParseRetryAfter(t *testing.T) {
 }
 
 func TestExporterError(t *testing.T) {
-	assert.NoError(t, ExporterError(nil))
+	require.NoError(t, ExporterError(nil))
 
 	plain := errors.New("plain")
 	assert.Equal(t, plain, ExporterError(plain), "unclassified errors are left to the retry sender")
@@ -230,4 +231,24 @@ func TestExporterError(t *testing.T) {
 
 	retry := Retryable(errors.New("503"), 0)
 	assert.Equal(t, retry, ExporterError(retry))
+}
+
+func TestValidateClientConfig(t *testing.T) {
+	cc := confighttp.NewDefaultClientConfig()
+	require.NoError(t, ValidateClientConfig(&cc))
+	cc.ProxyURL = "http://user:pw@proxy.internal:3128"
+	require.NoError(t, ValidateClientConfig(&cc))
+
+	cc.ProxyURL = "proxy.internal:3128"
+	require.ErrorContains(t, ValidateClientConfig(&cc), "client.proxy_url", "no scheme")
+	cc.ProxyURL = "ftp://user:pw@proxy.internal"
+	err := ValidateClientConfig(&cc)
+	require.ErrorContains(t, err, "client.proxy_url")
+	assert.NotContains(t, err.Error(), "pw")
+
+	cc.ProxyURL = ""
+	cc.Endpoint = "https://hooks.slack.com/services/T0/B0/secret"
+	err = ValidateClientConfig(&cc)
+	require.ErrorContains(t, err, "client.endpoint")
+	assert.NotContains(t, err.Error(), "secret")
 }

@@ -3,10 +3,9 @@ package shutdownbound
 import (
 	"context"
 	"errors"
-	"fmt"
 
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pipeline"
 	"google.golang.org/protobuf/encoding/protowire"
 )
@@ -29,15 +28,7 @@ const queueMetadataKey = "qmv0"
 // signal from the storage extension storageID. It must run after the
 // exporter shut down: the queue's storage client is closed then.
 func ReadQueue(ctx context.Context, host component.Host, storageID, id component.ID, signal pipeline.Signal) (Queue, error) {
-	ext, ok := host.GetExtensions()[storageID]
-	if !ok {
-		return Queue{}, fmt.Errorf("storage extension %q not found", storageID)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return Queue{}, fmt.Errorf("extension %q is not a storage extension", storageID)
-	}
-	client, err := se.GetClient(ctx, component.KindExporter, id, signal.String())
+	client, err := statestore.Open(ctx, host, "sending_queue.storage", storageID, component.KindExporter, id, signal.String())
 	if err != nil {
 		return Queue{}, err
 	}

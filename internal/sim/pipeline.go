@@ -97,7 +97,7 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 			sdktrace.WithBlocking(),
 		),
 		// Card-testing bursts and item lists can exceed the default 128.
-		sdktrace.WithSpanLimits(spanLimits),
+		sdktrace.WithRawSpanLimits(spanLimits),
 	)
 	p.logs = sdklog.NewLoggerProvider(
 		sdklog.WithResource(res),
@@ -157,10 +157,10 @@ func (p *pipeline) shutdown(ctx context.Context, spansEnded int64) error {
 		p.metrics.Shutdown(ctx),
 	}
 	if n, failed, last := p.spanExp.exported.Load(), p.spanExp.failed.Load(), p.spanExp.err.get(); n != spansEnded {
-		errs = append(errs, fmt.Errorf("spans not delivered: %d ended, %d exported (%d failed to export, last error: %v)", spansEnded, n, failed, last))
+		errs = append(errs, fmt.Errorf("spans not delivered: %d ended, %d exported (%d failed to export, last error: %v)", spansEnded, n, failed, last)) //nolint:errorlint // last may be nil; quoted, not wrapped
 	}
 	if n, failed, last := p.logExp.exported.Load(), p.logExp.failed.Load(), p.logExp.err.get(); n != p.logsEmitted.Load() {
-		errs = append(errs, fmt.Errorf("log records not delivered: %d emitted, %d exported (%d failed to export, last error: %v)", p.logsEmitted.Load(), n, failed, last))
+		errs = append(errs, fmt.Errorf("log records not delivered: %d emitted, %d exported (%d failed to export, last error: %v)", p.logsEmitted.Load(), n, failed, last)) //nolint:errorlint // last may be nil; quoted, not wrapped
 	}
 	if err := p.metricErr.get(); err != nil {
 		errs = append(errs, fmt.Errorf("metrics export: %w", err))

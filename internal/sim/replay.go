@@ -78,7 +78,7 @@ func newReplayPipeline(cfg Config, ids sdktrace.IDGenerator, sink Sink) *pipelin
 		sdktrace.WithIDGenerator(ids),
 		sdktrace.WithSampler(sdktrace.AlwaysSample()),
 		sdktrace.WithSyncer(p.spanExp),
-		sdktrace.WithSpanLimits(spanLimits),
+		sdktrace.WithRawSpanLimits(spanLimits),
 	)
 	p.logs = sdklog.NewLoggerProvider(
 		sdklog.WithResource(res),

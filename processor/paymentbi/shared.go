@@ -3,16 +3,15 @@ package paymentbi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
-	bbolterrors "go.etcd.io/bbolt/errors"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
 )
 
@@ -103,25 +102,7 @@ func (s *shared) Start(ctx context.Context, host component.Host) error {
 }
 
 func storageClient(ctx context.Context, host component.Host, id component.ID, kind component.Kind, owner component.ID) (storage.Client, error) {
-	ext, ok := host.GetExtensions()[id]
-	if !ok {
-		return nil, fmt.Errorf("customer_state.storage: extension %q not found", id)
-	}
-	se, ok := ext.(storage.Extension)
-	if !ok {
-		return nil, fmt.Errorf("customer_state.storage: extension %q is not a storage extension", id)
-	}
-	client, err := se.GetClient(ctx, kind, owner, "")
-	if errors.Is(err, bbolterrors.ErrTimeout) {
-		// file_storage holds an exclusive lock on each component's file
-		return nil, fmt.Errorf("customer_state.storage %q: the state of %s %q is locked by another process: "+
-			"two collectors must not share a storage directory; give each its own (file_storage directory, e.g. OTELCOL_STORAGE_DIR): %w",
-			id, kind, owner, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("customer_state.storage %q: %w", id, err)
-	}
-	return client, nil
+	return statestore.Open(ctx, host, "customer_state.storage", id, kind, owner, "")
 }
 
 func (s *shared) run() {

@@ -199,7 +199,7 @@ func TestEdgeLimitsValidate(t *testing.T) {
 	} {
 		c := defaultEdgeLimits()
 		tc.mutate(&c)
-		assert.ErrorContains(t, c.Validate(), tc.want)
+		require.ErrorContains(t, c.Validate(), tc.want)
 	}
 	c := defaultEdgeLimits()
 	assert.NoError(t, c.Validate())

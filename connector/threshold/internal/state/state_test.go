@@ -101,7 +101,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	assert.Equal(t, 1.5, OrNaN(got.Alerts[0].Value))
 	assert.Nil(t, got.Alerts[0].Threshold)
 	_, err = DecodeSnapshot([]byte(`{"version":99}`))
-	assert.ErrorContains(t, err, "version 99")
+	require.ErrorContains(t, err, "version 99")
 	empty, err := DecodeSnapshot(nil)
 	require.NoError(t, err)
 	assert.Empty(t, empty.Alerts)

@@ -149,13 +149,13 @@ func TestOperations(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	c := Config{BearerToken: token}
-	assert.ErrorContains(t, c.Validate(), "endpoint")
+	require.ErrorContains(t, c.Validate(), "endpoint")
 	c.NetAddr.Endpoint = "localhost:9094"
-	assert.NoError(t, c.Validate())
+	require.NoError(t, c.Validate())
 	c.BearerToken = "short"
-	assert.ErrorContains(t, c.Validate(), "api.bearer_token: required and must be at least 16 bytes, got 5")
+	require.ErrorContains(t, c.Validate(), "api.bearer_token: required and must be at least 16 bytes, got 5")
 	c.BearerToken = ""
-	assert.ErrorContains(t, c.Validate(), "api.bearer_token")
+	require.ErrorContains(t, c.Validate(), "api.bearer_token")
 	c.BearerToken = token
 	c.AllowedHosts = []string{"alerts.example.com:9094"}
 	assert.ErrorContains(t, c.Validate(), "api.allowed_hosts[0]")

@@ -1,7 +1,7 @@
 // Package channel defines what every notifier implements and the helpers
-// they share: the notification model, error classification for retries,
-// an HTTP sender that never leaks the (secret) URL into errors, templates
-// and truncation to each service's limits.
+// they share: the notification model, error classification for retries
+// (HTTP notifiers send through internal/httpdelivery), templates and
+// truncation to each service's limits.
 package channel
 
 import (
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // Notifier delivers one notification to one destination. Implementations
@@ -245,21 +246,14 @@ func Truncate(s string, max int) string {
 	return string(r[:max-1]) + "…"
 }
 
-// Error classifies a failed attempt for the retry loop.
-type Error struct {
-	Err       error
-	Retryable bool
-	// RetryAfter is the wait the service asked for (429 Retry-After).
-	RetryAfter time.Duration
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
+// Error classifies a failed attempt for the retry loop; it is
+// httpdelivery's, so HTTP and non-HTTP notifiers (SMTP) fail the same way.
+type Error = httpdelivery.Error
 
 // Permanent marks err as not worth retrying.
-func Permanent(err error) error { return &Error{Err: err} }
+func Permanent(err error) error { return httpdelivery.Permanent(err) }
 
 // Retryable marks err as worth retrying, after at least retryAfter.
 func Retryable(err error, retryAfter time.Duration) error {
-	return &Error{Err: err, Retryable: true, RetryAfter: retryAfter}
+	return httpdelivery.Retryable(err, retryAfter)
 }

@@ -9,7 +9,7 @@ import (
 
 func TestValidateURL(t *testing.T) {
 	for _, ok := range []string{"", "https://hooks.slack.com/services/T/B/x", "http://localhost:9093", "https://[::1]:8443/hook"} {
-		assert.NoError(t, ValidateURL("slack.webhook_url", ok), ok)
+		require.NoError(t, ValidateURL("slack.webhook_url", ok), ok)
 	}
 	for _, bad := range []string{"not a url", "hooks.slack.com/services/T/B/x", "ftp://example.com/x", "https://", "mailto:ops@example.com", "https:opaque", "//example.com/x", "http://exa mple.com"} {
 		err := ValidateURL("slack.webhook_url", bad)

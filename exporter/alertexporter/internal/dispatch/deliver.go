@@ -13,6 +13,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // ChannelSpec is one configured channel for the deliverer.
@@ -70,7 +71,7 @@ func (d *Deliverer) ReportHealth(reg *channelhealth.Registry, component string) 
 // later with back-off) and its recovery.
 func (d *Deliverer) noteAttempt(w *worker, err error, logFailure bool) {
 	status := 0
-	var herr *channel.HTTPError
+	var herr *httpdelivery.StatusError
 	if errors.As(err, &herr) {
 		status = herr.StatusCode
 	}
@@ -233,7 +234,7 @@ func (d *Deliverer) deliver(w *worker, n *channel.Notification) (abandoned bool)
 		}
 		d.onResult(spec.Name, OutcomeFailed, attempt)
 		// Only the channel name and fingerprints: the error text never holds
-		// the URL (channel.Do strips it) and alerts may carry customer data.
+		// the URL (httpdelivery strips it) and alerts may carry customer data.
 		d.logger.Error("alert notification failed",
 			zap.String("channel", spec.Name),
 			zap.Strings("fingerprints", fingerprints(n)),

@@ -196,7 +196,7 @@ func TestStopAbandonsAfterDeadline(t *testing.T) {
 	d.Send("stuck", note())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, d.Stop(ctx), context.Canceled)
+	require.ErrorIs(t, d.Stop(ctx), context.Canceled)
 	assert.Empty(t, o.list(), "abandoned by shutdown: neither sent nor failed")
 }
 

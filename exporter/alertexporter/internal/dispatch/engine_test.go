@@ -205,10 +205,10 @@ func TestStaleResolveAndMaxAlerts(t *testing.T) {
 	f := newFixture(t, func(_ *route.Config, c *Config) { c.MaxAlerts = 1 })
 	dropped, err := f.e.Ingest([]contract.Alert{resolved(alert("X", contract.SeverityInfo, "a"), t0)})
 	assert.Equal(t, 1, dropped)
-	assert.ErrorIs(t, err, ErrStaleResolve)
+	require.ErrorIs(t, err, ErrStaleResolve)
 	dropped, err = f.e.Ingest([]contract.Alert{alert("X", contract.SeverityInfo, "a"), alert("Y", contract.SeverityInfo, "a")})
 	assert.Equal(t, 1, dropped, "the good alert is kept, the one over the bound dropped")
-	assert.ErrorIs(t, err, ErrTooManyAlerts)
+	require.ErrorIs(t, err, ErrTooManyAlerts)
 	assert.Len(t, f.e.Alerts(), 1)
 }
 
@@ -262,7 +262,7 @@ func TestSilenceFromAPIAndConfig(t *testing.T) {
 	assert.Len(t, f.e.Silences(), 1, "expired silences are dropped")
 
 	_, err = f.e.ExpireSilence("nope")
-	assert.ErrorIs(t, err, ErrUnknownSilence)
+	require.ErrorIs(t, err, ErrUnknownSilence)
 	_, _, err = f.e.AddSilence(route.Silence{Matchers: []string{`a="b"`}, StartsAt: t0.Add(-2 * time.Hour), EndsAt: t0.Add(-time.Hour)})
 	assert.Error(t, err, "a silence in the past is refused")
 }
@@ -308,7 +308,7 @@ func TestAcknowledgeStopsEscalation(t *testing.T) {
 	f.at(10*time.Minute + 30*time.Second)
 
 	_, err := f.e.Acknowledge("nope", "bob")
-	assert.ErrorIs(t, err, ErrUnknownAlert)
+	require.ErrorIs(t, err, ErrUnknownAlert)
 	snap, err := f.e.Acknowledge(crit.Fingerprint, "bob")
 	require.NoError(t, err)
 	require.NotNil(t, snap)

@@ -15,6 +15,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // failThen fails with errs in turn, then succeeds; it records which
@@ -47,7 +48,7 @@ func TestFirstFailureIsLoggedAtOnce(t *testing.T) {
 	dns := fmt.Errorf("Post request failed: %w", &net.DNSError{Err: "no such host", Name: "hooks.slack.invalid", IsNotFound: true})
 	n := &failThen{logs: logs, errs: []error{
 		channel.Retryable(dns, 0),
-		channel.Retryable(&channel.HTTPError{StatusCode: 503}, 0),
+		channel.Retryable(&httpdelivery.StatusError{StatusCode: 503}, 0),
 	}}
 	var reg channelhealth.Registry
 	d := NewDeliverer([]ChannelSpec{{Name: "ops_slack", Notifier: n, Retry: retryCfg()}}, 10, clk, zap.New(core), nil)
@@ -72,7 +73,7 @@ func TestFirstFailureIsLoggedAtOnce(t *testing.T) {
 // While a channel fails, the registry says failing with the last status.
 func TestHealthShowsFailingChannel(t *testing.T) {
 	clk := clock.NewFake(t0)
-	n := &scripted{errs: []error{channel.Permanent(&channel.HTTPError{StatusCode: 404})}}
+	n := &scripted{errs: []error{channel.Permanent(&httpdelivery.StatusError{StatusCode: 404})}}
 	var reg channelhealth.Registry
 	d := NewDeliverer([]ChannelSpec{{Name: "ops_webhook", Notifier: n, Retry: retryCfg()}}, 10, clk, zap.NewNop(), nil)
 	d.ReportHealth(&reg, "alert")

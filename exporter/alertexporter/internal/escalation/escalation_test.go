@@ -36,7 +36,7 @@ func TestPolicyDue(t *testing.T) {
 	assert.Nil(t, p.Channels(1))
 
 	_, err = Build("p", PolicyConfig{Levels: []LevelConfig{{Delay: time.Minute, Channels: []string{"nope"}}}}, map[string]bool{})
-	assert.ErrorContains(t, err, `unknown channel "nope"`)
+	require.ErrorContains(t, err, `unknown channel "nope"`)
 	_, err = Build("p", PolicyConfig{Levels: []LevelConfig{{Delay: time.Minute}}}, map[string]bool{})
 	assert.ErrorContains(t, err, "at least one channel")
 }

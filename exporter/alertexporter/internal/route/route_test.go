@@ -104,11 +104,11 @@ func TestGroupKey(t *testing.T) {
 func TestBuildErrors(t *testing.T) {
 	recv := map[string]bool{"default": true}
 	_, err := Build(Config{}, recv, nil)
-	assert.ErrorContains(t, err, "route.receiver")
+	require.ErrorContains(t, err, "route.receiver")
 	_, err = Build(Config{Receiver: "default", Matchers: []string{`a="b"`}}, recv, nil)
-	assert.ErrorContains(t, err, "root route")
+	require.ErrorContains(t, err, "root route")
 	_, err = Build(Config{Receiver: "default", GroupBy: []string{"...", "a"}}, recv, nil)
-	assert.ErrorContains(t, err, "cannot be combined")
+	require.ErrorContains(t, err, "cannot be combined")
 	_, err = Build(Config{Receiver: "default", GroupInterval: dur(0)}, recv, nil)
 	assert.ErrorContains(t, err, "group_interval: must be positive")
 }
@@ -148,7 +148,7 @@ func TestSilence(t *testing.T) {
 	assert.False(t, s.Mutes(start.Add(time.Hour), lset), "end is exclusive")
 	assert.True(t, s.Expired(start.Add(time.Hour)))
 
-	assert.Error(t, (&Silence{StartsAt: start, EndsAt: start.Add(time.Hour)}).Compile(), "no matchers")
+	require.Error(t, (&Silence{StartsAt: start, EndsAt: start.Add(time.Hour)}).Compile(), "no matchers")
 	assert.Error(t, (&Silence{Matchers: []string{`a="b"`}, StartsAt: start, EndsAt: start}).Compile(), "empty window")
 }
 

@@ -13,12 +13,17 @@ import (
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
+	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
 // Version of the snapshot format.
 const Version = 1
 
 const key = "alert_state"
+
+// format is the envelope of the snapshot. Releases before the envelope
+// wrote the version 1 JSON bare.
+var format = statestore.Format{Name: "alertexporter.state", Version: Version, Unversioned: 1}
 
 // Snapshot is everything the engine needs after a restart.
 type Snapshot struct {
@@ -114,6 +119,9 @@ func (s *Store) Load(ctx context.Context) (*Snapshot, error) {
 	if b == nil {
 		return nil, nil
 	}
+	if b, err = format.Decode(b); err != nil {
+		return nil, fmt.Errorf("decode alert state: %w", err)
+	}
 	var snap Snapshot
 	if err := json.Unmarshal(b, &snap); err != nil {
 		return nil, fmt.Errorf("decode alert state: %w", err)
@@ -131,7 +139,7 @@ func (s *Store) Save(ctx context.Context, snap *Snapshot) error {
 	if err != nil {
 		return fmt.Errorf("encode alert state: %w", err)
 	}
-	if err := s.client.Set(ctx, key, b); err != nil {
+	if err := s.client.Set(ctx, key, format.Encode(b)); err != nil {
 		return fmt.Errorf("write alert state: %w", err)
 	}
 	return nil

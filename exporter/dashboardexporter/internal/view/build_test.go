@@ -153,7 +153,7 @@ func TestToMillis(t *testing.T) {
 	assert.Equal(t, 1500.0, toMillis(1.5, "s"))
 	assert.Equal(t, 1.5, toMillis(1.5, "ms"))
 	assert.Equal(t, 1.5, toMillis(1.5, ""))
-	assert.True(t, math.Abs(toMillis(1500, "us")-1.5) < 1e-12)
+	assert.Less(t, math.Abs(toMillis(1500, "us")-1.5), 1e-12)
 }
 
 // No money in either JSON document is a number: every money field is an

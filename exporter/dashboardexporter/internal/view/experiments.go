@@ -9,14 +9,14 @@ import (
 
 // Experiment metrics of the paymentbi connector.
 const (
-	MetricExperimentRate      = "experiment.rate"
-	MetricExperimentTrials    = "experiment.trials"
-	MetricExperimentUplift    = "experiment.uplift"
-	MetricExperimentLower     = "experiment.uplift.lower"
-	MetricExperimentUpper     = "experiment.uplift.upper"
-	MetricExperimentPValue    = "experiment.p_value"
-	MetricExperimentGuardrail = "experiment.guardrail"
-	experimentMetricKey       = "experiment.metric"
+	MetricExperimentRate      = contract.MetricExperimentRate
+	MetricExperimentTrials    = contract.MetricExperimentTrials
+	MetricExperimentUplift    = contract.MetricExperimentUplift
+	MetricExperimentLower     = contract.MetricExperimentUpliftLower
+	MetricExperimentUpper     = contract.MetricExperimentUpliftUpper
+	MetricExperimentPValue    = contract.MetricExperimentPValue
+	MetricExperimentGuardrail = contract.MetricExperimentGuardrail
+	experimentMetricKey       = contract.MetricLabelExperimentMetric
 )
 
 // maxExperimentRows bounds the experiments panel.

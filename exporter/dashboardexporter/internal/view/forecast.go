@@ -5,14 +5,16 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // Inventory forecast metrics of the paymentbi connector.
 const (
-	MetricDepletionRate = "inventory.depletion.rate"
-	MetricSellOutTime   = "inventory.sellout.time"
-	MetricInventoryHeld = "inventory.held"
-	MetricUnsoldAtEvent = "inventory.unsold_at_event"
+	MetricDepletionRate = contract.MetricInventoryDepletionRate
+	MetricSellOutTime   = contract.MetricInventorySellOutTime
+	MetricInventoryHeld = contract.MetricInventoryHeld
+	MetricUnsoldAtEvent = contract.MetricInventoryUnsoldAtEvent
 )
 
 // maxForecasts bounds the forecast panel: the items selling out first.

@@ -7,44 +7,44 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// Metric names emitted by the paymentbi connector.
+// Metric names emitted by the paymentbi connector (internal/contract).
 const (
-	MetricRevenue          = "payment.revenue"
-	MetricRevenueReporting = "payment.revenue.reporting"
-	MetricOrders           = "payment.orders"
-	MetricAttempts         = "payment.attempts"
-	MetricRefunds          = "payment.refunds"
-	MetricFunnel           = "checkout.funnel.events"
-	MetricConversion       = "checkout.conversion.ratio"
-	MetricSuccessRatio     = "payment.success.ratio"
-	MetricCustomerOrders   = "customer.orders"
-	MetricCustomerDistinct = "customer.distinct"
-	MetricInventoryAvail   = "inventory.available"
-	MetricInventoryReserve = "inventory.reserved"
-	MetricRevenueDaily     = "payment.revenue.daily"
-	MetricRevenueMonthly   = "payment.revenue.monthly"
-	targetSuffix           = ".target"
+	MetricRevenue          = contract.MetricPaymentRevenue
+	MetricRevenueReporting = contract.MetricPaymentRevenueReporting
+	MetricOrders           = contract.MetricPaymentOrders
+	MetricAttempts         = contract.MetricPaymentAttempts
+	MetricRefunds          = contract.MetricPaymentRefunds
+	MetricFunnel           = contract.MetricCheckoutFunnelEvents
+	MetricConversion       = contract.MetricCheckoutConversionRatio
+	MetricSuccessRatio     = contract.MetricPaymentSuccessRatio
+	MetricCustomerOrders   = contract.MetricCustomerOrders
+	MetricCustomerDistinct = contract.MetricCustomerDistinct
+	MetricInventoryAvail   = contract.MetricInventoryAvailable
+	MetricInventoryReserve = contract.MetricInventoryReserved
+	MetricRevenueDaily     = contract.MetricRevenueDaily
+	MetricRevenueMonthly   = contract.MetricRevenueMonthly
+	targetSuffix           = contract.RevenueTargetSuffix
 )
 
 // Span metrics connector metric names under its namespace.
 const (
 	spanCalls    = ".calls"
 	spanDuration = ".duration"
-	spanNameKey  = "span.name"
-	statusKey    = "status.code"
+	spanNameKey  = contract.SpanName
+	statusKey    = contract.StatusCode
 	statusError  = "STATUS_CODE_ERROR"
 )
 
-// Label keys are read tolerantly: the contract key first, then the short
-// forms a producer might use.
+// Label keys of paymentbi's metrics (internal/contract/metrics.go). The
+// currency is the reporting one where the metric has it.
 var (
-	outcomeKeys   = []string{"outcome", "payment.outcome", contract.PaymentStatus}
-	methodKeys    = []string{contract.PaymentMethod, "method"}
-	errorTypeKeys = []string{contract.PaymentErrorType, contract.ErrorType}
-	stepKeys      = []string{"step", contract.CheckoutStep, contract.EventName}
-	segmentKeys   = []string{contract.CustomerSegment, "segment"}
-	currencyKeys  = []string{contract.PaymentReportingCurrency, contract.PaymentCurrency, "currency"}
-	itemKeys      = []string{contract.InventoryItemID, "item_id"}
+	outcomeKeys   = []string{contract.PaymentStatus}
+	methodKeys    = []string{contract.PaymentMethod}
+	errorTypeKeys = []string{contract.PaymentErrorType}
+	stepKeys      = []string{contract.CheckoutStep}
+	segmentKeys   = []string{contract.CustomerSegment}
+	currencyKeys  = []string{contract.PaymentReportingCurrency, contract.PaymentCurrency}
+	itemKeys      = []string{contract.InventoryItemID}
 )
 
 var stepLabels = map[string]string{

@@ -6,19 +6,20 @@ import (
 	"strconv"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // Segment and growth metrics of the paymentbi connector.
 const (
-	MetricSegmentRevenue = "segment.revenue"
-	MetricSegmentOrders  = "segment.orders"
-	MetricSegmentVisits  = "segment.visits"
-	MetricRevenueGrowth  = "payment.revenue.growth"
-	MetricRevenueHourly  = "payment.revenue.hour_of_day"
-	hourKey              = "hour"
-	segmentDimensionKey  = "segment.dimension"
-	segmentValueKey      = "segment.value"
-	periodKey            = "period"
+	MetricSegmentRevenue = contract.MetricSegmentRevenue
+	MetricSegmentOrders  = contract.MetricSegmentOrders
+	MetricSegmentVisits  = contract.MetricSegmentVisits
+	MetricRevenueGrowth  = contract.MetricRevenueGrowth
+	MetricRevenueHourly  = contract.MetricRevenueHourOfDay
+	hourKey              = contract.MetricLabelHour
+	segmentDimensionKey  = contract.MetricLabelSegmentDimension
+	segmentValueKey      = contract.MetricLabelSegmentValue
+	periodKey            = contract.MetricLabelPeriod
 )
 
 // maxSegmentsPerDimension bounds the segments panel.

@@ -53,7 +53,7 @@ func (s ExperimentSettings) withDefaults() ExperimentSettings {
 
 // Experiment metric names (the experiment.metric attribute).
 const (
-	AttrExperimentMetric = "experiment.metric"
+	AttrExperimentMetric = contract.MetricLabelExperimentMetric
 	ExperimentConversion = "conversion"
 	ExperimentPaySuccess = "payment_success"
 )

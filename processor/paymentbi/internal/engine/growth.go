@@ -17,7 +17,7 @@ const (
 	periodYesterday = "yesterday"
 	periodLastWeek  = "last_week"
 	// AttrHour is the hour-of-day attribute ("00".."23", in timezone).
-	AttrHour = "hour"
+	AttrHour = contract.MetricLabelHour
 )
 
 func hourOf(t time.Time) int64 { return t.Unix() / 3600 }

@@ -1,42 +1,44 @@
 package engine
 
+import "github.com/otelcol-payments/otelcol-payments/internal/contract"
+
 // Inventory forecast metrics (forecast.go).
 const (
-	MetricInventoryDepletionRate = "inventory.depletion.rate"
-	MetricInventorySellOutHours  = "inventory.sellout.hours"
-	MetricInventorySellOutTime   = "inventory.sellout.time"
-	MetricInventoryHeld          = "inventory.held"
-	MetricInventoryUnsoldAtEvent = "inventory.unsold_at_event"
-	MetricDroppedCheckouts       = "paymentbi.dropped_checkouts"
+	MetricInventoryDepletionRate = contract.MetricInventoryDepletionRate
+	MetricInventorySellOutHours  = contract.MetricInventorySellOutHours
+	MetricInventorySellOutTime   = contract.MetricInventorySellOutTime
+	MetricInventoryHeld          = contract.MetricInventoryHeld
+	MetricInventoryUnsoldAtEvent = contract.MetricInventoryUnsoldAtEvent
+	MetricDroppedCheckouts       = contract.MetricDroppedCheckouts
 )
 
 // Segment metrics (segments.go).
 const (
-	MetricSegmentRevenue    = "segment.revenue"
-	MetricSegmentOrders     = "segment.orders"
-	MetricSegmentVisits     = "segment.visits"
-	MetricSegmentConversion = "segment.conversion.ratio"
-	MetricSegmentOrderValue = "segment.order_value.average"
+	MetricSegmentRevenue    = contract.MetricSegmentRevenue
+	MetricSegmentOrders     = contract.MetricSegmentOrders
+	MetricSegmentVisits     = contract.MetricSegmentVisits
+	MetricSegmentConversion = contract.MetricSegmentConversion
+	MetricSegmentOrderValue = contract.MetricSegmentOrderValue
 )
 
 // Growth metrics (growth.go).
 const (
-	MetricRevenueSameTime  = "payment.revenue.same_time"
-	MetricRevenueGrowth    = "payment.revenue.growth"
-	MetricRevenueHourOfDay = "payment.revenue.hour_of_day"
+	MetricRevenueSameTime  = contract.MetricRevenueSameTime
+	MetricRevenueGrowth    = contract.MetricRevenueGrowth
+	MetricRevenueHourOfDay = contract.MetricRevenueHourOfDay
 )
 
 // Experiment metrics (experiment.go).
 const (
-	MetricExperimentFunnel        = "experiment.funnel.events"
-	MetricExperimentRate          = "experiment.rate"
-	MetricExperimentTrials        = "experiment.trials"
-	MetricExperimentUplift        = "experiment.uplift"
-	MetricExperimentUpliftLower   = "experiment.uplift.lower"
-	MetricExperimentUpliftUpper   = "experiment.uplift.upper"
-	MetricExperimentPValue        = "experiment.p_value"
-	MetricExperimentGuardrail     = "experiment.guardrail"
-	MetricDroppedExperimentEvents = "paymentbi.dropped_experiment_events"
+	MetricExperimentFunnel        = contract.MetricExperimentFunnel
+	MetricExperimentRate          = contract.MetricExperimentRate
+	MetricExperimentTrials        = contract.MetricExperimentTrials
+	MetricExperimentUplift        = contract.MetricExperimentUplift
+	MetricExperimentUpliftLower   = contract.MetricExperimentUpliftLower
+	MetricExperimentUpliftUpper   = contract.MetricExperimentUpliftUpper
+	MetricExperimentPValue        = contract.MetricExperimentPValue
+	MetricExperimentGuardrail     = contract.MetricExperimentGuardrail
+	MetricDroppedExperimentEvents = contract.MetricDroppedExperimentEvents
 )
 
 // MetricNames lists every metric name the engine can emit, for configs

@@ -10,8 +10,8 @@ import (
 // Segment dimensions (the segment.dimension attribute) and the channel of
 // a visit without utm.source.
 const (
-	AttrSegmentDimension = "segment.dimension"
-	AttrSegmentValue     = "segment.value"
+	AttrSegmentDimension = contract.MetricLabelSegmentDimension
+	AttrSegmentValue     = contract.MetricLabelSegmentValue
 	DimensionCustomer    = "customer"
 	DimensionChannel     = "channel"
 	DimensionCategory    = "category"

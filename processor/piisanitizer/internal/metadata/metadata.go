@@ -21,10 +21,10 @@ const (
 // Self-telemetry. Findings are counted per detector and signal; the matched
 // values never leave the processor.
 const (
-	FindingsMetric     = "otelcol_processor_piisanitizer_findings"
-	AttributeDetector  = "detector"
-	AttributeSignal    = "signal"
-	findingsDescripton = "Number of personal or payment data findings sanitized, per detector and signal. [Alpha]"
+	FindingsMetric      = "otelcol_processor_piisanitizer_findings"
+	AttributeDetector   = "detector"
+	AttributeSignal     = "signal"
+	findingsDescription = "Number of personal or payment data findings sanitized, per detector and signal. [Alpha]"
 )
 
 // TelemetryBuilder holds the processor's instruments.
@@ -37,7 +37,7 @@ type TelemetryBuilder struct {
 func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilder, error) {
 	meter := settings.MeterProvider.Meter(ScopeName)
 	findings, err := meter.Int64Counter(FindingsMetric,
-		metric.WithDescription(findingsDescripton),
+		metric.WithDescription(findingsDescription),
 		metric.WithUnit("{finding}"))
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/clock"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // DefaultResendInterval matches Prometheus' --rules.alert.resend-delay.
@@ -72,7 +73,7 @@ type PostableAlert struct {
 // Notifier posts to Alertmanager.
 type Notifier struct {
 	cfg    *Config
-	client *http.Client
+	sender *httpdelivery.Sender
 	clock  clock.Clock
 	resend time.Duration
 }
@@ -83,7 +84,7 @@ func New(cfg *Config, client *http.Client, clk clock.Clock) *Notifier {
 	if resend <= 0 {
 		resend = DefaultResendInterval
 	}
-	return &Notifier{cfg: cfg, client: client, clock: clk, resend: resend}
+	return &Notifier{cfg: cfg, sender: httpdelivery.NewSender(client), clock: clk, resend: resend}
 }
 
 // Build renders the request body. Firing alerts get firingEndsAt; resolved
@@ -129,6 +130,6 @@ func (a *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		hdr.Set(k, string(v))
 	}
 	url := strings.TrimSuffix(string(a.cfg.URL), "/") + "/api/v2/alerts"
-	_, err = channel.Do(ctx, a.client, channel.Request{URL: url, ContentType: "application/json", Body: body, Header: hdr})
+	_, err = a.sender.Send(ctx, httpdelivery.Request{URL: url, ContentType: "application/json", Body: body, Header: hdr})
 	return err
 }

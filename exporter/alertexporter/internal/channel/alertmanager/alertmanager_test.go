@@ -51,7 +51,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 
 	cfg = Config{}
 	require.NoError(t, confmap.NewFromStringMap(map[string]any{"url": "http://am:9093", "resend_interval": "0s"}).Unmarshal(&cfg))
-	assert.ErrorContains(t, cfg.Validate(), "alertmanager.resend_interval must be positive")
+	require.ErrorContains(t, cfg.Validate(), "alertmanager.resend_interval must be positive")
 	assert.ErrorContains(t, (&Config{ResendInterval: time.Minute}).Validate(), "alertmanager.url is required")
 }
 

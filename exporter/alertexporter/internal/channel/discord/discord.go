@@ -15,6 +15,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // Discord's limits.
@@ -65,7 +66,7 @@ type Embed struct {
 // Notifier posts to Discord.
 type Notifier struct {
 	cfg     *Config
-	client  *http.Client
+	sender  *httpdelivery.Sender
 	content *channel.Template
 }
 
@@ -75,7 +76,7 @@ func New(cfg *Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Notifier{cfg: cfg, client: client, content: t}, nil
+	return &Notifier{cfg: cfg, sender: httpdelivery.NewSender(client), content: t}, nil
 }
 
 func color(a contract.Alert) int {
@@ -145,15 +146,14 @@ func (d *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	if err != nil {
 		return channel.Permanent(err)
 	}
-	resp, err := channel.Do(ctx, d.client, channel.Request{URL: string(d.cfg.WebhookURL), ContentType: "application/json", Body: body})
-	var herr *channel.HTTPError
+	resp, err := d.sender.Send(ctx, httpdelivery.Request{URL: string(d.cfg.WebhookURL), ContentType: "application/json", Body: body})
 	var cerr *channel.Error
-	if errors.As(err, &herr) && herr.StatusCode == http.StatusTooManyRequests && errors.As(err, &cerr) {
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests && errors.As(err, &cerr) {
 		var rl struct {
 			RetryAfter float64 `json:"retry_after"`
 		}
-		if json.Unmarshal(resp, &rl) == nil && rl.RetryAfter > 0 {
-			cerr.RetryAfter = max(cerr.RetryAfter, time.Duration(rl.RetryAfter*float64(time.Second)))
+		if json.Unmarshal(resp.Body, &rl) == nil {
+			cerr.RetryAfter = max(cerr.RetryAfter, httpdelivery.SecondsDelay(rl.RetryAfter))
 		}
 	}
 	return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // DefaultURL is the Events API v2 enqueue endpoint.
@@ -80,7 +81,7 @@ type Notifier struct {
 	cfg     *Config
 	url     string
 	source  string
-	client  *http.Client
+	sender  *httpdelivery.Sender
 	summary *template
 }
 
@@ -96,7 +97,7 @@ func New(cfg *Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Notifier{cfg: cfg, url: cfg.URL, source: cfg.Source, client: client, summary: sum}
+	n := &Notifier{cfg: cfg, url: cfg.URL, source: cfg.Source, sender: httpdelivery.NewSender(client), summary: sum}
 	if n.url == "" {
 		n.url = DefaultURL
 	}
@@ -171,7 +172,7 @@ func (p *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		if err != nil {
 			return channel.Permanent(err)
 		}
-		if _, err := channel.Do(ctx, p.client, channel.Request{URL: p.url, ContentType: "application/json", Body: body}); err != nil {
+		if _, err := p.sender.Send(ctx, httpdelivery.Request{URL: p.url, ContentType: "application/json", Body: body}); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // Slack's limits: header block text 150 characters, section text 3000, the
@@ -48,7 +49,7 @@ func (c *Config) Validate() error {
 // Notifier posts to Slack.
 type Notifier struct {
 	url         string
-	client      *http.Client
+	sender      *httpdelivery.Sender
 	title, text *channel.Template
 }
 
@@ -62,7 +63,7 @@ func New(cfg *Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Notifier{url: string(cfg.WebhookURL), client: client, title: title, text: text}, nil
+	return &Notifier{url: string(cfg.WebhookURL), sender: httpdelivery.NewSender(client), title: title, text: text}, nil
 }
 
 // Message is the webhook payload.
@@ -122,7 +123,7 @@ func (s *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	if err != nil {
 		return channel.Permanent(err)
 	}
-	_, err = channel.Do(ctx, s.client, channel.Request{URL: s.url, ContentType: "application/json", Body: body})
+	_, err = s.sender.Send(ctx, httpdelivery.Request{URL: s.url, ContentType: "application/json", Body: body})
 	return err
 }
 

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,7 @@ func TestSlackPayloadAndRateLimit(t *testing.T) {
 
 	err = n.Notify(context.Background(), channeltest.Notification())
 	var cerr *channel.Error
-	require.True(t, errors.As(err, &cerr))
+	require.ErrorAs(t, err, &cerr)
 	assert.True(t, cerr.Retryable)
 	assert.Equal(t, 2*time.Second, cerr.RetryAfter)
 

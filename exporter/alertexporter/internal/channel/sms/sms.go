@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // DefaultURL is Twilio's API base.
@@ -90,7 +91,7 @@ func Recipients(s string) []string {
 // Notifier sends SMS.
 type Notifier struct {
 	cfg    *Config
-	client *http.Client
+	sender *httpdelivery.Sender
 	text   *channel.Template
 	to     []string
 	max    int
@@ -103,7 +104,7 @@ func New(cfg *Config, client *http.Client) (*Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Notifier{cfg: cfg, client: client, text: t, to: Recipients(cfg.To), max: cfg.MaxLength, url: cfg.URL}
+	n := &Notifier{cfg: cfg, sender: httpdelivery.NewSender(client), text: t, to: Recipients(cfg.To), max: cfg.MaxLength, url: cfg.URL}
 	if n.max == 0 {
 		n.max = 320
 	}
@@ -141,7 +142,7 @@ func (s *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		} else {
 			form.Set("MessagingServiceSid", s.cfg.MessagingServiceSID)
 		}
-		_, err := channel.Do(ctx, s.client, channel.Request{
+		_, err := s.sender.Send(ctx, httpdelivery.Request{
 			URL: s.url, ContentType: "application/x-www-form-urlencoded", Body: []byte(form.Encode()),
 			BasicUser: s.cfg.AccountSID, BasicPassword: string(s.cfg.AuthToken),
 		})

@@ -53,14 +53,14 @@ func TestSMSConfig(t *testing.T) {
 	require.NoError(t, ok.Validate())
 	bad := ok
 	bad.From = "+15005550006"
-	assert.ErrorContains(t, bad.Validate(), "exactly one of from and messaging_service_sid")
+	require.ErrorContains(t, bad.Validate(), "exactly one of from and messaging_service_sid")
 	bad = ok
 	bad.MaxLength = 2000
-	assert.ErrorContains(t, bad.Validate(), "max_length")
+	require.ErrorContains(t, bad.Validate(), "max_length")
 	bad = ok
 	bad.To = "+49 170 999"
 	err := bad.Validate()
-	assert.ErrorContains(t, err, "E.164")
+	require.ErrorContains(t, err, "E.164")
 	assert.NotContains(t, err.Error(), "999", "numbers are personal data and not echoed")
 	n, err := New(&ok, nil)
 	require.NoError(t, err)

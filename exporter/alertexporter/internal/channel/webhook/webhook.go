@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
 // Config of a webhook channel.
@@ -77,11 +78,13 @@ type Alert struct {
 // Notifier posts to the webhook.
 type Notifier struct {
 	cfg    *Config
-	client *http.Client
+	sender *httpdelivery.Sender
 }
 
 // New builds a notifier.
-func New(cfg *Config, client *http.Client) *Notifier { return &Notifier{cfg: cfg, client: client} }
+func New(cfg *Config, client *http.Client) *Notifier {
+	return &Notifier{cfg: cfg, sender: httpdelivery.NewSender(client)}
+}
 
 // Build renders the payload of n with at most maxAlerts alerts (0 = all).
 func Build(n *channel.Notification, maxAlerts int, externalURL string) *Message {
@@ -180,6 +183,6 @@ func (w *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	for k, v := range w.cfg.Headers {
 		hdr.Set(k, string(v))
 	}
-	_, err = channel.Do(ctx, w.client, channel.Request{URL: string(w.cfg.URL), ContentType: "application/json", Body: body, Header: hdr})
+	_, err = w.sender.Send(ctx, httpdelivery.Request{URL: string(w.cfg.URL), ContentType: "application/json", Body: body, Header: hdr})
 	return err
 }

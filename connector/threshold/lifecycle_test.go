@@ -1,0 +1,14 @@
+package threshold
+
+import (
+	"testing"
+
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/lifecycletest"
+)
+
+// Like mdatagen's generated tests: type, config struct, and create →
+// start → shutdown twice for every signal.
+func TestComponentLifecycle(t *testing.T) {
+	lifecycletest.Connector(t, metadata.Type, NewFactory(), nil)
+}

@@ -1,0 +1,28 @@
+package httpdelivery
+
+import (
+	"errors"
+	"net/url"
+
+	"go.opentelemetry.io/collector/config/confighttp"
+)
+
+// ValidateClientConfig checks a confighttp.ClientConfig kept under a
+// `client:` key by a component whose URL comes from its own settings (a
+// webhook URL, a DSN): client.endpoint must stay empty and client.proxy_url
+// must be an absolute http, https or socks5 URL. Neither value is echoed: an endpoint may be a
+// pasted secret URL and a proxy URL may carry credentials.
+func ValidateClientConfig(cc *confighttp.ClientConfig) error {
+	if cc.Endpoint != "" {
+		return errors.New("client.endpoint: must not be set; the URL comes from the component's own settings")
+	}
+	if cc.ProxyURL != "" {
+		// Stricter than ToClient, which takes "host:port" as a scheme and
+		// fails only at the first request.
+		u, err := url.Parse(cc.ProxyURL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			return errors.New("client.proxy_url: not an absolute URL (expected http://host:port)")
+		}
+	}
+	return nil
+}
