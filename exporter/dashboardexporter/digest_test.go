@@ -154,10 +154,10 @@ func TestDigestConfigIsValidated(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.Digest.URL = "https://hooks.slack.com/services/T/B/x"
 	cfg.Digest.At = "6pm"
-	assert.ErrorContains(t, cfg.Validate(), `digest.at: "6pm" is not a time of day HH:MM`)
+	require.ErrorContains(t, cfg.Validate(), `digest.at: "6pm" is not a time of day HH:MM`)
 	cfg.Digest.At = "18:00"
 	cfg.Digest.URL = "hooks.slack.com/services"
-	assert.ErrorContains(t, cfg.Validate(), "digest.url: must be an http(s) URL")
+	require.ErrorContains(t, cfg.Validate(), "digest.url: must be an http(s) URL")
 	cfg.Digest.URL = ""
 	cfg.Digest.At = "nonsense"
 	assert.NoError(t, cfg.Validate(), "off without a URL")

@@ -21,7 +21,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	r, ok := NewReader(b, "magic")
 	require.True(t, ok)
 	assert.Equal(t, "client", r.String())
-	assert.Equal(t, `{"name":"purchase"}`, string(r.Bytes()))
+	assert.JSONEq(t, `{"name":"purchase"}`, string(r.Bytes()))
 	assert.Equal(t, byte(7), r.Byte())
 	require.NoError(t, r.Err())
 	assert.Zero(t, r.Remaining())
@@ -31,8 +31,8 @@ func TestRecordRoundTrip(t *testing.T) {
 	// A length past the end is an error, and it sticks.
 	r, _ = NewReader(append([]byte("magic"), 200, 1), "magic")
 	assert.Nil(t, r.Bytes())
-	assert.Equal(t, "", r.String())
-	assert.ErrorIs(t, r.Err(), ErrCorrupt)
+	assert.Empty(t, r.String())
+	require.ErrorIs(t, r.Err(), ErrCorrupt)
 	// A count the item cannot hold is refused before anything is allocated.
 	r, _ = NewReader(append([]byte("magic"), 100), "magic")
 	assert.Zero(t, r.Count())
@@ -142,7 +142,7 @@ func TestRequestMergeSplitAndRetry(t *testing.T) {
 	assert.Equal(t, []int{2, 4}, split[0].(*Request[int]).Items)
 
 	_, err = kind.New(nil).MergeSplit(context.Background(), 0, exporterhelper.RequestSizerTypeItems, &countRequest{})
-	assert.Error(t, err, "another request type is not merged")
+	require.Error(t, err, "another request type is not merged")
 
 	req := kind.New([]int{1, 2, 3})
 	retry := req.OnError(&Undelivered[int]{Err: assert.AnError, Items: []int{3}})
