@@ -239,11 +239,18 @@ func ParseMajorString(s string, exp int) (int64, error) {
 	return digitsToMinor(intPart, frac, exp)
 }
 
+// spaceSeparators maps the no-break spaces some locales group digits
+// with to a plain space.
+var spaceSeparators = strings.NewReplacer("\u00a0", " ", "\u202f", " ")
+
 // splitDecimal applies the separator rules of ParseMajorString and returns
 // the integer digits (grouping removed, checked) and the fraction digits.
 func splitDecimal(s string, exp int) (intPart, frac string, err error) {
-	// One spelling for every space-like grouping character.
-	s = strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(s)
+	// One spelling for every space-like grouping character (the check
+	// keeps the common ASCII amount free of allocations).
+	if strings.ContainsAny(s, "\u00a0\u202f") {
+		s = spaceSeparators.Replace(s)
+	}
 	dots, commas := strings.Count(s, "."), strings.Count(s, ",")
 	lastDot, lastComma := strings.LastIndexByte(s, '.'), strings.LastIndexByte(s, ',')
 	decimal := -1 // index of the decimal separator
