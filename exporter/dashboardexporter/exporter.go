@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,7 +117,10 @@ func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.
 		return nil, fmt.Errorf("reporting_currency: %w", err)
 	}
 	window := int((cfg.LatencyWindow + time.Minute - 1) / time.Minute)
-	st := store.New(store.Config{Location: loc, Now: now, MaxSeries: cfg.MaxSeries, HistogramWindow: window})
+	st := store.New(store.Config{
+		Location: loc, Now: now, MaxSeries: cfg.MaxSeries, HistogramWindow: window,
+		Keep: readsMetric(cfg.SpanMetricsNamespace),
+	})
 	alerts := store.NewAlerts(now, cfg.MaxAlerts, maxResolvedAlerts)
 	d := &dashboard{cfg: cfg, set: set, now: now, store: st, alerts: alerts}
 	d.builder = view.NewBuilder(view.Options{
@@ -131,6 +135,21 @@ func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.
 		Channels:             channelhealth.Default.Snapshot,
 	}, st, alerts)
 	return d, nil
+}
+
+// readsMetric selects the metrics the dashboard reads: the contract's
+// business metrics and the span metrics under the configured namespace.
+// An app's own metrics in the same pipeline would otherwise take series
+// places and, in a flood, evict the business series.
+func readsMetric(spanMetricsNamespace string) func(string) bool {
+	prefix := spanMetricsNamespace + "."
+	return func(name string) bool {
+		if strings.HasPrefix(name, prefix) {
+			return true
+		}
+		_, ok := contract.LookupMetric(name)
+		return ok
+	}
 }
 
 func (d *dashboard) consumeMetrics(_ context.Context, md pmetric.Metrics) error {

@@ -39,6 +39,10 @@ type Config struct {
 	// HistogramWindow is how many minutes of bucket counts a histogram keeps
 	// for percentiles.
 	HistogramWindow int
+	// Keep, when set, selects the metrics worth a series by name; the
+	// others are skipped and counted in Stats.IgnoredMetrics, so metrics
+	// the views never read cannot evict the ones they do.
+	Keep func(name string) bool
 }
 
 // Stats are the store's own counters, for health and tests.
@@ -47,9 +51,11 @@ type Stats struct {
 	DroppedSeries int64 `json:"dropped_series"`
 	// EvictedSeries counts series removed, least recently updated first, to
 	// make room for new ones when MaxSeries is reached.
-	EvictedSeries int64     `json:"evicted_series"`
-	DroppedPoints int64     `json:"dropped_points"`
-	LastDataAt    time.Time `json:"last_data_at"`
+	EvictedSeries int64 `json:"evicted_series"`
+	DroppedPoints int64 `json:"dropped_points"`
+	// IgnoredMetrics counts metrics Config.Keep turned away.
+	IgnoredMetrics int64     `json:"ignored_metrics"`
+	LastDataAt     time.Time `json:"last_data_at"`
 }
 
 // Label is one attribute of a series.
@@ -261,6 +267,10 @@ func (s *Store) AddMetrics(md pmetric.Metrics) {
 }
 
 func (s *Store) addMetric(m pmetric.Metric, svc string, now time.Time) bool {
+	if s.cfg.Keep != nil && !s.cfg.Keep(m.Name()) {
+		s.stats.IgnoredMetrics++
+		return false
+	}
 	var got bool
 	switch m.Type() {
 	case pmetric.MetricTypeSum:
