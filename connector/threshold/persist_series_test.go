@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -14,14 +15,15 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// killNine starts a second engine of text on mem after h "died": no final
+// killNine starts a second engine of text on disk after h "died": no final
 // tick, no shutdown; only what h wrote to the storage survives. The dead
 // engine's ticker goroutine is stopped at the end of the test.
-func killNine(t *testing.T, h *harness, text string, mem *memStorage) *harness {
+func killNine(t *testing.T, h *harness, text string, disk *storagetest.TestStorage) *harness {
 	t.Helper()
+	killed(t, h)
 	t.Cleanup(func() { close(h.e.stop) })
 	after := newHarnessWith(t, parseConfig(t, text), h.clock, new(consumertest.LogsSink))
-	require.NoError(t, after.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, after.e.start(context.Background(), hostWith(disk)))
 	t.Cleanup(func() { require.NoError(t, after.e.shutdown(context.Background())) })
 	return after
 }
@@ -34,16 +36,16 @@ var pendingRules = strings.Replace(persistedRules, "    group_by: [payment.provi
 // its original deadline after the restart, with its original start: the
 // hold and the window that made it pending are restored, not begun again.
 func TestKillNineKeepsPendingHoldDeadline(t *testing.T) {
-	mem := &memStorage{}
+	disk := newDisk(t)
 	clock := &fakeClock{now: t0}
 	h := newHarnessWith(t, parseConfig(t, pendingRules), clock, new(consumertest.LogsSink))
-	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
 	h.traces(makeTraces(t, clock.now, "payment-service", attempts(10, 20)...))
 	h.tick() // pending since t0
 	require.Empty(t, h.newAlerts())
 	clock.Advance(time.Minute)
 
-	after := killNine(t, h, pendingRules, mem)
+	after := killNine(t, h, pendingRules, disk)
 	var fired []contract.Alert
 	for len(fired) == 0 && clock.now.Before(t0.Add(5*time.Minute)) {
 		clock.Advance(15 * time.Second)
@@ -64,13 +66,13 @@ const absenceRules = "evaluation_interval: 1h\nstorage: file_storage/alerts\n" +
 // series state no purchase ever creates the series again and nothing
 // fires.
 func TestKillNineKeepsAbsenceExpectation(t *testing.T) {
-	mem := &memStorage{}
+	disk := newDisk(t)
 	h := newHarnessWith(t, parseConfig(t, absenceRules), &fakeClock{now: t0}, new(consumertest.LogsSink))
-	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
 	purchases(t, h, 45*time.Minute, 10*time.Second)
 	require.Empty(t, h.newAlerts())
 
-	after := killNine(t, h, absenceRules, mem)
+	after := killNine(t, h, absenceRules, disk)
 	purchases(t, after, 30*time.Minute, 0)
 	assert.Equal(t, []string{"revenue_stopped:firing"}, statuses(after.newAlerts()))
 }
@@ -81,16 +83,16 @@ func TestKillNineKeepsAbsenceExpectation(t *testing.T) {
 // writes), so the restored series neither notifies again nor resolves
 // twice.
 func TestSeriesStateDoesNotRefireAResolvedAlert(t *testing.T) {
-	mem := &memStorage{}
+	disk := newDisk(t)
 	clock := &fakeClock{now: t0}
 	h := newHarnessWith(t, parseConfig(t, persistedRules), clock, new(consumertest.LogsSink))
-	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
 	h.traces(makeTraces(t, clock.now, "payment-service", attempts(10, 20)...))
 	h.tick() // fires; both snapshots say firing
 	require.Equal(t, []string{"payment_failure_rate:firing"}, statuses(h.newAlerts()))
 	require.NoError(t, h.e.save(context.Background(), state.Snapshot{})) // resolved since
 
-	after := killNine(t, h, persistedRules, mem)
+	after := killNine(t, h, persistedRules, disk)
 	after.e.mu.Lock()
 	var restored []state.Status
 	after.e.store.Range(func(s *state.Series) { restored = append(restored, s.Status) })

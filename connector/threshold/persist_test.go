@@ -2,86 +2,54 @@ package threshold
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// memStorage is an in-memory storage extension whose data outlives its
-// clients, like a file on disk outlives a process.
-type memStorage struct {
-	mu   sync.Mutex
-	data map[string][]byte
-	// clientOf records which component asked for a client.
-	clientOf []component.ID
-}
-
-func (m *memStorage) Start(context.Context, component.Host) error { return nil }
-func (m *memStorage) Shutdown(context.Context) error              { return nil }
-
-func (m *memStorage) GetClient(_ context.Context, _ component.Kind, id component.ID, _ string) (storage.Client, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.data == nil {
-		m.data = map[string][]byte{}
-	}
-	m.clientOf = append(m.clientOf, id)
-	return &memClient{m: m}, nil
-}
-
-type memClient struct{ m *memStorage }
-
-func (c *memClient) Get(_ context.Context, k string) ([]byte, error) {
-	c.m.mu.Lock()
-	defer c.m.mu.Unlock()
-	return c.m.data[k], nil
-}
-
-func (c *memClient) Set(_ context.Context, k string, v []byte) error {
-	c.m.mu.Lock()
-	defer c.m.mu.Unlock()
-	c.m.data[k] = append([]byte(nil), v...)
-	return nil
-}
-
-func (c *memClient) Delete(_ context.Context, k string) error {
-	c.m.mu.Lock()
-	defer c.m.mu.Unlock()
-	delete(c.m.data, k)
-	return nil
-}
-
-func (c *memClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	for _, op := range ops {
-		switch op.Type {
-		case storage.Get:
-			op.Value, _ = c.Get(ctx, op.Key)
-		case storage.Set:
-			_ = c.Set(ctx, op.Key, op.Value)
-		case storage.Delete:
-			_ = c.Delete(ctx, op.Key)
-		}
-	}
-	return nil
-}
-
-func (c *memClient) Close(context.Context) error { return nil }
-
-type hostWith map[component.ID]component.Component
-
-func (h hostWith) GetExtensions() map[component.ID]component.Component { return h }
-
 var storageID = component.MustNewIDWithName("file_storage", "alerts")
+
+// newDisk is contrib's file-backed test storage extension in a new
+// directory: what a client wrote outlives the client, as file_storage's
+// file outlives a process. Unlike file_storage, which commits each write,
+// a client writes its data to the directory on Close.
+func newDisk(t *testing.T) *storagetest.TestStorage {
+	return storagetest.NewFileBackedStorageExtension("alerts", t.TempDir())
+}
+
+// hostWith is a host whose extension storageID is disk.
+func hostWith(disk extension.Extension) component.Host {
+	return storagetest.NewStorageHost().WithExtension(storageID, disk)
+}
+
+// clientOf opens the threshold connector's client of disk, as the next
+// process would.
+func clientOf(t *testing.T, disk *storagetest.TestStorage) storage.Client {
+	t.Helper()
+	client, err := disk.GetClient(context.Background(), component.KindConnector, componentID(), "")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = client.Close(context.Background()) })
+	return client
+}
+
+// killed stands for the end of a process killed with -9: file_storage has
+// committed each write when Set returns, storagetest's file-backed client
+// writes them when closed. The dead engine can write nothing after.
+func killed(t *testing.T, h *harness) {
+	t.Helper()
+	require.NoError(t, h.e.client.Close(context.Background()))
+}
 
 const persistedRules = `
 evaluation_interval: 1h  # the test drives ticks itself
@@ -137,9 +105,11 @@ func (r *restartable) stop(h *harness) {
 }
 
 func TestRestartNeitherRefiresNorForgets(t *testing.T) {
-	mem := &memStorage{}
-	testRestart(t, func() (component.Host, func()) { return hostWith{storageID: mem}, func() {} })
-	assert.Equal(t, []component.ID{componentID(), componentID(), componentID()}, mem.clientOf)
+	disk := newDisk(t)
+	testRestart(t, func() (component.Host, func()) { return hostWith(disk), func() {} })
+	state, err := clientOf(t, disk).Get(context.Background(), seriesKey)
+	require.NoError(t, err)
+	assert.NotEmpty(t, state, "kept under the connector's own id")
 }
 
 func TestRestartWithFileStorage(t *testing.T) {
@@ -150,14 +120,14 @@ func TestRestartWithFileStorage(t *testing.T) {
 		cfg.Directory = dir
 		ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
 		require.NoError(t, err)
-		require.NoError(t, ext.Start(context.Background(), hostWith{}))
-		return hostWith{storageID: ext}, func() { require.NoError(t, ext.Shutdown(context.Background())) }
+		require.NoError(t, ext.Start(context.Background(), storagetest.NewStorageHost()))
+		return hostWith(ext), func() { require.NoError(t, ext.Shutdown(context.Background())) }
 	})
 }
 
 func TestRemovedRuleResolvesOnStart(t *testing.T) {
-	mem := &memStorage{}
-	host := func() (component.Host, func()) { return hostWith{storageID: mem}, func() {} }
+	disk := newDisk(t)
+	host := func() (component.Host, func()) { return hostWith(disk), func() {} }
 	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
 	h, fired := r.fireAndStop()
 
@@ -174,15 +144,18 @@ func TestRemovedRuleResolvesOnStart(t *testing.T) {
 
 func TestStartFailsOnMissingStorage(t *testing.T) {
 	h := newHarness(t, persistedRules)
-	err := h.e.start(context.Background(), hostWith{})
+	err := h.e.start(context.Background(), storagetest.NewStorageHost())
 	require.ErrorContains(t, err, `storage: extension "file_storage/alerts" not found`)
 	assert.NoError(t, h.e.shutdown(context.Background()), "shutdown after a failed start")
 }
 
 func TestCorruptStateIsCountedNotFatal(t *testing.T) {
-	mem := &memStorage{data: map[string][]byte{stateKey: []byte("{not json")}}
+	disk := newDisk(t)
+	corrupt := clientOf(t, disk)
+	require.NoError(t, corrupt.Set(context.Background(), stateKey, []byte("{not json")))
+	require.NoError(t, corrupt.Close(context.Background()))
 	h := newHarness(t, persistedRules)
-	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
 	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_state_errors"))
 	require.NoError(t, h.e.shutdown(context.Background()))
 }
@@ -225,21 +198,22 @@ func testRestart(t *testing.T, host func() (component.Host, func())) {
 // within the cooldown notifies nobody again, and the alert still resolves
 // keep_firing_for after its last event.
 func TestKillBeforeTickKeepsAlertFiredOnConsume(t *testing.T) {
-	mem := &memStorage{}
+	disk := newDisk(t)
 	text := "storage: file_storage/alerts\n" + eventRules
 	clock := &fakeClock{now: t0}
 	sink := new(consumertest.LogsSink)
 
 	h := newHarnessWith(t, parseConfig(t, text), clock, sink)
-	require.NoError(t, h.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
 	h.logs(makeEventLogs(t, contract.EventPaymentFailed, 2, failed(contract.ErrProcessingError)))
 	require.Len(t, h.newAlerts(), 1)
 	// kill -9: no tick, no shutdown; only the storage survives. The dead
 	// engine's ticker goroutine is stopped at the end.
+	killed(t, h)
 	t.Cleanup(func() { close(h.e.stop) })
 
 	after := newHarnessWith(t, parseConfig(t, text), clock, new(consumertest.LogsSink))
-	require.NoError(t, after.e.start(context.Background(), hostWith{storageID: mem}))
+	require.NoError(t, after.e.start(context.Background(), hostWith(disk)))
 	defer func() { require.NoError(t, after.e.shutdown(context.Background())) }()
 	clock.Advance(time.Minute)
 	after.logs(makeEventLogs(t, contract.EventPaymentFailed, 3, failed(contract.ErrProcessingError)))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -19,17 +20,11 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-type extHost struct {
-	exts map[component.ID]component.Component
-}
-
-func (h extHost) GetExtensions() map[component.ID]component.Component { return h.exts }
-
-func newFileStorageHost(t *testing.T) (extHost, component.ID) {
+func newFileStorageHost(t *testing.T) (component.Host, component.ID) {
 	return newFileStorageHostIn(t, t.TempDir())
 }
 
-func newFileStorageHostIn(t *testing.T, dir string) (extHost, component.ID) {
+func newFileStorageHostIn(t *testing.T, dir string) (component.Host, component.ID) {
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
 	cfg.Directory = dir
@@ -38,7 +33,7 @@ func newFileStorageHostIn(t *testing.T, dir string) (extHost, component.ID) {
 	require.NoError(t, ext.Start(context.Background(), nil))
 	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
 	id := component.NewID(f.Type())
-	return extHost{exts: map[component.ID]component.Component{id: ext}}, id
+	return storagetest.NewStorageHost().WithExtension(id, ext), id
 }
 
 // A purchase sent before a restart is not sent again after it when the dedup
@@ -66,7 +61,7 @@ func TestDedupStorageMustExist(t *testing.T) {
 	cfg.Dedup.Storage = &missing
 	le, err := newLogsExporter(context.Background(), newHarness(t).set, cfg, time.Now)
 	require.NoError(t, err)
-	err = le.Start(context.Background(), extHost{})
+	err = le.Start(context.Background(), storagetest.NewStorageHost())
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "dedup::storage")
 	require.NoError(t, le.Shutdown(context.Background()))

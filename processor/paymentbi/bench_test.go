@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -227,7 +229,7 @@ func BenchmarkDurability(b *testing.B) {
 		cfg := f.CreateDefaultConfig().(*ConnectorConfig)
 		cfg.ExchangeRates = benchRates
 		cfg.CustomerState.ExpectedCustomers = 100_000
-		h := host{}
+		var h component.Host = storagetest.NewStorageHost()
 		if v.fsync != nil {
 			ext, hh := startFileStorage(b, b.TempDir(), func(c *filestorage.Config) { c.FSync = *v.fsync })
 			b.Cleanup(func() { _ = ext.Shutdown(ctx) })

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/connector/connectortest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -26,13 +27,6 @@ type fixedClock struct{ t time.Time }
 func (c *fixedClock) now() time.Time { return c.t }
 
 func newClock() *fixedClock { return &fixedClock{t: time.Date(2026, 5, 4, 15, 0, 0, 0, time.UTC)} }
-
-// host serves extensions to components under test.
-type host struct {
-	exts map[component.ID]component.Component
-}
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
 
 func purchaseLog(order, customer, currency string, amount float64) plog.Logs {
 	ld := plog.NewLogs()
@@ -81,7 +75,7 @@ func TestProcessorSignalsShareOneEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []component.Component{lp, tp} {
-		if err := c.Start(ctx, host{}); err != nil {
+		if err := c.Start(ctx, storagetest.NewStorageHost()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -135,7 +129,7 @@ func TestConnectorEmitsOnceForBothSignals(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []component.Component{lc, tc} {
-		if err := c.Start(ctx, host{}); err != nil {
+		if err := c.Start(ctx, storagetest.NewStorageHost()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,7 +193,7 @@ var storageID = component.MustNewIDWithName("file_storage", "paymentbi")
 
 // startFileStorage starts the real file_storage extension on dir, as
 // storageID, and a host serving it.
-func startFileStorage(t testing.TB, dir string, mutate ...func(*filestorage.Config)) (component.Component, host) {
+func startFileStorage(t testing.TB, dir string, mutate ...func(*filestorage.Config)) (component.Component, component.Host) {
 	t.Helper()
 	ctx := context.Background()
 	sf := filestorage.NewFactory()
@@ -212,10 +206,10 @@ func startFileStorage(t testing.TB, dir string, mutate ...func(*filestorage.Conf
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ext.Start(ctx, host{}); err != nil {
+	if err := ext.Start(ctx, storagetest.NewStorageHost()); err != nil {
 		t.Fatal(err)
 	}
-	return ext, host{exts: map[component.ID]component.Component{storageID: ext}}
+	return ext, storagetest.NewStorageHost().WithExtension(storageID, ext)
 }
 
 func TestCustomerStateSurvivesRestartThroughFileStorage(t *testing.T) {
@@ -262,7 +256,7 @@ func TestMissingStorageExtensionFailsStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Start(ctx, host{}); err == nil {
+	if err := p.Start(ctx, storagetest.NewStorageHost()); err == nil {
 		t.Fatal("start without the storage extension succeeded")
 	}
 	if err := p.Shutdown(ctx); err != nil {

@@ -3,13 +3,13 @@ package dedup
 import (
 	"context"
 	"fmt"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
 
@@ -66,78 +66,21 @@ func TestBoundedMemory(t *testing.T) {
 	assert.True(t, reserve(t, s, "T0"), "the oldest were evicted")
 }
 
-// memStorage is an in-memory storage.Client with Walk, like file_storage.
-type memStorage struct {
-	mu sync.Mutex
-	m  map[string][]byte
+// newMemStorage is contrib's in-memory storage client, which walks its
+// keys like file_storage.
+func newMemStorage() *storagetest.TestClient {
+	return storagetest.NewInMemoryClient(component.KindExporter, component.MustNewID("ga4"), "")
 }
 
-func newMemStorage() *memStorage { return &memStorage{m: map[string][]byte{}} }
-
-func (s *memStorage) Get(_ context.Context, k string) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[k], nil
-}
-
-func (s *memStorage) Set(_ context.Context, k string, v []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = v
-	return nil
-}
-
-func (s *memStorage) Delete(_ context.Context, k string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.m, k)
-	return nil
-}
-
-func (s *memStorage) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	for _, op := range ops {
-		switch op.Type {
-		case storage.Get:
-			op.Value, _ = s.Get(ctx, op.Key)
-		case storage.Set:
-			_ = s.Set(ctx, op.Key, op.Value)
-		case storage.Delete:
-			_ = s.Delete(ctx, op.Key)
-		}
-	}
-	return nil
-}
-
-func (s *memStorage) Walk(ctx context.Context, fn storage.WalkFunc) error {
-	s.mu.Lock()
-	keys := make([]string, 0, len(s.m))
-	for k := range s.m {
-		keys = append(keys, k)
-	}
-	s.mu.Unlock()
-	sort.Strings(keys)
-	var ops []*storage.Operation
-	for _, k := range keys {
-		v, _ := s.Get(ctx, k)
-		o, err := fn(k, v)
-		if err != nil {
-			return err
-		}
-		ops = append(ops, o...)
-	}
-	return s.Batch(ctx, ops...)
-}
-
-func (s *memStorage) Close(context.Context) error { return nil }
-
-func (s *memStorage) keys() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// keys lists the keys store holds, sorted.
+func keys(t *testing.T, store storage.Walker) []string {
+	t.Helper()
 	var out []string
-	for k := range s.m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
+	err := store.Walk(context.Background(), func(key string, _ []byte) ([]*storage.Operation, error) {
+		out = append(out, key)
+		return nil, nil
+	})
+	require.NoError(t, err)
 	return out
 }
 
@@ -145,7 +88,7 @@ func TestPersistsAcrossRestart(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
 	store := newMemStorage()
-	store.m["other/key"] = []byte("not ours")
+	require.NoError(t, store.Set(ctx, "other/key", []byte("not ours")))
 
 	s1, err := New(time.Hour, 10, c.now)
 	require.NoError(t, err)
@@ -161,7 +104,7 @@ func TestPersistsAcrossRestart(t *testing.T) {
 	require.NoError(t, s2.Load(ctx, store))
 	assert.False(t, reserve(t, s2, "NEW"), "remembered after restart")
 	assert.True(t, reserve(t, s2, "OLD"))
-	assert.Equal(t, []string{keyPrefix + "NEW", "other/key"}, store.keys(), "expired ids pruned, foreign keys kept")
+	assert.Equal(t, []string{keyPrefix + "NEW", "other/key"}, keys(t, store), "expired ids pruned, foreign keys kept")
 }
 
 func TestStorageLookupWhenEvictedFromMemory(t *testing.T) {
@@ -174,7 +117,7 @@ func TestStorageLookupWhenEvictedFromMemory(t *testing.T) {
 		require.True(t, reserve(t, s, k))
 		require.NoError(t, s.Commit(ctx, k))
 	}
-	assert.Len(t, store.keys(), 2, "storage is bounded like memory")
+	assert.Len(t, keys(t, store), 2, "storage is bounded like memory")
 	assert.False(t, reserve(t, s, "C"))
 	assert.True(t, reserve(t, s, "A"), "evicted ids are forgotten in storage too")
 }

@@ -156,7 +156,7 @@ func TestDedupPersistedBounded(t *testing.T) {
 	if err := e1.SaveState(ctx, client); err != nil {
 		t.Fatal(err)
 	}
-	saved := len(client.data[keyDedup])
+	saved := len(stored(t, client, keyDedup))
 	if saved == 0 || saved > 100*dedupEntryBytes+dedupHeaderBytes {
 		t.Fatalf("persisted dedup set is %d bytes, want 1…%d", saved, 100*dedupEntryBytes+dedupHeaderBytes)
 	}
@@ -180,12 +180,14 @@ func TestStateWithoutDedupLoads(t *testing.T) {
 	if err := e1.SaveState(ctx, client); err != nil {
 		t.Fatal(err)
 	}
-	delete(client.data, keyDedup)
+	if err := client.Delete(ctx, keyDedup); err != nil {
+		t.Fatal(err)
+	}
 	e2 := restartedEngine(t, clock, client)
 	if got := value(t, collect(e2), MetricCustomerDistinct); got != 1 {
 		t.Errorf("customer state not loaded: distinct = %v", got)
 	}
-	client.data[keyDedup] = []byte("garbage")
+	store(t, client, keyDedup, []byte("garbage"))
 	e3 := restartedEngine(t, clock, client)
 	if got := value(t, collect(e3), MetricRevenueDaily, contract.PaymentReportingCurrency, "USD"); got != 10 {
 		t.Errorf("a bad dedup record stopped the rest loading: daily = %v", got)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
@@ -24,7 +25,7 @@ func migrationClock() *fakeClock {
 
 // feedMigration is the traffic of the migration test: batches 0..5, a sync
 // after batch 3, so the state holds a snapshot plus two journal records.
-func feedMigration(t *testing.T, clock *fakeClock, client *memClient, from, to int, engines ...*Engine) {
+func feedMigration(t *testing.T, clock *fakeClock, client storage.Client, from, to int, engines ...*Engine) {
 	t.Helper()
 	for i := from; i < to; i++ {
 		for _, e := range engines {
@@ -67,7 +68,7 @@ func TestStateFormatV1Migrates(t *testing.T) {
 		client := newMemClient()
 		e := restartedEngine(t, clock, client)
 		feedMigration(t, clock, client, 0, 6, e)
-		data, err := json.MarshalIndent(client.data, "", " ")
+		data, err := json.MarshalIndent(storedAll(t, client), "", " ")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,11 +80,15 @@ func TestStateFormatV1Migrates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := newMemClient()
-	if err := json.Unmarshal(data, &client.data); err != nil {
+	var saved map[string][]byte
+	if err := json.Unmarshal(data, &saved); err != nil {
 		t.Fatal(err)
 	}
-	if v := client.data[keyState][4]; v != 1 {
+	client := newMemClient()
+	for key, value := range saved {
+		store(t, client, key, value)
+	}
+	if v := stored(t, client, keyState)[4]; v != 1 {
 		t.Fatalf("%s holds snapshot version %d, want the old format 1", stateV1File, v)
 	}
 	clock := migrationClock()
@@ -106,7 +111,7 @@ func TestStateFormatV1Migrates(t *testing.T) {
 	if err := migrated.SaveState(bg, client); err != nil {
 		t.Fatal(err)
 	}
-	if v := client.data[keyState][4]; v != snapshotVersion {
+	if v := stored(t, client, keyState)[4]; v != snapshotVersion {
 		t.Fatalf("saved snapshot version %d, want %d", v, snapshotVersion)
 	}
 	again := restartedEngine(t, clock, client)

@@ -1,59 +1,75 @@
 package engine
 
 import (
+	"bytes"
 	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// memClient is an in-memory storage.Client, as file_storage behaves.
-type memClient struct {
-	mu   sync.Mutex
-	data map[string][]byte
+// memClient is contrib's in-memory storage client, the one storage fake of
+// the repository, copying each value it is given as file_storage does
+// (bbolt copies on Put): the engine reuses its journal buffer once Set
+// returns, and storagetest's client keeps values by reference.
+type memClient struct{ *storagetest.TestClient }
+
+func newMemClient() memClient {
+	return memClient{storagetest.NewInMemoryClient(component.KindConnector, component.MustNewID("paymentbi"), "")}
 }
 
-func newMemClient() *memClient { return &memClient{data: map[string][]byte{}} }
-
-func (c *memClient) Get(_ context.Context, k string) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.data[k], nil
+func (c memClient) Set(ctx context.Context, key string, value []byte) error {
+	return c.TestClient.Set(ctx, key, bytes.Clone(value))
 }
 
-func (c *memClient) Set(_ context.Context, k string, v []byte) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.data[k] = append([]byte(nil), v...)
-	return nil
-}
-
-func (c *memClient) Delete(_ context.Context, k string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.data, k)
-	return nil
-}
-
-func (c *memClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
-	for _, op := range ops {
-		switch op.Type {
-		case storage.Get:
-			op.Value, _ = c.Get(ctx, op.Key)
-		case storage.Set:
-			_ = c.Set(ctx, op.Key, op.Value)
-		case storage.Delete:
-			_ = c.Delete(ctx, op.Key)
+func (c memClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	kept := make([]*storage.Operation, len(ops))
+	for i, op := range ops {
+		kept[i] = op // a Get fills the caller's operation
+		if op.Type == storage.Set {
+			kept[i] = storage.SetOperation(op.Key, bytes.Clone(op.Value))
 		}
 	}
-	return nil
+	return c.TestClient.Batch(ctx, kept...)
 }
 
-func (c *memClient) Close(context.Context) error { return nil }
+// stored is what client holds under key.
+func stored(t *testing.T, client storage.Client, key string) []byte {
+	t.Helper()
+	v, err := client.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// storedAll is every key and value client holds.
+func storedAll(t *testing.T, client storage.Walker) map[string][]byte {
+	t.Helper()
+	all := map[string][]byte{}
+	err := client.Walk(context.Background(), func(key string, value []byte) ([]*storage.Operation, error) {
+		all[key] = value
+		return nil, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
+// store writes value under key of client, as another build or a broken
+// disk would have.
+func store(t *testing.T, client storage.Client, key string, value []byte) {
+	t.Helper()
+	if err := client.Set(context.Background(), key, value); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func TestStateSurvivesRestart(t *testing.T) {
 	ctx := context.Background()
@@ -123,7 +139,7 @@ func TestMismatchedStateIsIgnored(t *testing.T) {
 	if got := value(t, collect(e2), MetricCustomerDistinct); got != 0 {
 		t.Errorf("state of another size was loaded")
 	}
-	client.data[keyCustomers] = []byte("garbage")
+	store(t, client, keyCustomers, []byte("garbage"))
 	if err := e2.LoadState(ctx, client); err != nil {
 		t.Fatalf("garbage state must be ignored, got %v", err)
 	}
