@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -295,7 +296,10 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 		}
 	}
 	e.recordBuf = b
-	if err := e.store.Set(ctx, journalKey(e.seq+1), b); err != nil {
+	// The storage API does not promise to copy the value (file_storage
+	// does, contrib's in-memory storage does not) and recordBuf is reused
+	// by the next batch: hand over a copy.
+	if err := e.store.Set(ctx, journalKey(e.seq+1), bytes.Clone(b)); err != nil {
 		return fmt.Errorf("paymentbi: journal write failed, batch not accepted: %w", err)
 	}
 	e.seq++
