@@ -28,8 +28,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# The profile's ports follow their variables (docs/deployment.md).
+HEALTH=${OTELCOL_HEALTH_ENDPOINT:-localhost:13133}
+OTLP_GRPC=${OTELCOL_OTLP_GRPC_ENDPOINT:-localhost:4317}
+DASHBOARD=${OTELCOL_DASHBOARD_ENDPOINT:-localhost:8080}
+PROMETHEUS=${OTELCOL_PROMETHEUS_ENDPOINT:-localhost:8889}
+
 tries=0
-until curl -sf localhost:13133 >/dev/null 2>&1; do
+until curl -sf "$HEALTH" >/dev/null 2>&1; do
 	tries=$((tries + 1))
 	if [ "$tries" -gt 150 ] || ! kill -0 "$collector" 2>/dev/null; then
 		echo "demo: the collector did not become healthy; its log:" >&2
@@ -38,12 +44,12 @@ until curl -sf localhost:13133 >/dev/null 2>&1; do
 	fi
 	sleep 0.2
 done
-cat <<'TXT'
-demo: collector up (log: bin/demo-collector.log). Dashboard http://localhost:8080/ ,
-      summary http://localhost:8080/api/summary , Prometheus http://localhost:8889/metrics
+cat <<TXT
+demo: collector up (log: bin/demo-collector.log). Dashboard http://$DASHBOARD/ ,
+      summary http://$DASHBOARD/api/summary , Prometheus http://$PROMETHEUS/metrics
 demo: timeline (README "The demo"): 00:00 healthy baseline, 02:00 provider outage,
       alerts within a minute and escalating every 30 s, 03:30 recovery, all resolved by ~05:30.
 TXT
-$GO run ./cmd/paymentsim --demo --endpoint localhost:4317 ${DEMO_FLAGS:-} --ledger bin/paymentsim-ledger.json
+$GO run ./cmd/paymentsim --demo --endpoint "$OTLP_GRPC" ${DEMO_FLAGS:-} --ledger bin/paymentsim-ledger.json
 echo "demo: simulator done; the collector keeps running (dashboard, APIs) until Ctrl-C"
 wait "$collector"

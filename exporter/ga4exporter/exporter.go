@@ -138,11 +138,11 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 	e.client = client
 	e.sender = httpdelivery.NewSender(client)
 	if e.dedup != nil && e.cfg.Dedup.Storage != nil {
-		if e.storageClient, err = statestore.Open(ctx, host, "dedup::storage", *e.cfg.Dedup.Storage, component.KindExporter, e.set.ID, "dedup"); err != nil {
+		if e.storageClient, err = statestore.Open(ctx, host, "dedup.storage", *e.cfg.Dedup.Storage, component.KindExporter, e.set.ID, "dedup"); err != nil {
 			return err
 		}
 		if err := e.dedup.Load(ctx, e.storageClient); err != nil {
-			return fmt.Errorf("dedup::storage: loading sent transaction ids: %w", err)
+			return fmt.Errorf("dedup.storage: loading sent transaction ids: %w", err)
 		}
 	}
 	return nil

@@ -63,7 +63,7 @@ func TestDedupStorageMustExist(t *testing.T) {
 	require.NoError(t, err)
 	err = le.Start(context.Background(), storagetest.NewStorageHost())
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "dedup::storage")
+	assert.Contains(t, err.Error(), "dedup.storage")
 	require.NoError(t, le.Shutdown(context.Background()))
 }
 
