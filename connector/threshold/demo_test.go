@@ -10,10 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 	"github.com/otelcol-payments/otelcol-payments/internal/sim"
 )
 
@@ -21,18 +20,11 @@ import (
 // in order, as `--config a --config b` does, with an empty environment.
 func mergedProfileConfig(t *testing.T, files ...string) *Config {
 	t.Helper()
-	var uris []string
+	var paths []string
 	for _, f := range files {
-		uris = append(uris, "file:"+filepath.Join("..", "..", "config", f))
+		paths = append(paths, filepath.Join("..", "..", "config", f))
 	}
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              uris,
-		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-		DefaultScheme:     "env",
-	})
-	require.NoError(t, err)
-	cm, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
+	cm := e2e.ResolveFiles(t, paths...)
 	sub, err := cm.Sub("connectors::threshold")
 	require.NoError(t, err)
 	cfg := createDefaultConfig().(*Config)

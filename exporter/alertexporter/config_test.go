@@ -1,7 +1,6 @@
 package alertexporter
 
 import (
-	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,10 +10,9 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 func loadSub(t *testing.T, cm *confmap.Conf, key string) *Config {
@@ -133,15 +131,7 @@ func TestConfigValidateErrors(t *testing.T) {
 
 func resolveProfile(t *testing.T, file string) *confmap.Conf {
 	t.Helper()
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              []string{"file:" + filepath.Join("testdata", file)},
-		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-		DefaultScheme:     "env",
-	})
-	require.NoError(t, err)
-	cm, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
-	return cm
+	return e2e.ResolveFiles(t, filepath.Join("testdata", file))
 }
 
 func TestDefaultProfileLoads(t *testing.T) {

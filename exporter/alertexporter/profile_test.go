@@ -1,9 +1,6 @@
 package alertexporter
 
 import (
-	"bufio"
-	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,41 +9,25 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 // shippedAlertConfig resolves the alert exporter of config/<files> with
 // config/validate.env's dummy values (as `make validate` does) plus env.
 func shippedAlertConfig(t *testing.T, env map[string]string, files ...string) *Config {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "config", "validate.env"))
-	require.NoError(t, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
-			t.Setenv(k, v)
-		}
-	}
+	e2e.SetEnvFile(t, filepath.Join("..", "..", "config", "validate.env"))
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	var uris []string
+	var paths []string
 	for _, file := range files {
-		uris = append(uris, "file:"+filepath.Join("..", "..", "config", file))
+		paths = append(paths, filepath.Join("..", "..", "config", file))
 	}
-	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              uris,
-		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-		DefaultScheme:     "env",
-	})
-	require.NoError(t, err)
-	cm, err := resolver.Resolve(context.Background())
-	require.NoError(t, err)
+	cm := e2e.ResolveFiles(t, paths...)
 	cfg := loadSub(t, cm, "exporters::alert")
 	require.NoError(t, confmap.Validate(cfg))
 	return cfg

@@ -1,51 +1,25 @@
 package reliability
 
 import (
-	"bufio"
-	"context"
-	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/confmap"
-	"go.opentelemetry.io/collector/confmap/provider/envprovider"
-	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 // resolve merges profile files the way `--config a --config b` does, with
 // the dummy environment of config/validate.env.
 func resolve(t *testing.T, files ...string) *confmap.Conf {
 	t.Helper()
-	f, err := os.Open(repoFile(t, "config/validate.env"))
-	if err != nil {
-		t.Fatal(err)
+	e2e.SetEnvFile(t, repoFile(t, "config/validate.env"))
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = repoFile(t, f)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
-			t.Setenv(k, v)
-		}
-	}
-	var uris []string
-	for _, file := range files {
-		uris = append(uris, "file:"+repoFile(t, file))
-	}
-	r, err := confmap.NewResolver(confmap.ResolverSettings{
-		URIs:              uris,
-		ProviderFactories: []confmap.ProviderFactory{fileprovider.NewFactory(), envprovider.NewFactory()},
-		DefaultScheme:     "env",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	conf, err := r.Resolve(context.Background())
-	if err != nil {
-		t.Fatalf("resolve %v: %v", files, err)
-	}
-	return conf
+	return e2e.ResolveFiles(t, paths...)
 }
 
 func repoFile(t testing.TB, rel string) string {
