@@ -6,12 +6,7 @@ import (
 	"strings"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
-	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi"
 )
-
-// spanMetricsNames are the spanmetrics connector's metrics under the
-// namespace the profiles and the dashboard use.
-var spanMetricsNames = []string{"traces.span.metrics.calls", "traces.span.metrics.duration", "traces.span.metrics.events"}
 
 // checkMetricNames refuses metric and anomaly rules on a metric nobody
 // emits: a misspelt name (inventory.availble) would otherwise never fire,
@@ -23,8 +18,10 @@ func checkMetricNames(cfg *Config) []error {
 		return nil
 	}
 	known := func(name string) bool {
-		return slices.Contains(cfg.KnownMetrics, name) || slices.Contains(spanMetricsNames, name) ||
-			slices.Contains(paymentbi.MetricNames(), name)
+		// The contract lists paymentbi's metrics and the span metrics under
+		// the profiles' namespace.
+		_, inContract := contract.LookupMetric(name)
+		return inContract || slices.Contains(cfg.KnownMetrics, name)
 	}
 	var errs []error
 	check := func(i int, rc *RuleConfig, field, name string) {
