@@ -30,6 +30,7 @@ func defaultProfileOnFreePorts(t *testing.T, capture string) (cfg, otlpGRPC stri
 // OTLP/HTTP receiver's address.
 func defaultProfileWithOTLP(t *testing.T, capture string) (cfg, otlpGRPC, otlpHTTP string) {
 	t.Helper()
+	e2e.ResetSinks(capture)
 	raw, err := os.ReadFile(repoFile(t, "config/otelcol.yaml"))
 	require.NoError(t, err)
 	cfg = string(raw)
@@ -118,7 +119,7 @@ func TestDefaultProfileLetsNoPersonalDataOut(t *testing.T) {
 	assert.Empty(t, rawCardTester.FindAllString(all, 5), "raw card-testing PAN left the collector")
 	for _, pan := range testPANs {
 		for _, form := range []string{pan, group4(pan, " "), group4(pan, "-")} {
-			assert.NotContains(t, all, form, "card number left the collector")
+			assert.Empty(t, panOccurrences(all, form), "card number left the collector")
 		}
 	}
 
@@ -130,6 +131,21 @@ func TestDefaultProfileLetsNoPersonalDataOut(t *testing.T) {
 	} {
 		assert.Contains(t, all, s, "no %s in the output", what)
 	}
+}
+
+// panOccurrences are the places where form stands as a number of its own,
+// with some context. A test PAN inside a longer number is not a card number:
+// a float in the metrics, such as a duration histogram's sum, can print as
+// 0.4000000000000002 and so contain the test PAN 4000000000000002. The plain
+// substring check failed once under load, and never in 20 runs at rest; the
+// run-to-run durations are what differ.
+func panOccurrences(dump, form string) []string {
+	re := regexp.MustCompile(`(?:^|[^0-9.])` + regexp.QuoteMeta(form) + `(?:[^0-9]|$)`)
+	var found []string
+	for _, loc := range re.FindAllStringIndex(dump, 5) {
+		found = append(found, dump[max(0, loc[0]-60):min(len(dump), loc[1]+60)])
+	}
+	return found
 }
 
 // dumpJSON is everything a capture received, as OTLP JSON.

@@ -49,6 +49,14 @@ func Sinks(name string) *Capture {
 	return c
 }
 
+// ResetSinks forgets the capture "capture/NAME", so a test run again in the
+// same process (go test -count=N) starts from an empty capture.
+func ResetSinks(name string) {
+	capturesMu.Lock()
+	defer capturesMu.Unlock()
+	delete(captures, name)
+}
+
 func (c *Capture) notify() {
 	c.mu.Lock()
 	close(c.changed)
