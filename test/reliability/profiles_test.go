@@ -78,6 +78,15 @@ func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
 				if want := []string{"otlp_grpc/tracing"}; !slices.Equal(strings_(p["exporters"]), want) {
 					t.Errorf("%v: sampled pipeline %s exports to %v, want %v", fs, name, strings_(p["exporters"]), want)
 				}
+				// A traces → traces connector inherits its pipelines'
+				// MutatesData: a processor there (batch) makes the traces
+				// fan-out clone every batch.
+				if p["processors"] != nil && len(strings_(p["processors"])) > 0 {
+					t.Errorf("%v: sampled pipeline %s has processors %v, want none", fs, name, strings_(p["processors"]))
+				}
+				if b := conf.Get("exporters::otlp_grpc/tracing::sending_queue::batch"); b != nil {
+					t.Errorf("%v: otlp_grpc/tracing batches in its queue (%v): exporterhelper then declares MutatesData", fs, b)
+				}
 			}
 			if sampled != 1 {
 				t.Errorf("%v: %d sampled pipelines, want exactly 1", fs, sampled)
