@@ -43,7 +43,8 @@ import (
 //	  go test -run '^$' -bench BenchmarkGatewayCPU -benchtime 1x -timeout 20m ./test/perf/
 //
 // BENCH_E2E_CONFIG_ROOT (default the repository) is where config/ is taken
-// from. BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
+// from; BENCH_E2E_COMPARE_ROOT, when set, adds the gateway profile of that
+// tree as a fourth set-up (gateway-cmp), run with the same binary. BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
 // signal and round, default 2) size the run; BENCH_E2E_PROFILE_DIR, when
 // set, receives a CPU and an allocation profile (<set-up>-cpu.pprof,
 // <set-up>-allocs.pprof) of each set-up named in BENCH_E2E_PROFILE_SETUPS
@@ -82,6 +83,14 @@ func BenchmarkGatewayCPU(b *testing.B) {
 			return defaultOverlay(p, s)
 		}},
 		{name: "gateway", files: []string{"config/gateway.yaml"}, overlay: gatewayOverlay},
+	}
+	// BENCH_E2E_COMPARE_ROOT adds that tree's gateway profile as a fourth
+	// set-up, so a profile change is compared within one run.
+	if cmpRoot := os.Getenv("BENCH_E2E_COMPARE_ROOT"); cmpRoot != "" {
+		if err := os.CopyFS(filepath.Join(configRoot, "compare", "config"), os.DirFS(filepath.Join(cmpRoot, "config"))); err != nil {
+			b.Fatal(err)
+		}
+		setups = append(setups, setup{name: "gateway-cmp", files: []string{"compare/config/gateway.yaml"}, overlay: gatewayOverlay})
 	}
 	results := map[string][]processResult{}
 	pass := 0
