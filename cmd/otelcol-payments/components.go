@@ -14,6 +14,7 @@ import (
 	forwardconnector "go.opentelemetry.io/collector/connector/forwardconnector"
 	paymentbiconnector "github.com/otelcol-payments/otelcol-payments/connector/paymentbiconnector"
 	threshold "github.com/otelcol-payments/otelcol-payments/connector/threshold"
+	sampledforward "github.com/otelcol-payments/otelcol-payments/connector/sampledforward"
 	spanmetricsconnector "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector"
 	debugexporter "go.opentelemetry.io/collector/exporter/debugexporter"
 	otlpexporter "go.opentelemetry.io/collector/exporter/otlpexporter"
@@ -151,6 +152,7 @@ func components() (otelcol.Factories, error) {
 		forwardconnector.NewFactory(),
 		paymentbiconnector.NewFactory(),
 		threshold.NewFactory(),
+		sampledforward.NewFactory(),
 		spanmetricsconnector.NewFactory(),
 	)
 	if err != nil {
@@ -160,6 +162,7 @@ func components() (otelcol.Factories, error) {
 		forwardconnector.NewFactory().Type(): "go.opentelemetry.io/collector/connector/forwardconnector v0.165.0",
 		paymentbiconnector.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		threshold.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		sampledforward.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 		spanmetricsconnector.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/connector/spanmetricsconnector v0.165.1",
 	})
 

@@ -3,10 +3,13 @@ package piisanitizer // import "github.com/otelcol-payments/otelcol-payments/pro
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -75,11 +78,13 @@ type sanitizer struct {
 	// lastWords holds the last word of every name: a key whose last word
 	// is not here matches no rule.
 	lastWords map[string]struct{}
-	rules     [keySSN + 1]keyRule
-	custom    []customRule
-	audit     string
-	findings  metric.Int64Counter
-	addOpts   [numSignals][][]metric.AddOption // per detector
+	// classes memoizes classify: attribute keys repeat in every record.
+	classes  classCache
+	rules    [keySSN + 1]keyRule
+	custom   []customRule
+	audit    string
+	findings metric.Int64Counter
+	addOpts  [numSignals][][]metric.AddOption // per detector
 }
 
 // devKeyWarned holds the configs whose development-key warning was logged.
@@ -191,8 +196,57 @@ var (
 // camel case alike) on the whole key or its last words (customer.email:
 // Customer.Email, customerEmail, app.customer_email). Card-security names
 // other than cardOnlyWords match a suffix only after a '.' or a card word.
-// Clean keys cost two map lookups and no allocation.
+// A key seen before costs one map lookup; a new one two lookups and no
+// allocation, plus its entry in the cache.
 func (s *sanitizer) classify(k string) keyClass {
+	if c, ok := s.classes.get(k); ok {
+		return c
+	}
+	c := s.classifyKey(k)
+	s.classes.put(k, c)
+	return c
+}
+
+// maxCachedClasses bounds the classification cache: attribute names are a
+// few hundred in practice; keys made of ids beyond it are classified every
+// time instead of growing the cache.
+const maxCachedClasses = 2048
+
+// classCache maps keys to their class. Readers take the current map without
+// a lock; a new key replaces it with a copy (rare after the first batches).
+type classCache struct {
+	m  atomic.Pointer[map[string]keyClass]
+	mu sync.Mutex
+}
+
+func (c *classCache) get(k string) (keyClass, bool) {
+	m := c.m.Load()
+	if m == nil {
+		return keyNone, false
+	}
+	class, ok := (*m)[k]
+	return class, ok
+}
+
+func (c *classCache) put(k string, class keyClass) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var next map[string]keyClass
+	if old := c.m.Load(); old != nil {
+		if _, ok := (*old)[k]; ok || len(*old) >= maxCachedClasses {
+			return
+		}
+		next = make(map[string]keyClass, len(*old)+1)
+		maps.Copy(next, *old)
+	} else {
+		next = map[string]keyClass{}
+	}
+	// k may point into pdata or a caller's buffer.
+	next[strings.Clone(k)] = class
+	c.m.Store(&next)
+}
+
+func (s *sanitizer) classifyKey(k string) keyClass {
 	if _, ok := s.allow[k]; ok {
 		return keyAllow
 	}

@@ -2,6 +2,7 @@ package perf
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -42,11 +43,15 @@ import (
 //	  go test -run '^$' -bench BenchmarkGatewayCPU -benchtime 1x -timeout 20m ./test/perf/
 //
 // BENCH_E2E_CONFIG_ROOT (default the repository) is where config/ is taken
-// from. BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
+// from; BENCH_E2E_COMPARE_ROOT, when set, adds the gateway profile of that
+// tree as a fourth set-up (gateway-cmp), run with the same binary. BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
 // signal and round, default 2) size the run; BENCH_E2E_PROFILE_DIR, when
-// set, receives a CPU and an allocation profile of the gateway process
-// taken during the first round (under log records only with
-// BENCH_E2E_PROFILE_LOGS=1).
+// set, receives a CPU and an allocation profile (<set-up>-cpu.pprof,
+// <set-up>-allocs.pprof) of each set-up named in BENCH_E2E_PROFILE_SETUPS
+// (comma-separated, default gateway; the pprof extension is added to the
+// default profile for it), taken in the first round after the measured
+// passes under BENCH_E2E_PROFILE_SIGNAL: traces, logs or both (default;
+// BENCH_E2E_PROFILE_LOGS=1 is the older spelling of logs).
 func BenchmarkGatewayCPU(b *testing.B) {
 	bin := os.Getenv("OTELCOL_PAYMENTS_BINARY")
 	if bin == "" {
@@ -55,6 +60,7 @@ func BenchmarkGatewayCPU(b *testing.B) {
 	rounds := envInt(b, "BENCH_E2E_ROUNDS", 5)
 	passes := envInt(b, "BENCH_E2E_GATEWAY_PASSES", 2)
 	profileDir := os.Getenv("BENCH_E2E_PROFILE_DIR")
+	profileSetups := strings.Split(cmp.Or(os.Getenv("BENCH_E2E_PROFILE_SETUPS"), "gateway"), ",")
 	// The profiles are copied once, so an edit during the run changes no
 	// round; BENCH_E2E_CONFIG_ROOT points at another tree's config/ for
 	// trying a profile change.
@@ -70,8 +76,21 @@ func BenchmarkGatewayCPU(b *testing.B) {
 	sinks := newProcessSinks(b)
 	setups := []setup{
 		{name: "passthrough", files: nil, overlay: passthroughProcessConfig},
-		{name: "default", files: []string{"config/otelcol.yaml"}, overlay: defaultOverlay},
+		{name: "default", files: []string{"config/otelcol.yaml"}, overlay: func(p *processPorts, s *processSinks) string {
+			if profileDir != "" && slices.Contains(profileSetups, "default") {
+				return defaultProfilingOverlay(p, s)
+			}
+			return defaultOverlay(p, s)
+		}},
 		{name: "gateway", files: []string{"config/gateway.yaml"}, overlay: gatewayOverlay},
+	}
+	// BENCH_E2E_COMPARE_ROOT adds that tree's gateway profile as a fourth
+	// set-up, so a profile change is compared within one run.
+	if cmpRoot := os.Getenv("BENCH_E2E_COMPARE_ROOT"); cmpRoot != "" {
+		if err := os.CopyFS(filepath.Join(configRoot, "compare", "config"), os.DirFS(filepath.Join(cmpRoot, "config"))); err != nil {
+			b.Fatal(err)
+		}
+		setups = append(setups, setup{name: "gateway-cmp", files: []string{"compare/config/gateway.yaml"}, overlay: gatewayOverlay})
 	}
 	results := map[string][]processResult{}
 	pass := 0
@@ -82,7 +101,7 @@ func BenchmarkGatewayCPU(b *testing.B) {
 		}
 		for _, s := range order {
 			prof := ""
-			if profileDir != "" && r == 0 && s.name == "gateway" {
+			if profileDir != "" && r == 0 && slices.Contains(profileSetups, s.name) {
 				prof = profileDir
 			}
 			res := runProcess(b, bin, s, sinks, l, passes, &pass, prof)
@@ -277,6 +296,16 @@ func defaultOverlay(p *processPorts, _ *processSinks) string {
 	return profilePortsYAML(p, "", "")
 }
 
+// defaultProfilingOverlay is defaultOverlay with the pprof extension the
+// profile does not enable.
+func defaultProfilingOverlay(p *processPorts, _ *processSinks) string {
+	return profilePortsYAML(p, `
+  pprof:
+    endpoint: `+p.pprof, "") + `
+  extensions: [health_check, noecho, file_storage, pprof]
+`
+}
+
 // gatewayOverlay points config/gateway.yaml at the local sinks and free
 // ports; everything else (queues, storage, rules, sampling) is the profile's.
 func gatewayOverlay(p *processPorts, s *processSinks) string {
@@ -414,7 +443,7 @@ func runProcess(b *testing.B, bin string, s setup, sinks *processSinks, l *load,
 		profDone = make(chan struct{})
 		go func() {
 			defer close(profDone)
-			fetchProfile(b, "http://"+ports.pprof+"/debug/pprof/profile?seconds=20", filepath.Join(profileDir, "gateway-cpu.pprof"))
+			fetchProfile(b, "http://"+ports.pprof+"/debug/pprof/profile?seconds=20", filepath.Join(profileDir, s.name+"-cpu.pprof"))
 		}()
 	}
 	var spanCPU, recordCPU time.Duration
@@ -444,20 +473,29 @@ func runProcess(b *testing.B, bin string, s setup, sinks *processSinks, l *load,
 			default:
 				*pass++
 				l.setPass(*pass)
-				if os.Getenv("BENCH_E2E_PROFILE_LOGS") != "" {
+				switch profileSignal() {
+				case "logs":
 					for _, r := range l.logs {
 						if _, err := c.logs.Export(ctx, r); err != nil {
 							fail("profiling load: %v", err)
 						}
 					}
-				} else if err := c.replay(ctx, l, 0); err != nil {
-					fail("profiling load: %v", err)
+				case "traces":
+					for _, r := range l.traces {
+						if _, err := c.traces.Export(ctx, r); err != nil {
+							fail("profiling load: %v", err)
+						}
+					}
+				default:
+					if err := c.replay(ctx, l, 0); err != nil {
+						fail("profiling load: %v", err)
+					}
 				}
 				continue
 			}
 			break
 		}
-		fetchProfile(b, "http://"+ports.pprof+"/debug/pprof/allocs", filepath.Join(profileDir, "gateway-allocs.pprof"))
+		fetchProfile(b, "http://"+ports.pprof+"/debug/pprof/allocs", filepath.Join(profileDir, s.name+"-allocs.pprof"))
 	}
 	l.setPass(0)
 	rss := peakRSS(b, pid)
@@ -543,6 +581,14 @@ func fetchProfile(b *testing.B, url, path string) {
 	}
 	defer func() { _ = f.Close() }()
 	_, _ = io.Copy(f, resp.Body)
+}
+
+// profileSignal is what the profiling load sends: traces, logs or both.
+func profileSignal() string {
+	if os.Getenv("BENCH_E2E_PROFILE_LOGS") != "" {
+		return "logs"
+	}
+	return cmp.Or(os.Getenv("BENCH_E2E_PROFILE_SIGNAL"), "both")
 }
 
 func envInt(b *testing.B, key string, def int) int {

@@ -3,6 +3,7 @@ package reliability
 import (
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/confmap"
@@ -40,10 +41,10 @@ func strings_(v any) []string {
 }
 
 // Business events, errors and alert inputs are never sampled away: in every
-// environment the sampler sits only in the pipeline that feeds the tracing
-// backend, and the overlays set its percentage.
+// environment only the sampled_forward/tracing connector samples, it feeds
+// only the pipeline to the tracing backend, and the overlays set its
+// percentage.
 func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
-	stateful := []string{"paymentbi", "threshold", "sentry", "ga4", "span_metrics", "alert", "prometheus"}
 	for overlay, want := range map[string]float64{"": 10, "development": 100, "staging": 25, "production": 5} {
 		files := []string{"config/gateway.yaml"}
 		if overlay != "" {
@@ -55,42 +56,45 @@ func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
 				fs = append(fs, "config/overlays/kafka-gateway.yaml")
 			}
 			conf := resolve(t, fs...)
-			if got := conf.Get("processors::probabilistic_sampler/tracing::sampling_percentage"); toFloat(got) != want {
+			if got := conf.Get("connectors::sampled_forward/tracing::sampling_percentage"); toFloat(got) != want {
 				t.Errorf("%v: sampling_percentage = %v, want %v", fs, got, want)
+			}
+			for id := range conf.Get("processors").(map[string]any) {
+				if strings.HasPrefix(id, "probabilistic_sampler") {
+					t.Errorf("%v: processor %s samples besides sampled_forward/tracing", fs, id)
+				}
 			}
 			pipelines := conf.Get("service::pipelines").(map[string]any)
 			sampled := 0
 			for name, p := range pipelines {
 				p := p.(map[string]any)
-				var procs, exps []string
-				if p["processors"] != nil {
-					procs = strings_(p["processors"])
-				}
-				exps = strings_(p["exporters"])
-				if !slices.Contains(procs, "probabilistic_sampler/tracing") {
+				if !slices.Contains(strings_(p["receivers"]), "sampled_forward/tracing") {
 					continue
 				}
 				sampled++
-				for _, e := range exps {
-					if slices.Contains(stateful, e) {
-						t.Errorf("%v: pipeline %s samples before %s", fs, name, e)
-					}
+				if name != "traces/tracing" {
+					t.Errorf("%v: pipeline %s receives the sample, want only traces/tracing", fs, name)
 				}
-				if want := []string{"otlp_grpc/tracing"}; !slices.Equal(exps, want) {
-					t.Errorf("%v: sampled pipeline %s exports to %v, want %v", fs, name, exps, want)
+				if want := []string{"otlp_grpc/tracing"}; !slices.Equal(strings_(p["exporters"]), want) {
+					t.Errorf("%v: sampled pipeline %s exports to %v, want %v", fs, name, strings_(p["exporters"]), want)
+				}
+				// A traces → traces connector inherits its pipelines'
+				// MutatesData: a processor there (batch) makes the traces
+				// fan-out clone every batch.
+				if p["processors"] != nil && len(strings_(p["processors"])) > 0 {
+					t.Errorf("%v: sampled pipeline %s has processors %v, want none", fs, name, strings_(p["processors"]))
+				}
+				if b := conf.Get("exporters::otlp_grpc/tracing::sending_queue::batch"); b != nil {
+					t.Errorf("%v: otlp_grpc/tracing batches in its queue (%v): exporterhelper then declares MutatesData", fs, b)
 				}
 			}
 			if sampled != 1 {
 				t.Errorf("%v: %d sampled pipelines, want exactly 1", fs, sampled)
 			}
-			// The tracing copy is fed by the unsampled traces pipeline
-			// through the forward connector, so the backend sees the spans
-			// the rules saw, sanitized once.
-			if got := strings_(pipelines["traces/tracing"].(map[string]any)["receivers"]); !slices.Equal(got, []string{"forward/tracing"}) {
-				t.Errorf("%v: traces/tracing receivers %v, want [forward/tracing]", fs, got)
-			}
-			if !slices.Contains(strings_(pipelines["traces"].(map[string]any)["exporters"]), "forward/tracing") {
-				t.Errorf("%v: traces pipeline does not feed forward/tracing", fs)
+			// The sample is taken from the unsampled traces pipeline, so
+			// the backend sees the spans the rules saw, sanitized once.
+			if !slices.Contains(strings_(pipelines["traces"].(map[string]any)["exporters"]), "sampled_forward/tracing") {
+				t.Errorf("%v: traces pipeline does not feed sampled_forward/tracing", fs)
 			}
 			if kafka && !slices.Contains(strings_(pipelines["logs"].(map[string]any)["receivers"]), "kafka/logs") {
 				t.Errorf("%v: logs pipeline does not consume from Kafka", fs)
