@@ -193,6 +193,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 		abandonment: document.querySelector('#recommendations li[data-kind="country_abandonment"]')?.textContent ?? "",
 		growth: document.querySelector('#growth')?.textContent ?? "",
 		summaryGrowth: document.querySelector('#executive-list li[data-section="Growth"]')?.textContent ?? "",
+		summarySegments: document.querySelector('#executive-list li[data-section="Top segments"]')?.textContent ?? "",
 	})`))
 	require.NoError(t, err)
 	assert.Contains(t, panels["forecast"], "40.0/h")
@@ -211,6 +212,8 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	// the summary shows the page's growth figures
 	assert.Contains(t, panels["summaryGrowth"], "+12.0% vs the same time yesterday")
 	assert.Contains(t, panels["summaryGrowth"], "-5.0% vs a week ago")
+	assert.Contains(t, panels["summarySegments"], "channel newsletter $1,200.00 (5.0%)")
+	assert.Contains(t, panels["summarySegments"], "country US $3,000.00 (6.0%)")
 
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)

@@ -175,6 +175,7 @@ func executive(s *Summary, d Dashboard, contributors []SummaryContributor) {
 		s.ActiveAlertList = []Alert{}
 	}
 	s.Health = healthOf(d)
+	s.TopSegments = topSegments(d.Segments)
 	s.Insights = []Insight{}
 	// The dashboard's own recommendations come first: each names a problem
 	// with its evidence, which is what a reader of the summary acts on.
@@ -184,4 +185,16 @@ func executive(s *Summary, d Dashboard, contributors []SummaryContributor) {
 	for _, c := range contributors {
 		s.Insights = append(s.Insights, c(d)...)
 	}
+}
+
+// topSegments is the biggest segment by revenue today of each dimension
+// (the panel lists them biggest first per dimension).
+func topSegments(rows []SegmentRow) []SegmentRow {
+	out := []SegmentRow{}
+	for _, r := range rows {
+		if r.Value != otherSegment && (len(out) == 0 || out[len(out)-1].Dimension != r.Dimension) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -105,7 +105,14 @@ func TestSegmentsPanel(t *testing.T) {
 	require.Len(t, g.HourOfDay, 24)
 	assert.Equal(t, 300.0, g.HourOfDay[10])
 	assert.Equal(t, 0.0, g.HourOfDay[3])
-	assert.Equal(t, g, BuildSummary(d).Growth, "the summary shows the page's growth")
+	summary := BuildSummary(d)
+	assert.Equal(t, g, summary.Growth, "the summary shows the page's growth")
+	require.Len(t, summary.TopSegments, 1)
+	assert.Equal(t, "newsletter", summary.TopSegments[0].Value, "the biggest channel")
+	digest := DigestText(summary, time.UTC)
+	// (the test builder's reporting currency is EUR)
+	assert.Contains(t, digest, "*Growth:* +12.0% vs the same time yesterday (1,000.00 EUR), -5.0% vs the same time last week (1,178.95 EUR)")
+	assert.Contains(t, digest, "*Top segments:* channel newsletter 1,200.00 EUR (5.0% converted)")
 }
 
 // A dimension with more segments than the panel shows: the biggest by

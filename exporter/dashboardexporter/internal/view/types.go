@@ -243,7 +243,9 @@ type Summary struct {
 	LowStock  []StockItem     `json:"low_stock"`
 	// ActiveAlertList is every firing alert, most severe first as the
 	// dashboard lists them.
-	ActiveAlertList []Alert   `json:"active_alert_list"`
-	Health          Health    `json:"health"`
-	Insights        []Insight `json:"insights"`
+	ActiveAlertList []Alert `json:"active_alert_list"`
+	Health          Health  `json:"health"`
+	// TopSegments is each segment dimension's biggest revenue today.
+	TopSegments []SegmentRow `json:"top_segments"`
+	Insights    []Insight    `json:"insights"`
 }

@@ -255,6 +255,9 @@
       ["Growth", (g.vs_yesterday == null ? "no figure for yesterday yet"
         : `${signed(g.vs_yesterday)} vs the same time yesterday (${money(g.yesterday_same_time, c)})`)
         + (g.vs_last_week == null ? "" : ` · ${signed(g.vs_last_week)} vs a week ago (${money(g.last_week_same_time, c)})`)],
+      ["Top segments", s.top_segments.length ? s.top_segments.map((r) =>
+        `${r.dimension} ${r.value} ${money(r.revenue, c)}` + (r.conversion == null ? "" : ` (${pct(r.conversion)})`)).join(" · ")
+        : "no segments yet"],
       ["Payments", `${pct(s.success_rate)} succeeded` + (s.top_failure_reasons.length
         ? " · top failures " + s.top_failure_reasons.map((r) => `${r.name} ${num(r.value)}`).join(", ") : "")],
       ["Funnel", (f.biggest_drop_off ? `biggest drop-off before “${f.biggest_drop_off.label}” (${pct(f.biggest_drop_off.drop_off)} leave)` : "no visitors yet")
