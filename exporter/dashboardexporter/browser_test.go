@@ -131,6 +131,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	feedHistory(t, r, now)
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Insights(now)))
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Segments(now.Add(-2*time.Hour), now.Add(-time.Minute))))
+	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Countries(now.Add(-2*time.Hour), now.Add(-time.Minute))))
 
 	_, _, body := get(t, r.base+"/api/dashboard", "")
 	var want view.Dashboard
@@ -188,7 +189,11 @@ func TestBrowserRendersDashboard(t *testing.T) {
 		variant: document.querySelector('#experiments tr.breach[data-variant="B"]')?.textContent ?? "",
 		slow: document.querySelector('#recommendations li[data-kind="slow_operation"]')?.textContent ?? "",
 		segment: document.querySelector('#segments-table tr[data-segment="newsletter"]')?.textContent ?? "",
+		country: document.querySelector('#segments-table tr[data-dimension="country"][data-segment="BR"]')?.textContent ?? "",
+		abandonment: document.querySelector('#recommendations li[data-kind="country_abandonment"]')?.textContent ?? "",
 		growth: document.querySelector('#growth')?.textContent ?? "",
+		summaryGrowth: document.querySelector('#executive-list li[data-section="Growth"]')?.textContent ?? "",
+		summarySegments: document.querySelector('#executive-list li[data-section="Top segments"]')?.textContent ?? "",
 	})`))
 	require.NoError(t, err)
 	assert.Contains(t, panels["forecast"], "40.0/h")
@@ -199,6 +204,16 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	assert.Contains(t, panels["segment"], "1,200", "newsletter revenue")
 	assert.Contains(t, panels["segment"], "5.0%", "newsletter conversion")
 	assert.Contains(t, panels["growth"], "vs yesterday +12%")
+	assert.Contains(t, panels["growth"], "vs last week -5%")
+	assert.Contains(t, panels["country"], "450", "BR revenue")
+	assert.Contains(t, panels["country"], "1.5%", "BR conversion")
+	assert.Contains(t, panels["abandonment"], "Unusual abandonment in country BR")
+	assert.Contains(t, panels["abandonment"], "metric segment.visits", "links its metric")
+	// the summary shows the page's growth figures
+	assert.Contains(t, panels["summaryGrowth"], "+12.0% vs the same time yesterday")
+	assert.Contains(t, panels["summaryGrowth"], "-5.0% vs a week ago")
+	assert.Contains(t, panels["summarySegments"], "channel newsletter $1,200.00 (5.0%)")
+	assert.Contains(t, panels["summarySegments"], "country US $3,000.00 (6.0%)")
 
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)

@@ -18,7 +18,7 @@ func AttributeKeys() []string {
 		EventName, ServiceName, ServiceVersion, DeploymentEnv, ClientAddress, ErrorType,
 		ExceptionType, ExceptionMessage, ExceptionStacktrace,
 		HTTPRoute, HTTPRequestMethod, HTTPResponseStatus, DBSystemName, DBOperationName, DBCollectionName,
-		ExperimentID, ExperimentVariant, UTMSource, UTMMedium, UTMCampaign,
+		ExperimentID, ExperimentVariant, UTMSource, UTMMedium, UTMCampaign, GeoCountry,
 	}
 }
 

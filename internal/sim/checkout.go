@@ -25,6 +25,19 @@ const (
 	maxAttempts       = 3
 )
 
+// dropAfter is the usual chance of leaving after each funnel step before
+// the purchase (contract.FunnelSteps order).
+var dropAfter = [...]float64{dropAfterView, dropAfterCart, dropAfterCheckout, dropAfterPaymentInfo}
+
+// dropAfterStep is the chance that s leaves after funnel step i, with a
+// planted Config.Abandonment.
+func (s *sess) dropAfterStep(i int) float64 {
+	if a := s.e.cfg.Abandonment; a != nil && contract.FunnelStep(a.Step) == i && (a.Country == "" || a.Country == s.country) {
+		return a.Drop
+	}
+	return dropAfter[i]
+}
+
 type order struct {
 	id, paymentID        string
 	currency             string
@@ -46,10 +59,13 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 			s.channel = e.cfg.Channels[i]
 		}
 	}
+	if n := len(e.cfg.Countries); n > 0 {
+		s.country = e.cfg.Countries[e.rng.IntN(n)]
+	}
 	if ch := e.ledger.channel(s.channel); ch != nil {
 		ch.Visits++ // the view_item below
 	}
-	dropAfterPayment := dropAfterPaymentInfo
+	dropAfterPayment := s.dropAfterStep(3)
 	if x := e.cfg.Experiment; x != nil {
 		s.variant = VariantControl
 		if e.rng.IntN(2) == 1 {
@@ -68,7 +84,8 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 				attribute.String(contract.PaymentCurrency, cur))...), false)
 		return 200
 	})
-	if s.drops(dropAfterView) {
+	e.ledger.addVisit(s, p.category)
+	if s.drops(s.dropAfterStep(0)) {
 		return
 	}
 
@@ -104,7 +121,7 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 		e.ledger.OutOfStock++
 		return
 	}
-	if s.drops(dropAfterCart) {
+	if s.drops(s.dropAfterStep(1)) {
 		return
 	}
 
@@ -130,7 +147,7 @@ func (e *emitter) checkout(ctx context.Context, idx int, offset time.Duration) {
 			fmt.Sprintf("checkout %s started by %s from %s", ord.checkoutID, s.cust.email, s.ip), cart, attrs...), false)
 		return 201
 	})
-	if s.drops(dropAfterCheckout) {
+	if s.drops(s.dropAfterStep(2)) {
 		return
 	}
 
@@ -236,7 +253,7 @@ func (s *sess) confirm(ctx context.Context, o *order, attempt int, forced, pan s
 				attribute.String(contract.CustomerID, s.cust.id),
 				attribute.String(contract.CustomerEmail, s.cust.email),
 				attribute.String(contract.ClientAddress, s.ip))...)
-		s.chargeLatency(outcome)
+		s.chargeLatency(outcome, o.method.provider)
 		if outcome == "" {
 			csp.SetAttributes(attribute.String(contract.PaymentStatus, contract.StatusSucceeded))
 			s.endSpan(csp)
@@ -290,7 +307,7 @@ var (
 
 // outcome draws an attempt's result: "" for success or an error type.
 func (s *sess) outcome(m methodInfo) string {
-	if o := s.e.cfg.Outage; s.outage && s.e.rng.Float64() < o.FailureRate {
+	if o := s.e.cfg.Outage; s.outage && (o.Provider == "" || o.Provider == m.provider) && s.e.rng.Float64() < o.FailureRate {
 		if o.SlowPayments > 0 && s.e.rng.IntN(2) == 0 {
 			return contract.ErrTimeout
 		}
@@ -310,7 +327,7 @@ func (s *sess) outcome(m methodInfo) string {
 	return ""
 }
 
-func (s *sess) chargeLatency(outcome string) {
+func (s *sess) chargeLatency(outcome, provider string) {
 	switch outcome {
 	case contract.ErrTimeout:
 		s.advance(10000, 10050)
@@ -321,8 +338,8 @@ func (s *sess) chargeLatency(outcome string) {
 	default:
 		s.advance(150, 900)
 	}
-	if s.outage {
-		s.t = s.t.Add(s.e.cfg.Outage.SlowPayments)
+	if o := s.e.cfg.Outage; s.outage && (o.Provider == "" || o.Provider == provider) {
+		s.t = s.t.Add(o.SlowPayments)
 	}
 }
 
@@ -401,6 +418,7 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 	if o.couponID != "" {
 		attrs = append(attrs, attribute.String(contract.OrderCoupon, o.couponID))
 	}
+	paidAt := s.t
 	ev := s.newEvent(contract.EventPurchase, log.SeverityInfo,
 		fmt.Sprintf("order %s paid: %s by %s (%s)", o.id, contract.Money{Minor: o.total, Currency: o.currency}, s.cust.email, s.ip),
 		o.items, attrs...)
@@ -415,6 +433,7 @@ func (s *sess) fulfil(ctx context.Context, sp trace.Span, o *order) {
 		ch.Orders++
 		ch.RevenueMinor[o.currency] += o.total
 	}
+	e.ledger.addPurchase(s, o, paidAt)
 	if o.cust.purchases == 0 {
 		e.ledger.PurchasesBySegment[contract.SegmentNew]++
 	} else {

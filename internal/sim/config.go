@@ -68,6 +68,13 @@ type Config struct {
 	// them or, with the same chance, directly (no utm.source); the ledger
 	// counts visits, orders and revenue per channel. Empty: no utm.source.
 	Channels []string
+	// Countries are ISO 3166-1 alpha-2 codes: each session comes from one
+	// of them with equal chance and its business events carry it as
+	// geo.country.iso_code. Empty: no country.
+	Countries []string
+	// Abandonment plants a funnel problem: more visitors leave after one
+	// step (of one country, or of every session).
+	Abandonment *Abandonment
 	// Experiment runs an A/B test: each checkout session is assigned to
 	// "control" or "treatment" with equal chance, and its business events
 	// carry experiment.id and experiment.variant.
@@ -102,6 +109,16 @@ type Experiment struct {
 	CheckoutDropEffect float64
 }
 
+// Abandonment makes visitors leave after the funnel step Step
+// (contract.EventViewItem, EventAddToCart, EventBeginCheckout or
+// EventAddPaymentInfo) with probability Drop instead of the usual one;
+// with Country set, only the sessions from that country.
+type Abandonment struct {
+	Step    string
+	Drop    float64
+	Country string
+}
+
 // Variants of Config.Experiment.
 const (
 	VariantControl   = "control"
@@ -123,6 +140,9 @@ type Outage struct {
 	// SlowPayments is added to the duration of payment.charge spans inside
 	// the window.
 	SlowPayments time.Duration
+	// Provider, when set, limits the outage to the attempts through that
+	// payment provider (stripe, paypal, klarna).
+	Provider string
 }
 
 // DefaultCurrencies covers a 2-decimal, a zero-decimal (JPY) and a
@@ -173,6 +193,14 @@ func (c *Config) validate() error {
 		if o.Start < 0 || o.Length < 0 || o.SlowPayments < 0 || o.FromSession < 0 || o.Sessions < 0 {
 			errs = append(errs, errors.New("outage: start, length, slow_payments, from_session and sessions must not be negative"))
 		}
+	}
+	for _, country := range c.Countries {
+		if code, ok := contract.CountryCode(country); !ok || code != country {
+			errs = append(errs, fmt.Errorf("countries: %q is not an upper-case ISO 3166-1 alpha-2 code", country))
+		}
+	}
+	if a := c.Abandonment; a != nil && (contract.FunnelStep(a.Step) < 0 || contract.FunnelStep(a.Step) >= len(dropAfter) || a.Drop < 0 || a.Drop > 1) {
+		errs = append(errs, errors.New("abandonment: needs a funnel step before the purchase and a drop within [0,1]"))
 	}
 	if c.ReorderPoint < 0 {
 		errs = append(errs, fmt.Errorf("reorder_point: must not be negative, got %d", c.ReorderPoint))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // Ledger is the ground truth of one run: what the simulator emitted, counted
@@ -48,6 +50,17 @@ type Ledger struct {
 	// Channels is utm.source ("direct" without) -> visits (product views),
 	// orders and revenue per currency; only with Config.Channels.
 	Channels map[string]*ChannelTotals `json:"channels"`
+	// Segments is what paymentbi's segments count: dimension (customer,
+	// channel, category, currency, country) -> value -> product views,
+	// purchases and their revenue per currency (category: its lines,
+	// without tax and shipping). A view's customer is returning once the
+	// customer has purchased; channel is "direct" without utm.source;
+	// country is there only with Config.Countries.
+	Segments map[string]map[string]*SegmentTotals `json:"segments"`
+	// Purchases lists the counted purchases in the order they were made,
+	// for figures that depend on each purchase's time or conversion
+	// (growth, hour of day, revenue in the reporting currency).
+	Purchases []Purchase `json:"purchases"`
 	// SlowQueries counts database spans of 800 ms or more.
 	SlowQueries int64 `json:"slow_queries"`
 
@@ -90,6 +103,102 @@ func (l *Ledger) channel(source string) *ChannelTotals {
 	return t
 }
 
+// SegmentTotals are one segment's figures.
+type SegmentTotals struct {
+	Visits       int64            `json:"visits"`
+	Orders       int64            `json:"orders"`
+	RevenueMinor map[string]int64 `json:"revenue_minor"`
+}
+
+// Purchase is one counted purchase: when its event was sent (the first
+// time), its total, its segments (dimension -> value, category aside) and
+// its lines' categories and amounts (price × quantity, minor units).
+type Purchase struct {
+	At         time.Time         `json:"at"`
+	Currency   string            `json:"currency"`
+	TotalMinor int64             `json:"total_minor"`
+	Segments   map[string]string `json:"segments"`
+	Lines      []PurchaseLine    `json:"lines"`
+}
+
+// PurchaseLine is one order line's category and amount.
+type PurchaseLine struct {
+	Category string `json:"category"`
+	Minor    int64  `json:"minor"`
+}
+
+// Segment dimensions of Ledger.Segments (paymentbi's segment.dimension).
+const (
+	DimensionCustomer = "customer"
+	DimensionChannel  = "channel"
+	DimensionCategory = "category"
+	DimensionCurrency = "currency"
+	DimensionCountry  = "country"
+)
+
+func (l *Ledger) segment(dim, value string) *SegmentTotals {
+	byValue := l.Segments[dim]
+	if byValue == nil {
+		byValue = map[string]*SegmentTotals{}
+		l.Segments[dim] = byValue
+	}
+	t := byValue[value]
+	if t == nil {
+		t = &SegmentTotals{RevenueMinor: map[string]int64{}}
+		byValue[value] = t
+	}
+	return t
+}
+
+// sessionSegments are the segments of s's events but the category; a
+// purchase's customer is new on the customer's first purchase.
+func sessionSegments(s *sess) map[string]string {
+	seg := map[string]string{DimensionCustomer: contract.SegmentNew, DimensionChannel: "direct", DimensionCurrency: s.currency}
+	if s.cust.purchases > 0 {
+		seg[DimensionCustomer] = contract.SegmentReturning
+	}
+	if s.channel != "" {
+		seg[DimensionChannel] = s.channel
+	}
+	if s.country != "" {
+		seg[DimensionCountry] = s.country
+	}
+	return seg
+}
+
+// addVisit counts the product view of a session (of an item of category).
+func (l *Ledger) addVisit(s *sess, category string) {
+	if s.e.err != nil {
+		return
+	}
+	for dim, value := range sessionSegments(s) {
+		l.segment(dim, value).Visits++
+	}
+	l.segment(DimensionCategory, category).Visits++
+}
+
+// addPurchase counts a paid order in its segments and lists it; call it
+// before the customer's purchase count goes up.
+func (l *Ledger) addPurchase(s *sess, o *order, at time.Time) {
+	p := Purchase{At: at.Round(0).UTC(), Currency: o.currency, TotalMinor: o.total, Segments: sessionSegments(s)}
+	for dim, value := range p.Segments {
+		t := l.segment(dim, value)
+		t.Orders++
+		t.RevenueMinor[o.currency] += o.total
+	}
+	counted := map[string]bool{}
+	for _, it := range o.items {
+		p.Lines = append(p.Lines, PurchaseLine{Category: it.p.category, Minor: it.unitMinor * it.qty})
+		t := l.segment(DimensionCategory, it.p.category)
+		if !counted[it.p.category] {
+			counted[it.p.category] = true
+			t.Orders++
+		}
+		t.RevenueMinor[o.currency] += it.unitMinor * it.qty
+	}
+	l.Purchases = append(l.Purchases, p)
+}
+
 // RefundTotals sums the refunds of one currency.
 type RefundTotals struct {
 	Count   int64 `json:"count"`
@@ -111,6 +220,7 @@ func newLedger(seed int64) *Ledger {
 		SecurityIncidents:   map[string]int64{},
 		InitialStock:        map[string]int64{},
 		SoldOut:             map[string]time.Time{},
+		Segments:            map[string]map[string]*SegmentTotals{},
 	}
 }
 

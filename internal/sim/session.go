@@ -45,6 +45,7 @@ type sess struct {
 	outage     bool
 	variant    string // of cfg.Experiment, "" without
 	channel    string // utm.source, "" when direct
+	country    string // geo.country.iso_code, "" without Config.Countries
 }
 
 func (e *emitter) newSession(cust *customer, currency string) *sess {
@@ -178,6 +179,9 @@ func (s *sess) identity() []attribute.KeyValue {
 	}
 	if s.channel != "" {
 		attrs = append(attrs, attribute.String(contract.UTMSource, s.channel))
+	}
+	if s.country != "" {
+		attrs = append(attrs, attribute.String(contract.GeoCountry, s.country))
 	}
 	if s.variant != "" {
 		attrs = append(attrs, attribute.String(contract.ExperimentID, s.e.cfg.Experiment.ID),

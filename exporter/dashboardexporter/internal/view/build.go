@@ -151,13 +151,8 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Forecasts = b.forecasts()
 	d.Experiments = b.experiments()
 	d.Recommendations = b.recommendations(d.Latency)
-	d.Segments, d.Growth = b.segments(d.Currency), b.revenueGrowth()
-	// The summary's growth: yesterday from the dashboard's own minutes
-	// (exact money), last week only paymentbi knows.
-	d.Revenue.Growth.VsLastWeek = d.Growth.VsLastWeek
-	if d.Revenue.Growth.VsYesterday == nil {
-		d.Revenue.Growth.VsYesterday = d.Growth.VsYesterday
-	}
+	d.Segments = b.segments(d.Currency)
+	b.paymentbiGrowth(&d.Revenue.Growth, d.Currency)
 	for _, a := range b.alerts.Active() {
 		d.Alerts = append(d.Alerts, alertDoc(a))
 	}

@@ -39,8 +39,20 @@ func DigestText(s Summary, loc *time.Location) string {
 	} else {
 		b.WriteString("no figure for yesterday yet")
 	}
-	if g := s.Growth; g.VsLastWeek != nil {
+	if g := s.Growth; g.VsLastWeek != nil && g.LastWeekSameTime != nil {
+		fmt.Fprintf(&b, ", %s vs the same time last week (%s %s)", signedPercent(*g.VsLastWeek), g.LastWeekSameTime.grouped(), cur)
+	} else if g.VsLastWeek != nil {
 		fmt.Fprintf(&b, ", %s vs last week", signedPercent(*g.VsLastWeek))
+	}
+	if len(s.TopSegments) > 0 {
+		parts := make([]string, len(s.TopSegments))
+		for i, r := range s.TopSegments {
+			parts[i] = fmt.Sprintf("%s %s %s %s", r.Dimension, r.Value, r.Revenue.grouped(), cur)
+			if r.Conversion != nil {
+				parts[i] += fmt.Sprintf(" (%s converted)", percent(*r.Conversion))
+			}
+		}
+		fmt.Fprintf(&b, "\n*Top segments:* %s", strings.Join(parts, "; "))
 	}
 
 	b.WriteString("\n*Payments:* ")

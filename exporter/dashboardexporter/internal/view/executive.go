@@ -12,20 +12,26 @@ import (
 // in the reporting currency.
 const MetricLifetimeValue = "customer.lifetime_value.average"
 
-// Growth compares today's revenue with the same time of earlier days.
+// Growth compares today's revenue with the same time of earlier days. It
+// is the one growth figure of the page, the summary and the digest.
 type Growth struct {
-	// YesterdaySameTime is yesterday's revenue up to this time of day:
-	// yesterday's total less what the last 24 hours hold before today
-	// began. Null until yesterday's total is known.
+	// Source is where the figures come from: "paymentbi" (its revenue per
+	// clock hour of the last 8 days, purchases booked at their own time)
+	// when it sends payment.revenue.same_time, else "dashboard" (its own
+	// per-minute revenue: yesterday only); "" until either knows.
+	Source string `json:"source"`
+	// YesterdaySameTime is yesterday's revenue up to this time of day;
+	// null until known.
 	YesterdaySameTime *Money `json:"yesterday_same_time"`
 	// VsYesterday is today / YesterdaySameTime - 1 (0.12 = 12 % up).
 	VsYesterday *float64 `json:"vs_yesterday"`
-	// LastWeekSameTime needs a week of history, which the dashboard does
-	// not keep (it holds today, yesterday and the last 24 hours by
-	// minute): always null. VsLastWeek comes from paymentbi's
-	// payment.revenue.growth, which keeps that history; null without it.
+	// LastWeekSameTime and VsLastWeek are the same against a week ago:
+	// only paymentbi keeps that history (null without it).
 	LastWeekSameTime *Money   `json:"last_week_same_time"`
 	VsLastWeek       *float64 `json:"vs_last_week"`
+	// HourOfDay is the mean revenue of each hour of the day (00..23 in
+	// paymentbi's timezone) over the last 7 days; empty until known.
+	HourOfDay []float64 `json:"hour_of_day"`
 }
 
 // growth fills r.Growth from the per-minute revenue of the last 24 hours.
@@ -53,6 +59,7 @@ func (b *Builder) growth(now time.Time, r *Revenue, today float64, currency stri
 		lateYesterday += v
 	}
 	sameTime := max(yesterday-lateYesterday, 0)
+	r.Growth.Source = growthFromDashboard
 	r.Growth.YesterdaySameTime = ptr(moneyOf(sameTime, currency))
 	if sameTime > 0 {
 		r.Growth.VsYesterday = ptr(today/sameTime - 1)
@@ -168,6 +175,7 @@ func executive(s *Summary, d Dashboard, contributors []SummaryContributor) {
 		s.ActiveAlertList = []Alert{}
 	}
 	s.Health = healthOf(d)
+	s.TopSegments = topSegments(d.Segments)
 	s.Insights = []Insight{}
 	// The dashboard's own recommendations come first: each names a problem
 	// with its evidence, which is what a reader of the summary acts on.
@@ -177,4 +185,16 @@ func executive(s *Summary, d Dashboard, contributors []SummaryContributor) {
 	for _, c := range contributors {
 		s.Insights = append(s.Insights, c(d)...)
 	}
+}
+
+// topSegments is the biggest segment by revenue today of each dimension
+// (the panel lists them biggest first per dimension).
+func topSegments(rows []SegmentRow) []SegmentRow {
+	out := []SegmentRow{}
+	for _, r := range rows {
+		if r.Value != otherSegment && (len(out) == 0 || out[len(out)-1].Dimension != r.Dimension) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package view
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -93,10 +94,68 @@ func TestSegmentsPanel(t *testing.T) {
 	assert.InDelta(t, 0.05, *top.Conversion, 1e-12)
 	assert.Equal(t, Money("120.00"), *top.AverageOrderValue)
 	assert.Equal(t, "direct", d.Segments[1].Value)
-	require.NotNil(t, d.Growth.VsYesterday)
-	assert.InDelta(t, 0.12, *d.Growth.VsYesterday, 1e-12)
-	assert.Nil(t, d.Growth.VsLastWeek)
-	require.Len(t, d.Growth.HourOfDay, 24)
-	assert.Equal(t, 300.0, d.Growth.HourOfDay[10])
-	assert.Equal(t, 0.0, d.Growth.HourOfDay[3])
+	g := d.Revenue.Growth
+	assert.Equal(t, "paymentbi", g.Source)
+	require.NotNil(t, g.VsYesterday)
+	assert.InDelta(t, 0.12, *g.VsYesterday, 1e-12)
+	assert.Equal(t, Money("1000.00"), *g.YesterdaySameTime)
+	require.NotNil(t, g.VsLastWeek)
+	assert.InDelta(t, -0.05, *g.VsLastWeek, 1e-12)
+	assert.Equal(t, Money("1178.95"), *g.LastWeekSameTime)
+	require.Len(t, g.HourOfDay, 24)
+	assert.Equal(t, 300.0, g.HourOfDay[10])
+	assert.Equal(t, 0.0, g.HourOfDay[3])
+	summary := BuildSummary(d)
+	assert.Equal(t, g, summary.Growth, "the summary shows the page's growth")
+	require.Len(t, summary.TopSegments, 1)
+	assert.Equal(t, "newsletter", summary.TopSegments[0].Value, "the biggest channel")
+	digest := DigestText(summary, time.UTC)
+	// (the test builder's reporting currency is EUR)
+	assert.Contains(t, digest, "*Growth:* +12.0% vs the same time yesterday (1,000.00 EUR), -5.0% vs the same time last week (1,178.95 EUR)")
+	assert.Contains(t, digest, "*Top segments:* channel newsletter 1,200.00 EUR (5.0% converted)")
+}
+
+// A dimension with more segments than the panel shows: the biggest by
+// revenue, then one _other row summing the rest with paymentbi's own
+// _other; a dimension with a single extra segment shows it as itself.
+func TestSegmentsPanelFoldsTheRest(t *testing.T) {
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	start, at := now.Add(-2*time.Hour), now.Add(-time.Hour)
+	add := func(dim string, values map[string]float64) {
+		for _, name := range []string{"segment.revenue", "segment.orders", "segment.visits"} {
+			points := map[[2]string]float64{}
+			for v, n := range values {
+				points[[2]string{v}] = map[string]float64{"segment.revenue": 10 * n, "segment.orders": n, "segment.visits": 10 * n}[name]
+			}
+			md := cumulative(start, at, name, points, "segment.value")
+			dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
+			for i := 0; i < dps.Len(); i++ {
+				dps.At(i).Attributes().PutStr("segment.dimension", dim)
+			}
+			st.AddMetrics(md)
+		}
+	}
+	// ten countries with 10..100 orders, paymentbi's _other with 5
+	countries := map[string]float64{"_other": 5}
+	for i, c := range []string{"US", "DE", "FR", "BR", "JP", "IT", "ES", "NL", "SE", "PL"} {
+		countries[c] = float64(100 - 10*i)
+	}
+	add("country", countries)
+	channels := map[string]float64{}
+	for i := range 8 {
+		channels[fmt.Sprintf("ch%d", i)] = float64(80 - i)
+	}
+	add("channel", channels)
+	var rows []string
+	for _, r := range b.Dashboard().Segments {
+		rows = append(rows, fmt.Sprintf("%s=%s %s %.0f", r.Dimension, r.Value, r.Revenue, r.Orders))
+	}
+	assert.Equal(t, []string{
+		"channel=ch0 800.00 80", "channel=ch1 790.00 79", "channel=ch2 780.00 78", "channel=ch3 770.00 77",
+		"channel=ch4 760.00 76", "channel=ch5 750.00 75", "channel=ch6 740.00 74", "channel=ch7 730.00 73",
+		"country=US 1000.00 100", "country=DE 900.00 90", "country=FR 800.00 80", "country=BR 700.00 70",
+		"country=JP 600.00 60", "country=IT 500.00 50", "country=ES 400.00 40",
+		"country=_other 650.00 65", // NL 30 + SE 20 + PL 10 + paymentbi's 5
+	}, rows)
 }

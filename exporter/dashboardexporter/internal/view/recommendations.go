@@ -18,6 +18,7 @@ const (
 	RecSuccessDrop     = "payment_success_drop"
 	RecSlowOperation   = "slow_operation"
 	RecAbandonment     = "currency_abandonment"
+	RecCountryAbandon  = "country_abandonment"
 	recentWindow       = time.Hour
 	recMinTrials       = 30
 	recMinDrop         = 0.05
@@ -84,7 +85,8 @@ func (b *Builder) recommendations(latency []Operation) []Recommendation {
 	}{{contract.PaymentMethod, methodKeys}, {contract.PaymentProvider, []string{contract.PaymentProvider, "provider"}}} {
 		out = append(out, b.successDrops(dim.label, dim.keys)...)
 	}
-	out = append(out, b.currencyAbandonment()...)
+	out = append(out, b.segmentAbandonment("currency", RecAbandonment, "currencies")...)
+	out = append(out, b.segmentAbandonment("country", RecCountryAbandon, "countries")...)
 	for _, op := range latency {
 		if !op.Breach || op.P95Ms == nil || op.ThresholdMs == nil || *op.ThresholdMs <= 0 {
 			continue
@@ -186,17 +188,19 @@ func (b *Builder) successDrops(label string, keys []string) []Recommendation {
 	return out
 }
 
-// currencyAbandonment lists the currencies whose visitors convert
-// significantly less today than those of the other currencies together
-// (paymentbi's currency segments).
-func (b *Builder) currencyAbandonment() []Recommendation {
+// segmentAbandonment lists the values of one paymentbi segment dimension
+// (currency, country) whose visitors convert significantly less today
+// than those of the other values together: its product views end in a
+// purchase less often. The overflow and unknown values are no place to
+// name.
+func (b *Builder) segmentAbandonment(dim, kind, others string) []Recommendation {
 	type counts struct{ visits, orders float64 }
 	per := map[string]*counts{}
 	var all counts
 	for _, metric := range []string{MetricSegmentVisits, MetricSegmentOrders} {
 		for key, t := range b.group(metric, 0, []string{segmentDimensionKey}, []string{segmentValueKey}) {
 			kv := store.SplitKey(key)
-			if kv[0] != "currency" || kv[1] == "" {
+			if kv[0] != dim || kv[1] == "" {
 				continue
 			}
 			c := per[kv[1]]
@@ -214,20 +218,20 @@ func (b *Builder) currencyAbandonment() []Recommendation {
 		}
 	}
 	var out []Recommendation
-	for _, cur := range slices.Sorted(mapKeys(per)) {
-		c := per[cur]
+	for _, value := range slices.Sorted(mapKeys(per)) {
+		c := per[value]
 		restOrders, restVisits := all.orders-c.orders, all.visits-c.visits
 		z, ok := fell(restOrders, restVisits, c.orders, c.visits)
-		if !ok {
+		if !ok || value == otherSegment || value == unknownSegment {
 			continue
 		}
 		out = append(out, Recommendation{
-			Kind:  RecAbandonment,
-			Title: fmt.Sprintf("Unusual abandonment in %s", cur),
-			Evidence: fmt.Sprintf("%.1f %% of %.0f product views in %s led to a purchase today against %.1f %% in the other currencies",
-				100*c.orders/c.visits, c.visits, cur, 100*restOrders/restVisits),
+			Kind:  kind,
+			Title: fmt.Sprintf("Unusual abandonment in %s %s", dim, value),
+			Evidence: fmt.Sprintf("%.1f %% of %.0f product views in %s led to a purchase today against %.1f %% in the other %s",
+				100*c.orders/c.visits, c.visits, value, 100*restOrders/restVisits, others),
 			Metric: MetricSegmentVisits,
-			Labels: map[string]string{segmentDimensionKey: "currency", segmentValueKey: cur},
+			Labels: map[string]string{segmentDimensionKey: dim, segmentValueKey: value},
 			Score:  z,
 		})
 	}

@@ -92,29 +92,49 @@ func TestRecommendationsNamePlantedProblems(t *testing.T) {
 // stepValue is paymentbi's checkout.step value of funnel step i.
 func stepValue(i int) string { return contract.FunnelSteps[i][len("ecommerce."):] }
 
-// One currency whose visitors stop converting is named as unusual
-// abandonment, with its conversion against the other currencies'.
-func TestRecommendationsNameUnusualCurrencyAbandonment(t *testing.T) {
-	now := time.Date(2026, 7, 16, 15, 0, 0, 0, time.UTC)
-	b, st, _ := testBuilder(t, now)
-	start := now.Add(-3 * time.Hour)
-	seg := func(name string, values map[string]float64) pmetric.Metrics {
-		points := map[[2]string]float64{}
-		for cur, v := range values {
-			points[[2]string{cur}] = v
-		}
-		md := cumulative(start, now.Add(-time.Minute), name, points, "segment.value")
-		dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
-		for i := 0; i < dps.Len(); i++ {
-			dps.At(i).Attributes().PutStr("segment.dimension", "currency")
-		}
-		return md
+// One currency or country whose visitors stop converting is named as
+// unusual abandonment, with its conversion against the others'; the
+// countries beyond paymentbi's limit (_other) and the invalid ones
+// (unknown) are not a place to name.
+func TestRecommendationsNameUnusualAbandonment(t *testing.T) {
+	for _, c := range []struct {
+		dim, kind, others string
+		visits, orders    map[string]float64
+		named, evidence   string
+	}{
+		{"currency", RecAbandonment, "currencies",
+			map[string]float64{"USD": 1000, "EUR": 800, "JPY": 600}, map[string]float64{"USD": 60, "EUR": 50, "JPY": 9},
+			"JPY", "1.5 % of 600 product views in JPY led to a purchase today against 6.1 % in the other currencies"},
+		{"country", RecCountryAbandon, "countries",
+			map[string]float64{"US": 1000, "DE": 800, "BR": 600, "_other": 500, "unknown": 400},
+			map[string]float64{"US": 60, "DE": 50, "BR": 9, "_other": 2, "unknown": 1},
+			"BR", "1.5 % of 600 product views in BR led to a purchase today"},
+	} {
+		t.Run(c.dim, func(t *testing.T) {
+			now := time.Date(2026, 7, 16, 15, 0, 0, 0, time.UTC)
+			b, st, _ := testBuilder(t, now)
+			start := now.Add(-3 * time.Hour)
+			seg := func(name string, values map[string]float64) pmetric.Metrics {
+				points := map[[2]string]float64{}
+				for v, n := range values {
+					points[[2]string{v}] = n
+				}
+				md := cumulative(start, now.Add(-time.Minute), name, points, "segment.value")
+				dps := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints()
+				for i := 0; i < dps.Len(); i++ {
+					dps.At(i).Attributes().PutStr("segment.dimension", c.dim)
+				}
+				return md
+			}
+			st.AddMetrics(seg("segment.visits", c.visits))
+			st.AddMetrics(seg("segment.orders", c.orders))
+			recs := b.Dashboard().Recommendations
+			require.Len(t, recs, 1, "%+v", recs)
+			assert.Equal(t, c.kind, recs[0].Kind)
+			assert.Equal(t, "Unusual abandonment in "+c.dim+" "+c.named, recs[0].Title)
+			assert.Contains(t, recs[0].Evidence, c.evidence)
+			assert.Equal(t, map[string]string{"segment.dimension": c.dim, "segment.value": c.named}, recs[0].Labels)
+			assert.Equal(t, MetricSegmentVisits, recs[0].Metric)
+		})
 	}
-	st.AddMetrics(seg("segment.visits", map[string]float64{"USD": 1000, "EUR": 800, "JPY": 600}))
-	st.AddMetrics(seg("segment.orders", map[string]float64{"USD": 60, "EUR": 50, "JPY": 9}))
-	recs := b.Dashboard().Recommendations
-	require.Len(t, recs, 1, "%+v", recs)
-	assert.Equal(t, RecAbandonment, recs[0].Kind)
-	assert.Equal(t, "Unusual abandonment in JPY", recs[0].Title)
-	assert.Contains(t, recs[0].Evidence, "1.5 % of 600 product views in JPY led to a purchase today against 6.1 % in the other currencies")
 }

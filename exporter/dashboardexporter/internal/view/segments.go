@@ -11,19 +11,29 @@ import (
 
 // Segment and growth metrics of the paymentbi connector.
 const (
-	MetricSegmentRevenue = contract.MetricSegmentRevenue
-	MetricSegmentOrders  = contract.MetricSegmentOrders
-	MetricSegmentVisits  = contract.MetricSegmentVisits
-	MetricRevenueGrowth  = contract.MetricRevenueGrowth
-	MetricRevenueHourly  = contract.MetricRevenueHourOfDay
-	hourKey              = contract.MetricLabelHour
-	segmentDimensionKey  = contract.MetricLabelSegmentDimension
-	segmentValueKey      = contract.MetricLabelSegmentValue
-	periodKey            = contract.MetricLabelPeriod
+	MetricSegmentRevenue  = contract.MetricSegmentRevenue
+	MetricSegmentOrders   = contract.MetricSegmentOrders
+	MetricSegmentVisits   = contract.MetricSegmentVisits
+	MetricRevenueGrowth   = contract.MetricRevenueGrowth
+	MetricRevenueSameTime = contract.MetricRevenueSameTime
+	MetricRevenueHourly   = contract.MetricRevenueHourOfDay
+	hourKey               = contract.MetricLabelHour
+	segmentDimensionKey   = contract.MetricLabelSegmentDimension
+	segmentValueKey       = contract.MetricLabelSegmentValue
+	periodKey             = contract.MetricLabelPeriod
 )
 
-// maxSegmentsPerDimension bounds the segments panel.
+// maxSegmentsPerDimension bounds the segments panel: the biggest by
+// revenue, the rest summed in one otherSegment row.
 const maxSegmentsPerDimension = 8
+
+// otherSegment is paymentbi's value beyond its cardinality limit, and the
+// panel's row for the segments beyond its own; unknownSegment is its
+// value for a missing or invalid one.
+const (
+	otherSegment   = "_other"
+	unknownSegment = "unknown"
+)
 
 // SegmentRow is today's figures of one segment.
 type SegmentRow struct {
@@ -37,17 +47,6 @@ type SegmentRow struct {
 	// (null without visits or orders).
 	Conversion        *float64 `json:"conversion"`
 	AverageOrderValue *Money   `json:"average_order_value"`
-}
-
-// RevenueGrowth is revenue so far today against the same time of day
-// yesterday and a week ago (paymentbi's payment.revenue.growth, which
-// keeps the history; null until known).
-type RevenueGrowth struct {
-	VsYesterday *float64 `json:"vs_yesterday"`
-	VsLastWeek  *float64 `json:"vs_last_week"`
-	// HourOfDay is the mean revenue of each hour of the day (00..23 in
-	// paymentbi's timezone) over the last 7 days; empty until known.
-	HourOfDay []float64 `json:"hour_of_day"`
 }
 
 // segments lists today's revenue, orders and visits per segment, the
@@ -91,24 +90,72 @@ func (b *Builder) segments(currency string) []SegmentRow {
 	slices.SortFunc(out, func(x, y SegmentRow) int {
 		return cmp.Or(cmp.Compare(x.Dimension, y.Dimension), cmp.Compare(y.Revenue.Float(), x.Revenue.Float()), cmp.Compare(x.Value, y.Value))
 	})
-	kept, perDim := out[:0], map[string]int{}
+	kept, perDim, rest := out[:0:0], map[string]int{}, map[string][]SegmentRow{}
 	for _, r := range out {
-		if perDim[r.Dimension] < maxSegmentsPerDimension {
+		if perDim[r.Dimension] < maxSegmentsPerDimension-1 && r.Value != otherSegment {
 			perDim[r.Dimension]++
 			kept = append(kept, r)
+		} else {
+			rest[r.Dimension] = append(rest[r.Dimension], r)
 		}
+	}
+	// the rest of a dimension in one row (a single one as itself), after
+	// the dimension's own rows
+	for _, dim := range slices.Sorted(mapKeys(rest)) {
+		row := rest[dim][0]
+		if len(rest[dim]) > 1 {
+			row = SegmentRow{Dimension: dim, Value: otherSegment}
+			var revenue float64
+			for _, r := range rest[dim] {
+				revenue += r.Revenue.Float()
+				row.Orders += r.Orders
+				row.Visits += r.Visits
+			}
+			row.Revenue = moneyOf(revenue, currency)
+			row.Conversion = ratio(row.Orders, row.Visits)
+			if row.Orders > 0 {
+				aov := moneyOf(revenue/row.Orders, currency)
+				row.AverageOrderValue = &aov
+			}
+		}
+		i := slices.IndexFunc(kept, func(r SegmentRow) bool { return r.Dimension > dim })
+		if i < 0 {
+			i = len(kept)
+		}
+		kept = slices.Insert(kept, i, row)
 	}
 	return kept
 }
 
-func (b *Builder) revenueGrowth() RevenueGrowth {
-	var g RevenueGrowth
+// Sources of Growth.
+const (
+	growthFromPaymentbi = "paymentbi"
+	growthFromDashboard = "dashboard"
+)
+
+// paymentbiGrowth replaces g's figures with paymentbi's where it sends
+// them (payment.revenue.same_time, .growth and .hour_of_day): its history
+// spans a week and books each purchase at its own time, which the
+// dashboard's 24 hours of minutes cannot. Each period's figures come from
+// one source.
+func (b *Builder) paymentbiGrowth(g *Growth, currency string) {
+	growth := map[string]float64{}
 	for _, p := range b.store.Gauges(MetricRevenueGrowth, nil) {
+		growth[p.Labels.Get(periodKey)] = p.Value
+	}
+	for _, p := range b.store.Gauges(MetricRevenueSameTime, nil) {
+		sameTime, vs := &g.YesterdaySameTime, &g.VsYesterday
 		switch p.Labels.Get(periodKey) {
 		case "yesterday":
-			g.VsYesterday = ptr(p.Value)
 		case "last_week":
-			g.VsLastWeek = ptr(p.Value)
+			sameTime, vs = &g.LastWeekSameTime, &g.VsLastWeek
+		default:
+			continue
+		}
+		g.Source = growthFromPaymentbi
+		*sameTime, *vs = ptr(moneyOf(p.Value, currency)), nil
+		if v, ok := growth[p.Labels.Get(periodKey)]; ok {
+			*vs = ptr(v)
 		}
 	}
 	g.HourOfDay = []float64{}
@@ -123,5 +170,4 @@ func (b *Builder) revenueGrowth() RevenueGrowth {
 	if seen {
 		g.HourOfDay = hours
 	}
-	return g
 }

@@ -32,13 +32,13 @@ type Dashboard struct {
 	Experiments []ExperimentRow `json:"experiments"`
 	// Recommendations name the biggest problems (recommendations.go).
 	Recommendations []Recommendation `json:"recommendations"`
-	// Segments and Growth: revenue by segment today and growth (segments.go).
-	Segments         []SegmentRow  `json:"segments"`
-	Growth           RevenueGrowth `json:"growth"`
-	Alerts           []Alert       `json:"alerts"`
-	RecentlyResolved []Alert       `json:"recently_resolved"`
-	Series           Series        `json:"series"`
-	Data             DataStatus    `json:"data"`
+	// Segments is revenue by segment today (segments.go); growth is
+	// Revenue.Growth.
+	Segments         []SegmentRow `json:"segments"`
+	Alerts           []Alert      `json:"alerts"`
+	RecentlyResolved []Alert      `json:"recently_resolved"`
+	Series           Series       `json:"series"`
+	Data             DataStatus   `json:"data"`
 	// Channels is the delivery health of each outbound channel (alert
 	// channels, the digest): ok, or failing since when, why and a hint.
 	Channels []channelhealth.State `json:"channels"`
@@ -243,7 +243,9 @@ type Summary struct {
 	LowStock  []StockItem     `json:"low_stock"`
 	// ActiveAlertList is every firing alert, most severe first as the
 	// dashboard lists them.
-	ActiveAlertList []Alert   `json:"active_alert_list"`
-	Health          Health    `json:"health"`
-	Insights        []Insight `json:"insights"`
+	ActiveAlertList []Alert `json:"active_alert_list"`
+	Health          Health  `json:"health"`
+	// TopSegments is each segment dimension's biggest revenue today.
+	TopSegments []SegmentRow `json:"top_segments"`
+	Insights    []Insight    `json:"insights"`
 }

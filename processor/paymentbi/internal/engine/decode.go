@@ -105,6 +105,8 @@ type event struct {
 	// channel is the utm.source (segments.go).
 	expID, expVariant string
 	channel           string
+	// country is geo.country.iso_code as sent (segments.go checks it).
+	country string
 }
 
 // itemQty is the quantity of one item id in an order or checkout, with
@@ -179,6 +181,7 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
 		ev.items = itemQuantities(attrs, ev.money.Currency)
 	}
 	ev.channel = getStr(attrs, contract.UTMSource)
+	ev.country = getStr(attrs, contract.GeoCountry)
 	ev.expID = getStr(attrs, contract.ExperimentID)
 	ev.expVariant = getStr(attrs, contract.ExperimentVariant)
 	return ev

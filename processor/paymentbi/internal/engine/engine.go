@@ -60,8 +60,9 @@ type Engine struct {
 	logger *zap.Logger
 
 	methods, providers, errorTypes, items *limiter
-	// channels and categoriesLimit bound the segment values (segments.go).
-	channels, categoriesLimit *limiter
+	// channels, categoriesLimit and countries bound the segment values
+	// (segments.go).
+	channels, categoriesLimit, countries *limiter
 
 	fc                         ForecastSettings
 	ex                         ExperimentSettings
@@ -118,6 +119,7 @@ func New(s Settings) (*Engine, error) {
 		channels:   newLimiter(s.CardinalityLimit),
 		// categories share the item limit
 		categoriesLimit: newLimiter(s.CardinalityLimit),
+		countries:       newLimiter(min(s.CardinalityLimit, maxCountries)),
 		bounds:          s.DurationBounds,
 		fc:              s.Forecast.withDefaults(),
 		ex:              s.Experiments.withDefaults(),

@@ -82,6 +82,7 @@ const (
 	extItems
 	extExperiment
 	extChannel
+	extCountry
 )
 
 // appendEvent encodes the fields of ev the stateful paths read.
@@ -157,6 +158,9 @@ func appendExtension(b *enc, ev *event) {
 	if ev.channel != "" {
 		ext |= extChannel
 	}
+	if ev.country != "" {
+		ext |= extCountry
+	}
 	b.Byte(ext)
 	if ev.hasRes {
 		b.U64(ev.resKey)
@@ -177,6 +181,9 @@ func appendExtension(b *enc, ev *event) {
 	if ev.channel != "" {
 		b.Str(ev.channel)
 	}
+	if ev.country != "" {
+		b.Str(ev.country)
+	}
 }
 
 func readExtension(d *dec, ev *event) {
@@ -196,6 +203,9 @@ func readExtension(d *dec, ev *event) {
 	}
 	if ext&extChannel != 0 {
 		ev.channel = d.Str()
+	}
+	if ext&extCountry != 0 {
+		ev.country = d.Str()
 	}
 }
 

@@ -21,10 +21,13 @@ import (
 func shopBatch(i int) plog.Logs {
 	cur := []string{"USD", "EUR", "JPY", "KWD"}[i%4]
 	amount := map[string]any{"USD": "19.99", "EUR": 10.5, "JPY": int64(1500), "KWD": "1.250"}[cur]
+	// more countries than the test engine's limit of 10 (and an invalid
+	// code), so the country limiter's state matters after a restart
+	countries := []string{"US", "de", "FR", "JP", "KW", "BR", "UK", "IT", "ES", "NL", "se", "PL", "MX", "CA", "AU"}
 	recs := []map[string]any{
 		purchase(fmt.Sprintf("o%d", i), cur, amount, contract.CustomerID, fmt.Sprintf("h:c%d", i%7),
-			contract.PaymentMethod, []string{"card", "paypal", "sepa"}[i%3]),
-		{contract.EventName: contract.EventViewItem},
+			contract.PaymentMethod, []string{"card", "paypal", "sepa"}[i%3], contract.GeoCountry, countries[i%len(countries)]),
+		{contract.EventName: contract.EventViewItem, contract.GeoCountry: countries[(i*7)%len(countries)]},
 		{contract.EventName: contract.EventAddToCart, contract.CustomerID: fmt.Sprintf("h:c%d", i%5)},
 		{contract.EventName: contract.EventPaymentFailed, contract.PaymentErrorType: []string{"card_declined", "timeout"}[i%2]},
 		{contract.EventName: contract.EventInventory, contract.InventoryItemID: fmt.Sprintf("sku%d", i%3), contract.InventoryAvailable: int64(100 - i)},

@@ -16,7 +16,11 @@ const (
 	DimensionChannel     = "channel"
 	DimensionCategory    = "category"
 	DimensionCurrency    = "currency"
+	DimensionCountry     = "country"
 	ChannelDirect        = "direct"
+	// maxCountries bounds the country segment below the cardinality
+	// limit: a country label is for the shop's main markets.
+	maxCountries = 30
 )
 
 type segKey struct{ dim, value string }
@@ -40,6 +44,19 @@ func (e *Engine) channelOf(ev *event) string {
 		return ChannelDirect
 	}
 	return e.channels.value(ev.channel)
+}
+
+// countryOf is the country segment of ev: its ISO 3166-1 code (limited),
+// Unknown for a value that is not one, and false without a country.
+func (e *Engine) countryOf(ev *event) (string, bool) {
+	if ev.country == "" {
+		return "", false
+	}
+	code, ok := contract.CountryCode(ev.country)
+	if !ok {
+		return Unknown, true
+	}
+	return e.countries.value(code), true
 }
 
 func customerSegment(ev *event) string {
@@ -72,6 +89,9 @@ func (e *Engine) observeSegmentVisit(ev *event) {
 	if ev.hasMoney {
 		e.segment(DimensionCurrency, ev.money.Currency).visits++
 	}
+	if c, ok := e.countryOf(ev); ok {
+		e.segment(DimensionCountry, c).visits++
+	}
 	for _, c := range e.categories(ev) {
 		e.segment(DimensionCategory, c).visits++
 	}
@@ -82,10 +102,15 @@ func (e *Engine) observeSegmentVisit(ev *event) {
 // and the revenue of its lines in that category (without tax and
 // shipping). e.mu must be held.
 func (e *Engine) observeSegmentPurchase(ev *event) {
-	for _, s := range []*segStats{e.segment(DimensionCustomer, customerSegment(ev)), e.segment(DimensionChannel, e.channelOf(ev)),
-		e.segment(DimensionCurrency, ev.money.Currency)} {
+	count := func(s *segStats) {
 		s.orders++
 		s.revenue, _ = addInt64(s.revenue, ev.reporting)
+	}
+	count(e.segment(DimensionCustomer, customerSegment(ev)))
+	count(e.segment(DimensionChannel, e.channelOf(ev)))
+	count(e.segment(DimensionCurrency, ev.money.Currency))
+	if c, ok := e.countryOf(ev); ok {
+		count(e.segment(DimensionCountry, c))
 	}
 	for _, c := range e.categories(ev) {
 		s := e.segment(DimensionCategory, c)

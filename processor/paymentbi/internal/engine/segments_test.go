@@ -121,3 +121,41 @@ func TestChannelSegmentsMatchTheLedger(t *testing.T) {
 		}
 	}
 }
+
+// The country segment takes ISO 3166-1 codes in any case, counts a value
+// that is not one as unknown, leaves events without a country out, and
+// stops at its limit (later countries are _other).
+func TestCountrySegments(t *testing.T) {
+	e, _ := newTestEngine(t, func(s *Settings) { s.CardinalityLimit = 3 })
+	view := func(country string) map[string]any {
+		m := map[string]any{contract.EventName: contract.EventViewItem}
+		if country != "" {
+			m[contract.GeoCountry] = country
+		}
+		return m
+	}
+	observe(t, e, view("br"), view("BR"), view("UK"), view("de"), view(""), view("FR"), view("JP"),
+		purchase("o1", "USD", "10.00", contract.GeoCountry, "Br"),
+		purchase("o2", "USD", "5.00"), // no country
+		purchase("o3", "EUR", "10.00", contract.GeoCountry, "JP"))
+	ms := collect(e)
+	seg := func(v string) []string { return []string{AttrSegmentDimension, DimensionCountry, AttrSegmentValue, v} }
+	for country, want := range map[string]struct{ visits, orders, revenue float64 }{
+		"BR": {2, 1, 10}, "DE": {1, 0, 0}, "FR": {1, 0, 0}, Unknown: {1, 0, 0}, Overflow: {1, 1, 10.8},
+	} {
+		if got := value(t, ms, MetricSegmentVisits, seg(country)...); got != want.visits {
+			t.Errorf("%s visits %v, want %v", country, got, want.visits)
+		}
+		if got, _ := lookup(ms, MetricSegmentOrders, seg(country)...); got != want.orders {
+			t.Errorf("%s orders %v, want %v", country, got, want.orders)
+		}
+		if got, _ := lookup(ms, MetricSegmentRevenue, append(seg(country), contract.PaymentReportingCurrency, "USD")...); math.Abs(got-want.revenue) > 1e-9 {
+			t.Errorf("%s revenue %v, want %v", country, got, want.revenue)
+		}
+	}
+	for _, absent := range []string{"UK", "br", "JP"} {
+		if _, ok := lookup(ms, MetricSegmentVisits, seg(absent)...); ok {
+			t.Errorf("country segment %q exported", absent)
+		}
+	}
+}

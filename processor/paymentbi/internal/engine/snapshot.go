@@ -329,6 +329,14 @@ func (e *Engine) restoreSnapshot(s *savedSnapshot) {
 		l.seen = s.limiters[i]
 	}
 	e.channels.seen, e.categoriesLimit.seen = s.segmentLimiters[0], s.segmentLimiters[1]
+	// the country limiter's values are the country segments (snapshot
+	// format 2 has no room of its own for them)
+	clear(e.countries.seen)
+	for k := range e.agg.segments {
+		if k.dim == DimensionCountry && k.value != Unknown && k.value != Overflow {
+			e.countries.seen[k.value] = struct{}{}
+		}
+	}
 	e.start = s.start
 	e.seq, e.snapSeq = s.seq, s.seq
 }

@@ -224,8 +224,8 @@
 
   function renderSegments(d) {
     const g = (v) => (v == null ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(0) + "%");
-    $("growth").textContent = `· revenue vs yesterday ${g(d.growth.vs_yesterday)} · vs last week ${g(d.growth.vs_last_week)}`;
-    sparkline($("hour-pattern"), d.growth.hour_of_day, false);
+    $("growth").textContent = `· revenue vs yesterday ${g(d.revenue.growth.vs_yesterday)} · vs last week ${g(d.revenue.growth.vs_last_week)}`;
+    sparkline($("hour-pattern"), d.revenue.growth.hour_of_day, false);
     $("segments-table").replaceChildren(...((d.segments || []).length
       ? d.segments.map((r) => el("tr", { "data-dimension": r.dimension, "data-segment": r.value },
         el("td", {}, r.dimension),
@@ -252,8 +252,12 @@
     const cu = s.customers;
     const h = s.health;
     const rows = [
-      ["Growth", g.vs_yesterday == null ? "no figure for yesterday yet"
-        : `${signed(g.vs_yesterday)} vs the same time yesterday (${money(g.yesterday_same_time, c)})`],
+      ["Growth", (g.vs_yesterday == null ? "no figure for yesterday yet"
+        : `${signed(g.vs_yesterday)} vs the same time yesterday (${money(g.yesterday_same_time, c)})`)
+        + (g.vs_last_week == null ? "" : ` · ${signed(g.vs_last_week)} vs a week ago (${money(g.last_week_same_time, c)})`)],
+      ["Top segments", s.top_segments.length ? s.top_segments.map((r) =>
+        `${r.dimension} ${r.value} ${money(r.revenue, c)}` + (r.conversion == null ? "" : ` (${pct(r.conversion)})`)).join(" · ")
+        : "no segments yet"],
       ["Payments", `${pct(s.success_rate)} succeeded` + (s.top_failure_reasons.length
         ? " · top failures " + s.top_failure_reasons.map((r) => `${r.name} ${num(r.value)}`).join(", ") : "")],
       ["Funnel", (f.biggest_drop_off ? `biggest drop-off before “${f.biggest_drop_off.label}” (${pct(f.biggest_drop_off.drop_off)} leave)` : "no visitors yet")
