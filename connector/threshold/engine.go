@@ -73,13 +73,11 @@ type engine struct {
 	anomBuf []anomalyPoint
 	anomIdx map[*state.Series]int
 
-	// lifecycle, guarded by lifeMu
+	// lifecycle, guarded by lifeMu; stop is nil when not running
 	lifeMu  sync.Mutex
-	starts  int
 	client  storage.Client
 	stop    chan struct{}
 	stopped chan struct{}
-	release func()
 }
 
 func newEngine(set component.TelemetrySettings, id component.ID, cfg *Config, next consumer.Logs) (*engine, error) {

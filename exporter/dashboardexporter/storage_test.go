@@ -3,6 +3,7 @@ package dashboardexporter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"testing"
@@ -98,7 +99,9 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 	resolved := stock
 	resolved.Status = contract.AlertResolved
 	require.NoError(t, r.logs.ConsumeLogs(context.Background(), fixture.Alerts(resolved)))
-	d := shared[r.cfg]
+	sc, err := shared.GetOrAdd(r.cfg, func() (*dashboard, error) { return nil, errors.New("no dashboard") })
+	require.NoError(t, err)
+	d := sc.Unwrap()
 	require.NoError(t, d.client.Close(context.Background()))
 	d.client = nil
 	require.NoError(t, ext.Shutdown(context.Background()))
