@@ -156,7 +156,7 @@ func TestCorruptStateIsCountedNotFatal(t *testing.T) {
 	require.NoError(t, corrupt.Close(context.Background()))
 	h := newHarness(t, persistedRules)
 	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
-	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_state_errors"))
+	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_connector_threshold_state_errors"))
 	require.NoError(t, h.e.Shutdown(context.Background()))
 }
 

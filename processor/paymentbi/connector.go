@@ -85,7 +85,7 @@ func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, 
 		if err != nil {
 			return nil, err
 		}
-		skipped, err := metadata.NewJournalRecordsSkipped(set.TelemetrySettings)
+		tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings, component.KindConnector)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +104,7 @@ func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, 
 		}
 		return &shared{
 			engine: eng, kind: component.KindConnector, id: set.ID, logger: set.Logger,
-			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: skipped,
+			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: tb.JournalRecordsSkipped,
 			emitInterval: c.EmitInterval, emit: emit,
 		}, nil
 	})

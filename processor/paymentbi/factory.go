@@ -72,13 +72,13 @@ func (p *processorFactory) shared(set processor.Settings, cfg component.Config) 
 		if err != nil {
 			return nil, err
 		}
-		skipped, err := metadata.NewJournalRecordsSkipped(set.TelemetrySettings)
+		tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings, component.KindProcessor)
 		if err != nil {
 			return nil, err
 		}
 		return &shared{
 			engine: eng, kind: component.KindProcessor, id: set.ID, logger: set.Logger,
-			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: skipped,
+			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: tb.JournalRecordsSkipped,
 		}, nil
 	})
 }
