@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -44,13 +45,6 @@ import (
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-
-type host struct {
-	component.Host
-	exts map[component.ID]component.Component
-}
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
 
 var storageID = component.MustNewIDWithName("file_storage", "alerts")
 
@@ -118,7 +112,7 @@ func startExporter(t *testing.T, cfg *Config, clk *clock.Fake, storageExt extens
 	set.Logger = zaptest.NewLogger(t)
 	e, err := newAlertExporter(cfg, set, clk)
 	require.NoError(t, err)
-	require.NoError(t, e.start(context.Background(), host{Host: componenttest.NewNopHost(), exts: map[component.ID]component.Component{storageID: storageExt}}))
+	require.NoError(t, e.start(context.Background(), storagetest.NewStorageHost().WithExtension(storageID, storageExt)))
 	return &running{e: e, clk: clk}
 }
 

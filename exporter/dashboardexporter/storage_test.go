@@ -26,16 +26,9 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
-type storageHost struct {
-	component.Host
-	exts map[component.ID]component.Component
-}
-
-func (h storageHost) GetExtensions() map[component.ID]component.Component { return h.exts }
-
 var fileStorageID = component.MustNewID("file_storage")
 
-func startFileStorage(t *testing.T, dir string) (extension.Extension, storageHost) {
+func startFileStorage(t *testing.T, dir string) (extension.Extension, component.Host) {
 	t.Helper()
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
@@ -43,7 +36,7 @@ func startFileStorage(t *testing.T, dir string) (extension.Extension, storageHos
 	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
 	require.NoError(t, err)
 	require.NoError(t, ext.Start(context.Background(), nil))
-	return ext, storageHost{exts: map[component.ID]component.Component{fileStorageID: ext}}
+	return ext, storagetest.NewStorageHost().WithExtension(fileStorageID, ext)
 }
 
 func dashboardAlerts(t *testing.T, base string) []view.Alert {
@@ -126,7 +119,7 @@ func TestStorageMustExist(t *testing.T) {
 	c.Storage = &fileStorageID
 	me, err := NewFactory().CreateMetrics(context.Background(), exportertestSettings(), c)
 	require.NoError(t, err)
-	err = me.Start(context.Background(), storageHost{})
+	err = me.Start(context.Background(), storagetest.NewStorageHost())
 	require.ErrorContains(t, err, `storage: extension "file_storage" not found`)
 	require.NoError(t, me.Shutdown(context.Background()))
 }

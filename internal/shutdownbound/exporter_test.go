@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -23,13 +24,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 )
 
-type host struct {
-	exts map[component.ID]component.Component
-}
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
-
-func fileStorage(t *testing.T, dir string) (host, component.ID) {
+func fileStorage(t *testing.T, dir string) (component.Host, component.ID) {
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
 	cfg.Directory = dir
@@ -38,7 +33,7 @@ func fileStorage(t *testing.T, dir string) (host, component.ID) {
 	require.NoError(t, ext.Start(context.Background(), nil))
 	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
 	id := component.NewID(f.Type())
-	return host{exts: map[component.ID]component.Component{id: ext}}, id
+	return storagetest.NewStorageHost().WithExtension(id, ext), id
 }
 
 type backend struct {
@@ -175,7 +170,7 @@ func TestMemoryQueueDropIsStillReported(t *testing.T) {
 	set.Logger = zap.New(core)
 	b := &backend{inFlight: make(chan struct{}, 1)}
 	exp := newExporter(t, set, nil, 100*time.Millisecond, b.push(true))
-	require.NoError(t, exp.Start(context.Background(), host{}))
+	require.NoError(t, exp.Start(context.Background(), storagetest.NewStorageHost()))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), record("a")))
 	<-b.inFlight
 	require.NoError(t, exp.Shutdown(context.Background()))
