@@ -5,17 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 var storageID = component.MustNewIDWithName("file_storage", "alerts")
@@ -114,13 +113,8 @@ func TestRestartNeitherRefiresNorForgets(t *testing.T) {
 
 func TestRestartWithFileStorage(t *testing.T) {
 	dir := t.TempDir()
-	f := filestorage.NewFactory()
 	testRestart(t, func() (component.Host, func()) {
-		cfg := f.CreateDefaultConfig().(*filestorage.Config)
-		cfg.Directory = dir
-		ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-		require.NoError(t, err)
-		require.NoError(t, ext.Start(context.Background(), storagetest.NewStorageHost()))
+		ext := e2e.StartFileStorage(t, dir)
 		return hostWith(ext), func() { require.NoError(t, ext.Shutdown(context.Background())) }
 	})
 }

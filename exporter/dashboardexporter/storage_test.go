@@ -9,13 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/metadata"
@@ -30,12 +28,7 @@ var fileStorageID = component.MustNewID("file_storage")
 
 func startFileStorage(t *testing.T, dir string) (extension.Extension, component.Host) {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), nil))
+	ext := e2e.StartFileStorage(t, dir)
 	return ext, storagetest.NewStorageHost().WithExtension(fileStorageID, ext)
 }
 
