@@ -8,19 +8,22 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 )
 
 // thresholdConnector is one pipeline's handle on the shared engine.
 type thresholdConnector struct {
-	e *engine
+	e      *engine
+	shared *sharedcomponent.Component[*engine]
 }
 
 func (c *thresholdConnector) Start(ctx context.Context, host component.Host) error {
-	return c.e.start(ctx, host)
+	return c.shared.Start(ctx, host)
 }
 
 func (c *thresholdConnector) Shutdown(ctx context.Context) error {
-	return c.e.shutdown(ctx)
+	return c.shared.Shutdown(ctx)
 }
 
 func (c *thresholdConnector) Capabilities() consumer.Capabilities {

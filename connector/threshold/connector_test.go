@@ -35,13 +35,13 @@ rules:
 		h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock(fmt.Sprintf("sku-%d", i), 100)))
 	}
 	assert.Equal(t, 5, h.e.store.Len())
-	assert.Equal(t, int64(6), counterValue(t, h, "otelcol_threshold_series_evicted"))
+	assert.Equal(t, int64(6), counterValue(t, h, "otelcol_connector_threshold_series_evicted"))
 
 	// The firing series survived eviction and still resolves.
 	h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock("sku-low", 50)))
 	h.tick()
 	assert.Equal(t, []string{"low_stock:resolved"}, statuses(h.newAlerts()))
-	assert.Equal(t, int64(2), counterValue(t, h, "otelcol_threshold_alerts_emitted"), "one firing and one resolved record")
+	assert.Equal(t, int64(2), counterValue(t, h, "otelcol_connector_threshold_alerts_emitted"), "one firing and one resolved record")
 }
 
 // When every series is firing, the evicted one is resolved explicitly, with
@@ -66,7 +66,7 @@ rules:
 	assert.Contains(t, evicted[0].Summary, "evicted: max_series 2 reached")
 	assert.Equal(t, h.clock.now, evicted[0].EndsAt)
 	assert.Equal(t, 2, h.e.store.Len())
-	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_series_evicted"))
+	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_connector_threshold_series_evicted"))
 
 	h.tick()
 	assert.Equal(t, []string{"low_stock:firing"}, statuses(h.newAlerts()), "sku-c fires; sku-b stays firing without a duplicate")
@@ -120,7 +120,7 @@ func TestNextConsumerErrorIsCounted(t *testing.T) {
 	h := &harness{t: t, e: e, clock: clock, tel: tel}
 	h.metrics(makeGauge(t, "inventory.available", clock.now, stock("sku-1", 1)))
 	h.tick()
-	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_alerts_dropped"))
+	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_connector_threshold_alerts_dropped"))
 }
 
 func TestFactorySharesOneEngineAcrossSignals(t *testing.T) {

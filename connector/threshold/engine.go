@@ -48,7 +48,7 @@ type engine struct {
 	logger *zap.Logger
 	next   consumer.Logs
 	now    func() time.Time
-	tel    *metadata.Telemetry
+	tel    *metadata.TelemetryBuilder
 
 	rules        []*rule
 	byName       map[string]*rule
@@ -73,13 +73,11 @@ type engine struct {
 	anomBuf []anomalyPoint
 	anomIdx map[*state.Series]int
 
-	// lifecycle, guarded by lifeMu
+	// lifecycle, guarded by lifeMu; stop is nil when not running
 	lifeMu  sync.Mutex
-	starts  int
 	client  storage.Client
 	stop    chan struct{}
 	stopped chan struct{}
-	release func()
 }
 
 func newEngine(set component.TelemetrySettings, id component.ID, cfg *Config, next consumer.Logs) (*engine, error) {
@@ -129,7 +127,7 @@ func newEngine(set component.TelemetrySettings, id component.ID, cfg *Config, ne
 		}
 	}
 	e.sumBuf = make([]uint64, width)
-	e.tel, err = metadata.NewTelemetry(set, func() int64 {
+	e.tel, err = metadata.NewTelemetryBuilder(set, func() int64 {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		return int64(e.store.Len())

@@ -6,7 +6,6 @@ package threshold // import "github.com/otelcol-payments/otelcol-payments/connec
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -14,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 
 	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 )
 
 const (
@@ -40,55 +40,29 @@ func createDefaultConfig() component.Config {
 }
 
 // engines shares one engine between the traces, metrics and logs instances
-// of one configured connector (keyed by its *Config, which the collector
-// creates once per component id), like contrib's sharedcomponent.
-var engines = struct {
-	sync.Mutex
-	m map[*Config]*engine
-}{m: map[*Config]*engine{}}
+// of one configured connector, keyed by its *Config, which the collector
+// creates once per component id.
+var engines = sharedcomponent.NewMap[*Config, *engine]()
 
-func sharedEngine(set connector.Settings, cfg component.Config, next consumer.Logs) (*engine, error) {
+func newConnector(set connector.Settings, cfg component.Config, next consumer.Logs) (*thresholdConnector, error) {
 	c := cfg.(*Config)
-	engines.Lock()
-	defer engines.Unlock()
-	if e, ok := engines.m[c]; ok {
-		return e, nil
-	}
-	e, err := newEngine(set.TelemetrySettings, set.ID, c, next)
+	shared, err := engines.GetOrAdd(c, func() (*engine, error) {
+		return newEngine(set.TelemetrySettings, set.ID, c, next)
+	})
 	if err != nil {
 		return nil, err
 	}
-	e.release = func() {
-		engines.Lock()
-		defer engines.Unlock()
-		if engines.m[c] == e {
-			delete(engines.m, c)
-		}
-	}
-	engines.m[c] = e
-	return e, nil
+	return &thresholdConnector{e: shared.Unwrap(), shared: shared}, nil
 }
 
 func createTracesToLogs(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Logs) (connector.Traces, error) {
-	e, err := sharedEngine(set, cfg, next)
-	if err != nil {
-		return nil, err
-	}
-	return &thresholdConnector{e: e}, nil
+	return newConnector(set, cfg, next)
 }
 
 func createMetricsToLogs(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Logs) (connector.Metrics, error) {
-	e, err := sharedEngine(set, cfg, next)
-	if err != nil {
-		return nil, err
-	}
-	return &thresholdConnector{e: e}, nil
+	return newConnector(set, cfg, next)
 }
 
 func createLogsToLogs(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Logs) (connector.Logs, error) {
-	e, err := sharedEngine(set, cfg, next)
-	if err != nil {
-		return nil, err
-	}
-	return &thresholdConnector{e: e}, nil
+	return newConnector(set, cfg, next)
 }

@@ -14,15 +14,11 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
-// start runs once for all pipelines sharing the engine: it restores
-// persisted alerts and starts the evaluation ticker.
-func (e *engine) start(ctx context.Context, host component.Host) error {
+// Start restores persisted alerts and starts the evaluation ticker. The
+// pipelines sharing the engine start it once, through sharedcomponent.
+func (e *engine) Start(ctx context.Context, host component.Host) error {
 	e.lifeMu.Lock()
 	defer e.lifeMu.Unlock()
-	if e.starts > 0 {
-		e.starts++
-		return nil
-	}
 	if e.cfg.Storage != nil {
 		client, err := storageClient(ctx, host, *e.cfg.Storage, e.id)
 		if err != nil {
@@ -34,7 +30,6 @@ func (e *engine) start(ctx context.Context, host component.Host) error {
 	}
 	e.stop, e.stopped = make(chan struct{}), make(chan struct{})
 	go e.run(e.stop, e.stopped)
-	e.starts = 1
 	return nil
 }
 
@@ -56,25 +51,17 @@ func (e *engine) run(stop <-chan struct{}, stopped chan<- struct{}) {
 	}
 }
 
-// shutdown stops the ticker and saves the firing alerts once the last
-// pipeline sharing the engine shuts down.
-func (e *engine) shutdown(ctx context.Context) error {
+// Shutdown stops the ticker and saves the firing alerts; the pipelines
+// sharing the engine shut it down once, after the last of them.
+func (e *engine) Shutdown(ctx context.Context) error {
 	e.lifeMu.Lock()
 	defer e.lifeMu.Unlock()
-	if e.starts > 1 {
-		e.starts--
-		return nil
+	if e.stop == nil {
+		return nil // created but never started, or its start failed
 	}
-	if e.release != nil {
-		e.release()
-		e.release = nil
-	}
-	if e.starts == 0 {
-		return nil // created but never started
-	}
-	e.starts = 0
 	close(e.stop)
 	<-e.stopped
+	e.stop = nil
 	e.tel.Shutdown()
 	if e.client == nil {
 		return nil

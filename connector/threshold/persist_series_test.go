@@ -23,8 +23,8 @@ func killNine(t *testing.T, h *harness, text string, disk *storagetest.TestStora
 	killed(t, h)
 	t.Cleanup(func() { close(h.e.stop) })
 	after := newHarnessWith(t, parseConfig(t, text), h.clock, new(consumertest.LogsSink))
-	require.NoError(t, after.e.start(context.Background(), hostWith(disk)))
-	t.Cleanup(func() { require.NoError(t, after.e.shutdown(context.Background())) })
+	require.NoError(t, after.e.Start(context.Background(), hostWith(disk)))
+	t.Cleanup(func() { require.NoError(t, after.e.Shutdown(context.Background())) })
 	return after
 }
 
@@ -39,7 +39,7 @@ func TestKillNineKeepsPendingHoldDeadline(t *testing.T) {
 	disk := newDisk(t)
 	clock := &fakeClock{now: t0}
 	h := newHarnessWith(t, parseConfig(t, pendingRules), clock, new(consumertest.LogsSink))
-	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
 	h.traces(makeTraces(t, clock.now, "payment-service", attempts(10, 20)...))
 	h.tick() // pending since t0
 	require.Empty(t, h.newAlerts())
@@ -68,7 +68,7 @@ const absenceRules = "evaluation_interval: 1h\nstorage: file_storage/alerts\n" +
 func TestKillNineKeepsAbsenceExpectation(t *testing.T) {
 	disk := newDisk(t)
 	h := newHarnessWith(t, parseConfig(t, absenceRules), &fakeClock{now: t0}, new(consumertest.LogsSink))
-	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
 	purchases(t, h, 45*time.Minute, 10*time.Second)
 	require.Empty(t, h.newAlerts())
 
@@ -86,7 +86,7 @@ func TestSeriesStateDoesNotRefireAResolvedAlert(t *testing.T) {
 	disk := newDisk(t)
 	clock := &fakeClock{now: t0}
 	h := newHarnessWith(t, parseConfig(t, persistedRules), clock, new(consumertest.LogsSink))
-	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
 	h.traces(makeTraces(t, clock.now, "payment-service", attempts(10, 20)...))
 	h.tick() // fires; both snapshots say firing
 	require.Equal(t, []string{"payment_failure_rate:firing"}, statuses(h.newAlerts()))

@@ -5,17 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 var storageID = component.MustNewIDWithName("file_storage", "alerts")
@@ -82,7 +81,7 @@ func (r *restartable) start() *harness {
 	h := newHarnessWith(r.t, parseConfig(r.t, r.text), r.clock, r.sink)
 	host, done := r.host()
 	r.done = done
-	require.NoError(r.t, h.e.start(context.Background(), host))
+	require.NoError(r.t, h.e.Start(context.Background(), host))
 	return h
 }
 
@@ -100,7 +99,7 @@ func (r *restartable) fireAndStop() (*harness, []contract.Alert) {
 
 func (r *restartable) stop(h *harness) {
 	r.t.Helper()
-	require.NoError(r.t, h.e.shutdown(context.Background()))
+	require.NoError(r.t, h.e.Shutdown(context.Background()))
 	r.done()
 }
 
@@ -114,13 +113,8 @@ func TestRestartNeitherRefiresNorForgets(t *testing.T) {
 
 func TestRestartWithFileStorage(t *testing.T) {
 	dir := t.TempDir()
-	f := filestorage.NewFactory()
 	testRestart(t, func() (component.Host, func()) {
-		cfg := f.CreateDefaultConfig().(*filestorage.Config)
-		cfg.Directory = dir
-		ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-		require.NoError(t, err)
-		require.NoError(t, ext.Start(context.Background(), storagetest.NewStorageHost()))
+		ext := e2e.StartFileStorage(t, dir)
 		return hostWith(ext), func() { require.NoError(t, ext.Shutdown(context.Background())) }
 	})
 }
@@ -144,9 +138,9 @@ func TestRemovedRuleResolvesOnStart(t *testing.T) {
 
 func TestStartFailsOnMissingStorage(t *testing.T) {
 	h := newHarness(t, persistedRules)
-	err := h.e.start(context.Background(), storagetest.NewStorageHost())
+	err := h.e.Start(context.Background(), storagetest.NewStorageHost())
 	require.ErrorContains(t, err, `storage: extension "file_storage/alerts" not found`)
-	assert.NoError(t, h.e.shutdown(context.Background()), "shutdown after a failed start")
+	assert.NoError(t, h.e.Shutdown(context.Background()), "shutdown after a failed start")
 }
 
 func TestCorruptStateIsCountedNotFatal(t *testing.T) {
@@ -155,9 +149,9 @@ func TestCorruptStateIsCountedNotFatal(t *testing.T) {
 	require.NoError(t, corrupt.Set(context.Background(), stateKey, []byte("{not json")))
 	require.NoError(t, corrupt.Close(context.Background()))
 	h := newHarness(t, persistedRules)
-	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
-	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_threshold_state_errors"))
-	require.NoError(t, h.e.shutdown(context.Background()))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
+	assert.Equal(t, int64(1), counterValue(t, h, "otelcol_connector_threshold_state_errors"))
+	require.NoError(t, h.e.Shutdown(context.Background()))
 }
 
 func testRestart(t *testing.T, host func() (component.Host, func())) {
@@ -204,7 +198,7 @@ func TestKillBeforeTickKeepsAlertFiredOnConsume(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 
 	h := newHarnessWith(t, parseConfig(t, text), clock, sink)
-	require.NoError(t, h.e.start(context.Background(), hostWith(disk)))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
 	h.logs(makeEventLogs(t, contract.EventPaymentFailed, 2, failed(contract.ErrProcessingError)))
 	require.Len(t, h.newAlerts(), 1)
 	// kill -9: no tick, no shutdown; only the storage survives. The dead
@@ -213,8 +207,8 @@ func TestKillBeforeTickKeepsAlertFiredOnConsume(t *testing.T) {
 	t.Cleanup(func() { close(h.e.stop) })
 
 	after := newHarnessWith(t, parseConfig(t, text), clock, new(consumertest.LogsSink))
-	require.NoError(t, after.e.start(context.Background(), hostWith(disk)))
-	defer func() { require.NoError(t, after.e.shutdown(context.Background())) }()
+	require.NoError(t, after.e.Start(context.Background(), hostWith(disk)))
+	defer func() { require.NoError(t, after.e.Shutdown(context.Background())) }()
 	clock.Advance(time.Minute)
 	after.logs(makeEventLogs(t, contract.EventPaymentFailed, 3, failed(contract.ErrProcessingError)))
 	after.tick()

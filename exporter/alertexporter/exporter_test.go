@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -22,7 +22,6 @@ import (
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
@@ -41,29 +40,12 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-type host struct {
-	component.Host
-	exts map[component.ID]component.Component
-}
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
-
 var storageID = component.MustNewIDWithName("file_storage", "alerts")
-
-func startFileStorage(t *testing.T, dir string) extension.Extension {
-	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
-	return ext
-}
 
 func alertLogs(alerts ...contract.Alert) plog.Logs {
 	ld := plog.NewLogs()
@@ -118,7 +100,7 @@ func startExporter(t *testing.T, cfg *Config, clk *clock.Fake, storageExt extens
 	set.Logger = zaptest.NewLogger(t)
 	e, err := newAlertExporter(cfg, set, clk)
 	require.NoError(t, err)
-	require.NoError(t, e.start(context.Background(), host{Host: componenttest.NewNopHost(), exts: map[component.ID]component.Component{storageID: storageExt}}))
+	require.NoError(t, e.start(context.Background(), storagetest.NewStorageHost().WithExtension(storageID, storageExt)))
 	return &running{e: e, clk: clk}
 }
 
@@ -161,7 +143,7 @@ func TestRestartKeepsEscalationAndDoesNotRepage(t *testing.T) {
 	dir := t.TempDir()
 	clk := clock.NewFake(t0)
 
-	ext := startFileStorage(t, dir)
+	ext := e2e.StartFileStorage(t, dir)
 	r := startExporter(t, testConfig(ops.URL, oncall.URL), clk, ext)
 	require.NoError(t, r.e.push(context.Background(), alertLogs(critical())))
 	r.at(30 * time.Second)
@@ -170,7 +152,7 @@ func TestRestartKeepsEscalationAndDoesNotRepage(t *testing.T) {
 	require.NoError(t, ext.Shutdown(context.Background()))
 
 	// Restart: new storage extension on the same directory, new exporter.
-	ext = startFileStorage(t, dir)
+	ext = e2e.StartFileStorage(t, dir)
 	defer func() { assert.NoError(t, ext.Shutdown(context.Background())) }()
 	r = startExporter(t, testConfig(ops.URL, oncall.URL), clk, ext)
 	require.NoError(t, r.e.push(context.Background(), alertLogs(critical()))) // the source re-sends
@@ -285,7 +267,7 @@ func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 
 	clk1 := clock.NewFake(t0)
-	ext1 := startFileStorage(t, dir)
+	ext1 := e2e.StartFileStorage(t, dir)
 	r1 := startExporter(t, testConfig(hung.URL, oncall.URL), clk1, ext1)
 	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
 	clk1.Advance(30 * time.Second)
@@ -298,7 +280,7 @@ func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
 	crash(t, r1, ext1)
 
 	ok := channeltest.NewServer(t, channeltest.Response{Status: 200})
-	ext2 := startFileStorage(t, dir)
+	ext2 := e2e.StartFileStorage(t, dir)
 	r2 := startExporter(t, testConfig(ok.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
 	r2.at(31 * time.Second)
 	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ok), "the page in flight at the crash is sent after the restart")
@@ -307,7 +289,7 @@ func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
 	require.NoError(t, r2.e.shutdown(context.Background()))
 	require.NoError(t, ext2.Shutdown(context.Background()))
 
-	ext3 := startFileStorage(t, dir)
+	ext3 := e2e.StartFileStorage(t, dir)
 	defer func() { assert.NoError(t, ext3.Shutdown(context.Background())) }()
 	r3 := startExporter(t, testConfig(ok.URL, oncall.URL), clock.NewFake(t0.Add(6*time.Minute)), ext3)
 	r3.at(6*time.Minute + 30*time.Second)
@@ -321,14 +303,14 @@ func TestCrashBeforeTickKeepsIngestedAlert(t *testing.T) {
 	ops := channeltest.NewServer(t, channeltest.Response{Status: 200})
 	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
 	dir := t.TempDir()
-	ext1 := startFileStorage(t, dir)
+	ext1 := e2e.StartFileStorage(t, dir)
 	r1 := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext1)
 	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
 	require.NoError(t, r1.e.store.Close(context.Background())) // kill -9
 	require.NoError(t, ext1.Shutdown(context.Background()))
 	defer func() { _ = r1.e.shutdown(context.Background()) }()
 
-	ext2 := startFileStorage(t, dir)
+	ext2 := e2e.StartFileStorage(t, dir)
 	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
 	r2 := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext2)
 	r2.at(30 * time.Second)
@@ -453,7 +435,7 @@ func TestCrashMidSMSTextsOnlyRemainingRecipientsAfterRestart(t *testing.T) {
 	tw1 := newTwilio(t, "+4915100000002")
 
 	clk1 := clock.NewFake(t0)
-	ext1 := startFileStorage(t, dir)
+	ext1 := e2e.StartFileStorage(t, dir)
 	r1 := startExporter(t, smsConfig(tw1.srv.URL, oncall.URL), clk1, ext1)
 	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
 	clk1.Advance(30 * time.Second)
@@ -467,7 +449,7 @@ func TestCrashMidSMSTextsOnlyRemainingRecipientsAfterRestart(t *testing.T) {
 	crash(t, r1, ext1) // while the second text is in flight
 
 	tw2 := newTwilio(t, "")
-	ext2 := startFileStorage(t, dir)
+	ext2 := e2e.StartFileStorage(t, dir)
 	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
 	r2 := startExporter(t, smsConfig(tw2.srv.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
 	r2.at(31 * time.Second)
@@ -494,7 +476,7 @@ func TestShutdownWithHungChannelIsBoundedAndKeepsOutbox(t *testing.T) {
 	dir := t.TempDir()
 
 	clk1 := clock.NewFake(t0)
-	ext1 := startFileStorage(t, dir)
+	ext1 := e2e.StartFileStorage(t, dir)
 	cfg := testConfig(hung.URL, oncall.URL)
 	cfg.ShutdownTimeout = 200 * time.Millisecond
 	cfg.Channels["ops"].Timeout = time.Hour
@@ -525,7 +507,7 @@ func TestShutdownWithHungChannelIsBoundedAndKeepsOutbox(t *testing.T) {
 	assert.Zero(t, logs.FilterMessage("alert notification failed").Len())
 
 	ok := channeltest.NewServer(t, channeltest.Response{Status: 200})
-	ext2 := startFileStorage(t, dir)
+	ext2 := e2e.StartFileStorage(t, dir)
 	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
 	r2 := startExporter(t, testConfig(ok.URL, oncall.URL), clock.NewFake(clk1.Now()), ext2)
 	r2.at(31 * time.Second)

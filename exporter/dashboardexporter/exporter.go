@@ -40,11 +40,9 @@ type dashboard struct {
 	builder *view.Builder
 
 	mu        sync.Mutex
-	starts    int
 	server    *http.Server
 	served    chan struct{}
 	startedAt time.Time
-	release   func()
 
 	invalidAlerts atomic.Int64
 	otherRecords  atomic.Int64
@@ -208,15 +206,11 @@ func (d *dashboard) consumeLogs(ctx context.Context, ld plog.Logs) error {
 	return nil
 }
 
-// Start serves the dashboard on the first call; the second exporter of the
-// same ID only counts.
+// Start serves the dashboard; the metrics and logs exporters of the ID
+// start it once, through sharedcomponent.
 func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.starts++
-	if d.starts > 1 {
-		return nil
-	}
 	shutdownbound.Reset()
 	if err := d.restoreAlerts(ctx, host); err != nil {
 		return err
@@ -249,20 +243,12 @@ func (d *dashboard) Start(ctx context.Context, host component.Host) error {
 	return d.startDigest(ctx, host)
 }
 
-// Shutdown stops the server once both exporters of the ID have shut down.
-// Open requests get until shutdown_timeout; the alert book is saved last.
+// Shutdown stops the server; it runs once both exporters of the ID have
+// shut down. Open requests get until shutdown_timeout; the alert book is
+// saved last.
 func (d *dashboard) Shutdown(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.starts > 0 {
-		d.starts--
-	}
-	if d.starts > 0 {
-		return nil
-	}
-	if d.release != nil {
-		d.release()
-	}
 	if d.stopDigest != nil {
 		d.stopDigest()
 		<-d.digestDone

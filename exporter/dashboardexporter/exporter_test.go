@@ -199,9 +199,7 @@ func TestShutdownStopsServerAfterBothExporters(t *testing.T) {
 	require.NoError(t, r.logs.Shutdown(ctx))
 	_, err := http.Get(r.base + "/healthz")
 	require.Error(t, err, "server stopped")
-	sharedMu.Lock()
-	assert.Empty(t, shared)
-	sharedMu.Unlock()
+	assert.Zero(t, shared.Len())
 }
 
 // postAck acknowledges like the page's JS: same Origin, marker header.

@@ -6,7 +6,6 @@ package dashboardexporter
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -16,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
@@ -73,33 +73,18 @@ func digestClientDefaults() confighttp.ClientConfig {
 
 // The metrics and logs exporters of one component ID share one dashboard:
 // one store, one server. The collector hands both the same *Config, so it
-// is the key (as contrib's sharedcomponent does); collectors in one process
-// do not collide.
-var (
-	sharedMu sync.Mutex
-	shared   = map[*Config]*dashboard{}
-)
+// is the key; collectors in one process do not collide.
+var shared = sharedcomponent.NewMap[*Config, *dashboard]()
 
-func getDashboard(set exporter.Settings, cfg *Config) (*dashboard, error) {
-	sharedMu.Lock()
-	defer sharedMu.Unlock()
-	if d, ok := shared[cfg]; ok {
-		return d, nil
-	}
-	d, err := newDashboard(cfg, set.TelemetrySettings, time.Now)
-	if err == nil {
+func getDashboard(set exporter.Settings, cfg *Config) (*sharedcomponent.Component[*dashboard], error) {
+	return shared.GetOrAdd(cfg, func() (*dashboard, error) {
+		d, err := newDashboard(cfg, set.TelemetrySettings, time.Now)
+		if err != nil {
+			return nil, err
+		}
 		d.id = set.ID
-	}
-	if err != nil {
-		return nil, err
-	}
-	d.release = func() {
-		sharedMu.Lock()
-		delete(shared, cfg)
-		sharedMu.Unlock()
-	}
-	shared[cfg] = d
-	return d, nil
+		return d, nil
+	})
 }
 
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
@@ -107,7 +92,7 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewMetrics(ctx, set, cfg, d.consumeMetrics,
+	return exporterhelper.NewMetrics(ctx, set, cfg, d.Unwrap().consumeMetrics,
 		exporterhelper.WithStart(d.Start), exporterhelper.WithShutdown(d.Shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}))
 }
@@ -117,7 +102,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, d.consumeLogs,
+	return exporterhelper.NewLogs(ctx, set, cfg, d.Unwrap().consumeLogs,
 		exporterhelper.WithStart(d.Start), exporterhelper.WithShutdown(d.Shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}))
 }

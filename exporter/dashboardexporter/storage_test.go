@@ -3,18 +3,17 @@ package dashboardexporter
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/metadata"
@@ -25,24 +24,12 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
-type storageHost struct {
-	component.Host
-	exts map[component.ID]component.Component
-}
-
-func (h storageHost) GetExtensions() map[component.ID]component.Component { return h.exts }
-
 var fileStorageID = component.MustNewID("file_storage")
 
-func startFileStorage(t *testing.T, dir string) (extension.Extension, storageHost) {
+func startFileStorage(t *testing.T, dir string) (extension.Extension, component.Host) {
 	t.Helper()
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), nil))
-	return ext, storageHost{exts: map[component.ID]component.Component{fileStorageID: ext}}
+	ext := e2e.StartFileStorage(t, dir)
+	return ext, storagetest.NewStorageHost().WithExtension(fileStorageID, ext)
 }
 
 func dashboardAlerts(t *testing.T, base string) []view.Alert {
@@ -98,7 +85,9 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 	resolved := stock
 	resolved.Status = contract.AlertResolved
 	require.NoError(t, r.logs.ConsumeLogs(context.Background(), fixture.Alerts(resolved)))
-	d := shared[r.cfg]
+	sc, err := shared.GetOrAdd(r.cfg, func() (*dashboard, error) { return nil, errors.New("no dashboard") })
+	require.NoError(t, err)
+	d := sc.Unwrap()
 	require.NoError(t, d.client.Close(context.Background()))
 	d.client = nil
 	require.NoError(t, ext.Shutdown(context.Background()))
@@ -123,7 +112,7 @@ func TestStorageMustExist(t *testing.T) {
 	c.Storage = &fileStorageID
 	me, err := NewFactory().CreateMetrics(context.Background(), exportertestSettings(), c)
 	require.NoError(t, err)
-	err = me.Start(context.Background(), storageHost{})
+	err = me.Start(context.Background(), storagetest.NewStorageHost())
 	require.ErrorContains(t, err, `storage: extension "file_storage" not found`)
 	require.NoError(t, me.Shutdown(context.Background()))
 }

@@ -8,16 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
 func newFileStorageHost(t *testing.T) (component.Host, component.ID) {
@@ -25,14 +24,9 @@ func newFileStorageHost(t *testing.T) (component.Host, component.ID) {
 }
 
 func newFileStorageHostIn(t *testing.T, dir string) (component.Host, component.ID) {
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), nil))
+	ext := e2e.StartFileStorage(t, dir)
 	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	id := component.NewID(f.Type())
+	id := component.MustNewID("file_storage")
 	return storagetest.NewStorageHost().WithExtension(id, ext), id
 }
 

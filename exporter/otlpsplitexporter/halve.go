@@ -1,6 +1,9 @@
 package otlpsplitexporter
 
 import (
+	"iter"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -10,100 +13,75 @@ import (
 // rest into another, each under copies of its resource and scope. ld is
 // left as it is (the exporter does not mutate data).
 func halveLogs(ld plog.Logs) (plog.Logs, plog.Logs) {
-	half := ld.LogRecordCount() / 2
-	sides := [2]struct {
-		out    plog.Logs
-		rl     plog.ResourceLogs
-		sl     plog.ScopeLogs
-		ri, si int
-	}{{out: plog.NewLogs(), ri: -1}, {out: plog.NewLogs(), ri: -1}}
-	n := 0
-	for ri, rl := range ld.ResourceLogs().All() {
-		for si, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				side := &sides[min(n/max(half, 1), 1)]
-				n++
-				if side.ri != ri {
-					side.rl = side.out.ResourceLogs().AppendEmpty()
-					rl.Resource().CopyTo(side.rl.Resource())
-					side.rl.SetSchemaUrl(rl.SchemaUrl())
-					side.ri, side.si = ri, -1
-				}
-				if side.si != si {
-					side.sl = side.rl.ScopeLogs().AppendEmpty()
-					sl.Scope().CopyTo(side.sl.Scope())
-					side.sl.SetSchemaUrl(sl.SchemaUrl())
-					side.si = si
-				}
-				lr.CopyTo(side.sl.LogRecords().AppendEmpty())
-			}
-		}
-	}
-	return sides[0].out, sides[1].out
+	return halve[plog.LogRecord](ld, ld.LogRecordCount(), plog.NewLogs,
+		plog.Logs.ResourceLogs, plog.ResourceLogs.ScopeLogs, plog.ScopeLogs.LogRecords)
 }
 
 // halveTraces is halveLogs for spans.
 func halveTraces(td ptrace.Traces) (ptrace.Traces, ptrace.Traces) {
-	half := td.SpanCount() / 2
-	sides := [2]struct {
-		out    ptrace.Traces
-		rs     ptrace.ResourceSpans
-		ss     ptrace.ScopeSpans
-		ri, si int
-	}{{out: ptrace.NewTraces(), ri: -1}, {out: ptrace.NewTraces(), ri: -1}}
-	n := 0
-	for ri, rs := range td.ResourceSpans().All() {
-		for si, ss := range rs.ScopeSpans().All() {
-			for _, span := range ss.Spans().All() {
-				side := &sides[min(n/max(half, 1), 1)]
-				n++
-				if side.ri != ri {
-					side.rs = side.out.ResourceSpans().AppendEmpty()
-					rs.Resource().CopyTo(side.rs.Resource())
-					side.rs.SetSchemaUrl(rs.SchemaUrl())
-					side.ri, side.si = ri, -1
-				}
-				if side.si != si {
-					side.ss = side.rs.ScopeSpans().AppendEmpty()
-					ss.Scope().CopyTo(side.ss.Scope())
-					side.ss.SetSchemaUrl(ss.SchemaUrl())
-					side.si = si
-				}
-				span.CopyTo(side.ss.Spans().AppendEmpty())
-			}
-		}
-	}
-	return sides[0].out, sides[1].out
+	return halve[ptrace.Span](td, td.SpanCount(), ptrace.NewTraces,
+		ptrace.Traces.ResourceSpans, ptrace.ResourceSpans.ScopeSpans, ptrace.ScopeSpans.Spans)
 }
 
 // halveMetrics is halveLogs for metrics (whole metrics, not data points).
 func halveMetrics(md pmetric.Metrics) (pmetric.Metrics, pmetric.Metrics) {
-	half := md.MetricCount() / 2
+	return halve[pmetric.Metric](md, md.MetricCount(), pmetric.NewMetrics,
+		pmetric.Metrics.ResourceMetrics, pmetric.ResourceMetrics.ScopeMetrics, pmetric.ScopeMetrics.Metrics)
+}
+
+// pdataSlice is what halve uses of a pdata slice (ResourceLogsSlice ...).
+type pdataSlice[E any] interface {
+	All() iter.Seq2[int, E]
+	AppendEmpty() E
+}
+
+// resourceEntry is a ResourceLogs, ResourceSpans or ResourceMetrics.
+type resourceEntry interface {
+	Resource() pcommon.Resource
+	SchemaUrl() string
+	SetSchemaUrl(string)
+}
+
+// scopeEntry is a ScopeLogs, ScopeSpans or ScopeMetrics.
+type scopeEntry interface {
+	Scope() pcommon.InstrumentationScope
+	SchemaUrl() string
+	SetSchemaUrl(string)
+}
+
+// halve splits data's count items (I: log records, spans, metrics) into
+// two new batches, the first count/2 in one, keeping each item under a
+// copy of its resource and scope, in order.
+func halve[I interface{ CopyTo(I) }, T any, RS pdataSlice[R], R resourceEntry, SS pdataSlice[S], S scopeEntry, IS pdataSlice[I]](
+	data T, count int, newData func() T,
+	resources func(T) RS, scopes func(R) SS, items func(S) IS,
+) (T, T) {
+	half := count / 2
 	sides := [2]struct {
-		out    pmetric.Metrics
-		rm     pmetric.ResourceMetrics
-		sm     pmetric.ScopeMetrics
+		out    T
+		r      R
+		s      S
 		ri, si int
-	}{{out: pmetric.NewMetrics(), ri: -1}, {out: pmetric.NewMetrics(), ri: -1}}
+	}{{out: newData(), ri: -1}, {out: newData(), ri: -1}}
 	n := 0
-	for ri, rm := range md.ResourceMetrics().All() {
-		for si, sm := range rm.ScopeMetrics().All() {
-			for _, m := range sm.Metrics().All() {
+	for ri, r := range resources(data).All() {
+		for si, s := range scopes(r).All() {
+			for _, item := range items(s).All() {
 				side := &sides[min(n/max(half, 1), 1)]
 				n++
 				if side.ri != ri {
-					side.rm = side.out.ResourceMetrics().AppendEmpty()
-					rm.Resource().CopyTo(side.rm.Resource())
-					side.rm.SetSchemaUrl(rm.SchemaUrl())
+					side.r = resources(side.out).AppendEmpty()
+					r.Resource().CopyTo(side.r.Resource())
+					side.r.SetSchemaUrl(r.SchemaUrl())
 					side.ri, side.si = ri, -1
 				}
 				if side.si != si {
-					side.sm = side.rm.ScopeMetrics().AppendEmpty()
-					sm.Scope().CopyTo(side.sm.Scope())
-					side.sm.SetSchemaUrl(sm.SchemaUrl())
+					side.s = scopes(side.r).AppendEmpty()
+					s.Scope().CopyTo(side.s.Scope())
+					side.s.SetSchemaUrl(s.SchemaUrl())
 					side.si = si
 				}
-				m.CopyTo(side.sm.Metrics().AppendEmpty())
+				item.CopyTo(items(side.s).AppendEmpty())
 			}
 		}
 	}

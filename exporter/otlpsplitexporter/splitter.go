@@ -70,13 +70,11 @@ type splitter struct {
 }
 
 func newSplitter(set exporter.Settings) (*splitter, error) {
-	dropped, err := set.MeterProvider.Meter(metadata.ScopeName).Int64Counter(metadata.DroppedMetric,
-		metric.WithDescription("Items the next hop refused on their own after their batch was split (log records, spans, metric data points), per signal and gRPC code. [Alpha]"),
-		metric.WithUnit("{item}"))
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
-	return &splitter{logger: set.Logger, dropped: dropped, now: time.Now, pending: map[string]int64{}}, nil
+	return &splitter{logger: set.Logger, dropped: tb.Dropped, now: time.Now, pending: map[string]int64{}}, nil
 }
 
 // push sends a batch whole; when the next hop refuses it for a reason one

@@ -54,16 +54,7 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 	if err != nil {
 		return nil, err
 	}
-	meter := set.MeterProvider.Meter(metadata.ScopeName)
-	sent, err := meter.Int64Counter("otelcol_exporter_sentry_events_sent",
-		metric.WithDescription("Events accepted by Sentry, by type (error, transaction)."),
-		metric.WithUnit("{event}"))
-	if err != nil {
-		return nil, err
-	}
-	dropped, err := meter.Int64Counter("otelcol_exporter_sentry_events_dropped",
-		metric.WithDescription("Events not delivered on purpose, by reason (event_limit, rejected, rate_limited, duplicate)."),
-		metric.WithUnit("{event}"))
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +64,8 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 		telemetry: set.TelemetrySettings,
 		conv:      converter{environment: cfg.Environment, fingerprint: cfg.Fingerprint},
 		now:       now,
-		sent:      sent,
-		dropped:   dropped,
+		sent:      tb.EventsSent,
+		dropped:   tb.EventsDropped,
 	}
 	// The HTTP client is built in start, where extensions (auth, middlewares)
 	// are available.

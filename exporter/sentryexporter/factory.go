@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
@@ -41,13 +41,7 @@ func NewFactory() exporter.Factory {
 }
 
 func createDefaultConfig() component.Config {
-	client := confighttp.NewDefaultClientConfig()
-	// One idle connection per queue consumer: with Go's default of two per
-	// host, the other consumers' connections were closed after each request
-	// and dialled again (a tenth of the gateway's CPU in issue 18's profile).
-	keepalive := confighttp.NewDefaultKeepaliveClientConfig()
-	keepalive.MaxIdleConnsPerHost = exporterhelper.NewDefaultQueueConfig().NumConsumers
-	client.Keepalive = configoptional.Some(keepalive)
+	client := httpdelivery.NewQueuedClientConfig()
 	return &Config{
 		Fingerprint:       append([]string(nil), DefaultFingerprint...),
 		MaxEventsPerBatch: 100,

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
@@ -16,29 +16,19 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pipeline"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
 
-type host struct {
-	exts map[component.ID]component.Component
-}
-
-func (h host) GetExtensions() map[component.ID]component.Component { return h.exts }
-
-func fileStorage(t *testing.T, dir string) (host, component.ID) {
-	f := filestorage.NewFactory()
-	cfg := f.CreateDefaultConfig().(*filestorage.Config)
-	cfg.Directory = dir
-	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
-	require.NoError(t, err)
-	require.NoError(t, ext.Start(context.Background(), nil))
+func fileStorage(t *testing.T, dir string) (component.Host, component.ID) {
+	ext := e2e.StartFileStorage(t, dir)
 	t.Cleanup(func() { require.NoError(t, ext.Shutdown(context.Background())) })
-	id := component.NewID(f.Type())
-	return host{exts: map[component.ID]component.Component{id: ext}}, id
+	id := component.MustNewID("file_storage")
+	return storagetest.NewStorageHost().WithExtension(id, ext), id
 }
 
 type backend struct {
@@ -175,7 +165,7 @@ func TestMemoryQueueDropIsStillReported(t *testing.T) {
 	set.Logger = zap.New(core)
 	b := &backend{inFlight: make(chan struct{}, 1)}
 	exp := newExporter(t, set, nil, 100*time.Millisecond, b.push(true))
-	require.NoError(t, exp.Start(context.Background(), host{}))
+	require.NoError(t, exp.Start(context.Background(), storagetest.NewStorageHost()))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), record("a")))
 	<-b.inFlight
 	require.NoError(t, exp.Shutdown(context.Background()))

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
 )
@@ -49,7 +50,14 @@ type connectorFactory struct {
 // bizConnector is one signal's face of the shared engine.
 type bizConnector struct {
 	*shared
+	lifecycle *sharedcomponent.Component[*shared]
 }
+
+func (c bizConnector) Start(ctx context.Context, host component.Host) error {
+	return c.lifecycle.Start(ctx, host)
+}
+
+func (c bizConnector) Shutdown(ctx context.Context) error { return c.lifecycle.Shutdown(ctx) }
 
 func (bizConnector) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
 
@@ -65,8 +73,8 @@ func (c bizConnector) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	return c.engine.ObserveLogs(ctx, ld)
 }
 
-func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, next consumer.Metrics) (*shared, error) {
-	return f.reg.getOrCreate(cfg, func() (*shared, error) {
+func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, next consumer.Metrics) (*sharedcomponent.Component[*shared], error) {
+	return f.reg.GetOrAdd(cfg, func() (*shared, error) {
 		c := cfg.(*ConnectorConfig)
 		es, err := c.engineSettings()
 		if err != nil {
@@ -77,7 +85,7 @@ func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, 
 		if err != nil {
 			return nil, err
 		}
-		skipped, err := metadata.NewJournalRecordsSkipped(set.TelemetrySettings)
+		tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings, component.KindConnector)
 		if err != nil {
 			return nil, err
 		}
@@ -96,24 +104,24 @@ func (f *connectorFactory) shared(set connector.Settings, cfg component.Config, 
 		}
 		return &shared{
 			engine: eng, kind: component.KindConnector, id: set.ID, logger: set.Logger,
-			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: skipped,
+			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: tb.JournalRecordsSkipped,
 			emitInterval: c.EmitInterval, emit: emit,
 		}, nil
 	})
 }
 
 func (f *connectorFactory) createTracesToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Traces, error) {
-	s, err := f.shared(set, cfg, next)
+	sc, err := f.shared(set, cfg, next)
 	if err != nil {
 		return nil, err
 	}
-	return bizConnector{s}, nil
+	return bizConnector{sc.Unwrap(), sc}, nil
 }
 
 func (f *connectorFactory) createLogsToMetrics(_ context.Context, set connector.Settings, cfg component.Config, next consumer.Metrics) (connector.Logs, error) {
-	s, err := f.shared(set, cfg, next)
+	sc, err := f.shared(set, cfg, next)
 	if err != nil {
 		return nil, err
 	}
-	return bizConnector{s}, nil
+	return bizConnector{sc.Unwrap(), sc}, nil
 }

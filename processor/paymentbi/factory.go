@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
 
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
 )
@@ -59,8 +60,8 @@ type processorFactory struct {
 	now func() time.Time
 }
 
-func (p *processorFactory) shared(set processor.Settings, cfg component.Config) (*shared, error) {
-	return p.reg.getOrCreate(cfg, func() (*shared, error) {
+func (p *processorFactory) shared(set processor.Settings, cfg component.Config) (*sharedcomponent.Component[*shared], error) {
+	return p.reg.GetOrAdd(cfg, func() (*shared, error) {
 		c := cfg.(*Config)
 		es, err := c.engineSettings()
 		if err != nil {
@@ -71,13 +72,13 @@ func (p *processorFactory) shared(set processor.Settings, cfg component.Config) 
 		if err != nil {
 			return nil, err
 		}
-		skipped, err := metadata.NewJournalRecordsSkipped(set.TelemetrySettings)
+		tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings, component.KindProcessor)
 		if err != nil {
 			return nil, err
 		}
 		return &shared{
 			engine: eng, kind: component.KindProcessor, id: set.ID, logger: set.Logger,
-			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: skipped,
+			storageID: c.CustomerState.Storage, syncInterval: c.CustomerState.SyncInterval, skipped: tb.JournalRecordsSkipped,
 		}, nil
 	})
 }
@@ -85,25 +86,27 @@ func (p *processorFactory) shared(set processor.Settings, cfg component.Config) 
 var mutates = processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true})
 
 func (p *processorFactory) createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
-	s, err := p.shared(set, cfg)
+	sc, err := p.shared(set, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s := sc.Unwrap()
 	return processorhelper.NewTraces(ctx, set, cfg, next,
 		func(ctx context.Context, td ptrace.Traces) (ptrace.Traces, error) {
 			return td, s.engine.EnrichTraces(ctx, td)
 		},
-		mutates, processorhelper.WithStart(s.Start), processorhelper.WithShutdown(s.Shutdown))
+		mutates, processorhelper.WithStart(sc.Start), processorhelper.WithShutdown(sc.Shutdown))
 }
 
 func (p *processorFactory) createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
-	s, err := p.shared(set, cfg)
+	sc, err := p.shared(set, cfg)
 	if err != nil {
 		return nil, err
 	}
+	s := sc.Unwrap()
 	return processorhelper.NewLogs(ctx, set, cfg, next,
 		func(ctx context.Context, ld plog.Logs) (plog.Logs, error) {
 			return ld, s.engine.EnrichLogs(ctx, ld)
 		},
-		mutates, processorhelper.WithStart(s.Start), processorhelper.WithShutdown(s.Shutdown))
+		mutates, processorhelper.WithStart(sc.Start), processorhelper.WithShutdown(sc.Shutdown))
 }

@@ -189,12 +189,12 @@ func TestUndecodableJournalRecordIsCounted(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _ = conn.Shutdown(ctx) }()
-	m, err := tel.GetMetric(metadata.JournalRecordsSkippedName)
+	m, err := tel.GetMetric(metadata.ConnectorJournalRecordsSkipped)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum, ok := m.Data.(metricdata.Sum[int64])
 	if !ok || len(sum.DataPoints) != 1 || sum.DataPoints[0].Value != 1 {
-		t.Errorf("%s = %+v, want 1", metadata.JournalRecordsSkippedName, m.Data)
+		t.Errorf("%s = %+v, want 1", metadata.ConnectorJournalRecordsSkipped, m.Data)
 	}
 }

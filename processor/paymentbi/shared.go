@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
 )
@@ -31,51 +32,24 @@ type shared struct {
 	// emitInterval and emit are set for the connector only.
 	emitInterval time.Duration
 	emit         func(context.Context) error
-	release      func()
 
-	mu      sync.Mutex
-	started int
-	client  storage.Client
-	stop    chan struct{}
-	loop    sync.WaitGroup
+	// mu guards the lifecycle; stop is nil when not running.
+	mu     sync.Mutex
+	client storage.Client
+	stop   chan struct{}
+	loop   sync.WaitGroup
 }
 
-// registry hands out one shared instance per component configuration, the
-// way the collector's sharedcomponent does, and forgets it at shutdown.
-type registry struct {
-	mu sync.Mutex
-	m  map[component.Config]*shared
-}
+// registry hands out one shared instance per component configuration.
+type registry = sharedcomponent.Map[component.Config, *shared]
 
-func newRegistry() *registry { return &registry{m: map[component.Config]*shared{}} }
+func newRegistry() *registry { return sharedcomponent.NewMap[component.Config, *shared]() }
 
-func (r *registry) getOrCreate(cfg component.Config, create func() (*shared, error)) (*shared, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s, ok := r.m[cfg]; ok {
-		return s, nil
-	}
-	s, err := create()
-	if err != nil {
-		return nil, err
-	}
-	s.release = func() {
-		r.mu.Lock()
-		delete(r.m, cfg)
-		r.mu.Unlock()
-	}
-	r.m[cfg] = s
-	return s, nil
-}
-
-// Start loads the saved state and starts the emit and sync loop, once.
+// Start loads the saved state and starts the emit and sync loop; the
+// registry calls it once for all the signals sharing s.
 func (s *shared) Start(ctx context.Context, host component.Host) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.started > 0 {
-		s.started++
-		return nil
-	}
 	if s.storageID != nil {
 		client, err := storageClient(ctx, host, *s.storageID, s.kind, s.id)
 		if err != nil {
@@ -94,7 +68,6 @@ func (s *shared) Start(ctx context.Context, host component.Host) error {
 		zap.String("reporting_currency", s.engine.Reporting()),
 		zap.Uint64("customer_state_bytes", s.engine.CustomerStateBytes()),
 		zap.Bool("persistent", s.client != nil))
-	s.started = 1
 	s.stop = make(chan struct{})
 	s.loop.Add(1)
 	go s.run()
@@ -134,23 +107,17 @@ func (s *shared) run() {
 	}
 }
 
-// Shutdown stops the loop when the last user shuts down, emits the final
-// metrics and saves the state.
+// Shutdown stops the loop, emits the final metrics and saves the state;
+// the registry calls it once, when the last signal sharing s shuts down.
 func (s *shared) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.started == 0 {
-		if s.release != nil {
-			s.release()
-		}
-		return nil
-	}
-	s.started--
-	if s.started > 0 {
-		return nil
+	if s.stop == nil {
+		return nil // never started, or its start failed
 	}
 	close(s.stop)
 	s.loop.Wait()
+	s.stop = nil
 	var errs []error
 	if s.emit != nil {
 		errs = append(errs, s.emit(ctx))
@@ -160,9 +127,6 @@ func (s *shared) Shutdown(ctx context.Context) error {
 		s.engine.Detach()
 		errs = append(errs, s.client.Close(ctx))
 		s.client = nil
-	}
-	if s.release != nil {
-		s.release()
 	}
 	return errors.Join(errs...)
 }

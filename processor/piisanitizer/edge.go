@@ -98,8 +98,6 @@ const (
 
 var edgeReasons = []string{edgeDepth, edgeAttributes, edgeValueSize, edgeMetricAttribute, edgeSpanName, edgeService}
 
-const edgeLimitedMetric = "otelcol_processor_piisanitizer_edge_limited"
-
 // edge applies EdgeLimitsConfig around the sanitizer: limits before it (a
 // bounded value is cheaper to scan), span name normalisation after it (it
 // looks for what sanitizing left).
@@ -117,15 +115,13 @@ type edge struct {
 }
 
 func newEdge(cfg EdgeLimitsConfig, set processor.Settings) (*edge, error) {
-	counter, err := set.MeterProvider.Meter(metadata.ScopeName).Int64Counter(edgeLimitedMetric,
-		metric.WithDescription("Values truncated, attribute entries removed and span names normalised at the edge, per reason (depth, attributes, value_size, metric_attribute, span_name). [Alpha]"),
-		metric.WithUnit("{item}"))
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
-	e := &edge{cfg: cfg, logger: set.Logger, counter: counter, opts: map[string]metric.AddOption{}, now: time.Now, services: map[string]time.Time{}}
+	e := &edge{cfg: cfg, logger: set.Logger, counter: tb.EdgeLimited, opts: map[string]metric.AddOption{}, now: time.Now, services: map[string]time.Time{}}
 	for _, r := range edgeReasons {
-		e.opts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))
+		e.opts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String(metadata.AttributeReason, r)))
 	}
 	return e, nil
 }
@@ -152,7 +148,7 @@ func (e *edge) report(ctx context.Context, c counts) {
 	}
 	e.mu.Unlock()
 	if warn {
-		e.logger.Warn("input exceeded edge limits: truncated and counted in "+edgeLimitedMetric+" (this warning repeats at most once a minute)", fields...)
+		e.logger.Warn("input exceeded edge limits: truncated and counted in "+metadata.EdgeLimitedMetric+" (this warning repeats at most once a minute)", fields...)
 	}
 }
 

@@ -33,7 +33,7 @@ func edgeConfig() *Config {
 // edgeLimited is the edge_limited counter's value for reason.
 func edgeLimited(t *testing.T, h *harness, reason string) int64 {
 	t.Helper()
-	m, err := h.tel.GetMetric(edgeLimitedMetric)
+	m, err := h.tel.GetMetric(metadata.EdgeLimitedMetric)
 	if err != nil {
 		return 0
 	}

@@ -37,9 +37,10 @@ type budget struct {
 	logger  *zap.Logger
 	refused metric.Int64Counter
 	reasons map[string]metric.AddOption
-	gauge   metric.Registration
-	now     func() time.Time
-	seed    maphash.Seed
+	// telemetry owns refused and the series gauge's callback.
+	telemetry *metadata.TelemetryBuilder
+	now       func() time.Time
+	seed      maphash.Seed
 
 	mu        sync.Mutex
 	series    map[uint64]*entry
@@ -61,44 +62,28 @@ type entry struct {
 }
 
 func newBudget(cfg *Config, set processor.Settings) (*budget, error) {
-	meter := set.MeterProvider.Meter(metadata.ScopeName)
-	refused, err := meter.Int64Counter(metadata.RefusedMetric,
-		metric.WithDescription("Data points of new series removed because the series budget was full, per reason (max_series, max_series_per_metric). [Alpha]"),
-		metric.WithUnit("{datapoint}"))
-	if err != nil {
-		return nil, err
-	}
 	b := &budget{
-		cfg: *cfg, logger: set.Logger, refused: refused, now: time.Now, seed: maphash.MakeSeed(),
+		cfg: *cfg, logger: set.Logger, now: time.Now, seed: maphash.MakeSeed(),
 		series: map[uint64]*entry{}, perMetric: map[string]int{}, pending: map[string]int64{}, batch: map[string]int64{},
 		reasons: map[string]metric.AddOption{},
 	}
 	for _, r := range []string{reasonTotal, reasonPerMetric} {
 		b.reasons[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", r)))
 	}
-	inUse, err := meter.Int64ObservableGauge(metadata.SeriesMetric,
-		metric.WithDescription("Series holding a place in the budget, counted as Prometheus counts them. [Alpha]"),
-		metric.WithUnit("{series}"))
-	if err != nil {
-		return nil, err
-	}
-	b.gauge, err = meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings, func() int64 {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		o.ObserveInt64(inUse, int64(b.used))
-		return nil
-	}, inUse)
+		return int64(b.used)
+	})
 	if err != nil {
 		return nil, err
 	}
+	b.telemetry, b.refused = tb, tb.Refused
 	return b, nil
 }
 
 func (b *budget) shutdown(context.Context) error {
-	if b.gauge != nil {
-		return b.gauge.Unregister()
-	}
-	return nil
+	return b.telemetry.Shutdown()
 }
 
 func (b *budget) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {

@@ -8,9 +8,19 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// Telemetry holds the connector's own metrics, in the shape of mdatagen's
-// TelemetryBuilder.
-type Telemetry struct {
+// Names of the connector's own metrics, otelcol_<kind>_<type>_<name> like
+// contrib components' telemetry.
+const (
+	MetricSeries        = "otelcol_connector_threshold_series"
+	MetricSeriesEvicted = "otelcol_connector_threshold_series_evicted"
+	MetricAlertsEmitted = "otelcol_connector_threshold_alerts_emitted"
+	MetricAlertsDropped = "otelcol_connector_threshold_alerts_dropped"
+	MetricStateErrors   = "otelcol_connector_threshold_state_errors"
+)
+
+// TelemetryBuilder holds the connector's own metrics, in the shape of
+// mdatagen's TelemetryBuilder.
+type TelemetryBuilder struct {
 	// SeriesEvicted counts series dropped to stay within max_series.
 	SeriesEvicted metric.Int64Counter
 	// AlertsEmitted counts alert records sent, by alert.status.
@@ -26,24 +36,25 @@ type Telemetry struct {
 	reg   metric.Registration
 }
 
-// NewTelemetry creates the instruments; seriesCount is read on collection.
-func NewTelemetry(set component.TelemetrySettings, seriesCount func() int64) (*Telemetry, error) {
+// NewTelemetryBuilder creates the instruments; seriesCount is read on
+// collection.
+func NewTelemetryBuilder(set component.TelemetrySettings, seriesCount func() int64) (*TelemetryBuilder, error) {
 	m := set.MeterProvider.Meter(ScopeName)
-	t := &Telemetry{meter: m}
+	t := &TelemetryBuilder{meter: m}
 	var errs, err error
-	t.SeriesEvicted, err = m.Int64Counter("otelcol_threshold_series_evicted",
+	t.SeriesEvicted, err = m.Int64Counter(MetricSeriesEvicted,
 		metric.WithDescription("Alert series evicted to stay within max_series."), metric.WithUnit("{series}"))
 	errs = errors.Join(errs, err)
-	t.AlertsEmitted, err = m.Int64Counter("otelcol_threshold_alerts_emitted",
+	t.AlertsEmitted, err = m.Int64Counter(MetricAlertsEmitted,
 		metric.WithDescription("Alert records emitted, by alert.status."), metric.WithUnit("{alert}"))
 	errs = errors.Join(errs, err)
-	t.AlertsDropped, err = m.Int64Counter("otelcol_threshold_alerts_dropped",
+	t.AlertsDropped, err = m.Int64Counter(MetricAlertsDropped,
 		metric.WithDescription("Alert records the next consumer refused."), metric.WithUnit("{alert}"))
 	errs = errors.Join(errs, err)
-	t.StateErrors, err = m.Int64Counter("otelcol_threshold_state_errors",
+	t.StateErrors, err = m.Int64Counter(MetricStateErrors,
 		metric.WithDescription("Failures to load or save persisted alert state."), metric.WithUnit("{error}"))
 	errs = errors.Join(errs, err)
-	t.Series, err = m.Int64ObservableGauge("otelcol_threshold_series",
+	t.Series, err = m.Int64ObservableGauge(MetricSeries,
 		metric.WithDescription("Alert series held in memory."), metric.WithUnit("{series}"))
 	errs = errors.Join(errs, err)
 	if errs != nil {
@@ -57,7 +68,7 @@ func NewTelemetry(set component.TelemetrySettings, seriesCount func() int64) (*T
 }
 
 // Shutdown unregisters the gauge callback.
-func (t *Telemetry) Shutdown() {
+func (t *TelemetryBuilder) Shutdown() {
 	if t.reg != nil {
 		_ = t.reg.Unregister()
 	}

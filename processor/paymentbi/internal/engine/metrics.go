@@ -17,36 +17,37 @@ import (
 
 // Metric attribute keys that are not contract keys.
 const (
-	AttrReason = "reason"
-	AttrPeriod = "period"
+	AttrReason = contract.MetricLabelReason
+	AttrPeriod = contract.MetricLabelPeriod
 )
 
-// Metric names, as documented in the component README.
+// Metric names: the engine's short names for internal/contract's, which
+// is the one list rules and dashboards are checked against.
 const (
-	MetricRevenue            = "payment.revenue"
-	MetricRevenueReporting   = "payment.revenue.reporting"
-	MetricOrders             = "payment.orders"
-	MetricAttempts           = "payment.attempts"
-	MetricFailures           = "payment.failures"
-	MetricRefunds            = "payment.refunds"
-	MetricRefundsAmount      = "payment.refunds.amount"
-	MetricDuration           = "payment.duration"
-	MetricFunnelEvents       = "checkout.funnel.events"
-	MetricConversionRatio    = "checkout.conversion.ratio"
-	MetricAbandonmentRatio   = "checkout.abandonment.ratio"
-	MetricSuccessRatio       = "payment.success.ratio"
-	MetricOrderValueAverage  = "order.value.average"
-	MetricCustomerOrders     = "customer.orders"
-	MetricCustomerDistinct   = "customer.distinct"
-	MetricLifetimeValue      = "customer.lifetime_value.average"
-	MetricInventoryAvailable = "inventory.available"
-	MetricInventoryReserved  = "inventory.reserved"
-	MetricRevenueDaily       = "payment.revenue.daily"
-	MetricRevenueMonthly     = "payment.revenue.monthly"
-	MetricInvalidEvents      = "paymentbi.invalid_events"
-	MetricDuplicateEvents    = "paymentbi.duplicate_events"
-	MetricLatePurchases      = "paymentbi.late_purchases"
-	MetricLateInventory      = "paymentbi.late_inventory_levels"
+	MetricRevenue            = contract.MetricPaymentRevenue
+	MetricRevenueReporting   = contract.MetricPaymentRevenueReporting
+	MetricOrders             = contract.MetricPaymentOrders
+	MetricAttempts           = contract.MetricPaymentAttempts
+	MetricFailures           = contract.MetricPaymentFailures
+	MetricRefunds            = contract.MetricPaymentRefunds
+	MetricRefundsAmount      = contract.MetricPaymentRefundsAmount
+	MetricDuration           = contract.MetricPaymentDuration
+	MetricFunnelEvents       = contract.MetricCheckoutFunnelEvents
+	MetricConversionRatio    = contract.MetricCheckoutConversionRatio
+	MetricAbandonmentRatio   = contract.MetricCheckoutAbandonmentRatio
+	MetricSuccessRatio       = contract.MetricPaymentSuccessRatio
+	MetricOrderValueAverage  = contract.MetricOrderValueAverage
+	MetricCustomerOrders     = contract.MetricCustomerOrders
+	MetricCustomerDistinct   = contract.MetricCustomerDistinct
+	MetricLifetimeValue      = contract.MetricCustomerLifetimeValue
+	MetricInventoryAvailable = contract.MetricInventoryAvailable
+	MetricInventoryReserved  = contract.MetricInventoryReserved
+	MetricRevenueDaily       = contract.MetricRevenueDaily
+	MetricRevenueMonthly     = contract.MetricRevenueMonthly
+	MetricInvalidEvents      = contract.MetricInvalidEvents
+	MetricDuplicateEvents    = contract.MetricDuplicateEvents
+	MetricLatePurchases      = contract.MetricLatePurchases
+	MetricLateInventory      = contract.MetricLateInventory
 )
 
 // StepName is the checkout.step attribute value of a funnel step:
@@ -344,14 +345,14 @@ func (e *Engine) emitPeriods(m *emitter, now time.Time) {
 		total := e.reportingTotal(p.sums)
 		m.point(m.gauge(p.name, "{payment.reporting.currency}", "Revenue of the current "+p.label+" in the reporting currency."), false,
 			contract.PaymentReportingCurrency, rep).SetDoubleValue(contract.MinorToMajorFloat(total, rep))
-		m.point(m.gauge(p.name+".pace", "1", "Share of the current "+p.label+" elapsed: the progress expected at this time."), false).
+		m.point(m.gauge(p.name+contract.RevenuePaceSuffix, "1", "Share of the current "+p.label+" elapsed: the progress expected at this time."), false).
 			SetDoubleValue(p.period.elapsed(now))
 		if p.target <= 0 {
 			continue
 		}
-		m.point(m.gauge(p.name+".target", "{payment.reporting.currency}", "Revenue target of the "+p.label+"."), false,
+		m.point(m.gauge(p.name+contract.RevenueTargetSuffix, "{payment.reporting.currency}", "Revenue target of the "+p.label+"."), false,
 			contract.PaymentReportingCurrency, rep).SetDoubleValue(contract.MinorToMajorFloat(p.target, rep))
-		m.point(m.gauge(p.name+".progress", "1", "Revenue of the current "+p.label+" over its target."), false).
+		m.point(m.gauge(p.name+contract.RevenueProgressSuffix, "1", "Revenue of the current "+p.label+" over its target."), false).
 			SetDoubleValue(float64(total) / float64(p.target))
 	}
 }

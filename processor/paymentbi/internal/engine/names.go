@@ -1,5 +1,9 @@
 package engine
 
+// The engine's short names for the later internal/contract metric names,
+// by the file that emits them. The contract is the list: the engine has
+// none of its own (contract_test.go checks what it emits against it).
+
 import "github.com/otelcol-payments/otelcol-payments/internal/contract"
 
 // Inventory forecast metrics (forecast.go).
@@ -40,26 +44,3 @@ const (
 	MetricExperimentGuardrail     = contract.MetricExperimentGuardrail
 	MetricDroppedExperimentEvents = contract.MetricDroppedExperimentEvents
 )
-
-// MetricNames lists every metric name the engine can emit, for configs
-// that refer to them (threshold rules) to be checked at start.
-func MetricNames() []string {
-	names := []string{
-		MetricRevenue, MetricRevenueReporting, MetricOrders, MetricAttempts, MetricFailures,
-		MetricRefunds, MetricRefundsAmount, MetricDuration, MetricFunnelEvents, MetricConversionRatio,
-		MetricAbandonmentRatio, MetricSuccessRatio, MetricOrderValueAverage, MetricCustomerOrders,
-		MetricCustomerDistinct, MetricLifetimeValue, MetricInventoryAvailable, MetricInventoryReserved,
-		MetricInvalidEvents, MetricDuplicateEvents, MetricLatePurchases, MetricLateInventory,
-		MetricInventoryDepletionRate, MetricInventorySellOutHours, MetricInventorySellOutTime,
-		MetricInventoryHeld, MetricInventoryUnsoldAtEvent, MetricDroppedCheckouts,
-		MetricExperimentFunnel, MetricExperimentRate, MetricExperimentTrials, MetricExperimentUplift,
-		MetricExperimentUpliftLower, MetricExperimentUpliftUpper, MetricExperimentPValue,
-		MetricExperimentGuardrail, MetricDroppedExperimentEvents,
-		MetricRevenueSameTime, MetricRevenueGrowth, MetricRevenueHourOfDay,
-		MetricSegmentRevenue, MetricSegmentOrders, MetricSegmentVisits, MetricSegmentConversion, MetricSegmentOrderValue,
-	}
-	for _, period := range []string{MetricRevenueDaily, MetricRevenueMonthly} {
-		names = append(names, period, period+".pace", period+".target", period+".progress")
-	}
-	return names
-}

@@ -3,6 +3,8 @@
 package metadata // import "github.com/otelcol-payments/otelcol-payments/processor/piisanitizer/internal/metadata"
 
 import (
+	"errors"
+
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/otel/metric"
 )
@@ -21,26 +23,40 @@ const (
 // Self-telemetry. Findings are counted per detector and signal; the matched
 // values never leave the processor.
 const (
-	FindingsMetric      = "otelcol_processor_piisanitizer_findings"
-	AttributeDetector   = "detector"
-	AttributeSignal     = "signal"
-	findingsDescription = "Number of personal or payment data findings sanitized, per detector and signal. [Alpha]"
+	FindingsMetric         = "otelcol_processor_piisanitizer_findings"
+	EdgeLimitedMetric      = "otelcol_processor_piisanitizer_edge_limited"
+	AttributeDetector      = "detector"
+	AttributeSignal        = "signal"
+	AttributeReason        = "reason"
+	findingsDescription    = "Number of personal or payment data findings sanitized, per detector and signal. [Alpha]"
+	edgeLimitedDescription = "Values truncated, attribute entries removed and span names normalised at the edge, per reason (depth, attributes, value_size, metric_attribute, span_name). [Alpha]"
 )
 
 // TelemetryBuilder holds the processor's instruments.
 type TelemetryBuilder struct {
+	// Findings counts findings sanitized, per detector and signal.
 	Findings metric.Int64Counter
+	// EdgeLimited counts what the edge limits truncated, removed or
+	// normalised, per reason.
+	EdgeLimited metric.Int64Counter
 }
 
 // NewTelemetryBuilder creates the instruments on the component's meter
 // provider.
 func NewTelemetryBuilder(settings component.TelemetrySettings) (*TelemetryBuilder, error) {
 	meter := settings.MeterProvider.Meter(ScopeName)
-	findings, err := meter.Int64Counter(FindingsMetric,
+	tb := &TelemetryBuilder{}
+	var errs, err error
+	tb.Findings, err = meter.Int64Counter(FindingsMetric,
 		metric.WithDescription(findingsDescription),
 		metric.WithUnit("{finding}"))
-	if err != nil {
-		return nil, err
+	errs = errors.Join(errs, err)
+	tb.EdgeLimited, err = meter.Int64Counter(EdgeLimitedMetric,
+		metric.WithDescription(edgeLimitedDescription),
+		metric.WithUnit("{item}"))
+	errs = errors.Join(errs, err)
+	if errs != nil {
+		return nil, errs
 	}
-	return &TelemetryBuilder{Findings: findings}, nil
+	return tb, nil
 }
