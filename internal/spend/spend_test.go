@@ -1,0 +1,183 @@
+package spend
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newTestRegistry() (*Registry, *clock) {
+	c := &clock{t: time.Date(2026, 12, 1, 10, 0, 30, 0, time.UTC)}
+	return NewRegistry(c.now), c
+}
+
+func destination(t *testing.T, s Snapshot, exporter string) Destination {
+	t.Helper()
+	for _, d := range s.Destinations {
+		if d.Exporter == exporter {
+			return d
+		}
+	}
+	t.Fatalf("no destination %q in %+v", exporter, s.Destinations)
+	return Destination{}
+}
+
+func TestLastHourSlidesByTheMinute(t *testing.T) {
+	r, c := newTestRegistry()
+	ga4 := r.Meter(Key{Exporter: "ga4", Kind: "ga4", Host: "www.google-analytics.com"}, Traces|Logs)
+	ga4.Sent(25, 1000)
+	c.add(30 * time.Minute)
+	ga4.Sent(5, 200)
+	ga4.Failed()
+
+	d := destination(t, r.Snapshot(), "ga4")
+	assert.Equal(t, Figures{Requests: 2, Events: 30, Bytes: 1200, RequestsLastHour: 2, EventsLastHour: 30, BytesLastHour: 1200}, d.Figures)
+	assert.Equal(t, int64(1), d.FailedRequests)
+	assert.Equal(t, []string{"traces", "logs"}, d.Signals)
+
+	// 59 minutes after the first send it still counts; at 60 it has left
+	// the window, the totals keep it.
+	c.add(29 * time.Minute)
+	assert.Equal(t, int64(30), destination(t, r.Snapshot(), "ga4").EventsLastHour)
+	c.add(time.Minute)
+	d = destination(t, r.Snapshot(), "ga4")
+	assert.Equal(t, int64(5), d.EventsLastHour)
+	assert.Equal(t, int64(200), d.BytesLastHour)
+	assert.Equal(t, int64(30), d.Events)
+
+	// A day later the reused buckets start from zero.
+	c.add(24 * time.Hour)
+	ga4.Sent(1, 10)
+	d = destination(t, r.Snapshot(), "ga4")
+	assert.Equal(t, Figures{Requests: 3, Events: 31, Bytes: 1210, RequestsLastHour: 1, EventsLastHour: 1, BytesLastHour: 10}, d.Figures)
+}
+
+func TestShareOfReceivedUsesTheDestinationsSignals(t *testing.T) {
+	r, c := newTestRegistry()
+	tracing := r.Meter(Key{Exporter: "otlp_split/tracing", Kind: "otlp_grpc", Host: "tempo:4317"}, Traces)
+	ga4 := r.Meter(Key{Exporter: "ga4", Kind: "ga4", Host: "www.google-analytics.com"}, Traces|Logs)
+	slack := r.Meter(Key{Exporter: "alert", Kind: "slack", Host: "hooks.slack.com"}, 0)
+	r.Received(Traces, 600)
+	r.Received(Logs, 400)
+	r.Received(Metrics, 5000)
+	tracing.Sent(60, 6000)
+	ga4.Sent(25, 2500)
+	slack.Sent(1, 300)
+
+	s := r.Snapshot()
+	assert.InDelta(t, 0.1, *destination(t, s, "otlp_split/tracing").ShareOfReceived, 1e-12)
+	assert.InDelta(t, 0.025, *destination(t, s, "ga4").ShareOfReceived, 1e-12)
+	assert.Nil(t, destination(t, s, "alert").ShareOfReceived, "fed by alerts, not by received telemetry")
+	assert.Equal(t, []Received{
+		{Signal: "traces", Figures: Figures{Requests: 1, Events: 600, RequestsLastHour: 1, EventsLastHour: 600}},
+		{Signal: "logs", Figures: Figures{Requests: 1, Events: 400, RequestsLastHour: 1, EventsLastHour: 400}},
+		{Signal: "metrics", Figures: Figures{Requests: 1, Events: 5000, RequestsLastHour: 1, EventsLastHour: 5000}},
+	}, s.Received)
+
+	// Nothing received in the last hour: no share rather than a division
+	// by zero or a stale one.
+	c.add(2 * time.Hour)
+	assert.Nil(t, destination(t, r.Snapshot(), "ga4").ShareOfReceived)
+}
+
+func TestDestinationsAreBounded(t *testing.T) {
+	r, _ := newTestRegistry()
+	for i := range MaxDestinations + 10 {
+		r.Meter(Key{Exporter: "alert", Kind: "webhook", Host: fmt.Sprintf("h%d.example", i)}, 0).Sent(1, 1)
+	}
+	s := r.Snapshot()
+	assert.Len(t, s.Destinations, MaxDestinations+1)
+	o := destination(t, s, Overflow)
+	assert.Equal(t, int64(10), o.Events)
+	// The same key finds its meter again.
+	assert.Same(t, r.Meter(Key{Exporter: "alert", Kind: "webhook", Host: "h0.example"}, 0), r.Meter(Key{Exporter: "alert", Kind: "webhook", Host: "h0.example"}, 0))
+}
+
+func TestNilMeterCountsNothing(t *testing.T) {
+	var m *Meter
+	m.Sent(1, 1)
+	m.Failed()
+}
+
+func TestConcurrentSendsAreAllCounted(t *testing.T) {
+	r, c := newTestRegistry()
+	m := r.Meter(Key{Exporter: "sentry", Kind: "sentry", Host: "o1.ingest.sentry.io"}, Traces|Logs)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 1000 {
+				if g == 0 && i%100 == 0 {
+					c.add(time.Second) // minutes turn while others add
+				}
+				m.Sent(1, 10)
+			}
+		}()
+	}
+	wg.Wait()
+	d := destination(t, r.Snapshot(), "sentry")
+	assert.Equal(t, int64(8000), d.Events)
+	assert.Equal(t, int64(8000), d.EventsLastHour)
+	assert.Equal(t, int64(80000), d.BytesLastHour)
+}
+
+func TestObserveReportsCounters(t *testing.T) {
+	r, _ := newTestRegistry()
+	m := r.Meter(Key{Exporter: "ga4", Kind: "ga4", Host: "region1.google-analytics.com"}, Logs)
+	m.Sent(3, 300)
+	m.Failed()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	reg, err := Observe(mp, m)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, reg.Unregister()) }()
+
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	got := map[string]int64{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, mt := range sm.Metrics {
+			for _, dp := range mt.Data.(metricdata.Sum[int64]).DataPoints {
+				host, _ := dp.Attributes.Value(AttrHost)
+				assert.Equal(t, "region1.google-analytics.com", host.AsString())
+				outcome, _ := dp.Attributes.Value(AttrOutcome)
+				got[mt.Name+"/"+outcome.AsString()] = dp.Value
+			}
+		}
+	}
+	assert.Equal(t, map[string]int64{
+		MetricEvents + "/": 3, MetricBytes + "/": 300,
+		MetricRequests + "/sent": 1, MetricRequests + "/failed": 1,
+	}, got)
+}
+
+// The per-send cost the exporters pay.
+func BenchmarkSent(b *testing.B) {
+	m := Default.Meter(Key{Exporter: "bench", Kind: "bench", Host: "bench"}, Logs)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			m.Sent(25, 4000)
+		}
+	})
+}
