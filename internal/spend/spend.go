@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Signal is one kind of telemetry a receiver accepts.
@@ -94,6 +96,10 @@ type Meter struct {
 	signals Signal
 	sent    counter
 	failed  atomic.Int64
+	// users and observed: the components using the meter and its report
+	// as telemetry (Use).
+	users    int
+	observed metric.Registration
 }
 
 // counter is a total since start and the last hour by minute.
@@ -129,6 +135,35 @@ func (r *Registry) Meter(key Key, signals Signal) *Meter {
 	m.sent.reg = r
 	r.meters[key] = m
 	return m
+}
+
+// Use returns the meter of key, fed from signals, reported on mp (the
+// using component's MeterProvider, see Observe) until the last user calls
+// the returned release: the logs and traces exporters of one component
+// share a meter and report it once.
+func (r *Registry) Use(mp metric.MeterProvider, key Key, signals Signal) (*Meter, func(), error) {
+	m := r.Meter(key, signals)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m.users == 0 {
+		reg, err := Observe(mp, m)
+		if err != nil {
+			return nil, nil, err
+		}
+		m.observed = reg
+	}
+	m.users++
+	var once sync.Once
+	return m, func() {
+		once.Do(func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if m.users--; m.users == 0 && m.observed != nil {
+				_ = m.observed.Unregister()
+				m.observed = nil
+			}
+		})
+	}, nil
 }
 
 // Key is the destination the meter counts.

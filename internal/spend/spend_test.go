@@ -181,3 +181,39 @@ func BenchmarkSent(b *testing.B) {
 		}
 	})
 }
+
+func TestUseReportsOnceUntilTheLastRelease(t *testing.T) {
+	r, _ := newTestRegistry()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	key := Key{Exporter: "sentry", Kind: "sentry", Host: "o1.ingest.sentry.io"}
+	m1, release1, err := r.Use(mp, key, Traces)
+	require.NoError(t, err)
+	m2, release2, err := r.Use(mp, key, Logs)
+	require.NoError(t, err)
+	require.Same(t, m1, m2)
+	m1.Sent(2, 20)
+	points := func() int {
+		var rm metricdata.ResourceMetrics
+		require.NoError(t, reader.Collect(context.Background(), &rm))
+		n := 0
+		for _, sm := range rm.ScopeMetrics {
+			for _, mt := range sm.Metrics {
+				if mt.Name == MetricEvents {
+					for _, dp := range mt.Data.(metricdata.Sum[int64]).DataPoints {
+						assert.Equal(t, int64(2), dp.Value)
+						n++
+					}
+				}
+			}
+		}
+		return n
+	}
+	assert.Equal(t, 1, points(), "two users, one report")
+	release1()
+	release1()
+	assert.Equal(t, 1, points())
+	release2()
+	assert.Equal(t, 0, points(), "unregistered with the last user")
+	assert.Equal(t, []string{"traces", "logs"}, destination(t, r.Snapshot(), "sentry").Signals)
+}
