@@ -76,7 +76,7 @@ func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
 						t.Errorf("%v: pipeline %s samples before %s", fs, name, e)
 					}
 				}
-				if want := []string{"otlp_grpc/tracing"}; !slices.Equal(exps, want) {
+				if want := []string{"otlp_split/tracing"}; !slices.Equal(exps, want) {
 					t.Errorf("%v: sampled pipeline %s exports to %v, want %v", fs, name, exps, want)
 				}
 			}
