@@ -3,6 +3,9 @@ package spend
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -216,4 +219,48 @@ func TestUseReportsOnceUntilTheLastRelease(t *testing.T) {
 	release2()
 	assert.Equal(t, 0, points(), "unregistered with the last user")
 	assert.Equal(t, []string{"traces", "logs"}, destination(t, r.Snapshot(), "sentry").Signals)
+}
+
+func TestTransportCountsPerHostAndObserveExporterSeesThem(t *testing.T) {
+	r, _ := newTestRegistry()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	defer ok.Close()
+	refused := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTooManyRequests) }))
+	defer refused.Close()
+	client := &http.Client{Transport: &Transport{Registry: r, Exporter: "alert", Kind: "slack", Next: http.DefaultTransport}}
+	for _, u := range []string{ok.URL + "/services/T0/B0/secret", ok.URL + "/services/T0/B0/secret", refused.URL + "/x"} {
+		resp, err := client.Post(u, "application/json", strings.NewReader(`{"text":"hi"}`))
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	okHost, refusedHost := strings.TrimPrefix(ok.URL, "http://"), strings.TrimPrefix(refused.URL, "http://")
+	var got []Destination
+	for _, d := range r.Snapshot().Destinations {
+		got = append(got, Destination{Exporter: d.Exporter, Kind: d.Kind, Host: d.Host, Figures: Figures{Events: d.Events, Bytes: d.Bytes}, FailedRequests: d.FailedRequests})
+	}
+	want := []Destination{
+		{Exporter: "alert", Kind: "slack", Host: okHost, Figures: Figures{Events: 2, Bytes: 26}},
+		{Exporter: "alert", Kind: "slack", Host: refusedHost, FailedRequests: 1},
+	}
+	if okHost > refusedHost {
+		want[0], want[1] = want[1], want[0]
+	}
+	assert.Equal(t, want, got)
+
+	reader := sdkmetric.NewManualReader()
+	reg, err := r.ObserveExporter(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)), "alert")
+	require.NoError(t, err)
+	defer func() { require.NoError(t, reg.Unregister()) }()
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(context.Background(), &rm))
+	hosts := map[string]bool{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, mt := range sm.Metrics {
+			for _, dp := range mt.Data.(metricdata.Sum[int64]).DataPoints {
+				h, _ := dp.Attributes.Value(AttrHost)
+				hosts[h.AsString()] = true
+			}
+		}
+	}
+	assert.Equal(t, map[string]bool{okHost: true, refusedHost: true}, hosts)
 }

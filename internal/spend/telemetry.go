@@ -31,6 +31,27 @@ const ScopeName = "github.com/otelcol-payments/otelcol-payments/internal/spend"
 // component's MeterProvider (so the collector labels them with its
 // component ID). Unregister the returned registration at shutdown.
 func Observe(mp metric.MeterProvider, meters ...*Meter) (metric.Registration, error) {
+	return observe(mp, func() []*Meter { return meters })
+}
+
+// ObserveExporter reports, on mp, every meter of r whose exporter is
+// exporter, including those created later (an alert exporter's channels
+// meet their hosts at their first request).
+func (r *Registry) ObserveExporter(mp metric.MeterProvider, exporter string) (metric.Registration, error) {
+	return observe(mp, func() []*Meter {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		var out []*Meter
+		for k, m := range r.meters {
+			if k.Exporter == exporter {
+				out = append(out, m)
+			}
+		}
+		return out
+	})
+}
+
+func observe(mp metric.MeterProvider, meters func() []*Meter) (metric.Registration, error) {
 	m := mp.Meter(ScopeName)
 	events, err1 := m.Int64ObservableCounter(MetricEvents, metric.WithUnit("{event}"),
 		metric.WithDescription("Events a destination accepted (GA4 events, Sentry envelopes, spans, notifications), by destination kind and host."))
@@ -41,22 +62,13 @@ func Observe(mp metric.MeterProvider, meters ...*Meter) (metric.Registration, er
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, err
 	}
-	type attrs struct{ dest, sent, failed metric.ObserveOption }
-	sets := make([]attrs, len(meters))
-	for i, mt := range meters {
-		kind, host := attribute.String(AttrKind, mt.key.Kind), attribute.String(AttrHost, mt.key.Host)
-		sets[i] = attrs{
-			dest:   metric.WithAttributes(kind, host),
-			sent:   metric.WithAttributes(kind, host, attribute.String(AttrOutcome, "sent")),
-			failed: metric.WithAttributes(kind, host, attribute.String(AttrOutcome, "failed")),
-		}
-	}
 	return m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		for i, mt := range meters {
-			o.ObserveInt64(events, mt.sent.events.Load(), sets[i].dest)
-			o.ObserveInt64(bytes, mt.sent.bytes.Load(), sets[i].dest)
-			o.ObserveInt64(requests, mt.sent.requests.Load(), sets[i].sent)
-			o.ObserveInt64(requests, mt.failed.Load(), sets[i].failed)
+		for _, mt := range meters() {
+			kind, host := attribute.String(AttrKind, mt.key.Kind), attribute.String(AttrHost, mt.key.Host)
+			o.ObserveInt64(events, mt.sent.events.Load(), metric.WithAttributes(kind, host))
+			o.ObserveInt64(bytes, mt.sent.bytes.Load(), metric.WithAttributes(kind, host))
+			o.ObserveInt64(requests, mt.sent.requests.Load(), metric.WithAttributes(kind, host, attribute.String(AttrOutcome, "sent")))
+			o.ObserveInt64(requests, mt.failed.Load(), metric.WithAttributes(kind, host, attribute.String(AttrOutcome, "failed")))
 		}
 		return nil
 	}, events, bytes, requests)
