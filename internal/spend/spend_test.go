@@ -155,18 +155,12 @@ func TestObserveReportsCounters(t *testing.T) {
 	require.NoError(t, err)
 	defer func() { require.NoError(t, reg.Unregister()) }()
 
-	var rm metricdata.ResourceMetrics
-	require.NoError(t, reader.Collect(context.Background(), &rm))
 	got := map[string]int64{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, mt := range sm.Metrics {
-			for _, dp := range mt.Data.(metricdata.Sum[int64]).DataPoints {
-				host, _ := dp.Attributes.Value(AttrHost)
-				assert.Equal(t, "region1.google-analytics.com", host.AsString())
-				outcome, _ := dp.Attributes.Value(AttrOutcome)
-				got[mt.Name+"/"+outcome.AsString()] = dp.Value
-			}
-		}
+	for _, p := range collect(t, reader) {
+		host, _ := p.Attributes.Value(AttrHost)
+		assert.Equal(t, "region1.google-analytics.com", host.AsString())
+		outcome, _ := p.Attributes.Value(AttrOutcome)
+		got[p.name+"/"+outcome.AsString()] = p.Value
 	}
 	assert.Equal(t, map[string]int64{
 		MetricEvents + "/": 3, MetricBytes + "/": 300,
@@ -197,17 +191,11 @@ func TestUseReportsOnceUntilTheLastRelease(t *testing.T) {
 	require.Same(t, m1, m2)
 	m1.Sent(2, 20)
 	points := func() int {
-		var rm metricdata.ResourceMetrics
-		require.NoError(t, reader.Collect(context.Background(), &rm))
 		n := 0
-		for _, sm := range rm.ScopeMetrics {
-			for _, mt := range sm.Metrics {
-				if mt.Name == MetricEvents {
-					for _, dp := range mt.Data.(metricdata.Sum[int64]).DataPoints {
-						assert.Equal(t, int64(2), dp.Value)
-						n++
-					}
-				}
+		for _, p := range collect(t, reader) {
+			if p.name == MetricEvents {
+				assert.Equal(t, int64(2), p.Value)
+				n++
 			}
 		}
 		return n
@@ -251,16 +239,31 @@ func TestTransportCountsPerHostAndObserveExporterSeesThem(t *testing.T) {
 	reg, err := r.ObserveExporter(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)), "alert")
 	require.NoError(t, err)
 	defer func() { require.NoError(t, reg.Unregister()) }()
+	hosts := map[string]bool{}
+	for _, p := range collect(t, reader) {
+		h, _ := p.Attributes.Value(AttrHost)
+		hosts[h.AsString()] = true
+	}
+	assert.Equal(t, map[string]bool{okHost: true, refusedHost: true}, hosts)
+}
+
+type point struct {
+	name string
+	metricdata.DataPoint[int64]
+}
+
+// collect reads every counter data point of reader.
+func collect(t *testing.T, reader sdkmetric.Reader) []point {
+	t.Helper()
 	var rm metricdata.ResourceMetrics
 	require.NoError(t, reader.Collect(context.Background(), &rm))
-	hosts := map[string]bool{}
+	var out []point
 	for _, sm := range rm.ScopeMetrics {
 		for _, mt := range sm.Metrics {
 			for _, dp := range mt.Data.(metricdata.Sum[int64]).DataPoints {
-				h, _ := dp.Attributes.Value(AttrHost)
-				hosts[h.AsString()] = true
+				out = append(out, point{name: mt.Name, DataPoint: dp})
 			}
 		}
 	}
-	assert.Equal(t, map[string]bool{okHost: true, refusedHost: true}, hosts)
+	return out
 }
