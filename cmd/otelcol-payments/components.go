@@ -40,7 +40,7 @@ import (
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
 	probabilisticsamplerprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/probabilisticsamplerprocessor"
 	meteredotlpreceiver "github.com/otelcol-payments/otelcol-payments/receiver/meteredotlpreceiver"
-	kafkareceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver"
+	meteredkafkareceiver "github.com/otelcol-payments/otelcol-payments/receiver/meteredkafkareceiver"
 )
 
 type aliasProvider interface{ DeprecatedAlias() component.Type }
@@ -85,14 +85,14 @@ func components() (otelcol.Factories, error) {
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		meteredotlpreceiver.NewFactory(),
-		kafkareceiver.NewFactory(),
+		meteredkafkareceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
 		meteredotlpreceiver.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
-		kafkareceiver.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.165.1",
+		meteredkafkareceiver.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](
