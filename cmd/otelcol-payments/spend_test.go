@@ -235,8 +235,48 @@ func TestGatewaySpendMatchesWhatTheSinksReceived(t *testing.T) {
 		assert.NotContains(t, x.Host, "spendtestpublickey", "no DSN key in a destination")
 	}
 	assert.Equal(t, []string{"traces"}, spendOf(snap, "otlp_split/tracing", tracingHost).Signals)
+
+	// The same figures as the collector's own metrics.
+	ge, gb := sinks()
+	for metric, want := range map[string]int64{"otelcol_exporter_spend_events": ge, "otelcol_exporter_spend_bytes": gb} {
+		var got int64 = -1
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && got != want; <-tick.C {
+			got = scrapeCounter(t, "127.0.0.1:"+telemetryPort, metric, `destination_host="`+ga4Host+`"`, `exporter="ga4"`)
+		}
+		assert.Equal(t, want, got, "%s of GA4 on :8888", metric)
+	}
 	// The tracing copy is the sampled one: well under all spans.
 	assert.Less(t, *spendOf(snap, "otlp_split/tracing", tracingHost).ShareOfReceived, 0.5)
 
 	t.Logf("spend: %+v", snap.Destinations)
+}
+
+// scrapeCounter reads the value of metric on the line that has all labels
+// from a Prometheus endpoint; -1 when there is none.
+func scrapeCounter(t *testing.T, addr, metric string, labels ...string) int64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, metric+"{") && containsAll(line, labels) {
+			var v float64
+			_, err := fmt.Sscanf(line[strings.LastIndex(line, " ")+1:], "%g", &v)
+			require.NoError(t, err, line)
+			return int64(v)
+		}
+	}
+	return -1
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }

@@ -159,6 +159,8 @@ func TestObserveReportsCounters(t *testing.T) {
 	for _, p := range collect(t, reader) {
 		host, _ := p.Attributes.Value(AttrHost)
 		assert.Equal(t, "region1.google-analytics.com", host.AsString())
+		exp, _ := p.Attributes.Value(AttrExporter)
+		assert.Equal(t, "ga4", exp.AsString())
 		outcome, _ := p.Attributes.Value(AttrOutcome)
 		got[p.name+"/"+outcome.AsString()] = p.Value
 	}

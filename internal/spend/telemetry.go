@@ -9,19 +9,21 @@ import (
 )
 
 // Metric names of the spend counters: cumulative since start, so
-// `increase(otelcol_exporter_spend_bytes_total[1h])` is the bytes per hour.
+// `increase(otelcol_exporter_spend_bytes[1h])` is the bytes per hour.
 const (
 	MetricEvents   = "otelcol_exporter_spend_events"
 	MetricBytes    = "otelcol_exporter_spend_bytes"
 	MetricRequests = "otelcol_exporter_spend_requests"
 )
 
-// Attribute keys: the destination's kind and host, and a request's outcome
-// (sent or failed). Hosts come from configuration: bounded.
+// Attribute keys: the exporter's component ID, the destination's kind and
+// host, and a request's outcome (sent or failed). All come from
+// configuration: bounded.
 const (
-	AttrKind    = "destination.kind"
-	AttrHost    = "destination.host"
-	AttrOutcome = "outcome"
+	AttrExporter = "exporter"
+	AttrKind     = "destination.kind"
+	AttrHost     = "destination.host"
+	AttrOutcome  = "outcome"
 )
 
 // ScopeName is the instrumentation scope of the spend counters.
@@ -64,11 +66,12 @@ func observe(mp metric.MeterProvider, meters func() []*Meter) (metric.Registrati
 	}
 	return m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		for _, mt := range meters() {
+			exp := attribute.String(AttrExporter, mt.key.Exporter)
 			kind, host := attribute.String(AttrKind, mt.key.Kind), attribute.String(AttrHost, mt.key.Host)
-			o.ObserveInt64(events, mt.sent.events.Load(), metric.WithAttributes(kind, host))
-			o.ObserveInt64(bytes, mt.sent.bytes.Load(), metric.WithAttributes(kind, host))
-			o.ObserveInt64(requests, mt.sent.requests.Load(), metric.WithAttributes(kind, host, attribute.String(AttrOutcome, "sent")))
-			o.ObserveInt64(requests, mt.failed.Load(), metric.WithAttributes(kind, host, attribute.String(AttrOutcome, "failed")))
+			o.ObserveInt64(events, mt.sent.events.Load(), metric.WithAttributes(exp, kind, host))
+			o.ObserveInt64(bytes, mt.sent.bytes.Load(), metric.WithAttributes(exp, kind, host))
+			o.ObserveInt64(requests, mt.sent.requests.Load(), metric.WithAttributes(exp, kind, host, attribute.String(AttrOutcome, "sent")))
+			o.ObserveInt64(requests, mt.failed.Load(), metric.WithAttributes(exp, kind, host, attribute.String(AttrOutcome, "failed")))
 		}
 		return nil
 	}, events, bytes, requests)
