@@ -269,11 +269,14 @@ type Destination struct {
 	ShareOfReceived *float64 `json:"share_of_received"`
 }
 
-// Received is what the receivers accepted of one signal: Events are
-// items (spans, log records, metric data points), Requests the batches.
+// Received is what the receivers accepted of one signal: items (spans,
+// log records, metric data points) in batches.
 type Received struct {
-	Signal string `json:"signal"`
-	Figures
+	Signal          string `json:"signal"`
+	Batches         int64  `json:"batches"`
+	Items           int64  `json:"items"`
+	BatchesLastHour int64  `json:"batches_last_hour"`
+	ItemsLastHour   int64  `json:"items_last_hour"`
 }
 
 // Snapshot is the registry's state at At.
@@ -292,7 +295,10 @@ func (r *Registry) Snapshot() Snapshot {
 	for _, sn := range signalNames {
 		f := r.received[sn.s.index()].figures(minute)
 		lastHour[sn.s.index()] = f.EventsLastHour
-		snap.Received = append(snap.Received, Received{Signal: sn.name, Figures: f})
+		snap.Received = append(snap.Received, Received{
+			Signal: sn.name, Batches: f.Requests, Items: f.Events,
+			BatchesLastHour: f.RequestsLastHour, ItemsLastHour: f.EventsLastHour,
+		})
 	}
 	r.mu.Lock()
 	meters := make([]*Meter, 0, len(r.meters)+1)

@@ -91,9 +91,9 @@ func TestShareOfReceivedUsesTheDestinationsSignals(t *testing.T) {
 	assert.InDelta(t, 0.025, *destination(t, s, "ga4").ShareOfReceived, 1e-12)
 	assert.Nil(t, destination(t, s, "alert").ShareOfReceived, "fed by alerts, not by received telemetry")
 	assert.Equal(t, []Received{
-		{Signal: "traces", Figures: Figures{Requests: 1, Events: 600, RequestsLastHour: 1, EventsLastHour: 600}},
-		{Signal: "logs", Figures: Figures{Requests: 1, Events: 400, RequestsLastHour: 1, EventsLastHour: 400}},
-		{Signal: "metrics", Figures: Figures{Requests: 1, Events: 5000, RequestsLastHour: 1, EventsLastHour: 5000}},
+		{Signal: "traces", Batches: 1, Items: 600, BatchesLastHour: 1, ItemsLastHour: 600},
+		{Signal: "logs", Batches: 1, Items: 400, BatchesLastHour: 1, ItemsLastHour: 400},
+		{Signal: "metrics", Batches: 1, Items: 5000, BatchesLastHour: 1, ItemsLastHour: 5000},
 	}, s.Received)
 
 	// Nothing received in the last hour: no share rather than a division

@@ -87,7 +87,7 @@ func TestCountsWhatThePipelinesAccepted(t *testing.T) {
 	assert.Equal(t, 7, traces.SpanCount())
 	got := map[string][2]int64{}
 	for _, r := range reg.Snapshot().Received {
-		got[r.Signal] = [2]int64{r.Requests, r.Events}
+		got[r.Signal] = [2]int64{r.Batches, r.Items}
 	}
 	assert.Equal(t, map[string][2]int64{"traces": {1, 7}, "logs": {2, 6}, "metrics": {0, 0}}, got)
 }

@@ -257,7 +257,7 @@
         el("td", {}, `${num(x.events)} events · ${bytes(x.bytes)}`),
         el("td", {}, num(x.failed_requests))))
       : [el("tr", {}, el("td", { colspan: "7", class: "empty" }, "Nothing sent yet"))]));
-    const rec = ((sp && sp.received) || []).map((r) => `${num(r.events_last_hour)} ${r.signal}`).join(" · ");
+    const rec = ((sp && sp.received) || []).map((r) => `${num(r.items_last_hour)} ${r.signal}`).join(" · ");
     $("spend-received").textContent = "Received by the OTLP receivers, last 60 min: " + (rec || "nothing");
   }
 
