@@ -10,12 +10,10 @@ import (
 // notification per request, its body bytes) in the monitoring spend
 // figures, keyed by channel kind and the request's host: never the webhook
 // path, which holds its token.
+// client comes from confighttp's ToClient, which always sets its
+// transport.
 func (e *alertExporter) meterSpend(client *http.Client, c *ChannelConfig) {
-	next := client.Transport
-	if next == nil {
-		next = http.DefaultTransport
-	}
-	client.Transport = &spend.Transport{Registry: spend.Default, Exporter: e.set.ID.String(), Kind: channelKind(c), Next: next}
+	client.Transport = &spend.Transport{Registry: spend.Default, Exporter: e.set.ID.String(), Kind: channelKind(c), Next: client.Transport}
 }
 
 func channelKind(c *ChannelConfig) string {
