@@ -258,7 +258,7 @@
         el("td", {}, num(x.failed_requests))))
       : [el("tr", {}, el("td", { colspan: "7", class: "empty" }, "Nothing sent yet"))]));
     const rec = ((sp && sp.received) || []).map((r) => `${num(r.items_last_hour)} ${r.signal}`).join(" · ");
-    $("spend-received").textContent = "Received by the OTLP receivers, last 60 min: " + (rec || "nothing");
+    $("spend-received").textContent = "Received (otlp and kafka receivers), last 60 min: " + (rec || "nothing");
   }
 
   function renderSummary(s) {
