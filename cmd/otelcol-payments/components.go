@@ -40,8 +40,8 @@ import (
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	resourceprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/resourceprocessor"
 	probabilisticsamplerprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/probabilisticsamplerprocessor"
-	otlpreceiver "go.opentelemetry.io/collector/receiver/otlpreceiver"
-	kafkareceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver"
+	meteredotlpreceiver "github.com/otelcol-payments/otelcol-payments/receiver/meteredotlpreceiver"
+	meteredkafkareceiver "github.com/otelcol-payments/otelcol-payments/receiver/meteredkafkareceiver"
 )
 
 type aliasProvider interface{ DeprecatedAlias() component.Type }
@@ -85,15 +85,15 @@ func components() (otelcol.Factories, error) {
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
-		otlpreceiver.NewFactory(),
-		kafkareceiver.NewFactory(),
+		meteredotlpreceiver.NewFactory(),
+		meteredkafkareceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
-		otlpreceiver.NewFactory().Type(): "go.opentelemetry.io/collector/receiver/otlpreceiver v0.165.0",
-		kafkareceiver.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/kafkareceiver v0.165.1",
+		meteredotlpreceiver.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
+		meteredkafkareceiver.NewFactory().Type(): "github.com/otelcol-payments/otelcol-payments v0.0.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](

@@ -39,9 +39,7 @@ type sampledForward struct {
 }
 
 func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Traces) (*sampledForward, error) {
-	spans, err := set.MeterProvider.Meter(metadata.ScopeName).Int64Counter("otelcol_connector_sampled_forward_spans",
-		metric.WithDescription("Spans the sampled_forward connector saw, by whether it forwarded them (sampled)."),
-		metric.WithUnit("{span}"))
+	tb, err := metadata.NewTelemetryBuilder(set)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +47,7 @@ func newConnector(set component.TelemetrySettings, cfg *Config, next consumer.Tr
 		next:            next,
 		precision:       cfg.SamplingPrecision,
 		failClosed:      cfg.FailClosed,
-		spans:           spans,
+		spans:           tb.Spans,
 		sampledAttrs:    metric.WithAttributeSet(attribute.NewSet(attribute.Bool("sampled", true))),
 		notSampledAttrs: metric.WithAttributeSet(attribute.NewSet(attribute.Bool("sampled", false))),
 	}

@@ -59,6 +59,8 @@ type alertExporter struct {
 	logOutput zapcore.WriteSyncer
 
 	telemetry *metadata.TelemetryBuilder
+	// spendReport reports the channels' spend meters (spend.go).
+	spendReport metric.Registration
 }
 
 func newAlertExporter(cfg *Config, set exporter.Settings, clk clock.Clock) (*alertExporter, error) {
@@ -87,6 +89,7 @@ func (e *alertExporter) newNotifier(ctx context.Context, host component.Host, na
 	if err != nil {
 		return nil, fmt.Errorf("client: %w", err)
 	}
+	e.meterSpend(client, c)
 	switch {
 	case c.Slack != nil:
 		return slack.New(c.Slack, client)
@@ -106,6 +109,9 @@ func (e *alertExporter) newNotifier(ctx context.Context, host component.Host, na
 
 func (e *alertExporter) start(ctx context.Context, host component.Host) error {
 	shutdownbound.Reset()
+	if err := e.reportSpend(); err != nil {
+		return err
+	}
 	specs := make([]dispatch.ChannelSpec, 0, len(e.cfg.Channels))
 	known := map[string]bool{}
 	for name, c := range e.cfg.Channels {
@@ -203,6 +209,7 @@ func (e *alertExporter) shutdown(ctx context.Context) error {
 	ctx, cancel := shutdownbound.Context(ctx, e.cfg.ShutdownTimeout)
 	defer cancel()
 	defer channelhealth.Default.Forget(e.set.ID.String())
+	defer e.stopSpendReport()
 	var errs []error
 	if e.apiServer != nil {
 		errs = append(errs, e.apiServer.Shutdown(ctx))

@@ -3,6 +3,7 @@ package dashboardexporter
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/fixture"
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/view"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // requireTool returns the path of a binary the test drives. Missing, it
@@ -132,6 +134,14 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Insights(now)))
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Segments(now.Add(-2*time.Hour), now.Add(-time.Minute))))
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Countries(now.Add(-2*time.Hour), now.Add(-time.Minute))))
+	// Monitoring spend: a GA4 destination that accepted two requests of 25
+	// events, against received log records (process-wide figures, so the
+	// host is this run's own).
+	spendHost := fmt.Sprintf("browser-%d.invalid", now.UnixNano())
+	ga4 := spend.Default.Meter(spend.Key{Exporter: "ga4", Kind: "ga4", Host: spendHost}, spend.Traces|spend.Logs)
+	ga4.Sent(25, 4100)
+	ga4.Sent(25, 4100)
+	spend.Default.Received(spend.Logs, 1000)
 
 	_, _, body := get(t, r.base+"/api/dashboard", "")
 	var want view.Dashboard
@@ -169,10 +179,11 @@ func TestBrowserRendersDashboard(t *testing.T) {
 
 	// The executive summary panel: a line per section of /api/summary.
 	for section, want := range map[string]string{
-		"Funnel":        "biggest drop-off before",
-		"Customers":     "returning",
-		"Alerts":        "critical PaymentFailureRateHigh",
-		"System health": "payment.charge",
+		"Funnel":           "biggest drop-off before",
+		"Customers":        "returning",
+		"Alerts":           "critical PaymentFailureRateHigh",
+		"System health":    "payment.charge",
+		"Monitoring spend": "ga4 → ga4 50 events, 8.2 kB",
 	} {
 		line, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#executive-list li[data-section="`+section+`"]`)))
 		require.NoError(t, err, section)
@@ -194,6 +205,9 @@ func TestBrowserRendersDashboard(t *testing.T) {
 		growth: document.querySelector('#growth')?.textContent ?? "",
 		summaryGrowth: document.querySelector('#executive-list li[data-section="Growth"]')?.textContent ?? "",
 		summarySegments: document.querySelector('#executive-list li[data-section="Top segments"]')?.textContent ?? "",
+		spendEvents: document.querySelector('#spend tr[data-host="`+spendHost+`"] td.events')?.textContent ?? "",
+		spendBytes: document.querySelector('#spend tr[data-host="`+spendHost+`"] td.bytes')?.textContent ?? "",
+		spendShare: document.querySelector('#spend tr[data-host="`+spendHost+`"] td.share')?.textContent ?? "",
 	})`))
 	require.NoError(t, err)
 	assert.Contains(t, panels["forecast"], "40.0/h")
@@ -214,6 +228,10 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	assert.Contains(t, panels["summaryGrowth"], "-5.0% vs a week ago")
 	assert.Contains(t, panels["summarySegments"], "channel newsletter $1,200.00 (5.0%)")
 	assert.Contains(t, panels["summarySegments"], "country US $3,000.00 (6.0%)")
+	assert.Equal(t, "50", panels["spendEvents"])
+	assert.Equal(t, "8.2 kB", panels["spendBytes"])
+	assert.Regexp(t, `^[0-9.]+%$`, panels["spendShare"], "a share of the received log records")
+	assert.NotEqual(t, "0.0%", panels["spendShare"])
 
 	sparks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(".spark svg path.line")))
 	require.NoError(t, err)

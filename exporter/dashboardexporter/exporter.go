@@ -23,6 +23,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
@@ -131,6 +132,7 @@ func newDashboard(cfg *Config, set component.TelemetrySettings, now func() time.
 		Refresh:              cfg.RefreshInterval,
 		StaleAfter:           cfg.StaleAfter,
 		Channels:             channelhealth.Default.Snapshot,
+		Spend:                spend.Default.Snapshot,
 	}, st, alerts)
 	return d, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
 
@@ -63,6 +64,8 @@ type ga4Exporter struct {
 	client        *http.Client
 	sender        *httpdelivery.Sender
 	storageClient storage.Client
+	// releaseSpend ends the report of the destination's spend meter.
+	releaseSpend func()
 }
 
 // exporters shares one ga4Exporter per component config between signals.
@@ -137,6 +140,9 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 	}
 	e.client = client
 	e.sender = httpdelivery.NewSender(client)
+	if e.sender.Meter, e.releaseSpend, err = spend.Default.Use(e.set.MeterProvider, e.spendKey(), spend.Traces|spend.Logs); err != nil {
+		return err
+	}
 	if e.dedup != nil && e.cfg.Dedup.Storage != nil {
 		if e.storageClient, err = statestore.Open(ctx, host, "dedup.storage", *e.cfg.Dedup.Storage, component.KindExporter, e.set.ID, "dedup"); err != nil {
 			return err
@@ -164,6 +170,9 @@ func (e *ga4Exporter) shutdown(ctx context.Context) error {
 	exporters.Unlock()
 	if e.client != nil {
 		e.client.CloseIdleConnections()
+	}
+	if e.releaseSpend != nil {
+		e.releaseSpend()
 	}
 	if e.storageClient != nil {
 		return e.storageClient.Close(ctx)
@@ -237,7 +246,7 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 			for i, idx := range req.Events {
 				sent[i] = g.events[idx]
 			}
-			err := e.post(ctx, req.Body)
+			err := e.post(ctx, req.Body, len(req.Events))
 			switch {
 			case err == nil:
 				e.settle(ctx, sent, !e.cfg.ValidationMode)
@@ -314,8 +323,9 @@ func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted
 // network errors, 408, 429 (with its Retry-After) and 5xx are retryable,
 // other statuses permanent. Errors never quote the URL, which carries the
 // API secret; the redacted URL names the endpoint.
-func (e *ga4Exporter) post(ctx context.Context, body []byte) error {
+func (e *ga4Exporter) post(ctx context.Context, body []byte, events int) error {
 	resp, err := e.sender.Send(ctx, httpdelivery.Request{
+		Events:      events,
 		URL:         e.url,
 		ContentType: "application/json",
 		Header:      http.Header{"User-Agent": {e.userAgent}},
@@ -335,6 +345,17 @@ func (e *ga4Exporter) post(ctx context.Context, body []byte) error {
 		e.logValidation(ctx, resp.Body)
 	}
 	return nil
+}
+
+// spendKey names the destination in the spend figures: the endpoint's host
+// (the query carries the API secret). The validation server is a
+// destination of its own kind: it collects nothing.
+func (e *ga4Exporter) spendKey() spend.Key {
+	kind := "ga4"
+	if e.cfg.ValidationMode {
+		kind = "ga4_validation"
+	}
+	return httpdelivery.Destination(e.set.ID.String(), kind, e.url)
 }
 
 // validationResponse is the validation server's answer.

@@ -299,7 +299,7 @@ func TestStatusClassification(t *testing.T) {
 		}))
 		h := newHarness(t, withConfig(func(c *Config) { c.ClientConfig.Endpoint = srv.URL }))
 		e := exporters.m[h.cfg]
-		err := e.post(context.Background(), []byte(`{}`))
+		err := e.post(context.Background(), []byte(`{}`), 0)
 		require.Error(t, err, code)
 		assert.Equal(t, !retryable, consumererror.IsPermanent(err), code)
 		assert.NotContains(t, err.Error(), "s3cr3t", code)

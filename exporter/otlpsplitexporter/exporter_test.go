@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/otlpsplitexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // gateway is an OTLP/gRPC logs server that refuses, with code, any request
@@ -39,6 +41,8 @@ type gateway struct {
 	mu       sync.Mutex
 	requests int
 	orders   []string
+	// accepted and bytes: the requests accepted and their protobuf size.
+	accepted, bytes int
 }
 
 func (g *gateway) Export(_ context.Context, req plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
@@ -58,6 +62,12 @@ func (g *gateway) Export(_ context.Context, req plogotlp.ExportRequest) (plogotl
 		}
 	}
 	g.orders = append(g.orders, ids...)
+	body, err := req.MarshalProto()
+	if err != nil {
+		return plogotlp.NewExportResponse(), err
+	}
+	g.accepted++
+	g.bytes += len(body)
 	return plogotlp.NewExportResponse(), nil
 }
 
@@ -216,6 +226,41 @@ func TestPoisonRecordsAloneAreDropped(t *testing.T) {
 	}
 }
 
+// The spend meter counts what the next hop accepted: the delivered records
+// and the protobuf size of the requests it accepted; refused attempts
+// (the halves holding a poison record) count as failed requests.
+func TestSpendCountsWhatTheNextHopAccepted(t *testing.T) {
+	g := &gateway{code: codes.InvalidArgument}
+	endpoint := startGateway(t, g)
+	h := newExporter(t, endpoint)
+	if err := h.exp.ConsumeLogs(context.Background(), purchases(100, 10, 17, 80)); err != nil {
+		t.Fatal(err)
+	}
+	var d *spend.Destination
+	for _, x := range spend.Default.Snapshot().Destinations {
+		if x.Host == endpoint {
+			d = &x
+		}
+	}
+	if d == nil {
+		t.Fatalf("no spend destination for %s", endpoint)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !strings.HasPrefix(d.Exporter, "otlp_split") || d.Kind != "otlp_grpc" || !slices.Equal(d.Signals, []string{"logs"}) {
+		t.Errorf("destination %+v", d)
+	}
+	if d.Events != int64(len(g.orders)) || d.Events != 98 {
+		t.Errorf("spend counts %d events, the next hop accepted %d", d.Events, len(g.orders))
+	}
+	if d.Bytes != int64(g.bytes) || d.Requests != int64(g.accepted) || d.BytesLastHour != d.Bytes {
+		t.Errorf("spend counts %d bytes in %d requests, the next hop accepted %d in %d", d.Bytes, d.Requests, g.bytes, g.accepted)
+	}
+	if d.FailedRequests != int64(g.requests-g.accepted) || d.FailedRequests == 0 {
+		t.Errorf("spend counts %d failed requests, the next hop refused %d", d.FailedRequests, g.requests-g.accepted)
+	}
+}
+
 // A batch over the gateway's message size limit arrives whole in smaller
 // requests; a single record over it is dropped alone.
 func TestOversizedBatchArrivesInParts(t *testing.T) {
@@ -260,7 +305,7 @@ func TestBatchWideRefusalIsNotSplit(t *testing.T) {
 // A retryable error half-way through a split returns exactly what is left
 // to send: the retry never sends a delivered half again.
 func TestRetryAfterSplitResendsOnlyTheRest(t *testing.T) {
-	s, err := newSplitter(exportertest.NewNopSettings(metadata.Type))
+	s, err := newSplitter(exportertest.NewNopSettings(metadata.Type), spend.Logs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,5 +375,16 @@ func TestHalving(t *testing.T) {
 	ma, mb := halveMetrics(md)
 	if ma.MetricCount() != 2 || mb.MetricCount() != 3 || ma.DataPointCount()+mb.DataPointCount() != 10 {
 		t.Errorf("metrics halves: %d + %d metrics", ma.MetricCount(), mb.MetricCount())
+	}
+}
+
+func TestEndpointHostHasNoPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"tempo:4317": "tempo:4317", "dns:///tempo.svc:4317": "tempo.svc:4317",
+		"https://otlp.vendor.example:443": "otlp.vendor.example:443", "https://otlp.vendor.example/v1/x": "otlp.vendor.example",
+	} {
+		if got := endpointHost(in); got != want {
+			t.Errorf("endpointHost(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

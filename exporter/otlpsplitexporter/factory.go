@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/otlpsplitexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // NewFactory returns the otlp_split exporter factory.
@@ -45,15 +46,23 @@ func innerSettings(set exporter.Settings) exporter.Settings {
 	return set
 }
 
-func options(c *Config, inner component.Component) []exporterhelper.Option {
+func options(c *Config, inner component.Component, s *splitter) []exporterhelper.Option {
 	return []exporterhelper.Option{
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// the inner exporter times each attempt out
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{}),
 		exporterhelper.WithRetry(c.RetryConfig),
 		exporterhelper.WithQueue(c.QueueConfig),
-		exporterhelper.WithStart(inner.Start),
-		exporterhelper.WithShutdown(inner.Shutdown),
+		exporterhelper.WithStart(func(ctx context.Context, host component.Host) error {
+			if err := s.startSpend(c); err != nil {
+				return err
+			}
+			return inner.Start(ctx, host)
+		}),
+		exporterhelper.WithShutdown(func(ctx context.Context) error {
+			s.stopSpend()
+			return inner.Shutdown(ctx)
+		}),
 	}
 }
 
@@ -63,11 +72,11 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSplitter(set)
+	s, err := newSplitter(set, spend.Traces)
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewTraces(ctx, set, cfg, s.pushTraces(inner.ConsumeTraces), options(c, inner)...)
+	return exporterhelper.NewTraces(ctx, set, cfg, s.pushTraces(inner.ConsumeTraces), options(c, inner, s)...)
 }
 
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
@@ -76,11 +85,11 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSplitter(set)
+	s, err := newSplitter(set, spend.Metrics)
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewMetrics(ctx, set, cfg, s.pushMetrics(inner.ConsumeMetrics), options(c, inner)...)
+	return exporterhelper.NewMetrics(ctx, set, cfg, s.pushMetrics(inner.ConsumeMetrics), options(c, inner, s)...)
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -89,9 +98,9 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	s, err := newSplitter(set)
+	s, err := newSplitter(set, spend.Logs)
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, s.pushLogs(inner.ConsumeLogs), options(c, inner)...)
+	return exporterhelper.NewLogs(ctx, set, cfg, s.pushLogs(inner.ConsumeLogs), options(c, inner, s)...)
 }

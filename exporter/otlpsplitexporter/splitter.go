@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/otlpsplitexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // maxSends bounds the attempts one batch may take while it is split: a
@@ -62,6 +63,12 @@ type splitter struct {
 	logger  *zap.Logger
 	dropped metric.Int64Counter
 	now     func() time.Time
+	// set and signal name the spend meter, which counts what the next hop
+	// accepted (spend.go).
+	set          exporter.Settings
+	signal       spend.Signal
+	meter        *spend.Meter
+	releaseSpend func()
 
 	mu       sync.Mutex
 	lastWarn time.Time
@@ -69,12 +76,12 @@ type splitter struct {
 	code     codes.Code       // of the last refusal
 }
 
-func newSplitter(set exporter.Settings) (*splitter, error) {
+func newSplitter(set exporter.Settings, signal spend.Signal) (*splitter, error) {
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
-	return &splitter{logger: set.Logger, dropped: tb.Dropped, now: time.Now, pending: map[string]int64{}}, nil
+	return &splitter{logger: set.Logger, dropped: tb.Dropped, now: time.Now, pending: map[string]int64{}, set: set, signal: signal}, nil
 }
 
 // push sends a batch whole; when the next hop refuses it for a reason one
@@ -161,7 +168,7 @@ func (s *splitter) warn() {
 
 func (s *splitter) pushLogs(send func(context.Context, plog.Logs) error) func(context.Context, plog.Logs) error {
 	return push(s, ops[plog.Logs]{
-		signal: "logs", send: send,
+		signal: "logs", send: metered(s, send, plog.Logs.LogRecordCount, (&plog.ProtoMarshaler{}).LogsSize),
 		units: plog.Logs.LogRecordCount, items: plog.Logs.LogRecordCount,
 		halve: halveLogs,
 		merge: func(dst, src plog.Logs) { src.ResourceLogs().MoveAndAppendTo(dst.ResourceLogs()) },
@@ -171,7 +178,7 @@ func (s *splitter) pushLogs(send func(context.Context, plog.Logs) error) func(co
 
 func (s *splitter) pushTraces(send func(context.Context, ptrace.Traces) error) func(context.Context, ptrace.Traces) error {
 	return push(s, ops[ptrace.Traces]{
-		signal: "traces", send: send,
+		signal: "traces", send: metered(s, send, ptrace.Traces.SpanCount, (&ptrace.ProtoMarshaler{}).TracesSize),
 		units: ptrace.Traces.SpanCount, items: ptrace.Traces.SpanCount,
 		halve: halveTraces,
 		merge: func(dst, src ptrace.Traces) { src.ResourceSpans().MoveAndAppendTo(dst.ResourceSpans()) },
@@ -183,7 +190,7 @@ func (s *splitter) pushTraces(send func(context.Context, ptrace.Traces) error) f
 // together.
 func (s *splitter) pushMetrics(send func(context.Context, pmetric.Metrics) error) func(context.Context, pmetric.Metrics) error {
 	return push(s, ops[pmetric.Metrics]{
-		signal: "metrics", send: send,
+		signal: "metrics", send: metered(s, send, pmetric.Metrics.DataPointCount, (&pmetric.ProtoMarshaler{}).MetricsSize),
 		units: pmetric.Metrics.MetricCount, items: pmetric.Metrics.DataPointCount,
 		halve: halveMetrics,
 		merge: func(dst, src pmetric.Metrics) { src.ResourceMetrics().MoveAndAppendTo(dst.ResourceMetrics()) },

@@ -20,7 +20,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
+	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // Reasons of the dropped-events counter.
@@ -47,6 +49,10 @@ type sentryExporter struct {
 
 	sent    metric.Int64Counter
 	dropped metric.Int64Counter
+	// spendKey names the destination in the spend figures (the DSN's
+	// host); releaseSpend ends this exporter's use of its meter.
+	spendKey     spend.Key
+	releaseSpend func()
 }
 
 func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time) (*sentryExporter, error) {
@@ -70,6 +76,7 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 	// The HTTP client is built in start, where extensions (auth, middlewares)
 	// are available.
 	e.transport = newEnvelopeTransport(dsn, now)
+	e.spendKey = httpdelivery.Destination(set.ID.String(), "sentry", e.transport.url)
 	e.book = acquireBook(cfg, now)
 	return e, nil
 }
@@ -84,6 +91,9 @@ func (e *sentryExporter) start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("client: %w", err)
 	}
 	e.transport.setHTTPClient(httpClient)
+	if e.transport.sender.Meter, e.releaseSpend, err = spend.Default.Use(e.telemetry.MeterProvider, e.spendKey, spend.Traces|spend.Logs); err != nil {
+		return err
+	}
 	client, err := sentry.NewClient(sentry.ClientOptions{
 		Dsn:       string(e.cfg.DSN),
 		Transport: e.transport,
@@ -118,6 +128,9 @@ func (e *sentryExporter) start(ctx context.Context, host component.Host) error {
 // sends synchronously: nothing is left buffered in the SDK.
 func (e *sentryExporter) shutdown(context.Context) error {
 	e.released.Do(func() { releaseBook(e.cfg) })
+	if e.releaseSpend != nil {
+		e.releaseSpend()
+	}
 	if e.client != nil {
 		e.client.Flush(time.Second)
 		e.client.Close()

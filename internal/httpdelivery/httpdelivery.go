@@ -23,6 +23,8 @@ import (
 
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 const (
@@ -56,6 +58,9 @@ type Request struct {
 	// Redact are secrets replaced by "REDACTED" in error messages, for
 	// services that may echo them (an API secret from the query string).
 	Redact []string
+	// Events is how many events Body carries, for the Sender's spend
+	// meter (GA4 packs up to 25); 0 counts as one.
+	Events int
 }
 
 // Response is an HTTP answer: the status, the headers and at most
@@ -67,10 +72,13 @@ type Response struct {
 }
 
 // Sender sends requests with Client. The zero Now is time.Now; tests inject
-// a clock to read HTTP-date Retry-After values.
+// a clock to read HTTP-date Retry-After values. Meter, when set, counts
+// every request's outcome and, for a 2xx, its events and body bytes
+// (internal/spend): the destination's volume.
 type Sender struct {
 	Client *http.Client
 	Now    func() time.Time
+	Meter  *spend.Meter
 }
 
 // NewSender returns a Sender using client.
@@ -102,6 +110,7 @@ func (s *Sender) Send(ctx context.Context, req Request) (*Response, error) {
 	}
 	hresp, err := s.Client.Do(hreq)
 	if err != nil {
+		s.Meter.Failed()
 		return nil, Retryable(redactErr(stripURL(err), req.Redact), 0)
 	}
 	defer hresp.Body.Close()
@@ -109,8 +118,10 @@ func (s *Sender) Send(ctx context.Context, req Request) (*Response, error) {
 	_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, maxDrain))
 	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body}
 	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
+		s.Meter.Sent(max(req.Events, 1), len(req.Body))
 		return resp, nil
 	}
+	s.Meter.Failed()
 	statusErr := &StatusError{StatusCode: hresp.StatusCode, Snippet: Snippet(body, req.Redact)}
 	if !RetryableStatus(hresp.StatusCode) {
 		return resp, &Error{Err: statusErr, StatusCode: hresp.StatusCode}
@@ -285,4 +296,14 @@ func maskDigitRuns(s string) string {
 	}
 	flush(len(s))
 	return b.String()
+}
+
+// Destination is the spend key of a request URL: its kind and host, never
+// the path or query, where webhook tokens, DSN keys and API secrets live.
+func Destination(exporter, kind, rawURL string) spend.Key {
+	host := ""
+	if u, err := url.Parse(rawURL); err == nil {
+		host = u.Host
+	}
+	return spend.Key{Exporter: exporter, Kind: kind, Host: host}
 }

@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 var now = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -251,4 +253,30 @@ func TestValidateClientConfig(t *testing.T) {
 	err = ValidateClientConfig(&cc)
 	require.ErrorContains(t, err, "client.endpoint")
 	assert.NotContains(t, err.Error(), "secret")
+}
+
+// The spend meter counts what a destination accepted (events and body
+// bytes of 2xx answers) and every other attempt as failed.
+func TestSendMetersAcceptedVolume(t *testing.T) {
+	ok, _ := newServer(t, answer{status: http.StatusAccepted})
+	refused, _ := newServer(t, answer{status: http.StatusInternalServerError})
+	reg := spend.NewRegistry(func() time.Time { return now })
+	key := Destination("ga4", "ga4", ok.URL+"/mp/collect?api_secret=s3cret&measurement_id=G-1")
+	assert.Equal(t, spend.Key{Exporter: "ga4", Kind: "ga4", Host: strings.TrimPrefix(ok.URL, "http://")}, key, "no path, no query")
+	s := &Sender{Client: ok.Client(), Meter: reg.Meter(key, spend.Logs)}
+
+	_, err := s.Send(context.Background(), Request{URL: ok.URL, Body: []byte("0123456789"), Events: 25})
+	require.NoError(t, err)
+	_, err = s.Send(context.Background(), Request{URL: ok.URL, Body: []byte("abc")})
+	require.NoError(t, err)
+	_, err = s.Send(context.Background(), Request{URL: refused.URL, Body: []byte("lost"), Events: 3})
+	require.Error(t, err)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	_, err = s.Send(context.Background(), Request{URL: closed.URL, Body: []byte("lost")})
+	require.Error(t, err)
+
+	d := reg.Snapshot().Destinations[0]
+	assert.Equal(t, spend.Figures{Requests: 2, Events: 26, Bytes: 13, RequestsLastHour: 2, EventsLastHour: 26, BytesLastHour: 13}, d.Figures)
+	assert.Equal(t, int64(2), d.FailedRequests)
 }

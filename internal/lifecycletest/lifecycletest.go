@@ -24,6 +24,8 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 )
 
 // Options adjust a run.
@@ -115,6 +117,24 @@ func Connector(t *testing.T, typ component.Type, f connector.Factory, cfg compon
 	})
 	c.add("logs_to_logs", f.LogsToLogsStability(), func(ctx context.Context) (component.Component, error) {
 		return f.CreateLogsToLogs(ctx, set, cfg, consumertest.NewNop())
+	})
+	run(t, c, opts)
+}
+
+// Receiver checks a receiver factory.
+func Receiver(t *testing.T, typ component.Type, f receiver.Factory, cfg component.Config, opts ...Options) {
+	t.Helper()
+	cfg = checkFactory(t, typ, f, cfg, opts)
+	set := receivertest.NewNopSettings(typ)
+	c := creates{}
+	c.add("traces", f.TracesStability(), func(ctx context.Context) (component.Component, error) {
+		return f.CreateTraces(ctx, set, cfg, consumertest.NewNop())
+	})
+	c.add("metrics", f.MetricsStability(), func(ctx context.Context) (component.Component, error) {
+		return f.CreateMetrics(ctx, set, cfg, consumertest.NewNop())
+	})
+	c.add("logs", f.LogsStability(), func(ctx context.Context) (component.Component, error) {
+		return f.CreateLogs(ctx, set, cfg, consumertest.NewNop())
 	})
 	run(t, c, opts)
 }

@@ -320,7 +320,7 @@ func gatewayOverlay(p *processPorts, s *processSinks) string {
     endpoint: `+p.pprof, `
   ga4:
     endpoint: `+s.ga4.URL+`
-  otlp_grpc/tracing:
+  otlp_split/tracing:
     tls:
       insecure: true
   alert:

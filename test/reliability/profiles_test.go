@@ -75,7 +75,7 @@ func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
 				if name != "traces/tracing" {
 					t.Errorf("%v: pipeline %s receives the sample, want only traces/tracing", fs, name)
 				}
-				if want := []string{"otlp_grpc/tracing"}; !slices.Equal(strings_(p["exporters"]), want) {
+				if want := []string{"otlp_split/tracing"}; !slices.Equal(strings_(p["exporters"]), want) {
 					t.Errorf("%v: sampled pipeline %s exports to %v, want %v", fs, name, strings_(p["exporters"]), want)
 				}
 				// A traces → traces connector inherits its pipelines'
@@ -84,8 +84,8 @@ func TestOverlaysSampleOnlyTheTracingCopy(t *testing.T) {
 				if p["processors"] != nil && len(strings_(p["processors"])) > 0 {
 					t.Errorf("%v: sampled pipeline %s has processors %v, want none", fs, name, strings_(p["processors"]))
 				}
-				if b := conf.Get("exporters::otlp_grpc/tracing::sending_queue::batch"); b != nil {
-					t.Errorf("%v: otlp_grpc/tracing batches in its queue (%v): exporterhelper then declares MutatesData", fs, b)
+				if b := conf.Get("exporters::otlp_split/tracing::sending_queue::batch"); b != nil {
+					t.Errorf("%v: otlp_split/tracing batches in its queue (%v): exporterhelper then declares MutatesData", fs, b)
 				}
 			}
 			if sampled != 1 {

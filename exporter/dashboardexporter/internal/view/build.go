@@ -10,6 +10,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/dashboardexporter/internal/store"
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // Threshold is the latency limit of the operations whose span name matches.
@@ -40,6 +41,9 @@ type Options struct {
 	// Channels reports the delivery health of the collector's outbound
 	// channels (alert channels, the digest); nil for none.
 	Channels func() []channelhealth.State
+	// Spend reads the monitoring spend figures (internal/spend); nil for
+	// none.
+	Spend func() spend.Snapshot
 }
 
 // Builder computes the documents from the store and the alert book.
@@ -165,6 +169,7 @@ func (b *Builder) Dashboard() Dashboard {
 	if b.opts.Channels != nil {
 		d.Channels = append(d.Channels, b.opts.Channels()...)
 	}
+	d.Spend = b.spendFigures()
 	nonNil(&d)
 	localize(&d, b.store.Location())
 	return d

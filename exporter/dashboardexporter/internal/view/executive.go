@@ -182,6 +182,7 @@ func executive(s *Summary, d Dashboard, contributors []SummaryContributor) {
 	for _, r := range d.Recommendations {
 		s.Insights = append(s.Insights, Insight{Source: "Recommendation", Severity: contract.SeverityWarning, Text: r.Title + " — " + r.Evidence})
 	}
+	s.Insights = append(s.Insights, spendInsight(d)...)
 	for _, c := range contributors {
 		s.Insights = append(s.Insights, c(d)...)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/channelhealth"
+	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 )
 
 // Dashboard is the document of GET /api/dashboard. Money is an exact decimal
@@ -42,6 +43,10 @@ type Dashboard struct {
 	// Channels is the delivery health of each outbound channel (alert
 	// channels, the digest): ok, or failing since when, why and a hint.
 	Channels []channelhealth.State `json:"channels"`
+	// Spend is the monitoring spend panel (spend.go): per exporter and
+	// destination, what it accepted in the last hour and since start, and
+	// its share of what the OTLP receivers accepted.
+	Spend spend.Snapshot `json:"spend"`
 }
 
 // Revenue today and this month against target.

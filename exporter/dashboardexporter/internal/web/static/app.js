@@ -237,6 +237,30 @@
       : [el("tr", {}, el("td", { colspan: "6", class: "empty" }, "No segments yet"))]));
   }
 
+  // Decimal units, as vendors bill ingest.
+  function bytes(v) {
+    const units = ["B", "kB", "MB", "GB", "TB"];
+    let i = 0;
+    while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+    return (i ? v.toFixed(1) : String(v)) + " " + units[i];
+  }
+
+  function renderSpend(sp) {
+    const rows = (sp && sp.destinations) || [];
+    $("spend").replaceChildren(...(rows.length
+      ? rows.map((x) => el("tr", { "data-exporter": x.exporter, "data-kind": x.kind, "data-host": x.host },
+        el("td", {}, x.exporter),
+        el("td", { title: (x.signals || []).join(", ") }, `${x.kind} · ${x.host}`),
+        el("td", { class: "events" }, num(x.events_last_hour)),
+        el("td", { class: "bytes" }, bytes(x.bytes_last_hour)),
+        el("td", { class: "share" }, pct(x.share_of_received)),
+        el("td", {}, `${num(x.events)} events · ${bytes(x.bytes)}`),
+        el("td", {}, num(x.failed_requests))))
+      : [el("tr", {}, el("td", { colspan: "7", class: "empty" }, "Nothing sent yet"))]));
+    const rec = ((sp && sp.received) || []).map((r) => `${num(r.items_last_hour)} ${r.signal}`).join(" · ");
+    $("spend-received").textContent = "Received (otlp and kafka receivers), last 60 min: " + (rec || "nothing");
+  }
+
   function renderSummary(s) {
     $("status").dataset.status = s.status;
     $("headline").textContent = s.headline;
@@ -319,6 +343,7 @@
       renderExperiments(d.experiments);
       renderRecommendations(d.recommendations);
       renderSegments(d);
+      renderSpend(d.spend);
       renderSummary(s);
       renderFooter(d);
       $("banner").classList.add("hidden");
