@@ -31,7 +31,11 @@ type Set struct {
 	now     func() time.Time
 	entries *simplelru.LRU[string, entry]
 	store   storage.Client
-	evicted []string
+	// mirrored: every key in store is also in entries (store was walked at
+	// Load, and keys leave store when they leave entries), so a key missing
+	// from memory needs no storage lookup.
+	mirrored bool
+	evicted  []string
 }
 
 // New returns a Set that forgets keys window after they were sent and holds
@@ -71,6 +75,7 @@ func (s *Set) Load(ctx context.Context, c storage.Client) error {
 		s.entries.Add(strings.TrimPrefix(key, keyPrefix), entry{sentAt: sentAt})
 		return nil, nil
 	})
+	s.mirrored = err == nil
 	return errors.Join(err, s.flushEvicted(ctx))
 }
 
@@ -84,7 +89,9 @@ func (s *Set) Reserve(ctx context.Context, key string) (bool, error) {
 		if e.pending || now.Sub(e.sentAt) < s.window {
 			return false, nil
 		}
-	} else if s.store != nil {
+	} else if s.store != nil && !s.mirrored {
+		// file_storage reads in a write transaction: a lookup per new
+		// purchase cost as much as the commit that follows it.
 		v, err := s.store.Get(ctx, keyPrefix+key)
 		if err != nil {
 			return false, err

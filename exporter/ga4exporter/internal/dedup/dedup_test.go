@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
 
@@ -142,4 +144,73 @@ func TestStorageWithoutWalkIsReadThrough(t *testing.T) {
 	assert.False(t, reserve(t, s2, "T1"), "found in storage")
 	c.advance(time.Hour)
 	assert.True(t, reserve(t, s2, "T1"), "stored entry expired")
+}
+
+// countGets counts storage lookups; it walks like the client it wraps.
+type countGets struct {
+	*storagetest.TestClient
+	gets int
+}
+
+func (c *countGets) Get(ctx context.Context, key string) ([]byte, error) {
+	c.gets++
+	return c.TestClient.Get(ctx, key)
+}
+
+// A walked store is mirrored in memory: new keys cost no storage lookup,
+// and what was stored before the restart is still found.
+func TestWalkedStoreNeedsNoLookups(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	store := &countGets{TestClient: newMemStorage()}
+	s1, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+	require.NoError(t, s1.Load(ctx, store))
+	require.True(t, reserve(t, s1, "T1"))
+	require.NoError(t, s1.Commit(ctx, "T1"))
+
+	s2, err := New(time.Hour, 10, c.now)
+	require.NoError(t, err)
+	require.NoError(t, s2.Load(ctx, store))
+	assert.False(t, reserve(t, s2, "T1"), "remembered after restart")
+	for _, k := range []string{"T2", "T3"} {
+		require.True(t, reserve(t, s2, k))
+		require.NoError(t, s2.Commit(ctx, k))
+	}
+	assert.Zero(t, store.gets)
+}
+
+// BenchmarkReserveCommit is the dedup cost of one sent purchase on
+// file_storage: "read_through" looks each new key up in storage (as before
+// the walked store was trusted), "mirrored" does not.
+func BenchmarkReserveCommit(b *testing.B) {
+	f := filestorage.NewFactory()
+	cfg := f.CreateDefaultConfig().(*filestorage.Config)
+	cfg.Directory = b.TempDir()
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
+	require.NoError(b, err)
+	require.NoError(b, ext.Start(context.Background(), nil))
+	b.Cleanup(func() { require.NoError(b, ext.Shutdown(context.Background())) })
+	store, err := ext.(storage.Extension).GetClient(context.Background(), component.KindExporter, component.MustNewID("ga4"), "dedup")
+	require.NoError(b, err)
+	b.Cleanup(func() { require.NoError(b, store.Close(context.Background())) })
+	for _, mode := range []string{"read_through", "mirrored"} {
+		b.Run(mode, func(b *testing.B) {
+			ctx := context.Background()
+			s, err := New(time.Hour, 1000, time.Now)
+			require.NoError(b, err)
+			require.NoError(b, s.Load(ctx, store))
+			s.mirrored = mode == "mirrored"
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				key := fmt.Sprint(mode, "-", i)
+				i++
+				ok, err := s.Reserve(ctx, key)
+				require.NoError(b, err)
+				require.True(b, ok)
+				require.NoError(b, s.Commit(ctx, key))
+			}
+		})
+	}
 }
