@@ -304,12 +304,13 @@ func (e *ga4Exporter) reserve(ctx context.Context, ev queuedEvent) bool {
 	return ok
 }
 
-// settle commits the dedup reservations of events GA4 accepted and releases
-// the others so that a retry may send them.
+// settle commits the dedup reservations of events GA4 accepted (in one
+// storage write) and releases the others so that a retry may send them.
 func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted bool) {
 	if e.dedup == nil {
 		return
 	}
+	var sent []string
 	for _, ev := range events {
 		if ev.transactionID == "" {
 			continue
@@ -318,9 +319,13 @@ func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted
 			e.dedup.Release(ev.transactionID)
 			continue
 		}
-		if err := e.dedup.Commit(ctx, ev.transactionID); err != nil {
-			e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
-		}
+		sent = append(sent, ev.transactionID)
+	}
+	if len(sent) == 0 {
+		return
+	}
+	if err := e.dedup.Commit(ctx, sent...); err != nil {
+		e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
 	}
 }
 
