@@ -57,6 +57,9 @@ type ga4Exporter struct {
 	redactedURL string
 	secret      string
 	userAgent   string
+	// header and redact are the same for every request.
+	header http.Header
+	redact []string
 
 	mu            sync.Mutex
 	refs          int
@@ -117,6 +120,8 @@ func newExporter(set exporter.Settings, cfg *Config, now func() time.Time) (*ga4
 	base := strings.TrimRight(cfg.baseURL(), "/") + path
 	e.url = base + "?" + url.Values{"measurement_id": {cfg.MeasurementID}, "api_secret": {e.secret}}.Encode()
 	e.redactedURL = base + "?" + url.Values{"measurement_id": {cfg.MeasurementID}, "api_secret": {"REDACTED"}}.Encode()
+	e.header = http.Header{"User-Agent": {e.userAgent}}
+	e.redact = []string{e.secret, url.QueryEscape(e.secret)}
 	exporters.m[cfg] = e
 	return e, nil
 }
@@ -337,9 +342,9 @@ func (e *ga4Exporter) post(ctx context.Context, body []byte) error {
 	resp, err := e.sender.Send(ctx, httpdelivery.Request{
 		URL:         e.url,
 		ContentType: "application/json",
-		Header:      http.Header{"User-Agent": {e.userAgent}},
+		Header:      e.header,
 		Body:        body,
-		Redact:      []string{e.secret, url.QueryEscape(e.secret)},
+		Redact:      e.redact,
 	})
 	if err != nil {
 		outcome := "retryable"
