@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -149,4 +151,46 @@ func BenchmarkQueueItem(b *testing.B) {
 		}
 		b.ReportMetric(float64(size), "bytes/item")
 	})
+}
+
+// BenchmarkPostLoopback is one GA4 POST over loopback HTTP/1.1 keep-alive,
+// with the collector's telemetry providers set as in a running collector
+// (metrics level normal): what each request costs the exporter besides
+// mapping, on top of a minimal local server (whose CPU is in the figure too).
+func BenchmarkPostLoopback(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	b.Cleanup(srv.Close)
+	cfg := createDefaultConfig().(*Config)
+	cfg.MeasurementID, cfg.APISecret = testMeasurementID, testSecret
+	cfg.ClientConfig.Endpoint = srv.URL
+	tel := componenttest.NewTelemetry()
+	b.Cleanup(func() { require.NoError(b, tel.Shutdown(context.Background())) })
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	e, err := newExporter(set, cfg, func() time.Time { return baseTime })
+	require.NoError(b, err)
+	require.NoError(b, e.start(context.Background(), componenttest.NewNopHost()))
+	b.Cleanup(func() { require.NoError(b, e.shutdown(context.Background())) })
+	body := []byte(`{"client_id":"1234567890.1764300000","timestamp_micros":1795863600000000,"events":[` +
+		strings.Repeat(`{"name":"add_to_cart","params":{"currency":"USD","value":25.98,"session_id":"1764327600","engagement_time_msec":1,"items":[{"item_id":"sku-1","item_name":"Mug","price":12.99,"quantity":2}]}},`, 2) +
+		`{"name":"view_item","params":{"currency":"USD","value":12.99,"session_id":"1764327600","engagement_time_msec":1}}]}`)
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu := processCPU(b)
+	for b.Loop() {
+		require.NoError(b, e.post(ctx, body))
+	}
+	// Wall time per op swings with the shared machine's load; the process's
+	// CPU time per op is the figure to compare.
+	b.ReportMetric(float64((processCPU(b)-cpu).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
+
+// processCPU is the CPU time (user + system) the test process used so far.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

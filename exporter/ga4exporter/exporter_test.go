@@ -449,3 +449,15 @@ func TestFactoryCreatesBothSignals(t *testing.T) {
 	cfg := f.CreateDefaultConfig().(*Config)
 	assert.Error(t, cfg.Validate(), "measurement_id and api_secret have no defaults")
 }
+
+// The GA4 client is not wrapped in otelhttp (see uninstrumented): with the
+// collector's providers set, a send records the exporter's own request
+// counter and no otelhttp client metric.
+func TestClientNotOtelhttpInstrumented(t *testing.T) {
+	h := newHarness(t)
+	require.NoError(t, h.pushLogs(goldenEvents()[mapping.GAPurchase]))
+	require.Len(t, h.srv.Requests(), 1)
+	assert.EqualValues(t, 1, h.counter(metadata.MetricRequests, attribute.String(metadata.AttrOutcome, "success")))
+	_, err := h.tel.GetMetric("http.client.request.duration")
+	assert.Error(t, err, "otelhttp recorded the GA4 request")
+}

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -167,9 +168,52 @@ func MajorFloatToMinor(f float64, exp int) (int64, error) {
 	if err := checkFloat(f); err != nil {
 		return 0, err
 	}
-	// The shortest repr round-trips exactly, so parsing it as a decimal
-	// avoids binary drift (0.1+0.2 style) before rounding.
-	s := strconv.FormatFloat(f, 'f', -1, 64)
+	// The shortest repr round-trips exactly, so reading it as a decimal
+	// avoids binary drift (0.1+0.2 style) before rounding. Amounts with up
+	// to 18 digits before rounding are read with integer arithmetic (every
+	// price and total on the hot path); longer ones go through big.Rat.
+	var buf [32]byte
+	s := strconv.AppendFloat(buf[:0], f, 'f', -1, 64)
+	if m, ok := shortDecimalToMinor(s, exp); ok {
+		return m, nil
+	}
+	return decimalToMinorRat(string(s), exp)
+}
+
+// shortDecimalToMinor reads digits[.digits] as minor units with exponent
+// exp, rounding half away from zero on the first dropped digit (the decimal
+// is exact, so that digit alone decides). ok is false when s has another
+// form ("-0") or more than 18 digits would have to be held.
+func shortDecimalToMinor(s []byte, exp int) (int64, bool) {
+	whole, frac := s, []byte(nil)
+	if i := bytes.IndexByte(s, '.'); i >= 0 {
+		whole, frac = s[:i], s[i+1:]
+	}
+	if len(whole) == 0 || len(whole)+exp > 18 {
+		return 0, false
+	}
+	var m int64
+	for _, c := range whole {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		m = m*10 + int64(c-'0')
+	}
+	for i := range exp {
+		m *= 10
+		if i < len(frac) {
+			m += int64(frac[i] - '0')
+		}
+	}
+	if len(frac) > exp && frac[exp] >= '5' {
+		m++
+	}
+	return m, true
+}
+
+// decimalToMinorRat is the exact conversion of a decimal string of any
+// length.
+func decimalToMinorRat(s string, exp int) (int64, error) {
 	r, ok := new(big.Rat).SetString(s)
 	if !ok {
 		return 0, ErrAmountNotNumeric

@@ -2,6 +2,8 @@ package contract
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -260,4 +262,50 @@ func TestTimestampTimeNeverWraps(t *testing.T) {
 	got, ok = TimestampTime(pcommon.Timestamp(1))
 	assert.True(t, ok)
 	assert.Equal(t, 1970, got.UTC().Year())
+}
+
+// The integer fast path of MajorFloatToMinor agrees with the exact big.Rat
+// conversion: on rounding edges, on amounts near the 18-digit limit and on
+// random doubles of every magnitude.
+func TestMajorFloatToMinorMatchesExactConversion(t *testing.T) {
+	floats := []float64{0, math.Copysign(0, -1), 0.5, 1.5, 2.5, 0.005, 0.015, 0.125, 0.29, 19.99, 1e-9, 0.3 - 0.1,
+		999999999999999.9, 12345678901234.5678, 99999999999999.995, 1e14, 1e15, 1e17, 9.2e18, 1e20, math.MaxFloat64, math.SmallestNonzeroFloat64}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		floats = append(floats, math.Float64frombits(rng.Uint64()&^(1<<63)), rng.Float64()*math.Pow(10, float64(rng.IntN(22)-4)),
+			float64(rng.IntN(1_000_000))/100)
+	}
+	for _, f := range floats {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			continue
+		}
+		for exp := range 5 {
+			got, err := MajorFloatToMinor(f, exp)
+			want, wantErr := decimalToMinorRat(strconv.FormatFloat(f, 'f', -1, 64), exp)
+			require.Equal(t, wantErr, err, "%v exp %d", f, exp)
+			require.Equal(t, want, got, "%v exp %d", f, exp)
+		}
+	}
+}
+
+// BenchmarkMajorFloatToMinor: "big_rat" is the conversion before the
+// integer fast path (format, then big.Rat), "now" the function as it is.
+func BenchmarkMajorFloatToMinor(b *testing.B) {
+	prices := []float64{19.99, 4.99, 1299.5, 0.29, 250, 12.345}
+	b.Run("big_rat", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			_, _ = decimalToMinorRat(strconv.FormatFloat(prices[i%len(prices)], 'f', -1, 64), 2)
+			i++
+		}
+	})
+	b.Run("now", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			_, _ = MajorFloatToMinor(prices[i%len(prices)], 2)
+			i++
+		}
+	})
 }

@@ -114,8 +114,11 @@ func (s *Sender) Send(ctx context.Context, req Request) (*Response, error) {
 		return nil, Retryable(redactErr(stripURL(err), req.Redact), 0)
 	}
 	defer hresp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(hresp.Body, MaxResponseBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, maxDrain))
+	var body []byte
+	if hresp.ContentLength != 0 { // GA4 and most webhooks answer 204 or an empty 2xx
+		body, _ = io.ReadAll(io.LimitReader(hresp.Body, MaxResponseBody))
+		_, _ = io.Copy(io.Discard, io.LimitReader(hresp.Body, maxDrain))
+	}
 	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, Body: body}
 	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
 		s.Meter.Sent(max(req.Events, 1), len(req.Body))

@@ -31,7 +31,23 @@ type Set struct {
 	now     func() time.Time
 	entries *simplelru.LRU[string, entry]
 	store   storage.Client
-	evicted []string
+	// mirrored: every key in store is also in entries (store was walked at
+	// Load, and keys leave store when they leave entries), so a key missing
+	// from memory needs no storage lookup.
+	mirrored bool
+	evicted  []string
+	// Storage writes are group commits: next gathers the operations of
+	// the commits (and evictions) that arrive while writing is true; one
+	// writer stores them in one transaction.
+	next    *writeGroup
+	writing bool
+}
+
+// writeGroup is one storage transaction shared by concurrent commits.
+type writeGroup struct {
+	ops  []*storage.Operation
+	done chan struct{}
+	err  error
 }
 
 // New returns a Set that forgets keys window after they were sent and holds
@@ -71,6 +87,7 @@ func (s *Set) Load(ctx context.Context, c storage.Client) error {
 		s.entries.Add(strings.TrimPrefix(key, keyPrefix), entry{sentAt: sentAt})
 		return nil, nil
 	})
+	s.mirrored = err == nil
 	return errors.Join(err, s.flushEvicted(ctx))
 }
 
@@ -84,31 +101,85 @@ func (s *Set) Reserve(ctx context.Context, key string) (bool, error) {
 		if e.pending || now.Sub(e.sentAt) < s.window {
 			return false, nil
 		}
-	} else if s.store != nil {
+	} else if s.store != nil && !s.mirrored {
+		// file_storage reads in a write transaction: a lookup per new
+		// purchase cost as much as the commit that follows it.
 		v, err := s.store.Get(ctx, keyPrefix+key)
 		if err != nil {
 			return false, err
 		}
 		if sentAt, ok := decodeTime(v); ok && now.Sub(sentAt) < s.window {
 			s.entries.Add(key, entry{sentAt: sentAt})
-			return false, s.flushEvicted(ctx)
+			s.queueEvicted()
+			return false, nil
 		}
 	}
 	s.entries.Add(key, entry{pending: true})
-	return true, s.flushEvicted(ctx)
+	s.queueEvicted()
+	return true, nil
 }
 
-// Commit records key as sent now.
-func (s *Set) Commit(ctx context.Context, key string) error {
+// Commit records keys as sent now and returns once they are stored.
+// Concurrent commits (one per sent GA4 request, from several queue
+// consumers) share one storage transaction: while one is written, the next
+// ones gather, and the first of them writes them all.
+func (s *Set) Commit(ctx context.Context, keys ...string) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := s.now()
-	s.entries.Add(key, entry{sentAt: now})
-	var err error
-	if s.store != nil {
-		err = s.store.Set(ctx, keyPrefix+key, encodeTime(now))
+	for _, k := range keys {
+		s.entries.Add(k, entry{sentAt: now})
 	}
-	return errors.Join(err, s.flushEvicted(ctx))
+	if s.store == nil {
+		s.evicted = s.evicted[:0]
+		s.mu.Unlock()
+		return nil
+	}
+	s.queueEvicted()
+	g := s.group()
+	sentAt := encodeTime(now)
+	for _, k := range keys {
+		g.ops = append(g.ops, storage.SetOperation(keyPrefix+k, sentAt))
+	}
+	if s.writing {
+		s.mu.Unlock()
+		<-g.done
+		return g.err
+	}
+	s.writing = true
+	for s.next != nil {
+		w := s.next
+		s.next = nil
+		s.mu.Unlock()
+		w.err = s.store.Batch(ctx, w.ops...)
+		close(w.done)
+		s.mu.Lock()
+	}
+	s.writing = false
+	s.mu.Unlock()
+	return g.err
+}
+
+// group is the write group gathering now.
+func (s *Set) group() *writeGroup {
+	if s.next == nil {
+		s.next = &writeGroup{done: make(chan struct{})}
+	}
+	return s.next
+}
+
+// queueEvicted turns the keys the LRU pushed out into deletes written with
+// the next commit, in order with its writes.
+func (s *Set) queueEvicted() {
+	if len(s.evicted) == 0 {
+		return
+	}
+	if s.store != nil {
+		g := s.group()
+		for _, k := range s.evicted {
+			g.ops = append(g.ops, storage.DeleteOperation(keyPrefix+k))
+		}
+	}
+	s.evicted = s.evicted[:0]
 }
 
 // Release forgets a reservation whose send failed, so a retry may send it.

@@ -3,7 +3,6 @@ package mapping
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,13 +12,29 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
-// pseudonymPattern matches the customer id piisanitizer writes. Only such ids
-// are sent as user_id or used to derive a client id: a raw id could be an
-// email address or another direct identifier.
-var pseudonymPattern = regexp.MustCompile(`^pii_[0-9a-f]{8,128}$`)
+// A pseudonym is the customer id piisanitizer writes, ^pii_[0-9a-f]{8,128}$.
+// Only such ids are sent as user_id or used to derive a client id: a raw id
+// could be an email address or another direct identifier. It is checked
+// without a regexp: the check runs for every GA4 event.
+const (
+	pseudonymPrefix       = "pii_"
+	minPseudonymHexDigits = 8
+	maxPseudonymHexDigits = 128
+)
 
 // IsPseudonym reports whether a customer id is a piisanitizer pseudonym.
-func IsPseudonym(id string) bool { return pseudonymPattern.MatchString(id) }
+func IsPseudonym(id string) bool {
+	hex, ok := strings.CutPrefix(id, pseudonymPrefix)
+	if !ok || len(hex) < minPseudonymHexDigits || len(hex) > maxPseudonymHexDigits {
+		return false
+	}
+	for i := 0; i < len(hex); i++ {
+		if c := hex[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 const maxClientIDLen = 100
 

@@ -71,7 +71,19 @@ func Reason(r string) metric.AddOption {
 	return metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrReason, r)))
 }
 
-// Outcome returns the metric option for an outcome attribute.
+// Outcome returns the metric option for an outcome attribute. The three
+// outcomes are built once: one is added per GA4 request.
 func Outcome(o string) metric.AddOption {
+	if opt, ok := outcomes[o]; ok {
+		return opt
+	}
 	return metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrOutcome, o)))
+}
+
+var outcomes = map[string]metric.AddOption{}
+
+func init() {
+	for _, o := range []string{"success", "retryable", "permanent"} {
+		outcomes[o] = metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrOutcome, o)))
+	}
 }

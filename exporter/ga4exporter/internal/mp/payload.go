@@ -112,8 +112,12 @@ type Encoded struct {
 	TimestampMicros int64
 }
 
-// Encode encodes one event for PackEncoded.
+// Encode encodes one event for PackEncoded, as json.Marshal would; the
+// common forms are written directly (appendEvent), a tenth of the cost.
 func Encode(e *Event) (Encoded, error) {
+	if b, ok := appendEvent(make([]byte, 0, 512), e); ok {
+		return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, nil
+	}
 	b, err := json.Marshal(e)
 	return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, err
 }
