@@ -112,8 +112,10 @@ func TestEventFromSpanEventsAndAlertsPassedOn(t *testing.T) {
 	rl := ld.ResourceLogs().AppendEmpty()
 	rl.Resource().Attributes().PutStr(contract.ServiceName, "shop")
 	lrs := rl.ScopeLogs().AppendEmpty().LogRecords()
-	appAlert := contract.Alert{Name: "x", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		Labels: map[string]string{contract.SecurityIncidentType: "y"}, Summary: "from the app"}
+	appAlert := contract.Alert{
+		Name: "x", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		Labels: map[string]string{contract.SecurityIncidentType: "y"}, Summary: "from the app",
+	}
 	appAlert.WriteTo(lrs.AppendEmpty())
 	lrs.AppendEmpty().Attributes().PutStr(contract.EventName, contract.EventSecurity) // a real event next to it
 	h.logs(ld)

@@ -33,8 +33,10 @@ rules:
 // attempts returns ok succeeded and failed failed charge spans.
 func attempts(ok, failed int) []spanSpec {
 	spec := func(status string, trace byte) spanSpec {
-		return spanSpec{name: contract.SpanPaymentCharge, kind: ptrace.SpanKindClient, dur: time.Second, trace: trace,
-			attrs: map[string]any{contract.PaymentProvider: "adyen", contract.PaymentStatus: status}}
+		return spanSpec{
+			name: contract.SpanPaymentCharge, kind: ptrace.SpanKindClient, dur: time.Second, trace: trace,
+			attrs: map[string]any{contract.PaymentProvider: "adyen", contract.PaymentStatus: status},
+		}
 	}
 	return append(repeat(ok, spec(contract.StatusSucceeded, 1)), repeat(failed, spec(contract.StatusFailed, 2))...)
 }
@@ -169,8 +171,10 @@ rules:
       threshold: 0.3
 `)
 	span := func(errType string) spanSpec {
-		return spanSpec{name: "payment.charge", kind: ptrace.SpanKindClient, dur: time.Second,
-			attrs: map[string]any{"payment.provider": "stripe", "payment.error_type": errType}}
+		return spanSpec{
+			name: "payment.charge", kind: ptrace.SpanKindClient, dur: time.Second,
+			attrs: map[string]any{"payment.provider": "stripe", "payment.error_type": errType},
+		}
 	}
 	h.traces(makeTraces(t, h.clock.now, "payment-service", repeat(9, span("processing_error"))...))
 	assert.Empty(t, h.newAlerts(), "below min_samples")

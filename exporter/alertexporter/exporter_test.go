@@ -228,7 +228,6 @@ func TestFactoryLifecycle(t *testing.T) {
 	require.NoError(t, exp.Start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, exp.ConsumeLogs(context.Background(), alertLogs(critical())))
 	require.NoError(t, exp.Shutdown(context.Background()))
-
 }
 
 type logConfig = logchannel.Config

@@ -50,8 +50,11 @@ func criticalRoute(t *testing.T, cfg *Config) *route.Route {
 // mutes the latency alerts of the same service, not of another).
 func TestShippedProfilesPageAtOnceAndInhibit(t *testing.T) {
 	for _, files := range [][]string{
-		{"otelcol.yaml"}, {"gateway.yaml"},
-		{"gateway.yaml", "overlays/production.yaml"}, {"gateway.yaml", "overlays/staging.yaml"}, {"gateway.yaml", "overlays/development.yaml"},
+		{"otelcol.yaml"},
+		{"gateway.yaml"},
+		{"gateway.yaml", "overlays/production.yaml"},
+		{"gateway.yaml", "overlays/staging.yaml"},
+		{"gateway.yaml", "overlays/development.yaml"},
 	} {
 		t.Run(strings.Join(files, "+"), func(t *testing.T) {
 			cfg := shippedAlertConfig(t, nil, files...)
@@ -65,10 +68,13 @@ func TestShippedProfilesPageAtOnceAndInhibit(t *testing.T) {
 			require.NoError(t, err)
 			outage := route.Candidate{Fingerprint: "src", Labels: route.LabelSet(contract.Alert{
 				Name: "payment_failure_rate", Severity: contract.SeverityCritical,
-				Labels: map[string]string{"service.name": "checkout", "payment.provider": "stripe"}})}
+				Labels: map[string]string{"service.name": "checkout", "payment.provider": "stripe"},
+			})}
 			slow := func(svc string) map[string]string {
-				return route.LabelSet(contract.Alert{Name: "api_response_time", Severity: contract.SeverityWarning,
-					Labels: map[string]string{"service.name": svc, "http.route": "/cart"}})
+				return route.LabelSet(contract.Alert{
+					Name: "api_response_time", Severity: contract.SeverityWarning,
+					Labels: map[string]string{"service.name": svc, "http.route": "/cart"},
+				})
 			}
 			assert.True(t, route.Inhibited(b.engine.Inhibit, "tgt", slow("checkout"), []route.Candidate{outage}))
 			assert.False(t, route.Inhibited(b.engine.Inhibit, "tgt", slow("search"), []route.Candidate{outage}))

@@ -19,8 +19,10 @@ func benchBatch(start, now time.Time) pmetric.Metrics {
 	md := fixture.Default().Metrics(start, now)
 	ops := make([]fixture.Operation, 50)
 	for i := range ops {
-		ops[i] = fixture.Operation{Name: "op-" + strconv.Itoa(i), Bounds: []float64{5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000},
-			Counts: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, Errors: 1}
+		ops[i] = fixture.Operation{
+			Name: "op-" + strconv.Itoa(i), Bounds: []float64{5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000},
+			Counts: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, Errors: 1,
+		}
 	}
 	fixture.SpanMetrics(start, now, ops...).ResourceMetrics().MoveAndAppendTo(md.ResourceMetrics())
 	return md
@@ -44,8 +46,10 @@ func BenchmarkDashboard(b *testing.B) {
 	clock := func() time.Time { return now }
 	st := store.New(store.Config{Now: clock, MaxSeries: 5000})
 	st.AddMetrics(benchBatch(now.Add(-time.Hour), now))
-	bld := view.NewBuilder(view.Options{Currency: "USD", LatencyWindow: 5 * time.Minute,
-		SpanMetricsNamespace: "traces.span.metrics", StaleAfter: time.Minute}, st, store.NewAlerts(clock, 10, 10))
+	bld := view.NewBuilder(view.Options{
+		Currency: "USD", LatencyWindow: 5 * time.Minute,
+		SpanMetricsNamespace: "traces.span.metrics", StaleAfter: time.Minute,
+	}, st, store.NewAlerts(clock, 10, 10))
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = bld.Dashboard()

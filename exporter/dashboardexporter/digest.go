@@ -76,8 +76,10 @@ type digester struct {
 
 func newDigester(cfg DigestConfig, loc *time.Location, client *http.Client, summary func() view.Summary, now func() time.Time, logger *zap.Logger) *digester {
 	at, _ := time.Parse("15:04", cfg.At) // validated
-	g := &digester{url: string(cfg.URL), hour: at.Hour(), minute: at.Minute(), loc: loc, client: client,
-		summary: summary, now: now, logger: logger}
+	g := &digester{
+		url: string(cfg.URL), hour: at.Hour(), minute: at.Minute(), loc: loc, client: client,
+		summary: summary, now: now, logger: logger,
+	}
 	if local := now().In(loc); !local.Before(g.scheduled(local)) {
 		g.sentDay = local.Format(time.DateOnly) // today's is past: the next one is tomorrow's
 	}

@@ -91,8 +91,10 @@ func TestServesDashboardSummaryAndHealth(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	require.NoError(t, r.metrics.ConsumeMetrics(ctx, fixture.Default().Metrics(now.Add(-time.Minute), now)))
-	firing := contract.Alert{Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		Summary: "payment.charge p95 7.2s > 5s", StartsAt: now, Labels: map[string]string{"span.name": "payment.charge"}}
+	firing := contract.Alert{
+		Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		Summary: "payment.charge p95 7.2s > 5s", StartsAt: now, Labels: map[string]string{"span.name": "payment.charge"},
+	}
 	ld := fixture.Alerts(firing)
 	// A business event and a broken alert next to the good one.
 	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().AppendEmpty().Attributes().PutStr(contract.EventName, contract.EventPurchase)

@@ -54,10 +54,14 @@ func TestFiringAlertsSurviveRestart(t *testing.T) {
 		c.Storage = &fileStorageID
 		return c
 	}
-	latency := contract.Alert{Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		Summary: "payment.charge p95 7.2s > 5s", StartsAt: now, Labels: map[string]string{"span.name": "payment.charge"}, Value: math.NaN()}
-	stock := contract.Alert{Name: "LowStock", Status: contract.AlertFiring, Severity: contract.SeverityWarning,
-		StartsAt: now, Labels: map[string]string{"inventory.item_id": "sku-1"}, Value: 3}
+	latency := contract.Alert{
+		Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		Summary: "payment.charge p95 7.2s > 5s", StartsAt: now, Labels: map[string]string{"span.name": "payment.charge"}, Value: math.NaN(),
+	}
+	stock := contract.Alert{
+		Name: "LowStock", Status: contract.AlertFiring, Severity: contract.SeverityWarning,
+		StartsAt: now, Labels: map[string]string{"inventory.item_id": "sku-1"}, Value: 3,
+	}
 
 	ext, host := startFileStorage(t, dir)
 	r := createStartedOn(t, cfg(), host)
@@ -125,8 +129,10 @@ func TestAlertBookOfThePreviousReleaseIsRestored(t *testing.T) {
 	storageExt := storagetest.NewFileBackedStorageExtension("disk", dir)
 	host := storagetest.NewStorageHost().WithExtension(storageExt.ID, storageExt)
 	book := store.NewAlerts(time.Now, 10, 10)
-	book.Apply(contract.Alert{Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		StartsAt: time.Now(), Labels: map[string]string{"span.name": "payment.charge"}, Value: math.NaN()})
+	book.Apply(contract.Alert{
+		Name: "HighPaymentLatency", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		StartsAt: time.Now(), Labels: map[string]string{"span.name": "payment.charge"}, Value: math.NaN(),
+	})
 	bare, err := book.MarshalState()
 	require.NoError(t, err)
 	id := component.NewID(metadata.Type)

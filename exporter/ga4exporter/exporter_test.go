@@ -148,8 +148,10 @@ func TestBatchingByClientID(t *testing.T) {
 	var recs []rec
 	for i := 0; i < 60; i++ {
 		cid := []string{"111.1", "222.2", "333.3"}[i%3]
-		recs = append(recs, rec{name: contract.EventBeginCheckout, age: time.Duration(i) * time.Second,
-			attrs: map[string]any{contract.GAClientID: cid, contract.OrderCoupon: fmt.Sprint(i)}})
+		recs = append(recs, rec{
+			name: contract.EventBeginCheckout, age: time.Duration(i) * time.Second,
+			attrs: map[string]any{contract.GAClientID: cid, contract.OrderCoupon: fmt.Sprint(i)},
+		})
 	}
 	// a fourth client that differs only in consent gets its own requests
 	recs = append(recs, rec{name: contract.EventViewItem, attrs: map[string]any{contract.GAClientID: "111.1", contract.GAConsentAdUserData: "denied"}})

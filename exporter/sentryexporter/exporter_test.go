@@ -286,8 +286,10 @@ func TestErrorsFromLogs(t *testing.T) {
 	py.Attributes().PutStr(contract.ExceptionStacktrace, sample(t, "python_carderror.txt"))
 	errorLog(ld, "go", plog.SeverityNumberFatal)
 	errorLog(ld, "go", plog.SeverityNumberInfo) // not an error: skipped
-	contract.Alert{Name: "payment_failure_rate", Status: contract.AlertFiring, Severity: contract.SeverityHigh,
-		Summary: "failure rate 12%", StartsAt: testTime}.WriteTo(errorLog(ld, "go", plog.SeverityNumberError)) // alert: skipped
+	contract.Alert{
+		Name: "payment_failure_rate", Status: contract.AlertFiring, Severity: contract.SeverityHigh,
+		Summary: "failure rate 12%", StartsAt: testTime,
+	}.WriteTo(errorLog(ld, "go", plog.SeverityNumberError)) // alert: skipped
 	require.NoError(t, e.pushLogs(context.Background(), ld))
 
 	evs := f.received()

@@ -25,6 +25,7 @@ func (b *Enc) Bool(v bool) {
 		b.Byte(0)
 	}
 }
+
 func (b *Enc) Str(s string) {
 	b.Uvarint(uint64(len(s)))
 	*b = append(*b, s...)

@@ -21,8 +21,10 @@ func TestReportTellsTransitions(t *testing.T) {
 	first, _ = r.Report("alert", "slack", errors.New("HTTP 500"), 500, t0.Add(2*time.Second))
 	assert.False(t, first, "still failing: not a new failure")
 	s := r.Snapshot()
-	assert.Equal(t, []State{{Component: "alert", Channel: "slack", Status: StatusFailing, Since: t0.Add(time.Second),
-		LastError: "HTTP 500", StatusCode: 500, Hint: "the destination service is failing; delivery is retried with back-off"}}, s)
+	assert.Equal(t, []State{{
+		Component: "alert", Channel: "slack", Status: StatusFailing, Since: t0.Add(time.Second),
+		LastError: "HTTP 500", StatusCode: 500, Hint: "the destination service is failing; delivery is retried with back-off",
+	}}, s)
 	_, rec = r.Report("alert", "slack", nil, 0, t0.Add(3*time.Second))
 	assert.True(t, rec)
 	assert.Equal(t, StatusOK, r.Snapshot()[0].Status)

@@ -268,8 +268,10 @@ func TestTimestampTimeNeverWraps(t *testing.T) {
 // conversion: on rounding edges, on amounts near the 18-digit limit and on
 // random doubles of every magnitude.
 func TestMajorFloatToMinorMatchesExactConversion(t *testing.T) {
-	floats := []float64{0, math.Copysign(0, -1), 0.5, 1.5, 2.5, 0.005, 0.015, 0.125, 0.29, 19.99, 1e-9, 0.3 - 0.1,
-		999999999999999.9, 12345678901234.5678, 99999999999999.995, 1e14, 1e15, 1e17, 9.2e18, 1e20, math.MaxFloat64, math.SmallestNonzeroFloat64}
+	floats := []float64{
+		0, math.Copysign(0, -1), 0.5, 1.5, 2.5, 0.005, 0.015, 0.125, 0.29, 19.99, 1e-9, 0.3 - 0.1,
+		999999999999999.9, 12345678901234.5678, 99999999999999.995, 1e14, 1e15, 1e17, 9.2e18, 1e20, math.MaxFloat64, math.SmallestNonzeroFloat64,
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
 		floats = append(floats, math.Float64frombits(rng.Uint64()&^(1<<63)), rng.Float64()*math.Pow(10, float64(rng.IntN(22)-4)),

@@ -12,9 +12,11 @@ import (
 //	go test -run '^$' -bench BenchmarkRun -benchtime 20000x ./internal/sim/
 func BenchmarkRun(b *testing.B) {
 	endpoint, got := startReceiver(b)
-	cfg := Config{Endpoint: endpoint, Insecure: true, Seed: 1, Count: b.N, DuplicateRate: 0.02,
+	cfg := Config{
+		Endpoint: endpoint, Insecure: true, Seed: 1, Count: b.N, DuplicateRate: 0.02,
 		SpanEventShare: DefaultSpanEventShare, RefundRate: DefaultRefundRate, CardTestingRate: DefaultCardTestingRate,
-		MetricInterval: time.Hour}
+		MetricInterval: time.Hour,
+	}
 	b.ResetTimer()
 	l, err := Run(context.Background(), cfg)
 	b.StopTimer()

@@ -292,15 +292,21 @@ type failure struct {
 
 var (
 	cardFailures = []failure{
-		{contract.ErrCardDeclined, 0.05}, {contract.ErrInsufficientFunds, 0.025},
-		{contract.ErrExpiredCard, 0.01}, {contract.ErrIncorrectCVC, 0.01},
-		{contract.ErrAuthenticationRequired, 0.01}, {contract.ErrProcessingError, 0.008},
-		{contract.ErrTimeout, 0.006}, {contract.ErrFraudSuspected, 0.005},
+		{contract.ErrCardDeclined, 0.05},
+		{contract.ErrInsufficientFunds, 0.025},
+		{contract.ErrExpiredCard, 0.01},
+		{contract.ErrIncorrectCVC, 0.01},
+		{contract.ErrAuthenticationRequired, 0.01},
+		{contract.ErrProcessingError, 0.008},
+		{contract.ErrTimeout, 0.006},
+		{contract.ErrFraudSuspected, 0.005},
 		{contract.ErrNetworkError, 0.006},
 	}
 	walletFailures = []failure{
-		{contract.ErrInsufficientFunds, 0.03}, {contract.ErrProcessingError, 0.01},
-		{contract.ErrTimeout, 0.006}, {contract.ErrFraudSuspected, 0.004},
+		{contract.ErrInsufficientFunds, 0.03},
+		{contract.ErrProcessingError, 0.01},
+		{contract.ErrTimeout, 0.006},
+		{contract.ErrFraudSuspected, 0.004},
 		{contract.ErrNetworkError, 0.005},
 	}
 )

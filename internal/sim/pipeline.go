@@ -60,9 +60,11 @@ func newPipeline(ctx context.Context, cfg Config, ids sdktrace.IDGenerator) (*pi
 	metricOpts := []otlpmetricgrpc.Option{otlpmetricgrpc.WithEndpoint(cfg.Endpoint), otlpmetricgrpc.WithHeaders(cfg.Headers)}
 	if cfg.ExportTimeout > 0 {
 		traceOpts = append(traceOpts, otlptracegrpc.WithTimeout(cfg.ExportTimeout), otlptracegrpc.WithRetry(otlptracegrpc.RetryConfig{
-			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}))
+			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout,
+		}))
 		logOpts = append(logOpts, otlploggrpc.WithTimeout(cfg.ExportTimeout), otlploggrpc.WithRetry(otlploggrpc.RetryConfig{
-			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout}))
+			Enabled: true, InitialInterval: 100 * time.Millisecond, MaxInterval: time.Second, MaxElapsedTime: cfg.ExportTimeout,
+		}))
 	}
 	if cfg.Insecure {
 		traceOpts = append(traceOpts, otlptracegrpc.WithInsecure())

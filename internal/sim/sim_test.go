@@ -90,8 +90,10 @@ func TestRunIsDeterministicForASeed(t *testing.T) {
 
 func TestOutageFailsPayments(t *testing.T) {
 	endpoint, _ := startReceiver(t)
-	cfg := Config{Endpoint: endpoint, Insecure: true, Seed: 3, Count: 300, MetricInterval: time.Hour,
-		Outage: &Outage{Sessions: 300, FailureRate: 1}}
+	cfg := Config{
+		Endpoint: endpoint, Insecure: true, Seed: 3, Count: 300, MetricInterval: time.Hour,
+		Outage: &Outage{Sessions: 300, FailureRate: 1},
+	}
 	l, err := Run(context.Background(), cfg)
 	require.NoError(t, err)
 	assert.Zero(t, l.Attempts[contract.StatusSucceeded])
@@ -114,8 +116,10 @@ func TestRunFailsWhenNothingIsDelivered(t *testing.T) {
 }
 
 func TestConfigValidation(t *testing.T) {
-	_, err := Run(context.Background(), Config{Endpoint: "", Count: 0, Rate: -1, DuplicateRate: 2, Currencies: []string{"XXQ"},
-		Outage: &Outage{FailureRate: 1.5}, Countries: []string{"BR", "uk"}, Abandonment: &Abandonment{Step: contract.EventPurchase, Drop: 0.5}})
+	_, err := Run(context.Background(), Config{
+		Endpoint: "", Count: 0, Rate: -1, DuplicateRate: 2, Currencies: []string{"XXQ"},
+		Outage: &Outage{FailureRate: 1.5}, Countries: []string{"BR", "uk"}, Abandonment: &Abandonment{Step: contract.EventPurchase, Drop: 0.5},
+	})
 	require.Error(t, err)
 	for _, field := range []string{"endpoint", "count or duration", "rate", "duplicate_rate", "currencies", "outage.failure_rate", `countries: "uk"`, "abandonment"} {
 		assert.Contains(t, err.Error(), field)
@@ -171,8 +175,10 @@ type recomputer struct {
 }
 
 func newRecomputer(t *testing.T) *recomputer {
-	return &recomputer{t: t, l: newLedger(0), orders: map[string]bool{}, buyers: map[string]bool{},
-		amountForms: map[string]int{}, currencies: map[string]bool{}, keys: map[string]bool{}, initialStock: map[string]int64{}}
+	return &recomputer{
+		t: t, l: newLedger(0), orders: map[string]bool{}, buyers: map[string]bool{},
+		amountForms: map[string]int{}, currencies: map[string]bool{}, keys: map[string]bool{}, initialStock: map[string]int64{},
+	}
 }
 
 var paymentSpanNames = map[string]bool{

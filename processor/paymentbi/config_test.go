@@ -78,8 +78,10 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		"bad_rate":       {"exchange_rates", "EUR"},
 		"reporting_rate": {"exchange_rates", "USD"},
 		"bad_timezone":   {"timezone"},
-		"bad_limits": {"cardinality_limit", "dedup_window", "customer_state.expected_customers",
-			"customer_state.false_positive_rate", "customer_state.sync_interval"},
+		"bad_limits": {
+			"cardinality_limit", "dedup_window", "customer_state.expected_customers",
+			"customer_state.false_positive_rate", "customer_state.sync_interval",
+		},
 		"huge_filter":        {"customer_state", "256 MiB"},
 		"dedup_without_room": {"dedup_max_entries"},
 	}
@@ -100,9 +102,11 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	cfg := NewConnectorFactory().CreateDefaultConfig().(*ConnectorConfig)
 	loadConfig(t, "bad_connector", cfg)
 	err := cfg.Validate()
-	for _, w := range []string{"daily_revenue_target", "emit_interval", "duration_buckets", "inventory_forecast.half_life",
+	for _, w := range []string{
+		"daily_revenue_target", "emit_interval", "duration_buckets", "inventory_forecast.half_life",
 		"inventory_forecast.reservation_timeout", "inventory_forecast.max_open_checkouts", "inventory_forecast.event_date",
-		"experiments.alpha", "experiments.min_trials"} {
+		"experiments.alpha", "experiments.min_trials",
+	} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("connector error %v does not mention %q", err, w)
 		}

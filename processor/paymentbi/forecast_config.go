@@ -76,8 +76,10 @@ func (c *InventoryForecastConfig) dates() (time.Time, map[string]time.Time, erro
 
 func (c *InventoryForecastConfig) settings() engine.ForecastSettings {
 	def, per, _ := c.dates()
-	return engine.ForecastSettings{Bucket: c.Bucket, HalfLife: c.HalfLife, ReservationTimeout: c.ReservationTimeout,
-		MaxOpenCheckouts: c.MaxOpenCheckouts, EventDate: def, EventDates: per}
+	return engine.ForecastSettings{
+		Bucket: c.Bucket, HalfLife: c.HalfLife, ReservationTimeout: c.ReservationTimeout,
+		MaxOpenCheckouts: c.MaxOpenCheckouts, EventDate: def, EventDates: per,
+	}
 }
 
 // ExperimentsConfig configures the comparison of experiment variants.
@@ -124,6 +126,8 @@ func (c *ExperimentsConfig) Validate() error {
 }
 
 func (c *ExperimentsConfig) settings() engine.ExperimentSettings {
-	return engine.ExperimentSettings{Alpha: c.Alpha, Tau: c.Tau, Control: c.Control, MinTrials: c.MinTrials,
-		MaxExperiments: c.MaxExperiments, MaxVariants: c.MaxVariants}
+	return engine.ExperimentSettings{
+		Alpha: c.Alpha, Tau: c.Tau, Control: c.Control, MinTrials: c.MinTrials,
+		MaxExperiments: c.MaxExperiments, MaxVariants: c.MaxVariants,
+	}
 }

@@ -130,8 +130,10 @@ service:
 `)
 	t.Cleanup(func() { _ = col.Shutdown() })
 	run := func(seed int64, mutate func(*sim.Config)) {
-		cfg := sim.Config{Endpoint: grpcAddr, Insecure: true, Seed: seed, Count: 2000, Countries: countries,
-			MetricInterval: time.Hour}
+		cfg := sim.Config{
+			Endpoint: grpcAddr, Insecure: true, Seed: seed, Count: 2000, Countries: countries,
+			MetricInterval: time.Hour,
+		}
 		mutate(&cfg)
 		if _, err := sim.Run(context.Background(), cfg); err != nil {
 			t.Fatal(err)

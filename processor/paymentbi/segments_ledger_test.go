@@ -48,8 +48,10 @@ func newOTLPSink(t testing.TB, addr string, clock *simClock) *otlpSink {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	return &otlpSink{t: t, clock: clock, traces: ptraceotlp.NewGRPCClient(conn), logs: plogotlp.NewGRPCClient(conn),
-		td: ptrace.NewTraces(), ld: plog.NewLogs()}
+	return &otlpSink{
+		t: t, clock: clock, traces: ptraceotlp.NewGRPCClient(conn), logs: plogotlp.NewGRPCClient(conn),
+		td: ptrace.NewTraces(), ld: plog.NewLogs(),
+	}
 }
 
 func (s *otlpSink) Advance(now time.Time) {
@@ -60,6 +62,7 @@ func (s *otlpSink) Advance(now time.Time) {
 func (s *otlpSink) ConsumeTraces(td ptrace.Traces) {
 	td.ResourceSpans().MoveAndAppendTo(s.td.ResourceSpans())
 }
+
 func (s *otlpSink) ConsumeLogs(ld plog.Logs) { ld.ResourceLogs().MoveAndAppendTo(s.ld.ResourceLogs()) }
 
 func (s *otlpSink) flush() {

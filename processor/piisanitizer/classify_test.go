@@ -24,8 +24,10 @@ func newTestSanitizer(t *testing.T) *sanitizer {
 // from concurrent batches.
 func TestClassifyCacheAgreesWithClassification(t *testing.T) {
 	s := newTestSanitizer(t)
-	keys := []string{"customer.email", "Customer.Email", "customerEmail", "app.customer_email", "customer.id",
-		"card.cvv", "token_expiry", "card_expiry", "password", "http.route", "payment.method", "ssn", "notes"}
+	keys := []string{
+		"customer.email", "Customer.Email", "customerEmail", "app.customer_email", "customer.id",
+		"card.cvv", "token_expiry", "card_expiry", "password", "http.route", "payment.method", "ssn", "notes",
+	}
 	want := map[string]keyClass{}
 	for _, k := range keys {
 		want[k] = s.classifyKey(k)

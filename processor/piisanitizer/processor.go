@@ -186,8 +186,10 @@ func (s *sanitizer) addNames(class keyClass, names []string) {
 // word or a namespace dot, so token_expiry and sms_security_code are not a
 // card's.
 var (
-	cardOnlyWords = map[string]struct{}{"cvv": {}, "cvv2": {}, "cvc": {}, "cvc2": {}, "track1": {}, "track2": {},
-		"track_data": {}, "magstripe": {}, "pin_block": {}, "pinblock": {}}
+	cardOnlyWords = map[string]struct{}{
+		"cvv": {}, "cvv2": {}, "cvc": {}, "cvc2": {}, "track1": {}, "track2": {},
+		"track_data": {}, "magstripe": {}, "pin_block": {}, "pinblock": {},
+	}
 	cardWords = map[string]struct{}{"card": {}, "cc": {}, "credit": {}, "creditcard": {}, "pan": {}, "payment": {}}
 )
 

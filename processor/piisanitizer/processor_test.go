@@ -316,8 +316,12 @@ func TestFindingsTelemetry(t *testing.T) {
 		detector, signal string
 		want             int64
 	}{
-		{"pan", "traces", 2}, {"email", "traces", 1}, {"custom:order_token", "traces", 1}, {"ip", "traces", 0},
-		{"pan", "logs", 1}, {"", "metrics", 0},
+		{"pan", "traces", 2},
+		{"email", "traces", 1},
+		{"custom:order_token", "traces", 1},
+		{"ip", "traces", 0},
+		{"pan", "logs", 1},
+		{"", "metrics", 0},
 	} {
 		if got := sumFindings(m, c.detector, c.signal); got != c.want {
 			t.Errorf("%s/%s = %d, want %d", c.detector, c.signal, got, c.want)

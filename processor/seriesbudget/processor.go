@@ -231,8 +231,10 @@ func (b *budget) warnDue(now time.Time) []zap.Field {
 		return nil
 	}
 	b.lastWarn = now
-	fields := []zap.Field{zap.Int("series_in_use", b.used), zap.Int("max_series", b.cfg.MaxSeries),
-		zap.Int("max_series_per_metric", b.cfg.MaxSeriesPerMetric), zap.String("metric", b.pendingMetric)}
+	fields := []zap.Field{
+		zap.Int("series_in_use", b.used), zap.Int("max_series", b.cfg.MaxSeries),
+		zap.Int("max_series_per_metric", b.cfg.MaxSeriesPerMetric), zap.String("metric", b.pendingMetric),
+	}
 	for _, r := range []string{reasonTotal, reasonPerMetric} {
 		if n := b.pending[r]; n > 0 {
 			fields = append(fields, zap.Int64("refused_"+r, n))

@@ -98,8 +98,10 @@ func TestOneHostSidecarGatewaySimulator(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	ledger, err := sim.Run(ctx, sim.Config{Endpoint: sc["OTELCOL_OTLP_GRPC_ENDPOINT"], Insecure: true, Seed: 7, Count: 400,
-		RefundRate: sim.DefaultRefundRate, MetricInterval: time.Second})
+	ledger, err := sim.Run(ctx, sim.Config{
+		Endpoint: sc["OTELCOL_OTLP_GRPC_ENDPOINT"], Insecure: true, Seed: 7, Count: 400,
+		RefundRate: sim.DefaultRefundRate, MetricInterval: time.Second,
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,16 @@ func TestOperators(t *testing.T) {
 		v    float64
 		want bool
 	}{
-		{">", 11, true}, {">", 10, false}, {">=", 10, true}, {"<", 9, true}, {"<", 10, false},
-		{"<=", 10, true}, {"==", 10, true}, {"==", 10.5, false}, {"!=", 10.5, true}, {"!=", 10, false},
+		{">", 11, true},
+		{">", 10, false},
+		{">=", 10, true},
+		{"<", 9, true},
+		{"<", 10, false},
+		{"<=", 10, true},
+		{"==", 10, true},
+		{"==", 10.5, false},
+		{"!=", 10.5, true},
+		{"!=", 10, false},
 	}
 	for _, c := range cases {
 		op, err := ParseOperator(c.op)

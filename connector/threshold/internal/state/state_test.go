@@ -91,8 +91,10 @@ func TestStoreEvictsLeastRecentNonFiring(t *testing.T) {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
-	snap := Snapshot{Alerts: []FiringAlert{{Rule: "r", Key: []byte("r\xff\xfdv\xfe"), Labels: []string{"k", "v"},
-		StartsAt: 5, Value: Finite(1.5), Threshold: Finite(nan())}}}
+	snap := Snapshot{Alerts: []FiringAlert{{
+		Rule: "r", Key: []byte("r\xff\xfdv\xfe"), Labels: []string{"k", "v"},
+		StartsAt: 5, Value: Finite(1.5), Threshold: Finite(nan()),
+	}}}
 	b, err := snap.Encode()
 	require.NoError(t, err)
 	got, err := DecodeSnapshot(b)
@@ -114,9 +116,11 @@ func nan() float64 { return math.NaN() }
 // baselines, the learned arrival rate.
 func TestSeriesSnapshotRoundTrip(t *testing.T) {
 	w := rules.NewWindow(5*time.Minute, 10, 3)
-	s := &Series{Key: "k", Labels: []string{"a", "b"}, Fingerprint: "fp", Status: Pending, ActiveAt: 7, LastSeen: 9,
+	s := &Series{
+		Key: "k", Labels: []string{"a", "b"}, Fingerprint: "fp", Status: Pending, ActiveAt: 7, LastSeen: 9,
 		Value: 0.4, Threshold: 0.2, Last: 3, LastAt: 11, HasLast: true, BadSince: 5,
-		Hourly: new(rules.HourlyBaselines), Rate: new(rules.ArrivalRate)}
+		Hourly: new(rules.HourlyBaselines), Rate: new(rules.ArrivalRate),
+	}
 	s.Epochs, s.Counts = w.Alloc()
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC).UnixNano()
 	w.Add(s.Epochs, s.Counts, now, 1, 4)

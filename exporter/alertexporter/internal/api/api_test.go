@@ -89,8 +89,11 @@ func TestAuthRequired(t *testing.T) {
 	h := Handler(token, b, zap.NewNop())
 	for _, auth := range []string{"", "Bearer wrong", "Basic " + token, token, "Bearer " + token + "x"} {
 		for _, r := range [][2]string{
-			{"GET", "/api/v1/alerts"}, {"POST", "/api/v1/alerts/aa/ack"}, {"POST", "/api/v1/alerts/aa/resolve"},
-			{"POST", "/api/v1/silences"}, {"DELETE", "/api/v1/silences/s1"},
+			{"GET", "/api/v1/alerts"},
+			{"POST", "/api/v1/alerts/aa/ack"},
+			{"POST", "/api/v1/alerts/aa/resolve"},
+			{"POST", "/api/v1/silences"},
+			{"DELETE", "/api/v1/silences/s1"},
 		} {
 			rec := do(t, h, r[0], r[1], auth, `{"matchers":["a=\"b\""],"duration":"1h"}`)
 			assert.Equal(t, http.StatusUnauthorized, rec.Code, "%s %s with %q", r[0], r[1], auth)

@@ -42,9 +42,11 @@ func TestDashboardFromBusinessMetrics(t *testing.T) {
 		fixture.Operation{Name: "payment.charge", Bounds: []float64{1000, 5000, 10000}, Counts: []uint64{0, 10, 90, 0}, Errors: 4},
 		fixture.Operation{Name: "GET /api/orders", Bounds: []float64{100, 500}, Counts: []uint64{95, 5, 0}},
 	))
-	critical := contract.Alert{Name: "PaymentFailureRate", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+	critical := contract.Alert{
+		Name: "PaymentFailureRate", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
 		Summary: "payment failure rate 20% > 10%", Value: 0.2, Threshold: 0.1, StartsAt: now.Add(-time.Minute),
-		Labels: map[string]string{"payment.provider": "stripe"}}
+		Labels: map[string]string{"payment.provider": "stripe"},
+	}
 	critical.Fingerprint = contract.ComputeFingerprint(critical.Name, critical.Labels)
 	al.Apply(critical)
 

@@ -29,8 +29,10 @@ func TestSummaryHasEveryExecutiveSection(t *testing.T) {
 		fixture.Operation{Name: "GET /api/orders", Bounds: []float64{100, 500}, Counts: []uint64{95, 5, 0}},
 		fixture.Operation{Name: "internal.job", Bounds: []float64{100}, Counts: []uint64{10, 0}},
 	))
-	warn := contract.Alert{Name: "low_stock", Status: contract.AlertFiring, Severity: contract.SeverityWarning,
-		Summary: "stock 3 < 10", StartsAt: now.Add(-time.Minute), Labels: map[string]string{"inventory.item_id": "sku-espresso"}}
+	warn := contract.Alert{
+		Name: "low_stock", Status: contract.AlertFiring, Severity: contract.SeverityWarning,
+		Summary: "stock 3 < 10", StartsAt: now.Add(-time.Minute), Labels: map[string]string{"inventory.item_id": "sku-espresso"},
+	}
 	warn.Fingerprint = contract.ComputeFingerprint(warn.Name, warn.Labels)
 	al.Apply(warn)
 
@@ -90,8 +92,10 @@ func TestSummaryGrowthVsSameTimeYesterday(t *testing.T) {
 	now := time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC).Add(-14 * time.Hour) // Nov 27, 10:00
 	clock := func() time.Time { return now }
 	st := store.New(store.Config{Location: time.UTC, Now: clock, MaxSeries: 1000})
-	b := NewBuilder(Options{Currency: "USD", Thresholds: []Threshold{{Category: "api", Match: regexp.MustCompile(`.`), Threshold: time.Second}},
-		LatencyWindow: 5 * time.Minute, SpanMetricsNamespace: "traces.span.metrics", Refresh: time.Second, StaleAfter: 5 * time.Minute}, st, store.NewAlerts(clock, 10, 10))
+	b := NewBuilder(Options{
+		Currency: "USD", Thresholds: []Threshold{{Category: "api", Match: regexp.MustCompile(`.`), Threshold: time.Second}},
+		LatencyWindow: 5 * time.Minute, SpanMetricsNamespace: "traces.span.metrics", Refresh: time.Second, StaleAfter: 5 * time.Minute,
+	}, st, store.NewAlerts(clock, 10, 10))
 	start := now.Add(-time.Hour)
 	feed := func(at time.Time, usd float64) {
 		now = at
@@ -123,8 +127,10 @@ func TestDigestTextReadsAsASummary(t *testing.T) {
 	st.AddMetrics(biz.Metrics(now.Add(-6*time.Hour), now))
 	st.AddMetrics(fixture.SpanMetrics(now.Add(-2*time.Minute), now,
 		fixture.Operation{Name: "payment.charge", Bounds: []float64{1000, 5000, 20000}, Counts: []uint64{0, 10, 90, 0}}))
-	crit := contract.Alert{Name: "payment_failure_rate", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		Summary: "failures 45 %", StartsAt: now.Add(-10 * time.Minute), Labels: map[string]string{"payment.provider": "stripe"}}
+	crit := contract.Alert{
+		Name: "payment_failure_rate", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		Summary: "failures 45 %", StartsAt: now.Add(-10 * time.Minute), Labels: map[string]string{"payment.provider": "stripe"},
+	}
 	crit.Fingerprint = contract.ComputeFingerprint(crit.Name, crit.Labels)
 	al.Apply(crit)
 
@@ -158,11 +164,15 @@ func TestDashboardTimesInTheBusinessZone(t *testing.T) {
 	clock := func() time.Time { return now }
 	st := store.New(store.Config{Location: denver, Now: clock, MaxSeries: 1000})
 	al := store.NewAlerts(clock, 10, 10)
-	b := NewBuilder(Options{Currency: "USD", LowStock: 10, LatencyWindow: 5 * time.Minute, SpanMetricsNamespace: "traces.span.metrics",
-		Refresh: time.Second, StaleAfter: 5 * time.Minute}, st, al)
+	b := NewBuilder(Options{
+		Currency: "USD", LowStock: 10, LatencyWindow: 5 * time.Minute, SpanMetricsNamespace: "traces.span.metrics",
+		Refresh: time.Second, StaleAfter: 5 * time.Minute,
+	}, st, al)
 	st.AddMetrics(fixture.Default().Metrics(now.Add(-time.Hour), now))
-	a := contract.Alert{Name: "x", Status: contract.AlertFiring, Severity: contract.SeverityWarning, StartsAt: now.Add(-time.Minute),
-		Labels: map[string]string{"k": "v"}}
+	a := contract.Alert{
+		Name: "x", Status: contract.AlertFiring, Severity: contract.SeverityWarning, StartsAt: now.Add(-time.Minute),
+		Labels: map[string]string{"k": "v"},
+	}
 	a.Fingerprint = contract.ComputeFingerprint(a.Name, a.Labels)
 	al.Apply(a)
 

@@ -66,8 +66,10 @@ func TestRecommendationsNamePlantedProblems(t *testing.T) {
 		st.AddMetrics(cumulative(start, at, MetricFunnel, points, contract.CheckoutStep))
 		st.AddMetrics(cumulative(start, at, MetricAttempts, attempts, contract.PaymentProvider))
 	}
-	alert := contract.Alert{Name: "payment_failure_rate", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
-		StartsAt: now.Add(-10 * time.Minute), Labels: map[string]string{contract.PaymentProvider: "stripe", contract.ServiceName: "shop"}}
+	alert := contract.Alert{
+		Name: "payment_failure_rate", Status: contract.AlertFiring, Severity: contract.SeverityCritical,
+		StartsAt: now.Add(-10 * time.Minute), Labels: map[string]string{contract.PaymentProvider: "stripe", contract.ServiceName: "shop"},
+	}
 	alert.Fingerprint = contract.ComputeFingerprint(alert.Name, alert.Labels)
 	al.Apply(alert)
 
@@ -102,13 +104,18 @@ func TestRecommendationsNameUnusualAbandonment(t *testing.T) {
 		visits, orders    map[string]float64
 		named, evidence   string
 	}{
-		{"currency", RecAbandonment, "currencies",
-			map[string]float64{"USD": 1000, "EUR": 800, "JPY": 600}, map[string]float64{"USD": 60, "EUR": 50, "JPY": 9},
-			"JPY", "1.5 % of 600 product views in JPY led to a purchase today against 6.1 % in the other currencies"},
-		{"country", RecCountryAbandon, "countries",
+		{
+			"currency", RecAbandonment, "currencies",
+			map[string]float64{"USD": 1000, "EUR": 800, "JPY": 600},
+			map[string]float64{"USD": 60, "EUR": 50, "JPY": 9},
+			"JPY", "1.5 % of 600 product views in JPY led to a purchase today against 6.1 % in the other currencies",
+		},
+		{
+			"country", RecCountryAbandon, "countries",
 			map[string]float64{"US": 1000, "DE": 800, "BR": 600, "_other": 500, "unknown": 400},
 			map[string]float64{"US": 60, "DE": 50, "BR": 9, "_other": 2, "unknown": 1},
-			"BR", "1.5 % of 600 product views in BR led to a purchase today"},
+			"BR", "1.5 % of 600 product views in BR led to a purchase today",
+		},
 	} {
 		t.Run(c.dim, func(t *testing.T) {
 			now := time.Date(2026, 7, 16, 15, 0, 0, 0, time.UTC)

@@ -11,9 +11,11 @@ import (
 // IsPseudonym accepts exactly what ^pii_[0-9a-f]{8,128}$ matches.
 func TestIsPseudonymMatchesPattern(t *testing.T) {
 	pattern := regexp.MustCompile(`^pii_[0-9a-f]{8,128}$`)
-	ids := []string{"", "pii_", "pii_0123456", "pii_01234567", "pii_0123456789abcdef", "PII_0123456789abcdef",
+	ids := []string{
+		"", "pii_", "pii_0123456", "pii_01234567", "pii_0123456789abcdef", "PII_0123456789abcdef",
 		"pii_0123456789ABCDEF", "pii_0123456g", "xpii_01234567", "pii_01234567\n", "pii_01234567 ", "pii_01234567@x",
-		"pii_" + strings.Repeat("a", 128), "pii_" + strings.Repeat("a", 129), "alice@example.com", "cus_123"}
+		"pii_" + strings.Repeat("a", 128), "pii_" + strings.Repeat("a", 129), "alice@example.com", "cus_123",
+	}
 	for _, id := range ids {
 		assert.Equal(t, pattern.MatchString(id), IsPseudonym(id), "%q", id)
 	}

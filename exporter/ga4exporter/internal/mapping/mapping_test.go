@@ -194,8 +194,10 @@ func TestRefundFullAndPartial(t *testing.T) {
 	partial := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentCurrency: "USD", contract.OrderItems: items})
 	assert.Len(t, partial.Event.Params[ParamItems], 1)
 	assert.Equal(t, json.Number("1.00"), partial.Event.Params[ParamValue])
-	explicit := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 300, contract.PaymentCurrency: "USD",
-		contract.PaymentRefundFull: false, contract.OrderItems: []any{map[string]any{contract.ItemID: "a", contract.ItemPriceMinor: 100, contract.ItemQuantity: 3}}})
+	explicit := mapOK(t, m, contract.EventRefund, map[string]any{
+		contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 300, contract.PaymentCurrency: "USD",
+		contract.PaymentRefundFull: false, contract.OrderItems: []any{map[string]any{contract.ItemID: "a", contract.ItemPriceMinor: 100, contract.ItemQuantity: 3}},
+	})
 	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "1.00", Quantity: 3}}, explicit.Event.Params[ParamItems], "a partial refund carries the refunded items")
 	assert.Equal(t, json.Number("3.00"), explicit.Event.Params[ParamValue])
 }

@@ -30,8 +30,10 @@ func TestEncodeMatchesJSONMarshal(t *testing.T) {
 			}
 			items := make([]Item, n)
 			for i := range items {
-				items[i] = Item{ItemID: strs[rng.IntN(len(strs))], ItemName: strs[rng.IntN(len(strs))],
-					ItemCategory: strs[rng.IntN(len(strs))], Price: nums[rng.IntN(len(nums))], Quantity: rng.Int64N(3)}
+				items[i] = Item{
+					ItemID: strs[rng.IntN(len(strs))], ItemName: strs[rng.IntN(len(strs))],
+					ItemCategory: strs[rng.IntN(len(strs))], Price: nums[rng.IntN(len(nums))], Quantity: rng.Int64N(3),
+				}
 			}
 			return items
 		case 4:

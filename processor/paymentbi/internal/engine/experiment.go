@@ -209,8 +209,10 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 }
 
 func (e *Engine) compare(id, variant, control, metric string, x1, n1, x0, n0 int64) Comparison {
-	c := Comparison{Experiment: id, Variant: variant, Control: control, Metric: metric,
-		Trials: n1, Successes: x1, ControlTrials: n0, ControlSuccesses: x0, PValue: 1}
+	c := Comparison{
+		Experiment: id, Variant: variant, Control: control, Metric: metric,
+		Trials: n1, Successes: x1, ControlTrials: n0, ControlSuccesses: x0, PValue: 1,
+	}
 	if n1 > 0 && n0 > 0 {
 		c.Uplift = float64(x1)/float64(n1) - float64(x0)/float64(n0)
 	}

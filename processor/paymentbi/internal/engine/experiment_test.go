@@ -75,8 +75,10 @@ func runExperiment(t *testing.T, seed int64, effect float64) (*Engine, map[strin
 			}
 		}
 	}}
-	_, err := sim.Replay(context.Background(), sim.Config{Seed: seed, Count: 6000, Rate: 1,
-		Experiment: &sim.Experiment{ID: "checkout-v2", CheckoutDropEffect: effect}}, start, sink)
+	_, err := sim.Replay(context.Background(), sim.Config{
+		Seed: seed, Count: 6000, Rate: 1,
+		Experiment: &sim.Experiment{ID: "checkout-v2", CheckoutDropEffect: effect},
+	}, start, sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +152,10 @@ func TestExperimentGuardrailOnPaymentSuccess(t *testing.T) {
 			if i%20 < arm.fails {
 				status = contract.StatusFailed
 			}
-			spans = append(spans, span{name: contract.SpanPaymentCharge, attrs: map[string]any{contract.PaymentStatus: status,
-				contract.PaymentMethod: "card", contract.ExperimentID: "pay-v2", contract.ExperimentVariant: arm.variant}})
+			spans = append(spans, span{name: contract.SpanPaymentCharge, attrs: map[string]any{
+				contract.PaymentStatus: status,
+				contract.PaymentMethod: "card", contract.ExperimentID: "pay-v2", contract.ExperimentVariant: arm.variant,
+			}})
 		}
 	}
 	if err := e.ObserveTraces(bg, traces(spans...)); err != nil {

@@ -106,8 +106,10 @@ func TestDepletionRateIsRobustToBursts(t *testing.T) {
 func TestCheckoutsHoldStock(t *testing.T) {
 	e, clock := newTestEngine(t)
 	checkout := func(session string, kv ...any) map[string]any {
-		return map[string]any{contract.EventName: contract.EventBeginCheckout, contract.CheckoutSessionID: session,
-			contract.PaymentCurrency: "USD", contract.OrderItems: items(kv...)}
+		return map[string]any{
+			contract.EventName: contract.EventBeginCheckout, contract.CheckoutSessionID: session,
+			contract.PaymentCurrency: "USD", contract.OrderItems: items(kv...),
+		}
 	}
 	observe(t, e, checkout("cs1", "pass", 2, "camping", 1), checkout("cs2", "pass", 3), checkout("cs3", "pass", 1))
 	ms := collect(e)
@@ -138,8 +140,10 @@ func TestCheckoutsHoldStock(t *testing.T) {
 func TestOpenCheckoutsAreBounded(t *testing.T) {
 	e, _ := newTestEngine(t, func(s *Settings) { s.Forecast.MaxOpenCheckouts = 2 })
 	for i := 0; i < 5; i++ {
-		observe(t, e, map[string]any{contract.EventName: contract.EventBeginCheckout, contract.OrderID: fmt.Sprintf("o%d", i),
-			contract.PaymentCurrency: "USD", contract.OrderItems: items("pass", 1)})
+		observe(t, e, map[string]any{
+			contract.EventName: contract.EventBeginCheckout, contract.OrderID: fmt.Sprintf("o%d", i),
+			contract.PaymentCurrency: "USD", contract.OrderItems: items("pass", 1),
+		})
 	}
 	ms := collect(e)
 	if got := value(t, ms, MetricInventoryHeld, contract.InventoryItemID, "pass"); got != 2 {
@@ -161,9 +165,13 @@ func TestForecastSurvivesRestart(t *testing.T) {
 			for i := 0; i < 30; i++ {
 				paid := sale(fmt.Sprintf("o%d", i), "pass", 1+i%3)
 				paid[contract.ExperimentID], paid[contract.ExperimentVariant] = "x", []string{"control", "B"}[i%2]
-				recs := []map[string]any{paid, stockLevel("pass", int64(500-i)),
-					{contract.EventName: contract.EventBeginCheckout, contract.CheckoutSessionID: fmt.Sprintf("cs%d", i),
-						contract.PaymentCurrency: "USD", contract.OrderItems: items("pass", 2)}}
+				recs := []map[string]any{
+					paid, stockLevel("pass", int64(500-i)),
+					{
+						contract.EventName: contract.EventBeginCheckout, contract.CheckoutSessionID: fmt.Sprintf("cs%d", i),
+						contract.PaymentCurrency: "USD", contract.OrderItems: items("pass", 2),
+					},
+				}
 				observe(t, reference, recs...)
 				observe(t, durable, recs...)
 				clock.Advance(4 * time.Minute)

@@ -36,8 +36,10 @@ func shopBatch(i int) plog.Logs {
 		recs = append(recs, purchase(fmt.Sprintf("o%d", i-1), "USD", "19.99"))
 	}
 	if i%4 == 1 {
-		recs = append(recs, map[string]any{contract.EventName: contract.EventRefund, contract.PaymentCurrency: cur,
-			contract.PaymentAmount: amount, contract.PaymentMethod: "card"})
+		recs = append(recs, map[string]any{
+			contract.EventName: contract.EventRefund, contract.PaymentCurrency: cur,
+			contract.PaymentAmount: amount, contract.PaymentMethod: "card",
+		})
 	}
 	if i%5 == 2 {
 		recs = append(recs, purchase(fmt.Sprintf("bad%d", i), "USD", -1.0))
@@ -49,7 +51,8 @@ func shopBatch(i int) plog.Logs {
 func chargeBatch(i int) span {
 	return span{name: contract.SpanPaymentCharge, dur: time.Duration(50+i*37) * time.Millisecond, attrs: map[string]any{
 		contract.PaymentStatus: []string{"succeeded", "failed"}[i%2], contract.PaymentErrorType: "card_declined",
-		contract.PaymentMethod: "card", contract.PaymentProvider: []string{"stripe", "adyen"}[i%2]}}
+		contract.PaymentMethod: "card", contract.PaymentProvider: []string{"stripe", "adyen"}[i%2],
+	}}
 }
 
 func metricsJSON(t *testing.T, e *Engine) string {
@@ -306,12 +309,16 @@ func TestRefundMatchesAndStockTimesSurviveKillNine(t *testing.T) {
 	client, closeStore := fileStore(t, dir)
 	e := restartedEngine(t, clock, client)
 	refund := func(order string, minor int64) map[string]any {
-		return map[string]any{contract.OrderID: order, contract.PaymentCurrency: "USD", contract.PaymentAmountMinor: minor,
-			contract.PaymentMethod: "card", contract.PaymentProvider: "stripe", contract.PaymentStatus: contract.StatusSucceeded}
+		return map[string]any{
+			contract.OrderID: order, contract.PaymentCurrency: "USD", contract.PaymentAmountMinor: minor,
+			contract.PaymentMethod: "card", contract.PaymentProvider: "stripe", contract.PaymentStatus: contract.StatusSucceeded,
+		}
 	}
 	stock := func(avail int64, ts time.Time) plog.Logs {
-		return stampAll(logs(map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "sku-1",
-			contract.InventoryAvailable: avail}), ts)
+		return stampAll(logs(map[string]any{
+			contract.EventName: contract.EventInventory, contract.InventoryItemID: "sku-1",
+			contract.InventoryAvailable: avail,
+		}), ts)
 	}
 	must := func(err error) {
 		t.Helper()
@@ -422,8 +429,10 @@ func TestRefundResentAfterKillNineCountsOnce(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
 	client := newMemClient()
 	refund := func() plog.Logs {
-		return logs(map[string]any{contract.EventName: contract.EventRefund, contract.OrderID: "o-77",
-			contract.PaymentCurrency: "USD", contract.PaymentAmount: "12.50", contract.PaymentMethod: "card"})
+		return logs(map[string]any{
+			contract.EventName: contract.EventRefund, contract.OrderID: "o-77",
+			contract.PaymentCurrency: "USD", contract.PaymentAmount: "12.50", contract.PaymentMethod: "card",
+		})
 	}
 	e := restartedEngine(t, clock, client)
 	if err := e.ObserveLogs(bg, refund()); err != nil {

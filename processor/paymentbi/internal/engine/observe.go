@@ -257,8 +257,10 @@ func (e *Engine) observe(ev *event, now time.Time) {
 		// Counted apart from attempts: services that record the charge span
 		// and the event (the contract's trackPaymentFailed) would otherwise
 		// count each failure twice.
-		a.failures[failureKey{errorType: e.errorTypes.value(ev.errorType),
-			method: e.methods.value(ev.method), provider: e.providers.value(ev.provider)}]++
+		a.failures[failureKey{
+			errorType: e.errorTypes.value(ev.errorType),
+			method:    e.methods.value(ev.method), provider: e.providers.value(ev.provider),
+		}]++
 	case kindInventory:
 		if ev.itemID == "" || (!ev.hasAvailable && !ev.hasReserved) {
 			return

@@ -271,13 +271,17 @@ func TestAttemptsDurationAndSuccessRatio(t *testing.T) {
 func TestPaymentFailedEventsCountedApartFromAttempts(t *testing.T) {
 	e, _ := newTestEngine(t)
 	failed := func(errType string) map[string]any {
-		return map[string]any{contract.EventName: contract.EventPaymentFailed, contract.PaymentErrorType: errType,
-			cur: "USD", contract.PaymentAmount: 12.5, meth: "card", prov: "stripe"}
+		return map[string]any{
+			contract.EventName: contract.EventPaymentFailed, contract.PaymentErrorType: errType,
+			cur: "USD", contract.PaymentAmount: 12.5, meth: "card", prov: "stripe",
+		}
 	}
 	e.ObserveLogs(bg, logs(failed("card_declined"), failed("card_declined"), failed("timeout"),
 		map[string]any{contract.EventName: contract.EventPaymentFailed, cur: "USD", contract.PaymentAmount: "not money"}))
-	e.ObserveTraces(bg, traces(span{name: contract.SpanPaymentCharge, err: true,
-		attrs: map[string]any{contract.PaymentStatus: "failed", contract.PaymentErrorType: "card_declined", meth: "card", prov: "stripe"}}))
+	e.ObserveTraces(bg, traces(span{
+		name: contract.SpanPaymentCharge, err: true,
+		attrs: map[string]any{contract.PaymentStatus: "failed", contract.PaymentErrorType: "card_declined", meth: "card", prov: "stripe"},
+	}))
 	ms := collect(e)
 	base := []string{meth, "card", prov, "stripe"}
 	if got := value(t, ms, MetricFailures, append([]string{contract.PaymentErrorType, "card_declined"}, base...)...); got != 2 {
@@ -326,8 +330,10 @@ func TestFunnelRatios(t *testing.T) {
 func TestRefunds(t *testing.T) {
 	e, _ := newTestEngine(t)
 	refund := func(amount any) map[string]any {
-		return map[string]any{contract.EventName: contract.EventRefund, contract.OrderID: "o1", cur: "JPY",
-			contract.PaymentAmount: amount, meth: "card", prov: "stripe"}
+		return map[string]any{
+			contract.EventName: contract.EventRefund, contract.OrderID: "o1", cur: "JPY",
+			contract.PaymentAmount: amount, meth: "card", prov: "stripe",
+		}
 	}
 	e.ObserveLogs(bg, logs(refund(int64(500)), refund("1,200")))
 	ms := collect(e)
@@ -343,8 +349,10 @@ func TestRefunds(t *testing.T) {
 func TestInventoryCardinalityLimit(t *testing.T) {
 	e, _ := newTestEngine(t, func(s *Settings) { s.CardinalityLimit = 2 })
 	inv := func(item string, avail int64) map[string]any {
-		return map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: item,
-			contract.InventoryAvailable: avail, contract.InventoryReserved: int64(1)}
+		return map[string]any{
+			contract.EventName: contract.EventInventory, contract.InventoryItemID: item,
+			contract.InventoryAvailable: avail, contract.InventoryReserved: int64(1),
+		}
 	}
 	// The events are older than the span (which ends at 11:00): levels go
 	// by the record's time.
@@ -476,8 +484,10 @@ func stampAll(ld plog.Logs, ts time.Time) plog.Logs {
 func TestInventoryLevelOrderedByRecordTime(t *testing.T) {
 	e, _ := newTestEngine(t)
 	update := func(avail int64, ts time.Time) plog.Logs {
-		return stampAll(logs(map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "sku-1",
-			contract.InventoryAvailable: avail}), ts)
+		return stampAll(logs(map[string]any{
+			contract.EventName: contract.EventInventory, contract.InventoryItemID: "sku-1",
+			contract.InventoryAvailable: avail,
+		}), ts)
 	}
 	item := contract.InventoryItemID
 	e.ObserveLogs(bg, update(3, time.Date(2026, 3, 10, 11, 30, 0, 0, time.UTC)))
@@ -504,8 +514,10 @@ func TestInventoryLevelOrderedByRecordTime(t *testing.T) {
 func TestRefundFromSpanOrEventCountedOnce(t *testing.T) {
 	e, _ := newTestEngine(t)
 	attrs := func(order string, minor int64) map[string]any {
-		return map[string]any{contract.OrderID: order, cur: "USD", contract.PaymentAmountMinor: minor, meth: "card", prov: "stripe",
-			contract.PaymentStatus: contract.StatusSucceeded}
+		return map[string]any{
+			contract.OrderID: order, cur: "USD", contract.PaymentAmountMinor: minor, meth: "card", prov: "stripe",
+			contract.PaymentStatus: contract.StatusSucceeded,
+		}
 	}
 	// Span 1 (trace 1) and its event; span 2 (trace 2) alone; span 3 failed.
 	failed := attrs("o3", 700)

@@ -16,8 +16,10 @@ import (
 func TestSegments(t *testing.T) {
 	e, _ := newTestEngine(t)
 	view := func(channel, segment, category string) map[string]any {
-		m := map[string]any{contract.EventName: contract.EventViewItem, contract.PaymentCurrency: "USD",
-			contract.OrderItems: []any{map[string]any{contract.ItemID: "x", contract.ItemCategory: category}}}
+		m := map[string]any{
+			contract.EventName: contract.EventViewItem, contract.PaymentCurrency: "USD",
+			contract.OrderItems: []any{map[string]any{contract.ItemID: "x", contract.ItemCategory: category}},
+		}
 		if channel != "" {
 			m[contract.UTMSource] = channel
 		}
@@ -90,8 +92,10 @@ func TestChannelSegmentsMatchTheLedger(t *testing.T) {
 	clock := &fakeClock{t: start}
 	e := newEngineAt(t, clock)
 	sink := &engineSink{t: t, e: e, clock: clock, everyMinute: func(time.Time) {}}
-	ledger, err := sim.Replay(context.Background(), sim.Config{Seed: 3, Count: 3000, Rate: 5, DuplicateRate: 0.05,
-		SpanEventShare: 0.1, Currencies: []string{"USD", "EUR", "JPY", "KWD"}, Channels: []string{"newsletter", "google"}}, start, sink)
+	ledger, err := sim.Replay(context.Background(), sim.Config{
+		Seed: 3, Count: 3000, Rate: 5, DuplicateRate: 0.05,
+		SpanEventShare: 0.1, Currencies: []string{"USD", "EUR", "JPY", "KWD"}, Channels: []string{"newsletter", "google"},
+	}, start, sink)
 	if err != nil {
 		t.Fatal(err)
 	}

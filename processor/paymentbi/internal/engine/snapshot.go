@@ -43,12 +43,14 @@ func putMoneyKey(b *enc, k moneyKey) { b.Str(k.currency); b.Str(k.method); b.Str
 func getMoneyKey(d *dec) moneyKey {
 	return moneyKey{currency: d.Str(), method: d.Str(), provider: d.Str()}
 }
+
 func putAttemptKey(b *enc, k attemptKey) {
 	b.Str(k.status)
 	b.Str(k.errorType)
 	b.Str(k.method)
 	b.Str(k.provider)
 }
+
 func getAttemptKey(d *dec) attemptKey {
 	return attemptKey{status: d.Str(), errorType: d.Str(), method: d.Str(), provider: d.Str()}
 }
@@ -79,12 +81,14 @@ func putStock(b *enc, s stock) {
 	b.U64(uint64(s.availableAt))
 	b.U64(uint64(s.reservedAt))
 }
+
 func getStock(d *dec) stock {
 	return stock{
 		available: d.Varint(), reserved: d.Varint(), hasAvailable: d.Bool(), hasReserved: d.Bool(),
 		availableAt: pcommon.Timestamp(d.U64()), reservedAt: pcommon.Timestamp(d.U64()),
 	}
 }
+
 func putHistogram(b *enc, h *histogram) {
 	b.Uvarint(uint64(len(h.counts)))
 	for _, c := range h.counts {
@@ -93,6 +97,7 @@ func putHistogram(b *enc, h *histogram) {
 	b.F64(h.sum)
 	b.Uvarint(h.count)
 }
+
 func getHistogram(d *dec) *histogram {
 	h := &histogram{counts: make([]uint64, d.Count())}
 	for i := range h.counts {

@@ -38,8 +38,10 @@ type periodState struct {
 // Without any saved state it saves one at once, so the cumulative start
 // and the dedup hash seed are fixed before the first journal record.
 func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
-	ops := []*storage.Operation{storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods),
-		storage.GetOperation(keyDedup), storage.GetOperation(keyState)}
+	ops := []*storage.Operation{
+		storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods),
+		storage.GetOperation(keyDedup), storage.GetOperation(keyState),
+	}
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("paymentbi: load state: %w", err)
 	}

@@ -60,6 +60,7 @@ func upper(c byte) byte {
 	}
 	return c
 }
+
 func lower(c byte) byte {
 	if isUpper(c) {
 		return c + 'a' - 'A'

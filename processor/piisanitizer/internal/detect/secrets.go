@@ -22,18 +22,34 @@ const (
 )
 
 var secretPrefixes = []secretPrefix{
-	{"sk_live_", 10, shapeToken}, {"sk_test_", 10, shapeToken}, {"rk_live_", 10, shapeToken}, {"rk_test_", 10, shapeToken}, // Stripe
+	{"sk_live_", 10, shapeToken},
+	{"sk_test_", 10, shapeToken},
+	{"rk_live_", 10, shapeToken},
+	{"rk_test_", 10, shapeToken}, // Stripe
 	{"whsec_", 16, shapeToken},
-	{"pi_", 10, shapeClientSecret}, {"seti_", 10, shapeClientSecret}, // Stripe PaymentIntent / SetupIntent client secrets
-	{"sq0atp-", 16, shapeToken}, {"sq0csp-", 16, shapeToken}, // Square
-	{"access_token$production$", 16, shapeToken}, {"access_token$sandbox$", 16, shapeToken}, // Braintree / PayPal
-	{"AKIA", 16, shapeToken}, {"AIza", 30, shapeToken}, // AWS access key id, Google API key
-	{"ghp_", 30, shapeToken}, {"gho_", 30, shapeToken}, {"ghs_", 30, shapeToken}, {"ghu_", 30, shapeToken}, {"github_pat_", 30, shapeToken}, // GitHub
-	{"glpat-", 20, shapeToken},                                                      // GitLab
-	{"xoxb-", 10, shapeToken}, {"xoxp-", 10, shapeToken}, {"xoxa-", 10, shapeToken}, // Slack tokens
+	{"pi_", 10, shapeClientSecret},
+	{"seti_", 10, shapeClientSecret}, // Stripe PaymentIntent / SetupIntent client secrets
+	{"sq0atp-", 16, shapeToken},
+	{"sq0csp-", 16, shapeToken}, // Square
+	{"access_token$production$", 16, shapeToken},
+	{"access_token$sandbox$", 16, shapeToken}, // Braintree / PayPal
+	{"AKIA", 16, shapeToken},
+	{"AIza", 30, shapeToken}, // AWS access key id, Google API key
+	{"ghp_", 30, shapeToken},
+	{"gho_", 30, shapeToken},
+	{"ghs_", 30, shapeToken},
+	{"ghu_", 30, shapeToken},
+	{"github_pat_", 30, shapeToken}, // GitHub
+	{"glpat-", 20, shapeToken},      // GitLab
+	{"xoxb-", 10, shapeToken},
+	{"xoxp-", 10, shapeToken},
+	{"xoxa-", 10, shapeToken},                       // Slack tokens
 	{"hooks.slack.com/services/", 16, shapeURLPath}, // Slack incoming webhook
-	{"discord.com/api/webhooks/", 16, shapeURLPath}, {"discordapp.com/api/webhooks/", 16, shapeURLPath},
-	{"shpat_", 20, shapeToken}, {"shpss_", 20, shapeToken}, {"shpca_", 20, shapeToken}, // Shopify
+	{"discord.com/api/webhooks/", 16, shapeURLPath},
+	{"discordapp.com/api/webhooks/", 16, shapeURLPath},
+	{"shpat_", 20, shapeToken},
+	{"shpss_", 20, shapeToken},
+	{"shpca_", 20, shapeToken}, // Shopify
 }
 
 // secretsByFirstByte indexes secretPrefixes by their first byte: a word

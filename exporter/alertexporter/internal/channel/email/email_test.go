@@ -77,6 +77,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.cur.to = append(s.cur.to, to)
 	return nil
 }
+
 func (s *session) Data(r io.Reader) error {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -132,8 +133,10 @@ func startServer(t *testing.T, be *backend, tlsCfg *tls.Config, implicit bool) i
 }
 
 func newNotifier(t *testing.T, port int, security, caFile string) *Notifier {
-	cfg := &Config{Host: "127.0.0.1", Port: port, Security: security, Username: "alerts", Password: "s3cret",
-		From: "Payments Alerts <alerts@example.com>", To: "ops@example.com, oncall@example.com"}
+	cfg := &Config{
+		Host: "127.0.0.1", Port: port, Security: security, Username: "alerts", Password: "s3cret",
+		From: "Payments Alerts <alerts@example.com>", To: "ops@example.com, oncall@example.com",
+	}
 	cfg.TLS.CAFile = caFile
 	require.NoError(t, cfg.Validate())
 	n, err := New(context.Background(), cfg)
