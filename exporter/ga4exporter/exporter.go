@@ -136,7 +136,7 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 	if e.refs > 1 {
 		return nil
 	}
-	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), uninstrumented(e.set.TelemetrySettings))
+	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), httpdelivery.Uninstrumented(e.set.TelemetrySettings))
 	if err != nil {
 		return err
 	}
@@ -157,20 +157,6 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 		}
 	}
 	return nil
-}
-
-// uninstrumented keeps confighttp from wrapping the GA4 client in otelhttp
-// (it does so only when both providers are set). GA4 takes one request per
-// client_id, so a gateway sends one POST per ~3 business events, and the
-// wrapper cost a tenth of each POST's CPU and a third of its allocations:
-// its body wrapper also makes net/http flush the headers and write the body
-// in two syscalls. What it would report is dropped anyway below telemetry
-// level detailed (the service's default views drop otelhttp metrics), and
-// the exporter counts its requests by outcome itself
-// (otelcol_exporter_ga4_requests).
-func uninstrumented(set component.TelemetrySettings) component.TelemetrySettings {
-	set.TracerProvider = nil
-	return set
 }
 
 // shutdown runs after exporterhelper has drained the queue.

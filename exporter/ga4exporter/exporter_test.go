@@ -452,7 +452,7 @@ func TestFactoryCreatesBothSignals(t *testing.T) {
 	assert.Error(t, cfg.Validate(), "measurement_id and api_secret have no defaults")
 }
 
-// The GA4 client is not wrapped in otelhttp (see uninstrumented): with the
+// The GA4 client is not wrapped in otelhttp (httpdelivery.Uninstrumented): with the
 // collector's providers set, a send records the exporter's own request
 // counter and no otelhttp client metric.
 func TestClientNotOtelhttpInstrumented(t *testing.T) {

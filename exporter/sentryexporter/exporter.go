@@ -84,7 +84,7 @@ func newSentryExporter(cfg *Config, set exporter.Settings, now func() time.Time)
 func (e *sentryExporter) start(ctx context.Context, host component.Host) error {
 	// Batch deadlines come from exporterhelper's timeout via the request
 	// context; client.timeout, when set, bounds each request as well.
-	httpClient, err := e.cfg.Client.ToClient(ctx, host.GetExtensions(), e.telemetry)
+	httpClient, err := e.cfg.Client.ToClient(ctx, host.GetExtensions(), httpdelivery.Uninstrumented(e.telemetry))
 	if err != nil {
 		// Validate rejected the proxy URL forms whose errors quote it; what
 		// is left (TLS files, extensions) names no secret.
