@@ -115,11 +115,6 @@ func BenchmarkQueueItem(b *testing.B) {
 	cfg.MeasurementID, cfg.APISecret = testMeasurementID, testSecret
 	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg, func() time.Time { return baseTime })
 	require.NoError(b, err)
-	b.Cleanup(func() {
-		exporters.Lock()
-		delete(exporters.m, cfg)
-		exporters.Unlock()
-	})
 	ld := mixedLogs(b)
 	ctx := context.Background()
 	b.Run("batch", func(b *testing.B) {

@@ -24,6 +24,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 	"github.com/otelcol-payments/otelcol-payments/internal/spend"
 	"github.com/otelcol-payments/otelcol-payments/internal/statestore"
 )
@@ -63,7 +64,6 @@ type ga4Exporter struct {
 	redact []string
 
 	mu            sync.Mutex
-	refs          int
 	client        *http.Client
 	sender        *httpdelivery.Sender
 	storageClient storage.Client
@@ -71,18 +71,16 @@ type ga4Exporter struct {
 	releaseSpend func()
 }
 
-// exporters shares one ga4Exporter per component config between signals.
-var exporters = struct {
-	sync.Mutex
-	m map[*Config]*ga4Exporter
-}{m: map[*Config]*ga4Exporter{}}
+// exporters shares one ga4Exporter per component config between signals:
+// one HTTP client, dedup set and spend meter for the logs and traces
+// exporters of one component id.
+var exporters = sharedcomponent.NewMap[*Config, *ga4Exporter]()
+
+func sharedExporter(set exporter.Settings, cfg *Config, now func() time.Time) (*sharedcomponent.Component[*ga4Exporter], error) {
+	return exporters.GetOrAdd(cfg, func() (*ga4Exporter, error) { return newExporter(set, cfg, now) })
+}
 
 func newExporter(set exporter.Settings, cfg *Config, now func() time.Time) (*ga4Exporter, error) {
-	exporters.Lock()
-	defer exporters.Unlock()
-	if e, ok := exporters.m[cfg]; ok {
-		return e, nil
-	}
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
@@ -125,17 +123,20 @@ func newExporter(set exporter.Settings, cfg *Config, now func() time.Time) (*ga4
 	e.redactedURL = base + "?" + url.Values{"measurement_id": {cfg.MeasurementID}, "api_secret": {"REDACTED"}}.Encode()
 	e.header = http.Header{"User-Agent": {e.userAgent}}
 	e.redact = []string{e.secret, url.QueryEscape(e.secret)}
-	exporters.m[cfg] = e
 	return e, nil
 }
+
+// Start and Shutdown make the exporter a component for sharedcomponent,
+// which calls them once for all the signals sharing it.
+func (e *ga4Exporter) Start(ctx context.Context, host component.Host) error {
+	return e.start(ctx, host)
+}
+
+func (e *ga4Exporter) Shutdown(ctx context.Context) error { return e.shutdown(ctx) }
 
 func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.refs++
-	if e.refs > 1 {
-		return nil
-	}
 	client, err := e.cfg.ClientConfig.ToClient(ctx, host.GetExtensions(), httpdelivery.Uninstrumented(e.set.TelemetrySettings))
 	if err != nil {
 		return err
@@ -163,16 +164,6 @@ func (e *ga4Exporter) start(ctx context.Context, host component.Host) error {
 func (e *ga4Exporter) shutdown(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.refs == 0 {
-		return nil
-	}
-	e.refs--
-	if e.refs > 0 {
-		return nil
-	}
-	exporters.Lock()
-	delete(exporters.m, e.cfg)
-	exporters.Unlock()
 	if e.client != nil {
 		e.client.CloseIdleConnections()
 	}

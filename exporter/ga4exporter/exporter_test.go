@@ -300,7 +300,7 @@ func TestStatusClassification(t *testing.T) {
 			w.WriteHeader(code)
 		}))
 		h := newHarness(t, withConfig(func(c *Config) { c.ClientConfig.Endpoint = srv.URL }))
-		e := exporters.m[h.cfg]
+		e := h.exporter()
 		err := e.post(context.Background(), []byte(`{}`), 0)
 		require.Error(t, err, code)
 		assert.Equal(t, !retryable, consumererror.IsPermanent(err), code)
@@ -462,4 +462,19 @@ func TestClientNotOtelhttpInstrumented(t *testing.T) {
 	assert.EqualValues(t, 1, h.counter(metadata.MetricRequests, attribute.String(metadata.AttrOutcome, "success")))
 	_, err := h.tel.GetMetric("http.client.request.duration")
 	assert.Error(t, err, "otelhttp recorded the GA4 request")
+}
+
+// The logs and traces exporters of one component share one instance (one
+// client, dedup set and spend meter): it keeps sending after the first of
+// them shuts down and is released with the last.
+func TestLogsAndTracesShareOneExporter(t *testing.T) {
+	h := newHarness(t)
+	h.once.Do(func() {}) // this test shuts the exporters down itself
+	shared := h.exporter()
+	before := exporters.Len()
+	require.NoError(t, h.le.Shutdown(context.Background()))
+	assert.Same(t, shared, h.exporter(), "the traces exporter still uses the instance")
+	require.NoError(t, shared.post(context.Background(), []byte(`{"client_id":"1.2","events":[{"name":"tickets_viewed"}]}`), 1))
+	require.NoError(t, h.te.Shutdown(context.Background()))
+	assert.Equal(t, before-1, exporters.Len(), "released with the last user")
 }

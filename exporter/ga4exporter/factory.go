@@ -19,6 +19,7 @@ import (
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mp"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
+	"github.com/otelcol-payments/otelcol-payments/internal/sharedcomponent"
 	"github.com/otelcol-payments/otelcol-payments/internal/shutdownbound"
 )
 
@@ -68,10 +69,11 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 
 // helperOptions: the sending queue holds GA4 requests (eventKind), not
 // the telemetry they were mapped from.
-func helperOptions(cfg *Config, e *ga4Exporter, traces bool) []exporterhelper.Option {
+func helperOptions(cfg *Config, shared *sharedcomponent.Component[*ga4Exporter], traces bool) []exporterhelper.Option {
+	e := shared.Unwrap()
 	return []exporterhelper.Option{
-		exporterhelper.WithStart(e.start),
-		exporterhelper.WithShutdown(e.shutdown),
+		exporterhelper.WithStart(shared.Start),
+		exporterhelper.WithShutdown(shared.Shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		// The HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
@@ -83,12 +85,13 @@ func helperOptions(cfg *Config, e *ga4Exporter, traces bool) []exporterhelper.Op
 }
 
 func newLogsExporter(ctx context.Context, set exporter.Settings, cfg *Config, now func() time.Time) (exporter.Logs, error) {
-	e, err := newExporter(set, cfg, now)
+	shared, err := sharedExporter(set, cfg, now)
 	if err != nil {
 		return nil, err
 	}
+	e := shared.Unwrap()
 	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
-	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), queueitem.Converter[plog.Logs](e.convertLogs).Func(), shutdownbound.Push(g, e.push), helperOptions(cfg, e, false)...)
+	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), queueitem.Converter[plog.Logs](e.convertLogs).Func(), shutdownbound.Push(g, e.push), helperOptions(cfg, shared, false)...)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +99,13 @@ func newLogsExporter(ctx context.Context, set exporter.Settings, cfg *Config, no
 }
 
 func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, now func() time.Time) (exporter.Traces, error) {
-	e, err := newExporter(set, cfg, now)
+	shared, err := sharedExporter(set, cfg, now)
 	if err != nil {
 		return nil, err
 	}
+	e := shared.Unwrap()
 	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
-	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), queueitem.Converter[ptrace.Traces](e.convertTraces).Func(), shutdownbound.Push(g, e.push), helperOptions(cfg, e, true)...)
+	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), queueitem.Converter[ptrace.Traces](e.convertTraces).Func(), shutdownbound.Push(g, e.push), helperOptions(cfg, shared, true)...)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package ga4exporter
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -122,12 +123,20 @@ func (h *harness) start() {
 	require.NoError(t, err)
 	h.te, err = newTracesExporter(ctx, h.set, h.cfg, h.clock.Now)
 	require.NoError(t, err)
-	exporters.Lock()
-	exporters.m[h.cfg].wrapTransport = h.wrapRT
-	exporters.Unlock()
+	h.exporter().wrapTransport = h.wrapRT
 	require.NoError(t, h.le.Start(ctx, h.host))
 	require.NoError(t, h.te.Start(ctx, h.host))
 	t.Cleanup(h.stop)
+}
+
+// exporter is the instance the harness's logs and traces exporters share.
+func (h *harness) exporter() *ga4Exporter {
+	h.t.Helper()
+	shared, err := exporters.GetOrAdd(h.cfg, func() (*ga4Exporter, error) {
+		return nil, errors.New("the harness's exporters were not created")
+	})
+	require.NoError(h.t, err)
+	return shared.Unwrap()
 }
 
 func (h *harness) stop() {

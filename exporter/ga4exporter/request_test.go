@@ -37,7 +37,7 @@ func appLogs(n int) []rec {
 // batch's size.
 func TestQueueItemHoldsOnlyGA4Events(t *testing.T) {
 	h := newHarness(t)
-	e := exporters.m[h.cfg]
+	e := h.exporter()
 	ld := logsOf(t, append(appLogs(99), goldenEvents()[mapping.GAPurchase])...)
 	req, err := e.convertLogs(context.Background(), ld)
 	require.NoError(t, err)
@@ -57,7 +57,7 @@ func TestQueueItemHoldsOnlyGA4Events(t *testing.T) {
 // with or without their request context, are mapped when read.
 func TestQueueItemFromEarlierVersionIsMapped(t *testing.T) {
 	h := newHarness(t)
-	e := exporters.m[h.cfg]
+	e := h.exporter()
 	ctx := context.Background()
 	ld := logsOf(t, append(appLogs(3), goldenEvents()[mapping.GAPurchase], goldenEvents()[mapping.GAAddToCart])...)
 	withCtx, err := pdatareq.MarshalLogs(ctx, ld)
@@ -86,7 +86,7 @@ func TestQueueItemFromEarlierVersionIsMapped(t *testing.T) {
 // or a silently short request.
 func TestCorruptQueueItemIsAnError(t *testing.T) {
 	h := newHarness(t)
-	e := exporters.m[h.cfg]
+	e := h.exporter()
 	req, err := e.convertLogs(context.Background(), logsOf(t, goldenEvents()[mapping.GAPurchase], goldenEvents()[mapping.GAAddToCart]))
 	require.NoError(t, err)
 	item, err := e.queueEncoding(false).Marshal(context.Background(), req)
@@ -101,7 +101,7 @@ func TestCorruptQueueItemIsAnError(t *testing.T) {
 // events of that post.
 func TestRetryCarriesOnlyUndeliveredEvents(t *testing.T) {
 	h := newHarness(t)
-	e := exporters.m[h.cfg]
+	e := h.exporter()
 	other := rec{name: contract.EventAddToCart, attrs: map[string]any{contract.GAClientID: "7.7", contract.PaymentCurrency: "EUR", contract.PaymentAmountMinor: 100}}
 	req, err := e.convertLogs(context.Background(), logsOf(t, goldenEvents()[mapping.GAPurchase], other))
 	require.NoError(t, err)
