@@ -10,9 +10,6 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/metadata"
@@ -89,13 +86,7 @@ func newLogsExporter(ctx context.Context, set exporter.Settings, cfg *Config, no
 	if err != nil {
 		return nil, err
 	}
-	e := shared.Unwrap()
-	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
-	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), queueitem.Converter[plog.Logs](e.convertLogs).Func(), shutdownbound.Push(g, e.push), helperOptions(cfg, shared, false)...)
-	if err != nil {
-		return nil, err
-	}
-	return queueitem.SkipEmptyLogs(g.WrapLogs(exp), e.convertLogs), nil
+	return queuedExporter(cfg, shared, false).NewLogs(ctx, set, shared.Unwrap().convertLogs)
 }
 
 func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, now func() time.Time) (exporter.Traces, error) {
@@ -103,11 +94,9 @@ func newTracesExporter(ctx context.Context, set exporter.Settings, cfg *Config, 
 	if err != nil {
 		return nil, err
 	}
-	e := shared.Unwrap()
-	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, cfg.ShutdownTimeout, shutdownbound.QueueStorage(cfg.QueueConfig))
-	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), queueitem.Converter[ptrace.Traces](e.convertTraces).Func(), shutdownbound.Push(g, e.push), helperOptions(cfg, shared, true)...)
-	if err != nil {
-		return nil, err
-	}
-	return queueitem.SkipEmptyTraces(g.WrapTraces(exp), e.convertTraces), nil
+	return queuedExporter(cfg, shared, true).NewTraces(ctx, set, shared.Unwrap().convertTraces)
+}
+
+func queuedExporter(cfg *Config, shared *sharedcomponent.Component[*ga4Exporter], traces bool) queueitem.Exporter {
+	return queueitem.Exporter{Queue: cfg.QueueConfig, ShutdownTimeout: cfg.ShutdownTimeout, Push: shared.Unwrap().push, Options: helperOptions(cfg, shared, traces)}
 }

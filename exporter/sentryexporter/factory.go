@@ -11,9 +11,6 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exporterhelper/xexporterhelper"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pipeline"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -66,12 +63,7 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	if err != nil {
 		return nil, err
 	}
-	g := shutdownbound.NewGuard(set, pipeline.SignalTraces, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
-	exp, err := xexporterhelper.NewTracesRequest(ctx, g.Settings(set), queueitem.Converter[ptrace.Traces](e.convertTraces).Func(), shutdownbound.Push(g, e.push), helperOptions(c, e, true)...)
-	if err != nil {
-		return nil, err
-	}
-	return queueitem.SkipEmptyTraces(g.WrapTraces(exp), e.convertTraces), nil
+	return queuedExporter(c, e, true).NewTraces(ctx, set, e.convertTraces)
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -80,12 +72,11 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	g := shutdownbound.NewGuard(set, pipeline.SignalLogs, c.ShutdownTimeout, shutdownbound.QueueStorage(c.QueueConfig))
-	exp, err := xexporterhelper.NewLogsRequest(ctx, g.Settings(set), queueitem.Converter[plog.Logs](e.convertLogs).Func(), shutdownbound.Push(g, e.push), helperOptions(c, e, false)...)
-	if err != nil {
-		return nil, err
-	}
-	return queueitem.SkipEmptyLogs(g.WrapLogs(exp), e.convertLogs), nil
+	return queuedExporter(c, e, false).NewLogs(ctx, set, e.convertLogs)
+}
+
+func queuedExporter(c *Config, e *sentryExporter, traces bool) queueitem.Exporter {
+	return queueitem.Exporter{Queue: c.QueueConfig, ShutdownTimeout: c.ShutdownTimeout, Push: e.push, Options: helperOptions(c, e, traces)}
 }
 
 // helperOptions: the sending queue holds Sentry envelopes (envelopeKind),
