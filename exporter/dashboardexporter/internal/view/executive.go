@@ -30,8 +30,9 @@ type Growth struct {
 	LastWeekSameTime *Money   `json:"last_week_same_time"`
 	VsLastWeek       *float64 `json:"vs_last_week"`
 	// HourOfDay is the mean revenue of each hour of the day (00..23 in
-	// paymentbi's timezone) over the last 7 days; empty until known.
-	HourOfDay []float64 `json:"hour_of_day"`
+	// paymentbi's timezone) over the last 7 days, to the minor unit, as
+	// exact decimals like every amount; empty until known.
+	HourOfDay []Money `json:"hour_of_day"`
 }
 
 // growth fills r.Growth from the per-minute revenue of the last 24 hours.

@@ -158,7 +158,7 @@ func (b *Builder) paymentbiGrowth(g *Growth, currency string) {
 			*vs = ptr(v)
 		}
 	}
-	g.HourOfDay = []float64{}
+	g.HourOfDay = []Money{}
 	hours := make([]float64, 24)
 	seen := false
 	for _, p := range b.store.Gauges(MetricRevenueHourly, nil) {
@@ -168,6 +168,9 @@ func (b *Builder) paymentbiGrowth(g *Growth, currency string) {
 		}
 	}
 	if seen {
-		g.HourOfDay = hours
+		g.HourOfDay = make([]Money, len(hours))
+		for h, v := range hours {
+			g.HourOfDay[h] = moneyOf(v, currency)
+		}
 	}
 }

@@ -225,7 +225,7 @@
   function renderSegments(d) {
     const g = (v) => (v == null ? "–" : (v >= 0 ? "+" : "") + (v * 100).toFixed(0) + "%");
     $("growth").textContent = `· revenue vs yesterday ${g(d.revenue.growth.vs_yesterday)} · vs last week ${g(d.revenue.growth.vs_last_week)}`;
-    sparkline($("hour-pattern"), d.revenue.growth.hour_of_day, false);
+    sparkline($("hour-pattern"), d.revenue.growth.hour_of_day.map(Number), false);
     $("segments-table").replaceChildren(...((d.segments || []).length
       ? d.segments.map((r) => el("tr", { "data-dimension": r.dimension, "data-segment": r.value },
         el("td", {}, r.dimension),
