@@ -72,7 +72,8 @@ type ConnectorConfig struct {
 }
 
 // maxFilterBytes keeps a typo in expected_customers from taking the
-// collector's memory: 256 MiB holds 100 million customers at 0.1%.
+// collector's memory: the filter grows with the customers seen up to its
+// size at expected_customers, and 256 MiB holds 94 million customers at 0.1%.
 const maxFilterBytes = 256 << 20
 
 // Validate checks the processor configuration.
@@ -103,20 +104,15 @@ func (c *Config) Validate() error {
 	if !(cs.FalsePositiveRate > 0 && cs.FalsePositiveRate < 1) {
 		errs = append(errs, errors.New("customer_state.false_positive_rate must be between 0 and 1 (exclusive)"))
 	} else if cs.ExpectedCustomers > 0 {
-		if bits := filterBits(cs.ExpectedCustomers, cs.FalsePositiveRate); bits/8 > maxFilterBytes {
+		if size := engine.CustomerFilterMaxBytes(cs.ExpectedCustomers, cs.FalsePositiveRate); size > maxFilterBytes {
 			errs = append(errs, fmt.Errorf("customer_state: %d customers at false_positive_rate %g need %d MiB, over the 256 MiB limit",
-				cs.ExpectedCustomers, cs.FalsePositiveRate, uint64(bits/8)>>20))
+				cs.ExpectedCustomers, cs.FalsePositiveRate, size>>20))
 		}
 	}
 	if cs.SyncInterval < 0 {
 		errs = append(errs, errors.New("customer_state.sync_interval must not be negative"))
 	}
 	return errors.Join(errs...)
-}
-
-// filterBits is the Bloom filter size for n items at false-positive rate p.
-func filterBits(n uint, p float64) float64 {
-	return math.Ceil(-float64(n) * math.Log(p) / (math.Ln2 * math.Ln2))
 }
 
 // Validate checks the connector configuration.

@@ -130,7 +130,10 @@ func TestMismatchedStateIsIgnored(t *testing.T) {
 
 func TestCustomerStateMemoryAt10Million(t *testing.T) {
 	c := newCustomers(10_000_000, 0.001, "USD")
-	if got := c.memoryBytes(); got > 32<<20 {
-		t.Fatalf("filter for 10M customers at 0.1%% = %d bytes, over 32 MiB", got)
+	if got := c.memoryBytes(); got > 256<<10 {
+		t.Fatalf("filter for 10M customers at 0.1%% starts at %d bytes, over 256 KiB", got)
+	}
+	if got := CustomerFilterMaxBytes(10_000_000, 0.001); got > 32<<20 {
+		t.Fatalf("filter for 10M customers at 0.1%% grows to %d bytes, over 32 MiB", got)
 	}
 }
