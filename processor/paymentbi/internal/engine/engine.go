@@ -146,9 +146,10 @@ func (e *Engine) CustomerStateBytes() uint64 { return e.cust.memoryBytes() }
 // processor may modify), and the decoded event.
 type visit func(ev *event, attrs pcommon.Map)
 
-// walkLogs decodes every log record that is a business event. e.mu must
-// be held.
-func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
+// walkLogs decodes every log record that is a business event; items says
+// whether to read the units of order.items, which only the connector's
+// counts use. e.mu must be held.
+func (e *Engine) walkLogs(ld plog.Logs, items bool, fn visit) {
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -163,7 +164,7 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 				}
 				attrs := lr.Attributes()
 				ev := &e.scratch
-				*ev = decode(kd, name, attrs, e.conv)
+				*ev = decode(kd, name, attrs, e.conv, items)
 				e.keyOrder(ev)
 				ev.at, ev.traceID = lr.Timestamp(), lr.TraceID()
 				if ev.at == 0 {
@@ -175,9 +176,9 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 	}
 }
 
-// walkTraces decodes payment spans and business span events. e.mu must be
-// held.
-func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
+// walkTraces decodes payment spans and business span events, items as in
+// walkLogs. e.mu must be held.
+func (e *Engine) walkTraces(td ptrace.Traces, items bool, fn visit) {
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
@@ -187,7 +188,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 				span := spans.At(k)
 				if kd := spanKind(span.Name()); kd != kindNone {
 					ev := &e.scratch
-					*ev = decode(kd, span.Name(), span.Attributes(), e.conv)
+					*ev = decode(kd, span.Name(), span.Attributes(), e.conv, items)
 					if end, start := span.EndTimestamp(), span.StartTimestamp(); end > start && start > 0 {
 						ev.duration = time.Duration(end - start)
 					}
@@ -203,7 +204,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 					se := events.At(l)
 					if kd := eventKind(se.Name()); kd != kindNone {
 						ev := &e.scratch
-						*ev = decode(kd, se.Name(), se.Attributes(), e.conv)
+						*ev = decode(kd, se.Name(), se.Attributes(), e.conv, items)
 						e.keyOrder(ev)
 						ev.at, ev.traceID = se.Timestamp(), span.TraceID()
 						fn(ev, se.Attributes())
