@@ -237,10 +237,10 @@ func (a *eventAttrs) has(slot int) bool { return a.found&(1<<slot) != 0 }
 // decode reads the event's attributes. Money is read when the kind needs it
 // or the attributes carry an amount; it is converted to the reporting
 // currency, and any failure is kept in moneyErr with a contract reason.
-// withItems reads the item units too (the connector's forecast and
+// With bufs it reads the item units too (the connector's forecast and
 // segments): the processor does not need them, and parsing order.items is
 // the costliest part of a decode.
-func decode(k kind, name string, attrs pcommon.Map, conv *Converter, withItems bool) event {
+func decode(k kind, name string, attrs pcommon.Map, conv *Converter, bufs *itemBufs) event {
 	ev := event{kind: k, name: name, step: contract.FunnelStep(name)}
 	var a eventAttrs
 	a.read(attrs)
@@ -278,8 +278,8 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter, withItems b
 		ev.available, ev.hasAvailable = level(&a, slotAvailable, &ev.moneyErr)
 		ev.reserved, ev.hasReserved = level(&a, slotReserved, &ev.moneyErr)
 	}
-	if withItems && (k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout || ev.step == 0) {
-		ev.items = itemQuantities(&a, ev.money.Currency)
+	if bufs != nil && (k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout || ev.step == 0) {
+		ev.items = bufs.quantities(&a, ev.money.Currency)
 	}
 	ev.channel = a.str(slotChannel)
 	ev.country = a.str(slotCountry)
@@ -291,10 +291,10 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter, withItems b
 // stepBeginCheckout is the funnel step that reserves stock.
 var stepBeginCheckout = contract.FunnelStep(contract.EventBeginCheckout)
 
-// itemQuantities reads the units per item id of order.items (item_name when
+// quantities reads the units per item id of order.items (item_name when
 // an item has no id); malformed items give none: the forecast then misses
 // the order, which its money checks already count as invalid.
-func itemQuantities(a *eventAttrs, currency string) []itemQty {
+func (b *itemBufs) quantities(a *eventAttrs, currency string) []itemQty {
 	iv, ok := a.get(slotItems)
 	if !ok {
 		return nil
@@ -302,12 +302,12 @@ func itemQuantities(a *eventAttrs, currency string) []itemQty {
 	if currency == "" {
 		currency = a.str(slotCurrency)
 	}
-	items, err := contract.ParseItems(iv, currency)
-	if err != nil {
+	var err error
+	if b.lines, err = contract.AppendItems(b.lines[:0], iv, currency); err != nil {
 		return nil
 	}
-	out := make([]itemQty, 0, len(items))
-	for _, it := range items {
+	start := len(b.units)
+	for _, it := range b.lines {
 		id := it.ID
 		if id == "" {
 			id = it.Name
@@ -317,10 +317,38 @@ func itemQuantities(a *eventAttrs, currency string) []itemQty {
 			if it.PriceMinor > 0 && it.PriceMinor <= math.MaxInt64/it.Quantity {
 				line = it.PriceMinor * it.Quantity
 			}
-			out = append(out, itemQty{id: id, qty: it.Quantity, category: it.Category, lineMinor: line})
+			b.units = append(b.units, itemQty{id: id, qty: it.Quantity, category: it.Category, lineMinor: line})
 		}
 	}
-	return out
+	clear(b.lines) // no reference into the batch's pdata outlives it
+	if len(b.units) == start {
+		return nil
+	}
+	// capped, so that no later append writes over this event's items
+	return b.units[start:len(b.units):len(b.units)]
+}
+
+// itemBufs are an engine's buffers for decoding items, reused under e.mu:
+// the lines of one order.items value, and the units that every event of
+// one batch points into. A batch's events are done with their items when
+// the batch ends (held stock keeps a copy), so the next batch reuses them;
+// an append that outgrows the buffer leaves the earlier events on the old
+// array.
+type itemBufs struct {
+	lines []contract.Item
+	units []itemQty
+}
+
+// reset starts a batch.
+func (b *itemBufs) reset() *itemBufs {
+	// an unusually large batch's buffer (in items) is let go
+	const keep = 1 << 16
+	clear(b.units) // the previous batch's strings
+	if cap(b.units) > keep {
+		b.units = nil
+	}
+	b.units = b.units[:0]
+	return b
 }
 
 // level reads a stock level; a present but malformed one sets *errOut.
