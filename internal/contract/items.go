@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -30,50 +31,68 @@ var ErrItemsMalformed = errors.New("malformed_items")
 // array of objects in a string (span events). Prices are read as
 // ItemPriceMinor, else ItemPrice in major units of currency.
 func ParseItems(v pcommon.Value, currency string) ([]Item, error) {
+	items, err := AppendItems(nil, v, currency)
+	if err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// AppendItems is ParseItems appending to dst, so a hot path can reuse one
+// buffer; on an error dst is returned as it was.
+func AppendItems(dst []Item, v pcommon.Value, currency string) ([]Item, error) {
+	start := len(dst)
+	grow := func(n int) {
+		if dst == nil {
+			dst = make([]Item, 0, n)
+		} else {
+			dst = slices.Grow(dst, n)
+		}
+	}
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
 		if s.Len() > MaxItems {
-			return nil, ErrItemsMalformed
+			return dst, ErrItemsMalformed
 		}
-		items := make([]Item, 0, s.Len())
+		grow(s.Len())
 		for i := 0; i < s.Len(); i++ {
 			e := s.At(i)
 			if e.Type() != pcommon.ValueTypeMap {
-				return nil, ErrItemsMalformed
+				return dst[:start], ErrItemsMalformed
 			}
 			it, err := itemFromMap(e.Map(), currency)
 			if err != nil {
-				return nil, err
+				return dst[:start], err
 			}
-			items = append(items, it)
+			dst = append(dst, it)
 		}
-		return items, nil
+		return dst, nil
 	case pcommon.ValueTypeStr:
 		var raw []map[string]any
 		if err := json.Unmarshal([]byte(v.Str()), &raw); err != nil {
-			return nil, ErrItemsMalformed
+			return dst, ErrItemsMalformed
 		}
 		if len(raw) > MaxItems {
-			return nil, ErrItemsMalformed
+			return dst, ErrItemsMalformed
 		}
-		items := make([]Item, 0, len(raw))
+		grow(len(raw))
 		for _, r := range raw {
 			m := pcommon.NewMap()
 			if err := m.FromRaw(r); err != nil {
-				return nil, ErrItemsMalformed
+				return dst[:start], ErrItemsMalformed
 			}
 			it, err := itemFromMap(m, currency)
 			if err != nil {
-				return nil, err
+				return dst[:start], err
 			}
-			items = append(items, it)
+			dst = append(dst, it)
 		}
-		return items, nil
+		return dst, nil
 	case pcommon.ValueTypeEmpty:
-		return nil, nil
+		return dst, nil
 	}
-	return nil, ErrItemsMalformed
+	return dst, ErrItemsMalformed
 }
 
 // ItemsTotal is Σ price × quantity of items in minor units, exactly: the

@@ -49,6 +49,7 @@ func benchLogs() plog.Logs {
 			a.PutStr(contract.PaymentMethod, "card")
 			a.PutStr(contract.PaymentProvider, "stripe")
 			a.PutDouble(contract.OrderTax, 3.2)
+			putBenchItems(a, i)
 		case 1:
 			lr.SetEventName(contract.EventPaymentFailed)
 			a.PutInt(contract.PaymentAmountMinor, 4999)
@@ -60,9 +61,26 @@ func benchLogs() plog.Logs {
 		default:
 			lr.SetEventName(contract.FunnelSteps[i%4])
 			a.PutStr(contract.PaymentAmount, "19.90")
+			if contract.FunnelSteps[i%4] == contract.EventBeginCheckout {
+				putBenchItems(a, i)
+			}
 		}
 	}
 	return ld
+}
+
+// putBenchItems adds the order.items a shop sends with a checkout or
+// purchase: two lines, as the simulator does.
+func putBenchItems(a pcommon.Map, i int) {
+	items := a.PutEmptySlice(contract.OrderItems)
+	for j := 0; j < 2; j++ {
+		it := items.AppendEmpty().SetEmptyMap()
+		it.PutStr(contract.ItemID, "sku_"+strconv.Itoa((i+j)%40))
+		it.PutStr(contract.ItemName, "Item "+strconv.Itoa((i+j)%40))
+		it.PutStr(contract.ItemCategory, "shoes")
+		it.PutDouble(contract.ItemPrice, 9.95)
+		it.PutInt(contract.ItemQuantity, int64(1+j))
+	}
 }
 
 // freshLogs copies the template as received from the network, with fresh

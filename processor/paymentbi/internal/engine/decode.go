@@ -123,27 +123,128 @@ type itemQty struct {
 // without a valid amount.
 func (k kind) moneyRequired() bool { return k == kindPurchase || k == kindRefund }
 
-func getStr(attrs pcommon.Map, key string) string {
-	if v, ok := attrs.Get(key); ok && v.Type() == pcommon.ValueTypeStr {
+// Attributes decode reads, each a slot of eventAttrs.
+const (
+	slotCurrency = iota
+	slotAmountMinor
+	slotAmount
+	slotMethod
+	slotProvider
+	slotStatus
+	slotErrorType
+	slotOrderID
+	slotPaymentID
+	slotCustomerID
+	slotCustomerEmail
+	slotSegment
+	slotCheckoutID
+	slotItemID
+	slotItemName
+	slotAvailable
+	slotReserved
+	slotItems
+	slotChannel
+	slotCountry
+	slotExpID
+	slotExpVariant
+	numSlots
+)
+
+// attrSlot names the slot of an attribute key decode reads.
+func attrSlot(key string) (int, bool) {
+	switch key {
+	case contract.PaymentCurrency:
+		return slotCurrency, true
+	case contract.PaymentAmountMinor:
+		return slotAmountMinor, true
+	case contract.PaymentAmount:
+		return slotAmount, true
+	case contract.PaymentMethod:
+		return slotMethod, true
+	case contract.PaymentProvider:
+		return slotProvider, true
+	case contract.PaymentStatus:
+		return slotStatus, true
+	case contract.PaymentErrorType:
+		return slotErrorType, true
+	case contract.OrderID:
+		return slotOrderID, true
+	case contract.PaymentID:
+		return slotPaymentID, true
+	case contract.CustomerID:
+		return slotCustomerID, true
+	case contract.CustomerEmail:
+		return slotCustomerEmail, true
+	case contract.CustomerSegment:
+		return slotSegment, true
+	case contract.CheckoutSessionID:
+		return slotCheckoutID, true
+	case contract.InventoryItemID:
+		return slotItemID, true
+	case contract.InventoryItemName:
+		return slotItemName, true
+	case contract.InventoryAvailable:
+		return slotAvailable, true
+	case contract.InventoryReserved:
+		return slotReserved, true
+	case contract.OrderItems:
+		return slotItems, true
+	case contract.UTMSource:
+		return slotChannel, true
+	case contract.GeoCountry:
+		return slotCountry, true
+	case contract.ExperimentID:
+		return slotExpID, true
+	case contract.ExperimentVariant:
+		return slotExpVariant, true
+	}
+	return 0, false
+}
+
+// eventAttrs holds the attributes decode reads, found in one pass over
+// the record's map instead of a linear Map.Get per key (the hot spot of
+// decoding a record with a few dozen attributes). Like Map.Get, the first
+// occurrence of a repeated key wins.
+type eventAttrs struct {
+	vals  [numSlots]pcommon.Value
+	found uint32
+}
+
+func (a *eventAttrs) read(attrs pcommon.Map) {
+	for k, v := range attrs.All() {
+		if i, ok := attrSlot(k); ok && a.found&(1<<i) == 0 {
+			a.vals[i], a.found = v, a.found|1<<i
+		}
+	}
+}
+
+func (a *eventAttrs) get(slot int) (pcommon.Value, bool) {
+	if a.found&(1<<slot) == 0 {
+		return pcommon.Value{}, false
+	}
+	return a.vals[slot], true
+}
+
+func (a *eventAttrs) str(slot int) string {
+	if v, ok := a.get(slot); ok && v.Type() == pcommon.ValueTypeStr {
 		return v.Str()
 	}
 	return ""
 }
 
-func hasAmount(attrs pcommon.Map) bool {
-	if _, ok := attrs.Get(contract.PaymentAmountMinor); ok {
-		return true
-	}
-	_, ok := attrs.Get(contract.PaymentAmount)
-	return ok
-}
+func (a *eventAttrs) has(slot int) bool { return a.found&(1<<slot) != 0 }
 
 // decode reads the event's attributes. Money is read when the kind needs it
 // or the attributes carry an amount; it is converted to the reporting
 // currency, and any failure is kept in moneyErr with a contract reason.
-func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
+// With bufs it reads the item units too (the connector's forecast and
+// segments): the processor does not need them, and parsing order.items is
+// the costliest part of a decode.
+func decode(k kind, name string, attrs pcommon.Map, conv *Converter, bufs *itemBufs) event {
 	ev := event{kind: k, name: name, step: contract.FunnelStep(name)}
-	if k.moneyRequired() || hasAmount(attrs) {
+	var a eventAttrs
+	a.read(attrs)
+	if k.moneyRequired() || a.has(slotAmountMinor) || a.has(slotAmount) {
 		m, err := contract.AmountFrom(attrs)
 		if errors.Is(err, contract.ErrAmountMissing) {
 			m, err = amountFromItems(attrs, m.Currency)
@@ -157,56 +258,56 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter) event {
 			ev.moneyErr = err
 		}
 	}
-	ev.method = getStr(attrs, contract.PaymentMethod)
-	ev.provider = getStr(attrs, contract.PaymentProvider)
-	ev.status = getStr(attrs, contract.PaymentStatus)
-	ev.errorType = getStr(attrs, contract.PaymentErrorType)
-	ev.orderID = getStr(attrs, contract.OrderID)
-	ev.paymentID = getStr(attrs, contract.PaymentID)
-	ev.customer = getStr(attrs, contract.CustomerID)
+	ev.method = a.str(slotMethod)
+	ev.provider = a.str(slotProvider)
+	ev.status = a.str(slotStatus)
+	ev.errorType = a.str(slotErrorType)
+	ev.orderID = a.str(slotOrderID)
+	ev.paymentID = a.str(slotPaymentID)
+	ev.customer = a.str(slotCustomerID)
 	if ev.customer == "" {
-		ev.customer = getStr(attrs, contract.CustomerEmail)
+		ev.customer = a.str(slotCustomerEmail)
 	}
-	ev.segment = getStr(attrs, contract.CustomerSegment)
-	ev.checkoutID = getStr(attrs, contract.CheckoutSessionID)
+	ev.segment = a.str(slotSegment)
+	ev.checkoutID = a.str(slotCheckoutID)
 	if k == kindInventory {
-		ev.itemID = getStr(attrs, contract.InventoryItemID)
+		ev.itemID = a.str(slotItemID)
 		if ev.itemID == "" {
-			ev.itemID = getStr(attrs, contract.InventoryItemName)
+			ev.itemID = a.str(slotItemName)
 		}
-		ev.available, ev.hasAvailable = level(attrs, contract.InventoryAvailable, &ev.moneyErr)
-		ev.reserved, ev.hasReserved = level(attrs, contract.InventoryReserved, &ev.moneyErr)
+		ev.available, ev.hasAvailable = level(&a, slotAvailable, &ev.moneyErr)
+		ev.reserved, ev.hasReserved = level(&a, slotReserved, &ev.moneyErr)
 	}
-	if k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout || ev.step == 0 {
-		ev.items = itemQuantities(attrs, ev.money.Currency)
+	if bufs != nil && (k == kindPurchase || k == kindRelease || ev.step == stepBeginCheckout || ev.step == 0) {
+		ev.items = bufs.quantities(&a, ev.money.Currency)
 	}
-	ev.channel = getStr(attrs, contract.UTMSource)
-	ev.country = getStr(attrs, contract.GeoCountry)
-	ev.expID = getStr(attrs, contract.ExperimentID)
-	ev.expVariant = getStr(attrs, contract.ExperimentVariant)
+	ev.channel = a.str(slotChannel)
+	ev.country = a.str(slotCountry)
+	ev.expID = a.str(slotExpID)
+	ev.expVariant = a.str(slotExpVariant)
 	return ev
 }
 
 // stepBeginCheckout is the funnel step that reserves stock.
 var stepBeginCheckout = contract.FunnelStep(contract.EventBeginCheckout)
 
-// itemQuantities reads the units per item id of order.items (item_name when
+// quantities reads the units per item id of order.items (item_name when
 // an item has no id); malformed items give none: the forecast then misses
 // the order, which its money checks already count as invalid.
-func itemQuantities(attrs pcommon.Map, currency string) []itemQty {
-	iv, ok := attrs.Get(contract.OrderItems)
+func (b *itemBufs) quantities(a *eventAttrs, currency string) []itemQty {
+	iv, ok := a.get(slotItems)
 	if !ok {
 		return nil
 	}
 	if currency == "" {
-		currency = getStr(attrs, contract.PaymentCurrency)
+		currency = a.str(slotCurrency)
 	}
-	items, err := contract.ParseItems(iv, currency)
-	if err != nil {
+	var err error
+	if b.lines, err = contract.AppendItems(b.lines[:0], iv, currency); err != nil {
 		return nil
 	}
-	out := make([]itemQty, 0, len(items))
-	for _, it := range items {
+	start := len(b.units)
+	for _, it := range b.lines {
 		id := it.ID
 		if id == "" {
 			id = it.Name
@@ -216,15 +317,43 @@ func itemQuantities(attrs pcommon.Map, currency string) []itemQty {
 			if it.PriceMinor > 0 && it.PriceMinor <= math.MaxInt64/it.Quantity {
 				line = it.PriceMinor * it.Quantity
 			}
-			out = append(out, itemQty{id: id, qty: it.Quantity, category: it.Category, lineMinor: line})
+			b.units = append(b.units, itemQty{id: id, qty: it.Quantity, category: it.Category, lineMinor: line})
 		}
 	}
-	return out
+	clear(b.lines) // no reference into the batch's pdata outlives it
+	if len(b.units) == start {
+		return nil
+	}
+	// capped, so that no later append writes over this event's items
+	return b.units[start:len(b.units):len(b.units)]
+}
+
+// itemBufs are an engine's buffers for decoding items, reused under e.mu:
+// the lines of one order.items value, and the units that every event of
+// one batch points into. A batch's events are done with their items when
+// the batch ends (held stock keeps a copy), so the next batch reuses them;
+// an append that outgrows the buffer leaves the earlier events on the old
+// array.
+type itemBufs struct {
+	lines []contract.Item
+	units []itemQty
+}
+
+// reset starts a batch.
+func (b *itemBufs) reset() *itemBufs {
+	// an unusually large batch's buffer (in items) is let go
+	const keep = 1 << 16
+	clear(b.units) // the previous batch's strings
+	if cap(b.units) > keep {
+		b.units = nil
+	}
+	b.units = b.units[:0]
+	return b
 }
 
 // level reads a stock level; a present but malformed one sets *errOut.
-func level(attrs pcommon.Map, key string, errOut *error) (int64, bool) {
-	v, ok := attrs.Get(key)
+func level(a *eventAttrs, slot int, errOut *error) (int64, bool) {
+	v, ok := a.get(slot)
 	if !ok {
 		return 0, false
 	}

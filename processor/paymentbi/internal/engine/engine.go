@@ -73,6 +73,8 @@ type Engine struct {
 	// scratch holds the event being visited; reusing it under e.mu keeps
 	// decoding free of a heap allocation per record.
 	scratch event
+	// itemBuf backs the item units of the events of one batch (decode.go).
+	itemBuf itemBufs
 
 	// store is the storage client of the journal and snapshots (nil: in
 	// memory only). seq is the last journal record written or replayed,
@@ -146,9 +148,14 @@ func (e *Engine) CustomerStateBytes() uint64 { return e.cust.memoryBytes() }
 // processor may modify), and the decoded event.
 type visit func(ev *event, attrs pcommon.Map)
 
-// walkLogs decodes every log record that is a business event. e.mu must
-// be held.
-func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
+// walkLogs decodes every log record that is a business event; items says
+// whether to read the units of order.items, which only the connector's
+// counts use. e.mu must be held.
+func (e *Engine) walkLogs(ld plog.Logs, items bool, fn visit) {
+	var bufs *itemBufs
+	if items {
+		bufs = e.itemBuf.reset()
+	}
 	rls := ld.ResourceLogs()
 	for i := 0; i < rls.Len(); i++ {
 		sls := rls.At(i).ScopeLogs()
@@ -163,7 +170,7 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 				}
 				attrs := lr.Attributes()
 				ev := &e.scratch
-				*ev = decode(kd, name, attrs, e.conv)
+				*ev = decode(kd, name, attrs, e.conv, bufs)
 				e.keyOrder(ev)
 				ev.at, ev.traceID = lr.Timestamp(), lr.TraceID()
 				if ev.at == 0 {
@@ -175,9 +182,13 @@ func (e *Engine) walkLogs(ld plog.Logs, fn visit) {
 	}
 }
 
-// walkTraces decodes payment spans and business span events. e.mu must be
-// held.
-func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
+// walkTraces decodes payment spans and business span events, items as in
+// walkLogs. e.mu must be held.
+func (e *Engine) walkTraces(td ptrace.Traces, items bool, fn visit) {
+	var bufs *itemBufs
+	if items {
+		bufs = e.itemBuf.reset()
+	}
 	rss := td.ResourceSpans()
 	for i := 0; i < rss.Len(); i++ {
 		sss := rss.At(i).ScopeSpans()
@@ -187,7 +198,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 				span := spans.At(k)
 				if kd := spanKind(span.Name()); kd != kindNone {
 					ev := &e.scratch
-					*ev = decode(kd, span.Name(), span.Attributes(), e.conv)
+					*ev = decode(kd, span.Name(), span.Attributes(), e.conv, bufs)
 					if end, start := span.EndTimestamp(), span.StartTimestamp(); end > start && start > 0 {
 						ev.duration = time.Duration(end - start)
 					}
@@ -203,7 +214,7 @@ func (e *Engine) walkTraces(td ptrace.Traces, fn visit) {
 					se := events.At(l)
 					if kd := eventKind(se.Name()); kd != kindNone {
 						ev := &e.scratch
-						*ev = decode(kd, se.Name(), se.Attributes(), e.conv)
+						*ev = decode(kd, se.Name(), se.Attributes(), e.conv, bufs)
 						e.keyOrder(ev)
 						ev.at, ev.traceID = se.Timestamp(), span.TraceID()
 						fn(ev, se.Attributes())

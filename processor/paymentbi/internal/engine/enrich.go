@@ -15,13 +15,13 @@ import (
 // With storage, the purchases' effect on the dedup set and the customer
 // filter is journaled first; on an error nothing changed.
 func (e *Engine) EnrichLogs(ctx context.Context, ld plog.Logs) error {
-	return e.batch(ctx, recordEnrich, func(fn visit) { e.walkLogs(ld, fn) })
+	return e.batch(ctx, recordEnrich, func(fn visit) { e.walkLogs(ld, false, fn) })
 }
 
 // EnrichTraces adds the derived attributes to payment spans and business
 // span events, journaled like EnrichLogs.
 func (e *Engine) EnrichTraces(ctx context.Context, td ptrace.Traces) error {
-	return e.batch(ctx, recordEnrich, func(fn visit) { e.walkTraces(td, fn) })
+	return e.batch(ctx, recordEnrich, func(fn visit) { e.walkTraces(td, false, fn) })
 }
 
 // enrich writes the normalised amount (minor units, upper-case currency),

@@ -147,13 +147,13 @@ func (a *aggregates) periodsOf(at pcommon.Timestamp, now time.Time) (inDay, inMo
 // storage, the batch is journaled first: an error means nothing was
 // counted and the batch may be sent again.
 func (e *Engine) ObserveLogs(ctx context.Context, ld plog.Logs) error {
-	return e.batch(ctx, recordObserve, func(fn visit) { e.walkLogs(ld, fn) })
+	return e.batch(ctx, recordObserve, func(fn visit) { e.walkLogs(ld, true, fn) })
 }
 
 // ObserveTraces counts payment spans and business span events, journaled
 // like ObserveLogs.
 func (e *Engine) ObserveTraces(ctx context.Context, td ptrace.Traces) error {
-	return e.batch(ctx, recordObserve, func(fn visit) { e.walkTraces(td, fn) })
+	return e.batch(ctx, recordObserve, func(fn visit) { e.walkTraces(td, true, fn) })
 }
 
 // batch applies one batch on the observe (connector) or enrich (processor)
