@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -184,10 +185,30 @@ func (c *Collector) Shutdown() error {
 // was free a moment ago.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 50 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		_ = l.Close()
+		// The kernel may hand a port it just freed out again: a run that
+		// asks for many (the benchmarks start a collector per round) got
+		// one port for two listeners and failed with "address already in
+		// use". A port is handed out once per test process.
+		handedOutMu.Lock()
+		_, taken := handedOut[addr]
+		handedOut[addr] = struct{}{}
+		handedOutMu.Unlock()
+		if !taken {
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no free port not handed out before")
+	return ""
 }
+
+var (
+	handedOutMu sync.Mutex
+	handedOut   = map[string]struct{}{}
+)
