@@ -124,12 +124,27 @@ func feedHistory(t *testing.T, r running, now time.Time) {
 	)))
 }
 
+// middayZone is a fixed-offset zone in which t falls between 11:00 and
+// 13:00, so the page's "today" figures, fed from two hours back, never
+// straddle midnight: in UTC the test failed whenever it ran between 00:00
+// and 02:00.
+func middayZone(t time.Time) string {
+	east := 12 - t.UTC().Hour()
+	switch {
+	case east > 0:
+		return fmt.Sprintf("Etc/GMT-%d", east) // the tz database's sign is inverted
+	case east < 0:
+		return fmt.Sprintf("Etc/GMT+%d", -east)
+	}
+	return "UTC"
+}
+
 var moneyDigits = regexp.MustCompile(`[^0-9.]`)
 
 func TestBrowserRendersDashboard(t *testing.T) {
 	browser := newBrowser(t)
-	r := startExporters(t, func(c *Config) { c.RefreshInterval = time.Second })
 	now := time.Now()
+	r := startExporters(t, func(c *Config) { c.RefreshInterval = time.Second; c.Timezone = middayZone(now) })
 	feedHistory(t, r, now)
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Insights(now)))
 	require.NoError(t, r.metrics.ConsumeMetrics(context.Background(), fixture.Segments(now.Add(-2*time.Hour), now.Add(-time.Minute))))
