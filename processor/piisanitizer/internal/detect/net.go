@@ -11,7 +11,10 @@ import (
 // dot). Addresses whose last octet is already 0 are network addresses or
 // already masked and are not findings.
 func ipv4At(s string, i int) (end, keep int, ok bool) {
-	if i > 0 && s[i-1] == '.' {
+	// After '*' the digits are the kept tail of a number this package
+	// masked ("+*************0.0.0.1" from "+10000000000000.0.0.1"), not
+	// the start of an address: sanitizing again must not change it.
+	if i > 0 && (s[i-1] == '.' || s[i-1] == '*') {
 		return 0, 0, false
 	}
 	j := i
