@@ -65,6 +65,23 @@ func parenPhoneAt(s string, i int) (int, bool) {
 	return end, true
 }
 
+// maskAfterSeparators reports whether this package's mask ('*') follows
+// s[end] after at most two group separators: the digits there were part of
+// the number a first pass read ("+10000000 6000.0000 0007" is no phone, and
+// neither is "+10000000 ****.**** 0007" on the next pass; FuzzSanitize).
+func maskAfterSeparators(s string, end int) bool {
+	for k := end; k < len(s) && k < end+3; k++ {
+		switch s[k] {
+		case '*':
+			return k > end
+		case ' ', '-', '.', '(', ')':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 // intlPhoneAt matches an international number starting at '+': 8–15 digits,
 // the first 1–9, in groups separated by at most two of " -.()". When more
 // groups follow, the longest prefix of whole groups within 15 digits is the
@@ -104,7 +121,7 @@ func intlPhoneAt(s string, i int) (int, bool) {
 	// that is not sentence punctuation ("0::2", "…:x", whatever a first pass
 	// makes of x): the number ends a group earlier.
 	if wordAt(s, end) || (end < len(s) && s[end] == '*') ||
-		(end+1 < len(s) && s[end] == ':' && s[end+1] != ' ') {
+		(end+1 < len(s) && s[end] == ':' && s[end+1] != ' ') || maskAfterSeparators(s, end) {
 		digits, end = prevDigits, prevEnd
 	}
 	// A dotted run that goes on is longer than any phone number
