@@ -291,3 +291,36 @@ func TestCleanTextDoesNotAllocate(t *testing.T) {
 		t.Errorf("findings in clean text: %v", c.ByKind)
 	}
 }
+
+// TestSanitizeSettles covers a value whose first pass leaves a finding for a
+// second: the card "6000.0000 0007" is masked, and the digits before it then
+// read as a phone number. Sanitize must return the settled form, counting
+// both findings, and redact the whole value if it never settles.
+func TestSanitizeSettles(t *testing.T) {
+	sc, _ := newTestScanner(nil)
+	const in = "+10000000 0 6000.0000 0007"
+	var once Counts
+	first, _, _ := sc.sanitize(in, &once, 0)
+	if again, changed, _ := sc.sanitize(first, &Counts{}, 0); !changed || again == first {
+		t.Fatalf("%q no longer needs a second pass (%q); pick another input", in, first)
+	}
+
+	var c Counts
+	got, changed, _ := sc.Sanitize(in, &c)
+	if want := "+******00 0 ****.**** 0007"; got != want || !changed {
+		t.Fatalf("Sanitize(%q) = %q, %v; want %q", in, got, changed, want)
+	}
+	if c.ByKind[KindPAN] != 1 || c.ByKind[KindPhone] != 1 || c.Total != 2 {
+		t.Errorf("findings %v, want one card and one phone", c.ByKind)
+	}
+
+	defer func(n int) { maxPasses = n }(maxPasses)
+	maxPasses = 1
+	got, changed, _ = sc.Sanitize(in, &Counts{})
+	if got != unstableRedacted || !changed {
+		t.Fatalf("with one pass allowed: %q, %v; want %q", got, changed, unstableRedacted)
+	}
+	if again, changed, _ := sc.Sanitize(got, &Counts{}); changed || again != got {
+		t.Errorf("the placeholder is not stable: %q", again)
+	}
+}
