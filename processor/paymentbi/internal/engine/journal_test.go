@@ -422,6 +422,52 @@ func TestUndecodableJournalRecordIsSkippedAndCounted(t *testing.T) {
 	}
 }
 
+// readFailingClient fails every read batch after the first, as a disk that
+// returns an I/O error part way through the journal would.
+type readFailingClient struct {
+	storage.Client
+	batches int
+}
+
+var errReadIO = errors.New("input/output error")
+
+func (c *readFailingClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	if c.batches++; c.batches > 1 {
+		return errReadIO
+	}
+	return c.Client.Batch(ctx, ops...)
+}
+
+// A journal that cannot be read refuses the start instead of starting
+// without the records not read: their keys would be reused by the next
+// batches' records, losing acknowledged events for good. The next start
+// that can read them replays everything.
+func TestJournalReadFailureRefusesTheStart(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	client := newMemClient()
+	durable := restartedEngine(t, clock, client)
+	reference := newEngineAt(t, clock)
+	for i := range 3 {
+		for _, e := range []*Engine{durable, reference} {
+			if err := e.ObserveLogs(bg, shopBatch(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(time.Second)
+	}
+
+	// kill -9, then a start whose journal read fails
+	failing := newEngineAt(t, clock)
+	if err := failing.LoadState(context.Background(), &readFailingClient{Client: client}); !errors.Is(err, errReadIO) {
+		t.Fatalf("LoadState = %v, want the read error", err)
+	}
+
+	restarted := restartedEngine(t, clock, client)
+	if a, b := metricsJSON(t, reference), metricsJSON(t, restarted); a != b {
+		t.Fatalf("after a failed start the journal is not whole:\n%s", firstDiff(a, b))
+	}
+}
+
 // A refund whose batch was journaled but whose acknowledgement a kill -9
 // cut off is re-sent by the SDK after the restart: it counts once, like a
 // purchase, because the refund matching set is rebuilt by the replay.

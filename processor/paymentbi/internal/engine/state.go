@@ -77,8 +77,11 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	}
 	replayed, err := e.replay(ctx, client)
 	if err != nil {
-		// what replayed is kept; the rest of the journal stays on disk
-		e.logger.Error("paymentbi: journal replay stopped", zap.Int("replayed", replayed), zap.Error(err))
+		// Starting anyway would lose the records not read yet: the next
+		// batches' records take their keys. The collector refuses to
+		// start instead, and the next start reads them again.
+		e.mu.Unlock()
+		return fmt.Errorf("%w (after %d journal records; nothing is lost, the next start replays them)", err, replayed)
 	}
 	e.store = client
 	if e.agg.stages.restarted() {
