@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/repotest"
 )
 
 var (
@@ -37,26 +39,19 @@ func TestOwnTelemetryIsNamedByKindAndType(t *testing.T) {
 		if len(types) == 0 {
 			continue
 		}
-		err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-				return err
-			}
-			src := read(t, path)
-			inMetadata := filepath.Dir(path) == meta
+		repotest.GoSources(t, dir, func(path string, b []byte) {
+			src := string(b)
+			inMetadata := path == "internal/metadata/"+filepath.Base(path)
 			if !inMetadata && instrumentCall.MatchString(src) {
-				t.Errorf("%s creates an instrument; create it in %s's TelemetryBuilder", path, meta)
+				t.Errorf("%s/%s creates an instrument; create it in %s's TelemetryBuilder", rel, path, meta)
 			}
 			for _, m := range ownMetricName.FindAllStringSubmatch(src, -1) {
 				names++
 				if !namedFor(m[1], types) {
-					t.Errorf("%s: %q is not otelcol_<kind>_<type>_* for %s (types %v)", path, m[1], rel, types)
+					t.Errorf("%s/%s: %q is not otelcol_<kind>_<type>_* for %s (types %v)", rel, path, m[1], rel, types)
 				}
 			}
-			return nil
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	if names < 10 {
 		t.Fatalf("found only %d own metric names; the walk no longer sees the components", names)

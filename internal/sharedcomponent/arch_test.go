@@ -1,12 +1,12 @@
 package sharedcomponent
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/repotest"
 )
 
 // pending are the registries not yet moved onto Map, each with why.
@@ -19,40 +19,18 @@ var pending = map[string]string{
 // apart on what a failed start or a second shutdown does).
 func TestNoHandRolledRegistries(t *testing.T) {
 	registry := regexp.MustCompile(`map\[(\*Config|component\.Config)\]`)
-	root := filepath.Join("..", "..")
-	checked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "bin" || strings.HasPrefix(d.Name(), ".")) && path != root {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, path)
-		rel = filepath.ToSlash(rel)
+	checked := repotest.GoSources(t, filepath.Join("..", ".."), func(rel string, src []byte) {
 		if strings.HasPrefix(rel, "internal/sharedcomponent/") {
-			return nil
+			return
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		checked++
-		if registry.Match(b) {
-			if _, ok := pending[rel]; !ok {
-				t.Errorf("%s keeps instances in a map keyed by config: use sharedcomponent.Map", rel)
-			}
-		} else if _, ok := pending[rel]; ok {
+		_, isPending := pending[rel]
+		switch {
+		case registry.Match(src) && !isPending:
+			t.Errorf("%s keeps instances in a map keyed by config: use sharedcomponent.Map", rel)
+		case !registry.Match(src) && isPending:
 			t.Errorf("%s no longer keeps its own registry: remove it from pending", rel)
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if checked < 100 {
 		t.Fatalf("checked only %d files; the walk no longer sees the repository", checked)
 	}
