@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -461,4 +463,37 @@ func benchTransaction() *sentry.Event {
 		})
 	}
 	return ev
+}
+
+// TestKnownSDKFields fails when a sentry-go upgrade adds, renames or
+// re-tags a field of the types AppendEvent writes: the encoder (and
+// AppendEvent's list of fields left to the SDK) must then be reviewed.
+func TestKnownSDKFields(t *testing.T) {
+	for typ, want := range map[reflect.Type]string{
+		reflect.TypeFor[sentry.Event](): "breadcrumbs,omitempty contexts,omitempty dist,omitempty environment,omitempty event_id,omitempty " +
+			"fingerprint,omitempty level,omitempty message,omitempty platform,omitempty release,omitempty sdk,omitempty " +
+			"server_name,omitempty threads,omitempty tags,omitempty timestamp,omitzero transaction,omitempty user,omitempty " +
+			"logger,omitempty modules,omitempty request,omitempty exception,omitempty debug_meta,omitempty - type,omitempty " +
+			"start_timestamp,omitzero spans,omitempty transaction_info,omitempty check_in,omitempty monitor_config,omitempty - -",
+		reflect.TypeFor[sentry.SdkInfo]():    "name,omitempty version,omitempty integrations,omitempty packages,omitempty",
+		reflect.TypeFor[sentry.SdkPackage](): "name,omitempty version,omitempty",
+		reflect.TypeFor[sentry.User]():       "id,omitempty email,omitempty ip_address,omitempty username,omitempty name,omitempty data,omitempty",
+		reflect.TypeFor[sentry.Exception]():  "type,omitempty value,omitempty module,omitempty thread_id,omitempty stacktrace,omitempty mechanism,omitempty",
+		reflect.TypeFor[sentry.Stacktrace](): "frames,omitempty frames_omitted,omitempty",
+		reflect.TypeFor[sentry.Mechanism]():  "type description,omitempty help_link,omitempty source,omitempty handled,omitempty parent_id,omitempty exception_id is_exception_group,omitempty data,omitempty",
+		reflect.TypeFor[sentry.Frame](): "function,omitempty symbol,omitempty module,omitempty filename,omitempty abs_path,omitempty lineno,omitempty " +
+			"colno,omitempty pre_context,omitempty context_line,omitempty post_context,omitempty in_app vars,omitempty package,omitempty " +
+			"instruction_addr,omitempty addr_mode,omitempty symbol_addr,omitempty image_addr,omitempty platform,omitempty stack_start,omitempty",
+		reflect.TypeFor[sentry.Span](): "trace_id span_id parent_span_id,omitzero name,omitempty op,omitempty description,omitempty status,omitempty " +
+			"tags,omitempty start_timestamp,omitzero timestamp,omitzero data,omitempty - - origin,omitempty",
+		reflect.TypeFor[sentry.TransactionInfo](): "source,omitempty",
+	} {
+		var tags []string
+		for f := range typ.Fields() {
+			if f.IsExported() {
+				tags = append(tags, f.Tag.Get("json"))
+			}
+		}
+		assert.Equal(t, want, strings.Join(tags, " "), typ.String())
+	}
 }
