@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 
+	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/sentryjson"
 	"github.com/otelcol-payments/otelcol-payments/internal/httpdelivery"
 )
 
@@ -42,9 +42,11 @@ func (e *errRateLimited) Error() string {
 // envelope after it returns: the client calls SendEvent synchronously when
 // a custom transport is configured.
 type envelopeTransport struct {
-	dsn    *sentry.Dsn
-	url    string
-	auth   string
+	dsn *sentry.Dsn
+	url string
+	// header (user agent, X-Sentry-Auth) is sent with every request;
+	// httpdelivery copies it, never changes it.
+	header http.Header
 	client *http.Client
 	sender *httpdelivery.Sender
 	limits *rateLimits
@@ -74,7 +76,7 @@ func newEnvelopeTransport(dsn *sentry.Dsn, now func() time.Time) *envelopeTransp
 	return &envelopeTransport{
 		dsn:     dsn,
 		url:     dsn.GetAPIURL().String(),
-		auth:    auth,
+		header:  http.Header{"User-Agent": {sdkName + "/" + sentry.SDKVersion}, "X-Sentry-Auth": {auth}},
 		limits:  newRateLimits(now),
 		now:     now,
 		calls:   map[sentry.EventID]*call{},
@@ -170,59 +172,54 @@ func (t *envelopeTransport) Close() {
 	}
 }
 
-// envelopeHeader is the first line of an envelope, but for sent_at, which
-// body adds when the envelope is posted.
-type envelopeHeader struct {
-	EventID sentry.EventID    `json:"event_id"`
-	Sdk     map[string]string `json:"sdk"`
-	Trace   map[string]string `json:"trace,omitempty"`
+// encode builds the envelope of an event the SDK has prepared: the event
+// item (sentryjson writes it as the SDK's Event.MarshalJSON would, without
+// reflection) and the envelope header but for sent_at.
+func (t *envelopeTransport) encode(ev *sentry.Event) (envelope, error) {
+	item, err := sentryjson.EncodeItem(ev)
+	if err != nil {
+		return envelope{}, err
+	}
+	head := appendEnvelopeHeader(make([]byte, 0, 192), ev, t.dsn.GetPublicKey())
+	return envelope{eventID: ev.EventID, isError: ev.Type != "transaction", head: head, item: item}, nil
 }
 
-// encode builds the envelope of an event the SDK has prepared.
-func (t *envelopeTransport) encode(ev *sentry.Event) (envelope, error) {
-	// The SDK serialises the event item (event JSON plus its item header).
-	item, err := ev.ToEnvelopeItem()
-	if err != nil {
-		return envelope{}, err
-	}
-	itemHeader, err := json.Marshal(item.Header)
-	if err != nil {
-		return envelope{}, err
-	}
-	header := envelopeHeader{
-		EventID: ev.EventID,
-		Sdk:     map[string]string{"name": ev.Sdk.Name, "version": ev.Sdk.Version},
-	}
-	// Dynamic sampling context: lets Sentry relate the event to its trace.
-	if tc, ok := ev.Contexts["trace"]; ok {
-		if id, ok := tc["trace_id"].(string); ok {
-			header.Trace = map[string]string{"trace_id": id, "public_key": t.dsn.GetPublicKey()}
-			if ev.Release != "" {
-				header.Trace["release"] = ev.Release
-			}
-			if ev.Environment != "" {
-				header.Trace["environment"] = ev.Environment
-			}
+// appendEnvelopeHeader writes the envelope header but for sent_at (which
+// body adds when the envelope is posted): event_id, sdk {name, version} and,
+// for an event in a trace, its dynamic sampling context {environment,
+// public_key, release, trace_id}, which lets Sentry relate the event to its
+// trace. Members in the order json.Marshal writes them (maps sorted).
+func appendEnvelopeHeader(b []byte, ev *sentry.Event, publicKey string) []byte {
+	b = append(b, `{"event_id":`...)
+	b = sentryjson.AppendString(b, string(ev.EventID))
+	b = append(b, `,"sdk":{"name":`...)
+	b = sentryjson.AppendString(b, ev.Sdk.Name)
+	b = append(b, `,"version":`...)
+	b = sentryjson.AppendString(b, ev.Sdk.Version)
+	b = append(b, '}')
+	if traceID, ok := ev.Contexts["trace"]["trace_id"].(string); ok {
+		b = append(b, `,"trace":{`...)
+		if ev.Environment != "" {
+			b = append(sentryjson.AppendString(append(b, `"environment":`...), ev.Environment), ',')
 		}
+		b = sentryjson.AppendString(append(b, `"public_key":`...), publicKey)
+		if ev.Release != "" {
+			b = sentryjson.AppendString(append(b, `,"release":`...), ev.Release)
+		}
+		b = sentryjson.AppendString(append(b, `,"trace_id":`...), traceID)
+		b = append(b, '}')
 	}
-	head, err := json.Marshal(header)
-	if err != nil {
-		return envelope{}, err
-	}
-	b := make([]byte, 0, len(itemHeader)+len(item.Payload)+2)
-	b = append(b, itemHeader...)
-	b = append(b, '\n')
-	b = append(b, item.Payload...)
-	b = append(b, '\n')
-	return envelope{eventID: ev.EventID, isError: ev.Type != "transaction", head: head, item: b}, nil
+	return append(b, '}')
 }
 
 // body is the envelope as posted: the header with sent_at, then the item.
 func (t *envelopeTransport) body(env *envelope) []byte {
-	sentAt, _ := t.now().UTC().MarshalJSON()
-	b := make([]byte, 0, len(env.head)+len(sentAt)+len(env.item)+16)
-	b = append(b, `{"sent_at":`...)
-	b = append(b, sentAt...)
+	b := make([]byte, 0, len(env.head)+len(env.item)+48)
+	b = append(b, `{"sent_at":"`...)
+	if withTime, err := t.now().UTC().AppendText(b); err == nil {
+		b = withTime
+	}
+	b = append(b, '"')
 	if len(env.head) > 2 { // not "{}"
 		b = append(b, ',')
 	}
@@ -239,7 +236,7 @@ func (t *envelopeTransport) postBody(ctx context.Context, body []byte, category 
 	resp, err := t.sender.Send(ctx, httpdelivery.Request{
 		URL:         t.url,
 		ContentType: "application/x-sentry-envelope",
-		Header:      http.Header{"User-Agent": {sdkName + "/" + sentry.SDKVersion}, "X-Sentry-Auth": {t.auth}},
+		Header:      t.header,
 		Body:        body,
 	})
 	switch {
