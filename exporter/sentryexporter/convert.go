@@ -238,15 +238,33 @@ func dedupFor(r *record) dedupInfo {
 	id := string(r.traceID[:]) + string(r.spanID[:])
 	switch {
 	case r.incident != "":
-		d.key = "incident|" + id + "|" + r.incident
+		d.key = "incident|" + id + "|" + boundedKeyPart(r.incident)
 	case r.kind == "span":
 		d.statusOnly = true
 	case r.exception != nil:
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(r.exception.value))
-		d.key = "exception|" + id + "|" + r.exception.typ + "|" + strconv.FormatUint(h.Sum64(), 16)
+		d.key = "exception|" + id + "|" + boundedKeyPart(r.exception.typ) + "|" + fnvHex(r.exception.value)
 	}
 	return d
+}
+
+// maxKeyPart bounds the part of a failure key taken from telemetry as is,
+// so a book entry stays small (maxBookEntries) whatever an application puts
+// in exception.type or security.incident.type.
+const maxKeyPart = 64
+
+// boundedKeyPart is s when short (the key, and with it the event id, as
+// before), else a hash of it.
+func boundedKeyPart(s string) string {
+	if len(s) <= maxKeyPart {
+		return s
+	}
+	return "#" + fnvHex(s)
+}
+
+func fnvHex(s string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 // incidentEvent makes a security.incident a message event that is the same
