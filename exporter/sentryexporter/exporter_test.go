@@ -712,3 +712,37 @@ func TestClientNotOtelhttpInstrumented(t *testing.T) {
 	_, err := tel.GetMetric("http.client.request.duration")
 	assert.Error(t, err, "otelhttp recorded the Sentry request")
 }
+
+// Sentry refuses an event item over 1 MiB (413): an attribute the converter
+// copies whole (exception.type, a span or scope name, a fingerprint
+// attribute, service.version, host.name) must not cost the payment failure.
+func TestHugeAttributesStillMakeAnEvent(t *testing.T) {
+	f := newFakeSentry(t)
+	cfg := testConfig(f.dsn())
+	cfg.Fingerprint = []string{contract.ServiceName, FingerprintOperation, contract.PaymentErrorType, contract.ExceptionType, "app.tenant"}
+	e := newTestExporter(t, cfg, nil)
+	huge := strings.Repeat("x", 300<<10)
+	td := ptrace.NewTraces()
+	// Stack lines of any length: 20 frames with a 300 KiB function name.
+	var stack strings.Builder
+	stack.WriteString("panic: boom\n\ngoroutine 1 [running]:\n")
+	for range 20 {
+		stack.WriteString("github.com/acme/checkout/payment." + huge + "(0x1)\n\t/src/checkout/payment/charge.go:87 +0x1d4\n")
+	}
+	span := chargeSpan(td, "go", true, stack.String())
+	span.SetName(huge)
+	span.Events().At(0).Attributes().PutStr(contract.ExceptionType, huge)
+	span.Attributes().PutStr("app.tenant", huge)
+	rs := td.ResourceSpans().At(0)
+	rs.Resource().Attributes().PutStr(contract.ServiceVersion, huge)
+	rs.Resource().Attributes().PutStr("host.name", huge)
+	rs.ScopeSpans().At(0).Scope().SetName(huge)
+
+	require.NoError(t, e.pushTraces(context.Background(), td))
+	ev := onlyEvent(t, f)
+	require.Len(t, ev.Exception, 1)
+	assert.True(t, strings.HasPrefix(ev.Exception[0].Type, "xxx"))
+	require.NotNil(t, ev.Exception[0].Stacktrace)
+	assert.Len(t, ev.Exception[0].Stacktrace.Frames, 20)
+	assert.Less(t, len(ev.Raw), 64<<10)
+}

@@ -216,8 +216,13 @@ func (f *fakeSentry) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	ev, err := parseEnvelope(body)
 	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, errEventTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+			body = body[:min(len(body), 1024)]
+		}
 		f.t.Errorf("bad envelope: %v\n%s", err, body)
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		http.Error(w, err.Error(), status)
 		return
 	}
 	f.mu.Lock()
@@ -226,6 +231,12 @@ func (f *fakeSentry) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"id":%q}`, ev.EventID)
 }
+
+// maxEventItemBytes is Sentry's size limit of an event or transaction item
+// (1 MiB); a larger one is refused with 413.
+const maxEventItemBytes = 1 << 20
+
+var errEventTooLarge = errors.New("event too large")
 
 // parseEnvelope reads "header\nitem-header\npayload\n" with one event or
 // transaction item.
@@ -255,6 +266,9 @@ func parseEnvelope(body []byte) (receivedEvent, error) {
 	}
 	if item.Type != "event" && item.Type != "transaction" {
 		return receivedEvent{}, fmt.Errorf("item type %q", item.Type)
+	}
+	if item.Length > maxEventItemBytes {
+		return receivedEvent{}, fmt.Errorf("%w: event item of %d bytes", errEventTooLarge, item.Length)
 	}
 	payload := make([]byte, item.Length)
 	if _, err := io.ReadFull(rd, payload); err != nil {

@@ -248,7 +248,7 @@ func transactionEvent(ri *resourceInfo, span ptrace.Span) *sentry.Event {
 	ev := &sentry.Event{
 		Type:            "transaction",
 		EventID:         eventID(&r, ""),
-		Transaction:     span.Name(),
+		Transaction:     truncate(span.Name(), maxTagValue),
 		TransactionInfo: &sentry.TransactionInfo{Source: sentry.SourceCustom},
 		StartTime:       span.StartTimestamp().AsTime().UTC(),
 		Timestamp:       span.EndTimestamp().AsTime().UTC(),
@@ -277,7 +277,7 @@ func childSpan(span ptrace.Span) *sentry.Span {
 		SpanID:       sentry.SpanID(span.SpanID()),
 		ParentSpanID: sentry.SpanID(span.ParentSpanID()),
 		Op:           spanOp(span),
-		Description:  span.Name(),
+		Description:  truncate(span.Name(), maxTagValue),
 		Status:       sentry.SpanStatusOK,
 		StartTime:    span.StartTimestamp().AsTime().UTC(),
 		EndTime:      span.EndTimestamp().AsTime().UTC(),
