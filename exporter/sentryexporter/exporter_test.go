@@ -746,3 +746,33 @@ func TestHugeAttributesStillMakeAnEvent(t *testing.T) {
 	assert.Len(t, ev.Exception[0].Stacktrace.Frames, 20)
 	assert.Less(t, len(ev.Raw), 64<<10)
 }
+
+// A trace with thousands of spans in one batch (a batch job, a retry loop)
+// made a transaction over Sentry's 1 MiB item limit, refused with 413.
+// Sentry's SDKs keep at most 1000 child spans per transaction; so does the
+// exporter.
+func TestTransactionWithManySpansStaysUnderTheSizeLimit(t *testing.T) {
+	f := newFakeSentry(t)
+	cfg := testConfig(f.dsn())
+	cfg.Performance = PerformanceConfig{Enabled: true, SampleRate: 1}
+	e := newTestExporter(t, cfg, nil)
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	putResource(rs.Resource(), "go")
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	for i := range 5000 {
+		s := spans.AppendEmpty()
+		s.SetName("payment.reconcile " + strings.Repeat("r", 150))
+		s.SetTraceID(testTraceID)
+		s.SetSpanID(pcommon.SpanID{byte(i >> 8), byte(i), 1})
+		if i > 0 {
+			s.SetParentSpanID(pcommon.SpanID{0, 0, 1})
+		}
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(testTime))
+		s.SetEndTimestamp(pcommon.NewTimestampFromTime(testTime.Add(time.Second)))
+	}
+	require.NoError(t, e.pushTraces(context.Background(), td))
+	ev := onlyEvent(t, f)
+	assert.Equal(t, "transaction", ev.Type)
+	assert.Len(t, ev.Spans, maxTransactionSpans)
+}

@@ -146,6 +146,11 @@ func sampledTrace(id pcommon.TraceID, rate float64) bool {
 	return float64(binary.BigEndian.Uint64(id[8:])>>11)/(1<<53) < rate
 }
 
+// maxTransactionSpans is how many child spans a transaction carries, as
+// the Sentry SDKs' default MaxSpans: a trace with thousands of spans in one
+// batch would otherwise pass Sentry's 1 MiB event limit and be refused.
+const maxTransactionSpans = 1000
+
 // validSpanTimes reports whether Sentry can take a span's times: Relay drops
 // a whole transaction when it, or any of its spans, ends before it starts
 // (an unset end is 1970).
@@ -219,7 +224,7 @@ func (c *converter) transactionsFromTraces(td ptrace.Traces, rate float64, out [
 			continue
 		}
 		ev := tx[p.span.SpanID()]
-		if ev == nil { // its root made no transaction
+		if ev == nil || len(ev.Spans) >= maxTransactionSpans { // no transaction, or a full one
 			continue
 		}
 		ev.Spans = append(ev.Spans, childSpan(n.span))
