@@ -401,6 +401,24 @@ func TestEventsThatAgeInTheQueueAreDroppedAtSendTime(t *testing.T) {
 	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropTooOld)))
 }
 
+// ga.client_id passes piisanitizer verbatim (GA4 needs the cookie id), so
+// an application that fills it with the client's address would send an IP
+// address to Google as the client id. Such a value is unusable like one with
+// '@': the id is derived from the pseudonym instead.
+func TestClientIDThatIsAnIPAddressIsNotSent(t *testing.T) {
+	h := newHarness(t)
+	for _, ip := range []string{rawIP, "2001:db8::7", "::ffff:203.0.113.7"} {
+		ev := goldenEvents()[mapping.GAViewItem]
+		ev.attrs[contract.GAClientID] = ip
+		require.NoError(t, h.pushLogs(ev))
+	}
+	evs := h.srv.Events()
+	require.Len(t, evs, 3)
+	for _, ev := range evs {
+		assert.Equal(t, mapping.DeriveClientID(mapping.DerivedFromCustomer, pseudonym), ev.ClientID)
+	}
+}
+
 // Many large events with over-long values: the strict server checks every
 // request, and the exporter must have truncated, split and counted.
 func TestLimitsUnderLoad(t *testing.T) {
