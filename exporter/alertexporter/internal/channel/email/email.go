@@ -4,6 +4,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -175,8 +176,12 @@ func New(ctx context.Context, cfg *Config) (*Notifier, error) {
 	return &Notifier{cfg: cfg, to: to, tmpl: tmpl, opts: opts}, nil
 }
 
-// Message renders the mail for n.
+// Message renders the mail for n to every recipient.
 func (e *Notifier) Message(n *channel.Notification) (*gomail.Msg, error) {
+	return e.message(n, e.to)
+}
+
+func (e *Notifier) message(n *channel.Notification, to []string) (*gomail.Msg, error) {
 	subject, err := e.tmpl.subject.Execute(n)
 	if err != nil {
 		return nil, err
@@ -193,7 +198,7 @@ func (e *Notifier) Message(n *channel.Notification) (*gomail.Msg, error) {
 	if err := m.From(e.cfg.From); err != nil {
 		return nil, channel.Permanent(fmt.Errorf("from: %w", err))
 	}
-	if err := m.To(e.to...); err != nil {
+	if err := m.To(to...); err != nil {
 		return nil, channel.Permanent(errors.New("invalid recipient"))
 	}
 	m.Subject(channel.Truncate(strings.ReplaceAll(subject, "\n", " "), maxSubject))
@@ -205,9 +210,43 @@ func (e *Notifier) Message(n *channel.Notification) (*gomail.Msg, error) {
 }
 
 // Notify sends the mail. Temporary SMTP failures (4xx) and connection
-// problems are retryable; permanent rejections (5xx) are not.
+// problems are retryable; permanent rejections (5xx) are not. When the
+// server refuses a recipient for good, go-mail sends to nobody: the mail
+// then goes to each recipient alone, so the others still get it (and a
+// retry skips those who did).
 func (e *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
-	m, err := e.Message(n)
+	var to []string
+	for _, r := range e.to {
+		if !n.WasDelivered(r) {
+			to = append(to, r)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	err := e.send(ctx, n, to)
+	var serr *gomail.SendError
+	if len(to) == 1 || !errors.As(err, &serr) || serr.Reason != gomail.ErrSMTPRcptTo || serr.IsTemp() {
+		return err
+	}
+	var refused error
+	for _, r := range to {
+		err := e.send(ctx, n, []string{r})
+		var cerr *channel.Error
+		switch {
+		case err == nil:
+			n.MarkDelivered(r)
+		case errors.As(err, &cerr) && !cerr.Retryable:
+			refused = cmp.Or(refused, err)
+		default:
+			return err
+		}
+	}
+	return refused
+}
+
+func (e *Notifier) send(ctx context.Context, n *channel.Notification, to []string) error {
+	m, err := e.message(n, to)
 	if err != nil {
 		return err
 	}
