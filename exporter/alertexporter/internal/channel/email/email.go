@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -268,6 +269,9 @@ func (e *Notifier) send(ctx context.Context, n *channel.Notification, to []strin
 		return channel.Permanent(fmt.Errorf("smtp client: %w", err))
 	}
 	if err := sendWithContext(ctx, client, m); err != nil {
+		// go-mail's errors list the affected recipients and servers echo
+		// them; the error is logged, so addresses are masked.
+		err = addressesMasked{err}
 		var serr *gomail.SendError
 		if errors.As(err, &serr) && !serr.IsTemp() && serr.ErrorCode() >= 500 {
 			return channel.Permanent(err)
@@ -291,3 +295,15 @@ func sendWithContext(ctx context.Context, client *gomail.Client, m *gomail.Msg) 
 		return ctx.Err()
 	}
 }
+
+var emailAddress = regexp.MustCompile(`[^\s<>(),;:"']+@[^\s<>(),;:"']+`)
+
+// addressesMasked is an SMTP error whose message names no email address
+// (recipients are personal data); errors.As still reaches the cause.
+type addressesMasked struct{ err error }
+
+func (e addressesMasked) Error() string {
+	return emailAddress.ReplaceAllString(e.err.Error(), "<address>")
+}
+
+func (e addressesMasked) Unwrap() error { return e.err }

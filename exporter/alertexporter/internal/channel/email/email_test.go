@@ -211,6 +211,8 @@ func TestEmailErrors(t *testing.T) {
 	require.ErrorAs(t, n.Notify(context.Background(), channeltest.Notification()), &cerr)
 	assert.False(t, cerr.Retryable, "5xx is permanent")
 	assert.NotContains(t, cerr.Error(), "s3cret")
+	// The error is logged: recipients are personal data.
+	assert.NotContains(t, cerr.Error(), "@example.com")
 
 	// STARTTLS is mandatory: a server without TLS is refused, nothing sent.
 	plain := &backend{}
