@@ -206,7 +206,14 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 	// One client_id (and user_id and consent) per request.
 	var groups []*group
 	byHeader := map[mp.Header]*group{}
+	now := e.now()
 	for _, ev := range events {
+		// Mapped before the queue: an event can pass GA4's age limit while
+		// queued or retried, and sent it would get its whole request refused.
+		if now.Sub(time.UnixMicro(ev.event.TimestampMicros)) > e.cfg.MaxEventAge {
+			e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(mapping.DropTooOld))
+			continue
+		}
 		if !e.reserve(ctx, ev) {
 			continue
 		}

@@ -369,6 +369,56 @@ func TestTooOldEventsDroppedAndCounted(t *testing.T) {
 	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropTooOld)))
 }
 
+// An event mapped while young enough can pass GA4's 72 h limit while it
+// waits in the queue or between retries. It must be dropped at send time as
+// too old: sent, it would make the whole request rejected, and with it the
+// younger events of the same client.
+func TestEventsThatAgeInTheQueueAreDroppedAtSendTime(t *testing.T) {
+	var h *harness
+	first := true
+	h = newHarness(t, withTransport(func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			resp, err := next.RoundTrip(r)
+			if first {
+				// The first attempt fails (FailNext) and the retry comes
+				// two minutes later.
+				first = false
+				h.clock.Advance(2 * time.Minute)
+			}
+			return resp, err
+		})
+	}))
+	h.srv.FailNext(http.StatusServiceUnavailable)
+	aging := goldenEvents()[mapping.GAViewItem]
+	aging.at = baseTime.Add(-72*time.Hour + time.Minute)
+	recent := goldenEvents()[mapping.GAAddToCart]
+	recent.at = baseTime.Add(-time.Minute)
+	require.NoError(t, h.pushLogs(aging, recent))
+
+	ev := h.srv.Events()
+	require.Len(t, ev, 1)
+	assert.Equal(t, "add_to_cart", ev[0].Name)
+	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropTooOld)))
+}
+
+// ga.client_id passes piisanitizer verbatim (GA4 needs the cookie id), so
+// an application that fills it with the client's address would send an IP
+// address to Google as the client id. Such a value is unusable like one with
+// '@': the id is derived from the pseudonym instead.
+func TestClientIDThatIsAnIPAddressIsNotSent(t *testing.T) {
+	h := newHarness(t)
+	for _, ip := range []string{rawIP, "2001:db8::7", "::ffff:203.0.113.7"} {
+		ev := goldenEvents()[mapping.GAViewItem]
+		ev.attrs[contract.GAClientID] = ip
+		require.NoError(t, h.pushLogs(ev))
+	}
+	evs := h.srv.Events()
+	require.Len(t, evs, 3)
+	for _, ev := range evs {
+		assert.Equal(t, mapping.DeriveClientID(mapping.DerivedFromCustomer, pseudonym), ev.ClientID)
+	}
+}
+
 // Many large events with over-long values: the strict server checks every
 // request, and the exporter must have truncated, split and counted.
 func TestLimitsUnderLoad(t *testing.T) {

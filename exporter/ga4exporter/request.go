@@ -53,6 +53,12 @@ var eventKind = &queueitem.Kind[queuedEvent]{
 		ev.transactionID = d.String()
 		ev.event.TimestampMicros = d.Varint()
 		ev.event.JSON = d.Bytes()
+		// What the mapping always writes: a client id and an event object.
+		// Anything else is a damaged item, whose body GA4 would take (2xx)
+		// and drop with the other events of the request.
+		if js := ev.event.JSON; ev.header.ClientID == "" || len(js) < 2 || js[0] != '{' || js[len(js)-1] != '}' {
+			d.Corrupt()
+		}
 		return ev
 	},
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/ga4exporter/internal/mapping"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // appLogs are records GA4 has no use for: request logs with a few attributes.
@@ -150,4 +151,31 @@ func TestPersistentQueueSurvivesKill(t *testing.T) {
 		names[ev.Name]++
 	}
 	assert.Equal(t, map[string]int{mapping.GAPurchase: 1, mapping.GAAddToCart: 1}, names)
+}
+
+// A damaged queue item (a bit flip or partial write in file_storage) must
+// be refused as corrupt, not posted: an empty event makes the body invalid
+// JSON ("events":[,{…}]), which GA4 answers with 2xx and drops silently
+// with the good events beside it.
+func TestDamagedQueueItemIsRefused(t *testing.T) {
+	h := newHarness(t)
+	e := h.exporter()
+	ld := logsOf(t, goldenEvents()[mapping.GAViewItem], goldenEvents()[mapping.GAAddToCart])
+	good, err := e.convertLogs(context.Background(), ld)
+	require.NoError(t, err)
+	items := good.(*ga4Request).Items
+	require.Len(t, items, 2)
+	noJSON := items[1]
+	noJSON.event.JSON = nil
+	noClient := items[1]
+	noClient.header.ClientID = ""
+	for name, damaged := range map[string]queuedEvent{"empty event": noJSON, "empty client_id": noClient} {
+		item, err := e.queueEncoding(false).Marshal(context.Background(), eventKind.New([]queuedEvent{items[0], damaged}))
+		require.NoError(t, err)
+		_, req, err := e.queueEncoding(false).Unmarshal(item)
+		if err == nil {
+			_ = e.push(context.Background(), req)
+		}
+		require.ErrorIs(t, err, queueitem.ErrCorrupt, name)
+	}
 }

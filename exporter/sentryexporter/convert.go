@@ -21,6 +21,9 @@ const (
 	maxMessage     = 8 << 10
 	maxRawStack    = 16 << 10
 	maxContextText = 1 << 10
+	// maxFrameField bounds each text field of a parsed stack frame: with
+	// stack.MaxFrames frames an event stays far below Sentry's 1 MiB.
+	maxFrameField = 256
 )
 
 // tagKeys are the attributes copied to Sentry tags (searchable, low
@@ -106,9 +109,9 @@ func (c *converter) resource(res pcommon.Resource) resourceInfo {
 	ri := resourceInfo{
 		attrs:       attrs,
 		service:     getStr(attrs, contract.ServiceName),
-		environment: getStr(attrs, contract.DeploymentEnv),
-		release:     getStr(attrs, contract.ServiceVersion),
-		serverName:  getStr(attrs, string(semconv.HostNameKey)),
+		environment: truncate(getStr(attrs, contract.DeploymentEnv), maxTagValue),
+		release:     truncate(getStr(attrs, contract.ServiceVersion), maxTagValue),
+		serverName:  truncate(getStr(attrs, string(semconv.HostNameKey)), maxTagValue),
 	}
 	if c.environment != "" {
 		ri.environment = c.environment
@@ -142,8 +145,8 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 		Level:       r.level,
 		Environment: ri.environment,
 		Release:     ri.release,
-		Transaction: r.operation,
-		Logger:      r.scope,
+		Transaction: truncate(r.operation, maxTagValue),
+		Logger:      truncate(r.scope, maxTagValue),
 		Tags:        make(map[string]string, len(tagKeys)+1),
 		Contexts:    make(map[string]sentry.Context, 3),
 	}
@@ -179,15 +182,15 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 		c.incidentEvent(ev, r, lookup)
 	} else if r.exception != nil {
 		exc := sentry.Exception{
-			Type:      r.exception.typ,
+			Type:      truncate(r.exception.typ, maxContextText),
 			Value:     truncate(r.exception.value, maxMessage),
 			Mechanism: &sentry.Mechanism{Type: "opentelemetry"},
 		}
 		if r.exception.stacktrace != "" {
 			if tr, ok := stack.Parse(r.exception.stacktrace, ri.language); ok {
-				exc.Stacktrace = &sentry.Stacktrace{Frames: tr.Frames}
+				exc.Stacktrace = &sentry.Stacktrace{Frames: boundFrames(tr.Frames)}
 				if exc.Type == "" {
-					exc.Type = tr.Type
+					exc.Type = truncate(tr.Type, maxContextText)
 				}
 				if exc.Value == "" {
 					exc.Value = truncate(tr.Value, maxMessage)
@@ -200,7 +203,7 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 			}
 		}
 		if exc.Type == "" {
-			exc.Type = firstNonEmpty(getStrAny(lookup, contract.ErrorType), getStrAny(lookup, contract.PaymentErrorType), "Error")
+			exc.Type = truncate(firstNonEmpty(getStrAny(lookup, contract.ErrorType), getStrAny(lookup, contract.PaymentErrorType), "Error"), maxContextText)
 		}
 		if exc.Value == "" {
 			exc.Value = truncate(r.message, maxMessage)
@@ -238,15 +241,33 @@ func dedupFor(r *record) dedupInfo {
 	id := string(r.traceID[:]) + string(r.spanID[:])
 	switch {
 	case r.incident != "":
-		d.key = "incident|" + id + "|" + r.incident
+		d.key = "incident|" + id + "|" + boundedKeyPart(r.incident)
 	case r.kind == "span":
 		d.statusOnly = true
 	case r.exception != nil:
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(r.exception.value))
-		d.key = "exception|" + id + "|" + r.exception.typ + "|" + strconv.FormatUint(h.Sum64(), 16)
+		d.key = "exception|" + id + "|" + boundedKeyPart(r.exception.typ) + "|" + fnvHex(r.exception.value)
 	}
 	return d
+}
+
+// maxKeyPart bounds the part of a failure key taken from telemetry as is,
+// so a book entry stays small (maxBookEntries) whatever an application puts
+// in exception.type or security.incident.type.
+const maxKeyPart = 64
+
+// boundedKeyPart is s when short (the key, and with it the event id, as
+// before), else a hash of it.
+func boundedKeyPart(s string) string {
+	if len(s) <= maxKeyPart {
+		return s
+	}
+	return "#" + fnvHex(s)
+}
+
+func fnvHex(s string) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 // incidentEvent makes a security.incident a message event that is the same
@@ -264,15 +285,15 @@ func (c *converter) incidentEvent(ev *sentry.Event, r *record, lookup []pcommon.
 	if severity != "" {
 		ev.Tags[contract.SecuritySeverity] = truncate(severity, maxTagValue)
 	}
-	sc := sentry.Context{"type": r.incident}
+	sc := sentry.Context{"type": truncate(r.incident, maxContextText)}
 	if severity != "" {
-		sc["severity"] = severity
+		sc["severity"] = truncate(severity, maxContextText)
 	}
 	if v, ok := get(lookup, contract.PaymentAttempt); ok {
-		sc["attempts"] = v.AsString()
+		sc["attempts"] = truncate(v.AsString(), maxContextText)
 	}
 	ev.Contexts["security"] = sc
-	ev.Fingerprint = []string{getStrAny(lookup, contract.ServiceName), contract.EventSecurity, r.incident}
+	ev.Fingerprint = []string{truncate(getStrAny(lookup, contract.ServiceName), maxTagValue), contract.EventSecurity, truncate(r.incident, maxTagValue)}
 }
 
 func incidentLevel(severity string) sentry.Level {
@@ -297,7 +318,7 @@ func (c *converter) fingerprintFor(r *record, lookup []pcommon.Map) []string {
 			// Left out for an exception: its log record cannot know the span
 			// name, and both forms must group alike.
 			if r.exception == nil || r.kind == "span" {
-				fp = append(fp, r.operation)
+				fp = append(fp, truncate(r.operation, maxTagValue))
 			}
 		case contract.ExceptionType:
 			var typ string
@@ -306,7 +327,7 @@ func (c *converter) fingerprintFor(r *record, lookup []pcommon.Map) []string {
 			}
 			fp = append(fp, typ)
 		default:
-			fp = append(fp, getStrAny(lookup, key))
+			fp = append(fp, truncate(getStrAny(lookup, key), maxTagValue))
 		}
 	}
 	return fp
@@ -443,6 +464,18 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+// boundFrames cuts the text fields of parsed frames, which come from
+// stack text lines of any length.
+func boundFrames(frames []sentry.Frame) []sentry.Frame {
+	for i := range frames {
+		f := &frames[i]
+		for _, s := range []*string{&f.Function, &f.Module, &f.Filename, &f.AbsPath, &f.ContextLine} {
+			*s = truncate(*s, maxFrameField)
+		}
+	}
+	return frames
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.

@@ -3,6 +3,7 @@ package sentryexporter
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -217,4 +218,30 @@ func TestFailureBookIsBounded(t *testing.T) {
 	assert.True(t, b.claim("k999", "span_event|0"), "expired after the window")
 	assert.Equal(t, 1, b.len())
 	assert.LessOrEqual(t, len(b.queue)-b.head, 2)
+}
+
+// The book's size bound (maxBookEntries, "about 8 MiB") holds only if an
+// entry is small whatever the telemetry: an application putting a whole
+// message or payload into exception.type or security.incident.type must not
+// make each of the 50,000 entries as large.
+func TestFailureKeyIsBoundedForHugeTypes(t *testing.T) {
+	huge := strings.Repeat("X", 1<<20)
+	for name, r := range map[string]record{
+		"exception": {kind: "span_event", traceID: testTraceID, spanID: testSpanID, exception: &exceptionInfo{typ: huge, value: "v"}},
+		"incident":  {kind: "log", traceID: testTraceID, spanID: testSpanID, incident: huge},
+	} {
+		d := dedupFor(&r)
+		assert.LessOrEqual(t, len(d.key), 128, name)
+		// Types that differ only past any prefix stay distinct failures.
+		other := r
+		if other.exception != nil {
+			other.exception = &exceptionInfo{typ: huge + "Y", value: "v"}
+		} else {
+			other.incident = huge + "Y"
+		}
+		assert.NotEqual(t, d.key, dedupFor(&other).key, name)
+	}
+	// Ordinary types keep their key, and with it their event id.
+	r := record{kind: "span_event", traceID: testTraceID, spanID: testSpanID, exception: &exceptionInfo{typ: "*stripe.CardError", value: "v"}}
+	assert.Contains(t, dedupFor(&r).key, "|*stripe.CardError|")
 }

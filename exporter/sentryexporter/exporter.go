@@ -32,6 +32,9 @@ const (
 	dropRateLimited = "rate_limited"
 	// dropDuplicate: another form of the same failure was already sent.
 	dropDuplicate = "duplicate"
+	// dropInvalidTransaction: a transaction ending before it starts, which
+	// Sentry would drop without a word.
+	dropInvalidTransaction = "invalid_transaction"
 )
 
 type sentryExporter struct {
@@ -158,7 +161,11 @@ func (e *sentryExporter) convertTraces(ctx context.Context, td ptrace.Traces) (x
 	events = e.dedupe(ctx, events)
 	events = e.limit(ctx, events)
 	if e.cfg.Performance.Enabled {
-		events = e.conv.transactionsFromTraces(td, e.cfg.Performance.SampleRate, events)
+		var invalid int
+		events, invalid = e.conv.transactionsFromTraces(td, e.cfg.Performance.SampleRate, events)
+		if invalid > 0 {
+			e.dropped.Add(ctx, int64(invalid), metric.WithAttributes(attribute.String("reason", dropInvalidTransaction)))
+		}
 	}
 	return e.envelopes(ctx, events), nil
 }

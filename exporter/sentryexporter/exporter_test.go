@@ -22,6 +22,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/metadata"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -76,6 +78,21 @@ func newTestExporter(t *testing.T, cfg *Config, clock *fakeClock) *sentryExporte
 	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, e.shutdown(context.Background())) })
 	return e
+}
+
+// newTestExporterWithTelemetry is newTestExporter recording the exporter's
+// own metrics.
+func newTestExporterWithTelemetry(t *testing.T, cfg *Config) (*sentryExporter, *componenttest.Telemetry) {
+	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set := exportertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
+	e, err := newSentryExporter(cfg, set, (&fakeClock{now: testTime}).Now)
+	require.NoError(t, err)
+	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, e.shutdown(context.Background())) })
+	return e, tel
 }
 
 func putResource(res pcommon.Resource, lang string) {
@@ -601,6 +618,59 @@ func TestTransactions(t *testing.T) {
 	})
 }
 
+// Relay drops a whole transaction when one of its spans ends before it
+// starts (or has no end): one bad child span must not cost the transaction
+// and its good spans, and a transaction whose own times are broken is
+// dropped and counted here instead of silently by Sentry.
+func TestTransactionWithBadSpanTimesKeepsTheRest(t *testing.T) {
+	f := newFakeSentry(t)
+	cfg := testConfig(f.dsn())
+	cfg.Performance = PerformanceConfig{Enabled: true, SampleRate: 1}
+	e, tel := newTestExporterWithTelemetry(t, cfg)
+
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	putResource(rs.Resource(), "go")
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	add := func(trace pcommon.TraceID, id, parent pcommon.SpanID, start, end time.Time) {
+		s := spans.AppendEmpty()
+		s.SetName("span " + id.String())
+		s.SetTraceID(trace)
+		s.SetSpanID(id)
+		s.SetParentSpanID(parent)
+		s.SetKind(ptrace.SpanKindInternal)
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+		if !end.IsZero() {
+			s.SetEndTimestamp(pcommon.NewTimestampFromTime(end))
+		}
+	}
+	add(testTraceID, pcommon.SpanID{1}, pcommon.SpanID{}, testTime, testTime.Add(time.Second))
+	add(testTraceID, pcommon.SpanID{2}, pcommon.SpanID{1}, testTime, testTime.Add(time.Millisecond))
+	add(testTraceID, pcommon.SpanID{3}, pcommon.SpanID{1}, testTime, testTime.Add(-time.Millisecond)) // ends before it starts
+	add(testTraceID, pcommon.SpanID{4}, pcommon.SpanID{1}, testTime, time.Time{})                     // never ended
+	otherTrace := pcommon.TraceID{9, 9, 9, 9, 9, 9, 9, 9, 1, 2, 3, 4, 5, 6, 7, 8}
+	add(otherTrace, pcommon.SpanID{5}, pcommon.SpanID{}, testTime, testTime.Add(-time.Second)) // a root ending before it starts
+	add(otherTrace, pcommon.SpanID{6}, pcommon.SpanID{5}, testTime, testTime.Add(time.Millisecond))
+
+	require.NoError(t, e.pushTraces(context.Background(), td))
+	evs := f.received()
+	require.Len(t, evs, 1)
+	assert.Equal(t, "span "+pcommon.SpanID{1}.String(), evs[0].Transaction)
+	require.Len(t, evs[0].Spans, 1)
+	assert.Equal(t, pcommon.SpanID{2}.String(), evs[0].Spans[0].SpanID)
+
+	m, err := tel.GetMetric(metadata.MetricEventsDropped)
+	require.NoError(t, err)
+	want := attribute.NewSet(attribute.String("reason", dropInvalidTransaction))
+	var dropped int64
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		if dp.Attributes.Equals(&want) {
+			dropped += dp.Value
+		}
+	}
+	assert.EqualValues(t, 1, dropped)
+}
+
 func TestSampledTraceIsDeterministic(t *testing.T) {
 	kept := 0
 	for i := 0; i < 1000; i++ {
@@ -633,19 +703,76 @@ func TestFactoryExporterThroughHelper(t *testing.T) {
 // metric. The wrapper cost a tenth of each POST's CPU.
 func TestClientNotOtelhttpInstrumented(t *testing.T) {
 	f := newFakeSentry(t)
-	tel := componenttest.NewTelemetry()
-	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	set := exportertest.NewNopSettings(metadata.Type)
-	set.TelemetrySettings = tel.NewTelemetrySettings()
-	e, err := newSentryExporter(testConfig(f.dsn()), set, (&fakeClock{now: testTime}).Now)
-	require.NoError(t, err)
-	require.NoError(t, e.start(context.Background(), componenttest.NewNopHost()))
-	t.Cleanup(func() { require.NoError(t, e.shutdown(context.Background())) })
+	e, tel := newTestExporterWithTelemetry(t, testConfig(f.dsn()))
 
 	ld := plog.NewLogs()
 	errorLog(ld, "go", plog.SeverityNumberError)
 	require.NoError(t, e.pushLogs(context.Background(), ld))
 	require.Len(t, f.received(), 1)
-	_, err = tel.GetMetric("http.client.request.duration")
+	_, err := tel.GetMetric("http.client.request.duration")
 	assert.Error(t, err, "otelhttp recorded the Sentry request")
+}
+
+// Sentry refuses an event item over 1 MiB (413): an attribute the converter
+// copies whole (exception.type, a span or scope name, a fingerprint
+// attribute, service.version, host.name) must not cost the payment failure.
+func TestHugeAttributesStillMakeAnEvent(t *testing.T) {
+	f := newFakeSentry(t)
+	cfg := testConfig(f.dsn())
+	cfg.Fingerprint = []string{contract.ServiceName, FingerprintOperation, contract.PaymentErrorType, contract.ExceptionType, "app.tenant"}
+	e := newTestExporter(t, cfg, nil)
+	huge := strings.Repeat("x", 300<<10)
+	td := ptrace.NewTraces()
+	// Stack lines of any length: 20 frames with a 300 KiB function name.
+	var stack strings.Builder
+	stack.WriteString("panic: boom\n\ngoroutine 1 [running]:\n")
+	for range 20 {
+		stack.WriteString("github.com/acme/checkout/payment." + huge + "(0x1)\n\t/src/checkout/payment/charge.go:87 +0x1d4\n")
+	}
+	span := chargeSpan(td, "go", true, stack.String())
+	span.SetName(huge)
+	span.Events().At(0).Attributes().PutStr(contract.ExceptionType, huge)
+	span.Attributes().PutStr("app.tenant", huge)
+	rs := td.ResourceSpans().At(0)
+	rs.Resource().Attributes().PutStr(contract.ServiceVersion, huge)
+	rs.Resource().Attributes().PutStr("host.name", huge)
+	rs.ScopeSpans().At(0).Scope().SetName(huge)
+
+	require.NoError(t, e.pushTraces(context.Background(), td))
+	ev := onlyEvent(t, f)
+	require.Len(t, ev.Exception, 1)
+	assert.True(t, strings.HasPrefix(ev.Exception[0].Type, "xxx"))
+	require.NotNil(t, ev.Exception[0].Stacktrace)
+	assert.Len(t, ev.Exception[0].Stacktrace.Frames, 20)
+	assert.Less(t, len(ev.Raw), 64<<10)
+}
+
+// A trace with thousands of spans in one batch (a batch job, a retry loop)
+// made a transaction over Sentry's 1 MiB item limit, refused with 413.
+// Sentry's SDKs keep at most 1000 child spans per transaction; so does the
+// exporter.
+func TestTransactionWithManySpansStaysUnderTheSizeLimit(t *testing.T) {
+	f := newFakeSentry(t)
+	cfg := testConfig(f.dsn())
+	cfg.Performance = PerformanceConfig{Enabled: true, SampleRate: 1}
+	e := newTestExporter(t, cfg, nil)
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	putResource(rs.Resource(), "go")
+	spans := rs.ScopeSpans().AppendEmpty().Spans()
+	for i := range 5000 {
+		s := spans.AppendEmpty()
+		s.SetName("payment.reconcile " + strings.Repeat("r", 150))
+		s.SetTraceID(testTraceID)
+		s.SetSpanID(pcommon.SpanID{byte(i >> 8), byte(i), 1})
+		if i > 0 {
+			s.SetParentSpanID(pcommon.SpanID{0, 0, 1})
+		}
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(testTime))
+		s.SetEndTimestamp(pcommon.NewTimestampFromTime(testTime.Add(time.Second)))
+	}
+	require.NoError(t, e.pushTraces(context.Background(), td))
+	ev := onlyEvent(t, f)
+	assert.Equal(t, "transaction", ev.Type)
+	assert.Len(t, ev.Spans, maxTransactionSpans)
 }

@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -215,8 +216,13 @@ func (f *fakeSentry) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	ev, err := parseEnvelope(body)
 	if err != nil {
+		status := http.StatusBadRequest
+		if errors.Is(err, errEventTooLarge) {
+			status = http.StatusRequestEntityTooLarge
+			body = body[:min(len(body), 1024)]
+		}
 		f.t.Errorf("bad envelope: %v\n%s", err, body)
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		http.Error(w, err.Error(), status)
 		return
 	}
 	f.mu.Lock()
@@ -225,6 +231,12 @@ func (f *fakeSentry) handle(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = fmt.Fprintf(w, `{"id":%q}`, ev.EventID)
 }
+
+// maxEventItemBytes is Sentry's size limit of an event or transaction item
+// (1 MiB); a larger one is refused with 413.
+const maxEventItemBytes = 1 << 20
+
+var errEventTooLarge = errors.New("event too large")
 
 // parseEnvelope reads "header\nitem-header\npayload\n" with one event or
 // transaction item.
@@ -255,6 +267,9 @@ func parseEnvelope(body []byte) (receivedEvent, error) {
 	if item.Type != "event" && item.Type != "transaction" {
 		return receivedEvent{}, fmt.Errorf("item type %q", item.Type)
 	}
+	if item.Length > maxEventItemBytes {
+		return receivedEvent{}, fmt.Errorf("%w: event item of %d bytes", errEventTooLarge, item.Length)
+	}
 	payload := make([]byte, item.Length)
 	if _, err := io.ReadFull(rd, payload); err != nil {
 		return receivedEvent{}, fmt.Errorf("payload of length %d: %w", item.Length, err)
@@ -269,8 +284,62 @@ func parseEnvelope(body []byte) (receivedEvent, error) {
 	if (item.Type == "transaction") != (ev.Type == "transaction") {
 		return receivedEvent{}, fmt.Errorf("item type %q for event type %q", item.Type, ev.Type)
 	}
+	if ev.Type == "transaction" {
+		if err := validateTransaction(payload); err != nil {
+			return receivedEvent{}, err
+		}
+	}
 	ev.Raw = payload
 	return ev, nil
+}
+
+// validateTransaction applies the checks with which Relay drops a whole
+// transaction (relay-event-normalization validate_transaction): start and
+// end timestamps present with start <= end, a trace context with trace_id
+// and span_id, and the same for every child span.
+func validateTransaction(payload []byte) error {
+	type timed struct {
+		Start   *time.Time `json:"start_timestamp"`
+		End     *time.Time `json:"timestamp"`
+		TraceID string     `json:"trace_id"`
+		SpanID  string     `json:"span_id"`
+	}
+	var tx struct {
+		timed
+		Contexts struct {
+			Trace *timed `json:"trace"`
+		} `json:"contexts"`
+		Spans []timed `json:"spans"`
+	}
+	if err := json.Unmarshal(payload, &tx); err != nil {
+		return fmt.Errorf("transaction: %w", err)
+	}
+	checkTimes := func(what string, t timed) error {
+		switch {
+		case t.End == nil:
+			return fmt.Errorf("invalid transaction: %s is missing timestamp", what)
+		case t.Start == nil:
+			return fmt.Errorf("invalid transaction: %s is missing start_timestamp", what)
+		case t.End.Before(*t.Start):
+			return fmt.Errorf("invalid transaction: %s end timestamp is smaller than start timestamp", what)
+		}
+		return nil
+	}
+	if err := checkTimes("transaction", tx.timed); err != nil {
+		return err
+	}
+	if tc := tx.Contexts.Trace; tc == nil || tc.TraceID == "" || tc.SpanID == "" {
+		return errors.New("invalid transaction: trace context without trace_id and span_id")
+	}
+	for i, sp := range tx.Spans {
+		if err := checkTimes(fmt.Sprintf("span %d", i), sp); err != nil {
+			return err
+		}
+		if sp.TraceID == "" || sp.SpanID == "" {
+			return fmt.Errorf("invalid transaction: span %d is missing trace_id or span_id", i)
+		}
+	}
+	return nil
 }
 
 func (f *fakeSentry) received() []receivedEvent {

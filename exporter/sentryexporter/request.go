@@ -74,6 +74,12 @@ var envelopeKind = &queueitem.Kind[envelope]{
 		env.eventID = sentry.EventID(d.String())
 		env.head = d.Bytes()
 		env.item = d.Bytes()
+		// What encode writes: a header object and an item (its header and
+		// payload lines). Anything else is a damaged item, which posting
+		// would turn into a malformed envelope or a panic.
+		if len(env.head) < 2 || env.head[0] != '{' || env.head[len(env.head)-1] != '}' || len(env.item) == 0 {
+			d.Corrupt()
+		}
 		return env
 	},
 }

@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	pdatareq "go.opentelemetry.io/collector/pdata/xpdata/request"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/queueitem"
 )
 
 // healthySpans adds n successful spans of unsampled traces (trace ids whose
@@ -117,4 +119,26 @@ func TestCorruptQueueItemIsAnError(t *testing.T) {
 		_, _, err := e.queueEncoding(false).Unmarshal(item[:cut])
 		assert.Error(t, err, "cut at %d of %d", cut, len(item))
 	}
+}
+
+// A damaged queue item (a bit flip on disk, a partial write) must be an
+// error exporterhelper can drop, not a panic in the queue consumer, which
+// would crash the collector again on every start.
+func TestDamagedQueueItemIsAnErrorNotACrash(t *testing.T) {
+	f := newFakeSentry(t)
+	e := newTestExporter(t, testConfig(f.dsn()), nil)
+	enc := e.queueEncoding(true)
+	for name, env := range map[string]envelope{
+		"empty header": {eventID: "0123456789abcdef0123456789abcdef", isError: true, item: []byte("{}\n{}\n")},
+		"empty item":   {eventID: "0123456789abcdef0123456789abcdef", isError: true, head: []byte(`{"event_id":"0123456789abcdef0123456789abcdef"}`)},
+	} {
+		item, err := enc.Marshal(context.Background(), envelopeKind.New([]envelope{env}))
+		require.NoError(t, err)
+		_, req, err := enc.Unmarshal(item)
+		if err == nil {
+			assert.NotPanics(t, func() { _ = e.push(context.Background(), req) }, name)
+		}
+		require.ErrorIs(t, err, queueitem.ErrCorrupt, name)
+	}
+	assert.Empty(t, f.received())
 }

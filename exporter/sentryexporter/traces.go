@@ -146,11 +146,24 @@ func sampledTrace(id pcommon.TraceID, rate float64) bool {
 	return float64(binary.BigEndian.Uint64(id[8:])>>11)/(1<<53) < rate
 }
 
+// maxTransactionSpans is how many child spans a transaction carries, as
+// the Sentry SDKs' default MaxSpans: a trace with thousands of spans in one
+// batch would otherwise pass Sentry's 1 MiB event limit and be refused.
+const maxTransactionSpans = 1000
+
+// validSpanTimes reports whether Sentry can take a span's times: Relay drops
+// a whole transaction when it, or any of its spans, ends before it starts
+// (an unset end is 1970).
+func validSpanTimes(span ptrace.Span) bool {
+	return span.EndTimestamp() != 0 && span.EndTimestamp() >= span.StartTimestamp()
+}
+
 // transactionsFromTraces builds a transaction per root or server/consumer
 // span of a sampled trace, with the batch's spans below it as child spans.
 // Spans of the trace that arrive in another batch are not attached: Sentry
-// still links them through the trace id.
-func (c *converter) transactionsFromTraces(td ptrace.Traces, rate float64, out []builtEvent) []builtEvent {
+// still links them through the trace id. Child spans with invalid times are
+// left out; invalid counts the roots that make no transaction for that reason.
+func (c *converter) transactionsFromTraces(td ptrace.Traces, rate float64, out []builtEvent) (_ []builtEvent, invalid int) {
 	type node struct {
 		span  ptrace.Span
 		ri    *resourceInfo
@@ -185,6 +198,10 @@ func (c *converter) transactionsFromTraces(td ptrace.Traces, rate float64, out [
 		if !isRoot(n.span) {
 			continue
 		}
+		if !validSpanTimes(n.span) {
+			invalid++
+			continue
+		}
 		ev := transactionEvent(n.ri, n.span)
 		tx[n.span.SpanID()] = ev
 		built = append(built, builtEvent{
@@ -194,7 +211,7 @@ func (c *converter) transactionsFromTraces(td ptrace.Traces, rate float64, out [
 		})
 	}
 	for _, n := range order {
-		if isRoot(n.span) {
+		if isRoot(n.span) || !validSpanTimes(n.span) {
 			continue
 		}
 		// Walk up to the nearest transaction root in this batch (bounded by
@@ -207,9 +224,12 @@ func (c *converter) transactionsFromTraces(td ptrace.Traces, rate float64, out [
 			continue
 		}
 		ev := tx[p.span.SpanID()]
+		if ev == nil || len(ev.Spans) >= maxTransactionSpans { // no transaction, or a full one
+			continue
+		}
 		ev.Spans = append(ev.Spans, childSpan(n.span))
 	}
-	return append(out, built...)
+	return append(out, built...), invalid
 }
 
 func transactionEvent(ri *resourceInfo, span ptrace.Span) *sentry.Event {
@@ -233,7 +253,7 @@ func transactionEvent(ri *resourceInfo, span ptrace.Span) *sentry.Event {
 	ev := &sentry.Event{
 		Type:            "transaction",
 		EventID:         eventID(&r, ""),
-		Transaction:     span.Name(),
+		Transaction:     truncate(span.Name(), maxTagValue),
 		TransactionInfo: &sentry.TransactionInfo{Source: sentry.SourceCustom},
 		StartTime:       span.StartTimestamp().AsTime().UTC(),
 		Timestamp:       span.EndTimestamp().AsTime().UTC(),
@@ -262,7 +282,7 @@ func childSpan(span ptrace.Span) *sentry.Span {
 		SpanID:       sentry.SpanID(span.SpanID()),
 		ParentSpanID: sentry.SpanID(span.ParentSpanID()),
 		Op:           spanOp(span),
-		Description:  span.Name(),
+		Description:  truncate(span.Name(), maxTagValue),
 		Status:       sentry.SpanStatusOK,
 		StartTime:    span.StartTimestamp().AsTime().UTC(),
 		EndTime:      span.EndTimestamp().AsTime().UTC(),

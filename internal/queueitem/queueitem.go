@@ -48,6 +48,14 @@ func NewReader(b []byte, magic string) (r *Reader, ok bool) {
 // Err is the first error met.
 func (r *Reader) Err() error { return r.err }
 
+// Corrupt marks the record corrupt: a Kind's Read calls it for a field it
+// read whole but cannot use, so the item is refused instead of sent.
+func (r *Reader) Corrupt() {
+	if r.err == nil {
+		r.err = ErrCorrupt
+	}
+}
+
 // Remaining is the number of unread bytes (bounds counts read from the item).
 func (r *Reader) Remaining() int { return len(r.b) }
 

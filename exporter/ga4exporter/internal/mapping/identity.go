@@ -3,6 +3,7 @@ package mapping
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -39,9 +40,13 @@ func IsPseudonym(id string) bool {
 const maxClientIDLen = 100
 
 // usableClientID rejects values that cannot be a GA client id and could
-// carry personal data (an address with '@', free text with spaces).
+// carry personal data (an address with '@', free text with spaces, an IP
+// address: piisanitizer passes ga.client_id verbatim).
 func usableClientID(s string) bool {
 	if s == "" || len(s) > maxClientIDLen {
+		return false
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
 		return false
 	}
 	return !strings.ContainsAny(s, "@ \t\r\n")

@@ -33,7 +33,7 @@ func NewTelemetryBuilder(set component.TelemetrySettings) (*TelemetryBuilder, er
 		metric.WithUnit("{event}"))
 	errs = errors.Join(errs, err)
 	tb.EventsDropped, err = m.Int64Counter(MetricEventsDropped,
-		metric.WithDescription("Events not delivered on purpose, by reason (event_limit, rejected, rate_limited, duplicate)."),
+		metric.WithDescription("Events not delivered on purpose, by reason (event_limit, rejected, rate_limited, duplicate, invalid_transaction)."),
 		metric.WithUnit("{event}"))
 	errs = errors.Join(errs, err)
 	if errs != nil {

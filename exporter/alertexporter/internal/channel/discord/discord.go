@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -130,9 +131,20 @@ func (d *Notifier) Build(n *channel.Notification) (*Message, error) {
 		if a.Status == contract.AlertResolved {
 			ts = a.EndsAt
 		}
-		msg.Embeds = append(msg.Embeds, Embed{Title: titles[i], Description: description, URL: a.RunbookURL, Color: color(a), Timestamp: ts.UTC().Format(time.RFC3339)})
+		msg.Embeds = append(msg.Embeds, Embed{Title: titles[i], Description: description, URL: embedURL(a.RunbookURL), Color: color(a), Timestamp: ts.UTC().Format(time.RFC3339)})
 	}
 	return msg, nil
+}
+
+// embedURL is the runbook link as an embed url when Discord takes it: an
+// absolute http(s) URL. Discord refuses the whole message for any other
+// (400 "Not a well formed URL."); the link stays in the description.
+func embedURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return s
 }
 
 // Notify posts n. Discord answers 204; on 429 the JSON body's retry_after

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -70,4 +71,33 @@ func TestDiscordLimits(t *testing.T) {
 		total += len([]rune(e.Title)) + len([]rune(e.Description))
 	}
 	assert.LessOrEqual(t, total, maxEmbedsTotal)
+}
+
+// Discord refuses the whole message (400 "embeds": ["0"], "Not a well
+// formed URL.") when an embed's url is not an absolute http(s) URL, so one
+// alert with a relative or odd runbook link cost every alert of the
+// notification. Such links stay in the description as text.
+func TestDiscordEmbedURLIsWellFormedOrAbsent(t *testing.T) {
+	n, err := New(&Config{WebhookURL: "http://unused"}, nil)
+	require.NoError(t, err)
+	note := channeltest.Notification()
+	runbooks := []string{"runbooks.example.com/PaymentErrorRate", "javascript:alert(1)", "/wiki/runbooks/latency", "https://runbooks.example.com/ok"}
+	note.Alerts = nil
+	for i, rb := range runbooks {
+		a := channeltest.Alert(fmt.Sprintf("Alert%d", i), contract.AlertFiring, contract.SeverityWarning)
+		a.RunbookURL = rb
+		note.Alerts = append(note.Alerts, a)
+	}
+	msg, err := n.Build(note)
+	require.NoError(t, err)
+	require.Len(t, msg.Embeds, len(runbooks))
+	for i, e := range msg.Embeds {
+		if e.URL != "" {
+			u, err := url.Parse(e.URL)
+			require.NoError(t, err)
+			assert.True(t, (u.Scheme == "http" || u.Scheme == "https") && u.Host != "", "embed %d url %q is not an absolute http(s) URL", i, e.URL)
+		}
+		assert.Contains(t, e.Description, "Runbook: "+runbooks[i])
+	}
+	assert.Equal(t, "https://runbooks.example.com/ok", msg.Embeds[3].URL)
 }

@@ -4,11 +4,13 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/mail"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -175,8 +177,12 @@ func New(ctx context.Context, cfg *Config) (*Notifier, error) {
 	return &Notifier{cfg: cfg, to: to, tmpl: tmpl, opts: opts}, nil
 }
 
-// Message renders the mail for n.
+// Message renders the mail for n to every recipient.
 func (e *Notifier) Message(n *channel.Notification) (*gomail.Msg, error) {
+	return e.message(n, e.to)
+}
+
+func (e *Notifier) message(n *channel.Notification, to []string) (*gomail.Msg, error) {
 	subject, err := e.tmpl.subject.Execute(n)
 	if err != nil {
 		return nil, err
@@ -193,7 +199,7 @@ func (e *Notifier) Message(n *channel.Notification) (*gomail.Msg, error) {
 	if err := m.From(e.cfg.From); err != nil {
 		return nil, channel.Permanent(fmt.Errorf("from: %w", err))
 	}
-	if err := m.To(e.to...); err != nil {
+	if err := m.To(to...); err != nil {
 		return nil, channel.Permanent(errors.New("invalid recipient"))
 	}
 	m.Subject(channel.Truncate(strings.ReplaceAll(subject, "\n", " "), maxSubject))
@@ -205,9 +211,43 @@ func (e *Notifier) Message(n *channel.Notification) (*gomail.Msg, error) {
 }
 
 // Notify sends the mail. Temporary SMTP failures (4xx) and connection
-// problems are retryable; permanent rejections (5xx) are not.
+// problems are retryable; permanent rejections (5xx) are not. When the
+// server refuses a recipient for good, go-mail sends to nobody: the mail
+// then goes to each recipient alone, so the others still get it (and a
+// retry skips those who did).
 func (e *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
-	m, err := e.Message(n)
+	var to []string
+	for _, r := range e.to {
+		if !n.WasDelivered(r) {
+			to = append(to, r)
+		}
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	err := e.send(ctx, n, to)
+	var serr *gomail.SendError
+	if len(to) == 1 || !errors.As(err, &serr) || serr.Reason != gomail.ErrSMTPRcptTo || serr.IsTemp() {
+		return err
+	}
+	var refused error
+	for _, r := range to {
+		err := e.send(ctx, n, []string{r})
+		var cerr *channel.Error
+		switch {
+		case err == nil:
+			n.MarkDelivered(r)
+		case errors.As(err, &cerr) && !cerr.Retryable:
+			refused = cmp.Or(refused, err)
+		default:
+			return err
+		}
+	}
+	return refused
+}
+
+func (e *Notifier) send(ctx context.Context, n *channel.Notification, to []string) error {
+	m, err := e.message(n, to)
 	if err != nil {
 		return err
 	}
@@ -229,6 +269,9 @@ func (e *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		return channel.Permanent(fmt.Errorf("smtp client: %w", err))
 	}
 	if err := sendWithContext(ctx, client, m); err != nil {
+		// go-mail's errors list the affected recipients and servers echo
+		// them; the error is logged, so addresses are masked.
+		err = addressesMasked{err}
 		var serr *gomail.SendError
 		if errors.As(err, &serr) && !serr.IsTemp() && serr.ErrorCode() >= 500 {
 			return channel.Permanent(err)
@@ -252,3 +295,15 @@ func sendWithContext(ctx context.Context, client *gomail.Client, m *gomail.Msg) 
 		return ctx.Err()
 	}
 }
+
+var emailAddress = regexp.MustCompile(`[^\s<>(),;:"']+@[^\s<>(),;:"']+`)
+
+// addressesMasked is an SMTP error whose message names no email address
+// (recipients are personal data); errors.As still reaches the cause.
+type addressesMasked struct{ err error }
+
+func (e addressesMasked) Error() string {
+	return emailAddress.ReplaceAllString(e.err.Error(), "<address>")
+}
+
+func (e addressesMasked) Unwrap() error { return e.err }

@@ -46,6 +46,8 @@ type backend struct {
 	mu       sync.Mutex
 	mails    []received
 	rcptErrs []error
+	// reject refuses these addresses at RCPT TO, whenever they come.
+	reject map[string]error
 }
 
 func (b *backend) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{b: b}, nil }
@@ -69,6 +71,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error { s.cur.from = fr
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
+	if err, ok := s.b.reject[to]; ok {
+		return err
+	}
 	if len(s.b.rcptErrs) > 0 {
 		err := s.b.rcptErrs[0]
 		s.b.rcptErrs = s.b.rcptErrs[1:]
@@ -195,8 +200,9 @@ func TestEmailErrors(t *testing.T) {
 	tlsCfg, caFile := selfSigned(t)
 	temp := &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
 	perm := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	// Two recipients per attempt.
-	be := &backend{rcptErrs: []error{temp, temp, perm, perm}}
+	// Two recipients per attempt; a permanent refusal is tried once more
+	// per recipient alone.
+	be := &backend{rcptErrs: []error{temp, temp, perm, perm, perm, perm}}
 	port := startServer(t, be, tlsCfg, false)
 	n := newNotifier(t, port, SecuritySTARTTLS, caFile)
 	var cerr *channel.Error
@@ -205,6 +211,8 @@ func TestEmailErrors(t *testing.T) {
 	require.ErrorAs(t, n.Notify(context.Background(), channeltest.Notification()), &cerr)
 	assert.False(t, cerr.Retryable, "5xx is permanent")
 	assert.NotContains(t, cerr.Error(), "s3cret")
+	// The error is logged: recipients are personal data.
+	assert.NotContains(t, cerr.Error(), "@example.com")
 
 	// STARTTLS is mandatory: a server without TLS is refused, nothing sent.
 	plain := &backend{}
@@ -272,4 +280,29 @@ func TestEmailHungServerEndsWithContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A server refusing one recipient for good (550: the mailbox was deleted
+// when its owner left) makes go-mail reset the whole mail: the alert
+// reached nobody, and as the refusal is permanent it was never retried.
+// The others must still get it.
+func TestEmailRefusedRecipientDoesNotStopTheOthers(t *testing.T) {
+	tlsCfg, caFile := selfSigned(t)
+	gone := &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "mailbox unavailable"}
+	be := &backend{reject: map[string]error{"ops@example.com": gone}}
+	port := startServer(t, be, tlsCfg, false)
+	n := newNotifier(t, port, SecuritySTARTTLS, caFile)
+
+	note := channeltest.Notification()
+	var cerr *channel.Error
+	require.ErrorAs(t, n.Notify(context.Background(), note), &cerr)
+	assert.False(t, cerr.Retryable, "the refusal is reported")
+	mails := be.received()
+	require.Len(t, mails, 1)
+	assert.Equal(t, []string{"oncall@example.com"}, mails[0].to)
+	assert.Equal(t, []string{"oncall@example.com"}, note.DeliveredTo())
+
+	// A retry (the deliverer's, or after a restart) does not mail it twice.
+	_ = n.Notify(context.Background(), note)
+	assert.Len(t, be.received(), 1)
 }

@@ -4,6 +4,7 @@
 package pagerduty
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -162,21 +163,31 @@ func (p *Notifier) Build(n *channel.Notification) ([]Event, error) {
 
 // Notify sends one event per alert (PagerDuty answers 202). A retryable
 // failure retries the whole notification; dedup_key makes that idempotent.
+// An event PagerDuty refuses (4xx, never retried) does not keep the other
+// alerts from being sent; the first refusal is returned at the end.
 func (p *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	events, err := p.Build(n)
 	if err != nil {
 		return err
 	}
+	var refused error
 	for _, ev := range events {
 		body, err := json.Marshal(ev)
 		if err != nil {
-			return channel.Permanent(err)
+			refused = cmp.Or(refused, channel.Permanent(err))
+			continue
 		}
-		if _, err := p.sender.Send(ctx, httpdelivery.Request{URL: p.url, ContentType: "application/json", Body: body}); err != nil {
+		_, err = p.sender.Send(ctx, httpdelivery.Request{URL: p.url, ContentType: "application/json", Body: body})
+		var cerr *channel.Error
+		switch {
+		case err == nil:
+		case errors.As(err, &cerr) && !cerr.Retryable:
+			refused = cmp.Or(refused, err)
+		default:
 			return err
 		}
 	}
-	return nil
+	return refused
 }
 
 // dedupKey cuts to PagerDuty's 255-character limit without a marker, which

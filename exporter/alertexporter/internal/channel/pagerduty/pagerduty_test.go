@@ -68,3 +68,29 @@ func TestPagerDutyAcknowledgeAndLimits(t *testing.T) {
 	assert.Equal(t, "error", Severity("high"))
 	assert.Equal(t, "info", Severity("info"))
 }
+
+// PagerDuty takes one event per alert; one it refuses (400: a payload over
+// its size limit, say) must not keep the notification's other alerts from
+// being sent, as the refusal is permanent and never retried.
+func TestPagerDutyRejectedAlertDoesNotStopTheOthers(t *testing.T) {
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 202, Body: `{"status":"success"}`},
+		channeltest.Response{Status: 400, Body: `{"status":"invalid event","message":"Event object is invalid"}`})
+	n, err := New(&Config{RoutingKey: "R0UT1NGKEY", URL: srv.URL + "/v2/enqueue"}, srv.Client())
+	require.NoError(t, err)
+
+	note := channeltest.Notification()
+	err = n.Notify(context.Background(), note)
+	var cerr *channel.Error
+	require.ErrorAs(t, err, &cerr)
+	assert.False(t, cerr.Retryable, "the refusal is reported")
+
+	paths := []string{}
+	for _, r := range srv.Requests() {
+		paths = append(paths, r.Path)
+	}
+	require.Len(t, paths, len(note.Alerts), "every alert was sent")
+	reqs := srv.Requests()
+	var second Event
+	require.NoError(t, json.Unmarshal(reqs[1].Body, &second))
+	assert.Equal(t, note.Alerts[1].Fingerprint, second.DedupKey)
+}

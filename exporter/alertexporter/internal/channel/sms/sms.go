@@ -3,6 +3,7 @@
 package sms
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,12 +127,15 @@ func (s *Notifier) Body(n *channel.Notification) (string, error) {
 
 // Notify sends one message per recipient (Twilio answers 201). A retry,
 // also after a restart (the delivered set is persisted with the outbox
-// entry), skips recipients that already got it.
+// entry), skips recipients that already got it. A recipient Twilio refuses
+// (4xx: unsubscribed, a landline) does not keep the others from getting
+// it; the first refusal is returned at the end.
 func (s *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	body, err := s.Body(n)
 	if err != nil {
 		return err
 	}
+	var refused error
 	for _, to := range s.to {
 		if n.WasDelivered(to) {
 			continue
@@ -146,10 +150,14 @@ func (s *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 			URL: s.url, ContentType: "application/x-www-form-urlencoded", Body: []byte(form.Encode()),
 			BasicUser: s.cfg.AccountSID, BasicPassword: string(s.cfg.AuthToken),
 		})
+		if cerr, ok := errors.AsType[*channel.Error](err); ok && !cerr.Retryable {
+			refused = cmp.Or(refused, err)
+			continue
+		}
 		if err != nil {
 			return err
 		}
 		n.MarkDelivered(to)
 	}
-	return nil
+	return refused
 }

@@ -66,3 +66,28 @@ func TestSMSConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(n.url, DefaultURL))
 }
+
+// Twilio refuses a message to one recipient for reasons of that recipient
+// (21610: it replied STOP; 21614: a landline) with a 400 that is never
+// retried: the other recipients must still get the alert.
+func TestTwilioRefusedRecipientDoesNotStopTheOthers(t *testing.T) {
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 201, Body: `{"sid":"SM1","status":"queued"}`},
+		channeltest.Response{Status: 400, Body: `{"code":21610,"message":"Attempt to send to unsubscribed recipient","status":400}`})
+	cfg := &Config{AccountSID: "AC123", AuthToken: "tok", From: "+15005550006", To: "+4915112345678, +4915187654321", URL: srv.URL}
+	require.NoError(t, cfg.Validate())
+	n, err := New(cfg, srv.Client())
+	require.NoError(t, err)
+
+	note := channeltest.Notification()
+	var cerr *channel.Error
+	require.ErrorAs(t, n.Notify(context.Background(), note), &cerr)
+	assert.False(t, cerr.Retryable, "the refusal is reported")
+	var to []string
+	for _, r := range srv.Requests() {
+		form, err := url.ParseQuery(string(r.Body))
+		require.NoError(t, err)
+		to = append(to, form.Get("To"))
+	}
+	assert.Equal(t, []string{"+4915112345678", "+4915187654321"}, to)
+	assert.Equal(t, []string{"+4915187654321"}, note.DeliveredTo())
+}
