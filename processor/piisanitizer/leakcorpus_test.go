@@ -527,12 +527,16 @@ func TestLeakCorpusFields(t *testing.T) {
 	m := sm.Metrics().AppendEmpty()
 	m.SetName("checkout.alice@example.com.count")
 	m.SetDescription("Checkouts of card 5555 5555 5555 4444")
+	// Metric metadata travels in OTLP like attributes do.
+	m.Metadata().PutStr("source.query", "email=alice@example.com")
 	m.SetEmptySum().DataPoints().AppendEmpty().SetIntValue(1)
 	mo := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0)
+	metadataQuery, _ := mo.Metrics().At(0).Metadata().Get("source.query")
 	checks = append(checks, []struct{ field, got, want string }{
 		{"meter scope", mo.Scope().Name(), "meter for " + pseudonym("bob@example.org")},
 		{"metric name", mo.Metrics().At(0).Name(), pseudonym("checkout.alice@example.com.count")},
 		{"metric description", mo.Metrics().At(0).Description(), "Checkouts of card **** **** **** 4444"},
+		{"metric metadata", metadataQuery.Str(), "email=" + alice},
 	}...)
 
 	ld := plog.NewLogs()

@@ -783,6 +783,8 @@ func (p *pass) metric(m pmetric.Metric) {
 	if out, ok := p.field(m.Description()); ok {
 		m.SetDescription(out)
 	}
+	// Metadata is exported in OTLP next to the data points.
+	p.attrs(m.Metadata())
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		p.numberPoints(m.Gauge().DataPoints())
