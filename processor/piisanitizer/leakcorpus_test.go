@@ -236,6 +236,20 @@ var leakCorpus = []leakCase{
 	{"ssn-key", "SSN", "219 09 9999", "*** ** 9999"},
 	{"ssn-key", "user.ssn", "078051120", "*****1120"},
 
+	// Group separators URL-encoded as form values and query strings write
+	// them (url.full, url.query, http.target): '+' or %20 for a space and
+	// %2B for the '+' of an international number.
+	{"url-encoded", "", "number=4111%201111%201111%201111&exp=12%2F29", "number=****%20****%20****%201111&exp=12%2F29"},
+	{"url-encoded", "", "/search?q=4111+1111+1111+1111", "/search?q=****+****+****+1111"},
+	{"url-encoded", "url.query", "holder=A+Smith&number=5555+5555+5555+4444", "holder=A+Smith&number=****+****+****+4444"},
+	{"url-encoded", "", "phone=%2B14155552671", "phone=%2B*********71"},
+	{"url-encoded", "", "to=%2B44%2020%207946%200958&body=hi", "to=%2B**%20**%20****%20**58&body=hi"},
+	{"url-encoded", "", "to=%2B44+20+7946+0958", "to=%2B**+**+****+**58"},
+	{"url-encoded", "", "iban=DE89%203704%200044%200532%200130%2000", "iban=DE**%20****%20****%20****%20**30%2000"},
+	{"url-encoded", "http.target", "/pay?account=DE89+3704+0044+0532+0130+00&amount=10", "/pay?account=DE**+****+****+****+**30+00&amount=10"},
+	{"url-encoded", "", "q=visa%204111%201111%201111%201111", "q=visa%20****%20****%20****%201111"},
+	{"url-encoded", "", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D4111111111111111%26ssn%3D078-05-1120", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D************1111%26ssn%3D***-**-1120"},
+
 	// Classes detected before, in the shapes services log them.
 	{"email", "", "Order confirmation sent to alice.smith@example.com", "Order confirmation sent to {pii:alice.smith@example.com}"},
 	{"email", "", `{"receipt_email":"Bob@Example.ORG"}`, `{"receipt_email":"{pii:bob@example.org}"}`},

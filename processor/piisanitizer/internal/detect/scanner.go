@@ -196,7 +196,8 @@ func (sc *Scanner) next(s string, from int, counts *Counts, depth int, enc *enco
 		if cl&clWord != 0 {
 			// Lower-case words are only worth a call when shaped like an
 			// IBAN ("de89…").
-			if !prevWord && (cl&clStart != 0 || (cl&clIBANLower != 0 && i+3 < len(s) && isDigit(s[i+3]) && isDigit(s[i+2]))) {
+			if (!prevWord && (cl&clStart != 0 || (cl&clIBANLower != 0 && i+3 < len(s) && isDigit(s[i+3]) && isDigit(s[i+2])))) ||
+				(prevWord && cl&clStart != 0 && afterEscape(s, i)) {
 				if m, ok := sc.atWordStart(s, i); ok {
 					if m.kind == kindSkip {
 						i = m.end - 1
@@ -343,9 +344,16 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 	switch s[i] {
 	case '@', '%', '\\', '&', 0xEF:
 		// Cheap look at the next byte first: '%' and '&' are everywhere in
-		// URLs, and only "%40", "%2540", "\u0040", "&#…;" and "＠" matter.
+		// URLs, and only "%40", "%2540", "%2B", "\u0040", "&#…;" and "＠"
+		// matter.
 		if i+1 < len(s) && !atSignNext(s[i], s[i+1]) {
 			return match{}, false
+		}
+		if s[i] == '%' && i+2 < len(s) && s[i+2]|0x20 == 'b' && sc.on(KindPhone) && !wordAt(s, i-1) {
+			// "%2B14155552671": an international number in a query string.
+			if end, ok := intlPhoneAt(s, i+2); ok {
+				return match{start: i, end: end, kind: KindPhone}, true
+			}
 		}
 		if sc.on(KindEmail) {
 			if n := atSignLen(s[i:]); n > 0 {
@@ -517,11 +525,18 @@ func appendStarAlnum(b []byte, v string) []byte {
 func appendKeepLastDigits(b []byte, v string, n int) []byte {
 	digits := 0
 	for i := 0; i < len(v); i++ {
-		if isDigit(v[i]) {
+		if e := escapeLen(v, i); e > 0 {
+			i += e - 1
+		} else if isDigit(v[i]) {
 			digits++
 		}
 	}
 	for i := 0; i < len(v); i++ {
+		if e := escapeLen(v, i); e > 0 {
+			b = append(b, v[i:i+e]...)
+			i += e - 1
+			continue
+		}
 		c := v[i]
 		if isDigit(c) {
 			if digits > n {

@@ -324,3 +324,27 @@ func TestSanitizeSettles(t *testing.T) {
 		t.Errorf("the placeholder is not stable: %q", again)
 	}
 }
+
+// TestHashURLEncoded checks that a number with URL-encoded separators gets
+// the pseudonym of the number: the digits of "%20" and "%2B" are none of it.
+func TestHashURLEncoded(t *testing.T) {
+	sc, h := newTestScanner(func(a *[NumKinds]Action) {
+		a[KindPAN], a[KindPhone], a[KindIBAN] = ActionHash, ActionHash, ActionHash
+	})
+	for _, tc := range []struct {
+		in, plain string
+		kind      Kind
+	}{
+		{"4111%201111%201111%201111", "4111111111111111", KindPAN},
+		{"4111+1111+1111+1111", "4111111111111111", KindPAN},
+		{"%2B44%2020%207946%200958", "+44 20 7946 0958", KindPhone},
+		{"DE89%203704%200044%200532%200130%2000", "DE89370400440532013000", KindIBAN},
+	} {
+		var c Counts
+		if got, want := first(sc.Sanitize(tc.in, &c)), h.pseudonymOf(tc.kind, tc.plain); got != want || c.ByKind[tc.kind] != 1 {
+			t.Errorf("%q: got %q (%v), want %q", tc.in, got, c.ByKind, want)
+		}
+	}
+}
+
+func first(s string, _, _ bool) string { return s }
