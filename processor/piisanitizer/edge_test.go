@@ -174,7 +174,7 @@ func TestEdgeNormalizesSpanNamesThatHeldPII(t *testing.T) {
 
 func TestEdgeWarnsAtMostOnceAMinute(t *testing.T) {
 	set := newEdgeSettings(t)
-	e, err := newEdge(defaultEdgeLimits(), set.settings)
+	e, err := newEdge(defaultEdgeLimits(), set.settings, nil)
 	require.NoError(t, err)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	e.now = func() time.Time { return now }
@@ -225,7 +225,7 @@ func TestEdgeBoundsDistinctServices(t *testing.T) {
 	set := newEdgeSettings(t)
 	cfg := defaultEdgeLimits()
 	cfg.MaxServices = 3
-	e, err := newEdge(cfg, set.settings)
+	e, err := newEdge(cfg, set.settings, nil)
 	require.NoError(t, err)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	e.now = func() time.Time { return now }
@@ -278,6 +278,47 @@ func BenchmarkNormalizeSpanName(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		if _, changed := normalizeSpanName(names[i%len(names)]); changed {
 			b.Fatal("clean name changed")
+		}
+	}
+}
+
+// A value cut at max_value_bytes was sanitized after the cut: a card,
+// an address or a token the cut went through no longer read as one
+// ("4111 1111 1111 111" fails Luhn, "alice.smith@exampl" has no TLD) and
+// left as it was. The cut now goes before what it would split.
+func TestEdgeCutSplitsNoFinding(t *testing.T) {
+	cfg := testConfig()
+	const limit = 128
+	cfg.EdgeLimits.MaxValueBytes = limit
+	h := newHarness(t, cfg)
+	for _, tail := range []string{
+		"4111 1111 1111 1111 declined",
+		"alice.smith@example.com wrote",
+		"DE89 3704 0044 0532 0130 00 refund",
+		"+44 20 7946 0958 called",
+		"eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0.c2lnbmF0dXJlc2lnbmF0dXJl",
+		"sk_live_51HxYzAbCdEfGhIjKlMnOpQr sent",
+	} {
+		for cut := 1; cut < len(tail); cut++ {
+			pad := strings.Repeat("x", limit-cut-1) + " "
+			for _, bytesValue := range []bool{false, true} {
+				ld := plog.NewLogs()
+				attrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+				if bytesValue {
+					attrs.PutEmptyBytes("body").FromRaw([]byte(pad + tail))
+				} else {
+					attrs.PutStr("body", pad+tail)
+				}
+				v, _ := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get("body")
+				got := v.AsString()
+				if bytesValue {
+					got = string(v.Bytes().AsRaw())
+				}
+				kept := strings.TrimPrefix(got, pad)
+				if len(kept) > 2 && strings.HasPrefix(tail, kept) {
+					t.Errorf("cut %d of %q (bytes %v) left %q", cut, tail, bytesValue, got)
+				}
+			}
 		}
 	}
 }

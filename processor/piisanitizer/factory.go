@@ -70,7 +70,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func createMetrics(ctx context.Context, set processor.Settings, cfg component.Co
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
 	if err != nil {
 		return nil, err
 	}

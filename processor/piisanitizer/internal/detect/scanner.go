@@ -130,6 +130,36 @@ func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remo
 	return out, changed, remove
 }
 
+// CutBefore returns where to cut s to at most n bytes without splitting a
+// finding: n, or the start of a finding that goes on past n. A value cut
+// first and sanitized after would keep whatever the cut made unreadable:
+// "4111 1111 1111 111" fails Luhn, "alice@exampl" has no TLD. Only the
+// bytes around n are scanned (a finding is shorter than cutWindow).
+func (sc *Scanner) CutBefore(s string, n int) int {
+	if n >= len(s) {
+		return n
+	}
+	lo, hi := max(0, n-cutWindow), min(len(s), n+cutWindow)
+	w := s[lo:hi]
+	var counts Counts
+	var enc encodedRun
+	for pos := 0; pos < n-lo; {
+		m, ok := sc.next(w, pos, &counts, 0, &enc)
+		if !ok || m.start >= n-lo {
+			break
+		}
+		if m.end > n-lo {
+			return lo + m.start
+		}
+		pos = m.end
+	}
+	return n
+}
+
+// cutWindow is how far CutBefore looks on either side of the cut: more
+// than a JWT or a PEM key block carries in practice.
+const cutWindow = 4096
+
 // maxPasses bounds Sanitize's passes over one value.
 var maxPasses = 8 // a variable so that a test can reach the bound
 

@@ -348,3 +348,22 @@ func TestHashURLEncoded(t *testing.T) {
 }
 
 func first(s string, _, _ bool) string { return s }
+
+func TestCutBefore(t *testing.T) {
+	sc, _ := newTestScanner(nil)
+	for _, tc := range []struct {
+		in      string
+		n, want int
+	}{
+		{"paid by 4111 1111 1111 1111 today", 15, 8},
+		{"paid by 4111 1111 1111 1111 today", 28, 28}, // after the card
+		{"paid by 4111 1111 1111 1111 today", 8, 8},   // at its start
+		{"to alice@example.com ok", 10, 3},
+		{"order 1000234556 shipped", 10, 10},
+		{"short", 10, 10},
+	} {
+		if got := sc.CutBefore(tc.in, tc.n); got != tc.want {
+			t.Errorf("CutBefore(%q, %d) = %d, want %d", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
