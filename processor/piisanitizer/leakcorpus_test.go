@@ -234,6 +234,15 @@ var leakCorpus = []leakCase{
 	{"ssn-key", "", "applicantSSN=536221234", "applicantSSN=*****1234"},
 	{"ssn-key", "", "social_security_number: 078051120", "social_security_number: *****1120"},
 	{"ssn-key", "SSN", "219 09 9999", "*** ** 9999"},
+	// A national number without '+' is a phone number next to a phone name
+	// only ("phone":"4155552671"); elsewhere ten digits are an id or a time.
+	{"phone-key", "phone", "4155552671", "********71"},
+	{"phone-key", "customer.phone_number", "07700 900123", "***** ****23"},
+	{"phone-key", "billing.mobile", "030-901820", "***-****20"},
+	{"phone-key", "", `{"phone":"4155552671","amount":4999}`, `{"phone":"********71","amount":4999}`},
+	{"phone-key", "", "mobile=07700900123&order=1000234556", "mobile=*********23&order=1000234556"},
+	{"phone-key", "", "customerPhone: 030 901820", "customerPhone: *** ****20"},
+	{"phone-key", "", "Customer(phoneNumber=4155552671, email=n/a)", "Customer(phoneNumber=********71, email=n/a)"},
 	{"ssn-key", "user.ssn", "078051120", "*****1120"},
 
 	// Group separators URL-encoded as form values and query strings write
@@ -393,6 +402,11 @@ var cleanCorpus = []struct{ key, value string }{
 	{"card.brand", "mastercard"},
 	{"token_expiry", "2026-12-01T00:00:00Z"},
 	{"auth.method", "3ds2"},
+	{"phone.verified", "true"},
+	{"phone.country_code", "44"},
+	{"", "phone_count=3 mobile=true"},
+	{"", `{"phone":null,"mobile":"ios"}`},
+	{"", "telephone=n/a"},
 	// Other everyday values.
 	{"", "payment.charge"},
 	{"", "card_declined: the card was declined by the issuer, do not retry"},

@@ -41,6 +41,7 @@ const (
 	keyCardSecurity
 	keySensitive
 	keySSN
+	keyPhone
 )
 
 type signal uint8
@@ -128,6 +129,9 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s.addKeyRule(keySensitive, detSensitiveKey, detectors[detSensitiveKey], cfg.SensitiveKeys)
 	if actions[detect.KindSSN] != detect.ActionOff {
 		s.addNames(keySSN, detect.SSNNames) // nine digits there are an SSN even without dashes
+	}
+	if actions[detect.KindPhone] != detect.ActionOff {
+		s.addNames(keyPhone, detect.PhoneNames) // and ten digits a phone number
 	}
 
 	for _, r := range cfg.CustomRules {
@@ -407,7 +411,9 @@ func (p *pass) attr(k string, v pcommon.Value) bool {
 	case keyCardSecurity, keySensitive:
 		return p.keyRule(p.s.rules[class], v)
 	case keySSN:
-		return p.ssn(v)
+		return p.namedNumber(v, detect.KindSSN)
+	case keyPhone:
+		return p.namedNumber(v, detect.KindPhone)
 	}
 	outer := p.parent
 	p.parent = k // maps inside v are keyed under k
@@ -434,19 +440,23 @@ func (s *sanitizer) classifyUnder(parent, k string) keyClass {
 	return keyNone
 }
 
-// ssn sanitizes the value of an SSN key: nine digits are an SSN there even
-// without dashes, and an int lost its leading zeros.
-func (p *pass) ssn(v pcommon.Value) bool {
+// namedNumber sanitizes the value of an SSN or phone key (k): nine digits
+// are an SSN there even without dashes (an int lost its leading zeros),
+// and a national number a phone number.
+func (p *pass) namedNumber(v pcommon.Value, k detect.Kind) bool {
 	var str string
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		str = v.Str()
 	case pcommon.ValueTypeInt:
-		if n := v.Int(); n > 0 && n < 1e9 {
+		switch n := v.Int(); {
+		case k == detect.KindSSN && n > 0 && n < 1e9:
 			str = fmt.Sprintf("%09d", n)
+		case k == detect.KindPhone && n > 0:
+			str = strconv.FormatInt(n, 10)
 		}
 	}
-	if out, ok, remove := p.s.scanner.SSNValue(str, &p.counts); ok {
+	if out, ok, remove := p.s.scanner.NamedValue(k, str, &p.counts); ok {
 		v.SetStr(out)
 		return remove
 	}

@@ -25,6 +25,19 @@ var ssnNames = map[string]struct{}{}
 // processor's SSN keys).
 var SSNNames = []string{"ssn", "social_security_number", "social_security_no", "social_security", "socialsecuritynumber", "us_ssn", "ssn_number"}
 
+// phoneNames are names whose value is a phone number even without a '+'
+// or grouping (phone=4155552671), also as the last words of a longer name
+// (customer_phone, billingPhoneNumber). Elsewhere ten digits are as often
+// an id or a Unix time.
+var phoneNames = map[string]struct{}{}
+
+// PhoneNames are the names of a phone number (also the processor's phone
+// keys).
+var PhoneNames = []string{
+	"phone", "phone_number", "phonenumber", "phone_no", "mobile", "mobile_number",
+	"mobile_phone", "mobilephone", "telephone", "telephone_number", "msisdn",
+}
+
 // NotSecretName reports whether a canonical name (see Name) ends in a
 // secret word but holds no credential (a pagination cursor).
 func NotSecretName(canonical []byte) bool {
@@ -41,7 +54,7 @@ var nameLastWords = map[string]struct{}{}
 
 func init() {
 	defer func() {
-		for _, set := range []map[string]struct{}{sensitiveParams, compoundSecretWords, ssnNames} {
+		for _, set := range []map[string]struct{}{sensitiveParams, compoundSecretWords, ssnNames, phoneNames} {
 			for n := range set {
 				nameLastWords[n[strings.LastIndexByte(n, '_')+1:]] = struct{}{}
 			}
@@ -49,6 +62,9 @@ func init() {
 	}()
 	for _, n := range SSNNames {
 		ssnNames[CanonicalName(n)] = struct{}{}
+	}
+	for _, n := range PhoneNames {
+		phoneNames[CanonicalName(n)] = struct{}{}
 	}
 	for _, n := range strings.Fields(`page_token next_page_token prev_page_token previous_page_token pagination_token
 		continuation_token next_token nexttoken sync_token next_cursor_token`) {
@@ -236,8 +252,8 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	if start, end, ok = valueAt(s, v); !ok {
 		return 0, 0, 0, false
 	}
-	if kind == KindSSN {
-		return start, end, kind, ssnDigits(s[start:end])
+	if kind == KindSSN || kind == KindPhone {
+		return start, end, kind, namedNumber(kind, s[start:end])
 	}
 	if harmlessValue(s[start:end]) {
 		return 0, 0, 0, false
@@ -400,6 +416,33 @@ func ssnDigits(v string) bool {
 	return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000"
 }
 
+// phoneDigits reports whether v is a phone number as written next to a
+// phone name: 7–15 digits, an optional leading '+', groups separated by
+// spaces, dashes, dots or parentheses.
+func phoneDigits(v string) bool {
+	digits := 0
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case isDigit(c):
+			digits++
+		case c == '+' && k == 0:
+		case (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && k > 0:
+		case c == '(' && k == 0:
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
+// namedNumber reports whether v, the value of an SSN or phone name, is one.
+func namedNumber(k Kind, v string) bool {
+	if k == KindSSN {
+		return ssnDigits(v)
+	}
+	return phoneDigits(v)
+}
+
 // digitGroup reports whether w is digits, possibly with the dashes and dots
 // of a card number, starting with a digit.
 func digitGroup(w string) bool {
@@ -452,6 +495,9 @@ func nameKind(name string) (Kind, bool) {
 		}
 		if _, ok := ssnNames[string(suffix)]; ok {
 			return KindSSN, true
+		}
+		if _, ok := phoneNames[string(suffix)]; ok {
+			return KindPhone, true
 		}
 	}
 	return 0, false

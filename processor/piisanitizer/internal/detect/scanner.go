@@ -205,16 +205,17 @@ func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, ch
 	return unsafe.String(unsafe.SliceData(b), len(b)), true, remove
 }
 
-// SSNValue sanitizes v as the value of an SSN key, where nine digits
-// without dashes (078051120, 078 05 1120) are an SSN too. ok is false when
-// v is no issuable SSN; the scanner then treats it as any text.
-func (sc *Scanner) SSNValue(v string, counts *Counts) (out string, ok, remove bool) {
-	if !sc.on(KindSSN) || !ssnDigits(v) {
+// NamedValue sanitizes v as the value of an SSN or phone key (k), where
+// nine digits without dashes (078051120, 078 05 1120) are an SSN and a
+// national number (4155552671, 07700 900123) a phone number too. ok is
+// false when v is none; the scanner then treats it as any text.
+func (sc *Scanner) NamedValue(k Kind, v string, counts *Counts) (out string, ok, remove bool) {
+	if !sc.on(k) || !namedNumber(k, v) {
 		return v, false, false
 	}
-	counts.Add(KindSSN, 1)
-	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: KindSSN})
-	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[KindSSN] == ActionRemove
+	counts.Add(k, 1)
+	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: k})
+	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[k] == ActionRemove
 }
 
 // next finds the first finding at or after from.
