@@ -259,6 +259,16 @@ var leakCorpus = []leakCase{
 	{"url-encoded", "", "q=visa%204111%201111%201111%201111", "q=visa%20****%20****%20****%201111"},
 	{"url-encoded", "", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D4111111111111111%26ssn%3D078-05-1120", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D************1111%26ssn%3D***-**-1120"},
 
+	// XML elements, as SOAP and ISO 20022 gateway clients (Java, .NET) log
+	// their requests.
+	{"xml", "", "<Password>Sup3rSecret</Password>", "<Password>[REDACTED:sensitive_param]</Password>"},
+	{"xml", "", "<ns2:CVV>123</ns2:CVV>", "<ns2:CVV>[REDACTED:sensitive_param]</ns2:CVV>"},
+	{"xml", "", "<card><number>4111111111111111</number><cvc>737</cvc></card>", "<card><number>************1111</number><cvc>[REDACTED:sensitive_param]</cvc></card>"},
+	{"xml", "", `<SecurityCode type="string">1234</SecurityCode>`, `<SecurityCode type="string">[REDACTED:sensitive_param]</SecurityCode>`},
+	{"xml", "", "<auth><ApiKey>k_live_9f8e7d</ApiKey></auth>", "<auth><ApiKey>[REDACTED:sensitive_param]</ApiKey></auth>"},
+	{"xml", "", "<SSN>078051120</SSN>", "<SSN>*****1120</SSN>"},
+	{"xml", "", "<MobilePhone>07700900123</MobilePhone>", "<MobilePhone>*********23</MobilePhone>"},
+
 	// Classes detected before, in the shapes services log them.
 	{"email", "", "Order confirmation sent to alice.smith@example.com", "Order confirmation sent to {pii:alice.smith@example.com}"},
 	{"email", "", `{"receipt_email":"Bob@Example.ORG"}`, `{"receipt_email":"{pii:bob@example.org}"}`},
@@ -407,6 +417,9 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", "phone_count=3 mobile=true"},
 	{"", `{"phone":null,"mobile":"ios"}`},
 	{"", "telephone=n/a"},
+	{"", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>x</ds:SignedInfo></ds:Signature>`},
+	{"", "<token_type>Bearer</token_type><password></password><PasswordPolicy>strong</PasswordPolicy>"},
+	{"", "<Token>\n  <Id>1</Id>\n</Token> a -> b, x => y"},
 	// Other everyday values.
 	{"", "payment.charge"},
 	{"", "card_declined: the card was declined by the issuer, do not retry"},

@@ -19,6 +19,7 @@ func FuzzSanitize(f *testing.F) {
 		`[["X-Api-Key","k"]] map[Cookie:[a=1]] pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8H https://hooks.slack.com/services/T0/B0/XXXXXXXXXXXXXXXX`,
 		"NDExMTExMTExMTExMTExMQ== am9obi5kb2VAZXhhbXBsZS5jb20 Y2FyZD00MTExMTExMTExMTExMTExJmN2dj0xMjM=",
 		"q=4111+1111+1111+1111&to=%2B44%2020%207946%200958&iban=DE89%203704%200044%200532%200130%2000&r=%3D4111111111111111",
+		`<ns2:Password xsi:type="s">x</ns2:Password><CVV>123</CVV><SSN>078051120</SSN> phone=4155552671`,
 	} {
 		f.Add(s)
 	}

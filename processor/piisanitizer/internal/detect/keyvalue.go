@@ -321,6 +321,58 @@ func quotedEnd(s string, q int) int {
 	return min(end, len(s))
 }
 
+// maxStartTag bounds the look back from '>' for the '<' of a start tag
+// (a name, a namespace prefix and a few attributes).
+const maxStartTag = 128
+
+// xmlElementAt matches the text of an element with a sensitive name at the
+// '>' at s[i] that ends its start tag, as SOAP and ISO 20022 clients log
+// requests: <Password>…</Password>, <ns2:CVV>123</ns2:CVV>,
+// <SecurityCode type="string">…</SecurityCode>. The text must be followed
+// by an end tag, so an element holding elements is left to them.
+func xmlElementAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
+	from := max(lo, i-maxStartTag)
+	lt := strings.LastIndexByte(s[from:i], '<')
+	if lt < 0 {
+		return 0, 0, 0, false
+	}
+	tag := s[from+lt+1 : i]
+	if strings.IndexByte(tag, '>') >= 0 {
+		return 0, 0, 0, false
+	}
+	if sp := strings.IndexAny(tag, " \t\r\n"); sp >= 0 {
+		tag = tag[:sp]
+	}
+	if c := strings.LastIndexByte(tag, ':'); c >= 0 {
+		tag = tag[c+1:] // namespace prefix
+	}
+	if len(tag) < 2 || len(tag) > maxParamName || !isAlpha(tag[0]) {
+		return 0, 0, 0, false
+	}
+	for k := 1; k < len(tag); k++ {
+		if !isParamName(tag[k]) {
+			return 0, 0, 0, false
+		}
+	}
+	if kind, ok = nameKind(tag); !ok {
+		return 0, 0, 0, false
+	}
+	start = i + 1
+	e := strings.IndexByte(s[start:], '<')
+	if e < 0 || !strings.HasPrefix(s[start+e:], "</") {
+		return 0, 0, 0, false
+	}
+	end = start + e
+	v := s[start:end]
+	if strings.TrimSpace(v) == "" || IsSanitized(v) || strings.Trim(v, "*") == "" {
+		return 0, 0, 0, false
+	}
+	if kind == KindSSN || kind == KindPhone {
+		return start, end, kind, namedNumber(kind, v)
+	}
+	return start, end, kind, !harmlessValue(v)
+}
+
 // headerPairAt matches the value of a header pair written as a list at the
 // ',' at s[i]: [["X-Api-Key","…"]] (Node), [('Cookie', '…')] (Python).
 // The name must open the pair, so a list of words (["token","expired"]) is

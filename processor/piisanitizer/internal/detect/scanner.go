@@ -41,8 +41,9 @@ var class = func() (t [256]uint8) {
 		t[c] |= clBase64
 	}
 	// '\\', '&' and 0xEF start escaped or full-width at-signs ("\u0040",
-	// "&#64;", "＠"); ',' separates a header pair (["X-Api-Key","…"]).
-	for _, c := range []byte("@%:=+(-\\&,\xEF") {
+	// "&#64;", "＠"); ',' separates a header pair (["X-Api-Key","…"]);
+	// '>' ends an XML start tag (<Password>…</Password>).
+	for _, c := range []byte("@%:=+(-\\&,>\xEF") {
 		t[c] |= clPunct
 	}
 	return t
@@ -424,6 +425,14 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 		}
 	case '=':
 		return sc.keyValueAt(s, i, lo)
+	case '>':
+		// Only after a name or an attribute value: "->" and "=>" are not
+		// worth a look back.
+		if i > lo && (isAlnum(s[i-1]) || s[i-1] == '"' || s[i-1] == '\'') {
+			if start, end, kind, ok := xmlElementAt(s, i, lo); ok && sc.on(kind) {
+				return match{start: start, end: end, kind: kind}, true
+			}
+		}
 	case '+':
 		if sc.on(KindPhone) && !wordAt(s, i-1) {
 			if end, ok := intlPhoneAt(s, i); ok {
