@@ -259,6 +259,14 @@ var leakCorpus = []leakCase{
 	{"url-encoded", "", "q=visa%204111%201111%201111%201111", "q=visa%20****%20****%20****%201111"},
 	{"url-encoded", "", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D4111111111111111%26ssn%3D078-05-1120", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D************1111%26ssn%3D***-**-1120"},
 
+	// A query string inside a query parameter (login redirects, return
+	// URLs) or JSON in one: '=', ':' and quotes are percent-encoded.
+	{"url-encoded", "", "GET /login?next=%2Fcheckout%3Ftoken%3Dsecret123%26step%3D2", "GET /login?next=%2Fcheckout%3Ftoken%3D[REDACTED:sensitive_param]%26step%3D2"},
+	{"url-encoded", "url.full", "https://shop.example/cb?redirect_uri=https%3A%2F%2Fapp%2Fdone%3Fpassword%3DSup3rSecret", "https://shop.example/cb?redirect_uri=https%3A%2F%2Fapp%2Fdone%3Fpassword%3D[REDACTED:sensitive_param]"},
+	{"url-encoded", "", "state=%7B%22password%22%3A%22hunter2%22%2C%22cvc%22%3A%22123%22%7D", "state=%7B%22password%22%3A%22[REDACTED:sensitive_param]%22%2C%22cvc%22%3A%22[REDACTED:sensitive_param]%22%7D"},
+	{"url-encoded", "", "h=Authorization%3A%20Bearer%20abcdef0123456789", "h=Authorization%3A%20[REDACTED:sensitive_param]"},
+	{"url-encoded", "", "next=%2Fapp%3Fssn%3D078051120%26phone%3D4155552671", "next=%2Fapp%3Fssn%3D*****1120%26phone%3D********71"},
+
 	// XML elements, as SOAP and ISO 20022 gateway clients (Java, .NET) log
 	// their requests.
 	{"xml", "", "<Password>Sup3rSecret</Password>", "<Password>[REDACTED:sensitive_param]</Password>"},
@@ -417,6 +425,8 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", "phone_count=3 mobile=true"},
 	{"", `{"phone":null,"mobile":"ios"}`},
 	{"", "telephone=n/a"},
+	{"", "next=%2Fcheckout%3Fstep%3D2%26token_type%3DBearer%26max_tokens%3D100"},
+	{"", "addr=fe80%3A%3A1%25eth0"},
 	{"", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>x</ds:SignedInfo></ds:Signature>`},
 	{"", "<token_type>Bearer</token_type><password></password><PasswordPolicy>strong</PasswordPolicy>"},
 	{"", "<Token>\n  <Id>1</Id>\n</Token> a -> b, x => y"},

@@ -321,6 +321,90 @@ func quotedEnd(s string, q int) int {
 	return min(end, len(s))
 }
 
+// encodedKeyValueAt matches the value of a sensitive name followed by the
+// percent-encoded '=' or ':' at s[i] ("%3D", "%3A"): a query string inside
+// a query parameter (next=%2Fcb%3Ftoken%3D…) or JSON in one
+// (%22password%22%3A%22…%22). Name and value end at an escape that
+// encodes a delimiter.
+func encodedKeyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
+	j := i
+	if j-3 >= lo && isEncodedQuote(s[j-3:]) {
+		j -= 3
+	}
+	nameEnd := j
+	for j > lo && nameEnd-j <= maxParamName && isParamName(s[j-1]) && !afterEscape(s, j) {
+		j--
+	}
+	if n := nameEnd - j; n < 2 || n > maxParamName {
+		return 0, 0, 0, false
+	}
+	if kind, ok = nameKind(s[j:nameEnd]); !ok {
+		return 0, 0, 0, false
+	}
+	v := i + 3
+	for strings.HasPrefix(s[v:], "%20") {
+		v += 3
+	}
+	if v >= len(s) {
+		return 0, 0, 0, false
+	}
+	if isEncodedQuote(s[v:]) {
+		start = v + 3
+		if e := strings.Index(s[start:], s[v:v+3]); e >= 0 {
+			end = start + e
+		} else {
+			end = len(s)
+		}
+	} else {
+		start, end = v, encodedValueEnd(s, v+placeholderLen(s[v:]))
+		if strings.HasPrefix(s[end:], "%20") && isAuthScheme(s[start:end]) {
+			end = encodedValueEnd(s, end+3)
+		}
+	}
+	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
+		return 0, 0, 0, false
+	}
+	if kind == KindSSN || kind == KindPhone {
+		return start, end, kind, namedNumber(kind, s[start:end])
+	}
+	return start, end, kind, !harmlessValue(s[start:end])
+}
+
+// isEncodedQuote reports whether s starts with a percent-encoded quote.
+func isEncodedQuote(s string) bool {
+	return len(s) >= 3 && s[0] == '%' && (s[1:3] == "22" || s[1:3] == "27")
+}
+
+// encodedValueEnd is bareValueEnd for a percent-encoded value: it also
+// ends at an escape of a delimiter (%26 for '&', %22 for '"', …).
+func encodedValueEnd(s string, v int) int {
+	for ; v < len(s); v++ {
+		switch s[v] {
+		case ' ', '\t', '\n', '\r', '&', ',', ';', '}', ']', ')', '"', '\'', '<', '>', '#':
+			return v
+		case '%':
+			if v+2 < len(s) && isEncodedDelimiter(s[v+1:v+3]) {
+				return v
+			}
+		}
+	}
+	return v
+}
+
+// isEncodedDelimiter reports whether the hex pair h encodes a byte that
+// ends a bare value.
+func isEncodedDelimiter(h string) bool {
+	switch hi, lo := h[0], upper(h[1]); hi {
+	case '2':
+		return lo == '0' || lo == '2' || lo == '3' || lo == '6' || lo == '7' || lo == '9' || lo == 'C'
+	case '3':
+		return lo == 'B' || lo == 'C' || lo == 'E' || lo == 'F'
+	case '5', '7':
+		return lo == 'D'
+	}
+	return false
+}
+
 // maxStartTag bounds the look back from '>' for the '<' of a start tag
 // (a name, a namespace prefix and a few attributes).
 const maxStartTag = 128

@@ -376,9 +376,16 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 	switch s[i] {
 	case '@', '%', '\\', '&', 0xEF:
 		// Cheap look at the next byte first: '%' and '&' are everywhere in
-		// URLs, and only "%40", "%2540", "%2B", "\u0040", "&#…;" and "＠"
-		// matter.
+		// URLs, and only "%40", "%2540", "%2B", "%3D", "%3A", "\u0040",
+		// "&#…;" and "＠" matter.
 		if i+1 < len(s) && !atSignNext(s[i], s[i+1]) {
+			return match{}, false
+		}
+		if s[i] == '%' && i+2 < len(s) && s[i+1] == '3' && (s[i+2]|0x20 == 'd' || s[i+2]|0x20 == 'a') {
+			// "%3D", "%3A": name=value inside a query parameter.
+			if start, end, kind, ok := encodedKeyValueAt(s, i, lo); ok && sc.on(kind) {
+				return match{start: start, end: end, kind: kind}, true
+			}
 			return match{}, false
 		}
 		if s[i] == '%' && i+2 < len(s) && s[i+2]|0x20 == 'b' && sc.on(KindPhone) && !wordAt(s, i-1) {
@@ -459,7 +466,7 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 func atSignNext(c, next byte) bool {
 	switch c {
 	case '%':
-		return next == '4' || next == '2'
+		return next == '4' || next == '2' || next == '3'
 	case '\\':
 		return next == 'u' || next == 'U'
 	case '&':
