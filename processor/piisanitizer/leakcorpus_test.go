@@ -267,6 +267,19 @@ var leakCorpus = []leakCase{
 	{"url-encoded", "", "h=Authorization%3A%20Bearer%20abcdef0123456789", "h=Authorization%3A%20[REDACTED:sensitive_param]"},
 	{"url-encoded", "", "next=%2Fapp%3Fssn%3D078051120%26phone%3D4155552671", "next=%2Fapp%3Fssn%3D*****1120%26phone%3D********71"},
 
+	// Password names frameworks and tools use: Django's password1/2 and
+	// new_password1/2, Rails' and Laravel's password_confirmation, libpq's
+	// PGPASSWORD, MySQL's MYSQL_PWD.
+	{"password-name", "", "username=bob&password1=Sup3rSecret&password2=Sup3rSecret", "username=bob&password1=[REDACTED:sensitive_param]&password2=[REDACTED:sensitive_param]"},
+	{"password-name", "", `{"new_password1":"Sup3rSecret","new_password2":"Sup3rSecret"}`, `{"new_password1":"[REDACTED:sensitive_param]","new_password2":"[REDACTED:sensitive_param]"}`},
+	{"password-name", "", `{"password_confirmation":"Sup3rSecret"}`, `{"password_confirmation":"[REDACTED:sensitive_param]"}`},
+	{"password-name", "", "exec: PGPASSWORD=Sup3rSecret psql -h db", "exec: PGPASSWORD=[REDACTED:sensitive_param] psql -h db"},
+	{"password-name", "", "MYSQL_PWD=Sup3rSecret mysqldump pay", "MYSQL_PWD=[REDACTED:sensitive_param] mysqldump pay"},
+	{"password-name", "password1", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+	{"password-name", "form.new_password2", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+	{"password-name", "user.password_confirmation", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+	{"password-name", "env.PGPASSWORD", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+
 	// XML elements, as SOAP and ISO 20022 gateway clients (Java, .NET) log
 	// their requests.
 	{"xml", "", "<Password>Sup3rSecret</Password>", "<Password>[REDACTED:sensitive_param]</Password>"},

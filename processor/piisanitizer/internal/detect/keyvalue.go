@@ -72,6 +72,7 @@ func init() {
 	}
 	for _, n := range strings.Fields(`
 		password passwd pwd pass passphrase secret client_secret api_secret secret_key private_key
+		password1 password2 password_confirmation pgpassword mysql_pwd
 		token access_token refresh_token id_token auth_token session_token api_key apikey x-api-key
 		authorization auth bearer cookie set-cookie session sessionid session_id jsessionid phpsessid
 		card card_number cardnumber card_no cc cc_number ccnum pan cvv cvv2 cvc cvc2 security_code
@@ -80,6 +81,7 @@ func init() {
 	}
 	for _, n := range strings.Fields(`
 		password passwd passphrase secret token api_key apikey access_key secret_key private_key
+		password1 password2 password_confirmation pgpassword mysql_pwd
 		cookie authorization credentials card_number cardnumber credit_card creditcard cvv cvc cvv2 cvc2 security_code`) {
 		compoundSecretWords[CanonicalName(n)] = struct{}{}
 	}
