@@ -438,6 +438,13 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", "phone_count=3 mobile=true"},
 	{"", `{"phone":null,"mobile":"ios"}`},
 	{"", "telephone=n/a"},
+	// Values the application redacted itself: pino's "[Redacted]", Rails'
+	// "[FILTERED]", Serilog's "***MASKED***", this processor's "[REDACTED]".
+	{"", "password=[REDACTED] user=bob"},
+	{"", `{"password":"[Redacted]","token":"[FILTERED]","card":"<redacted>"}`},
+	{"", "Authorization: ***MASKED***"},
+	{"password", "[REDACTED]"},
+	{"http.request.header.authorization", "[Redacted]"},
 	{"", "next=%2Fcheckout%3Fstep%3D2%26token_type%3DBearer%26max_tokens%3D100"},
 	{"", "addr=fe80%3A%3A1%25eth0"},
 	{"", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>x</ds:SignedInfo></ds:Signature>`},

@@ -514,6 +514,9 @@ func harmlessValue(v string) bool {
 	case "null", "nil", "none", "undefined", "true", "false", "-", "n/a", "<nil>", "[]", "{}":
 		return true
 	}
+	if redactionMarker(v) {
+		return true
+	}
 	masks, digits := 0, 0
 	for k := 0; k < len(v); k++ {
 		switch c := v[k]; {
@@ -552,6 +555,26 @@ func ssnDigits(v string) bool {
 	}
 	area, group, serial := string(d[:3]), string(d[3:5]), string(d[5:])
 	return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000"
+}
+
+// redactionMarker reports whether v is what a logger or an earlier
+// sanitizer put in place of a secret: pino's "[Redacted]", Rails'
+// "[FILTERED]", Serilog's "***MASKED***", Sanitize's own "[REDACTED]".
+// Redacting it again counts a finding that is none.
+func redactionMarker(v string) bool {
+	if len(v) >= 2 && (v[0] == '[' && v[len(v)-1] == ']' || v[0] == '<' && v[len(v)-1] == '>') {
+		v = v[1 : len(v)-1]
+	}
+	v = strings.Trim(v, "*")
+	if len(v) < 6 || len(v) > 8 {
+		return false
+	}
+	for _, w := range [...]string{"redacted", "filtered", "masked", "hidden", "removed", "omitted"} {
+		if strings.EqualFold(v, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // phoneDigits reports whether v is a phone number as written next to a
