@@ -251,11 +251,12 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' {
 		return 0, 0, 0, false
 	}
+	if kind == KindSSN || kind == KindPhone {
+		start, end, ok = namedNumberAt(s, v, valueAt)
+		return start, end, kind, ok && namedNumber(kind, s[start:end])
+	}
 	if start, end, ok = valueAt(s, v); !ok {
 		return 0, 0, 0, false
-	}
-	if kind == KindSSN || kind == KindPhone {
-		return start, end, kind, namedNumber(kind, s[start:end])
 	}
 	if harmlessValue(s[start:end]) {
 		return 0, 0, 0, false
@@ -350,6 +351,18 @@ func encodedKeyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool)
 	if v >= len(s) {
 		return 0, 0, 0, false
 	}
+	if kind == KindSSN || kind == KindPhone {
+		start, end, ok = namedNumberAt(s, v, encodedValueAt)
+		return start, end, kind, ok && namedNumber(kind, s[start:end])
+	}
+	if start, end, ok = encodedValueAt(s, v); !ok {
+		return 0, 0, 0, false
+	}
+	return start, end, kind, !harmlessValue(s[start:end])
+}
+
+// encodedValueAt is valueAt for a percent-encoded value.
+func encodedValueAt(s string, v int) (start, end int, ok bool) {
 	if isEncodedQuote(s[v:]) {
 		start = v + 3
 		if e := strings.Index(s[start:], s[v:v+3]); e >= 0 {
@@ -364,12 +377,9 @@ func encodedKeyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool)
 		}
 	}
 	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
-		return 0, 0, 0, false
+		return 0, 0, false
 	}
-	if kind == KindSSN || kind == KindPhone {
-		return start, end, kind, namedNumber(kind, s[start:end])
-	}
-	return start, end, kind, !harmlessValue(s[start:end])
+	return start, end, true
 }
 
 // isEncodedQuote reports whether s starts with a percent-encoded quote.
@@ -594,6 +604,19 @@ func phoneDigits(v string) bool {
 		}
 	}
 	return digits >= 7 && digits <= 15
+}
+
+// maxNamedNumber is longer than any SSN or phone number as written
+// ("+1 (415) 555-2671", "0044 20 7946 0958").
+const maxNamedNumber = 32
+
+// namedNumberAt finds the value of an SSN or phone name at s[v] with
+// valueAt, looking no further than a number can go: a value that goes on
+// is none, and "ssn=ssn=ssn=…" costs no scan to the end per name.
+func namedNumberAt(s string, v int, valueAt func(string, int) (int, int, bool)) (start, end int, ok bool) {
+	limit := min(len(s), v+maxNamedNumber)
+	start, end, ok = valueAt(s[:limit], v)
+	return start, end, ok && (end < limit || limit == len(s))
 }
 
 // namedNumber reports whether v, the value of an SSN or phone name, is one.

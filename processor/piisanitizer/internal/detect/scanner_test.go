@@ -367,3 +367,38 @@ func TestCutBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestNamedNumberValueBounded: the value of an SSN or phone name is looked
+// for no further than a number can go, so a long run after the name is no
+// number and "ssn=ssn=…" is not scanned to its end once per name.
+func TestNamedNumberValueBounded(t *testing.T) {
+	sc, _ := newTestScanner(nil)
+	long := strings.Repeat("4155552671", 4)
+	for in, want := range map[string]string{
+		"ssn=078051120":                 "ssn=*****1120",
+		`{"phone":"+1 (415) 555-2671"}`: `{"phone":"+* (***) ***-**71"}`,
+		"next%3Fmobile%3D07700900123":   "next%3Fmobile%3D*********23",
+		"phone=" + long:                 "phone=" + long,
+		"phone=\"" + long + "\"":        "phone=\"" + long + "\"",
+		"next%3Fphone%3D" + long:        "next%3Fphone%3D" + long,
+	} {
+		var c Counts
+		if got, _, _ := sc.Sanitize(in, &c); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkSanitizeRepeatedName is the worst case of a validated name
+// (SSN, phone): 64 KiB of "ssn=", none with a value.
+func BenchmarkSanitizeRepeatedName(b *testing.B) {
+	sc, _ := newTestScanner(nil)
+	s := strings.Repeat("ssn=", 16<<10)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		var c Counts
+		if _, changed, _ := sc.Sanitize(s, &c); changed {
+			b.Fatal("changed")
+		}
+	}
+}
