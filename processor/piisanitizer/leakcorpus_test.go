@@ -2,6 +2,7 @@ package piisanitizer
 
 import (
 	"encoding/base64"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -280,6 +281,12 @@ var leakCorpus = []leakCase{
 	{"password-name", "user.password_confirmation", "Sup3rSecret", "[REDACTED:sensitive_key]"},
 	{"password-name", "env.PGPASSWORD", "Sup3rSecret", "[REDACTED:sensitive_key]"},
 
+	// Command lines: process.command_line as resource detectors record it,
+	// with the value of a flag after a space.
+	{"cli-flag", "process.command_line", "node server.js --db-password Sup3rSecret --port 8080", "node server.js --db-password [REDACTED:sensitive_param] --port 8080"},
+	{"cli-flag", "", "exec: psql --password 'Sup3r Secret' -h db", "exec: psql --password '[REDACTED:sensitive_param]' -h db"},
+	{"cli-flag", "", "java -jar pay.jar --api-key k_live_9f8e7d", "java -jar pay.jar --api-key [REDACTED:sensitive_param]"},
+
 	// XML elements, as SOAP and ISO 20022 gateway clients (Java, .NET) log
 	// their requests.
 	{"xml", "", "<Password>Sup3rSecret</Password>", "<Password>[REDACTED:sensitive_param]</Password>"},
@@ -438,6 +445,8 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", "phone_count=3 mobile=true"},
 	{"", `{"phone":null,"mobile":"ios"}`},
 	{"", "telephone=n/a"},
+	{"process.command_line", "node server.js --no-password --port 8080 --token-endpoint https://idp.example/token"},
+	{"", "git commit --password-file /run/secrets/db -m x"},
 	// Values the application redacted itself: pino's "[Redacted]", Rails'
 	// "[FILTERED]", Serilog's "***MASKED***", this processor's "[REDACTED]".
 	{"", "password=[REDACTED] user=bob"},
@@ -569,7 +578,13 @@ func TestLeakCorpusFields(t *testing.T) {
 	a.PutStr("zip", "94107")
 	a.PutStr("store", "1234")
 
+	// process.command_args is an array: a flag's value is the next element.
+	args := td.ResourceSpans().At(0).Resource().Attributes().PutEmptySlice("process.command_args")
+	for _, a := range []string{"node", "server.js", "--password", "Sup3rSecret", "--port", "8080", "--token"} {
+		args.AppendEmpty().SetStr(a)
+	}
 	out := h.processTraces(t, td)
+	argsOut, _ := out.ResourceSpans().At(0).Resource().Attributes().Get("process.command_args")
 	ss = out.ResourceSpans().At(0).ScopeSpans().At(0)
 	span = ss.Spans().At(0)
 	body, _ := span.Attributes().Get("http.request.body")
@@ -587,6 +602,7 @@ func TestLeakCorpusFields(t *testing.T) {
 		{"last4", str(t, span.Attributes(), "card.last4"), "4242"},
 		{"zip", str(t, span.Attributes(), "zip"), "94107"},
 		{"store", str(t, span.Attributes(), "store"), "1234"},
+		{"command args", fmt.Sprint(argsOut.Slice().AsRaw()), "[node server.js --password [REDACTED:sensitive_param] --port 8080 --token]"},
 	}
 	if body.Type() != pcommon.ValueTypeBytes {
 		t.Errorf("bytes value became %s", body.Type())
@@ -598,7 +614,6 @@ func TestLeakCorpusFields(t *testing.T) {
 	m := sm.Metrics().AppendEmpty()
 	m.SetName("checkout.alice@example.com.count")
 	m.SetDescription("Checkouts of card 5555 5555 5555 4444")
-	// Metric metadata travels in OTLP like attributes do.
 	m.Metadata().PutStr("source.query", "email=alice@example.com")
 	m.SetEmptySum().DataPoints().AppendEmpty().SetIntValue(1)
 	mo := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0)

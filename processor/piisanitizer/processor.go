@@ -522,10 +522,26 @@ func (p *pass) value(v pcommon.Value) bool {
 	case pcommon.ValueTypeSlice:
 		sl := v.Slice()
 		for i := 0; i < sl.Len(); i++ {
+			if i > 0 && p.flagValue(sl.At(i-1), sl.At(i)) {
+				continue
+			}
 			p.value(sl.At(i)) // positions matter: elements are redacted, not removed
 		}
 	}
 	return false
+}
+
+// flagValue sanitizes arg when it follows a flag with a sensitive name in
+// a list of command-line arguments (process.command_args).
+func (p *pass) flagValue(flag, arg pcommon.Value) bool {
+	if flag.Type() != pcommon.ValueTypeStr || arg.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	out, ok := p.s.scanner.FlagValue(flag.Str(), arg.Str(), &p.counts)
+	if ok {
+		arg.SetStr(out)
+	}
+	return ok
 }
 
 // bytes sanitizes a bytes value that holds text (a serialized request, a

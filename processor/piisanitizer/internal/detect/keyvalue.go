@@ -417,6 +417,43 @@ func isEncodedDelimiter(h string) bool {
 	return false
 }
 
+// flagValueAt matches the argument of a command-line flag with a sensitive
+// name at the '-' at s[i] that starts a word: "--password Sup3rSecret",
+// "-api-key 'x'", as process.command_line records a command.
+// ("--password=x" is name=value.)
+func flagValueAt(s string, i, lo int) (start, end int, ok bool) {
+	if i > lo && s[i-1] != ' ' && s[i-1] != '\t' {
+		return 0, 0, false
+	}
+	nameEnd := i + 1
+	for nameEnd < len(s) && nameEnd-i <= maxParamName+2 && isParamName(s[nameEnd]) {
+		nameEnd++
+	}
+	if nameEnd+1 >= len(s) || s[nameEnd] != ' ' || s[nameEnd+1] == '-' || !sensitiveFlag(s[i:nameEnd]) {
+		return 0, 0, false
+	}
+	if start, end, ok = valueAt(s, nameEnd+1); !ok || harmlessValue(s[start:end]) {
+		return 0, 0, false
+	}
+	return start, end, true
+}
+
+// sensitiveFlag reports whether flag is "-name" or "--name" with a
+// sensitive name (--password, --db-password, -apikey).
+func sensitiveFlag(flag string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(flag, "-"), "-")
+	if len(name) < 2 || len(name) > maxParamName || len(flag)-len(name) == 0 || !isAlpha(name[0]) {
+		return false
+	}
+	for k := 0; k < len(name); k++ {
+		if !isParamName(name[k]) {
+			return false
+		}
+	}
+	kind, ok := nameKind(name)
+	return ok && kind == KindSensitiveParam
+}
+
 // maxStartTag bounds the look back from '>' for the '<' of a start tag
 // (a name, a namespace prefix and a few attributes).
 const maxStartTag = 128

@@ -219,6 +219,18 @@ func (sc *Scanner) NamedValue(k Kind, v string, counts *Counts) (out string, ok,
 	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[k] == ActionRemove
 }
 
+// FlagValue sanitizes arg as the argument that follows flag in a list of
+// command-line arguments (process.command_args: "--password", "…"). ok is
+// false when flag has no sensitive name or arg is no value.
+func (sc *Scanner) FlagValue(flag, arg string, counts *Counts) (out string, ok bool) {
+	if !sc.on(KindSensitiveParam) || arg == "" || arg[0] == '-' || IsSanitized(arg) || harmlessValue(arg) || !sensitiveFlag(flag) {
+		return arg, false
+	}
+	counts.Add(KindSensitiveParam, 1)
+	b := sc.replace(make([]byte, 0, len(arg)+PseudonymLen), arg, match{end: len(arg), kind: KindSensitiveParam})
+	return unsafe.String(unsafe.SliceData(b), len(b)), true
+}
+
 // next finds the first finding at or after from.
 func (sc *Scanner) next(s string, from int, counts *Counts, depth int, enc *encodedRun) (match, bool) {
 	prevWord := wordAt(s, from-1)
@@ -456,6 +468,11 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 		if sc.on(KindPrivateKey) {
 			if end, ok := privateKeyAt(s, i); ok {
 				return match{start: i, end: end, kind: KindPrivateKey}, true
+			}
+		}
+		if sc.on(KindSensitiveParam) {
+			if start, end, ok := flagValueAt(s, i, lo); ok {
+				return match{start: start, end: end, kind: KindSensitiveParam}, true
 			}
 		}
 	}
