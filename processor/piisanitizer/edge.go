@@ -388,6 +388,40 @@ func (e *edge) cutAt(s string) int {
 	return e.scanner.CutBefore(s, e.cfg.MaxValueBytes)
 }
 
+// fitSanitized cuts a sanitized value that sanitizing made longer than n
+// (a pseudonym is longer than most addresses) to n bytes: a second tier
+// with the same limit would cut it otherwise, and sanitizing would not be
+// idempotent. The cut goes before a placeholder or pseudonym it would
+// split. n <= 0 is no limit.
+func fitSanitized(out string, n int) string {
+	if n <= 0 || len(out) <= n {
+		return out
+	}
+	cut := n
+	for _, prefix := range [...]string{detect.RedactedPrefix, detect.PseudonymPrefix} {
+		from := max(0, n-maxSanitizedToken)
+		k := strings.LastIndex(out[from:n], prefix)
+		if k < 0 {
+			continue
+		}
+		start := from + k
+		end := start + detect.PseudonymLen
+		if prefix == detect.RedactedPrefix {
+			end = len(out)
+			if e := strings.IndexByte(out[start:], ']'); e >= 0 {
+				end = start + e + 1
+			}
+		}
+		if end > n {
+			cut = min(cut, start)
+		}
+	}
+	return truncateUTF8(out, cut)
+}
+
+// maxSanitizedToken is longer than any placeholder or pseudonym.
+const maxSanitizedToken = 128
+
 func truncatedMarker(depth int) string {
 	return "[TRUNCATED: nested deeper than " + strconv.Itoa(depth) + " levels]"
 }

@@ -302,18 +302,7 @@ func TestEdgeCutSplitsNoFinding(t *testing.T) {
 		for cut := 1; cut < len(tail); cut++ {
 			pad := strings.Repeat("x", limit-cut-1) + " "
 			for _, bytesValue := range []bool{false, true} {
-				ld := plog.NewLogs()
-				attrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
-				if bytesValue {
-					attrs.PutEmptyBytes("body").FromRaw([]byte(pad + tail))
-				} else {
-					attrs.PutStr("body", pad+tail)
-				}
-				v, _ := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get("body")
-				got := v.AsString()
-				if bytesValue {
-					got = string(v.Bytes().AsRaw())
-				}
+				got := sanitizeValue(t, h, pad+tail, bytesValue)
 				kept := strings.TrimPrefix(got, pad)
 				if len(kept) > 2 && strings.HasPrefix(tail, kept) {
 					t.Errorf("cut %d of %q (bytes %v) left %q", cut, tail, bytesValue, got)
@@ -321,4 +310,49 @@ func TestEdgeCutSplitsNoFinding(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Sanitizing can lengthen a value (an address becomes a 36-byte
+// pseudonym), and a second tier with the same max_value_bytes then cut
+// what the first had output: sanitizing was not idempotent for values
+// near the limit. The sanitized value now fits the limit, cut before a
+// pseudonym or placeholder rather than through it.
+func TestSanitizedValueFitsTheLimit(t *testing.T) {
+	cfg := testConfig()
+	const limit = 64
+	cfg.EdgeLimits.MaxValueBytes = limit
+	h := newHarness(t, cfg)
+	for _, in := range []string{
+		"mail a@b.co " + strings.Repeat("x", 52),
+		"to a@b.co and c@d.io ok " + strings.Repeat("y", 40),
+		strings.Repeat("z", 40) + " password=hunter2 and more",
+		strings.Repeat("z", 50) + " c@d.io",
+	} {
+		for _, bytesValue := range []bool{false, true} {
+			once := sanitizeValue(t, h, in, bytesValue)
+			twice := sanitizeValue(t, h, once, bytesValue)
+			if len(once) > limit || twice != once {
+				t.Errorf("%q (bytes %v):\n once  %d %q\n twice %d %q", in, bytesValue, len(once), once, len(twice), twice)
+			}
+			if strings.Contains(once, "pii_") && !strings.Contains(once, pseudonym("a@b.co")) && !strings.Contains(once, pseudonym("c@d.io")) {
+				t.Errorf("%q: pseudonym cut: %q", in, once)
+			}
+		}
+	}
+}
+
+func sanitizeValue(t *testing.T, h *harness, in string, bytesValue bool) string {
+	t.Helper()
+	ld := plog.NewLogs()
+	attrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+	if bytesValue {
+		attrs.PutEmptyBytes("v").FromRaw([]byte(in))
+	} else {
+		attrs.PutStr("v", in)
+	}
+	v, _ := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get("v")
+	if bytesValue {
+		return string(v.Bytes().AsRaw())
+	}
+	return v.Str()
 }

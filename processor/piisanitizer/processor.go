@@ -80,10 +80,13 @@ type sanitizer struct {
 	// is not here matches no rule.
 	lastWords map[string]struct{}
 	// classes memoizes classify: attribute keys repeat in every record.
-	classes  classCache
-	rules    [keySSN + 1]keyRule
-	custom   []customRule
-	audit    string
+	classes classCache
+	rules   [keySSN + 1]keyRule
+	custom  []customRule
+	audit   string
+	// maxValue is edge_limits.max_value_bytes: a value sanitizing made
+	// longer is cut to it again, or the next tier would cut it.
+	maxValue int
 	findings metric.Int64Counter
 	addOpts  [numSignals][][]metric.AddOption // per detector
 }
@@ -97,6 +100,7 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 		names:     map[string]keyClass{},
 		lastWords: map[string]struct{}{},
 		audit:     cfg.AuditAttribute,
+		maxValue:  cfg.EdgeLimits.MaxValueBytes,
 	}
 	var actions [detect.NumKinds]detect.Action
 	for k, a := range cfg.Detectors.byKind() {
@@ -500,7 +504,7 @@ func (p *pass) value(v pcommon.Value) bool {
 	case pcommon.ValueTypeStr:
 		out, changed, remove := p.text(v.Str())
 		if changed {
-			v.SetStr(out)
+			v.SetStr(fitSanitized(out, p.s.maxValue))
 		}
 		return remove
 	case pcommon.ValueTypeInt:
@@ -553,7 +557,7 @@ func (p *pass) bytes(v pcommon.Value) bool {
 	}
 	out, changed, remove := p.text(unsafe.String(unsafe.SliceData(raw), len(raw)))
 	if changed {
-		v.SetEmptyBytes().FromRaw([]byte(out))
+		v.SetEmptyBytes().FromRaw([]byte(fitSanitized(out, p.s.maxValue)))
 	}
 	return remove
 }
