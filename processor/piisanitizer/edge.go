@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -107,6 +108,9 @@ type edge struct {
 	counter metric.Int64Counter
 	opts    map[string]metric.AddOption
 	now     func() time.Time
+	// scanner places the cut of a long value before a finding it would
+	// split (nil: cut at the limit).
+	scanner *detect.Scanner
 
 	mu       sync.Mutex
 	lastWarn time.Time
@@ -114,12 +118,12 @@ type edge struct {
 	swept    time.Time
 }
 
-func newEdge(cfg EdgeLimitsConfig, set processor.Settings) (*edge, error) {
+func newEdge(cfg EdgeLimitsConfig, set processor.Settings, scanner *detect.Scanner) (*edge, error) {
 	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
 	if err != nil {
 		return nil, err
 	}
-	e := &edge{cfg: cfg, logger: set.Logger, counter: tb.EdgeLimited, opts: map[string]metric.AddOption{}, now: time.Now, services: map[string]time.Time{}}
+	e := &edge{cfg: cfg, logger: set.Logger, counter: tb.EdgeLimited, opts: map[string]metric.AddOption{}, now: time.Now, services: map[string]time.Time{}, scanner: scanner}
 	for _, r := range edgeReasons {
 		e.opts[r] = metric.WithAttributeSet(attribute.NewSet(attribute.String(metadata.AttributeReason, r)))
 	}
@@ -345,12 +349,13 @@ func (e *edge) value(v pcommon.Value, depth int, c counts) {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		if s := v.Str(); len(s) > e.cfg.MaxValueBytes {
-			v.SetStr(truncateUTF8(s, e.cfg.MaxValueBytes))
+			v.SetStr(truncateUTF8(s, e.cutAt(s)))
 			c[edgeValueSize]++
 		}
 	case pcommon.ValueTypeBytes:
 		if b := v.Bytes(); b.Len() > e.cfg.MaxValueBytes {
-			cut := append([]byte(nil), b.AsRaw()[:e.cfg.MaxValueBytes]...)
+			raw := b.AsRaw()
+			cut := append([]byte(nil), raw[:e.cutAt(unsafe.String(unsafe.SliceData(raw), len(raw)))]...)
 			v.SetEmptyBytes().FromRaw(cut)
 			c[edgeValueSize]++
 		}
@@ -373,6 +378,49 @@ func (e *edge) value(v pcommon.Value, depth int, c counts) {
 		}
 	}
 }
+
+// cutAt is where a value longer than max_value_bytes is cut: sanitizing
+// comes after the cut, so the cut must not split a finding.
+func (e *edge) cutAt(s string) int {
+	if e.scanner == nil {
+		return e.cfg.MaxValueBytes
+	}
+	return e.scanner.CutBefore(s, e.cfg.MaxValueBytes)
+}
+
+// fitSanitized cuts a sanitized value that sanitizing made longer than n
+// (a pseudonym is longer than most addresses) to n bytes: a second tier
+// with the same limit would cut it otherwise, and sanitizing would not be
+// idempotent. The cut goes before a placeholder or pseudonym it would
+// split. n <= 0 is no limit.
+func fitSanitized(out string, n int) string {
+	if n <= 0 || len(out) <= n {
+		return out
+	}
+	cut := n
+	for _, prefix := range [...]string{detect.RedactedPrefix, detect.PseudonymPrefix} {
+		from := max(0, n-maxSanitizedToken)
+		k := strings.LastIndex(out[from:n], prefix)
+		if k < 0 {
+			continue
+		}
+		start := from + k
+		end := start + detect.PseudonymLen
+		if prefix == detect.RedactedPrefix {
+			end = len(out)
+			if e := strings.IndexByte(out[start:], ']'); e >= 0 {
+				end = start + e + 1
+			}
+		}
+		if end > n {
+			cut = min(cut, start)
+		}
+	}
+	return truncateUTF8(out, cut)
+}
+
+// maxSanitizedToken is longer than any placeholder or pseudonym.
+const maxSanitizedToken = 128
 
 func truncatedMarker(depth int) string {
 	return "[TRUNCATED: nested deeper than " + strconv.Itoa(depth) + " levels]"

@@ -174,7 +174,7 @@ func TestEdgeNormalizesSpanNamesThatHeldPII(t *testing.T) {
 
 func TestEdgeWarnsAtMostOnceAMinute(t *testing.T) {
 	set := newEdgeSettings(t)
-	e, err := newEdge(defaultEdgeLimits(), set.settings)
+	e, err := newEdge(defaultEdgeLimits(), set.settings, nil)
 	require.NoError(t, err)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	e.now = func() time.Time { return now }
@@ -225,7 +225,7 @@ func TestEdgeBoundsDistinctServices(t *testing.T) {
 	set := newEdgeSettings(t)
 	cfg := defaultEdgeLimits()
 	cfg.MaxServices = 3
-	e, err := newEdge(cfg, set.settings)
+	e, err := newEdge(cfg, set.settings, nil)
 	require.NoError(t, err)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	e.now = func() time.Time { return now }
@@ -280,4 +280,79 @@ func BenchmarkNormalizeSpanName(b *testing.B) {
 			b.Fatal("clean name changed")
 		}
 	}
+}
+
+// A value cut at max_value_bytes was sanitized after the cut: a card,
+// an address or a token the cut went through no longer read as one
+// ("4111 1111 1111 111" fails Luhn, "alice.smith@exampl" has no TLD) and
+// left as it was. The cut now goes before what it would split.
+func TestEdgeCutSplitsNoFinding(t *testing.T) {
+	cfg := testConfig()
+	const limit = 128
+	cfg.EdgeLimits.MaxValueBytes = limit
+	h := newHarness(t, cfg)
+	for _, tail := range []string{
+		"4111 1111 1111 1111 declined",
+		"alice.smith@example.com wrote",
+		"DE89 3704 0044 0532 0130 00 refund",
+		"+44 20 7946 0958 called",
+		"eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFsaWNlQGV4YW1wbGUuY29tIn0.c2lnbmF0dXJlc2lnbmF0dXJl",
+		"sk_live_51HxYzAbCdEfGhIjKlMnOpQr sent",
+	} {
+		for cut := 1; cut < len(tail); cut++ {
+			pad := strings.Repeat("x", limit-cut-1) + " "
+			for _, bytesValue := range []bool{false, true} {
+				got := sanitizeValue(t, h, pad+tail, bytesValue)
+				kept := strings.TrimPrefix(got, pad)
+				if len(kept) > 2 && strings.HasPrefix(tail, kept) {
+					t.Errorf("cut %d of %q (bytes %v) left %q", cut, tail, bytesValue, got)
+				}
+			}
+		}
+	}
+}
+
+// Sanitizing can lengthen a value (an address becomes a 36-byte
+// pseudonym), and a second tier with the same max_value_bytes then cut
+// what the first had output: sanitizing was not idempotent for values
+// near the limit. The sanitized value now fits the limit, cut before a
+// pseudonym or placeholder rather than through it.
+func TestSanitizedValueFitsTheLimit(t *testing.T) {
+	cfg := testConfig()
+	const limit = 64
+	cfg.EdgeLimits.MaxValueBytes = limit
+	h := newHarness(t, cfg)
+	for _, in := range []string{
+		"mail a@b.co " + strings.Repeat("x", 52),
+		"to a@b.co and c@d.io ok " + strings.Repeat("y", 40),
+		strings.Repeat("z", 40) + " password=hunter2 and more",
+		strings.Repeat("z", 50) + " c@d.io",
+	} {
+		for _, bytesValue := range []bool{false, true} {
+			once := sanitizeValue(t, h, in, bytesValue)
+			twice := sanitizeValue(t, h, once, bytesValue)
+			if len(once) > limit || twice != once {
+				t.Errorf("%q (bytes %v):\n once  %d %q\n twice %d %q", in, bytesValue, len(once), once, len(twice), twice)
+			}
+			if strings.Contains(once, "pii_") && !strings.Contains(once, pseudonym("a@b.co")) && !strings.Contains(once, pseudonym("c@d.io")) {
+				t.Errorf("%q: pseudonym cut: %q", in, once)
+			}
+		}
+	}
+}
+
+func sanitizeValue(t *testing.T, h *harness, in string, bytesValue bool) string {
+	t.Helper()
+	ld := plog.NewLogs()
+	attrs := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+	if bytesValue {
+		attrs.PutEmptyBytes("v").FromRaw([]byte(in))
+	} else {
+		attrs.PutStr("v", in)
+	}
+	v, _ := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().Get("v")
+	if bytesValue {
+		return string(v.Bytes().AsRaw())
+	}
+	return v.Str()
 }

@@ -31,7 +31,7 @@ var (
 		"track1", "track2", "track_data", "magstripe", "pin", "pin_block", "pinblock",
 	}
 	defaultSensitiveKeys = []string{
-		"password", "passwd", "pwd", "secret", "client_secret", "api_secret", "api_key", "apikey", "x-api-key",
+		"password", "passwd", "pwd", "password1", "password2", "password_confirmation", "pgpassword", "mysql_pwd", "secret", "client_secret", "api_secret", "api_key", "apikey", "x-api-key",
 		"token", "access_token", "refresh_token", "id_token", "private_key",
 		"authorization", "proxy-authorization", "cookie", "set-cookie",
 		"card_number", "cardnumber", "card.number", "pan",
@@ -70,7 +70,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func createMetrics(ctx context.Context, set processor.Settings, cfg component.Co
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func createLogs(ctx context.Context, set processor.Settings, cfg component.Confi
 	if err != nil {
 		return nil, err
 	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set)
+	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
 	if err != nil {
 		return nil, err
 	}

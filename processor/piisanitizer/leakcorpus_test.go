@@ -2,6 +2,7 @@ package piisanitizer
 
 import (
 	"encoding/base64"
+	"fmt"
 	"regexp"
 	"testing"
 
@@ -234,7 +235,67 @@ var leakCorpus = []leakCase{
 	{"ssn-key", "", "applicantSSN=536221234", "applicantSSN=*****1234"},
 	{"ssn-key", "", "social_security_number: 078051120", "social_security_number: *****1120"},
 	{"ssn-key", "SSN", "219 09 9999", "*** ** 9999"},
+	// A national number without '+' is a phone number next to a phone name
+	// only ("phone":"4155552671"); elsewhere ten digits are an id or a time.
+	{"phone-key", "phone", "4155552671", "********71"},
+	{"phone-key", "customer.phone_number", "07700 900123", "***** ****23"},
+	{"phone-key", "billing.mobile", "030-901820", "***-****20"},
+	{"phone-key", "", `{"phone":"4155552671","amount":4999}`, `{"phone":"********71","amount":4999}`},
+	{"phone-key", "", "mobile=07700900123&order=1000234556", "mobile=*********23&order=1000234556"},
+	{"phone-key", "", "customerPhone: 030 901820", "customerPhone: *** ****20"},
+	{"phone-key", "", "Customer(phoneNumber=4155552671, email=n/a)", "Customer(phoneNumber=********71, email=n/a)"},
 	{"ssn-key", "user.ssn", "078051120", "*****1120"},
+
+	// Group separators URL-encoded as form values and query strings write
+	// them (url.full, url.query, http.target): '+' or %20 for a space and
+	// %2B for the '+' of an international number.
+	{"url-encoded", "", "number=4111%201111%201111%201111&exp=12%2F29", "number=****%20****%20****%201111&exp=12%2F29"},
+	{"url-encoded", "", "/search?q=4111+1111+1111+1111", "/search?q=****+****+****+1111"},
+	{"url-encoded", "url.query", "holder=A+Smith&number=5555+5555+5555+4444", "holder=A+Smith&number=****+****+****+4444"},
+	{"url-encoded", "", "phone=%2B14155552671", "phone=%2B*********71"},
+	{"url-encoded", "", "to=%2B44%2020%207946%200958&body=hi", "to=%2B**%20**%20****%20**58&body=hi"},
+	{"url-encoded", "", "to=%2B44+20+7946+0958", "to=%2B**+**+****+**58"},
+	{"url-encoded", "", "iban=DE89%203704%200044%200532%200130%2000", "iban=DE**%20****%20****%20****%20**30%2000"},
+	{"url-encoded", "http.target", "/pay?account=DE89+3704+0044+0532+0130+00&amount=10", "/pay?account=DE**+****+****+****+**30+00&amount=10"},
+	{"url-encoded", "", "q=visa%204111%201111%201111%201111", "q=visa%20****%20****%20****%201111"},
+	{"url-encoded", "", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D4111111111111111%26ssn%3D078-05-1120", "redirect_uri=https%3A%2F%2Fshop.example%2Fcb%3Fref%3D************1111%26ssn%3D***-**-1120"},
+
+	// A query string inside a query parameter (login redirects, return
+	// URLs) or JSON in one: '=', ':' and quotes are percent-encoded.
+	{"url-encoded", "", "GET /login?next=%2Fcheckout%3Ftoken%3Dsecret123%26step%3D2", "GET /login?next=%2Fcheckout%3Ftoken%3D[REDACTED:sensitive_param]%26step%3D2"},
+	{"url-encoded", "url.full", "https://shop.example/cb?redirect_uri=https%3A%2F%2Fapp%2Fdone%3Fpassword%3DSup3rSecret", "https://shop.example/cb?redirect_uri=https%3A%2F%2Fapp%2Fdone%3Fpassword%3D[REDACTED:sensitive_param]"},
+	{"url-encoded", "", "state=%7B%22password%22%3A%22hunter2%22%2C%22cvc%22%3A%22123%22%7D", "state=%7B%22password%22%3A%22[REDACTED:sensitive_param]%22%2C%22cvc%22%3A%22[REDACTED:sensitive_param]%22%7D"},
+	{"url-encoded", "", "h=Authorization%3A%20Bearer%20abcdef0123456789", "h=Authorization%3A%20[REDACTED:sensitive_param]"},
+	{"url-encoded", "", "next=%2Fapp%3Fssn%3D078051120%26phone%3D4155552671", "next=%2Fapp%3Fssn%3D*****1120%26phone%3D********71"},
+
+	// Password names frameworks and tools use: Django's password1/2 and
+	// new_password1/2, Rails' and Laravel's password_confirmation, libpq's
+	// PGPASSWORD, MySQL's MYSQL_PWD.
+	{"password-name", "", "username=bob&password1=Sup3rSecret&password2=Sup3rSecret", "username=bob&password1=[REDACTED:sensitive_param]&password2=[REDACTED:sensitive_param]"},
+	{"password-name", "", `{"new_password1":"Sup3rSecret","new_password2":"Sup3rSecret"}`, `{"new_password1":"[REDACTED:sensitive_param]","new_password2":"[REDACTED:sensitive_param]"}`},
+	{"password-name", "", `{"password_confirmation":"Sup3rSecret"}`, `{"password_confirmation":"[REDACTED:sensitive_param]"}`},
+	{"password-name", "", "exec: PGPASSWORD=Sup3rSecret psql -h db", "exec: PGPASSWORD=[REDACTED:sensitive_param] psql -h db"},
+	{"password-name", "", "MYSQL_PWD=Sup3rSecret mysqldump pay", "MYSQL_PWD=[REDACTED:sensitive_param] mysqldump pay"},
+	{"password-name", "password1", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+	{"password-name", "form.new_password2", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+	{"password-name", "user.password_confirmation", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+	{"password-name", "env.PGPASSWORD", "Sup3rSecret", "[REDACTED:sensitive_key]"},
+
+	// Command lines: process.command_line as resource detectors record it,
+	// with the value of a flag after a space.
+	{"cli-flag", "process.command_line", "node server.js --db-password Sup3rSecret --port 8080", "node server.js --db-password [REDACTED:sensitive_param] --port 8080"},
+	{"cli-flag", "", "exec: psql --password 'Sup3r Secret' -h db", "exec: psql --password '[REDACTED:sensitive_param]' -h db"},
+	{"cli-flag", "", "java -jar pay.jar --api-key k_live_9f8e7d", "java -jar pay.jar --api-key [REDACTED:sensitive_param]"},
+
+	// XML elements, as SOAP and ISO 20022 gateway clients (Java, .NET) log
+	// their requests.
+	{"xml", "", "<Password>Sup3rSecret</Password>", "<Password>[REDACTED:sensitive_param]</Password>"},
+	{"xml", "", "<ns2:CVV>123</ns2:CVV>", "<ns2:CVV>[REDACTED:sensitive_param]</ns2:CVV>"},
+	{"xml", "", "<card><number>4111111111111111</number><cvc>737</cvc></card>", "<card><number>************1111</number><cvc>[REDACTED:sensitive_param]</cvc></card>"},
+	{"xml", "", `<SecurityCode type="string">1234</SecurityCode>`, `<SecurityCode type="string">[REDACTED:sensitive_param]</SecurityCode>`},
+	{"xml", "", "<auth><ApiKey>k_live_9f8e7d</ApiKey></auth>", "<auth><ApiKey>[REDACTED:sensitive_param]</ApiKey></auth>"},
+	{"xml", "", "<SSN>078051120</SSN>", "<SSN>*****1120</SSN>"},
+	{"xml", "", "<MobilePhone>07700900123</MobilePhone>", "<MobilePhone>*********23</MobilePhone>"},
 
 	// Classes detected before, in the shapes services log them.
 	{"email", "", "Order confirmation sent to alice.smith@example.com", "Order confirmation sent to {pii:alice.smith@example.com}"},
@@ -379,6 +440,25 @@ var cleanCorpus = []struct{ key, value string }{
 	{"card.brand", "mastercard"},
 	{"token_expiry", "2026-12-01T00:00:00Z"},
 	{"auth.method", "3ds2"},
+	{"phone.verified", "true"},
+	{"phone.country_code", "44"},
+	{"", "phone_count=3 mobile=true"},
+	{"", `{"phone":null,"mobile":"ios"}`},
+	{"", "telephone=n/a"},
+	{"process.command_line", "node server.js --no-password --port 8080 --token-endpoint https://idp.example/token"},
+	{"", "git commit --password-file /run/secrets/db -m x"},
+	// Values the application redacted itself: pino's "[Redacted]", Rails'
+	// "[FILTERED]", Serilog's "***MASKED***", this processor's "[REDACTED]".
+	{"", "password=[REDACTED] user=bob"},
+	{"", `{"password":"[Redacted]","token":"[FILTERED]","card":"<redacted>"}`},
+	{"", "Authorization: ***MASKED***"},
+	{"password", "[REDACTED]"},
+	{"http.request.header.authorization", "[Redacted]"},
+	{"", "next=%2Fcheckout%3Fstep%3D2%26token_type%3DBearer%26max_tokens%3D100"},
+	{"", "addr=fe80%3A%3A1%25eth0"},
+	{"", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>x</ds:SignedInfo></ds:Signature>`},
+	{"", "<token_type>Bearer</token_type><password></password><PasswordPolicy>strong</PasswordPolicy>"},
+	{"", "<Token>\n  <Id>1</Id>\n</Token> a -> b, x => y"},
 	// Other everyday values.
 	{"", "payment.charge"},
 	{"", "card_declined: the card was declined by the issuer, do not retry"},
@@ -498,7 +578,13 @@ func TestLeakCorpusFields(t *testing.T) {
 	a.PutStr("zip", "94107")
 	a.PutStr("store", "1234")
 
+	// process.command_args is an array: a flag's value is the next element.
+	args := td.ResourceSpans().At(0).Resource().Attributes().PutEmptySlice("process.command_args")
+	for _, a := range []string{"node", "server.js", "--password", "Sup3rSecret", "--port", "8080", "--token"} {
+		args.AppendEmpty().SetStr(a)
+	}
 	out := h.processTraces(t, td)
+	argsOut, _ := out.ResourceSpans().At(0).Resource().Attributes().Get("process.command_args")
 	ss = out.ResourceSpans().At(0).ScopeSpans().At(0)
 	span = ss.Spans().At(0)
 	body, _ := span.Attributes().Get("http.request.body")
@@ -516,6 +602,7 @@ func TestLeakCorpusFields(t *testing.T) {
 		{"last4", str(t, span.Attributes(), "card.last4"), "4242"},
 		{"zip", str(t, span.Attributes(), "zip"), "94107"},
 		{"store", str(t, span.Attributes(), "store"), "1234"},
+		{"command args", fmt.Sprint(argsOut.Slice().AsRaw()), "[node server.js --password [REDACTED:sensitive_param] --port 8080 --token]"},
 	}
 	if body.Type() != pcommon.ValueTypeBytes {
 		t.Errorf("bytes value became %s", body.Type())
@@ -527,12 +614,15 @@ func TestLeakCorpusFields(t *testing.T) {
 	m := sm.Metrics().AppendEmpty()
 	m.SetName("checkout.alice@example.com.count")
 	m.SetDescription("Checkouts of card 5555 5555 5555 4444")
+	m.Metadata().PutStr("source.query", "email=alice@example.com")
 	m.SetEmptySum().DataPoints().AppendEmpty().SetIntValue(1)
 	mo := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0)
+	metadataQuery, _ := mo.Metrics().At(0).Metadata().Get("source.query")
 	checks = append(checks, []struct{ field, got, want string }{
 		{"meter scope", mo.Scope().Name(), "meter for " + pseudonym("bob@example.org")},
 		{"metric name", mo.Metrics().At(0).Name(), pseudonym("checkout.alice@example.com.count")},
 		{"metric description", mo.Metrics().At(0).Description(), "Checkouts of card **** **** **** 4444"},
+		{"metric metadata", metadataQuery.Str(), "email=" + alice},
 	}...)
 
 	ld := plog.NewLogs()

@@ -41,6 +41,7 @@ const (
 	keyCardSecurity
 	keySensitive
 	keySSN
+	keyPhone
 )
 
 type signal uint8
@@ -79,10 +80,13 @@ type sanitizer struct {
 	// is not here matches no rule.
 	lastWords map[string]struct{}
 	// classes memoizes classify: attribute keys repeat in every record.
-	classes  classCache
-	rules    [keySSN + 1]keyRule
-	custom   []customRule
-	audit    string
+	classes classCache
+	rules   [keySSN + 1]keyRule
+	custom  []customRule
+	audit   string
+	// maxValue is edge_limits.max_value_bytes: a value sanitizing made
+	// longer is cut to it again, or the next tier would cut it.
+	maxValue int
 	findings metric.Int64Counter
 	addOpts  [numSignals][][]metric.AddOption // per detector
 }
@@ -96,6 +100,7 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 		names:     map[string]keyClass{},
 		lastWords: map[string]struct{}{},
 		audit:     cfg.AuditAttribute,
+		maxValue:  cfg.EdgeLimits.MaxValueBytes,
 	}
 	var actions [detect.NumKinds]detect.Action
 	for k, a := range cfg.Detectors.byKind() {
@@ -128,6 +133,9 @@ func newSanitizer(cfg *Config, set processor.Settings) (*sanitizer, error) {
 	s.addKeyRule(keySensitive, detSensitiveKey, detectors[detSensitiveKey], cfg.SensitiveKeys)
 	if actions[detect.KindSSN] != detect.ActionOff {
 		s.addNames(keySSN, detect.SSNNames) // nine digits there are an SSN even without dashes
+	}
+	if actions[detect.KindPhone] != detect.ActionOff {
+		s.addNames(keyPhone, detect.PhoneNames) // and ten digits a phone number
 	}
 
 	for _, r := range cfg.CustomRules {
@@ -407,7 +415,9 @@ func (p *pass) attr(k string, v pcommon.Value) bool {
 	case keyCardSecurity, keySensitive:
 		return p.keyRule(p.s.rules[class], v)
 	case keySSN:
-		return p.ssn(v)
+		return p.namedNumber(v, detect.KindSSN)
+	case keyPhone:
+		return p.namedNumber(v, detect.KindPhone)
 	}
 	outer := p.parent
 	p.parent = k // maps inside v are keyed under k
@@ -434,19 +444,23 @@ func (s *sanitizer) classifyUnder(parent, k string) keyClass {
 	return keyNone
 }
 
-// ssn sanitizes the value of an SSN key: nine digits are an SSN there even
-// without dashes, and an int lost its leading zeros.
-func (p *pass) ssn(v pcommon.Value) bool {
+// namedNumber sanitizes the value of an SSN or phone key (k): nine digits
+// are an SSN there even without dashes (an int lost its leading zeros),
+// and a national number a phone number.
+func (p *pass) namedNumber(v pcommon.Value, k detect.Kind) bool {
 	var str string
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		str = v.Str()
 	case pcommon.ValueTypeInt:
-		if n := v.Int(); n > 0 && n < 1e9 {
+		switch n := v.Int(); {
+		case k == detect.KindSSN && n > 0 && n < 1e9:
 			str = fmt.Sprintf("%09d", n)
+		case k == detect.KindPhone && n > 0:
+			str = strconv.FormatInt(n, 10)
 		}
 	}
-	if out, ok, remove := p.s.scanner.SSNValue(str, &p.counts); ok {
+	if out, ok, remove := p.s.scanner.NamedValue(k, str, &p.counts); ok {
 		v.SetStr(out)
 		return remove
 	}
@@ -490,7 +504,7 @@ func (p *pass) value(v pcommon.Value) bool {
 	case pcommon.ValueTypeStr:
 		out, changed, remove := p.text(v.Str())
 		if changed {
-			v.SetStr(out)
+			v.SetStr(fitSanitized(out, p.s.maxValue))
 		}
 		return remove
 	case pcommon.ValueTypeInt:
@@ -512,10 +526,26 @@ func (p *pass) value(v pcommon.Value) bool {
 	case pcommon.ValueTypeSlice:
 		sl := v.Slice()
 		for i := 0; i < sl.Len(); i++ {
+			if i > 0 && p.flagValue(sl.At(i-1), sl.At(i)) {
+				continue
+			}
 			p.value(sl.At(i)) // positions matter: elements are redacted, not removed
 		}
 	}
 	return false
+}
+
+// flagValue sanitizes arg when it follows a flag with a sensitive name in
+// a list of command-line arguments (process.command_args).
+func (p *pass) flagValue(flag, arg pcommon.Value) bool {
+	if flag.Type() != pcommon.ValueTypeStr || arg.Type() != pcommon.ValueTypeStr {
+		return false
+	}
+	out, ok := p.s.scanner.FlagValue(flag.Str(), arg.Str(), &p.counts)
+	if ok {
+		arg.SetStr(out)
+	}
+	return ok
 }
 
 // bytes sanitizes a bytes value that holds text (a serialized request, a
@@ -527,7 +557,7 @@ func (p *pass) bytes(v pcommon.Value) bool {
 	}
 	out, changed, remove := p.text(unsafe.String(unsafe.SliceData(raw), len(raw)))
 	if changed {
-		v.SetEmptyBytes().FromRaw([]byte(out))
+		v.SetEmptyBytes().FromRaw([]byte(fitSanitized(out, p.s.maxValue)))
 	}
 	return remove
 }
@@ -783,6 +813,8 @@ func (p *pass) metric(m pmetric.Metric) {
 	if out, ok := p.field(m.Description()); ok {
 		m.SetDescription(out)
 	}
+	// Metadata is exported in OTLP next to the data points.
+	p.attrs(m.Metadata())
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		p.numberPoints(m.Gauge().DataPoints())

@@ -488,6 +488,9 @@ func TestKeyRuleNameSpellings(t *testing.T) {
 		"next_page_token":                   keyNone,
 		"NextToken":                         keyNone,
 		"applicantSSN":                      keySSN,
+		"billingPhoneNumber":                keyPhone,
+		"customer.mobile":                   keyPhone,
+		"phone.verified":                    keyNone,
 		"customer":                          keyNone,
 		"email":                             keyNone,
 	} {

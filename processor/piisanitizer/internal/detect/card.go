@@ -68,18 +68,52 @@ func panAt(s string, i int) (end int, ok bool) {
 }
 
 // panSepLen is the length of the separator between two card digit groups at
-// s[j] (one to three of ' ', '-', '.', tab, '_', '/' followed by a digit:
-// "4111 - 1111", "4111\t1111" from a TSV export, "4111_1111" from a
-// generated name), or 0.
+// s[j] (one to three of ' ', '-', '.', tab, '_', '/' or a URL-encoded space
+// followed by a digit: "4111 - 1111", "4111\t1111" from a TSV export,
+// "4111_1111" from a generated name, "4111+1111" from a form), or 0.
 func panSepLen(s string, j int) int {
 	k := 0
-	for k < 3 && j+k < len(s) && isPANSep(s[j+k]) {
-		k++
+	for n := 0; n < 3 && j+k < len(s); n++ {
+		if isPANSep(s[j+k]) {
+			k++
+		} else if e := encodedSpaceLen(s, j+k); e > 0 {
+			k += e
+		} else {
+			break
+		}
 	}
 	if k == 0 || j+k >= len(s) || !isDigit(s[j+k]) {
 		return 0
 	}
 	return k
+}
+
+// encodedSpaceLen is the length of a URL-encoded space at s[j] ('+' in a
+// form value or a query string, "%20"), or 0.
+func encodedSpaceLen(s string, j int) int {
+	switch {
+	case s[j] == '+':
+		return 1
+	case s[j] == '%' && j+2 < len(s) && s[j+1] == '2' && s[j+2] == '0':
+		return 3
+	}
+	return 0
+}
+
+// escapeLen is the length of a percent escape ("%20", "%2B") at v[i], or
+// 0: masks copy it as it is and normalized forms leave it out, as the
+// digits in it are no digits of the number.
+func escapeLen(v string, i int) int {
+	if v[i] == '%' && i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]) {
+		return 3
+	}
+	return 0
+}
+
+// afterEscape reports whether s[i] follows a percent escape: "%204111…"
+// and "%3D4111…" start a word there, encoded as they are.
+func afterEscape(s string, i int) bool {
+	return i >= 3 && s[i-3] == '%' && isHex(s[i-2]) && isHex(s[i-1])
 }
 
 func isPANSep(c byte) bool {

@@ -18,6 +18,10 @@ func FuzzSanitize(f *testing.F) {
 		"4111\t1111_1111/1111 de89370400440532013000 ssn=078051120 cvv = '123' pan=411111******1111 password=null",
 		`[["X-Api-Key","k"]] map[Cookie:[a=1]] pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8H https://hooks.slack.com/services/T0/B0/XXXXXXXXXXXXXXXX`,
 		"NDExMTExMTExMTExMTExMQ== am9obi5kb2VAZXhhbXBsZS5jb20 Y2FyZD00MTExMTExMTExMTExMTExJmN2dj0xMjM=",
+		"q=4111+1111+1111+1111&to=%2B44%2020%207946%200958&iban=DE89%203704%200044%200532%200130%2000&r=%3D4111111111111111",
+		`<ns2:Password xsi:type="s">x</ns2:Password><CVV>123</CVV><SSN>078051120</SSN> phone=4155552671`,
+		"next=%2Fcb%3Ftoken%3Dabc%26x%3D1 q=%7B%22password%22%3A%22h%22%7D h=Authorization%3A%20Bearer%20abcdef0123456789",
+		"node s.js --db-password S3cret --port 8080 -apikey 'a b' --password [REDACTED:sensitive_param] - x",
 	} {
 		f.Add(s)
 	}

@@ -133,13 +133,17 @@ func appendNormalized(dst []byte, k Kind, v string) []byte {
 		}
 	case KindPAN, KindPhone, KindSSN:
 		for i := 0; i < len(v); i++ {
-			if isDigit(v[i]) {
+			if e := escapeLen(v, i); e > 0 {
+				i += e - 1
+			} else if isDigit(v[i]) {
 				dst = append(dst, v[i])
 			}
 		}
 	case KindIBAN:
 		for i := 0; i < len(v); i++ {
-			if v[i] != ' ' {
+			if e := escapeLen(v, i); e > 0 {
+				i += e - 1
+			} else if isAlnum(v[i]) {
 				dst = append(dst, upper(v[i]))
 			}
 		}

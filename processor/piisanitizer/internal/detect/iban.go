@@ -30,13 +30,7 @@ func ibanLowerAt(s string, i int) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	n := 0
-	for k := i; k < end; k++ {
-		if s[k] != ' ' {
-			n++
-		}
-	}
-	return end, n == want
+	return end, ibanChars(s[i:end]) == want
 }
 
 func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
@@ -77,10 +71,11 @@ func ibanCaseAt(s string, i int, isLetter func(byte) bool) (int, bool) {
 			groupLen++
 			continue
 		}
-		if c == ' ' && groupLen == 4 && j+1 < len(s) && (isLetter(s[j+1]) || isDigit(s[j+1])) && groups < len(groupEnds) {
+		if sep := ibanSepLen(s, j); sep > 0 && groupLen == 4 && j+sep < len(s) && (isLetter(s[j+sep]) || isDigit(s[j+sep])) && groups < len(groupEnds) {
 			groupEnds[groups], groupChars[groups] = j, n
 			groups++
 			groupLen = 0
+			j += sep - 1
 			continue
 		}
 		break
@@ -122,18 +117,40 @@ func mod97(iban []byte) bool {
 	return r == 1
 }
 
-// appendMaskIBAN keeps the country code and the last four characters.
-func appendMaskIBAN(b []byte, v string) []byte {
-	alnum := 0
+// ibanSepLen is the length of the separator between two IBAN groups at
+// s[j]: a space, written as such or URL-encoded ("DE89+3704", "DE89%203704").
+func ibanSepLen(s string, j int) int {
+	if s[j] == ' ' {
+		return 1
+	}
+	return encodedSpaceLen(s, j)
+}
+
+// ibanChars counts the letters and digits of a matched IBAN v.
+func ibanChars(v string) int {
+	n := 0
 	for i := 0; i < len(v); i++ {
-		if v[i] != ' ' {
-			alnum++
+		if e := escapeLen(v, i); e > 0 {
+			i += e - 1
+		} else if isAlnum(v[i]) {
+			n++
 		}
 	}
+	return n
+}
+
+// appendMaskIBAN keeps the country code and the last four characters.
+func appendMaskIBAN(b []byte, v string) []byte {
+	alnum := ibanChars(v)
 	seen := 0
 	for i := 0; i < len(v); i++ {
+		if e := escapeLen(v, i); e > 0 {
+			b = append(b, v[i:i+e]...)
+			i += e - 1
+			continue
+		}
 		c := v[i]
-		if c != ' ' {
+		if isAlnum(c) {
 			if seen >= 2 && seen < alnum-4 {
 				c = '*'
 			}

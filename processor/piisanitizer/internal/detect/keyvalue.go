@@ -25,6 +25,19 @@ var ssnNames = map[string]struct{}{}
 // processor's SSN keys).
 var SSNNames = []string{"ssn", "social_security_number", "social_security_no", "social_security", "socialsecuritynumber", "us_ssn", "ssn_number"}
 
+// phoneNames are names whose value is a phone number even without a '+'
+// or grouping (phone=4155552671), also as the last words of a longer name
+// (customer_phone, billingPhoneNumber). Elsewhere ten digits are as often
+// an id or a Unix time.
+var phoneNames = map[string]struct{}{}
+
+// PhoneNames are the names of a phone number (also the processor's phone
+// keys).
+var PhoneNames = []string{
+	"phone", "phone_number", "phonenumber", "phone_no", "mobile", "mobile_number",
+	"mobile_phone", "mobilephone", "telephone", "telephone_number", "msisdn",
+}
+
 // NotSecretName reports whether a canonical name (see Name) ends in a
 // secret word but holds no credential (a pagination cursor).
 func NotSecretName(canonical []byte) bool {
@@ -41,7 +54,7 @@ var nameLastWords = map[string]struct{}{}
 
 func init() {
 	defer func() {
-		for _, set := range []map[string]struct{}{sensitiveParams, compoundSecretWords, ssnNames} {
+		for _, set := range []map[string]struct{}{sensitiveParams, compoundSecretWords, ssnNames, phoneNames} {
 			for n := range set {
 				nameLastWords[n[strings.LastIndexByte(n, '_')+1:]] = struct{}{}
 			}
@@ -50,12 +63,16 @@ func init() {
 	for _, n := range SSNNames {
 		ssnNames[CanonicalName(n)] = struct{}{}
 	}
+	for _, n := range PhoneNames {
+		phoneNames[CanonicalName(n)] = struct{}{}
+	}
 	for _, n := range strings.Fields(`page_token next_page_token prev_page_token previous_page_token pagination_token
 		continuation_token next_token nexttoken sync_token next_cursor_token`) {
 		notSecretNames[CanonicalName(n)] = struct{}{}
 	}
 	for _, n := range strings.Fields(`
 		password passwd pwd pass passphrase secret client_secret api_secret secret_key private_key
+		password1 password2 password_confirmation pgpassword mysql_pwd
 		token access_token refresh_token id_token auth_token session_token api_key apikey x-api-key
 		authorization auth bearer cookie set-cookie session sessionid session_id jsessionid phpsessid
 		card card_number cardnumber card_no cc cc_number ccnum pan cvv cvv2 cvc cvc2 security_code
@@ -64,6 +81,7 @@ func init() {
 	}
 	for _, n := range strings.Fields(`
 		password passwd passphrase secret token api_key apikey access_key secret_key private_key
+		password1 password2 password_confirmation pgpassword mysql_pwd
 		cookie authorization credentials card_number cardnumber credit_card creditcard cvv cvc cvv2 cvc2 security_code`) {
 		compoundSecretWords[CanonicalName(n)] = struct{}{}
 	}
@@ -233,11 +251,12 @@ func keyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
 	if v >= len(s) || s[v] == ':' || s[v] == '=' || s[v] == '{' {
 		return 0, 0, 0, false
 	}
+	if kind == KindSSN || kind == KindPhone {
+		start, end, ok = namedNumberAt(s, v, valueAt)
+		return start, end, kind, ok && namedNumber(kind, s[start:end])
+	}
 	if start, end, ok = valueAt(s, v); !ok {
 		return 0, 0, 0, false
-	}
-	if kind == KindSSN {
-		return start, end, kind, ssnDigits(s[start:end])
 	}
 	if harmlessValue(s[start:end]) {
 		return 0, 0, 0, false
@@ -305,6 +324,188 @@ func quotedEnd(s string, q int) int {
 	return min(end, len(s))
 }
 
+// encodedKeyValueAt matches the value of a sensitive name followed by the
+// percent-encoded '=' or ':' at s[i] ("%3D", "%3A"): a query string inside
+// a query parameter (next=%2Fcb%3Ftoken%3D…) or JSON in one
+// (%22password%22%3A%22…%22). Name and value end at an escape that
+// encodes a delimiter.
+func encodedKeyValueAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
+	j := i
+	if j-3 >= lo && isEncodedQuote(s[j-3:]) {
+		j -= 3
+	}
+	nameEnd := j
+	for j > lo && nameEnd-j <= maxParamName && isParamName(s[j-1]) && !afterEscape(s, j) {
+		j--
+	}
+	if n := nameEnd - j; n < 2 || n > maxParamName {
+		return 0, 0, 0, false
+	}
+	if kind, ok = nameKind(s[j:nameEnd]); !ok {
+		return 0, 0, 0, false
+	}
+	v := i + 3
+	for strings.HasPrefix(s[v:], "%20") {
+		v += 3
+	}
+	if v >= len(s) {
+		return 0, 0, 0, false
+	}
+	if kind == KindSSN || kind == KindPhone {
+		start, end, ok = namedNumberAt(s, v, encodedValueAt)
+		return start, end, kind, ok && namedNumber(kind, s[start:end])
+	}
+	if start, end, ok = encodedValueAt(s, v); !ok {
+		return 0, 0, 0, false
+	}
+	return start, end, kind, !harmlessValue(s[start:end])
+}
+
+// encodedValueAt is valueAt for a percent-encoded value.
+func encodedValueAt(s string, v int) (start, end int, ok bool) {
+	if isEncodedQuote(s[v:]) {
+		start = v + 3
+		if e := strings.Index(s[start:], s[v:v+3]); e >= 0 {
+			end = start + e
+		} else {
+			end = len(s)
+		}
+	} else {
+		start, end = v, encodedValueEnd(s, v+placeholderLen(s[v:]))
+		if strings.HasPrefix(s[end:], "%20") && isAuthScheme(s[start:end]) {
+			end = encodedValueEnd(s, end+3)
+		}
+	}
+	if end <= start || IsSanitized(s[start:end]) || strings.Trim(s[start:end], "*") == "" {
+		return 0, 0, false
+	}
+	return start, end, true
+}
+
+// isEncodedQuote reports whether s starts with a percent-encoded quote.
+func isEncodedQuote(s string) bool {
+	return len(s) >= 3 && s[0] == '%' && (s[1:3] == "22" || s[1:3] == "27")
+}
+
+// encodedValueEnd is bareValueEnd for a percent-encoded value: it also
+// ends at an escape of a delimiter (%26 for '&', %22 for '"', …).
+func encodedValueEnd(s string, v int) int {
+	for ; v < len(s); v++ {
+		switch s[v] {
+		case ' ', '\t', '\n', '\r', '&', ',', ';', '}', ']', ')', '"', '\'', '<', '>', '#':
+			return v
+		case '%':
+			if v+2 < len(s) && isEncodedDelimiter(s[v+1:v+3]) {
+				return v
+			}
+		}
+	}
+	return v
+}
+
+// isEncodedDelimiter reports whether the hex pair h encodes a byte that
+// ends a bare value.
+func isEncodedDelimiter(h string) bool {
+	switch hi, lo := h[0], upper(h[1]); hi {
+	case '2':
+		return lo == '0' || lo == '2' || lo == '3' || lo == '6' || lo == '7' || lo == '9' || lo == 'C'
+	case '3':
+		return lo == 'B' || lo == 'C' || lo == 'E' || lo == 'F'
+	case '5', '7':
+		return lo == 'D'
+	}
+	return false
+}
+
+// flagValueAt matches the argument of a command-line flag with a sensitive
+// name at the '-' at s[i] that starts a word: "--password Sup3rSecret",
+// "-api-key 'x'", as process.command_line records a command.
+// ("--password=x" is name=value.)
+func flagValueAt(s string, i, lo int) (start, end int, ok bool) {
+	if i > lo && s[i-1] != ' ' && s[i-1] != '\t' {
+		return 0, 0, false
+	}
+	nameEnd := i + 1
+	for nameEnd < len(s) && nameEnd-i <= maxParamName+2 && isParamName(s[nameEnd]) {
+		nameEnd++
+	}
+	if nameEnd+1 >= len(s) || s[nameEnd] != ' ' || s[nameEnd+1] == '-' || !sensitiveFlag(s[i:nameEnd]) {
+		return 0, 0, false
+	}
+	if start, end, ok = valueAt(s, nameEnd+1); !ok || harmlessValue(s[start:end]) {
+		return 0, 0, false
+	}
+	return start, end, true
+}
+
+// sensitiveFlag reports whether flag is "-name" or "--name" with a
+// sensitive name (--password, --db-password, -apikey).
+func sensitiveFlag(flag string) bool {
+	name := strings.TrimPrefix(strings.TrimPrefix(flag, "-"), "-")
+	if len(name) < 2 || len(name) > maxParamName || len(flag)-len(name) == 0 || !isAlpha(name[0]) {
+		return false
+	}
+	for k := 0; k < len(name); k++ {
+		if !isParamName(name[k]) {
+			return false
+		}
+	}
+	kind, ok := nameKind(name)
+	return ok && kind == KindSensitiveParam
+}
+
+// maxStartTag bounds the look back from '>' for the '<' of a start tag
+// (a name, a namespace prefix and a few attributes).
+const maxStartTag = 128
+
+// xmlElementAt matches the text of an element with a sensitive name at the
+// '>' at s[i] that ends its start tag, as SOAP and ISO 20022 clients log
+// requests: <Password>…</Password>, <ns2:CVV>123</ns2:CVV>,
+// <SecurityCode type="string">…</SecurityCode>. The text must be followed
+// by an end tag, so an element holding elements is left to them.
+func xmlElementAt(s string, i, lo int) (start, end int, kind Kind, ok bool) {
+	from := max(lo, i-maxStartTag)
+	lt := strings.LastIndexByte(s[from:i], '<')
+	if lt < 0 {
+		return 0, 0, 0, false
+	}
+	tag := s[from+lt+1 : i]
+	if strings.IndexByte(tag, '>') >= 0 {
+		return 0, 0, 0, false
+	}
+	if sp := strings.IndexAny(tag, " \t\r\n"); sp >= 0 {
+		tag = tag[:sp]
+	}
+	if c := strings.LastIndexByte(tag, ':'); c >= 0 {
+		tag = tag[c+1:] // namespace prefix
+	}
+	if len(tag) < 2 || len(tag) > maxParamName || !isAlpha(tag[0]) {
+		return 0, 0, 0, false
+	}
+	for k := 1; k < len(tag); k++ {
+		if !isParamName(tag[k]) {
+			return 0, 0, 0, false
+		}
+	}
+	if kind, ok = nameKind(tag); !ok {
+		return 0, 0, 0, false
+	}
+	start = i + 1
+	e := strings.IndexByte(s[start:], '<')
+	if e < 0 || !strings.HasPrefix(s[start+e:], "</") {
+		return 0, 0, 0, false
+	}
+	end = start + e
+	v := s[start:end]
+	if strings.TrimSpace(v) == "" || IsSanitized(v) || strings.Trim(v, "*") == "" {
+		return 0, 0, 0, false
+	}
+	if kind == KindSSN || kind == KindPhone {
+		return start, end, kind, namedNumber(kind, v)
+	}
+	return start, end, kind, !harmlessValue(v)
+}
+
 // headerPairAt matches the value of a header pair written as a list at the
 // ',' at s[i]: [["X-Api-Key","…"]] (Node), [('Cookie', '…')] (Python).
 // The name must open the pair, so a list of words (["token","expired"]) is
@@ -360,6 +561,9 @@ func harmlessValue(v string) bool {
 	case "null", "nil", "none", "undefined", "true", "false", "-", "n/a", "<nil>", "[]", "{}":
 		return true
 	}
+	if redactionMarker(v) {
+		return true
+	}
 	masks, digits := 0, 0
 	for k := 0; k < len(v); k++ {
 		switch c := v[k]; {
@@ -398,6 +602,66 @@ func ssnDigits(v string) bool {
 	}
 	area, group, serial := string(d[:3]), string(d[3:5]), string(d[5:])
 	return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000"
+}
+
+// redactionMarker reports whether v is what a logger or an earlier
+// sanitizer put in place of a secret: pino's "[Redacted]", Rails'
+// "[FILTERED]", Serilog's "***MASKED***", Sanitize's own "[REDACTED]".
+// Redacting it again counts a finding that is none.
+func redactionMarker(v string) bool {
+	if len(v) >= 2 && (v[0] == '[' && v[len(v)-1] == ']' || v[0] == '<' && v[len(v)-1] == '>') {
+		v = v[1 : len(v)-1]
+	}
+	v = strings.Trim(v, "*")
+	if len(v) < 6 || len(v) > 8 {
+		return false
+	}
+	for _, w := range [...]string{"redacted", "filtered", "masked", "hidden", "removed", "omitted"} {
+		if strings.EqualFold(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// phoneDigits reports whether v is a phone number as written next to a
+// phone name: 7–15 digits, an optional leading '+', groups separated by
+// spaces, dashes, dots or parentheses.
+func phoneDigits(v string) bool {
+	digits := 0
+	for k := 0; k < len(v); k++ {
+		switch c := v[k]; {
+		case isDigit(c):
+			digits++
+		case c == '+' && k == 0:
+		case (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && k > 0:
+		case c == '(' && k == 0:
+		default:
+			return false
+		}
+	}
+	return digits >= 7 && digits <= 15
+}
+
+// maxNamedNumber is longer than any SSN or phone number as written
+// ("+1 (415) 555-2671", "0044 20 7946 0958").
+const maxNamedNumber = 32
+
+// namedNumberAt finds the value of an SSN or phone name at s[v] with
+// valueAt, looking no further than a number can go: a value that goes on
+// is none, and "ssn=ssn=ssn=…" costs no scan to the end per name.
+func namedNumberAt(s string, v int, valueAt func(string, int) (int, int, bool)) (start, end int, ok bool) {
+	limit := min(len(s), v+maxNamedNumber)
+	start, end, ok = valueAt(s[:limit], v)
+	return start, end, ok && (end < limit || limit == len(s))
+}
+
+// namedNumber reports whether v, the value of an SSN or phone name, is one.
+func namedNumber(k Kind, v string) bool {
+	if k == KindSSN {
+		return ssnDigits(v)
+	}
+	return phoneDigits(v)
 }
 
 // digitGroup reports whether w is digits, possibly with the dashes and dots
@@ -452,6 +716,9 @@ func nameKind(name string) (Kind, bool) {
 		}
 		if _, ok := ssnNames[string(suffix)]; ok {
 			return KindSSN, true
+		}
+		if _, ok := phoneNames[string(suffix)]; ok {
+			return KindPhone, true
 		}
 	}
 	return 0, false

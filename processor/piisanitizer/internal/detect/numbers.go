@@ -87,6 +87,8 @@ func maskAfterSeparators(s string, end int) bool {
 // groups follow, the longest prefix of whole groups within 15 digits is the
 // number, and a last group glued to a word is not part of it.
 func intlPhoneAt(s string, i int) (int, bool) {
+	// s[i] is '+' or the 'B' of "%2B": then spaces are URL-encoded too.
+	encoded := s[i] != '+'
 	j := i + 1
 	if j >= len(s) || s[j] < '1' || s[j] > '9' {
 		return 0, false
@@ -113,6 +115,11 @@ func intlPhoneAt(s string, i int) (int, bool) {
 		}
 		if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') && seps < 2 {
 			seps++
+			continue
+		}
+		if e := encodedSpaceLen(s, j); e > 0 && encoded && seps < 2 {
+			seps++
+			j += e - 1
 			continue
 		}
 		break

@@ -41,8 +41,9 @@ var class = func() (t [256]uint8) {
 		t[c] |= clBase64
 	}
 	// '\\', '&' and 0xEF start escaped or full-width at-signs ("\u0040",
-	// "&#64;", "＠"); ',' separates a header pair (["X-Api-Key","…"]).
-	for _, c := range []byte("@%:=+(-\\&,\xEF") {
+	// "&#64;", "＠"); ',' separates a header pair (["X-Api-Key","…"]);
+	// '>' ends an XML start tag (<Password>…</Password>).
+	for _, c := range []byte("@%:=+(-\\&,>\xEF") {
 		t[c] |= clPunct
 	}
 	return t
@@ -130,6 +131,36 @@ func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remo
 	return out, changed, remove
 }
 
+// CutBefore returns where to cut s to at most n bytes without splitting a
+// finding: n, or the start of a finding that goes on past n. A value cut
+// first and sanitized after would keep whatever the cut made unreadable:
+// "4111 1111 1111 111" fails Luhn, "alice@exampl" has no TLD. Only the
+// bytes around n are scanned (a finding is shorter than cutWindow).
+func (sc *Scanner) CutBefore(s string, n int) int {
+	if n >= len(s) {
+		return n
+	}
+	lo, hi := max(0, n-cutWindow), min(len(s), n+cutWindow)
+	w := s[lo:hi]
+	var counts Counts
+	var enc encodedRun
+	for pos := 0; pos < n-lo; {
+		m, ok := sc.next(w, pos, &counts, 0, &enc)
+		if !ok || m.start >= n-lo {
+			break
+		}
+		if m.end > n-lo {
+			return lo + m.start
+		}
+		pos = m.end
+	}
+	return n
+}
+
+// cutWindow is how far CutBefore looks on either side of the cut: more
+// than a JWT or a PEM key block carries in practice.
+const cutWindow = 4096
+
 // maxPasses bounds Sanitize's passes over one value.
 var maxPasses = 8 // a variable so that a test can reach the bound
 
@@ -175,16 +206,29 @@ func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, ch
 	return unsafe.String(unsafe.SliceData(b), len(b)), true, remove
 }
 
-// SSNValue sanitizes v as the value of an SSN key, where nine digits
-// without dashes (078051120, 078 05 1120) are an SSN too. ok is false when
-// v is no issuable SSN; the scanner then treats it as any text.
-func (sc *Scanner) SSNValue(v string, counts *Counts) (out string, ok, remove bool) {
-	if !sc.on(KindSSN) || !ssnDigits(v) {
+// NamedValue sanitizes v as the value of an SSN or phone key (k), where
+// nine digits without dashes (078051120, 078 05 1120) are an SSN and a
+// national number (4155552671, 07700 900123) a phone number too. ok is
+// false when v is none; the scanner then treats it as any text.
+func (sc *Scanner) NamedValue(k Kind, v string, counts *Counts) (out string, ok, remove bool) {
+	if !sc.on(k) || !namedNumber(k, v) {
 		return v, false, false
 	}
-	counts.Add(KindSSN, 1)
-	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: KindSSN})
-	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[KindSSN] == ActionRemove
+	counts.Add(k, 1)
+	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: k})
+	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[k] == ActionRemove
+}
+
+// FlagValue sanitizes arg as the argument that follows flag in a list of
+// command-line arguments (process.command_args: "--password", "…"). ok is
+// false when flag has no sensitive name or arg is no value.
+func (sc *Scanner) FlagValue(flag, arg string, counts *Counts) (out string, ok bool) {
+	if !sc.on(KindSensitiveParam) || arg == "" || arg[0] == '-' || IsSanitized(arg) || harmlessValue(arg) || !sensitiveFlag(flag) {
+		return arg, false
+	}
+	counts.Add(KindSensitiveParam, 1)
+	b := sc.replace(make([]byte, 0, len(arg)+PseudonymLen), arg, match{end: len(arg), kind: KindSensitiveParam})
+	return unsafe.String(unsafe.SliceData(b), len(b)), true
 }
 
 // next finds the first finding at or after from.
@@ -196,7 +240,8 @@ func (sc *Scanner) next(s string, from int, counts *Counts, depth int, enc *enco
 		if cl&clWord != 0 {
 			// Lower-case words are only worth a call when shaped like an
 			// IBAN ("de89…").
-			if !prevWord && (cl&clStart != 0 || (cl&clIBANLower != 0 && i+3 < len(s) && isDigit(s[i+3]) && isDigit(s[i+2]))) {
+			if (!prevWord && (cl&clStart != 0 || (cl&clIBANLower != 0 && i+3 < len(s) && isDigit(s[i+3]) && isDigit(s[i+2])))) ||
+				(prevWord && cl&clStart != 0 && afterEscape(s, i)) {
 				if m, ok := sc.atWordStart(s, i); ok {
 					if m.kind == kindSkip {
 						i = m.end - 1
@@ -343,9 +388,23 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 	switch s[i] {
 	case '@', '%', '\\', '&', 0xEF:
 		// Cheap look at the next byte first: '%' and '&' are everywhere in
-		// URLs, and only "%40", "%2540", "\u0040", "&#…;" and "＠" matter.
+		// URLs, and only "%40", "%2540", "%2B", "%3D", "%3A", "\u0040",
+		// "&#…;" and "＠" matter.
 		if i+1 < len(s) && !atSignNext(s[i], s[i+1]) {
 			return match{}, false
+		}
+		if s[i] == '%' && i+2 < len(s) && s[i+1] == '3' && (s[i+2]|0x20 == 'd' || s[i+2]|0x20 == 'a') {
+			// "%3D", "%3A": name=value inside a query parameter.
+			if start, end, kind, ok := encodedKeyValueAt(s, i, lo); ok && sc.on(kind) {
+				return match{start: start, end: end, kind: kind}, true
+			}
+			return match{}, false
+		}
+		if s[i] == '%' && i+2 < len(s) && s[i+2]|0x20 == 'b' && sc.on(KindPhone) && !wordAt(s, i-1) {
+			// "%2B14155552671": an international number in a query string.
+			if end, ok := intlPhoneAt(s, i+2); ok {
+				return match{start: i, end: end, kind: KindPhone}, true
+			}
 		}
 		if sc.on(KindEmail) {
 			if n := atSignLen(s[i:]); n > 0 {
@@ -385,6 +444,14 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 		}
 	case '=':
 		return sc.keyValueAt(s, i, lo)
+	case '>':
+		// Only after a name or an attribute value: "->" and "=>" are not
+		// worth a look back.
+		if i > lo && (isAlnum(s[i-1]) || s[i-1] == '"' || s[i-1] == '\'') {
+			if start, end, kind, ok := xmlElementAt(s, i, lo); ok && sc.on(kind) {
+				return match{start: start, end: end, kind: kind}, true
+			}
+		}
 	case '+':
 		if sc.on(KindPhone) && !wordAt(s, i-1) {
 			if end, ok := intlPhoneAt(s, i); ok {
@@ -403,6 +470,11 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 				return match{start: i, end: end, kind: KindPrivateKey}, true
 			}
 		}
+		if sc.on(KindSensitiveParam) {
+			if start, end, ok := flagValueAt(s, i, lo); ok {
+				return match{start: start, end: end, kind: KindSensitiveParam}, true
+			}
+		}
 	}
 	return match{}, false
 }
@@ -411,7 +483,7 @@ func (sc *Scanner) atPunct(s string, i, lo int) (match, bool) {
 func atSignNext(c, next byte) bool {
 	switch c {
 	case '%':
-		return next == '4' || next == '2'
+		return next == '4' || next == '2' || next == '3'
 	case '\\':
 		return next == 'u' || next == 'U'
 	case '&':
@@ -517,11 +589,18 @@ func appendStarAlnum(b []byte, v string) []byte {
 func appendKeepLastDigits(b []byte, v string, n int) []byte {
 	digits := 0
 	for i := 0; i < len(v); i++ {
-		if isDigit(v[i]) {
+		if e := escapeLen(v, i); e > 0 {
+			i += e - 1
+		} else if isDigit(v[i]) {
 			digits++
 		}
 	}
 	for i := 0; i < len(v); i++ {
+		if e := escapeLen(v, i); e > 0 {
+			b = append(b, v[i:i+e]...)
+			i += e - 1
+			continue
+		}
 		c := v[i]
 		if isDigit(c) {
 			if digits > n {

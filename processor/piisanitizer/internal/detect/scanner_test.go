@@ -324,3 +324,81 @@ func TestSanitizeSettles(t *testing.T) {
 		t.Errorf("the placeholder is not stable: %q", again)
 	}
 }
+
+// TestHashURLEncoded checks that a number with URL-encoded separators gets
+// the pseudonym of the number: the digits of "%20" and "%2B" are none of it.
+func TestHashURLEncoded(t *testing.T) {
+	sc, h := newTestScanner(func(a *[NumKinds]Action) {
+		a[KindPAN], a[KindPhone], a[KindIBAN] = ActionHash, ActionHash, ActionHash
+	})
+	for _, tc := range []struct {
+		in, plain string
+		kind      Kind
+	}{
+		{"4111%201111%201111%201111", "4111111111111111", KindPAN},
+		{"4111+1111+1111+1111", "4111111111111111", KindPAN},
+		{"%2B44%2020%207946%200958", "+44 20 7946 0958", KindPhone},
+		{"DE89%203704%200044%200532%200130%2000", "DE89370400440532013000", KindIBAN},
+	} {
+		var c Counts
+		if got, want := first(sc.Sanitize(tc.in, &c)), h.pseudonymOf(tc.kind, tc.plain); got != want || c.ByKind[tc.kind] != 1 {
+			t.Errorf("%q: got %q (%v), want %q", tc.in, got, c.ByKind, want)
+		}
+	}
+}
+
+func first(s string, _, _ bool) string { return s }
+
+func TestCutBefore(t *testing.T) {
+	sc, _ := newTestScanner(nil)
+	for _, tc := range []struct {
+		in      string
+		n, want int
+	}{
+		{"paid by 4111 1111 1111 1111 today", 15, 8},
+		{"paid by 4111 1111 1111 1111 today", 28, 28}, // after the card
+		{"paid by 4111 1111 1111 1111 today", 8, 8},   // at its start
+		{"to alice@example.com ok", 10, 3},
+		{"order 1000234556 shipped", 10, 10},
+		{"short", 10, 10},
+	} {
+		if got := sc.CutBefore(tc.in, tc.n); got != tc.want {
+			t.Errorf("CutBefore(%q, %d) = %d, want %d", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestNamedNumberValueBounded: the value of an SSN or phone name is looked
+// for no further than a number can go, so a long run after the name is no
+// number and "ssn=ssn=…" is not scanned to its end once per name.
+func TestNamedNumberValueBounded(t *testing.T) {
+	sc, _ := newTestScanner(nil)
+	long := strings.Repeat("4155552671", 4)
+	for in, want := range map[string]string{
+		"ssn=078051120":                 "ssn=*****1120",
+		`{"phone":"+1 (415) 555-2671"}`: `{"phone":"+* (***) ***-**71"}`,
+		"next%3Fmobile%3D07700900123":   "next%3Fmobile%3D*********23",
+		"phone=" + long:                 "phone=" + long,
+		"phone=\"" + long + "\"":        "phone=\"" + long + "\"",
+		"next%3Fphone%3D" + long:        "next%3Fphone%3D" + long,
+	} {
+		var c Counts
+		if got, _, _ := sc.Sanitize(in, &c); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkSanitizeRepeatedName is the worst case of a validated name
+// (SSN, phone): 64 KiB of "ssn=", none with a value.
+func BenchmarkSanitizeRepeatedName(b *testing.B) {
+	sc, _ := newTestScanner(nil)
+	s := strings.Repeat("ssn=", 16<<10)
+	b.SetBytes(int64(len(s)))
+	for b.Loop() {
+		var c Counts
+		if _, changed, _ := sc.Sanitize(s, &c); changed {
+			b.Fatal("changed")
+		}
+	}
+}
