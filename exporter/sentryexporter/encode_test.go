@@ -81,7 +81,7 @@ func TestEventsEncodedWithoutReflection(t *testing.T) {
 	incidentLog().ResourceLogs().MoveAndAppendTo(ld.ResourceLogs())
 
 	built := e.conv.errorsFromTraces(td, nil)
-	built = e.conv.transactionsFromTraces(td, 1, built)
+	built, _ = e.conv.transactionsFromTraces(td, 1, built)
 	built = e.conv.errorsFromLogs(ld, built)
 	kinds := map[string]int{}
 	for _, be := range built {
