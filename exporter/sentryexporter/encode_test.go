@@ -69,7 +69,13 @@ func TestEventsEncodedWithoutReflection(t *testing.T) {
 	s.SetKind(ptrace.SpanKindServer)
 	s.Attributes().PutStr("bad.utf8", "\xff<&>\u2028")
 	s.Status().SetMessage("declined <card> & \"quoted\" \n\t\xfe")
-	incidentSpanEvent().ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
+	incident := incidentSpanEvent()
+	// the incident's span is the charge spans' parent: with times Sentry
+	// takes, it is a transaction holding them
+	root := incident.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	root.SetStartTimestamp(pcommon.NewTimestampFromTime(testTime.Add(-time.Second)))
+	root.SetEndTimestamp(pcommon.NewTimestampFromTime(testTime.Add(time.Second)))
+	incident.ResourceSpans().MoveAndAppendTo(td.ResourceSpans())
 
 	ld := plog.NewLogs()
 	errorLog(ld, "go", plog.SeverityNumberError)
