@@ -111,6 +111,9 @@ func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
 	if err != nil {
 		e.tel.StateErrors.Add(ctx, 1)
 		e.logger.Warn("could not save alert state", zap.Error(err))
+		e.mu.Lock()
+		e.dirty = true // retried at the next tick
+		e.mu.Unlock()
 	}
 	return err
 }

@@ -2,6 +2,7 @@ package threshold
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
@@ -215,4 +217,46 @@ func TestKillBeforeTickKeepsAlertFiredOnConsume(t *testing.T) {
 	assert.Empty(t, statuses(after.newAlerts()), "within the cooldown of the alert fired before the kill")
 	after.advance(6*time.Minute, 15*time.Second)
 	assert.Equal(t, []string{"critical_payment_failure:resolved"}, statuses(after.newAlerts()))
+}
+
+// failingWrites fails every Set while fail is set, as a full disk would.
+type failingWrites struct {
+	storage.Client
+	fail bool
+}
+
+var errDiskFull = errors.New("disk full")
+
+func (c *failingWrites) Set(ctx context.Context, key string, value []byte) error {
+	if c.fail {
+		return errDiskFull
+	}
+	return c.Client.Set(ctx, key, value)
+}
+
+// A firing state whose save failed is saved again at the next tick, not
+// only at the next alert change: otherwise a kill -9 after the disk
+// recovered forgets the alert, which then never resolves.
+func TestFailedAlertStateSaveIsRetried(t *testing.T) {
+	disk := newDisk(t)
+	h := newHarnessWith(t, parseConfig(t, persistedRules), &fakeClock{now: t0}, new(consumertest.LogsSink))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
+	flaky := &failingWrites{Client: h.e.client, fail: true}
+	h.e.client = flaky
+	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(10, 20)...))
+	h.tick()
+	require.Len(t, h.newAlerts(), 1)
+	assert.NotZero(t, counterValue(t, h, "otelcol_connector_threshold_state_errors"))
+
+	flaky.fail = false
+	h.advance(15*time.Second, 15*time.Second)
+	require.Empty(t, h.newAlerts())
+	killed(t, h)
+	t.Cleanup(func() { close(h.e.stop) })
+
+	b, err := clientOf(t, disk).Get(context.Background(), stateKey)
+	require.NoError(t, err)
+	snap, err := state.DecodeSnapshot(b)
+	require.NoError(t, err)
+	assert.Len(t, snap.Alerts, 1, "the firing alert is on disk once writes succeed again")
 }
