@@ -3,6 +3,7 @@ package threshold
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -25,8 +26,12 @@ func (e *engine) Start(ctx context.Context, host component.Host) error {
 			return err
 		}
 		e.client = client
-		e.restoreSeries(ctx)
-		e.restore(ctx)
+		if err := errors.Join(e.restoreSeries(ctx), e.restore(ctx)); err != nil {
+			// Starting empty would overwrite the saved alerts at the
+			// first save: a firing one would never resolve.
+			e.client = nil
+			return errors.Join(err, client.Close(ctx))
+		}
 	}
 	e.stop, e.stopped = make(chan struct{}), make(chan struct{})
 	go e.run(e.stop, e.stopped)
@@ -121,21 +126,26 @@ func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
 // restore loads the persisted firing alerts. Their series come back firing,
 // with a fresh grace period to see data, so the alert neither fires again
 // nor is forgotten. Alerts of rules that no longer exist are resolved.
-func (e *engine) restore(ctx context.Context) {
+// State that does not decode is counted and ignored; a storage error is
+// returned.
+func (e *engine) restore(ctx context.Context) error {
 	b, err := e.client.Get(ctx, stateKey)
-	if err == nil {
-		var snap state.Snapshot
-		if snap, err = state.DecodeSnapshot(b); err == nil {
-			e.mu.Lock()
-			e.restoreSnapshot(snap)
-			out := e.takeOut()
-			e.mu.Unlock()
-			e.send(ctx, out)
-			return
-		}
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		return fmt.Errorf("threshold: read alert state: %w", err)
 	}
-	e.tel.StateErrors.Add(ctx, 1)
-	e.logger.Warn("could not load alert state; starting empty", zap.Error(err))
+	snap, err := state.DecodeSnapshot(b)
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		e.logger.Warn("could not load alert state; starting empty", zap.Error(err))
+		return nil
+	}
+	e.mu.Lock()
+	e.restoreSnapshot(snap)
+	out := e.takeOut()
+	e.mu.Unlock()
+	e.send(ctx, out)
+	return nil
 }
 
 func (e *engine) restoreSnapshot(snap state.Snapshot) {
@@ -211,17 +221,19 @@ func (e *engine) saveSeries(ctx context.Context, snap state.SeriesSnapshot) erro
 // Series of removed rules, or whose rule's window changed shape, start
 // fresh. Firing state comes from the alerts snapshot (restore), written
 // more often: a series saved firing whose alert is not there any more has
-// resolved since.
-func (e *engine) restoreSeries(ctx context.Context) {
+// resolved since. State that does not decode is counted and ignored; a
+// storage error is returned.
+func (e *engine) restoreSeries(ctx context.Context) error {
 	b, err := e.client.Get(ctx, seriesKey)
-	var snap state.SeriesSnapshot
-	if err == nil {
-		snap, err = state.DecodeSeriesSnapshot(b)
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		return fmt.Errorf("threshold: read alert series state: %w", err)
 	}
+	snap, err := state.DecodeSeriesSnapshot(b)
 	if err != nil {
 		e.tel.StateErrors.Add(ctx, 1)
 		e.logger.Warn("could not load alert series state; windows and baselines start empty", zap.Error(err))
-		return
+		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -244,6 +256,7 @@ func (e *engine) restoreSeries(ctx context.Context) {
 	if skipped > 0 {
 		e.logger.Info("alert series not restored: their rule was removed or changed", zap.Int("series", skipped))
 	}
+	return nil
 }
 
 // seriesFits reports whether a saved series' state has the shape r keeps.

@@ -260,3 +260,38 @@ func TestFailedAlertStateSaveIsRetried(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, snap.Alerts, 1, "the firing alert is on disk once writes succeed again")
 }
+
+// unreadable is disk whose clients fail every read, as a disk returning
+// an I/O error would.
+type unreadable struct{ *storagetest.TestStorage }
+
+type failingReads struct{ storage.Client }
+
+var errReadIO = errors.New("input/output error")
+
+func (failingReads) Get(context.Context, string) ([]byte, error) { return nil, errReadIO }
+
+func (u unreadable) GetClient(ctx context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
+	client, err := u.TestStorage.GetClient(ctx, kind, id, name)
+	return failingReads{client}, err
+}
+
+// A start that cannot read the saved alerts fails rather than start empty:
+// its first save would overwrite a firing alert, which then never
+// resolves. The next start that can read them restores it.
+func TestUnreadableStateRefusesTheStart(t *testing.T) {
+	disk := newDisk(t)
+	host := func() (component.Host, func()) { return hostWith(disk), func() {} }
+	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
+	r.fireAndStop()
+
+	h := newHarnessWith(t, parseConfig(t, persistedRules), r.clock, new(consumertest.LogsSink))
+	require.ErrorIs(t, h.e.Start(context.Background(), hostWith(unreadable{disk})), errReadIO)
+	require.NoError(t, h.e.Shutdown(context.Background()))
+
+	b, err := clientOf(t, disk).Get(context.Background(), stateKey)
+	require.NoError(t, err)
+	snap, err := state.DecodeSnapshot(b)
+	require.NoError(t, err)
+	assert.Len(t, snap.Alerts, 1, "the firing alert is still on disk")
+}
