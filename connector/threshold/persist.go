@@ -72,26 +72,29 @@ func (e *engine) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	e.mu.Lock()
-	snap := e.snapshot()
+	snap, gen := e.snapshot()
 	e.holdsDirty = true
 	series, _ := e.seriesSnapshotIfDirty(e.now().UnixNano())
 	e.mu.Unlock()
-	err := errors.Join(e.save(ctx, snap), e.saveSeries(ctx, series))
+	err := errors.Join(e.save(ctx, snap, gen), e.saveSeries(ctx, series))
 	err = errors.Join(err, e.client.Close(ctx))
 	e.client = nil
 	return err
 }
 
-func (e *engine) snapshotIfDirty() (state.Snapshot, bool) {
+func (e *engine) snapshotIfDirty() (state.Snapshot, uint64, bool) {
 	if !e.dirty || e.client == nil {
-		return state.Snapshot{}, false
+		return state.Snapshot{}, 0, false
 	}
 	e.dirty = false
-	return e.snapshot(), true
+	snap, gen := e.snapshot()
+	return snap, gen, true
 }
 
-// snapshot collects the firing series; callers hold e.mu.
-func (e *engine) snapshot() state.Snapshot {
+// snapshot collects the firing series, numbered for save; callers hold
+// e.mu.
+func (e *engine) snapshot() (state.Snapshot, uint64) {
+	e.stateGen++
 	var snap state.Snapshot
 	e.store.Range(func(s *state.Series) {
 		if s.Status != state.Firing {
@@ -105,10 +108,17 @@ func (e *engine) snapshot() state.Snapshot {
 			TraceID: s.TraceID, SpanID: s.SpanID,
 		})
 	})
-	return snap
+	return snap, e.stateGen
 }
 
-func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
+// save writes snapshot gen of the alert state unless a newer one is
+// written already.
+func (e *engine) save(ctx context.Context, snap state.Snapshot, gen uint64) error {
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if gen < e.savedGen {
+		return nil
+	}
 	b, err := snap.Encode()
 	if err == nil && e.client != nil {
 		err = e.client.Set(ctx, stateKey, b)
@@ -119,8 +129,10 @@ func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
 		e.mu.Lock()
 		e.dirty = true // retried at the next tick
 		e.mu.Unlock()
+		return err
 	}
-	return err
+	e.savedGen = gen
+	return nil
 }
 
 // restore loads the persisted firing alerts. Their series come back firing,

@@ -3,6 +3,7 @@ package threshold
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,9 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
@@ -294,4 +297,54 @@ func TestUnreadableStateRefusesTheStart(t *testing.T) {
 	snap, err := state.DecodeSnapshot(b)
 	require.NoError(t, err)
 	assert.Len(t, snap.Alerts, 1, "the firing alert is still on disk")
+}
+
+// gatedSend holds the first alert records sent on until released: the
+// batch that fired them has taken its state snapshot and will save it
+// after the send.
+type gatedSend struct {
+	consumer.Logs
+	sends            atomic.Int32
+	entered, release chan struct{}
+}
+
+func (c *gatedSend) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if c.sends.Add(1) == 1 {
+		close(c.entered)
+		<-c.release
+	}
+	return c.Logs.ConsumeLogs(ctx, ld)
+}
+
+// Batches and ticks save the alert state concurrently, each after
+// releasing the engine lock: a late save of an older state must not land
+// over a newer one. Here the save of an alert fired by a batch is delayed
+// while ticks resolve it; the resolution is what stays on disk, else a
+// kill -9 brings the resolved alert back.
+func TestOlderAlertStateNeverOverwritesNewer(t *testing.T) {
+	disk := newDisk(t)
+	text := "storage: file_storage/alerts\n" + eventRules
+	h := newHarnessWith(t, parseConfig(t, text), &fakeClock{now: t0}, new(consumertest.LogsSink))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
+	defer func() { require.NoError(t, h.e.Shutdown(context.Background())) }()
+	gated := &gatedSend{Logs: h.e.next, entered: make(chan struct{}), release: make(chan struct{})}
+	h.e.next = gated
+
+	batch := makeEventLogs(t, contract.EventPaymentFailed, 2, failed(contract.ErrProcessingError))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.logs(batch)
+	}()
+	<-gated.entered // fired; its firing state is not saved yet
+	h.advance(6*time.Minute, 15*time.Second)
+	close(gated.release)
+	<-done
+	assert.Equal(t, []string{"critical_payment_failure:resolved", "critical_payment_failure:firing"}, statuses(h.newAlerts()))
+
+	b, err := h.e.client.Get(context.Background(), stateKey)
+	require.NoError(t, err)
+	snap, err := state.DecodeSnapshot(b)
+	require.NoError(t, err)
+	assert.Empty(t, snap.Alerts, "the alert resolved after the delayed save")
 }
