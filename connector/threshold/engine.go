@@ -64,6 +64,12 @@ type engine struct {
 	sumBuf []uint64
 	out    []contract.Alert
 	dirty  bool
+	// stateGen numbers each alert state snapshot (under mu); savedGen is
+	// the newest one written, under saveMu, which orders the writes made
+	// after mu is released so an older state never lands over a newer.
+	stateGen uint64
+	saveMu   sync.Mutex
+	savedGen uint64
 	// seriesDirty: some series' data (windows, samples) changed since the
 	// series state was saved; holdsDirty: a series began or ended a hold,
 	// fired, resolved or went. seriesSavedAt is the last save (Unix ns).
@@ -555,11 +561,11 @@ func (e *engine) tick(ctx context.Context) {
 // resolves it) nor fires it anew.
 func (e *engine) emitLocked(ctx context.Context) {
 	out := e.takeOut()
-	snap, save := e.snapshotIfDirty()
+	snap, gen, save := e.snapshotIfDirty()
 	e.mu.Unlock()
 	e.send(ctx, out)
 	if save {
-		e.save(ctx, snap)
+		e.save(ctx, snap, gen)
 	}
 }
 

@@ -3,6 +3,7 @@ package threshold
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -25,8 +26,12 @@ func (e *engine) Start(ctx context.Context, host component.Host) error {
 			return err
 		}
 		e.client = client
-		e.restoreSeries(ctx)
-		e.restore(ctx)
+		if err := errors.Join(e.restoreSeries(ctx), e.restore(ctx)); err != nil {
+			// Starting empty would overwrite the saved alerts at the
+			// first save: a firing one would never resolve.
+			e.client = nil
+			return errors.Join(err, client.Close(ctx))
+		}
 	}
 	e.stop, e.stopped = make(chan struct{}), make(chan struct{})
 	go e.run(e.stop, e.stopped)
@@ -67,26 +72,29 @@ func (e *engine) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	e.mu.Lock()
-	snap := e.snapshot()
+	snap, gen := e.snapshot()
 	e.holdsDirty = true
 	series, _ := e.seriesSnapshotIfDirty(e.now().UnixNano())
 	e.mu.Unlock()
-	err := errors.Join(e.save(ctx, snap), e.saveSeries(ctx, series))
+	err := errors.Join(e.save(ctx, snap, gen), e.saveSeries(ctx, series))
 	err = errors.Join(err, e.client.Close(ctx))
 	e.client = nil
 	return err
 }
 
-func (e *engine) snapshotIfDirty() (state.Snapshot, bool) {
+func (e *engine) snapshotIfDirty() (state.Snapshot, uint64, bool) {
 	if !e.dirty || e.client == nil {
-		return state.Snapshot{}, false
+		return state.Snapshot{}, 0, false
 	}
 	e.dirty = false
-	return e.snapshot(), true
+	snap, gen := e.snapshot()
+	return snap, gen, true
 }
 
-// snapshot collects the firing series; callers hold e.mu.
-func (e *engine) snapshot() state.Snapshot {
+// snapshot collects the firing series, numbered for save; callers hold
+// e.mu.
+func (e *engine) snapshot() (state.Snapshot, uint64) {
+	e.stateGen++
 	var snap state.Snapshot
 	e.store.Range(func(s *state.Series) {
 		if s.Status != state.Firing {
@@ -100,10 +108,17 @@ func (e *engine) snapshot() state.Snapshot {
 			TraceID: s.TraceID, SpanID: s.SpanID,
 		})
 	})
-	return snap
+	return snap, e.stateGen
 }
 
-func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
+// save writes snapshot gen of the alert state unless a newer one is
+// written already.
+func (e *engine) save(ctx context.Context, snap state.Snapshot, gen uint64) error {
+	e.saveMu.Lock()
+	defer e.saveMu.Unlock()
+	if gen < e.savedGen {
+		return nil
+	}
 	b, err := snap.Encode()
 	if err == nil && e.client != nil {
 		err = e.client.Set(ctx, stateKey, b)
@@ -111,28 +126,38 @@ func (e *engine) save(ctx context.Context, snap state.Snapshot) error {
 	if err != nil {
 		e.tel.StateErrors.Add(ctx, 1)
 		e.logger.Warn("could not save alert state", zap.Error(err))
+		e.mu.Lock()
+		e.dirty = true // retried at the next tick
+		e.mu.Unlock()
+		return err
 	}
-	return err
+	e.savedGen = gen
+	return nil
 }
 
 // restore loads the persisted firing alerts. Their series come back firing,
 // with a fresh grace period to see data, so the alert neither fires again
 // nor is forgotten. Alerts of rules that no longer exist are resolved.
-func (e *engine) restore(ctx context.Context) {
+// State that does not decode is counted and ignored; a storage error is
+// returned.
+func (e *engine) restore(ctx context.Context) error {
 	b, err := e.client.Get(ctx, stateKey)
-	if err == nil {
-		var snap state.Snapshot
-		if snap, err = state.DecodeSnapshot(b); err == nil {
-			e.mu.Lock()
-			e.restoreSnapshot(snap)
-			out := e.takeOut()
-			e.mu.Unlock()
-			e.send(ctx, out)
-			return
-		}
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		return fmt.Errorf("threshold: read alert state: %w", err)
 	}
-	e.tel.StateErrors.Add(ctx, 1)
-	e.logger.Warn("could not load alert state; starting empty", zap.Error(err))
+	snap, err := state.DecodeSnapshot(b)
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		e.logger.Warn("could not load alert state; starting empty", zap.Error(err))
+		return nil
+	}
+	e.mu.Lock()
+	e.restoreSnapshot(snap)
+	out := e.takeOut()
+	e.mu.Unlock()
+	e.send(ctx, out)
+	return nil
 }
 
 func (e *engine) restoreSnapshot(snap state.Snapshot) {
@@ -208,17 +233,19 @@ func (e *engine) saveSeries(ctx context.Context, snap state.SeriesSnapshot) erro
 // Series of removed rules, or whose rule's window changed shape, start
 // fresh. Firing state comes from the alerts snapshot (restore), written
 // more often: a series saved firing whose alert is not there any more has
-// resolved since.
-func (e *engine) restoreSeries(ctx context.Context) {
+// resolved since. State that does not decode is counted and ignored; a
+// storage error is returned.
+func (e *engine) restoreSeries(ctx context.Context) error {
 	b, err := e.client.Get(ctx, seriesKey)
-	var snap state.SeriesSnapshot
-	if err == nil {
-		snap, err = state.DecodeSeriesSnapshot(b)
+	if err != nil {
+		e.tel.StateErrors.Add(ctx, 1)
+		return fmt.Errorf("threshold: read alert series state: %w", err)
 	}
+	snap, err := state.DecodeSeriesSnapshot(b)
 	if err != nil {
 		e.tel.StateErrors.Add(ctx, 1)
 		e.logger.Warn("could not load alert series state; windows and baselines start empty", zap.Error(err))
-		return
+		return nil
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -241,6 +268,7 @@ func (e *engine) restoreSeries(ctx context.Context) {
 	if skipped > 0 {
 		e.logger.Info("alert series not restored: their rule was removed or changed", zap.Int("series", skipped))
 	}
+	return nil
 }
 
 // seriesFits reports whether a saved series' state has the shape r keeps.

@@ -90,7 +90,7 @@ func TestSeriesStateDoesNotRefireAResolvedAlert(t *testing.T) {
 	h.traces(makeTraces(t, clock.now, "payment-service", attempts(10, 20)...))
 	h.tick() // fires; both snapshots say firing
 	require.Equal(t, []string{"payment_failure_rate:firing"}, statuses(h.newAlerts()))
-	require.NoError(t, h.e.save(context.Background(), state.Snapshot{})) // resolved since
+	require.NoError(t, h.e.save(context.Background(), state.Snapshot{}, h.e.stateGen+1)) // resolved since
 
 	after := killNine(t, h, persistedRules, disk)
 	after.e.mu.Lock()

@@ -2,6 +2,8 @@ package threshold
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -9,10 +11,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 )
@@ -215,4 +220,131 @@ func TestKillBeforeTickKeepsAlertFiredOnConsume(t *testing.T) {
 	assert.Empty(t, statuses(after.newAlerts()), "within the cooldown of the alert fired before the kill")
 	after.advance(6*time.Minute, 15*time.Second)
 	assert.Equal(t, []string{"critical_payment_failure:resolved"}, statuses(after.newAlerts()))
+}
+
+// failingWrites fails every Set while fail is set, as a full disk would.
+type failingWrites struct {
+	storage.Client
+	fail bool
+}
+
+var errDiskFull = errors.New("disk full")
+
+func (c *failingWrites) Set(ctx context.Context, key string, value []byte) error {
+	if c.fail {
+		return errDiskFull
+	}
+	return c.Client.Set(ctx, key, value)
+}
+
+// A firing state whose save failed is saved again at the next tick, not
+// only at the next alert change: otherwise a kill -9 after the disk
+// recovered forgets the alert, which then never resolves.
+func TestFailedAlertStateSaveIsRetried(t *testing.T) {
+	disk := newDisk(t)
+	h := newHarnessWith(t, parseConfig(t, persistedRules), &fakeClock{now: t0}, new(consumertest.LogsSink))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
+	flaky := &failingWrites{Client: h.e.client, fail: true}
+	h.e.client = flaky
+	h.traces(makeTraces(t, h.clock.now, "payment-service", attempts(10, 20)...))
+	h.tick()
+	require.Len(t, h.newAlerts(), 1)
+	assert.NotZero(t, counterValue(t, h, "otelcol_connector_threshold_state_errors"))
+
+	flaky.fail = false
+	h.advance(15*time.Second, 15*time.Second)
+	require.Empty(t, h.newAlerts())
+	killed(t, h)
+	t.Cleanup(func() { close(h.e.stop) })
+
+	b, err := clientOf(t, disk).Get(context.Background(), stateKey)
+	require.NoError(t, err)
+	snap, err := state.DecodeSnapshot(b)
+	require.NoError(t, err)
+	assert.Len(t, snap.Alerts, 1, "the firing alert is on disk once writes succeed again")
+}
+
+// unreadable is disk whose clients fail every read, as a disk returning
+// an I/O error would.
+type unreadable struct{ *storagetest.TestStorage }
+
+type failingReads struct{ storage.Client }
+
+var errReadIO = errors.New("input/output error")
+
+func (failingReads) Get(context.Context, string) ([]byte, error) { return nil, errReadIO }
+
+func (u unreadable) GetClient(ctx context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
+	client, err := u.TestStorage.GetClient(ctx, kind, id, name)
+	return failingReads{client}, err
+}
+
+// A start that cannot read the saved alerts fails rather than start empty:
+// its first save would overwrite a firing alert, which then never
+// resolves. The next start that can read them restores it.
+func TestUnreadableStateRefusesTheStart(t *testing.T) {
+	disk := newDisk(t)
+	host := func() (component.Host, func()) { return hostWith(disk), func() {} }
+	r := &restartable{t: t, text: persistedRules, host: host, clock: &fakeClock{now: t0}, sink: new(consumertest.LogsSink)}
+	r.fireAndStop()
+
+	h := newHarnessWith(t, parseConfig(t, persistedRules), r.clock, new(consumertest.LogsSink))
+	require.ErrorIs(t, h.e.Start(context.Background(), hostWith(unreadable{disk})), errReadIO)
+	require.NoError(t, h.e.Shutdown(context.Background()))
+
+	b, err := clientOf(t, disk).Get(context.Background(), stateKey)
+	require.NoError(t, err)
+	snap, err := state.DecodeSnapshot(b)
+	require.NoError(t, err)
+	assert.Len(t, snap.Alerts, 1, "the firing alert is still on disk")
+}
+
+// gatedSend holds the first alert records sent on until released: the
+// batch that fired them has taken its state snapshot and will save it
+// after the send.
+type gatedSend struct {
+	consumer.Logs
+	sends            atomic.Int32
+	entered, release chan struct{}
+}
+
+func (c *gatedSend) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if c.sends.Add(1) == 1 {
+		close(c.entered)
+		<-c.release
+	}
+	return c.Logs.ConsumeLogs(ctx, ld)
+}
+
+// Batches and ticks save the alert state concurrently, each after
+// releasing the engine lock: a late save of an older state must not land
+// over a newer one. Here the save of an alert fired by a batch is delayed
+// while ticks resolve it; the resolution is what stays on disk, else a
+// kill -9 brings the resolved alert back.
+func TestOlderAlertStateNeverOverwritesNewer(t *testing.T) {
+	disk := newDisk(t)
+	text := "storage: file_storage/alerts\n" + eventRules
+	h := newHarnessWith(t, parseConfig(t, text), &fakeClock{now: t0}, new(consumertest.LogsSink))
+	require.NoError(t, h.e.Start(context.Background(), hostWith(disk)))
+	defer func() { require.NoError(t, h.e.Shutdown(context.Background())) }()
+	gated := &gatedSend{Logs: h.e.next, entered: make(chan struct{}), release: make(chan struct{})}
+	h.e.next = gated
+
+	batch := makeEventLogs(t, contract.EventPaymentFailed, 2, failed(contract.ErrProcessingError))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.logs(batch)
+	}()
+	<-gated.entered // fired; its firing state is not saved yet
+	h.advance(6*time.Minute, 15*time.Second)
+	close(gated.release)
+	<-done
+	assert.Equal(t, []string{"critical_payment_failure:resolved", "critical_payment_failure:firing"}, statuses(h.newAlerts()))
+
+	b, err := h.e.client.Get(context.Background(), stateKey)
+	require.NoError(t, err)
+	snap, err := state.DecodeSnapshot(b)
+	require.NoError(t, err)
+	assert.Empty(t, snap.Alerts, "the alert resolved after the delayed save")
 }

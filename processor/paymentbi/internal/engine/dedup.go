@@ -130,11 +130,10 @@ func (d *dedup) marshal(now time.Time) []byte {
 var errDedupFormat = errors.New("saved dedup set has an unknown format")
 
 // unmarshal replaces d's entries with the saved ones still within the
-// window at now, the newest d.max of them if the bound shrank.
+// window at now, the newest d.max of them if the bound shrank. The seed is
+// restored even with deduplication disabled: refund matching and held
+// stock key on the same hashes, in journal records and live alike.
 func (d *dedup) unmarshal(data []byte, now time.Time) error {
-	if !d.enabled() {
-		return nil
-	}
 	if len(data) < dedupHeaderBytes || [4]byte(data[:4]) != dedupMagic || data[4] != dedupVersion {
 		return errDedupFormat
 	}
@@ -144,9 +143,12 @@ func (d *dedup) unmarshal(data []byte, now time.Time) error {
 	if len(body) != n*dedupEntryBytes {
 		return errDedupFormat
 	}
+	d.seed = seed
+	if !d.enabled() {
+		return nil
+	}
 	limit := now.UnixNano() - int64(d.window)
 	first := max(0, n-d.max) // the newest d.max entries
-	d.seed = seed
 	d.seen = make(map[uint64]uint8, min(n, d.max))
 	d.queue, d.head, d.dirty = d.queue[:0], 0, false
 	for i := first; i < n; i++ {

@@ -470,32 +470,39 @@ func TestJournalReadFailureRefusesTheStart(t *testing.T) {
 
 // A refund whose batch was journaled but whose acknowledgement a kill -9
 // cut off is re-sent by the SDK after the restart: it counts once, like a
-// purchase, because the refund matching set is rebuilt by the replay.
+// purchase, because the refund matching set is rebuilt by the replay. It
+// matches on the order's hash, so that holds with deduplication disabled
+// too: the hash seed is kept without a dedup set.
 func TestRefundResentAfterKillNineCountsOnce(t *testing.T) {
-	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
-	client := newMemClient()
-	refund := func() plog.Logs {
-		return logs(map[string]any{
-			contract.EventName: contract.EventRefund, contract.OrderID: "o-77",
-			contract.PaymentCurrency: "USD", contract.PaymentAmount: "12.50", contract.PaymentMethod: "card",
+	for _, window := range []time.Duration{time.Hour, 0} {
+		t.Run(fmt.Sprintf("dedup_window_%v", window), func(t *testing.T) {
+			clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+			client := newMemClient()
+			refund := func() plog.Logs {
+				return logs(map[string]any{
+					contract.EventName: contract.EventRefund, contract.OrderID: "o-77",
+					contract.PaymentCurrency: "USD", contract.PaymentAmount: "12.50", contract.PaymentMethod: "card",
+				})
+			}
+			dedupWindow := func(s *Settings) { s.DedupWindow = window }
+			e := restartedEngine(t, clock, client, dedupWindow)
+			if err := e.ObserveLogs(bg, refund()); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(5 * time.Second)
+			e = restartedEngine(t, clock, client, dedupWindow) // kill -9: no sync
+			if err := e.ObserveLogs(bg, refund()); err != nil {
+				t.Fatal(err)
+			}
+			ms := collect(e)
+			var refunds float64
+			dps := ms[MetricRefunds].Sum().DataPoints()
+			for i := 0; i < dps.Len(); i++ {
+				refunds += float64(dps.At(i).IntValue())
+			}
+			if refunds != 1 {
+				t.Errorf("refunds = %v after a re-send, want 1", refunds)
+			}
 		})
-	}
-	e := restartedEngine(t, clock, client)
-	if err := e.ObserveLogs(bg, refund()); err != nil {
-		t.Fatal(err)
-	}
-	clock.Advance(5 * time.Second)
-	e = restartedEngine(t, clock, client) // kill -9: no sync
-	if err := e.ObserveLogs(bg, refund()); err != nil {
-		t.Fatal(err)
-	}
-	ms := collect(e)
-	var refunds float64
-	dps := ms[MetricRefunds].Sum().DataPoints()
-	for i := 0; i < dps.Len(); i++ {
-		refunds += float64(dps.At(i).IntValue())
-	}
-	if refunds != 1 {
-		t.Errorf("refunds = %v after a re-send, want 1", refunds)
 	}
 }

@@ -326,6 +326,14 @@ func (e *Engine) restoreSnapshot(s *savedSnapshot) {
 		clear(e.agg.dayRevenue)
 		clear(e.agg.monthRevenue)
 	}
+	// histograms counted on other duration buckets start again (as new
+	// series): their counts do not fit the configured bounds
+	for k, h := range e.agg.durations {
+		if len(h.counts) != len(e.bounds)+1 {
+			delete(e.agg.durations, k)
+			delete(e.agg.stages.duration, k)
+		}
+	}
 	e.agg.refundsSeen = fresh.refundsSeen
 	if err := e.agg.refundsSeen.unmarshal(s.refundsSeen, s.savedAt); err != nil {
 		e.logger.Warn("paymentbi: ignoring saved refund matches", zap.Error(err))

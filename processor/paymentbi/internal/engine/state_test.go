@@ -137,3 +137,37 @@ func TestCustomerStateMemoryAt10Million(t *testing.T) {
 		t.Fatalf("filter for 10M customers at 0.1%% grows to %d bytes, over 32 MiB", got)
 	}
 }
+
+// A restart with other duration buckets neither panics on the next charge
+// beyond the old buckets nor exports histograms whose counts do not fit
+// their bounds: the saved histograms start again on the new buckets.
+func TestChangedDurationBucketsAfterRestart(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	client := newMemClient()
+	charge := span{name: contract.SpanPaymentCharge, dur: 20 * time.Second, attrs: map[string]any{
+		contract.PaymentStatus: "succeeded", contract.PaymentMethod: "card", contract.PaymentProvider: "stripe",
+	}}
+	e := restartedEngine(t, clock, client)
+	if err := e.ObserveTraces(bg, traces(charge)); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SaveState(context.Background(), client); err != nil {
+		t.Fatal(err)
+	}
+	for _, bounds := range [][]float64{{0.1, 0.5, 1, 5, 10, 30}, {1}} {
+		e = restartedEngine(t, clock, client, func(s *Settings) { s.DurationBounds = bounds })
+		if err := e.ObserveTraces(bg, traces(charge)); err != nil {
+			t.Fatal(err)
+		}
+		dps := collect(e)[MetricDuration].Histogram().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			if dp.BucketCounts().Len() != dp.ExplicitBounds().Len()+1 {
+				t.Errorf("bounds %v: %d bucket counts for %d bounds", bounds, dp.BucketCounts().Len(), dp.ExplicitBounds().Len())
+			}
+		}
+		if err := e.SaveState(context.Background(), client); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
