@@ -15,6 +15,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -354,6 +355,36 @@ func TestPurchaseDedup(t *testing.T) {
 	purchase.at = h.clock.Now().Add(-time.Minute)
 	require.NoError(t, h.pushLogs(purchase))
 	assert.Len(t, h.srv.Events(), 5)
+}
+
+// GA4 keeps 100 characters of a parameter value and dedups purchases by
+// transaction_id: two long order ids with the same first 100 characters
+// must still reach GA4 as two transaction ids, or the second purchase's
+// revenue is lost. The refund of an order must name the purchase's id.
+func TestLongTransactionIDsStayDistinct(t *testing.T) {
+	h := newHarness(t, withConfig(func(c *Config) { c.Dedup.Window = 24 * time.Hour }))
+	prefix := strings.Repeat("marketplace-order-", 6) // 108 characters
+	first, second := goldenEvents()[mapping.GAPurchase], goldenEvents()[mapping.GAPurchase]
+	first.attrs[contract.OrderID] = prefix + "1001"
+	second.attrs[contract.OrderID] = prefix + "1002"
+	short := goldenEvents()[mapping.GAPurchase]
+	short.attrs[contract.OrderID] = strings.Repeat("x", 100)
+	refund := goldenEvents()[mapping.GARefund]
+	refund.attrs[contract.OrderID] = prefix + "1001"
+	require.NoError(t, h.pushLogs(first, second, short, refund))
+
+	ev := h.srv.Events()
+	require.Len(t, ev, 4)
+	ids := map[string]bool{}
+	for _, e := range ev[:3] {
+		id, _ := e.Params["transaction_id"].(string)
+		assert.LessOrEqual(t, utf8.RuneCountInString(id), 100)
+		ids[id] = true
+	}
+	assert.Len(t, ids, 3, "distinct order ids stay distinct transaction ids")
+	assert.Equal(t, strings.Repeat("x", 100), ev[2].Params["transaction_id"], "an id within the limit is unchanged")
+	assert.Equal(t, ev[0].Params["transaction_id"], ev[3].Params["transaction_id"], "the refund names the purchase")
+	assert.True(t, strings.HasPrefix(ev[0].Params["transaction_id"].(string), prefix[:80]), "readable prefix kept")
 }
 
 func TestTooOldEventsDroppedAndCounted(t *testing.T) {

@@ -3,6 +3,8 @@
 package mapping
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
@@ -265,7 +267,11 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 		if txn == "" {
 			return DropMissingTransactionID
 		}
-		b.set(ParamTransactionID, txn)
+		param, shortened := TransactionIDParam(txn)
+		if shortened {
+			b.res.Truncated++
+		}
+		b.set(ParamTransactionID, param)
 		if eventName == contract.EventPurchase {
 			b.res.TransactionID = txn
 		}
@@ -446,6 +452,23 @@ func (b builder) items(items []contract.Item, currency string) []mp.Item {
 		}
 	}
 	return out
+}
+
+// TransactionIDParam fits an order id into GA4's 100 characters without
+// merging ids: GA4 dedups purchases by transaction_id, so two long ids that
+// share their first 100 characters, cut plainly, would lose the second
+// purchase. An over-long id keeps a readable prefix and ends in a hash of
+// the whole id, the same on every replica and after restarts; an id within
+// the limit is sent unchanged. shortened reports a change, counted like a
+// truncated value.
+func TransactionIDParam(id string) (param string, shortened bool) {
+	if _, cut := mp.Truncate(id, mp.MaxParamValueLen); !cut {
+		return id, false
+	}
+	sum := sha256.Sum256([]byte(id))
+	suffix := "~" + hex.EncodeToString(sum[:8])
+	prefix, _ := mp.Truncate(id, mp.MaxParamValueLen-len(suffix))
+	return prefix + suffix, true
 }
 
 func (b builder) truncate(s string) string {

@@ -24,6 +24,12 @@ const DefaultURL = "https://events.pagerduty.com/v2/enqueue"
 const (
 	maxSummary  = 1024
 	maxDedupKey = 255
+	// maxEventBytes stays under PagerDuty's 512 KB event limit (read as
+	// 512,000 bytes to be safe): a larger event is refused with a 400.
+	maxEventBytes = 512_000
+	// maxDetailLen caps each custom detail (a description, a label value)
+	// of an event that is over the limit.
+	maxDetailLen = 8192
 )
 
 // Config of a PagerDuty channel.
@@ -172,7 +178,7 @@ func (p *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 	}
 	var refused error
 	for _, ev := range events {
-		body, err := json.Marshal(ev)
+		body, err := marshalWithinLimit(ev)
 		if err != nil {
 			refused = cmp.Or(refused, channel.Permanent(err))
 			continue
@@ -188,6 +194,52 @@ func (p *Notifier) Notify(ctx context.Context, n *channel.Notification) error {
 		}
 	}
 	return refused
+}
+
+// marshalWithinLimit encodes ev, cutting custom_details when the event
+// would be over PagerDuty's size limit, which would lose the alert: first
+// each detail and label value to maxDetailLen, then the labels, then every
+// detail but the alert's own figures. Routing, dedup_key, severity,
+// summary, class, component and links are never cut.
+func marshalWithinLimit(ev Event) ([]byte, error) {
+	body, err := json.Marshal(ev)
+	if err != nil || len(body) <= maxEventBytes || ev.Payload == nil {
+		return body, err
+	}
+	payload := *ev.Payload
+	ev.Payload = &payload
+	details := make(map[string]any, len(payload.CustomDetails)+1)
+	for k, v := range payload.CustomDetails {
+		switch v := v.(type) {
+		case string:
+			details[k] = channel.Truncate(v, maxDetailLen)
+		case map[string]string:
+			labels := make(map[string]string, len(v))
+			for lk, lv := range v {
+				labels[channel.Truncate(lk, maxDetailLen)] = channel.Truncate(lv, maxDetailLen)
+			}
+			details[k] = labels
+		default:
+			details[k] = v
+		}
+	}
+	details["truncated"] = "custom details cut to fit PagerDuty's 512 KB event limit"
+	payload.CustomDetails = details
+	if body, err = json.Marshal(ev); err != nil || len(body) <= maxEventBytes {
+		return body, err
+	}
+	delete(details, "labels")
+	if body, err = json.Marshal(ev); err != nil || len(body) <= maxEventBytes {
+		return body, err
+	}
+	for k := range details {
+		switch k {
+		case "summary", "value", "threshold", "runbook_url", "escalation_level", "receiver", "truncated":
+		default:
+			delete(details, k)
+		}
+	}
+	return json.Marshal(ev)
 }
 
 // dedupKey cuts to PagerDuty's 255-character limit without a marker, which

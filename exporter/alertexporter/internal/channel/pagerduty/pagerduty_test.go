@@ -3,6 +3,7 @@ package pagerduty
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 func TestPagerDutyEvents(t *testing.T) {
@@ -93,4 +95,45 @@ func TestPagerDutyRejectedAlertDoesNotStopTheOthers(t *testing.T) {
 	var second Event
 	require.NoError(t, json.Unmarshal(reqs[1].Body, &second))
 	assert.Equal(t, note.Alerts[1].Fingerprint, second.DedupKey)
+}
+
+// PagerDuty refuses an event over 512 KB with a 400 that is never retried:
+// an alert with a huge description or huge label set would be lost. It must
+// be cut to fit, keeping what identifies and ranks the incident.
+func TestPagerDutyOversizedEventIsCutToFit(t *testing.T) {
+	huge := channeltest.Alert("PaymentErrorRate", contract.AlertFiring, contract.SeverityCritical)
+	huge.Description = strings.Repeat("stack frame ", 60_000) // 720 kB
+	manyLabels := channeltest.Alert("CheckoutLatency", contract.AlertFiring, contract.SeverityHigh)
+	manyLabels.Labels = map[string]string{"service.name": "checkout"}
+	for i := range 30_000 {
+		manyLabels.Labels[fmt.Sprintf("label_%05d", i)] = strings.Repeat("v", 20)
+	}
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 202, Body: `{"status":"success"}`})
+	n, err := New(&Config{RoutingKey: "R0UT1NGKEY", URL: srv.URL + "/v2/enqueue"}, srv.Client())
+	require.NoError(t, err)
+	note := channeltest.Notification()
+	note.Alerts = []contract.Alert{huge, manyLabels}
+	require.NoError(t, n.Notify(context.Background(), note))
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	for i, r := range reqs {
+		assert.LessOrEqual(t, len(r.Body), 512*1024, "PagerDuty's size limit")
+		var ev Event
+		require.NoError(t, json.Unmarshal(r.Body, &ev))
+		a := note.Alerts[i]
+		assert.Equal(t, a.Fingerprint, ev.DedupKey)
+		require.NotNil(t, ev.Payload)
+		assert.Equal(t, Severity(a.Severity), ev.Payload.Severity)
+		assert.Equal(t, "["+strings.ToUpper(a.Severity)+"] "+a.Name+": "+a.Summary, ev.Payload.Summary)
+		assert.Equal(t, a.Name, ev.Payload.Class)
+		assert.Equal(t, "checkout", ev.Payload.Component)
+		for _, k := range []string{"summary", "value", "threshold", "runbook_url", "escalation_level", "receiver"} {
+			assert.Contains(t, ev.Payload.CustomDetails, k)
+		}
+	}
+	var first Event
+	require.NoError(t, json.Unmarshal(reqs[0].Body, &first))
+	desc, _ := first.Payload.CustomDetails["description"].(string)
+	assert.True(t, strings.HasPrefix(desc, "stack frame stack frame"), "the start of the description is kept")
 }

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode/utf16"
 
 	"go.opentelemetry.io/collector/config/configopaque"
 
@@ -21,7 +22,7 @@ import (
 // DefaultURL is Twilio's API base.
 const DefaultURL = "https://api.twilio.com"
 
-// twilioMaxBody is Twilio's hard limit on Body.
+// twilioMaxBody is Twilio's hard limit on Body, in UTF-16 code units.
 const twilioMaxBody = 1600
 
 const defaultText = `{{ .Headline }}{{ range .Alerts }} | {{ .Severity | upper }} {{ .Name }}: {{ .Summary }}{{ end }}`
@@ -35,7 +36,8 @@ type Config struct {
 	MessagingServiceSID string `mapstructure:"messaging_service_sid"`
 	// To is a comma-separated list of E.164 numbers (one env var friendly).
 	To string `mapstructure:"to"`
-	// MaxLength truncates the text (default 320, two SMS segments; at most 1600).
+	// MaxLength truncates the text, in UTF-16 code units as Twilio counts
+	// (default 320, two SMS segments; at most 1600).
 	MaxLength int    `mapstructure:"max_length"`
 	Text      string `mapstructure:"text"`
 	URL       string `mapstructure:"url"`
@@ -122,7 +124,35 @@ func (s *Notifier) Body(n *channel.Notification) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return channel.Truncate(strings.TrimSpace(text), s.max), nil
+	return truncateUTF16(strings.TrimSpace(text), s.max), nil
+}
+
+// truncateUTF16 cuts s to max UTF-16 code units, the way Twilio counts
+// Body (UCS-2 characters: an emoji outside the Basic Multilingual Plane
+// takes two of the 1,600), ending in "…" when cut and never splitting a
+// character.
+func truncateUTF16(s string, max int) string {
+	if utf16Len(s) <= max {
+		return s
+	}
+	const ellipsis = "…" // one unit
+	n := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if n+w > max-1 {
+			return s[:i] + ellipsis
+		}
+		n += w
+	}
+	return s
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 // Notify sends one message per recipient (Twilio answers 201). A retry,

@@ -5,12 +5,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/channel/channeltest"
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 func TestTwilioMessages(t *testing.T) {
@@ -90,4 +93,39 @@ func TestTwilioRefusedRecipientDoesNotStopTheOthers(t *testing.T) {
 	}
 	assert.Equal(t, []string{"+4915112345678", "+4915187654321"}, to)
 	assert.Equal(t, []string{"+4915187654321"}, note.DeliveredTo())
+}
+
+// Twilio counts Body in UTF-16 code units (UCS-2 characters): an emoji
+// outside the Basic Multilingual Plane uses two of the 1,600, so counting
+// runes let a text full of emoji past the limit, and Twilio refused it
+// (21617). The cut must also never split an emoji.
+func TestTwilioBodyLimitCountsUTF16Units(t *testing.T) {
+	srv := channeltest.NewServer(t, channeltest.Response{Status: 201, Body: `{"sid":"SM1","status":"queued"}`})
+	cfg := &Config{
+		AccountSID: "AC123", AuthToken: "tok", From: "+15005550006", To: "+4915112345678", MaxLength: 1600,
+		Text: `{{ range .Alerts }}{{ .Summary }}{{ end }}`, URL: srv.URL,
+	}
+	require.NoError(t, cfg.Validate())
+	n, err := New(cfg, srv.Client())
+	require.NoError(t, err)
+	note := channeltest.Notification()
+	note.Alerts = note.Alerts[:1]
+	note.Alerts[0].Summary = "Payments failing " + strings.Repeat("🔥", 1000)
+	require.NoError(t, n.Notify(context.Background(), note))
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1)
+	form, err := url.ParseQuery(string(reqs[0].Body))
+	require.NoError(t, err)
+	body := form.Get("Body")
+	assert.True(t, utf8.ValidString(body), "no emoji split")
+	units := len(utf16.Encode([]rune(body)))
+	assert.LessOrEqual(t, units, 1600, "Twilio's limit in UTF-16 code units")
+	assert.Greater(t, units, 1590, "the limit is used, not undercut")
+	assert.True(t, strings.HasPrefix(body, "Payments failing 🔥🔥"))
+	assert.True(t, strings.HasSuffix(body, "…"))
+
+	ascii, err := n.Body(&channel.Notification{Alerts: []contract.Alert{{Summary: strings.Repeat("a", 1600)}}})
+	require.NoError(t, err)
+	assert.Len(t, ascii, 1600, "text within the limit is unchanged")
 }
