@@ -319,6 +319,17 @@ var leakCorpus = []leakCase{
 	{"secret", "", "private key -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "private key [REDACTED:private_key]"},
 	{"sensitive-value", "", "login failed password=Summer2026!", "login failed password=[REDACTED:sensitive_param]"},
 	{"sensitive-value", "", `{"api_key":"k_live_abc","amount":1}`, `{"api_key":"[REDACTED:sensitive_param]","amount":1}`},
+
+	// Provider keys that were caught only next to a sensitive name:
+	// SendGrid API keys (69 characters: "SG.", 22, ".", 43), Checkout.com
+	// secret keys (sandbox "sk_sbox_…", live "sk_<uuid>").
+	{"secret-prefix", "", "sendgrid init with 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 failed: 401", "sendgrid init with SG.**** failed: 401"},
+	{"secret-prefix", "", `{"mailer":"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","from":"shop"}`, `{"mailer":"SG.****","from":"shop"}`},
+	{"secret-prefix", "", "SENDGRID=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", "SENDGRID=SG.****"},
+	{"secret-prefix", "", "new Checkout('sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e')", "new Checkout('sk_sbox_****')"},
+	{"secret-prefix", "", "cko client sk_sbox_3oqkuf6ztnx7k4v5j3wgb2mqjy ready", "cko client sk_sbox_**** ready"},
+	{"secret-prefix", "", `Checkout("sk_0b9b5db6-fabc-49d0-b68f-92645dc4f508")`, `Checkout("sk_****")`},
+	{"secret-prefix", "", "CKO_KEY=sk_3e1ad21b-ac23-4eb3-ad1f-375e9fb56481 env=prod", "CKO_KEY=sk_**** env=prod"},
 }
 
 // cleanCorpus is realistic data without PII that must come out unchanged.
@@ -482,6 +493,17 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", `{"status":"ok","items":3,"total":{"value":4999,"currency":"EUR"}}`},
 	{"", "SELECT id, status FROM orders WHERE created_at > '2026-11-01' LIMIT 100"},
 	{"", "ratio 0.25"},
+	// Public keys and lookalikes of provider secrets: Checkout.com public
+	// keys, Razorpay key ids (sent to the browser in Checkout's "key"
+	// option), "SG." and "sk_" in front of something else.
+	{"", "Frames.init('pk_sbox_xlttgxqiyo7d46mjiha6sz5rmaq')"},
+	{"", "public key pk_0b9b5db6-fabc-49d0-b68f-92645dc4f508"},
+	{"", `Razorpay({"key":"rzp_live_ILgsfZCZoFIKMb","amount":50000})`},
+	{"", "rzp_test_1DP5mmOlF5G5ag"},
+	{"", "region SG.north build SG.2026.11"},
+	{"", "SG.ngeVfQFYQlKU0ufo8x5d1A is a short code"},
+	{"", "desk_550e8400-e29b-41d4-a716-446655440000"},
+	{"", "sk_count=3 sk_id=550e8400"},
 }
 
 var (

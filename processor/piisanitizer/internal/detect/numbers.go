@@ -20,12 +20,15 @@ func ssnAt(s string, i int) (int, bool) {
 	return end, true
 }
 
-func digitsAt(s string, i, n int) bool {
+func digitsAt(s string, i, n int) bool { return allAt(s, i, n, isDigit) }
+
+// allAt reports whether s[i:i+n] exists and every byte of it is one of is.
+func allAt(s string, i, n int, is func(byte) bool) bool {
 	if i+n > len(s) {
 		return false
 	}
 	for k := i; k < i+n; k++ {
-		if !isDigit(s[k]) {
+		if !is(s[k]) {
 			return false
 		}
 	}
