@@ -330,6 +330,15 @@ var leakCorpus = []leakCase{
 	{"secret-prefix", "", "cko client sk_sbox_3oqkuf6ztnx7k4v5j3wgb2mqjy ready", "cko client sk_sbox_**** ready"},
 	{"secret-prefix", "", `Checkout("sk_0b9b5db6-fabc-49d0-b68f-92645dc4f508")`, `Checkout("sk_****")`},
 	{"secret-prefix", "", "CKO_KEY=sk_3e1ad21b-ac23-4eb3-ad1f-375e9fb56481 env=prod", "CKO_KEY=sk_**** env=prod"},
+
+	// International numbers dialled with the "00" exit code instead of '+'.
+	{"phone-00", "", "call 0044 20 7946 0958", "call **** ** **** **58"},
+	{"phone-00", "", "0049 30 901820", "**** ** ****20"},
+	{"phone-00", "", "callback 001 415 555 2671 after 6pm", "callback *** *** *** **71 after 6pm"},
+	{"phone-00", "", "fax 0033 1 42 68 53 00", "fax **** * ** ** ** 00"},
+	{"phone-00", "", "Rome office 0039 06 6982 3456", "Rome office **** ** **** **56"},
+	{"phone-00", "", "desk 0061.2.9374.4000 (AU)", "desk ****.*.****.**00 (AU)"},
+	{"phone-00", "", `{"contact":"0041-44-668-1800","amount":4999}`, `{"contact":"****-**-***-**00","amount":4999}`},
 }
 
 // cleanCorpus is realistic data without PII that must come out unchanged.
@@ -504,6 +513,19 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", "SG.ngeVfQFYQlKU0ufo8x5d1A is a short code"},
 	{"", "desk_550e8400-e29b-41d4-a716-446655440000"},
 	{"", "sk_count=3 sk_id=550e8400"},
+
+	// Digits starting with 00 that are no "00" international number: no
+	// country code (12, 01), blocks of four like ids and accounts, the
+	// trunk 0 after the country code, no grouping, too few digits.
+	{"", "order 0012 3456 7890"},
+	{"", "qty 0001 0002 0003 0004"},
+	{"", "ref 0049-3090-1820"},
+	{"", "acct 0044 0532 0130 01"},
+	{"", "batch 00447946095812"},
+	{"", "2026-11-28 0030 UTC"},
+	{"", "amount 0044.20 EUR"},
+	{"", "build 0044.20.1"},
+	{"", "0033 1234 5678"},
 }
 
 var (
