@@ -319,6 +319,26 @@ var leakCorpus = []leakCase{
 	{"secret", "", "private key -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----", "private key [REDACTED:private_key]"},
 	{"sensitive-value", "", "login failed password=Summer2026!", "login failed password=[REDACTED:sensitive_param]"},
 	{"sensitive-value", "", `{"api_key":"k_live_abc","amount":1}`, `{"api_key":"[REDACTED:sensitive_param]","amount":1}`},
+
+	// Provider keys that were caught only next to a sensitive name:
+	// SendGrid API keys (69 characters: "SG.", 22, ".", 43), Checkout.com
+	// secret keys (sandbox "sk_sbox_…", live "sk_<uuid>").
+	{"secret-prefix", "", "sendgrid init with 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 failed: 401", "sendgrid init with SG.**** failed: 401"},
+	{"secret-prefix", "", `{"mailer":"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","from":"shop"}`, `{"mailer":"SG.****","from":"shop"}`},
+	{"secret-prefix", "", "SENDGRID=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", "SENDGRID=SG.****"},
+	{"secret-prefix", "", "new Checkout('sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e')", "new Checkout('sk_sbox_****')"},
+	{"secret-prefix", "", "cko client sk_sbox_3oqkuf6ztnx7k4v5j3wgb2mqjy ready", "cko client sk_sbox_**** ready"},
+	{"secret-prefix", "", `Checkout("sk_0b9b5db6-fabc-49d0-b68f-92645dc4f508")`, `Checkout("sk_****")`},
+	{"secret-prefix", "", "CKO_KEY=sk_3e1ad21b-ac23-4eb3-ad1f-375e9fb56481 env=prod", "CKO_KEY=sk_**** env=prod"},
+
+	// International numbers dialled with the "00" exit code instead of '+'.
+	{"phone-00", "", "call 0044 20 7946 0958", "call **** ** **** **58"},
+	{"phone-00", "", "0049 30 901820", "**** ** ****20"},
+	{"phone-00", "", "callback 001 415 555 2671 after 6pm", "callback *** *** *** **71 after 6pm"},
+	{"phone-00", "", "fax 0033 1 42 68 53 00", "fax **** * ** ** ** 00"},
+	{"phone-00", "", "Rome office 0039 06 6982 3456", "Rome office **** ** **** **56"},
+	{"phone-00", "", "desk 0061.2.9374.4000 (AU)", "desk ****.*.****.**00 (AU)"},
+	{"phone-00", "", `{"contact":"0041-44-668-1800","amount":4999}`, `{"contact":"****-**-***-**00","amount":4999}`},
 }
 
 // cleanCorpus is realistic data without PII that must come out unchanged.
@@ -482,6 +502,30 @@ var cleanCorpus = []struct{ key, value string }{
 	{"", `{"status":"ok","items":3,"total":{"value":4999,"currency":"EUR"}}`},
 	{"", "SELECT id, status FROM orders WHERE created_at > '2026-11-01' LIMIT 100"},
 	{"", "ratio 0.25"},
+	// Public keys and lookalikes of provider secrets: Checkout.com public
+	// keys, Razorpay key ids (sent to the browser in Checkout's "key"
+	// option), "SG." and "sk_" in front of something else.
+	{"", "Frames.init('pk_sbox_xlttgxqiyo7d46mjiha6sz5rmaq')"},
+	{"", "public key pk_0b9b5db6-fabc-49d0-b68f-92645dc4f508"},
+	{"", `Razorpay({"key":"rzp_live_ILgsfZCZoFIKMb","amount":50000})`},
+	{"", "rzp_test_1DP5mmOlF5G5ag"},
+	{"", "region SG.north build SG.2026.11"},
+	{"", "SG.ngeVfQFYQlKU0ufo8x5d1A is a short code"},
+	{"", "desk_550e8400-e29b-41d4-a716-446655440000"},
+	{"", "sk_count=3 sk_id=550e8400"},
+
+	// Digits starting with 00 that are no "00" international number: no
+	// country code (12, 01), blocks of four like ids and accounts, the
+	// trunk 0 after the country code, no grouping, too few digits.
+	{"", "order 0012 3456 7890"},
+	{"", "qty 0001 0002 0003 0004"},
+	{"", "ref 0049-3090-1820"},
+	{"", "acct 0044 0532 0130 01"},
+	{"", "batch 00447946095812"},
+	{"", "2026-11-28 0030 UTC"},
+	{"", "amount 0044.20 EUR"},
+	{"", "build 0044.20.1"},
+	{"", "0033 1234 5678"},
 }
 
 var (

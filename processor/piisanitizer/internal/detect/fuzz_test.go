@@ -22,6 +22,7 @@ func FuzzSanitize(f *testing.F) {
 		`<ns2:Password xsi:type="s">x</ns2:Password><CVV>123</CVV><SSN>078051120</SSN> phone=4155552671`,
 		"next=%2Fcb%3Ftoken%3Dabc%26x%3D1 q=%7B%22password%22%3A%22h%22%7D h=Authorization%3A%20Bearer%20abcdef0123456789",
 		"node s.js --db-password S3cret --port 8080 -apikey 'a b' --password [REDACTED:sensitive_param] - x",
+		"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 sk_sbox_m73dzbpy7cf3gfd46xr4yj5xo4e sk_0b9b5db6-fabc-49d0-b68f-92645dc4f508 call 0044 20 7946 0958, 0039 06 6982 3456 0049-3090-1820",
 	} {
 		f.Add(s)
 	}

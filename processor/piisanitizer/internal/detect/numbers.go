@@ -1,5 +1,7 @@
 package detect
 
+import "strings"
+
 // ssnAt matches a US social security number written ddd-dd-dddd, excluding
 // numbers the SSA never issues (area 000, 666, 9xx; group 00; serial 0000).
 func ssnAt(s string, i int) (int, bool) {
@@ -20,12 +22,15 @@ func ssnAt(s string, i int) (int, bool) {
 	return end, true
 }
 
-func digitsAt(s string, i, n int) bool {
+func digitsAt(s string, i, n int) bool { return allAt(s, i, n, isDigit) }
+
+// allAt reports whether s[i:i+n] exists and every byte of it is one of is.
+func allAt(s string, i, n int, is func(byte) bool) bool {
 	if i+n > len(s) {
 		return false
 	}
 	for k := i; k < i+n; k++ {
-		if !isDigit(s[k]) {
+		if !is(s[k]) {
 			return false
 		}
 	}
@@ -88,8 +93,72 @@ func maskAfterSeparators(s string, end int) bool {
 // number, and a last group glued to a word is not part of it.
 func intlPhoneAt(s string, i int) (int, bool) {
 	// s[i] is '+' or the 'B' of "%2B": then spaces are URL-encoded too.
-	encoded := s[i] != '+'
-	j := i + 1
+	return intlGroupsAt(s, i+1, s[i] != '+')
+}
+
+// zeroZeroPhoneAt matches an international number written with the "00"
+// exit code in place of '+' ("0044 20 7946 0958"). Digits starting with 00
+// are also ids, amounts and times, so it takes more than intlPhoneAt: the
+// country code is a group of its own and one ITU-T E.164 assigns, and at
+// least two groups follow it.
+func zeroZeroPhoneAt(s string, i int) (int, bool) {
+	if i+1 >= len(s) || s[i] != '0' || s[i+1] != '0' {
+		return 0, false
+	}
+	k := i + 2
+	for k < len(s) && isDigit(s[k]) && k < i+6 {
+		k++
+	}
+	// After the country code the national number drops its trunk 0
+	// (Italy's 39 keeps it): "0044 0532 0130 01" is a bank account.
+	if k+1 >= len(s) || (s[k] != ' ' && s[k] != '-' && s[k] != '.') || !countryCodes[s[i+2:k]] ||
+		!isDigit(s[k+1]) || (s[k+1] == '0' && s[i+2:k] != "39") {
+		return 0, false
+	}
+	end, ok := intlGroupsAt(s, i+2, false)
+	if !ok {
+		return 0, false
+	}
+	// Groups after the country code; blocks of four digits all through
+	// ("0049-3090-1820") are how ids, cards and accounts are written.
+	groups, allFours, run := 0, k-i == 4, 0
+	for j := k; j <= end; j++ {
+		if j < end && isDigit(s[j]) {
+			run++
+			continue
+		}
+		if run > 0 {
+			groups++
+			allFours = allFours && run == 4
+		}
+		run = 0
+	}
+	return end, groups >= 2 && !allFours
+}
+
+// countryCodes are the calling codes ITU-T E.164 assigns to countries and
+// territories.
+var countryCodes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range strings.Fields(`1 7 20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49
+		51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98
+		211 212 213 216 218 220 221 222 223 224 225 226 227 228 229 230 231 232 233 234 235 236 237 238 239
+		240 241 242 243 244 245 246 247 248 249 250 251 252 253 254 255 256 257 258
+		260 261 262 263 264 265 266 267 268 269 290 291 297 298 299
+		350 351 352 353 354 355 356 357 358 359 370 371 372 373 374 375 376 377 378
+		380 381 382 383 385 386 387 389 420 421 423
+		500 501 502 503 504 505 506 507 508 509 590 591 592 593 594 595 596 597 598 599
+		670 672 673 674 675 676 677 678 679 680 681 682 683 685 686 687 688 689 690 691 692
+		850 852 853 855 856 870 880 881 882 883 886 888
+		960 961 962 963 964 965 966 967 968 970 971 972 973 974 975 976 977 992 993 994 995 996 998`) {
+		m[c] = true
+	}
+	return m
+}()
+
+// intlGroupsAt matches the digit groups of an international number that
+// start at s[j], after its '+' (or "%2B" when encoded, or "00").
+func intlGroupsAt(s string, j int, encoded bool) (int, bool) {
 	if j >= len(s) || s[j] < '1' || s[j] > '9' {
 		return 0, false
 	}

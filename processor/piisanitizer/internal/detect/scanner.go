@@ -375,6 +375,9 @@ func (sc *Scanner) atDigit(s string, i int) (match, bool) {
 		if end, ok := nanpAt(s, i); ok {
 			return match{start: i, end: end, kind: KindPhone}, true
 		}
+		if end, ok := zeroZeroPhoneAt(s, i); ok {
+			return match{start: i, end: end, kind: KindPhone}, true
+		}
 	}
 	if sc.on(KindIP) {
 		if end, keep, ok := ipv4At(s, i); ok {

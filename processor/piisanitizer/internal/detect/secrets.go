@@ -19,6 +19,8 @@ const (
 	shapeToken        secretShape = iota // token bytes ([A-Za-z0-9_$-])
 	shapeClientSecret                    // Stripe "<id>_secret_<token>": the id stays readable
 	shapeURLPath                         // webhook URL path: token bytes and '/'
+	shapeSendGrid                        // SendGrid "SG." + 22 + "." + 43 base64url bytes (69 in all)
+	shapeUUID                            // a hex UUID 8-4-4-4-12 right after the prefix
 )
 
 var secretPrefixes = []secretPrefix{
@@ -50,6 +52,9 @@ var secretPrefixes = []secretPrefix{
 	{"shpat_", 20, shapeToken},
 	{"shpss_", 20, shapeToken},
 	{"shpca_", 20, shapeToken}, // Shopify
+	{"SG.", 66, shapeSendGrid}, // SendGrid API key
+	{"sk_sbox_", 20, shapeToken},
+	{"sk_", 36, shapeUUID}, // Checkout.com sandbox and live (sk_<uuid>) secret keys; pk_ keys are public
 }
 
 // secretsByFirstByte indexes secretPrefixes by their first byte: a word
@@ -95,6 +100,20 @@ func secretAt(s string, i int) (end, keep int, ok bool) {
 			for j < len(s) && (isToken(s[j]) || s[j] == '/') {
 				j++
 			}
+		case shapeSendGrid:
+			// Only the exact shape: "SG." starts words too ("SG.1234"
+			// in a version or a product code).
+			if !allAt(s, j, 22, isBase64URL) || safeByte(s, j+22) != '.' || !allAt(s, j+23, 43, isBase64URL) || isBase64URL(safeByte(s, j+66)) {
+				continue
+			}
+			j += 66
+		case shapeUUID:
+			// "sk_" alone prefixes many identifiers; only a UUID after it
+			// is a Checkout.com key.
+			if !uuidAt(s, j) || wordAt(s, j+36) || safeByte(s, j+36) == '-' {
+				continue
+			}
+			j += 36
 		default:
 			for j < len(s) && (isToken(s[j]) || s[j] == '$') {
 				j++
@@ -127,6 +146,32 @@ func pseudonymBytes(tail string) int {
 }
 
 func isBase64URL(c byte) bool { return isAlnum(c) || c == '_' || c == '-' }
+
+// uuidAt reports whether s[i:i+36] is a hex UUID (8-4-4-4-12).
+func uuidAt(s string, i int) bool {
+	if i+36 > len(s) {
+		return false
+	}
+	for k := 0; k < 36; k++ {
+		c := s[i+k]
+		if k == 8 || k == 13 || k == 18 || k == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !isHex(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// safeByte is s[i], or 0 past its end.
+func safeByte(s string, i int) byte {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
+}
 
 // jwtAt matches a JSON Web Token: "eyJ" header, '.', payload, '.', signature.
 func jwtAt(s string, i int) (int, bool) {
