@@ -104,20 +104,26 @@ type Encoding[T any] struct {
 	Conv   Converters[xexporterhelper.Request]
 }
 
-// Marshal writes a request.
+// Marshal writes a request, s2-compressed (see compressed.go).
 func (e Encoding[T]) Marshal(_ context.Context, req xexporterhelper.Request) ([]byte, error) {
 	r := req.(*Request[T])
-	b := make([]byte, 0, len(e.Kind.Magic)+r.BytesSize()+8*len(r.Items))
-	b = append(b, e.Kind.Magic...)
+	scratch := getScratch(len(e.Kind.Magic) + r.BytesSize() + 8*len(r.Items))
+	defer putScratch(scratch)
+	b := append((*scratch)[:0], e.Kind.Magic...)
 	b = binary.AppendUvarint(b, uint64(len(r.Items)))
 	for i := range r.Items {
 		b = e.Kind.Append(b, &r.Items[i])
 	}
-	return b, nil
+	*scratch = b
+	return compress(b), nil
 }
 
 // Unmarshal reads a request, or converts a batch an earlier version queued.
 func (e Encoding[T]) Unmarshal(b []byte) (context.Context, xexporterhelper.Request, error) {
+	b, err := decompress(b)
+	if err != nil {
+		return context.Background(), nil, fmt.Errorf("%s queue item: %w", e.Kind.Name, err)
+	}
 	d, ok := NewReader(b, e.Kind.Magic)
 	if !ok {
 		return ConvertLegacy(b, e.Traces, e.Conv)

@@ -44,7 +44,10 @@ import (
 //
 // BENCH_E2E_CONFIG_ROOT (default the repository) is where config/ is taken
 // from; BENCH_E2E_COMPARE_ROOT, when set, adds the gateway profile of that
-// tree as a fourth set-up (gateway-cmp), run with the same binary. BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
+// tree as a fourth set-up (gateway-cmp), run with the same binary;
+// BENCH_E2E_COMPARE_BINARY, when set, adds the gateway profile run with
+// that binary (gateway-bin), so a code change is compared within one run.
+// BENCH_E2E_ROUNDS (default 5) and BENCH_E2E_GATEWAY_PASSES (passes per
 // signal and round, default 2) size the run; BENCH_E2E_PROFILE_DIR, when
 // set, receives a CPU and an allocation profile (<set-up>-cpu.pprof,
 // <set-up>-allocs.pprof) of each set-up named in BENCH_E2E_PROFILE_SETUPS
@@ -92,6 +95,9 @@ func BenchmarkGatewayCPU(b *testing.B) {
 		}
 		setups = append(setups, setup{name: "gateway-cmp", files: []string{"compare/config/gateway.yaml"}, overlay: gatewayOverlay})
 	}
+	if cmpBin := os.Getenv("BENCH_E2E_COMPARE_BINARY"); cmpBin != "" {
+		setups = append(setups, setup{name: "gateway-bin", binary: cmpBin, files: []string{"config/gateway.yaml"}, overlay: gatewayOverlay})
+	}
 	results := map[string][]processResult{}
 	pass := 0
 	for r := range rounds {
@@ -104,7 +110,7 @@ func BenchmarkGatewayCPU(b *testing.B) {
 			if profileDir != "" && r == 0 && slices.Contains(profileSetups, s.name) {
 				prof = profileDir
 			}
-			res := runProcess(b, bin, s, sinks, l, passes, &pass, prof)
+			res := runProcess(b, cmp.Or(s.binary, bin), s, sinks, l, passes, &pass, prof)
 			results[s.name] = append(results[s.name], res)
 			// Printed, not logged: the benchmark log keeps only ten lines.
 			fmt.Printf("round %d %-11s %7.0f ns/span %7.0f ns/record  peak RSS %5.1f MiB\n", r+1, s.name, res.perSpan, res.perRecord, res.peakRSS/(1<<20))
@@ -140,6 +146,8 @@ var configRoot string
 
 type setup struct {
 	name string
+	// binary, when set, replaces OTELCOL_PAYMENTS_BINARY for this set-up.
+	binary string
 	// files are the repository profiles given as --config, before overlay.
 	files   []string
 	overlay func(p *processPorts, s *processSinks) string
