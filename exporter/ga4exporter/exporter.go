@@ -228,6 +228,16 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 
 	var retry []queuedEvent
 	var retryErrs, permErrs []error
+	// The dedup writes of accepted requests complete before the queue
+	// item is done (dedup.CommitAsync).
+	var stored []func() error
+	defer func() {
+		for _, wait := range stored {
+			if err := wait(); err != nil {
+				e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
+			}
+		}
+	}()
 	for _, g := range groups {
 		encoded := make([]mp.Encoded, len(g.events))
 		for i := range g.events {
@@ -252,7 +262,9 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 			err := e.post(ctx, req.Body, len(req.Events))
 			switch {
 			case err == nil:
-				e.settle(ctx, sent, !e.cfg.ValidationMode)
+				if wait := e.settle(ctx, sent, !e.cfg.ValidationMode); wait != nil {
+					stored = append(stored, wait)
+				}
 				if !e.cfg.ValidationMode {
 					e.tb.EventsSent.Add(ctx, int64(len(sent)))
 				}
@@ -303,10 +315,11 @@ func (e *ga4Exporter) reserve(ctx context.Context, ev queuedEvent) bool {
 }
 
 // settle commits the dedup reservations of events GA4 accepted (in one
-// storage write) and releases the others so that a retry may send them.
-func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted bool) {
+// storage write, whose wait it returns) and releases the others so that a
+// retry may send them.
+func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted bool) (wait func() error) {
 	if e.dedup == nil {
-		return
+		return nil
 	}
 	var sent []string
 	for _, ev := range events {
@@ -320,11 +333,9 @@ func (e *ga4Exporter) settle(ctx context.Context, events []queuedEvent, accepted
 		sent = append(sent, ev.transactionID)
 	}
 	if len(sent) == 0 {
-		return
+		return nil
 	}
-	if err := e.dedup.Commit(ctx, sent...); err != nil {
-		e.logger.Warn("Purchase dedup storage write failed", zap.Error(err))
-	}
+	return e.dedup.CommitAsync(ctx, sent...)
 }
 
 // post sends one body through httpdelivery, which classifies the answer:

@@ -120,19 +120,29 @@ func (s *Set) Reserve(ctx context.Context, key string) (bool, error) {
 }
 
 // Commit records keys as sent now and returns once they are stored.
-// Concurrent commits (one per sent GA4 request, from several queue
-// consumers) share one storage transaction: while one is written, the next
-// ones gather, and the first of them writes them all.
 func (s *Set) Commit(ctx context.Context, keys ...string) error {
+	return s.CommitAsync(ctx, keys...)()
+}
+
+// CommitAsync records keys as sent now and starts storing them; wait
+// returns once they are stored. Writes are group commits: while one
+// transaction is written, the commits that arrive (from this sender's next
+// GA4 requests and from other queue consumers) gather, and the next
+// transaction stores them all. A sender therefore posts its next request
+// while the keys of the last one are written, and waits for all of them
+// before its queue item is done; an accepted purchase is still stored
+// within about one transaction of GA4's answer, the window in which a
+// kill -9 would let it be sent again.
+func (s *Set) CommitAsync(ctx context.Context, keys ...string) (wait func() error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := s.now()
 	for _, k := range keys {
 		s.entries.Add(k, entry{sentAt: now})
 	}
 	if s.store == nil {
 		s.evicted = s.evicted[:0]
-		s.mu.Unlock()
-		return nil
+		return func() error { return nil }
 	}
 	s.queueEvicted()
 	g := s.group()
@@ -140,12 +150,22 @@ func (s *Set) Commit(ctx context.Context, keys ...string) error {
 	for _, k := range keys {
 		g.ops = append(g.ops, storage.SetOperation(keyPrefix+k, sentAt))
 	}
-	if s.writing {
-		s.mu.Unlock()
+	if !s.writing {
+		s.writing = true
+		// Not the caller's cancellation: the group may hold other
+		// senders' keys.
+		go s.write(context.WithoutCancel(ctx))
+	}
+	return func() error {
 		<-g.done
 		return g.err
 	}
-	s.writing = true
+}
+
+// write stores the gathered groups, one transaction each, until none is
+// left.
+func (s *Set) write(ctx context.Context) {
+	s.mu.Lock()
 	for s.next != nil {
 		w := s.next
 		s.next = nil
@@ -156,7 +176,6 @@ func (s *Set) Commit(ctx context.Context, keys ...string) error {
 	}
 	s.writing = false
 	s.mu.Unlock()
-	return g.err
 }
 
 // group is the write group gathering now.

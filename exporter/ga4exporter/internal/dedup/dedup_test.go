@@ -343,3 +343,31 @@ func processCPU(b *testing.B) time.Duration {
 	require.NoError(b, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// CommitAsync returns before the write: the sender posts its next request
+// meanwhile, the key is already taken in memory, and the commits made
+// during the write are stored together in the next transaction; each wait
+// returns once its keys are stored.
+func TestCommitAsyncGathersWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	store := &gatedStore{TestClient: newMemStorage(), gate: make(chan struct{})}
+	s, err := New(time.Hour, 100, newClock().now)
+	require.NoError(t, err)
+	require.NoError(t, s.Load(ctx, store))
+	require.True(t, reserve(t, s, "T1"))
+	wait1 := s.CommitAsync(ctx, "T1") // the write of T1 is held at the gate
+	assert.False(t, reserve(t, s, "T1"), "a committed key is taken before it is stored")
+	waitFor(t, func() bool { return store.batches.Load() == 1 })
+	for _, k := range []string{"T2", "T3"} {
+		require.True(t, reserve(t, s, k))
+	}
+	wait2 := s.CommitAsync(ctx, "T2")
+	wait3 := s.CommitAsync(ctx, "T3")
+	assert.Empty(t, keys(t, store), "nothing stored while the gate is shut")
+	close(store.gate)
+	require.NoError(t, wait1())
+	require.NoError(t, wait2())
+	require.NoError(t, wait3())
+	assert.EqualValues(t, 2, store.batches.Load(), "T1, then T2 and T3 together")
+	assert.Equal(t, []string{keyPrefix + "T1", keyPrefix + "T2", keyPrefix + "T3"}, keys(t, store))
+}
