@@ -29,14 +29,17 @@ const maxDecodedItem = 1 << 30
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// compress frames b, the whole uncompressed item, in a new slice.
+// compress frames b, the whole uncompressed item, in a new slice of its
+// compressed size (the worst-case buffer s2 encodes into is pooled).
 func compress(b []byte) []byte {
-	out := make([]byte, 0, len(compressedMagic)+binary.MaxVarintLen64+4+s2.MaxEncodedLen(len(b)))
+	scratch := getScratch(s2.MaxEncodedLen(len(b)))
+	defer putScratch(scratch)
+	block := s2.Encode((*scratch)[:cap(*scratch)], b)
+	out := make([]byte, 0, len(compressedMagic)+binary.MaxVarintLen64+4+len(block))
 	out = append(out, compressedMagic...)
 	out = binary.AppendUvarint(out, uint64(len(b)))
 	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(b, castagnoli))
-	block := s2.Encode(out[len(out):cap(out)], b)
-	return out[:len(out)+len(block)]
+	return append(out, block...)
 }
 
 // decompress returns the framed item inside b, or b itself when it was not
@@ -67,8 +70,8 @@ func decompress(b []byte) ([]byte, error) {
 	return out, nil
 }
 
-// scratchPool holds the uncompressed item while it is compressed; buffers over
-// maxPooledScratch are left to the GC rather than kept.
+// scratchPool holds the uncompressed item and its compressed block while
+// they are built; buffers over maxPooledScratch are left to the GC.
 var scratchPool = sync.Pool{New: func() any { return new([]byte) }}
 
 const maxPooledScratch = 4 << 20
