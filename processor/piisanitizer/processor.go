@@ -89,6 +89,9 @@ type sanitizer struct {
 	maxValue int
 	findings metric.Int64Counter
 	addOpts  [numSignals][][]metric.AddOption // per detector
+	// fullPath turns off the shortcuts that give the same output faster
+	// (the batch's pseudonym memo), so tests can compare both.
+	fullPath bool
 }
 
 // devKeyWarned holds the configs whose development-key warning was logged.
@@ -292,6 +295,8 @@ func isCardWord(word []byte) bool { _, ok := cardWords[string(word)]; return ok 
 type pass struct {
 	s      *sanitizer
 	counts detect.Counts
+	// memo holds the batch's pseudonyms (counts.Memo points to it).
+	memo   detect.Memo
 	extra  []int64 // key-rule and custom-rule findings, by detector - NumKinds
 	attrFn func(string, pcommon.Value) bool
 	// nestedAttrFn and renamed serve nestedMap; renamed is a stack shared
@@ -320,6 +325,9 @@ func (f *fragmentState) note(v pcommon.Value) {
 func (s *sanitizer) newPass() *pass {
 	p := &pass{s: s, extra: make([]int64, numFixedDetectors-int(detect.NumKinds)+len(s.custom))}
 	p.attrFn = p.trackedAttr
+	if !s.fullPath {
+		p.counts.Memo = &p.memo
+	}
 	return p
 }
 
@@ -476,7 +484,7 @@ func (p *pass) pseudonymize(v pcommon.Value) {
 		return
 	}
 	p.count(detPseudonymizedKey)
-	v.SetStr(p.s.hasher.Identifier(str))
+	v.SetStr(p.s.hasher.IdentifierMemo(str, p.counts.Memo))
 }
 
 func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
@@ -489,7 +497,7 @@ func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
 	case detect.ActionRemove:
 		return true
 	case detect.ActionHash:
-		v.SetStr(p.s.hasher.Identifier(v.AsString()))
+		v.SetStr(p.s.hasher.IdentifierMemo(v.AsString(), p.counts.Memo))
 	default:
 		v.SetStr(r.redacted)
 	}
@@ -657,7 +665,7 @@ func (p *pass) text(s string) (out string, changed, remove bool) {
 			found = true
 			p.count(r.detector)
 			if r.action == detect.ActionHash {
-				return p.s.hasher.Identifier(m)
+				return p.s.hasher.IdentifierMemo(m, p.counts.Memo)
 			}
 			return r.redacted
 		})

@@ -7,6 +7,7 @@ import (
 	"hash"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Pseudonym format: "pii_" followed by the first 16 bytes of
@@ -30,6 +31,38 @@ func NewHasher(key []byte) *Hasher {
 	return h
 }
 
+// Memo remembers the pseudonyms computed for one batch: a customer's email
+// and id recur in every event of a session (customer.email, customer.id
+// and the email in the log body), and a map lookup costs a fraction of the
+// HMAC. It holds plain values, so it lives no longer than the batch it
+// serves. Not safe for concurrent use; the zero value is ready.
+type Memo struct {
+	m map[string]string // normalized value -> pseudonym
+}
+
+// maxMemo bounds a Memo: beyond it new values are hashed every time.
+const maxMemo = 4096
+
+// pseudonym returns the pseudonym of normalized, from memo when it has it.
+func (h *Hasher) pseudonym(normalized []byte, memo *Memo) string {
+	if memo != nil {
+		if p, ok := memo.m[string(normalized)]; ok {
+			return p
+		}
+	}
+	// Hash a copy: normalized, usually on the caller's stack, would escape
+	// through the hash.Hash interface, and a memo hit must not allocate.
+	key := string(normalized)
+	p := string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), unsafe.Slice(unsafe.StringData(key), len(key))))
+	if memo != nil && len(memo.m) < maxMemo {
+		if memo.m == nil {
+			memo.m = make(map[string]string)
+		}
+		memo.m[key] = p
+	}
+	return p
+}
+
 // AppendPseudonym appends the pseudonym of an already normalized value.
 func (h *Hasher) AppendPseudonym(dst, normalized []byte) []byte {
 	mac := h.pool.Get().(hash.Hash)
@@ -46,7 +79,11 @@ func (h *Hasher) AppendPseudonym(dst, normalized []byte) []byte {
 // customer.email: surrounding space is trimmed and, when the value is an
 // email address, it is normalized like emails found in free text, so the
 // same customer gets the same pseudonym everywhere.
-func (h *Hasher) Identifier(v string) string {
+func (h *Hasher) Identifier(v string) string { return h.IdentifierMemo(v, nil) }
+
+// IdentifierMemo is Identifier with the pseudonyms of a batch remembered
+// in memo (nil: none).
+func (h *Hasher) IdentifierMemo(v string, memo *Memo) string {
 	v = strings.TrimSpace(v)
 	var buf [128]byte
 	var norm []byte
@@ -55,7 +92,7 @@ func (h *Hasher) Identifier(v string) string {
 	} else {
 		norm = append(buf[:0], v...)
 	}
-	return string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), norm))
+	return h.pseudonym(norm, memo)
 }
 
 func hasAtSign(v string) bool {
