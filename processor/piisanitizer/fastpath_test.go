@@ -2,6 +2,7 @@ package piisanitizer
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -79,6 +80,24 @@ func corpusLogs(t *testing.T) plog.Logs {
 		nested.PutStr("email", c.value)
 		nested.PutStr(c.value, c.value)
 		lr.SetEventName(c.value)
+	}
+	// A dirty nested key in the pass's key slot of a clean one, same length:
+	// the batch's memo of clean keys must not let it through.
+	const clean = "shipping_address_line_one"
+	found := false
+	for c1 := byte('a'); c1 <= 'z' && !found; c1++ {
+		for c2 := byte('a'); c2 <= 'z' && !found; c2++ {
+			dirty := string(c1) + strings.Repeat(string(c2), len(clean)-13) + "@example.com"
+			if keyMemoSlot("order", dirty) == keyMemoSlot("order", clean) {
+				for _, k := range []string{clean, dirty, clean, dirty} {
+					lrs.AppendEmpty().Body().SetEmptyMap().PutEmptyMap("order").PutStr(k, "x")
+				}
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no dirty key shares the clean key's slot")
 	}
 	return ld
 }

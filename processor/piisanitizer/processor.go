@@ -90,7 +90,8 @@ type sanitizer struct {
 	findings metric.Int64Counter
 	addOpts  [numSignals][][]metric.AddOption // per detector
 	// fullPath turns off the shortcuts that give the same output faster
-	// (the batch's pseudonym memo), so tests can compare both.
+	// (the batch's pseudonym memo and key classes), so tests can compare
+	// both.
 	fullPath bool
 }
 
@@ -308,6 +309,50 @@ type pass struct {
 	// parent is the key of the value being walked ("" at the top level):
 	// key rules see a nested map's keys under it.
 	parent string
+	// keys remembers the classes of the batch's keys (see classOf).
+	keys [keyMemoSlots]keyMemoEntry
+}
+
+// keyMemoSlots sizes pass.keys: records of a batch repeat a few dozen keys.
+const keyMemoSlots = 128
+
+// keyMemoEntry is the class of key under parent, and for a nested map's
+// key whether the scanner found the key itself clean. Its strings point
+// into the batch, which outlives the pass.
+type keyMemoEntry struct {
+	key, parent string
+	class       keyClass
+	set         bool
+	cleanKey    bool
+}
+
+// keyMemoSlot places key under parent in pass.keys by a few of its bytes:
+// cheaper than the hash of the shared class cache, and a collision only
+// sends a key there.
+func keyMemoSlot(parent, k string) int {
+	h := len(k)*7 + len(parent)*17
+	if len(k) > 0 {
+		h += int(k[0])*31 + int(k[len(k)/2])*61 + int(k[len(k)-1])*131
+	}
+	return h & (keyMemoSlots - 1)
+}
+
+// classOf classifies key k of the map being walked, under p.parent when
+// k alone matches nothing. Records of a batch repeat their keys, so the
+// batch's answers are kept in p.keys in front of the shared class cache.
+func (p *pass) classOf(k string) keyClass {
+	e := &p.keys[keyMemoSlot(p.parent, k)]
+	if e.set && e.key == k && e.parent == p.parent {
+		return e.class
+	}
+	class := p.s.classify(k)
+	if class == keyNone && p.parent != "" {
+		class = p.s.classifyUnder(p.parent, k)
+	}
+	if !p.s.fullPath {
+		*e = keyMemoEntry{key: k, parent: p.parent, class: class, set: true}
+	}
+	return class
 }
 
 // fragmentState finds adjacent values that may be one card number split in
@@ -410,11 +455,7 @@ func (p *pass) splitCards(m pcommon.Map) {
 
 // attr sanitizes one attribute and reports whether to remove it.
 func (p *pass) attr(k string, v pcommon.Value) bool {
-	class := p.s.classify(k)
-	if class == keyNone && p.parent != "" {
-		class = p.s.classifyUnder(p.parent, k)
-	}
-	switch class {
+	switch class := p.classOf(k); class {
 	case keyAllow:
 		return false
 	case keyPseudonymize:
@@ -635,8 +676,14 @@ type renamedEntry struct {
 }
 
 func (p *pass) nestedAttr(k string, v pcommon.Value) bool {
+	e := &p.keys[keyMemoSlot(p.parent, k)]
+	if e.cleanKey && e.key == k && e.parent == p.parent {
+		return p.trackedAttr(k, v) // a key of the batch found clean before
+	}
 	out, changed, remove := p.s.scanner.Sanitize(k, &p.counts)
 	if !changed {
+		p.classOf(k)
+		e.cleanKey = e.set && e.key == k && e.parent == p.parent
 		return p.trackedAttr(k, v)
 	}
 	if !remove {
