@@ -55,11 +55,12 @@ func fastPathInputs(t *testing.T) []string {
 }
 
 // TestFastPathsMatchFullScan checks that the clean cache and the batch's
-// pseudonym memo give what a plain scan gives, output, removal and counts,
+// memo (pseudonyms, results of strings with findings) give what a plain
+// scan gives, output, removal and counts,
 // under every action, on first sight and when cached or memoized.
 func TestFastPathsMatchFullScan(t *testing.T) {
 	inputs := fastPathInputs(t)
-	cleanHits := 0
+	cleanHits, memoHits := 0, 0
 	// The defaults; each action on every other detector (the others keep
 	// their defaults); everything off.
 	configs := map[string]func(*[NumKinds]Action){"default": nil}
@@ -84,6 +85,9 @@ func TestFastPathsMatchFullScan(t *testing.T) {
 				if _, ok := fast.clean.has(s); ok && cacheable(s) {
 					cleanHits++
 				}
+				if _, ok := memo.result(s); ok {
+					memoHits++
+				}
 				out, changed, remove := fast.Sanitize(s, &got)
 				got.Memo = nil
 				if out != wantOut || changed != wantChanged || remove != wantRemove || got != want {
@@ -92,6 +96,9 @@ func TestFastPathsMatchFullScan(t *testing.T) {
 				}
 			}
 		}
+	}
+	if memoHits < 100 {
+		t.Fatalf("only %d memoized results: the test does not exercise the memo", memoHits)
 	}
 	if cleanHits < 100 || len(inputs) < 100 {
 		t.Fatalf("only %d cache hits over %d inputs: the test does not exercise the cache", cleanHits, len(inputs))

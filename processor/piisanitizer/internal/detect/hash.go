@@ -34,10 +34,60 @@ func NewHasher(key []byte) *Hasher {
 // Memo remembers the pseudonyms computed for one batch: a customer's email
 // and id recur in every event of a session (customer.email, customer.id
 // and the email in the log body), and a map lookup costs a fraction of the
-// HMAC. It holds plain values, so it lives no longer than the batch it
+// HMAC. It also remembers what Sanitize made of strings with findings. It holds plain values, so it lives no longer than the batch it
 // serves. Not safe for concurrent use; the zero value is ready.
 type Memo struct {
 	m map[string]string // normalized value -> pseudonym
+	// found holds the results of Sanitize for strings with findings: a
+	// session's client address or a repeated message recurs in its records.
+	// A result is kept on the string's second sighting (seen holds hashes
+	// of strings with findings), so unique messages cost no map entry.
+	found map[string]foundResult
+	seen  *[memoSeen]uint64
+}
+
+const memoSeen = 256 // a power of two
+
+// foundResult is what Sanitize returned for a string with findings, and
+// what it counted.
+type foundResult struct {
+	out    string
+	remove bool
+	counts [NumKinds]uint16
+}
+
+func (m *Memo) result(s string) (foundResult, bool) {
+	if m == nil {
+		return foundResult{}, false
+	}
+	r, ok := m.found[s]
+	return r, ok
+}
+
+// remember keeps Sanitize's result for s (hash h), whose findings are in
+// c, when s was seen before.
+func (m *Memo) remember(s string, h uint64, out string, remove bool, c *Counts) {
+	if m == nil || len(m.found) >= maxMemo {
+		return
+	}
+	if m.seen == nil {
+		m.seen = new([memoSeen]uint64)
+	}
+	if slot := &m.seen[h&(memoSeen-1)]; *slot != h {
+		*slot = h
+		return
+	}
+	r := foundResult{out: out, remove: remove}
+	for k, n := range c.ByKind {
+		if n > 0xffff {
+			return
+		}
+		r.counts[k] = uint16(n)
+	}
+	if m.found == nil {
+		m.found = make(map[string]foundResult)
+	}
+	m.found[s] = r
 }
 
 // maxMemo bounds a Memo: beyond it new values are hashed every time.
