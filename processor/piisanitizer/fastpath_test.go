@@ -15,7 +15,7 @@ import (
 // fastAndFull returns two sanitizers for cfg: one as the processor runs,
 // one with every shortcut off (fullPath, and a scanner without its cache
 // of clean strings).
-func fastAndFull(t *testing.T, cfg *Config) (fast, full *sanitizer) {
+func fastAndFull(t testing.TB, cfg *Config) (fast, full *sanitizer) {
 	t.Helper()
 	set := processortest.NewNopSettings(metadata.Type)
 	fast, err := newSanitizer(cfg, set)

@@ -3,16 +3,27 @@ package detect
 import "testing"
 
 // FuzzSanitize checks that the scanner never panics, that sanitizing is
-// idempotent and that its output holds nothing it would detect again.
+// idempotent, that its output holds nothing it would detect again and that
+// the clean cache and the batch memo give the full scan's result.
 // Seeds live in testdata/fuzz/FuzzSanitize.
 func FuzzSanitize(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
 	sc, _ := newTestScanner(nil)
+	full := sc.WithoutCache()
+	var memo Memo // shared, as a batch's: earlier inputs' results are in it
 	f.Fuzz(func(t *testing.T, in string) {
 		var c Counts
-		out, changed, _ := sc.Sanitize(in, &c)
+		out, changed, remove := full.Sanitize(in, &c)
+		for range 2 { // the second call may hit the cache or the memo
+			fast := Counts{Memo: &memo}
+			fOut, fChanged, fRemove := sc.Sanitize(in, &fast)
+			fast.Memo = nil
+			if fOut != out || fChanged != changed || fRemove != remove || fast != c {
+				t.Fatalf("fast path differs:\n in   %q\n fast %q %v\n full %q %v", in, fOut, fast.ByKind, out, c.ByKind)
+			}
+		}
 		if !changed && (out != in || c.Total != 0) {
 			t.Fatalf("unchanged result differs from input or counts findings: %q → %q", in, out)
 		}
