@@ -90,8 +90,8 @@ type sanitizer struct {
 	findings metric.Int64Counter
 	addOpts  [numSignals][][]metric.AddOption // per detector
 	// fullPath turns off the shortcuts that give the same output faster
-	// (the batch's pseudonym memo and key classes), so tests can compare
-	// both.
+	// (the batch's memo of pseudonyms and results, its key classes), so
+	// tests can compare both.
 	fullPath bool
 }
 
@@ -296,7 +296,8 @@ func isCardWord(word []byte) bool { _, ok := cardWords[string(word)]; return ok 
 type pass struct {
 	s      *sanitizer
 	counts detect.Counts
-	// memo holds the batch's pseudonyms (counts.Memo points to it).
+	// memo holds the batch's pseudonyms and results (counts.Memo points
+	// to it).
 	memo   detect.Memo
 	extra  []int64 // key-rule and custom-rule findings, by detector - NumKinds
 	attrFn func(string, pcommon.Value) bool

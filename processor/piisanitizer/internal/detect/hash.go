@@ -34,8 +34,11 @@ func NewHasher(key []byte) *Hasher {
 // Memo remembers the pseudonyms computed for one batch: a customer's email
 // and id recur in every event of a session (customer.email, customer.id
 // and the email in the log body), and a map lookup costs a fraction of the
-// HMAC. It also remembers what Sanitize made of strings with findings. It holds plain values, so it lives no longer than the batch it
-// serves. Not safe for concurrent use; the zero value is ready.
+// HMAC. It also remembers what Sanitize made of strings with findings. It
+// holds plain values, so it lives no longer than the batch it serves, and
+// keys of found point into the strings Sanitize was given, which must not
+// change while the memo is in use (pdata strings do not). Not safe for
+// concurrent use; the zero value is ready.
 type Memo struct {
 	m map[string]string // normalized value -> pseudonym
 	// found holds the results of Sanitize for strings with findings: a

@@ -106,7 +106,8 @@ var redactedByKind = func() (r [NumKinds]string) {
 }()
 
 // Counts counts findings per built-in detector. It is the scanner's state
-// for one batch: Memo, when set, remembers the batch's pseudonyms.
+// for one batch: Memo, when set, remembers the batch's pseudonyms and
+// results.
 type Counts struct {
 	ByKind [NumKinds]int
 	Total  int
