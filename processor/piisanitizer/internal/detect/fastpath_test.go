@@ -157,3 +157,37 @@ func TestMemoReusesPseudonyms(t *testing.T) {
 		t.Fatalf("beyond the bound: %q, %d values", got, len(memo.m))
 	}
 }
+
+// TestCleanCacheConcurrentUse shares one scanner between goroutines, as the
+// processor does across pipelines' consumers: every result must still be
+// the full scan's (run with -race to check the cache's accesses).
+func TestCleanCacheConcurrentUse(t *testing.T) {
+	inputs := fastPathInputs(t)
+	ref, _ := newTestScanner(nil)
+	ref.clean = nil
+	want := make([]string, len(inputs))
+	for i, s := range inputs {
+		want[i], _, _ = ref.Sanitize(s, &Counts{})
+	}
+	sc, _ := newTestScanner(nil)
+	errs := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var memo Memo
+			for round := 0; round < 5; round++ {
+				for i, s := range inputs {
+					if got, _, _ := sc.Sanitize(s, &Counts{Memo: &memo}); got != want[i] {
+						errs <- s
+						return
+					}
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if s := <-errs; s != "" {
+			t.Errorf("concurrent use changed the result of %q", s)
+		}
+	}
+}
