@@ -89,6 +89,10 @@ type sanitizer struct {
 	maxValue int
 	findings metric.Int64Counter
 	addOpts  [numSignals][][]metric.AddOption // per detector
+	// fullPath turns off the shortcuts that give the same output faster
+	// (the batch's memo of pseudonyms and results, its key classes), so
+	// tests can compare both.
+	fullPath bool
 }
 
 // devKeyWarned holds the configs whose development-key warning was logged.
@@ -292,6 +296,9 @@ func isCardWord(word []byte) bool { _, ok := cardWords[string(word)]; return ok 
 type pass struct {
 	s      *sanitizer
 	counts detect.Counts
+	// memo holds the batch's pseudonyms and results (counts.Memo points
+	// to it).
+	memo   detect.Memo
 	extra  []int64 // key-rule and custom-rule findings, by detector - NumKinds
 	attrFn func(string, pcommon.Value) bool
 	// nestedAttrFn and renamed serve nestedMap; renamed is a stack shared
@@ -303,6 +310,50 @@ type pass struct {
 	// parent is the key of the value being walked ("" at the top level):
 	// key rules see a nested map's keys under it.
 	parent string
+	// keys remembers the classes of the batch's keys (see classOf).
+	keys [keyMemoSlots]keyMemoEntry
+}
+
+// keyMemoSlots sizes pass.keys: records of a batch repeat a few dozen keys.
+const keyMemoSlots = 128
+
+// keyMemoEntry is the class of key under parent, and for a nested map's
+// key whether the scanner found the key itself clean. Its strings point
+// into the batch, which outlives the pass.
+type keyMemoEntry struct {
+	key, parent string
+	class       keyClass
+	set         bool
+	cleanKey    bool
+}
+
+// keyMemoSlot places key under parent in pass.keys by a few of its bytes:
+// cheaper than the hash of the shared class cache, and a collision only
+// sends a key there.
+func keyMemoSlot(parent, k string) int {
+	h := len(k)*7 + len(parent)*17
+	if len(k) > 0 {
+		h += int(k[0])*31 + int(k[len(k)/2])*61 + int(k[len(k)-1])*131
+	}
+	return h & (keyMemoSlots - 1)
+}
+
+// classOf classifies key k of the map being walked, under p.parent when
+// k alone matches nothing. Records of a batch repeat their keys, so the
+// batch's answers are kept in p.keys in front of the shared class cache.
+func (p *pass) classOf(k string) keyClass {
+	e := &p.keys[keyMemoSlot(p.parent, k)]
+	if e.set && e.key == k && e.parent == p.parent {
+		return e.class
+	}
+	class := p.s.classify(k)
+	if class == keyNone && p.parent != "" {
+		class = p.s.classifyUnder(p.parent, k)
+	}
+	if !p.s.fullPath {
+		*e = keyMemoEntry{key: k, parent: p.parent, class: class, set: true}
+	}
+	return class
 }
 
 // fragmentState finds adjacent values that may be one card number split in
@@ -320,6 +371,9 @@ func (f *fragmentState) note(v pcommon.Value) {
 func (s *sanitizer) newPass() *pass {
 	p := &pass{s: s, extra: make([]int64, numFixedDetectors-int(detect.NumKinds)+len(s.custom))}
 	p.attrFn = p.trackedAttr
+	if !s.fullPath {
+		p.counts.Memo = &p.memo
+	}
 	return p
 }
 
@@ -402,11 +456,7 @@ func (p *pass) splitCards(m pcommon.Map) {
 
 // attr sanitizes one attribute and reports whether to remove it.
 func (p *pass) attr(k string, v pcommon.Value) bool {
-	class := p.s.classify(k)
-	if class == keyNone && p.parent != "" {
-		class = p.s.classifyUnder(p.parent, k)
-	}
-	switch class {
+	switch class := p.classOf(k); class {
 	case keyAllow:
 		return false
 	case keyPseudonymize:
@@ -476,7 +526,7 @@ func (p *pass) pseudonymize(v pcommon.Value) {
 		return
 	}
 	p.count(detPseudonymizedKey)
-	v.SetStr(p.s.hasher.Identifier(str))
+	v.SetStr(p.s.hasher.IdentifierMemo(str, p.counts.Memo))
 }
 
 func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
@@ -489,7 +539,7 @@ func (p *pass) keyRule(r keyRule, v pcommon.Value) bool {
 	case detect.ActionRemove:
 		return true
 	case detect.ActionHash:
-		v.SetStr(p.s.hasher.Identifier(v.AsString()))
+		v.SetStr(p.s.hasher.IdentifierMemo(v.AsString(), p.counts.Memo))
 	default:
 		v.SetStr(r.redacted)
 	}
@@ -627,8 +677,14 @@ type renamedEntry struct {
 }
 
 func (p *pass) nestedAttr(k string, v pcommon.Value) bool {
+	e := &p.keys[keyMemoSlot(p.parent, k)]
+	if e.cleanKey && e.key == k && e.parent == p.parent {
+		return p.trackedAttr(k, v) // a key of the batch found clean before
+	}
 	out, changed, remove := p.s.scanner.Sanitize(k, &p.counts)
 	if !changed {
+		p.classOf(k)
+		e.cleanKey = e.set && e.key == k && e.parent == p.parent
 		return p.trackedAttr(k, v)
 	}
 	if !remove {
@@ -657,7 +713,7 @@ func (p *pass) text(s string) (out string, changed, remove bool) {
 			found = true
 			p.count(r.detector)
 			if r.action == detect.ActionHash {
-				return p.s.hasher.Identifier(m)
+				return p.s.hasher.IdentifierMemo(m, p.counts.Memo)
 			}
 			return r.redacted
 		})

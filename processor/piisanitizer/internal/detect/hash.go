@@ -7,6 +7,7 @@ import (
 	"hash"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Pseudonym format: "pii_" followed by the first 16 bytes of
@@ -30,6 +31,91 @@ func NewHasher(key []byte) *Hasher {
 	return h
 }
 
+// Memo remembers the pseudonyms computed for one batch: a customer's email
+// and id recur in every event of a session (customer.email, customer.id
+// and the email in the log body), and a map lookup costs a fraction of the
+// HMAC. It also remembers what Sanitize made of strings with findings. It
+// holds plain values, so it lives no longer than the batch it serves, and
+// keys of found point into the strings Sanitize was given, which must not
+// change while the memo is in use (pdata strings do not). Not safe for
+// concurrent use; the zero value is ready.
+type Memo struct {
+	m map[string]string // normalized value -> pseudonym
+	// found holds the results of Sanitize for strings with findings: a
+	// session's client address or a repeated message recurs in its records.
+	// A result is kept on the string's second sighting (seen holds hashes
+	// of strings with findings), so unique messages cost no map entry.
+	found map[string]foundResult
+	seen  *[memoSeen]uint64
+}
+
+const memoSeen = 256 // a power of two
+
+// foundResult is what Sanitize returned for a string with findings, and
+// what it counted.
+type foundResult struct {
+	out    string
+	remove bool
+	counts [NumKinds]uint16
+}
+
+func (m *Memo) result(s string) (foundResult, bool) {
+	if m == nil {
+		return foundResult{}, false
+	}
+	r, ok := m.found[s]
+	return r, ok
+}
+
+// remember keeps Sanitize's result for s (hash h), whose findings are in
+// c, when s was seen before.
+func (m *Memo) remember(s string, h uint64, out string, remove bool, c *Counts) {
+	if m == nil || len(m.found) >= maxMemo {
+		return
+	}
+	if m.seen == nil {
+		m.seen = new([memoSeen]uint64)
+	}
+	if slot := &m.seen[h&(memoSeen-1)]; *slot != h {
+		*slot = h
+		return
+	}
+	r := foundResult{out: out, remove: remove}
+	for k, n := range c.ByKind {
+		if n > 0xffff {
+			return
+		}
+		r.counts[k] = uint16(n)
+	}
+	if m.found == nil {
+		m.found = make(map[string]foundResult)
+	}
+	m.found[s] = r
+}
+
+// maxMemo bounds a Memo: beyond it new values are hashed every time.
+const maxMemo = 4096
+
+// pseudonym returns the pseudonym of normalized, from memo when it has it.
+func (h *Hasher) pseudonym(normalized []byte, memo *Memo) string {
+	if memo != nil {
+		if p, ok := memo.m[string(normalized)]; ok {
+			return p
+		}
+	}
+	// Hash a copy: normalized, usually on the caller's stack, would escape
+	// through the hash.Hash interface, and a memo hit must not allocate.
+	key := string(normalized)
+	p := string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), unsafe.Slice(unsafe.StringData(key), len(key))))
+	if memo != nil && len(memo.m) < maxMemo {
+		if memo.m == nil {
+			memo.m = make(map[string]string)
+		}
+		memo.m[key] = p
+	}
+	return p
+}
+
 // AppendPseudonym appends the pseudonym of an already normalized value.
 func (h *Hasher) AppendPseudonym(dst, normalized []byte) []byte {
 	mac := h.pool.Get().(hash.Hash)
@@ -46,7 +132,11 @@ func (h *Hasher) AppendPseudonym(dst, normalized []byte) []byte {
 // customer.email: surrounding space is trimmed and, when the value is an
 // email address, it is normalized like emails found in free text, so the
 // same customer gets the same pseudonym everywhere.
-func (h *Hasher) Identifier(v string) string {
+func (h *Hasher) Identifier(v string) string { return h.IdentifierMemo(v, nil) }
+
+// IdentifierMemo is Identifier with the pseudonyms of a batch remembered
+// in memo (nil: none).
+func (h *Hasher) IdentifierMemo(v string, memo *Memo) string {
 	v = strings.TrimSpace(v)
 	var buf [128]byte
 	var norm []byte
@@ -55,7 +145,7 @@ func (h *Hasher) Identifier(v string) string {
 	} else {
 		norm = append(buf[:0], v...)
 	}
-	return string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), norm))
+	return h.pseudonym(norm, memo)
 }
 
 func hasAtSign(v string) bool {

@@ -105,10 +105,13 @@ var redactedByKind = func() (r [NumKinds]string) {
 	return r
 }()
 
-// Counts counts findings per built-in detector.
+// Counts counts findings per built-in detector. It is the scanner's state
+// for one batch: Memo, when set, remembers the batch's pseudonyms and
+// results.
 type Counts struct {
 	ByKind [NumKinds]int
 	Total  int
+	Memo   *Memo
 }
 
 // Add records n findings of kind k.

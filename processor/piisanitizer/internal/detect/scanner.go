@@ -88,12 +88,21 @@ type encodedRun struct {
 type Scanner struct {
 	actions [NumKinds]Action
 	hasher  *Hasher
+	clean   *cleanCache // nil: every string is scanned
 }
 
 // NewScanner returns a scanner applying actions per detector. hasher may be
 // nil when no action is ActionHash.
 func NewScanner(actions [NumKinds]Action, hasher *Hasher) *Scanner {
-	return &Scanner{actions: actions, hasher: hasher}
+	return &Scanner{actions: actions, hasher: hasher, clean: newCleanCache()}
+}
+
+// WithoutCache returns a copy of sc that scans every string, for tests that
+// compare the cached path with the full scan.
+func (sc *Scanner) WithoutCache() *Scanner {
+	c := *sc
+	c.clean = nil
+	return &c
 }
 
 func (sc *Scanner) on(k Kind) bool { return sc.actions[k] != ActionOff }
@@ -103,7 +112,10 @@ func (sc *Scanner) Action(k Kind) Action { return sc.actions[k] }
 
 // Sanitize returns s with every finding replaced, whether anything changed,
 // and whether a finding's action asks to remove the holder of s. It
-// allocates only when something is found.
+// allocates only when something is found, and once for a clean string of
+// 12–256 bytes seen again (cleanCache: a repeated clean string is then
+// not scanned). A string of that size with findings seen twice before in
+// the batch (counts.Memo) gets the same result and counts without a scan.
 //
 // A replacement changes what its neighbours read as: digits a number gave up
 // to a card that was then masked can read as a phone number of their own
@@ -114,6 +126,34 @@ func (sc *Scanner) Action(k Kind) Action { return sc.actions[k] }
 // what a second collector tier or a replay does with it. Clean text still
 // takes one pass.
 func (sc *Scanner) Sanitize(s string, counts *Counts) (out string, changed, remove bool) {
+	if sc.clean != nil && cacheable(s) {
+		h, ok := sc.clean.has(s)
+		if ok {
+			return s, false, false
+		}
+		if r, ok := counts.Memo.result(s); ok {
+			for k, n := range r.counts {
+				counts.Add(Kind(k), int(n))
+			}
+			return r.out, true, r.remove
+		}
+		found := Counts{Memo: counts.Memo}
+		out, changed, remove = sc.settle(s, &found)
+		if !changed {
+			sc.clean.noteClean(s, h)
+			return out, false, false
+		}
+		for k, n := range found.ByKind {
+			counts.Add(Kind(k), n)
+		}
+		counts.Memo.remember(s, h, out, remove, &found)
+		return out, true, remove
+	}
+	return sc.settle(s, counts)
+}
+
+// settle is Sanitize without the clean cache.
+func (sc *Scanner) settle(s string, counts *Counts) (out string, changed, remove bool) {
 	out, changed, remove = sc.sanitize(s, counts, 0)
 	for pass := 1; changed; pass++ {
 		again, more, rm := sc.sanitize(out, counts, 0)
@@ -190,7 +230,7 @@ func (sc *Scanner) sanitize(s string, counts *Counts, depth int) (out string, ch
 			continue
 		}
 		counts.Add(m.kind, 1)
-		b = sc.replace(b, s[m.start:m.end], m)
+		b = sc.replace(b, s[m.start:m.end], m, counts.Memo)
 		if tail := sc.maskTail(s, m); tail > m.end {
 			b = appendStarAlnum(b, s[m.end:tail])
 			last, pos = tail, tail
@@ -215,7 +255,7 @@ func (sc *Scanner) NamedValue(k Kind, v string, counts *Counts) (out string, ok,
 		return v, false, false
 	}
 	counts.Add(k, 1)
-	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: k})
+	b := sc.replace(make([]byte, 0, len(v)+PseudonymLen), v, match{end: len(v), kind: k}, counts.Memo)
 	return unsafe.String(unsafe.SliceData(b), len(b)), true, sc.actions[k] == ActionRemove
 }
 
@@ -227,7 +267,7 @@ func (sc *Scanner) FlagValue(flag, arg string, counts *Counts) (out string, ok b
 		return arg, false
 	}
 	counts.Add(KindSensitiveParam, 1)
-	b := sc.replace(make([]byte, 0, len(arg)+PseudonymLen), arg, match{end: len(arg), kind: KindSensitiveParam})
+	b := sc.replace(make([]byte, 0, len(arg)+PseudonymLen), arg, match{end: len(arg), kind: KindSensitiveParam}, counts.Memo)
 	return unsafe.String(unsafe.SliceData(b), len(b)), true
 }
 
@@ -503,12 +543,17 @@ func (sc *Scanner) keyValueAt(s string, i, lo int) (match, bool) {
 	return match{start: start, end: end, kind: kind}, true
 }
 
-// replace appends the replacement of finding v.
-func (sc *Scanner) replace(b []byte, v string, m match) []byte {
+// replace appends the replacement of finding v; memo (may be nil) holds
+// the batch's pseudonyms.
+func (sc *Scanner) replace(b []byte, v string, m match, memo *Memo) []byte {
 	switch sc.actions[m.kind] {
 	case ActionHash:
 		var buf [128]byte
-		return sc.hasher.AppendPseudonym(b, appendNormalized(buf[:0], m.kind, v))
+		norm := appendNormalized(buf[:0], m.kind, v)
+		if memo == nil {
+			return sc.hasher.AppendPseudonym(b, norm)
+		}
+		return append(b, sc.hasher.pseudonym(norm, memo)...)
 	case ActionMask:
 		return appendMasked(b, v, m)
 	default:
