@@ -292,3 +292,72 @@ func BenchmarkDurability(b *testing.B) {
 }
 
 func pcommonTime(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFromTime(t) }
+
+// BenchmarkGateway runs batches the way config/gateway.yaml does: the
+// processor enriches each, then the connector counts it, each journaling
+// into its own file_storage (fsync: false, the default) before the batch
+// is acknowledged, with the sync that folds the journals into snapshots
+// every 200 batches. Batches are of 2,000 records, the size of the
+// gateway's batches on the benchmark load.
+func BenchmarkGateway(b *testing.B) {
+	const gatewayBatch = 2 * benchBatch
+	ctx := context.Background()
+	withStorage := func() component.Host {
+		ext, h := startFileStorage(b, b.TempDir())
+		b.Cleanup(func() { _ = ext.Shutdown(ctx) })
+		return h
+	}
+	cf := newConnectorFactory(time.Now)
+	ccfg := cf.CreateDefaultConfig().(*ConnectorConfig)
+	ccfg.ExchangeRates = benchRates
+	ccfg.CustomerState.ExpectedCustomers = 100_000
+	ccfg.CustomerState.Storage = &storageID
+	pf := &processorFactory{reg: newRegistry(), now: time.Now}
+	pcfg := createDefaultConfig().(*Config)
+	pcfg.ExchangeRates = benchRates
+	pcfg.CustomerState.ExpectedCustomers = 100_000
+	pcfg.CustomerState.Storage = &storageID
+	pset := processortest.NewNopSettings(metadata.ProcessorType)
+	ps, err := pf.shared(pset, pcfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := cf.CreateLogsToMetrics(ctx, connectortest.NewNopSettings(metadata.ConnectorType), ccfg, consumertest.NewNop())
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := pf.createLogs(ctx, pset, pcfg, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, comp := range []component.Component{c, p} {
+		if err := comp.Start(ctx, withStorage()); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = comp.Shutdown(ctx) })
+	}
+	engines := []*shared{c.(bizConnector).shared, ps.Unwrap()}
+	template := plog.NewLogs()
+	lrs := template.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for range gatewayBatch / benchBatch {
+		benchLogs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().MoveAndAppendTo(lrs)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		ld := freshLogs(template, i)
+		b.StartTimer()
+		if err := p.ConsumeLogs(ctx, ld); err != nil {
+			b.Fatal(err)
+		}
+		if i%200 == 199 {
+			for _, s := range engines {
+				if err := s.engine.SaveState(ctx, s.client); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	reportPerEvent(b, gatewayBatch)
+}

@@ -234,14 +234,14 @@ func (a *eventAttrs) str(slot int) string {
 
 func (a *eventAttrs) has(slot int) bool { return a.found&(1<<slot) != 0 }
 
-// decode reads the event's attributes. Money is read when the kind needs it
+// decode reads the event's attributes into ev, overwriting all of it. Money is read when the kind needs it
 // or the attributes carry an amount; it is converted to the reporting
 // currency, and any failure is kept in moneyErr with a contract reason.
 // With bufs it reads the item units too (the connector's forecast and
 // segments): the processor does not need them, and parsing order.items is
 // the costliest part of a decode.
-func decode(k kind, name string, attrs pcommon.Map, conv *Converter, bufs *itemBufs) event {
-	ev := event{kind: k, name: name, step: contract.FunnelStep(name)}
+func decode(ev *event, k kind, name string, attrs pcommon.Map, conv *Converter, bufs *itemBufs) {
+	*ev = event{kind: k, name: name, step: contract.FunnelStep(name)}
 	var a eventAttrs
 	a.read(attrs)
 	if k.moneyRequired() || a.has(slotAmountMinor) || a.has(slotAmount) {
@@ -285,7 +285,6 @@ func decode(k kind, name string, attrs pcommon.Map, conv *Converter, bufs *itemB
 	ev.country = a.str(slotCountry)
 	ev.expID = a.str(slotExpID)
 	ev.expVariant = a.str(slotExpVariant)
-	return ev
 }
 
 // stepBeginCheckout is the funnel step that reserves stock.

@@ -71,8 +71,10 @@ type Engine struct {
 	bounds                     []float64
 	agg                        aggregates
 	// scratch holds the event being visited; reusing it under e.mu keeps
-	// decoding free of a heap allocation per record.
-	scratch event
+	// decoding free of a heap allocation per record. While collecting, a
+	// batch's events are decoded into e.pending instead (slot).
+	scratch    event
+	collecting bool
 	// itemBuf backs the item units of the events of one batch (decode.go).
 	itemBuf itemBufs
 
@@ -169,8 +171,8 @@ func (e *Engine) walkLogs(ld plog.Logs, items bool, fn visit) {
 					continue
 				}
 				attrs := lr.Attributes()
-				ev := &e.scratch
-				*ev = decode(kd, name, attrs, e.conv, bufs)
+				ev := e.slot()
+				decode(ev, kd, name, attrs, e.conv, bufs)
 				e.keyOrder(ev)
 				ev.at, ev.traceID = lr.Timestamp(), lr.TraceID()
 				if ev.at == 0 {
@@ -197,8 +199,8 @@ func (e *Engine) walkTraces(td ptrace.Traces, items bool, fn visit) {
 			for k := 0; k < spans.Len(); k++ {
 				span := spans.At(k)
 				if kd := spanKind(span.Name()); kd != kindNone {
-					ev := &e.scratch
-					*ev = decode(kd, span.Name(), span.Attributes(), e.conv, bufs)
+					ev := e.slot()
+					decode(ev, kd, span.Name(), span.Attributes(), e.conv, bufs)
 					if end, start := span.EndTimestamp(), span.StartTimestamp(); end > start && start > 0 {
 						ev.duration = time.Duration(end - start)
 					}
@@ -213,8 +215,8 @@ func (e *Engine) walkTraces(td ptrace.Traces, items bool, fn visit) {
 				for l := 0; l < events.Len(); l++ {
 					se := events.At(l)
 					if kd := eventKind(se.Name()); kd != kindNone {
-						ev := &e.scratch
-						*ev = decode(kd, se.Name(), se.Attributes(), e.conv, bufs)
+						ev := e.slot()
+						decode(ev, kd, se.Name(), se.Attributes(), e.conv, bufs)
 						e.keyOrder(ev)
 						ev.at, ev.traceID = se.Timestamp(), span.TraceID()
 						fn(ev, se.Attributes())
@@ -223,6 +225,23 @@ func (e *Engine) walkTraces(td ptrace.Traces, items bool, fn visit) {
 			}
 		}
 	}
+}
+
+// slot is where the next decoded event goes: a new element of e.pending
+// while a batch is collected for its journal record (decoding in place
+// instead of copying each event, a few hundred bytes, out of scratch),
+// else the reused scratch. e.mu must be held.
+func (e *Engine) slot() *event {
+	if !e.collecting {
+		return &e.scratch
+	}
+	n := len(e.pending)
+	if n < cap(e.pending) {
+		e.pending = e.pending[:n+1] // decode overwrites every field
+	} else {
+		e.pending = append(e.pending, event{})
+	}
+	return &e.pending[n]
 }
 
 // keyOrder hashes a purchase's order id for the dedup set.

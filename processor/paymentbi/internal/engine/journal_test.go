@@ -375,6 +375,20 @@ func TestEveryRecognisedNameHasAJournalCode(t *testing.T) {
 	}
 }
 
+// nameCode is a switch for speed; the code it gives must stay the index
+// in eventNames that readEvent maps back, or old journals would replay
+// as other events.
+func TestNameCodeMatchesEventNames(t *testing.T) {
+	for i, name := range eventNames {
+		if got := nameCode(name); int(got) != i {
+			t.Errorf("nameCode(%q) = %d, eventNames has it at %d", name, got, i)
+		}
+	}
+	if got := nameCode("checkout.completed"); got != 255 {
+		t.Errorf("an unknown name got code %d", got)
+	}
+}
+
 // A journal record that does not decode (a torn write, a record of another
 // version) is skipped and counted at start; the acknowledged batches after
 // it still count, and none of the old records outlives the next sync to be

@@ -177,7 +177,9 @@ func (e *Engine) batch(ctx context.Context, mode byte, walk func(visit)) error {
 	}
 	e.pending, e.pendingAttrs = e.pending[:0], e.pendingAttrs[:0]
 	defer e.releasePending()
+	e.collecting = true
 	walk(e.collect)
+	e.collecting = false
 	if err := e.commit(ctx, mode, now); err != nil {
 		return err
 	}
@@ -187,9 +189,8 @@ func (e *Engine) batch(ctx context.Context, mode byte, walk func(visit)) error {
 	return nil
 }
 
-// collect keeps a decoded event (and its attributes) for commit.
-func (e *Engine) collect(ev *event, attrs pcommon.Map) {
-	e.pending = append(e.pending, *ev)
+// collect keeps the attributes of the event slot decoded into e.pending.
+func (e *Engine) collect(_ *event, attrs pcommon.Map) {
 	e.pendingAttrs = append(e.pendingAttrs, attrs)
 }
 
@@ -197,6 +198,7 @@ func (e *Engine) collect(ev *event, attrs pcommon.Map) {
 // batch's pdata) and gives back an unusually large one.
 func (e *Engine) releasePending() {
 	const keep = 16384
+	e.collecting = false
 	clear(e.pendingAttrs)
 	if cap(e.pending) > keep {
 		e.pending, e.pendingAttrs = nil, nil
