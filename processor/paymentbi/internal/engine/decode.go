@@ -107,6 +107,9 @@ type event struct {
 	channel           string
 	// country is geo.country.iso_code as sent (segments.go checks it).
 	country string
+	// found are the eventAttrs slots present on the record (enrich sizes
+	// the attribute growth by them).
+	found uint32
 }
 
 // itemQty is the quantity of one item id in an order or checkout, with
@@ -244,6 +247,7 @@ func decode(ev *event, k kind, name string, attrs pcommon.Map, conv *Converter, 
 	*ev = event{kind: k, name: name, step: contract.FunnelStep(name)}
 	var a eventAttrs
 	a.read(attrs)
+	ev.found = a.found
 	if k.moneyRequired() || a.has(slotAmountMinor) || a.has(slotAmount) {
 		m, err := contract.AmountFrom(attrs)
 		if errors.Is(err, contract.ErrAmountMissing) {

@@ -28,8 +28,9 @@ func (e *Engine) EnrichTraces(ctx context.Context, td ptrace.Traces) error {
 // its reporting currency value, the funnel step and the customer segment.
 // Invalid money is left as sent, so nothing is lost for later stages.
 func (e *Engine) enrich(ev *event, attrs pcommon.Map, now time.Time) {
-	// one growth of the attribute slice for up to six derived keys
-	attrs.EnsureCapacity(attrs.Len() + 6)
+	// at most one growth of the attribute slice, none if the derived keys
+	// fit in its spare capacity
+	attrs.EnsureCapacity(attrs.Len() + ev.newKeys())
 	if ev.step >= 0 {
 		attrs.PutInt(contract.CheckoutStep, int64(ev.step))
 	}
@@ -49,4 +50,24 @@ func (e *Engine) enrich(ev *event, attrs pcommon.Map, now time.Time) {
 	if ev.segment != "" {
 		attrs.PutStr(contract.CustomerSegment, ev.segment)
 	}
+}
+
+// newKeys is how many attributes enrich may add to ev's record: the
+// derived keys decode did not find on it. checkout.step and the reporting
+// pair are not read by decode, so they count as new.
+func (ev *event) newKeys() int {
+	n := 0
+	absent := func(slot int) int {
+		if ev.found&(1<<slot) == 0 {
+			return 1
+		}
+		return 0
+	}
+	if ev.step >= 0 {
+		n++
+	}
+	if ev.hasMoney {
+		n += 2 + absent(slotCurrency) + absent(slotAmountMinor)
+	}
+	return n + absent(slotSegment)
 }

@@ -88,3 +88,35 @@ func TestEnrichTraces(t *testing.T) {
 		t.Errorf("purchase span event: %v", ev.AsRaw())
 	}
 }
+
+// enrich grows a record's attributes once, by the derived keys it did not
+// find there: newKeys must never count fewer (a second growth per record)
+// and, for a record that gets every derived key, not more.
+func TestEnrichAddsNewKeysAtMost(t *testing.T) {
+	e, _ := newTestEngine(t)
+	ld := logs(
+		purchase("o1", "jpy", 1500.0, contract.CustomerID, "h:alice"),
+		purchase("o2", "EUR", int64(1234), contract.CustomerID, "h:bob", contract.PaymentAmountMinor, int64(1234)),
+		map[string]any{contract.EventName: contract.EventAddToCart, contract.CustomerID: "h:alice", contract.CustomerSegment: "new"},
+		map[string]any{contract.EventName: contract.EventViewItem, contract.CustomerID: "h:carol", cur: "USD", contract.PaymentAmount: "5.00"},
+		map[string]any{contract.EventName: contract.EventInventory, contract.InventoryItemID: "sku", contract.InventoryAvailable: int64(3)},
+		purchase("o3", "USD", math.NaN(), contract.CustomerID, "h:dan"), // invalid: fewer keys
+	)
+	exact := []bool{true, true, true, true, false, false} // no customer, invalid
+	now := e.now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	i := 0
+	e.walkLogs(ld, false, func(ev *event, attrs pcommon.Map) {
+		before, want := attrs.Len(), ev.newKeys()
+		e.enrich(ev, attrs, now)
+		got := attrs.Len() - before
+		if got > want || (exact[i] && got != want) {
+			t.Errorf("record %d: enrich added %d keys, newKeys said %d", i, got, want)
+		}
+		i++
+	})
+	if i != len(exact) {
+		t.Fatalf("visited %d records", i)
+	}
+}
