@@ -310,10 +310,6 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 	if e.store == nil {
 		return nil
 	}
-	b := enc(e.recordBuf[:0])
-	b.Byte(journalVersion)
-	b.Byte(mode)
-	b.Varint(now.UnixNano())
 	n := 0
 	for i := range e.pending {
 		if journaled(mode, &e.pending[i]) {
@@ -323,12 +319,7 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 	if n == 0 && mode != recordEmit && mode != recordRestart {
 		return nil
 	}
-	b.Uvarint(uint64(n))
-	for i := range e.pending {
-		if journaled(mode, &e.pending[i]) {
-			appendEvent(&b, &e.pending[i])
-		}
-	}
+	b := appendRecord(e.recordBuf[:0], mode, now, e.pending, n)
 	e.recordBuf = b
 	// The storage API does not promise to copy the value (file_storage
 	// does, contrib's in-memory storage does not) and recordBuf is reused
@@ -340,26 +331,47 @@ func (e *Engine) commit(ctx context.Context, mode byte, now time.Time) error {
 	return nil
 }
 
-// replayRecord applies one journal record as the live path did.
-func (e *Engine) replayRecord(data []byte) error {
+// appendRecord encodes the journal record of the n events of events that
+// the mode journals.
+func appendRecord(b enc, mode byte, now time.Time, events []event, n int) enc {
+	b.Byte(journalVersion)
+	b.Byte(mode)
+	b.Varint(now.UnixNano())
+	b.Uvarint(uint64(n))
+	for i := range events {
+		if journaled(mode, &events[i]) {
+			appendEvent(&b, &events[i])
+		}
+	}
+	return b
+}
+
+// readRecord decodes a journal record of any version into e.pending.
+func (e *Engine) readRecord(data []byte) (mode byte, now time.Time, err error) {
 	d := &dec{B: data}
 	v := d.Byte()
 	if v < 1 || v > journalVersion {
-		return fmt.Errorf("journal record version %d", v)
+		return 0, now, fmt.Errorf("journal record version %d", v)
 	}
-	mode := d.Byte()
-	now := time.Unix(0, d.Varint())
+	mode = d.Byte()
+	now = time.Unix(0, d.Varint())
 	n := d.Count()
 	if d.Err != nil {
-		return d.Err
+		return 0, now, d.Err
 	}
 	e.pending = e.pending[:0]
 	for i := 0; i < n && d.Err == nil; i++ {
 		e.pending = append(e.pending, event{})
 		readEvent(d, v, &e.pending[len(e.pending)-1])
 	}
-	if d.Err != nil {
-		return d.Err
+	return mode, now, d.Err
+}
+
+// replayRecord applies one journal record as the live path did.
+func (e *Engine) replayRecord(data []byte) error {
+	mode, now, err := e.readRecord(data)
+	if err != nil {
+		return err
 	}
 	switch mode {
 	case recordObserve:
