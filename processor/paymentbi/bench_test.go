@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processortest"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
+	"github.com/otelcol-payments/otelcol-payments/internal/sim"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
 )
 
@@ -297,16 +298,44 @@ func pcommonTime(t time.Time) pcommon.Timestamp { return pcommon.NewTimestampFro
 // processor enriches each, then the connector counts it, each journaling
 // into its own file_storage (fsync: false, the default) before the batch
 // is acknowledged, with the sync that folds the journals into snapshots
-// every 200 batches. Batches are of 2,000 records, the size of the
-// gateway's batches on the benchmark load.
+// every 200 batches. Batches are of ~2,000 records, the size of the
+// gateway's batches on the benchmark load: "synthetic" is benchLogs
+// twice; "sim_logs" and "sim_traces" are the simulator's traffic as
+// test/perf's load records it (3,000 sessions, seed 10), its log records
+// and its spans cut into batches, with order ids made unique per
+// iteration so that purchases are not all duplicates after a round.
 func BenchmarkGateway(b *testing.B) {
-	const gatewayBatch = 2 * benchBatch
-	ctx := context.Background()
-	withStorage := func() component.Host {
-		ext, h := startFileStorage(b, b.TempDir())
-		b.Cleanup(func() { _ = ext.Shutdown(ctx) })
-		return h
+	template := plog.NewLogs()
+	lrs := template.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+	for range 2 {
+		benchLogs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().MoveAndAppendTo(lrs)
 	}
+	b.Run("synthetic", func(b *testing.B) {
+		benchGateway(b, template.LogRecordCount(), func(i int) (plog.Logs, ptrace.Traces) {
+			return freshLogs(template, i), ptrace.Traces{}
+		})
+	})
+	simLogs, simTraces := simBatches(b)
+	b.Run("sim_logs", func(b *testing.B) {
+		benchGateway(b, simLogs[0].LogRecordCount(), func(i int) (plog.Logs, ptrace.Traces) {
+			ld := plog.NewLogs()
+			simLogs[i%len(simLogs)].CopyTo(ld)
+			uniqueOrders(ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().All(), i)
+			return ld, ptrace.Traces{}
+		})
+	})
+	b.Run("sim_traces", func(b *testing.B) {
+		benchGateway(b, simTraces[0].SpanCount(), func(i int) (plog.Logs, ptrace.Traces) {
+			td := ptrace.NewTraces()
+			simTraces[i%len(simTraces)].CopyTo(td)
+			uniqueSpanOrders(td, i)
+			return plog.Logs{}, td
+		})
+	})
+}
+
+func benchGateway(b *testing.B, perBatch int, next func(i int) (plog.Logs, ptrace.Traces)) {
+	ctx := context.Background()
 	cf := newConnectorFactory(time.Now)
 	ccfg := cf.CreateDefaultConfig().(*ConnectorConfig)
 	ccfg.ExchangeRates = benchRates
@@ -318,38 +347,55 @@ func BenchmarkGateway(b *testing.B) {
 	pcfg.CustomerState.ExpectedCustomers = 100_000
 	pcfg.CustomerState.Storage = &storageID
 	pset := processortest.NewNopSettings(metadata.ProcessorType)
+	cset := connectortest.NewNopSettings(metadata.ConnectorType)
 	ps, err := pf.shared(pset, pcfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := cf.CreateLogsToMetrics(ctx, connectortest.NewNopSettings(metadata.ConnectorType), ccfg, consumertest.NewNop())
+	cl, err := cf.CreateLogsToMetrics(ctx, cset, ccfg, consumertest.NewNop())
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := pf.createLogs(ctx, pset, pcfg, c)
+	ct, err := cf.CreateTracesToMetrics(ctx, cset, ccfg, consumertest.NewNop())
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, comp := range []component.Component{c, p} {
-		if err := comp.Start(ctx, withStorage()); err != nil {
+	pl, err := pf.createLogs(ctx, pset, pcfg, cl)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pt, err := pf.createTraces(ctx, pset, pcfg, ct)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hosts := map[*shared]component.Host{}
+	engines := []*shared{cl.(bizConnector).shared, ps.Unwrap()}
+	for _, s := range engines {
+		ext, h := startFileStorage(b, b.TempDir())
+		b.Cleanup(func() { _ = ext.Shutdown(ctx) })
+		hosts[s] = h
+	}
+	for i, comp := range []component.Component{cl, ct, pl, pt} {
+		if err := comp.Start(ctx, hosts[engines[i/2]]); err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = comp.Shutdown(ctx) })
-	}
-	engines := []*shared{c.(bizConnector).shared, ps.Unwrap()}
-	template := plog.NewLogs()
-	lrs := template.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
-	for range gatewayBatch / benchBatch {
-		benchLogs().ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().MoveAndAppendTo(lrs)
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		ld := freshLogs(template, i)
+		ld, td := next(i)
 		b.StartTimer()
-		if err := p.ConsumeLogs(ctx, ld); err != nil {
-			b.Fatal(err)
+		if ld != (plog.Logs{}) {
+			if err := pl.ConsumeLogs(ctx, ld); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if td != (ptrace.Traces{}) {
+			if err := pt.ConsumeTraces(ctx, td); err != nil {
+				b.Fatal(err)
+			}
 		}
 		if i%200 == 199 {
 			for _, s := range engines {
@@ -359,5 +405,85 @@ func BenchmarkGateway(b *testing.B) {
 			}
 		}
 	}
-	reportPerEvent(b, gatewayBatch)
+	reportPerEvent(b, perBatch)
+	b.ReportMetric(float64(len(engines[0].engine.LastRecordBytes())), "journal-B/batch")
+}
+
+// simSink keeps the simulator's replayed telemetry.
+type simSink struct {
+	logs   plog.LogRecordSlice
+	traces ptrace.ResourceSpansSlice
+}
+
+func (*simSink) Advance(time.Time) {}
+func (s *simSink) ConsumeLogs(ld plog.Logs) {
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			sl.LogRecords().MoveAndAppendTo(s.logs)
+		}
+	}
+}
+
+func (s *simSink) ConsumeTraces(td ptrace.Traces) { td.ResourceSpans().MoveAndAppendTo(s.traces) }
+
+// simBatches replays test/perf's simulator load and cuts it into batches
+// of 2,000 log records and of ~2,000 spans (whole resource spans).
+func simBatches(b *testing.B) ([]plog.Logs, []ptrace.Traces) {
+	sink := &simSink{logs: plog.NewLogRecordSlice(), traces: ptrace.NewResourceSpansSlice()}
+	_, err := sim.Replay(context.Background(), sim.Config{
+		Seed: 10, Count: 3000, Rate: 50, DuplicateRate: 0.02, SpanEventShare: sim.DefaultSpanEventShare,
+		RefundRate: sim.DefaultRefundRate, CardTestingRate: sim.DefaultCardTestingRate,
+	}, time.Now().Add(-time.Hour), sink)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const size = 2000
+	var logs []plog.Logs
+	for start := 0; start+size <= sink.logs.Len(); start += size {
+		ld := plog.NewLogs()
+		dst := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()
+		for k := start; k < start+size; k++ {
+			sink.logs.At(k).CopyTo(dst.AppendEmpty())
+		}
+		logs = append(logs, ld)
+	}
+	var traces []ptrace.Traces
+	td := ptrace.NewTraces()
+	for _, rs := range sink.traces.All() {
+		rs.CopyTo(td.ResourceSpans().AppendEmpty())
+		if td.SpanCount() >= size {
+			traces = append(traces, td)
+			td = ptrace.NewTraces()
+		}
+	}
+	if len(logs) == 0 || len(traces) == 0 {
+		b.Fatalf("simulator load too small: %d log records", sink.logs.Len())
+	}
+	return logs, traces
+}
+
+// uniqueOrders makes the order ids of records unique to iteration i.
+func uniqueOrders(all func(func(int, plog.LogRecord) bool), i int) {
+	for _, lr := range all {
+		suffixOrder(lr.Attributes(), i)
+	}
+}
+
+func uniqueSpanOrders(td ptrace.Traces, i int) {
+	for _, rs := range td.ResourceSpans().All() {
+		for _, ss := range rs.ScopeSpans().All() {
+			for _, sp := range ss.Spans().All() {
+				suffixOrder(sp.Attributes(), i)
+				for _, ev := range sp.Events().All() {
+					suffixOrder(ev.Attributes(), i)
+				}
+			}
+		}
+	}
+}
+
+func suffixOrder(attrs pcommon.Map, i int) {
+	if v, ok := attrs.Get(contract.OrderID); ok && v.Type() == pcommon.ValueTypeStr {
+		v.SetStr(v.Str() + "#" + strconv.Itoa(i))
+	}
 }
