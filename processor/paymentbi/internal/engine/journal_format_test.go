@@ -24,28 +24,42 @@ func formatEvents() []event {
 	trace := pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 	step := func(name string) int { return contract.FunnelStep(name) }
 	return []event{
-		{kind: kindFunnel, name: contract.EventViewItem, step: step(contract.EventViewItem), customer: "h:alice",
+		{
+			kind: kindFunnel, name: contract.EventViewItem, step: step(contract.EventViewItem), customer: "h:alice",
 			at: at, traceID: trace, channel: "google", country: "US", expID: "exp1", expVariant: "b",
-			items: []itemQty{{id: "sku1", qty: 1, category: "shoes", lineMinor: 995}}},
-		{kind: kindFunnel, name: contract.EventBeginCheckout, step: step(contract.EventBeginCheckout), customer: "h:alice",
+			items: []itemQty{{id: "sku1", qty: 1, category: "shoes", lineMinor: 995}},
+		},
+		{
+			kind: kindFunnel, name: contract.EventBeginCheckout, step: step(contract.EventBeginCheckout), customer: "h:alice",
 			at: at + 1500, traceID: trace, hasRes: true, resKey: 0xfeedface,
-			items: []itemQty{{id: "sku1", qty: 1, category: "shoes", lineMinor: 995}, {id: "Item 2", qty: 3}}},
-		{kind: kindPurchase, name: contract.EventPurchase, step: step(contract.EventPurchase), customer: "h:alice",
+			items: []itemQty{{id: "sku1", qty: 1, category: "shoes", lineMinor: 995}, {id: "Item 2", qty: 3}},
+		},
+		{
+			kind: kindPurchase, name: contract.EventPurchase, step: step(contract.EventPurchase), customer: "h:alice",
 			hasMoney: true, money: contract.Money{Minor: 4999, Currency: "EUR"}, reporting: 5399,
 			method: "card", provider: "stripe", hasOrder: true, orderKey: 0x0123456789abcdef, segment: contract.SegmentNew,
-			at: at + 2_000_000_000, traceID: trace, hasRes: true, resKey: 0xfeedface},
-		{kind: kindCharge, name: contract.SpanPaymentCharge, step: step(contract.SpanPaymentCharge), customer: "h:bob",
+			at: at + 2_000_000_000, traceID: trace, hasRes: true, resKey: 0xfeedface,
+		},
+		{
+			kind: kindCharge, name: contract.SpanPaymentCharge, step: step(contract.SpanPaymentCharge), customer: "h:bob",
 			hasMoney: true, money: contract.Money{Minor: 125, Currency: "KWD"}, reporting: 406,
 			method: "card", provider: "adyen", status: contract.StatusFailed, errorType: contract.ErrCardDeclined,
 			duration: 250 * time.Millisecond, spanError: true, fromSpan: true, segment: contract.SegmentReturning,
-			at: at - 3_000_000_000, traceID: pcommon.TraceID{0: 9, 15: 1}},
-		{kind: kindPaymentFailed, name: contract.EventPaymentFailed, step: step(contract.EventPaymentFailed),
-			moneyErr: contract.ErrAmountNaN, errorType: "timeout"},
-		{kind: kindInventory, name: contract.SpanInventoryCheck, step: step(contract.SpanInventoryCheck), itemID: "sku1",
-			available: 7, hasAvailable: true, reserved: 0, at: at, fromSpan: true, traceID: trace},
-		{kind: kindRefund, name: contract.EventRefund, step: step(contract.EventRefund), customer: "h:bob",
+			at: at - 3_000_000_000, traceID: pcommon.TraceID{0: 9, 15: 1},
+		},
+		{
+			kind: kindPaymentFailed, name: contract.EventPaymentFailed, step: step(contract.EventPaymentFailed),
+			moneyErr: contract.ErrAmountNaN, errorType: "timeout",
+		},
+		{
+			kind: kindInventory, name: contract.SpanInventoryCheck, step: step(contract.SpanInventoryCheck), itemID: "sku1",
+			available: 7, hasAvailable: true, reserved: 0, at: at, fromSpan: true, traceID: trace,
+		},
+		{
+			kind: kindRefund, name: contract.EventRefund, step: step(contract.EventRefund), customer: "h:bob",
 			hasMoney: true, money: contract.Money{Minor: 100, Currency: "USD"}, reporting: 100,
-			hasOrder: true, orderKey: 42, at: at},
+			hasOrder: true, orderKey: 42, at: at,
+		},
 	}
 }
 
