@@ -214,6 +214,10 @@ func appendNormalized(dst []byte, k Kind, v string) []byte {
 			if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '\\' || v[i+1] == '"') {
 				continue // an escaped escape or quote (JSON in a JSON string)
 			}
+			if class[v[i]]&clEscape == 0 {
+				dst = append(dst, lower(v[i]))
+				continue
+			}
 			if c, n := decodeEscape(v[i:]); n > 0 && isEscapedLocalPart(c) {
 				dst = append(dst, lower(c))
 				i += n - 1
