@@ -158,6 +158,37 @@ func TestMemoReusesPseudonyms(t *testing.T) {
 	}
 }
 
+// TestSelfNormalizedIdentifiers checks IdentifierMemo's shortcut: a value
+// selfNormalized accepts is what normalizing it gives, so hashing it as it
+// is gives the pseudonym of the full path.
+func TestSelfNormalizedIdentifiers(t *testing.T) {
+	inputs := append(fastPathInputs(t),
+		"alice@example.com", "Alice@Example.com", "alice%40example.com", "ALICE", "cus_CFOaVKlBLv4OHX",
+		`john.doe\u002Bshop@example.com`, "x＠y.jp", "a&#64;b.example", "o.jensen+shop@example.net", "É@b.fr")
+	h := NewHasher(testKey)
+	shortcuts := 0
+	for _, v := range inputs {
+		norm := string(appendIdentifier(nil, v))
+		if selfNormalized(v) {
+			shortcuts++
+			if norm != v {
+				t.Fatalf("selfNormalized(%q), but it normalizes to %q", v, norm)
+			}
+		}
+		if got, want := h.IdentifierMemo(v, nil), string(h.AppendPseudonym(nil, []byte(strings.TrimSpace(norm)))); strings.TrimSpace(v) == v && got != want {
+			t.Fatalf("IdentifierMemo(%q) = %q, want %q", v, got, want)
+		}
+	}
+	if shortcuts < 50 || shortcuts == len(inputs) {
+		t.Fatalf("%d of %d inputs took the shortcut: the test does not exercise both paths", shortcuts, len(inputs))
+	}
+	for _, v := range []string{"Alice@Example.com", "alice%40example.com", `a\u002Bb@example.com`, "x＠y.jp"} {
+		if selfNormalized(v) {
+			t.Errorf("selfNormalized(%q): it needs normalizing", v)
+		}
+	}
+}
+
 // TestCleanCacheConcurrentUse shares one scanner between goroutines, as the
 // processor does across pipelines' consumers: every result must still be
 // the full scan's (run with -race to check the cache's accesses).

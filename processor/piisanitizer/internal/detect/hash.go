@@ -138,14 +138,41 @@ func (h *Hasher) Identifier(v string) string { return h.IdentifierMemo(v, nil) }
 // in memo (nil: none).
 func (h *Hasher) IdentifierMemo(v string, memo *Memo) string {
 	v = strings.TrimSpace(v)
-	var buf [128]byte
-	var norm []byte
-	if hasAtSign(v) {
-		norm = appendNormalized(buf[:0], KindEmail, v)
-	} else {
-		norm = append(buf[:0], v...)
+	if selfNormalized(v) {
+		// pseudonym only reads normalized (and copies what it keeps).
+		return h.pseudonym(unsafe.Slice(unsafe.StringData(v), len(v)), memo)
 	}
-	return h.pseudonym(norm, memo)
+	var buf [128]byte
+	return h.pseudonym(appendIdentifier(buf[:0], v), memo)
+}
+
+// appendIdentifier appends the normalized form of identifier v: an email
+// address as found in text, anything else as it is.
+func appendIdentifier(dst []byte, v string) []byte {
+	if hasAtSign(v) {
+		return appendNormalized(dst, KindEmail, v)
+	}
+	return append(dst, v...)
+}
+
+// selfNormalized reports whether v is its own normalized form, checked in
+// one pass without copying: no byte that may start an escape or an at-sign
+// other than a plain '@', and, when there is an '@' (an email, lowercased
+// by appendNormalized), no upper-case letter. Everything else is copied
+// as it is by appendIdentifier.
+func selfNormalized(v string) bool {
+	at, upperCase := false, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '@':
+			at = true
+		case class[c]&(clAtSign|clEscape) != 0:
+			return false
+		case isUpper(c):
+			upperCase = true
+		}
+	}
+	return !at || !upperCase
 }
 
 func hasAtSign(v string) bool {
