@@ -105,8 +105,14 @@ func (h *Hasher) pseudonym(normalized []byte, memo *Memo) string {
 	}
 	// Hash a copy: normalized, usually on the caller's stack, would escape
 	// through the hash.Hash interface, and a memo hit must not allocate.
-	key := string(normalized)
-	p := string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), unsafe.Slice(unsafe.StringData(key), len(key))))
+	// The copy (the memo's key) and the pseudonym share one allocation;
+	// neither is written after this.
+	n := len(normalized)
+	buf := make([]byte, n, n+PseudonymLen)
+	copy(buf, normalized)
+	buf = h.AppendPseudonym(buf, buf[:n])
+	key := unsafe.String(unsafe.SliceData(buf), n)
+	p := unsafe.String(&buf[n], PseudonymLen)
 	if memo != nil && len(memo.m) < maxMemo {
 		if memo.m == nil {
 			memo.m = make(map[string]string)
