@@ -222,3 +222,65 @@ func TestCleanCacheConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestByteClassShortcuts checks the first-byte checks in front of
+// atSignLen, escapeBefore and appendNormalized against the functions
+// without them: every byte followed by every escape's tail, and every
+// position of the fast-path inputs.
+func TestByteClassShortcuts(t *testing.T) {
+	escapeBeforeFull := func(s string, lo, end int) (int, bool) {
+		for _, k := range [...]int{3, 5, 6} {
+			if end-k < lo {
+				break
+			}
+			if c, m := decodeEscape(s[end-k : end]); m == k {
+				return k, isEscapedLocalPart(c)
+			}
+		}
+		return 0, false
+	}
+	normalizeFull := func(v string) string {
+		var dst []byte
+		for i := 0; i < len(v); i++ {
+			if n := atSignLenSlow(v[i:]); n > 0 {
+				dst = append(dst, '@')
+				i += n - 1
+				continue
+			}
+			if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '\\' || v[i+1] == '"') {
+				continue
+			}
+			if c, n := decodeEscape(v[i:]); n > 0 && isEscapedLocalPart(c) {
+				dst = append(dst, lower(c))
+				i += n - 1
+				continue
+			}
+			dst = append(dst, lower(v[i]))
+		}
+		return string(dst)
+	}
+	inputs := fastPathInputs(t)
+	for c := 0; c < 256; c++ {
+		for _, tail := range []string{"", "40", "2540", "u0040", "U0040", "#64;", "#x40;", "\xBC\xA0", "2B", "3D"} {
+			s := string([]byte{byte(c)}) + tail
+			if got, want := atSignLen(s), atSignLenSlow(s); got != want {
+				t.Fatalf("atSignLen(%q) = %d, want %d", s, got, want)
+			}
+			inputs = append(inputs, "a"+s+"b@example.com")
+		}
+	}
+	for _, s := range inputs {
+		for end := 0; end <= len(s); end++ {
+			for _, lo := range []int{0, end / 2} {
+				n, local := escapeBefore(s, lo, end)
+				wn, wlocal := escapeBeforeFull(s, lo, end)
+				if n != wn || local != wlocal {
+					t.Fatalf("escapeBefore(%q, %d, %d) = %d %v, want %d %v", s, lo, end, n, local, wn, wlocal)
+				}
+			}
+		}
+		if got, want := string(appendNormalized(nil, KindEmail, s)), normalizeFull(s); got != want {
+			t.Fatalf("appendNormalized(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
