@@ -17,9 +17,15 @@ func isDomain(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
 // applications emit: '@', URL-encoded "%40" (also double-encoded "%2540"),
 // JSON "\u0040", HTML "&#64;" / "&#x40;", full-width "＠"; 0 if none.
 func atSignLen(s string) int {
-	if s == "" {
+	// Every spelling starts with one of five bytes: this check is inlined
+	// where the callers walk text byte by byte, the rest is not.
+	if s == "" || class[s[0]]&clAtSign == 0 {
 		return 0
 	}
+	return atSignLenSlow(s)
+}
+
+func atSignLenSlow(s string) int {
 	switch s[0] {
 	case '@':
 		return 1
@@ -105,6 +111,9 @@ func escapeBefore(s string, lo, end int) (n int, local bool) {
 	for _, k := range [...]int{3, 5, 6} {
 		if end-k < lo {
 			break
+		}
+		if class[s[end-k]]&clEscape == 0 {
+			continue // decodeEscape's cases, checked without a call
 		}
 		if c, m := decodeEscape(s[end-k : end]); m == k {
 			return k, isEscapedLocalPart(c)

@@ -158,6 +158,37 @@ func TestMemoReusesPseudonyms(t *testing.T) {
 	}
 }
 
+// TestSelfNormalizedIdentifiers checks IdentifierMemo's shortcut: a value
+// selfNormalized accepts is what normalizing it gives, so hashing it as it
+// is gives the pseudonym of the full path.
+func TestSelfNormalizedIdentifiers(t *testing.T) {
+	inputs := append(fastPathInputs(t),
+		"alice@example.com", "Alice@Example.com", "alice%40example.com", "ALICE", "cus_CFOaVKlBLv4OHX",
+		`john.doe\u002Bshop@example.com`, "x＠y.jp", "a&#64;b.example", "o.jensen+shop@example.net", "É@b.fr")
+	h := NewHasher(testKey)
+	shortcuts := 0
+	for _, v := range inputs {
+		norm := string(appendIdentifier(nil, v))
+		if selfNormalized(v) {
+			shortcuts++
+			if norm != v {
+				t.Fatalf("selfNormalized(%q), but it normalizes to %q", v, norm)
+			}
+		}
+		if got, want := h.IdentifierMemo(v, nil), string(h.AppendPseudonym(nil, []byte(strings.TrimSpace(norm)))); strings.TrimSpace(v) == v && got != want {
+			t.Fatalf("IdentifierMemo(%q) = %q, want %q", v, got, want)
+		}
+	}
+	if shortcuts < 50 || shortcuts == len(inputs) {
+		t.Fatalf("%d of %d inputs took the shortcut: the test does not exercise both paths", shortcuts, len(inputs))
+	}
+	for _, v := range []string{"Alice@Example.com", "alice%40example.com", `a\u002Bb@example.com`, "x＠y.jp"} {
+		if selfNormalized(v) {
+			t.Errorf("selfNormalized(%q): it needs normalizing", v)
+		}
+	}
+}
+
 // TestCleanCacheConcurrentUse shares one scanner between goroutines, as the
 // processor does across pipelines' consumers: every result must still be
 // the full scan's (run with -race to check the cache's accesses).
@@ -188,6 +219,68 @@ func TestCleanCacheConcurrentUse(t *testing.T) {
 	for g := 0; g < 4; g++ {
 		if s := <-errs; s != "" {
 			t.Errorf("concurrent use changed the result of %q", s)
+		}
+	}
+}
+
+// TestByteClassShortcuts checks the first-byte checks in front of
+// atSignLen, escapeBefore and appendNormalized against the functions
+// without them: every byte followed by every escape's tail, and every
+// position of the fast-path inputs.
+func TestByteClassShortcuts(t *testing.T) {
+	escapeBeforeFull := func(s string, lo, end int) (int, bool) {
+		for _, k := range [...]int{3, 5, 6} {
+			if end-k < lo {
+				break
+			}
+			if c, m := decodeEscape(s[end-k : end]); m == k {
+				return k, isEscapedLocalPart(c)
+			}
+		}
+		return 0, false
+	}
+	normalizeFull := func(v string) string {
+		var dst []byte
+		for i := 0; i < len(v); i++ {
+			if n := atSignLenSlow(v[i:]); n > 0 {
+				dst = append(dst, '@')
+				i += n - 1
+				continue
+			}
+			if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '\\' || v[i+1] == '"') {
+				continue
+			}
+			if c, n := decodeEscape(v[i:]); n > 0 && isEscapedLocalPart(c) {
+				dst = append(dst, lower(c))
+				i += n - 1
+				continue
+			}
+			dst = append(dst, lower(v[i]))
+		}
+		return string(dst)
+	}
+	inputs := fastPathInputs(t)
+	for c := 0; c < 256; c++ {
+		for _, tail := range []string{"", "40", "2540", "u0040", "U0040", "#64;", "#x40;", "\xBC\xA0", "2B", "3D"} {
+			s := string([]byte{byte(c)}) + tail
+			if got, want := atSignLen(s), atSignLenSlow(s); got != want {
+				t.Fatalf("atSignLen(%q) = %d, want %d", s, got, want)
+			}
+			inputs = append(inputs, "a"+s+"b@example.com")
+		}
+	}
+	for _, s := range inputs {
+		for end := 0; end <= len(s); end++ {
+			for _, lo := range []int{0, end / 2} {
+				n, local := escapeBefore(s, lo, end)
+				wn, wlocal := escapeBeforeFull(s, lo, end)
+				if n != wn || local != wlocal {
+					t.Fatalf("escapeBefore(%q, %d, %d) = %d %v, want %d %v", s, lo, end, n, local, wn, wlocal)
+				}
+			}
+		}
+		if got, want := string(appendNormalized(nil, KindEmail, s)), normalizeFull(s); got != want {
+			t.Fatalf("appendNormalized(%q) = %q, want %q", s, got, want)
 		}
 	}
 }

@@ -27,6 +27,9 @@ func FuzzSanitize(f *testing.F) {
 		if !changed && (out != in || c.Total != 0) {
 			t.Fatalf("unchanged result differs from input or counts findings: %q → %q", in, out)
 		}
+		if selfNormalized(in) && string(appendIdentifier(nil, in)) != in {
+			t.Fatalf("selfNormalized(%q), but it normalizes to %q", in, appendIdentifier(nil, in))
+		}
 		var c2 Counts
 		again, _, _ := sc.Sanitize(out, &c2)
 		if again != out || c2.Total != 0 {

@@ -105,8 +105,14 @@ func (h *Hasher) pseudonym(normalized []byte, memo *Memo) string {
 	}
 	// Hash a copy: normalized, usually on the caller's stack, would escape
 	// through the hash.Hash interface, and a memo hit must not allocate.
-	key := string(normalized)
-	p := string(h.AppendPseudonym(make([]byte, 0, PseudonymLen), unsafe.Slice(unsafe.StringData(key), len(key))))
+	// The copy (the memo's key) and the pseudonym share one allocation;
+	// neither is written after this.
+	n := len(normalized)
+	buf := make([]byte, n, n+PseudonymLen)
+	copy(buf, normalized)
+	buf = h.AppendPseudonym(buf, buf[:n])
+	key := unsafe.String(unsafe.SliceData(buf), n)
+	p := unsafe.String(&buf[n], PseudonymLen)
 	if memo != nil && len(memo.m) < maxMemo {
 		if memo.m == nil {
 			memo.m = make(map[string]string)
@@ -138,14 +144,41 @@ func (h *Hasher) Identifier(v string) string { return h.IdentifierMemo(v, nil) }
 // in memo (nil: none).
 func (h *Hasher) IdentifierMemo(v string, memo *Memo) string {
 	v = strings.TrimSpace(v)
-	var buf [128]byte
-	var norm []byte
-	if hasAtSign(v) {
-		norm = appendNormalized(buf[:0], KindEmail, v)
-	} else {
-		norm = append(buf[:0], v...)
+	if selfNormalized(v) {
+		// pseudonym only reads normalized (and copies what it keeps).
+		return h.pseudonym(unsafe.Slice(unsafe.StringData(v), len(v)), memo)
 	}
-	return h.pseudonym(norm, memo)
+	var buf [128]byte
+	return h.pseudonym(appendIdentifier(buf[:0], v), memo)
+}
+
+// appendIdentifier appends the normalized form of identifier v: an email
+// address as found in text, anything else as it is.
+func appendIdentifier(dst []byte, v string) []byte {
+	if hasAtSign(v) {
+		return appendNormalized(dst, KindEmail, v)
+	}
+	return append(dst, v...)
+}
+
+// selfNormalized reports whether v is its own normalized form, checked in
+// one pass without copying: no byte that may start an escape or an at-sign
+// other than a plain '@', and, when there is an '@' (an email, lowercased
+// by appendNormalized), no upper-case letter. Everything else is copied
+// as it is by appendIdentifier.
+func selfNormalized(v string) bool {
+	at, upperCase := false, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '@':
+			at = true
+		case class[c]&(clAtSign|clEscape) != 0:
+			return false
+		case isUpper(c):
+			upperCase = true
+		}
+	}
+	return !at || !upperCase
 }
 
 func hasAtSign(v string) bool {
@@ -213,6 +246,10 @@ func appendNormalized(dst []byte, k Kind, v string) []byte {
 			}
 			if v[i] == '\\' && i+1 < len(v) && (v[i+1] == '\\' || v[i+1] == '"') {
 				continue // an escaped escape or quote (JSON in a JSON string)
+			}
+			if class[v[i]]&clEscape == 0 {
+				dst = append(dst, lower(v[i]))
+				continue
 			}
 			if c, n := decodeEscape(v[i:]); n > 0 && isEscapedLocalPart(c) {
 				dst = append(dst, lower(c))

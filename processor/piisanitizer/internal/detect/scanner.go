@@ -11,6 +11,8 @@ const (
 	clPunct                       // worth a look anywhere
 	clBase64                      // base64 bytes besides letters and digits: + / - _
 	clIBANLower                   // first letter of a lower-case IBAN's country code
+	clAtSign                      // first byte of an at-sign in any spelling (atSignLen)
+	clEscape                      // first byte of an escape (decodeEscape)
 )
 
 var class = func() (t [256]uint8) {
@@ -45,6 +47,12 @@ var class = func() (t [256]uint8) {
 	// '>' ends an XML start tag (<Password>…</Password>).
 	for _, c := range []byte("@%:=+(-\\&,>\xEF") {
 		t[c] |= clPunct
+	}
+	for _, c := range []byte("@%\\&\xEF") {
+		t[c] |= clAtSign
+	}
+	for _, c := range []byte("%\\&") {
+		t[c] |= clEscape
 	}
 	return t
 }()

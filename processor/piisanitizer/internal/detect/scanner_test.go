@@ -405,3 +405,43 @@ func BenchmarkSanitizeRepeatedName(b *testing.B) {
 		}
 	}
 }
+
+// simBodies are the simulator's log bodies (internal/sim, the gateway
+// benchmark's load): each carries a customer's email and a client address.
+var simBodies = []string{
+	"order ord_CeYvY7XRkgAi4a8d paid: 129.15 EUR by noah.jensen@example.org (2001:db8:5146:9b79::deb7)",
+	"checkout cs_live_O8WMRRSBpysEttdGMncLsRMb started by jensen_oliver1970@example.com from 198.51.100.152",
+	"order ord_8IlHCAg5cv8Vd12O paid: 99.133 KWD by o.jensen+shop@example.net (203.0.113.91)",
+	"zoe.jensen@example.org chose apple_pay",
+	"refund ref_Q2x9PLmZ7aN4bC1d of 45.00 GBP for ord_SlAZPOB1GwPRtwRr to h.novak+shop@mail.example.com",
+}
+
+// BenchmarkSimBodies sanitizes the simulator's log bodies, each once per
+// batch (a fresh memo per op, as bodies are unique), and pseudonymizes its
+// identifier attributes (customer.email, customer.id) with the batch memo.
+// go test -run '^$' -bench BenchmarkSimBodies -count 6 ./processor/piisanitizer/internal/detect
+func BenchmarkSimBodies(b *testing.B) {
+	sc, h := newTestScanner(nil)
+	b.Run("bodies", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			c := Counts{Memo: &Memo{}}
+			for _, s := range simBodies {
+				sc.Sanitize(s, &c)
+			}
+		}
+	})
+	ids := []string{"aisha.garcia@example.com", "cus_CFOaVKlBLv4OHX", "noah.jensen@example.org", "cus_Q2x9PLmZ7aN4bC"}
+	b.Run("identifiers", func(b *testing.B) {
+		b.ReportAllocs()
+		var memo Memo
+		for _, v := range ids {
+			h.IdentifierMemo(v, &memo)
+		}
+		for i := 0; i < b.N; i++ {
+			for _, v := range ids {
+				h.IdentifierMemo(v, &memo)
+			}
+		}
+	})
+}
