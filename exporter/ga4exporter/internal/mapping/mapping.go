@@ -421,13 +421,17 @@ func amount(a Attrs) (money contract.Money, hasMoney bool, drop string) {
 }
 
 // decimal is minor units as an exact JSON number in major units, as
-// contract.FormatMinor renders them (exponent 2 for an unknown currency).
+// contract.FormatMinor renders them.
 func decimal(minor int64, currency string) mp.Value {
-	exp, ok := contract.CurrencyExponent(currency)
-	if !ok {
-		exp = 2
+	return mp.Decimal(minor, exponent(currency))
+}
+
+// exponent is FormatMinor's exponent of currency: 2 for an unknown one.
+func exponent(currency string) int {
+	if exp, ok := contract.CurrencyExponent(currency); ok {
+		return exp
 	}
-	return mp.Decimal(minor, exp)
+	return 2
 }
 
 // paramValue converts an attribute to a GA4 parameter value (string or number).
@@ -474,6 +478,7 @@ func (b builder) dropParam(reason string) {
 func (b builder) items(items []contract.Item, currency string) []mp.Item {
 	out := slices.Grow(b.res.items[:0], len(items))[:len(items)]
 	b.res.items = out
+	exp := exponent(currency)
 	for i, it := range items {
 		out[i] = mp.Item{
 			ItemID:       b.truncate(it.ID),
@@ -482,7 +487,7 @@ func (b builder) items(items []contract.Item, currency string) []mp.Item {
 			Quantity:     it.Quantity,
 		}
 		if currency != "" {
-			out[i].Price = json.Number(contract.FormatMinor(it.PriceMinor, currency))
+			out[i].Price = mp.DecimalText(it.PriceMinor, exp)
 		}
 	}
 	return out

@@ -84,6 +84,12 @@ func Decimal(minor int64, exp int) Value {
 	return Value{kind: kindDecimal, num: minor, exp: uint8(min(max(exp, 0), 18))}
 }
 
+// DecimalText is the text Decimal(minor, exp) is written as.
+func DecimalText(minor int64, exp int) json.Number {
+	var buf [32]byte
+	return json.Number(appendDecimal(buf[:0], minor, min(max(exp, 0), 18)))
+}
+
 // Items is an items value.
 func Items(items []Item) Value { return Value{kind: kindItems, item: items} }
 
@@ -98,7 +104,7 @@ func (v Value) Any() any {
 	case kindNumber:
 		return json.Number(v.str)
 	case kindDecimal:
-		return json.Number(appendDecimal(nil, v.num, int(v.exp)))
+		return DecimalText(v.num, int(v.exp))
 	case kindItems:
 		return v.item
 	}
