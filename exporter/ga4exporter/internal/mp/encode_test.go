@@ -177,3 +177,31 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	})
 }
+
+// Events larger than an arena's room, and small first buffers, leave every
+// earlier event as it was and take no more than their own bytes along.
+func TestArenaKeepsEveryEvent(t *testing.T) {
+	var a Arena
+	a.Reserve(600)
+	var got []Encoded
+	var want []string
+	for i := range 60 {
+		e := Event{Name: "purchase", TimestampMicros: int64(i)}
+		items := make([]Item, i%7*20)
+		for j := range items {
+			items[j] = Item{ItemID: "sku-" + strconv.Itoa(j), Price: "1.00", Quantity: int64(j + 1)}
+		}
+		e.SetParam("items", Items(items))
+		e.SetParam("transaction_id", String("ord-"+strconv.Itoa(i)))
+		enc, err := a.Encode(&e)
+		require.NoError(t, err)
+		ref, err := Encode(&e)
+		require.NoError(t, err)
+		require.LessOrEqual(t, cap(enc.JSON), len(enc.JSON), "capacity-limited")
+		got = append(got, enc)
+		want = append(want, string(ref.JSON))
+	}
+	for i := range got {
+		require.Equal(t, want[i], string(got[i].JSON), "event %d", i)
+	}
+}

@@ -249,12 +249,25 @@ const arenaChunk = 16 << 10
 // its own bytes, never written again; a buffer lives as long as any event
 // encoded in it. The zero Arena is ready to use; it is not safe for
 // concurrent use.
-type Arena struct{ buf []byte }
+type Arena struct {
+	buf []byte
+	// largest is the largest event encoded so far: a buffer with less
+	// room is left for a new one rather than outgrown.
+	largest int
+}
+
+// Reserve makes the next buffer about n bytes (at most arenaChunk), so a
+// small batch queued in memory does not hold a whole chunk.
+func (a *Arena) Reserve(n int) {
+	if cap(a.buf)-len(a.buf) < n {
+		a.buf = make([]byte, 0, max(min(n, arenaChunk), 512))
+	}
+}
 
 // Encode is Encode writing into the arena.
 func (a *Arena) Encode(e *Event) (Encoded, error) {
-	if cap(a.buf)-len(a.buf) < 1024 {
-		a.buf = make([]byte, 0, arenaChunk)
+	if cap(a.buf)-len(a.buf) < max(a.largest, 256) {
+		a.buf = make([]byte, 0, max(arenaChunk, 2*a.largest))
 	}
 	start := len(a.buf)
 	b, ok := appendEvent(a.buf, e)
@@ -264,7 +277,17 @@ func (a *Arena) Encode(e *Event) (Encoded, error) {
 		b, err := json.Marshal(e)
 		return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, err
 	}
-	a.buf = b
+	a.largest = max(a.largest, len(b)-start)
+	if cap(b) != cap(a.buf) {
+		// The event outgrew the buffer, and append copied the buffer's
+		// earlier events along with it: keep only this event, in a new
+		// buffer with room for more.
+		ev := b[start:]
+		a.buf = append(make([]byte, 0, max(arenaChunk, 2*len(ev))), ev...)
+		start, b = 0, a.buf
+	} else {
+		a.buf = b
+	}
 	return Encoded{JSON: b[start:len(b):len(b)], TimestampMicros: e.TimestampMicros}, nil
 }
 
