@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -176,14 +177,14 @@ func (e *ga4Exporter) shutdown(ctx context.Context) error {
 	return nil
 }
 
-func (e *ga4Exporter) mapEvent(ctx context.Context, in mapping.Input, now time.Time) (mapping.Result, bool) {
-	res, drop, ok := e.mapper.Map(in, now)
+func (e *ga4Exporter) mapEvent(ctx context.Context, res *mapping.Result, in mapping.Input, now time.Time) bool {
+	drop, ok := e.mapper.MapInto(res, in, now)
 	if !ok {
-		return res, false
+		return false
 	}
 	if drop != "" {
 		e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(drop))
-		return res, false
+		return false
 	}
 	if res.Truncated > 0 {
 		e.tb.ValuesTruncated.Add(ctx, int64(res.Truncated))
@@ -191,39 +192,60 @@ func (e *ga4Exporter) mapEvent(ctx context.Context, in mapping.Input, now time.T
 	for reason, n := range res.ParamsDropped {
 		e.tb.ParamsDropped.Add(ctx, int64(n), metadata.Reason(reason))
 	}
-	return res, true
-}
-
-type group struct {
-	header mp.Header
-	events []queuedEvent
+	return true
 }
 
 // send delivers queued events. A retryable failure returns a queueitem.Undelivered
 // error holding the events worth retrying; a permanent error means nothing
 // is.
 func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
-	// One client_id (and user_id and consent) per request.
-	var groups []*group
-	byHeader := map[mp.Header]*group{}
+	// One client_id (and user_id and consent) per request: the events to
+	// send are laid out group after group (groups in order of their first
+	// event, events in their order), in two slices for the whole call
+	// rather than a few per group.
+	const skipped = -1
+	groupOf := make([]int32, len(events))
+	var headers []mp.Header
+	var starts []int // per group its event count, then its start offset
+	byHeader := map[mp.Header]int32{}
 	now := e.now()
-	for _, ev := range events {
+	for i := range events {
+		ev := &events[i]
+		groupOf[i] = skipped
 		// Mapped before the queue: an event can pass GA4's age limit while
 		// queued or retried, and sent it would get its whole request refused.
 		if now.Sub(time.UnixMicro(ev.event.TimestampMicros)) > e.cfg.MaxEventAge {
 			e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(mapping.DropTooOld))
 			continue
 		}
-		if !e.reserve(ctx, ev) {
+		if !e.reserve(ctx, *ev) {
 			continue
 		}
 		g, ok := byHeader[ev.header]
 		if !ok {
-			g = &group{header: ev.header}
+			g = int32(len(headers))
 			byHeader[ev.header] = g
-			groups = append(groups, g)
+			headers = append(headers, ev.header)
+			starts = append(starts, 0)
 		}
-		g.events = append(g.events, ev)
+		groupOf[i] = g
+		starts[g]++
+	}
+	total := 0
+	for g, n := range starts {
+		starts[g] = total
+		total += n
+	}
+	starts = append(starts, total)
+	ordered := make([]queuedEvent, total)
+	encoded := make([]mp.Encoded, total)
+	next := slices.Clone(starts)
+	for i, g := range groupOf {
+		if g == skipped {
+			continue
+		}
+		ordered[next[g]], encoded[next[g]] = events[i], events[i].event
+		next[g]++
 	}
 
 	var retry []queuedEvent
@@ -238,27 +260,21 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 			}
 		}
 	}()
-	for _, g := range groups {
-		encoded := make([]mp.Encoded, len(g.events))
-		for i := range g.events {
-			encoded[i] = g.events[i].event
-		}
-		reqs, tooLarge, err := mp.PackEncoded(g.header, encoded)
+	for g, header := range headers {
+		group := ordered[starts[g]:starts[g+1]]
+		reqs, tooLarge, err := mp.PackEncoded(header, encoded[starts[g]:starts[g+1]])
 		if err != nil {
-			e.settle(ctx, g.events, false)
-			e.tb.EventsDropped.Add(ctx, int64(len(g.events)), metadata.Reason(dropRejected))
+			e.settle(ctx, group, false)
+			e.tb.EventsDropped.Add(ctx, int64(len(group)), metadata.Reason(dropRejected))
 			permErrs = append(permErrs, fmt.Errorf("encoding GA4 request: %w", err))
 			continue
 		}
 		for _, i := range tooLarge {
-			e.settle(ctx, g.events[i:i+1], false)
+			e.settle(ctx, group[i:i+1], false)
 			e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(dropTooLarge))
 		}
 		for _, req := range reqs {
-			sent := make([]queuedEvent, len(req.Events))
-			for i, idx := range req.Events {
-				sent[i] = g.events[idx]
-			}
+			sent := eventsOf(group, req.Events)
 			err := e.post(ctx, req.Body, len(req.Events))
 			switch {
 			case err == nil:
@@ -293,6 +309,21 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 		return consumererror.NewPermanent(errors.Join(permErrs...))
 	}
 	return nil
+}
+
+// eventsOf is the events of group at idx (increasing indexes): a
+// sub-slice when they are contiguous (no event too large between them),
+// the common case, else a copy.
+func eventsOf(group []queuedEvent, idx []int) []queuedEvent {
+	first, last := idx[0], idx[len(idx)-1]
+	if last-first+1 == len(idx) {
+		return group[first : last+1 : last+1]
+	}
+	sent := make([]queuedEvent, len(idx))
+	for i, at := range idx {
+		sent[i] = group[at]
+	}
+	return sent
 }
 
 // reserve applies purchase dedup: false means the transaction was already

@@ -116,21 +116,54 @@ func ItemsTotal(items []Item) (int64, error) {
 }
 
 func itemFromMap(m pcommon.Map, currency string) (Item, error) {
-	it := Item{ID: str(m, ItemID), Name: str(m, ItemName), Category: str(m, ItemCategory), Quantity: 1}
+	// One pass over the item's attributes instead of a lookup per key
+	// (each a scan); the first of a repeated key wins, as with Get.
+	var id, name, category, priceMinor, price, quantity pcommon.Value
+	var seen uint8
+	take := func(bit uint8, dst *pcommon.Value, v pcommon.Value) {
+		if seen&bit == 0 {
+			seen |= bit
+			*dst = v
+		}
+	}
+	const hasID, hasName, hasCategory, hasPriceMinor, hasPrice, hasQuantity = 1, 2, 4, 8, 16, 32
+	for k, v := range m.All() {
+		switch k {
+		case ItemID:
+			take(hasID, &id, v)
+		case ItemName:
+			take(hasName, &name, v)
+		case ItemCategory:
+			take(hasCategory, &category, v)
+		case ItemPriceMinor:
+			take(hasPriceMinor, &priceMinor, v)
+		case ItemPrice:
+			take(hasPrice, &price, v)
+		case ItemQuantity:
+			take(hasQuantity, &quantity, v)
+		}
+	}
+	text := func(bit uint8, v pcommon.Value) string {
+		if seen&bit == 0 {
+			return ""
+		}
+		return v.AsString()
+	}
+	it := Item{ID: text(hasID, id), Name: text(hasName, name), Category: text(hasCategory, category), Quantity: 1}
 	if it.ID == "" && it.Name == "" {
 		return Item{}, fmt.Errorf("%w: item without item_id or item_name", ErrItemsMalformed)
 	}
 	var err error
-	if pv, ok := m.Get(ItemPriceMinor); ok {
-		it.PriceMinor, err = ParseMinorValue(pv)
-	} else if pv, ok := m.Get(ItemPrice); ok {
-		it.PriceMinor, err = ParseMajorValue(pv, currency)
+	if seen&hasPriceMinor != 0 {
+		it.PriceMinor, err = ParseMinorValue(priceMinor)
+	} else if seen&hasPrice != 0 {
+		it.PriceMinor, err = ParseMajorValue(price, currency)
 	}
 	if err != nil {
 		return Item{}, err
 	}
-	if qv, ok := m.Get(ItemQuantity); ok {
-		q, err := ParseMinorValue(qv)
+	if seen&hasQuantity != 0 {
+		q, err := ParseMinorValue(quantity)
 		if err != nil || q == 0 {
 			return Item{}, fmt.Errorf("%w: bad quantity", ErrItemsMalformed)
 		}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -45,4 +46,78 @@ func TestAppendItems(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotNil(t, empty, "an empty list is a list, as before")
 	assert.Empty(t, empty)
+}
+
+// itemFromMap reads each key in one pass; it decides as looking every key
+// up (the form before) did, on items of every shape of key and value.
+func TestItemFromMapMatchesLookups(t *testing.T) {
+	keys := []string{ItemID, ItemName, ItemCategory, ItemPriceMinor, ItemPrice, ItemQuantity, "other"}
+	values := []any{"sku-1", "", "12.50", "1,5", 3, 0, -2, 2.5, 1e300, true, nil, []any{1}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		raw := map[string]any{}
+		for _, k := range keys {
+			if rng.IntN(2) == 0 {
+				raw[k] = values[rng.IntN(len(values))]
+			}
+		}
+		m := pcommon.NewMap()
+		require.NoError(t, m.FromRaw(raw))
+		cur := []string{"USD", "JPY", "KWD"}[rng.IntN(3)]
+		want, wantErr := itemByLookups(m, cur)
+		got, err := itemFromMap(m, cur)
+		require.Equal(t, wantErr != nil, err != nil, "%v: %v / %v", raw, wantErr, err)
+		require.Equal(t, want, got, "%v", raw)
+	}
+}
+
+// itemByLookups is itemFromMap as it was: a lookup per key.
+func itemByLookups(m pcommon.Map, currency string) (Item, error) {
+	it := Item{ID: str(m, ItemID), Name: str(m, ItemName), Category: str(m, ItemCategory), Quantity: 1}
+	if it.ID == "" && it.Name == "" {
+		return Item{}, ErrItemsMalformed
+	}
+	var err error
+	if pv, ok := m.Get(ItemPriceMinor); ok {
+		it.PriceMinor, err = ParseMinorValue(pv)
+	} else if pv, ok := m.Get(ItemPrice); ok {
+		it.PriceMinor, err = ParseMajorValue(pv, currency)
+	}
+	if err != nil {
+		return Item{}, err
+	}
+	if qv, ok := m.Get(ItemQuantity); ok {
+		q, err := ParseMinorValue(qv)
+		if err != nil || q == 0 {
+			return Item{}, ErrItemsMalformed
+		}
+		it.Quantity = q
+	}
+	return it, nil
+}
+
+// BenchmarkItemFromMap reads the three items of a log record's order.items
+// (the slice form): a lookup per key (before) and one pass (now).
+func BenchmarkItemFromMap(b *testing.B) {
+	v := pcommon.NewValueSlice()
+	require.NoError(b, v.FromRaw([]any{
+		map[string]any{ItemID: "sku-1", ItemName: "Mug", ItemCategory: "kitchen", ItemPriceMinor: 1299, ItemQuantity: 2},
+		map[string]any{ItemID: "sku-2", ItemName: "Coaster", ItemPrice: "4.99"},
+		map[string]any{ItemID: "sku-3", ItemName: "Tea", ItemPriceMinor: 1900, ItemQuantity: 1},
+	}))
+	for _, f := range []struct {
+		name string
+		fn   func(pcommon.Map, string) (Item, error)
+	}{{"lookups", itemByLookups}, {"one_pass", itemFromMap}} {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, e := range v.Slice().All() {
+					if _, err := f.fn(e.Map(), "USD"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
 }

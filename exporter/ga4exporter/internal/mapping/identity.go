@@ -56,10 +56,15 @@ func usableClientID(s string) bool {
 // an identifier that is not personal data (a customer pseudonym or a checkout
 // session id). namespace keeps the two sources from colliding.
 func DeriveClientID(namespace, id string) string {
-	h := sha256.Sum256([]byte(namespace + "\x00" + id))
+	// Stack buffers for the usual short ids: one allocation, the result.
+	var in [128]byte
+	h := sha256.Sum256(append(append(append(in[:0], namespace...), 0), id...))
 	a := binary.BigEndian.Uint32(h[0:4]) & 0x7fffffff
 	b := binary.BigEndian.Uint32(h[4:8]) & 0x7fffffff
-	return strconv.FormatUint(uint64(a), 10) + "." + strconv.FormatUint(uint64(b), 10)
+	var out [24]byte
+	o := strconv.AppendUint(out[:0], uint64(a), 10)
+	o = append(o, '.')
+	return string(strconv.AppendUint(o, uint64(b), 10))
 }
 
 // Namespaces of derived client ids.

@@ -1,7 +1,10 @@
 package mapping
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,4 +37,20 @@ func BenchmarkIsPseudonym(b *testing.B) {
 			_ = IsPseudonym(id)
 		}
 	})
+}
+
+// Derived client ids never change (GA4 would see new users): pinned values,
+// and the same as the first formula (hash of namespace NUL id, two 31-bit
+// numbers) for ids of any length, stack buffer or not.
+func TestDeriveClientIDIsStable(t *testing.T) {
+	assert.Equal(t, "1829957759.1197602909", DeriveClientID(DerivedFromCustomer, "pii_0123456789abcdef"))
+	assert.Equal(t, "1887344619.1727828201", DeriveClientID(DerivedFromCheckout, "cs_live_1"))
+	for _, id := range []string{"", "x", strings.Repeat("s", 110), strings.Repeat("é", 200)} {
+		for _, ns := range []string{DerivedFromCustomer, DerivedFromCheckout} {
+			h := sha256.Sum256([]byte(ns + "\x00" + id))
+			a := binary.BigEndian.Uint32(h[0:4]) & 0x7fffffff
+			b := binary.BigEndian.Uint32(h[4:8]) & 0x7fffffff
+			assert.Equal(t, strconv.FormatUint(uint64(a), 10)+"."+strconv.FormatUint(uint64(b), 10), DeriveClientID(ns, id))
+		}
+	}
 }

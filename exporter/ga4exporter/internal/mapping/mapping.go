@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -161,6 +162,18 @@ type Result struct {
 	Truncated int
 	// ParamsDropped counts parameters left out, by reason.
 	ParamsDropped map[string]int
+
+	// Buffers MapInto reuses from one event to the next.
+	parsed []contract.Item
+	items  []mp.Item
+}
+
+// reset empties r for the next event, keeping its buffers.
+func (r *Result) reset() {
+	params, dropped := r.Event.Params[:0], r.ParamsDropped
+	clear(dropped)
+	parsed, items := r.parsed[:0], r.items[:0]
+	*r = Result{Event: mp.Event{Params: params}, ParamsDropped: dropped, parsed: parsed, items: items}
 }
 
 // GAName returns the GA4 event name for a contract event name.
@@ -173,15 +186,27 @@ func (m *Mapper) GAName(eventName string) (string, bool) {
 // table (not business events for GA4); drop is set when a mapped event cannot
 // be sent.
 func (m *Mapper) Map(in Input, now time.Time) (res Result, drop string, ok bool) {
+	drop, ok = m.MapInto(&res, in, now)
+	if drop != "" || !ok {
+		return Result{}, drop, ok
+	}
+	return res, "", true
+}
+
+// MapInto is Map writing into res, whose buffers (params, items) it reuses:
+// a batch maps all its events into one Result, encoding each before the
+// next. res is only meaningful when drop is "" and ok is true.
+func (m *Mapper) MapInto(res *Result, in Input, now time.Time) (drop string, ok bool) {
+	res.reset()
 	gaName, ok := m.cfg.Events[in.Name]
 	if !ok {
-		return Result{}, "", false
+		return "", false
 	}
 	if !mp.ValidName(gaName) {
-		return Result{}, DropInvalidName, true
+		return DropInvalidName, true
 	}
 	if mp.ReservedEventName(gaName) {
-		return Result{}, DropReservedName, true
+		return DropReservedName, true
 	}
 	t := in.Time
 	if t.IsZero() || t.After(now) {
@@ -190,11 +215,11 @@ func (m *Mapper) Map(in Input, now time.Time) (res Result, drop string, ok bool)
 		t = now
 	}
 	if now.Sub(t) > m.cfg.MaxEventAge {
-		return Result{}, DropTooOld, true
+		return DropTooOld, true
 	}
 	clientID, userID := identity(in.Attrs)
 	if clientID == "" {
-		return Result{}, DropNoClientID, true
+		return DropNoClientID, true
 	}
 	res.Header = mp.Header{
 		ClientID: clientID,
@@ -204,18 +229,20 @@ func (m *Mapper) Map(in Input, now time.Time) (res Result, drop string, ok bool)
 			AdPersonalization: consentValue(in.Attrs, contract.GAConsentAdPersonal, m.cfg.DefaultConsent.AdPersonalization),
 		},
 	}
-	res.Event = mp.Event{Name: gaName, TimestampMicros: t.UnixMicro()}
-	b := builder{res: &res}
+	res.Event.Name, res.Event.TimestampMicros = gaName, t.UnixMicro()
+	b := builder{res: res}
 
 	if drop := b.commerce(in.Name, in.Attrs); drop != "" {
-		return Result{}, drop, true
+		return drop, true
 	}
-	if v, ok := in.Attrs.Get(contract.GASessionID); ok && v.AsString() != "" {
-		b.set(ParamSessionID, v.AsString())
+	if v, ok := in.Attrs.Get(contract.GASessionID); ok {
+		if s := v.AsString(); s != "" {
+			b.set(ParamSessionID, mp.String(s))
+		}
 	}
 	if v, ok := in.Attrs.Get(contract.GAEngagementTimeMsec); ok {
 		if ms, err := contract.ParseMinorValue(v); err == nil {
-			b.set(ParamEngagementTimeMsec, ms)
+			b.set(ParamEngagementTimeMsec, mp.Int(ms))
 		}
 	}
 	for _, e := range m.extra {
@@ -225,7 +252,7 @@ func (m *Mapper) Map(in Input, now time.Time) (res Result, drop string, ok bool)
 			}
 		}
 	}
-	return res, "", true
+	return "", true
 }
 
 // commerce writes the ecommerce parameters of an event.
@@ -243,9 +270,10 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 	var items []contract.Item
 	if v, ok := a.Get(contract.OrderItems); ok {
 		var err error
-		if items, err = contract.ParseItems(v, money.Currency); err != nil {
+		if items, err = contract.AppendItems(b.res.parsed[:0], v, money.Currency); err != nil {
 			return DropMalformedItems
 		}
+		b.res.parsed = items
 	}
 	if eventName == contract.EventRefund {
 		switch refundFull(a) {
@@ -271,14 +299,14 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 		if shortened {
 			b.res.Truncated++
 		}
-		b.set(ParamTransactionID, param)
+		b.set(ParamTransactionID, mp.String(param))
 		if eventName == contract.EventPurchase {
 			b.res.TransactionID = txn
 		}
 	}
 	var extras int64 // tax + shipping, taken out of the amount
 	if eventName != contract.EventPaymentFailed {
-		for _, f := range []struct{ attr, param string }{{contract.OrderTax, ParamTax}, {contract.OrderShipping, ParamShipping}} {
+		for _, f := range [...]struct{ attr, param string }{{contract.OrderTax, ParamTax}, {contract.OrderShipping, ParamShipping}} {
 			v, ok := a.Get(f.attr)
 			if !ok {
 				continue
@@ -311,7 +339,7 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 		}
 	}
 	if money.Currency != "" {
-		b.set(ParamCurrency, money.Currency)
+		b.set(ParamCurrency, mp.String(money.Currency))
 	}
 	if hasValue {
 		b.set(ParamValue, decimal(value, money.Currency))
@@ -322,26 +350,26 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 			errType = a.Str(contract.ErrorType)
 		}
 		if errType != "" {
-			b.set(ParamErrorType, errType)
+			b.set(ParamErrorType, mp.String(errType))
 		}
 		if p := a.Str(contract.PaymentProvider); p != "" {
-			b.set(ParamPaymentProvider, p)
+			b.set(ParamPaymentProvider, mp.String(p))
 		}
 	}
 	switch eventName {
 	case contract.EventBeginCheckout, contract.EventAddPaymentInfo, contract.EventPurchase:
 		if c := a.Str(contract.OrderCoupon); c != "" {
-			b.set(ParamCoupon, c)
+			b.set(ParamCoupon, mp.String(c))
 		}
 	}
 	switch eventName {
 	case contract.EventAddPaymentInfo, contract.EventPaymentFailed:
 		if pm := a.Str(contract.PaymentMethod); pm != "" {
-			b.set(ParamPaymentType, pm)
+			b.set(ParamPaymentType, mp.String(pm))
 		}
 	}
 	if len(items) > 0 {
-		b.set(ParamItems, b.items(items, money.Currency))
+		b.set(ParamItems, mp.Items(b.items(items, money.Currency)))
 	}
 	return ""
 }
@@ -392,33 +420,42 @@ func amount(a Attrs) (money contract.Money, hasMoney bool, drop string) {
 	}
 }
 
-// decimal renders minor units as an exact JSON number in major units.
-func decimal(minor int64, currency string) json.Number {
-	return json.Number(contract.FormatMinor(minor, currency))
+// decimal is minor units as an exact JSON number in major units, as
+// contract.FormatMinor renders them.
+func decimal(minor int64, currency string) mp.Value {
+	return mp.Decimal(minor, exponent(currency))
+}
+
+// exponent is FormatMinor's exponent of currency: 2 for an unknown one.
+func exponent(currency string) int {
+	if exp, ok := contract.CurrencyExponent(currency); ok {
+		return exp
+	}
+	return 2
 }
 
 // paramValue converts an attribute to a GA4 parameter value (string or number).
-func paramValue(v pcommon.Value) (any, bool) {
+func paramValue(v pcommon.Value) (mp.Value, bool) {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		return v.Str(), v.Str() != ""
+		return mp.String(v.Str()), v.Str() != ""
 	case pcommon.ValueTypeInt:
-		return v.Int(), true
+		return mp.Int(v.Int()), true
 	case pcommon.ValueTypeDouble:
 		f := v.Double()
 		if math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, false
+			return mp.Value{}, false
 		}
-		return json.Number(strconv.FormatFloat(f, 'f', -1, 64)), true
+		return mp.Number(json.Number(strconv.FormatFloat(f, 'f', -1, 64))), true
 	case pcommon.ValueTypeBool:
-		return strconv.FormatBool(v.Bool()), true
+		return mp.String(strconv.FormatBool(v.Bool())), true
 	}
-	return nil, false
+	return mp.Value{}, false
 }
 
 type builder struct{ res *Result }
 
-func (b builder) set(name string, value any) {
+func (b builder) set(name string, value mp.Value) {
 	switch b.res.Event.SetParam(name, value) {
 	case mp.ParamTruncated:
 		b.res.Truncated++
@@ -439,7 +476,9 @@ func (b builder) dropParam(reason string) {
 }
 
 func (b builder) items(items []contract.Item, currency string) []mp.Item {
-	out := make([]mp.Item, len(items))
+	out := slices.Grow(b.res.items[:0], len(items))[:len(items)]
+	b.res.items = out
+	exp := exponent(currency)
 	for i, it := range items {
 		out[i] = mp.Item{
 			ItemID:       b.truncate(it.ID),
@@ -448,7 +487,7 @@ func (b builder) items(items []contract.Item, currency string) []mp.Item {
 			Quantity:     it.Quantity,
 		}
 		if currency != "" {
-			out[i].Price = decimal(it.PriceMinor, currency)
+			out[i].Price = mp.DecimalText(it.PriceMinor, exp)
 		}
 	}
 	return out

@@ -53,7 +53,7 @@ func TestValueIsExactFromMinorUnits(t *testing.T) {
 			tc.attrs[contract.GAClientID] = "1.2"
 			tc.attrs[contract.OrderID] = "o-1"
 			res := mapOK(t, m, contract.EventPurchase, tc.attrs)
-			assert.Equal(t, tc.want, res.Event.Params[ParamValue])
+			assert.Equal(t, tc.want, res.Event.ParamMap()[ParamValue])
 		})
 	}
 }
@@ -71,7 +71,7 @@ func TestPurchaseParamsAndItems(t *testing.T) {
 			map[string]any{contract.ItemID: "sku-2", contract.ItemPrice: 0.7},
 		},
 	})
-	p := res.Event.Params
+	p := res.Event.ParamMap()
 	assert.Equal(t, "purchase", res.Event.Name)
 	assert.Equal(t, "ord-42", p[ParamTransactionID])
 	assert.Equal(t, "ord-42", res.TransactionID)
@@ -97,8 +97,8 @@ func TestSpanEventItemsAsJSONString(t *testing.T) {
 	res, drop, ok := newMapper().Map(Input{Name: contract.EventPurchase, Attrs: Attrs{ev, span}, Time: now}, now)
 	require.True(t, ok)
 	require.Empty(t, drop)
-	assert.Equal(t, "ord-7", res.Event.Params[ParamTransactionID], "looked up on the span")
-	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "500", Quantity: 2}}, res.Event.Params[ParamItems])
+	assert.Equal(t, "ord-7", res.Event.ParamMap()[ParamTransactionID], "looked up on the span")
+	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "500", Quantity: 2}}, res.Event.ParamMap()[ParamItems])
 	assert.Equal(t, DeriveClientID(DerivedFromCheckout, "cs_1"), res.Header.ClientID)
 }
 
@@ -137,8 +137,8 @@ func TestSessionEngagementConsent(t *testing.T) {
 		contract.GAClientID: "1.2", contract.GASessionID: 1764331200, contract.GAEngagementTimeMsec: 1500,
 		contract.GAConsentAdUserData: "granted",
 	})
-	assert.Equal(t, "1764331200", res.Event.Params[ParamSessionID])
-	assert.Equal(t, int64(1500), res.Event.Params[ParamEngagementTimeMsec])
+	assert.Equal(t, "1764331200", res.Event.ParamMap()[ParamSessionID])
+	assert.Equal(t, int64(1500), res.Event.ParamMap()[ParamEngagementTimeMsec])
 	assert.Equal(t, mp.Consent{AdUserData: mp.Granted, AdPersonalization: mp.Denied}, res.Header.Consent)
 }
 
@@ -188,18 +188,18 @@ func TestRefundFullAndPartial(t *testing.T) {
 	m := newMapper()
 	items := []any{map[string]any{contract.ItemID: "a", contract.ItemPriceMinor: 100}}
 	full := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: true, contract.OrderItems: items})
-	assert.NotContains(t, full.Event.Params, ParamItems)
+	assert.NotContains(t, full.Event.ParamMap(), ParamItems)
 	assert.Empty(t, full.TransactionID, "refunds are not deduplicated as purchases")
-	assert.Equal(t, json.Number("1.00"), full.Event.Params[ParamValue])
+	assert.Equal(t, json.Number("1.00"), full.Event.ParamMap()[ParamValue])
 	partial := mapOK(t, m, contract.EventRefund, map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentCurrency: "USD", contract.OrderItems: items})
-	assert.Len(t, partial.Event.Params[ParamItems], 1)
-	assert.Equal(t, json.Number("1.00"), partial.Event.Params[ParamValue])
+	assert.Len(t, partial.Event.ParamMap()[ParamItems], 1)
+	assert.Equal(t, json.Number("1.00"), partial.Event.ParamMap()[ParamValue])
 	explicit := mapOK(t, m, contract.EventRefund, map[string]any{
 		contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 300, contract.PaymentCurrency: "USD",
 		contract.PaymentRefundFull: false, contract.OrderItems: []any{map[string]any{contract.ItemID: "a", contract.ItemPriceMinor: 100, contract.ItemQuantity: 3}},
 	})
-	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "1.00", Quantity: 3}}, explicit.Event.Params[ParamItems], "a partial refund carries the refunded items")
-	assert.Equal(t, json.Number("3.00"), explicit.Event.Params[ParamValue])
+	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "1.00", Quantity: 3}}, explicit.Event.ParamMap()[ParamItems], "a partial refund carries the refunded items")
+	assert.Equal(t, json.Number("3.00"), explicit.Event.ParamMap()[ParamValue])
 }
 
 // GA4's value is Σ price × quantity of the items, without tax or shipping,
@@ -214,11 +214,11 @@ func TestValueIsItemsSumWithoutTaxAndShipping(t *testing.T) {
 				contract.GAClientID: "1.2", contract.OrderID: "o-1", contract.PaymentAmount: 493.14, contract.PaymentCurrency: "USD",
 				contract.OrderTax: 36.52, contract.OrderItems: items,
 			})
-			assert.Equal(t, json.Number("456.62"), res.Event.Params[ParamValue])
+			assert.Equal(t, json.Number("456.62"), res.Event.ParamMap()[ParamValue])
 			if event == contract.EventPurchase || event == contract.EventRefund {
-				assert.Equal(t, json.Number("36.52"), res.Event.Params[ParamTax])
+				assert.Equal(t, json.Number("36.52"), res.Event.ParamMap()[ParamTax])
 			} else {
-				assert.NotContains(t, res.Event.Params, ParamTax, "not a param of %s", event)
+				assert.NotContains(t, res.Event.ParamMap(), ParamTax, "not a param of %s", event)
 			}
 		})
 	}
@@ -227,15 +227,15 @@ func TestValueIsItemsSumWithoutTaxAndShipping(t *testing.T) {
 			contract.GAClientID: "1.2", contract.OrderID: "o-1", contract.PaymentAmountMinor: 2733275, contract.PaymentCurrency: "KWD",
 			contract.OrderTax: "100.125", contract.OrderShipping: 2.5,
 		})
-		assert.Equal(t, json.Number("2630.650"), res.Event.Params[ParamValue])
-		assert.Equal(t, json.Number("100.125"), res.Event.Params[ParamTax])
-		assert.Equal(t, json.Number("2.500"), res.Event.Params[ParamShipping])
+		assert.Equal(t, json.Number("2630.650"), res.Event.ParamMap()[ParamValue])
+		assert.Equal(t, json.Number("100.125"), res.Event.ParamMap()[ParamTax])
+		assert.Equal(t, json.Number("2.500"), res.Event.ParamMap()[ParamShipping])
 	})
 	t.Run("payment_failed keeps the failed amount", func(t *testing.T) {
 		res := mapOK(t, m, contract.EventPaymentFailed, map[string]any{
 			contract.GAClientID: "1.2", contract.PaymentAmountMinor: 49314, contract.PaymentCurrency: "USD", contract.OrderItems: items,
 		})
-		assert.Equal(t, json.Number("493.14"), res.Event.Params[ParamValue])
+		assert.Equal(t, json.Number("493.14"), res.Event.ParamMap()[ParamValue])
 	})
 }
 
@@ -248,7 +248,7 @@ func TestPaymentFailed(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		ParamErrorType: "card_declined", ParamPaymentType: "card", ParamPaymentProvider: "stripe",
 		ParamValue: json.Number("25.00"), ParamCurrency: "GBP",
-	}, res.Event.Params)
+	}, res.Event.ParamMap())
 }
 
 func TestTruncationAndExtraParamsCounted(t *testing.T) {
@@ -261,6 +261,52 @@ func TestTruncationAndExtraParamsCounted(t *testing.T) {
 	})
 	assert.Equal(t, 3, res.Truncated)
 	assert.Equal(t, map[string]int{ParamDropReserved: 1}, res.ParamsDropped)
-	assert.Equal(t, "adyen", res.Event.Params["provider"])
-	assert.Len(t, res.Event.Params[ParamCoupon], mp.MaxParamValueLen)
+	assert.Equal(t, "adyen", res.Event.ParamMap()["provider"])
+	assert.Len(t, res.Event.ParamMap()[ParamCoupon], mp.MaxParamValueLen)
+}
+
+// Money params are written as contract.FormatMinor renders them, for
+// currencies of every exponent and unknown ones.
+func TestDecimalIsFormatMinor(t *testing.T) {
+	for _, cur := range []string{"USD", "JPY", "BHD", "CLF", "XXX", "ZZZ", ""} {
+		for _, minor := range []int64{0, 1, -1, 5, 12, 99, 100, 4999, -4999, 123456789, -9223372036854775808, 9223372036854775807} {
+			assert.Equal(t, json.Number(contract.FormatMinor(minor, cur)), decimal(minor, cur).Any(), "%d %s", minor, cur)
+			assert.Equal(t, json.Number(contract.FormatMinor(minor, cur)), mp.DecimalText(minor, exponent(cur)), "%d %s", minor, cur)
+		}
+	}
+}
+
+// MapInto reusing one Result gives what Map gives for each event.
+func TestMapIntoReusesResult(t *testing.T) {
+	m := New(Config{Events: DefaultEvents(), MaxEventAge: 72 * time.Hour})
+	events := []map[string]any{
+		{
+			contract.GAClientID: "1.2", contract.PaymentAmountMinor: 1299, contract.PaymentCurrency: "USD", contract.OrderID: "o-1",
+			contract.OrderItems: []any{map[string]any{contract.ItemID: "a", contract.ItemPriceMinor: 1299}},
+		},
+		{contract.GAClientID: "1.3", contract.PaymentAmountMinor: 500, contract.PaymentCurrency: "JPY", contract.GASessionID: "77"},
+		{contract.GAClientID: "", contract.PaymentAmountMinor: 500, contract.PaymentCurrency: "JPY"},
+		{contract.GAClientID: "1.4", contract.OrderID: "o-2"},
+	}
+	var reused Result
+	for i, raw := range events {
+		attrs := pcommon.NewMap()
+		require.NoError(t, attrs.FromRaw(raw))
+		in := Input{Name: contract.EventPurchase, Attrs: Attrs{attrs}, Time: now}
+		want, wantDrop, wantOK := m.Map(in, now)
+		drop, ok := m.MapInto(&reused, in, now)
+		require.Equal(t, wantDrop, drop, "event %d", i)
+		require.Equal(t, wantOK, ok, "event %d", i)
+		if drop != "" {
+			continue
+		}
+		wantJSON, err := json.Marshal(want.Event)
+		require.NoError(t, err)
+		gotJSON, err := json.Marshal(reused.Event)
+		require.NoError(t, err)
+		assert.JSONEq(t, string(wantJSON), string(gotJSON), "event %d", i)
+		assert.Equal(t, want.Header, reused.Header)
+		assert.Equal(t, want.TransactionID, reused.TransactionID)
+		assert.Equal(t, want.Truncated, reused.Truncated)
+	}
 }

@@ -2,7 +2,6 @@ package mp
 
 import (
 	"encoding/json"
-	"slices"
 	"strconv"
 )
 
@@ -21,22 +20,30 @@ func appendEvent(b []byte, e *Event) ([]byte, bool) {
 		b = strconv.AppendInt(b, e.TimestampMicros, 10)
 	}
 	if len(e.Params) > 0 {
-		var arr [MaxParamsPerEvent + 8]string
-		keys := arr[:0]
-		for k := range e.Params {
-			keys = append(keys, k)
+		if len(e.Params) > MaxParamsPerEvent+8 {
+			return b, false // only by bypassing SetParam; json.Marshal sorts them
 		}
-		slices.Sort(keys)
+		// Sorted by name, as json.Marshal writes a map: an insertion sort
+		// of indexes (a handful of params) on the stack.
+		var arr [MaxParamsPerEvent + 8]uint8
+		order := arr[:len(e.Params)]
+		for i := range order {
+			order[i] = uint8(i)
+			for j := i; j > 0 && e.Params[order[j]].Name < e.Params[order[j-1]].Name; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
 		b = append(b, `,"params":{`...)
-		for i, k := range keys {
+		for i, k := range order {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, ok = appendPlainString(b, k); !ok {
+			p := &e.Params[k]
+			if b, ok = appendPlainString(b, p.Name); !ok {
 				return b, false
 			}
 			b = append(b, ':')
-			if b, ok = appendValue(b, e.Params[k]); !ok {
+			if b, ok = appendValue(b, &p.Value); !ok {
 				return b, false
 			}
 		}
@@ -45,31 +52,58 @@ func appendEvent(b []byte, e *Event) ([]byte, bool) {
 	return append(b, '}'), true
 }
 
-func appendValue(b []byte, v any) ([]byte, bool) {
-	switch v := v.(type) {
-	case string:
-		return appendPlainString(b, v)
-	case int64:
-		return strconv.AppendInt(b, v, 10), true
-	case json.Number:
-		return appendNumber(b, v)
-	case []Item:
-		if v == nil {
+func appendValue(b []byte, v *Value) ([]byte, bool) {
+	switch v.kind {
+	case kindString:
+		return appendPlainString(b, v.str)
+	case kindInt:
+		return strconv.AppendInt(b, v.num, 10), true
+	case kindNumber:
+		return appendNumber(b, json.Number(v.str))
+	case kindDecimal:
+		return appendDecimal(b, v.num, int(v.exp)), true
+	case kindItems:
+		if v.item == nil {
 			return append(b, "null"...), true
 		}
 		b = append(b, '[')
-		for i := range v {
+		for i := range v.item {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = appendItem(b, &v[i]); !ok {
+			if b, ok = appendItem(b, &v.item[i]); !ok {
 				return b, false
 			}
 		}
 		return append(b, ']'), true
 	}
 	return b, false
+}
+
+// appendDecimal writes minor units as a decimal with exp digits after the
+// point, as contract.FormatMinor renders money ("0.05", "-12.50", "500").
+func appendDecimal(b []byte, minor int64, exp int) []byte {
+	u := uint64(minor)
+	if minor < 0 {
+		b = append(b, '-')
+		u = uint64(-minor)
+	}
+	var digits [24]byte
+	d := strconv.AppendUint(digits[:0], u, 10)
+	if exp == 0 {
+		return append(b, d...)
+	}
+	if n := len(d) - exp; n > 0 {
+		b = append(b, d[:n]...)
+		b = append(b, '.')
+		return append(b, d[n:]...)
+	}
+	b = append(b, "0."...)
+	for range exp - len(d) {
+		b = append(b, '0')
+	}
+	return append(b, d...)
 }
 
 func appendItem(b []byte, it *Item) ([]byte, bool) {

@@ -61,18 +61,18 @@ func TestTruncateCountsRunesNotBytes(t *testing.T) {
 func TestSetParamLimits(t *testing.T) {
 	var e Event
 	for i := 0; i < MaxParamsPerEvent; i++ {
-		require.Equal(t, ParamSet, e.SetParam(fmt.Sprintf("p%d", i), int64(i)))
+		require.Equal(t, ParamSet, e.SetParam(fmt.Sprintf("p%d", i), Int(int64(i))))
 	}
-	assert.Equal(t, ParamTooMany, e.SetParam("one_more", "x"))
-	assert.Equal(t, ParamSet, e.SetParam("p3", "replacing an existing one is fine"))
+	assert.Equal(t, ParamTooMany, e.SetParam("one_more", String("x")))
+	assert.Equal(t, ParamSet, e.SetParam("p3", String("replacing an existing one is fine")))
 	assert.Len(t, e.Params, MaxParamsPerEvent)
 
 	var f Event
-	assert.Equal(t, ParamReserved, f.SetParam("ga_x", "v"))
-	assert.Equal(t, ParamReserved, f.SetParam("firebase_conversion", "v"))
-	assert.Equal(t, ParamInvalidName, f.SetParam("bad name", "v"))
-	assert.Equal(t, ParamTruncated, f.SetParam("long", strings.Repeat("v", 101)))
-	assert.Len(t, f.Params["long"], MaxParamValueLen)
+	assert.Equal(t, ParamReserved, f.SetParam("ga_x", String("v")))
+	assert.Equal(t, ParamReserved, f.SetParam("firebase_conversion", String("v")))
+	assert.Equal(t, ParamInvalidName, f.SetParam("bad name", String("v")))
+	assert.Equal(t, ParamTruncated, f.SetParam("long", String(strings.Repeat("v", 101))))
+	assert.Len(t, f.ParamMap()["long"], MaxParamValueLen)
 	assert.Len(t, f.Params, 1)
 }
 
@@ -114,7 +114,7 @@ func TestPackStaysUnderBodyLimit(t *testing.T) {
 		for i := range items {
 			items[i] = Item{ItemID: big, ItemName: big, ItemCategory: big, Price: "1.00", Quantity: 1}
 		}
-		e.SetParam("items", items)
+		e.SetParam("items", Items(items))
 		return e
 	}
 	events := []Event{mk(), mk(), mk()}
@@ -131,10 +131,10 @@ func TestPackStaysUnderBodyLimit(t *testing.T) {
 }
 
 func TestPackReportsEventTooLargeAlone(t *testing.T) {
-	e := Event{Name: "x", Params: map[string]any{}}
+	e := Event{Name: "x"}
 	for i := 0; i < 3; i++ {
 		// bypasses SetParam to build an impossible event
-		e.Params[fmt.Sprintf("p%d", i)] = strings.Repeat("y", MaxBodyBytes/2)
+		put(&e, fmt.Sprintf("p%d", i), String(strings.Repeat("y", MaxBodyBytes/2)))
 	}
 	ok := Event{Name: "ok"}
 	reqs, tooLarge, err := Pack(Header{ClientID: "1.2"}, []Event{ok, e, ok})
@@ -149,10 +149,14 @@ func TestPackBodyIsThePayloadsJSON(t *testing.T) {
 	for _, h := range []Header{
 		{ClientID: "1.2"},
 		{ClientID: "1.2", UserID: "pii_0123456789abcdef", Consent: Consent{AdUserData: Granted, AdPersonalization: Denied}},
+		{ClientID: "1.2", Consent: Consent{AdPersonalization: Denied}},
+		{ClientID: "1.2", Consent: Consent{AdUserData: Granted}},
+		{ClientID: "1.2<3>", UserID: `pii_"&"`, Consent: Consent{AdUserData: "GRANTED\n"}}, // escapes: json.Marshal
+		{ClientID: "1.2", UserID: "née", Consent: Consent{AdPersonalization: "<x>"}},
 	} {
 		events := []Event{
-			{Name: "purchase", TimestampMicros: 1795863600000000, Params: map[string]any{"currency": "EUR", "value": json.Number("12.50"), "items": []Item{{ItemID: "sku-<1>", Price: "12.50", Quantity: 1}}}},
-			{Name: "add_to_cart", TimestampMicros: 1795863500000000, Params: map[string]any{"note": "a & b"}},
+			withParams(Event{Name: "purchase", TimestampMicros: 1795863600000000}, map[string]any{"currency": "EUR", "value": json.Number("12.50"), "items": []Item{{ItemID: "sku-<1>", Price: "12.50", Quantity: 1}}}),
+			withParams(Event{Name: "add_to_cart", TimestampMicros: 1795863500000000}, map[string]any{"note": "a & b"}),
 			{Name: "view_item"},
 		}
 		reqs, tooLarge, err := Pack(h, events)
@@ -180,10 +184,11 @@ func TestPackBodyIsThePayloadsJSON(t *testing.T) {
 func BenchmarkPack(b *testing.B) {
 	var encoded []Encoded
 	for i := range 25 {
-		enc, err := Encode(&Event{Name: "purchase", TimestampMicros: int64(1795863600000000 + i), Params: map[string]any{
+		e := withParams(Event{Name: "purchase", TimestampMicros: int64(1795863600000000 + i)}, map[string]any{
 			"currency": "EUR", "value": json.Number("37.48"), "transaction_id": fmt.Sprintf("ord-%d", i),
 			"items": []Item{{ItemID: "sku-1", ItemName: "Mug", Price: "12.99", Quantity: 2}, {ItemID: "sku-2", ItemName: "Tea", Price: "11.50", Quantity: 1}},
-		}})
+		})
+		enc, err := Encode(&e)
 		if err != nil {
 			b.Fatal(err)
 		}
