@@ -433,26 +433,43 @@ func digitsToMinor(intPart, frac string, exp int) (int64, error) {
 // currency's exponent ("49.99", "500", "1.250"). Unknown currencies are
 // treated as exponent 2.
 func FormatMinor(minor int64, currency string) string {
-	exp, ok := iso4217Exponents[currency]
-	if !ok {
-		exp = 2
+	var buf [24]byte
+	return string(AppendDecimal(buf[:0], minor, MinorExponent(currency)))
+}
+
+// MinorExponent is the number of digits after the point FormatMinor writes
+// for currency: its ISO 4217 exponent, 2 for a code it does not know.
+func MinorExponent(currency string) int {
+	if exp, ok := iso4217Exponents[currency]; ok {
+		return exp
 	}
-	neg := minor < 0
+	return 2
+}
+
+// AppendDecimal appends minor units as an exact decimal with exp digits
+// after the point ("0.05", "-12.50", "500"), as FormatMinor writes them,
+// for encoders that write money into a buffer.
+func AppendDecimal(dst []byte, minor int64, exp int) []byte {
 	u := uint64(minor)
-	if neg {
+	if minor < 0 {
+		dst = append(dst, '-')
 		u = uint64(-minor)
 	}
-	s := strconv.FormatUint(u, 10)
-	if exp > 0 {
-		if len(s) <= exp {
-			s = strings.Repeat("0", exp-len(s)+1) + s
-		}
-		s = s[:len(s)-exp] + "." + s[len(s)-exp:]
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], u, 10)
+	if exp <= 0 {
+		return append(dst, d...)
 	}
-	if neg {
-		s = "-" + s
+	if n := len(d) - exp; n > 0 {
+		dst = append(dst, d[:n]...)
+		dst = append(dst, '.')
+		return append(dst, d[n:]...)
 	}
-	return s
+	dst = append(dst, "0."...)
+	for range exp - len(d) {
+		dst = append(dst, '0')
+	}
+	return append(dst, d...)
 }
 
 // MinorToMajorFloat converts minor units to a double in major units, for

@@ -423,15 +423,7 @@ func amount(a Attrs) (money contract.Money, hasMoney bool, drop string) {
 // decimal is minor units as an exact JSON number in major units, as
 // contract.FormatMinor renders them.
 func decimal(minor int64, currency string) mp.Value {
-	return mp.Decimal(minor, exponent(currency))
-}
-
-// exponent is FormatMinor's exponent of currency: 2 for an unknown one.
-func exponent(currency string) int {
-	if exp, ok := contract.CurrencyExponent(currency); ok {
-		return exp
-	}
-	return 2
+	return mp.Decimal(minor, contract.MinorExponent(currency))
 }
 
 // paramValue converts an attribute to a GA4 parameter value (string or number).
@@ -478,7 +470,7 @@ func (b builder) dropParam(reason string) {
 func (b builder) items(items []contract.Item, currency string) []mp.Item {
 	out := slices.Grow(b.res.items[:0], len(items))[:len(items)]
 	b.res.items = out
-	exp := exponent(currency)
+	exp := contract.MinorExponent(currency)
 	for i, it := range items {
 		out[i] = mp.Item{
 			ItemID:       b.truncate(it.ID),

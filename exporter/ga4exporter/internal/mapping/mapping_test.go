@@ -271,7 +271,7 @@ func TestDecimalIsFormatMinor(t *testing.T) {
 	for _, cur := range []string{"USD", "JPY", "BHD", "CLF", "XXX", "ZZZ", ""} {
 		for _, minor := range []int64{0, 1, -1, 5, 12, 99, 100, 4999, -4999, 123456789, -9223372036854775808, 9223372036854775807} {
 			assert.Equal(t, json.Number(contract.FormatMinor(minor, cur)), decimal(minor, cur).Any(), "%d %s", minor, cur)
-			assert.Equal(t, json.Number(contract.FormatMinor(minor, cur)), mp.DecimalText(minor, exponent(cur)), "%d %s", minor, cur)
+			assert.Equal(t, json.Number(contract.FormatMinor(minor, cur)), mp.DecimalText(minor, contract.MinorExponent(cur)), "%d %s", minor, cur)
 		}
 	}
 }

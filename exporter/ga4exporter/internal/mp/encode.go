@@ -3,6 +3,8 @@ package mp
 import (
 	"encoding/json"
 	"strconv"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // appendEvent writes e as json.Marshal does (keys sorted, HTML characters
@@ -61,7 +63,7 @@ func appendValue(b []byte, v *Value) ([]byte, bool) {
 	case kindNumber:
 		return appendNumber(b, json.Number(v.str))
 	case kindDecimal:
-		return appendDecimal(b, v.num, int(v.exp)), true
+		return contract.AppendDecimal(b, v.num, int(v.exp)), true
 	case kindItems:
 		if v.item == nil {
 			return append(b, "null"...), true
@@ -79,31 +81,6 @@ func appendValue(b []byte, v *Value) ([]byte, bool) {
 		return append(b, ']'), true
 	}
 	return b, false
-}
-
-// appendDecimal writes minor units as a decimal with exp digits after the
-// point, as contract.FormatMinor renders money ("0.05", "-12.50", "500").
-func appendDecimal(b []byte, minor int64, exp int) []byte {
-	u := uint64(minor)
-	if minor < 0 {
-		b = append(b, '-')
-		u = uint64(-minor)
-	}
-	var digits [24]byte
-	d := strconv.AppendUint(digits[:0], u, 10)
-	if exp == 0 {
-		return append(b, d...)
-	}
-	if n := len(d) - exp; n > 0 {
-		b = append(b, d[:n]...)
-		b = append(b, '.')
-		return append(b, d[n:]...)
-	}
-	b = append(b, "0."...)
-	for range exp - len(d) {
-		b = append(b, '0')
-	}
-	return append(b, d...)
 }
 
 func appendItem(b []byte, it *Item) ([]byte, bool) {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // Consent values.
@@ -87,7 +89,7 @@ func Decimal(minor int64, exp int) Value {
 // DecimalText is the text Decimal(minor, exp) is written as.
 func DecimalText(minor int64, exp int) json.Number {
 	var buf [32]byte
-	return json.Number(appendDecimal(buf[:0], minor, min(max(exp, 0), 18)))
+	return json.Number(contract.AppendDecimal(buf[:0], minor, min(max(exp, 0), 18)))
 }
 
 // Items is an items value.
@@ -230,13 +232,15 @@ type Encoded struct {
 // Encode encodes one event for PackEncoded, as json.Marshal would; the
 // common forms are written directly (appendEvent), a tenth of the cost.
 func Encode(e *Event) (Encoded, error) {
-	return encode(make([]byte, 0, 512), e)
-}
-
-func encode(buf []byte, e *Event) (Encoded, error) {
-	if b, ok := appendEvent(buf, e); ok {
+	if b, ok := appendEvent(make([]byte, 0, 512), e); ok {
 		return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, nil
 	}
+	return marshalEvent(e)
+}
+
+// marshalEvent encodes the rare forms appendEvent does not write
+// (escapes, odd numbers) with json.Marshal.
+func marshalEvent(e *Event) (Encoded, error) {
 	b, err := json.Marshal(e)
 	return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, err
 }
@@ -272,10 +276,9 @@ func (a *Arena) Encode(e *Event) (Encoded, error) {
 	start := len(a.buf)
 	b, ok := appendEvent(a.buf, e)
 	if !ok {
-		// Rare (escapes, odd numbers): json.Marshal's own buffer. What
-		// appendEvent wrote past len(a.buf) is overwritten by the next event.
-		b, err := json.Marshal(e)
-		return Encoded{JSON: b, TimestampMicros: e.TimestampMicros}, err
+		// In json.Marshal's own buffer. What appendEvent wrote past
+		// len(a.buf) is overwritten by the next event.
+		return marshalEvent(e)
 	}
 	a.largest = max(a.largest, len(b)-start)
 	if cap(b) != cap(a.buf) {
