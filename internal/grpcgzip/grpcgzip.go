@@ -12,12 +12,12 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"google.golang.org/grpc/encoding"
 	// gRPC's own gzip registers in its init, which runs before this
-	// package's: the registration below replaces it under the same name.
-	_ "google.golang.org/grpc/encoding/gzip"
+	// package's: the registration below replaces it under its name.
+	stdgzip "google.golang.org/grpc/encoding/gzip"
 )
 
 // Name is the gRPC encoding name both compressors register as.
-const Name = "gzip"
+const Name = stdgzip.Name
 
 func init() {
 	c := &compressor{}
