@@ -70,6 +70,8 @@ type Engine struct {
 	dailyTarget, monthlyTarget int64
 	bounds                     []float64
 	agg                        aggregates
+	// resent remembers the batches counted recently (resend.go).
+	resent *dedup
 	// scratch holds the event being visited; reusing it under e.mu keeps
 	// decoding free of a heap allocation per record. While collecting, a
 	// batch's events are decoded into e.pending instead (slot).
@@ -114,6 +116,7 @@ func New(s Settings) (*Engine, error) {
 		loc:        s.Location,
 		conv:       conv,
 		dedup:      newDedup(s.DedupWindow, s.DedupMaxEntries),
+		resent:     newDedup(resendWindow, maxResentBatches),
 		cust:       newCustomers(s.ExpectedCustomers, s.FalsePositiveRate, conv.Reporting()),
 		logger:     s.Logger,
 		methods:    newLimiter(s.CardinalityLimit),

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,10 +93,15 @@ type span struct {
 	events map[string]map[string]any
 }
 
+// tracesBuilt numbers the batches traces builds: each starts its spans a
+// nanosecond later than the one before, so two calls are two real batches
+// and not a re-send (resend.go), as in live traffic.
+var tracesBuilt atomic.Int64
+
 func traces(spans ...span) ptrace.Traces {
 	td := ptrace.NewTraces()
 	ss := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
-	start := time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC)
+	start := time.Date(2026, 3, 10, 11, 0, 0, 0, time.UTC).Add(time.Duration(tracesBuilt.Add(1)))
 	for i, sp := range spans {
 		s := ss.AppendEmpty()
 		s.SetName(sp.name)

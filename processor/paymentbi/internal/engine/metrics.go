@@ -365,7 +365,7 @@ func (e *Engine) emitQuality(m *emitter) {
 	}) {
 		m.point(invalid, true, AttrReason, k.reason, contract.EventName, k.event).SetIntValue(shown(st.invalid[k], a.invalid[k]))
 	}
-	dups := m.sum(MetricDuplicateEvents, "{event}", "Duplicate deliveries of a purchase within the dedup window, not counted again.")
+	dups := m.sum(MetricDuplicateEvents, "{event}", "Re-deliveries not counted again: a purchase within the dedup window, every event of a re-sent batch.")
 	for _, name := range slices.Sorted(maps.Keys(a.duplicates)) {
 		m.point(dups, true, contract.EventName, name).SetIntValue(shown(st.duplicate[name], a.duplicates[name]))
 	}

@@ -157,24 +157,20 @@ func (e *Engine) ObserveTraces(ctx context.Context, td ptrace.Traces) error {
 }
 
 // batch applies one batch on the observe (connector) or enrich (processor)
-// path. Without storage each event is applied as it is decoded; with
-// storage the decoded events are collected, journaled, and only then
-// applied, so a failed write changes nothing.
+// path. The decoded events are collected, journaled when there is
+// storage, and only then applied, so a failed write changes nothing; the
+// processor without storage applies each event as it is decoded.
 func (e *Engine) batch(ctx context.Context, mode byte, walk func(visit)) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
-	if mode == recordObserve {
-		e.agg.roll(now, e.loc)
-	}
-	apply := func(ev *event, attrs pcommon.Map) { e.observe(ev, now) }
-	if mode == recordEnrich {
-		apply = func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) }
-	}
-	if e.store == nil {
+	apply := func(ev *event, attrs pcommon.Map) { e.enrich(ev, attrs, now) }
+	if e.store == nil && mode == recordEnrich {
 		walk(apply)
 		return nil
 	}
+	// The connector collects the batch without storage too: recognising a
+	// re-sent batch needs all of it before anything is counted.
 	e.pending, e.pendingAttrs = e.pending[:0], e.pendingAttrs[:0]
 	defer e.releasePending()
 	e.collecting = true
@@ -182,6 +178,10 @@ func (e *Engine) batch(ctx context.Context, mode byte, walk func(visit)) error {
 	e.collecting = false
 	if err := e.commit(ctx, mode, now); err != nil {
 		return err
+	}
+	if mode == recordObserve {
+		e.applyObserve(now)
+		return nil
 	}
 	for i := range e.pending {
 		apply(&e.pending[i], e.pendingAttrs[i])
@@ -207,9 +207,16 @@ func (e *Engine) releasePending() {
 }
 
 // applyObserve counts e.pending at now: the live path after its journal
-// write, and the replay of a journal record.
+// write, and the replay of a journal record. A re-sent batch (resend.go)
+// counts as duplicates only.
 func (e *Engine) applyObserve(now time.Time) {
 	e.agg.roll(now, e.loc)
+	if e.resentBatch(now) {
+		for i := range e.pending {
+			e.agg.duplicates[e.pending[i].name]++
+		}
+		return
+	}
 	for i := range e.pending {
 		e.observe(&e.pending[i], now)
 	}

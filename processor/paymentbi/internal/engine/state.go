@@ -17,6 +17,9 @@ const (
 	// keyDedup holds the purchase dedup set; state saved before it existed
 	// simply lacks the key.
 	keyDedup = "dedup"
+	// keyResent holds the batches counted recently (resend.go); state
+	// saved before it existed lacks the key, and such a version ignores it.
+	keyResent = "resent_batches"
 	// keyState is the snapshot of everything else (snapshot.go); it
 	// replaces keyPeriods, which is only read from older state.
 	keyState = "state"
@@ -41,6 +44,7 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	ops := []*storage.Operation{
 		storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods),
 		storage.GetOperation(keyDedup), storage.GetOperation(keyState),
+		storage.GetOperation(keyResent),
 	}
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("paymentbi: load state: %w", err)
@@ -67,6 +71,11 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	if data := ops[2].Value; data != nil {
 		if err := e.dedup.unmarshal(data, dedupAt); err != nil {
 			e.logger.Warn("paymentbi: ignoring saved dedup set", zap.Error(err))
+		}
+	}
+	if data := ops[4].Value; data != nil {
+		if err := e.resent.unmarshal(data, dedupAt); err != nil {
+			e.logger.Warn("paymentbi: ignoring saved set of counted batches", zap.Error(err))
 		}
 	}
 	if snap != nil {
@@ -141,7 +150,7 @@ func nonNil(m map[string]int64) map[string]int64 {
 // written when nothing happened since the last snapshot.
 func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 	e.mu.Lock()
-	if e.seq == e.snapSeq && !e.dedup.dirty && !e.cust.dirty && e.snapshotted {
+	if e.seq == e.snapSeq && !e.dedup.dirty && !e.resent.dirty && !e.cust.dirty && e.snapshotted {
 		e.mu.Unlock()
 		return nil
 	}
@@ -150,6 +159,10 @@ func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 	dedupDirty := e.dedup.dirty
 	if dedupDirty {
 		ops = append(ops, storage.SetOperation(keyDedup, e.dedup.marshal(now)))
+	}
+	resentDirty := e.resent.dirty
+	if resentDirty {
+		ops = append(ops, storage.SetOperation(keyResent, e.resent.marshal(now)))
 	}
 	if e.cust.dirty {
 		data, err := e.cust.marshal()
@@ -165,12 +178,13 @@ func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 		ops = append(ops, storage.DeleteOperation(journalKey(s)))
 	}
 	custDirty := e.cust.dirty
-	e.cust.dirty, e.dedup.dirty = false, false
+	e.cust.dirty, e.dedup.dirty, e.resent.dirty = false, false, false
 	e.mu.Unlock()
 	if err := client.Batch(ctx, ops...); err != nil {
 		e.mu.Lock()
 		e.cust.dirty = e.cust.dirty || custDirty
 		e.dedup.dirty = e.dedup.dirty || dedupDirty
+		e.resent.dirty = e.resent.dirty || resentDirty
 		e.mu.Unlock()
 		return fmt.Errorf("paymentbi: save state: %w", err)
 	}
