@@ -6,58 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
-	"go.opentelemetry.io/collector/pdata/ptrace"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
-
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 	"github.com/otelcol-payments/otelcol-payments/internal/e2e"
 	"github.com/otelcol-payments/otelcol-payments/internal/sim"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi"
 )
-
-// resendingSink sends every request twice, as a client does whose
-// acknowledgement was lost (the collector was killed after counting it,
-// or another exporter failed it): the same request again.
-type resendingSink struct {
-	*otlpSink
-	requests int
-	// before, when set, runs before a request's second delivery.
-	before func()
-}
-
-func (s *resendingSink) Advance(now time.Time) {
-	s.flush()
-	s.clock.set(now)
-}
-
-func (s *resendingSink) flush() {
-	ctx := context.Background()
-	if s.td.ResourceSpans().Len() > 0 {
-		req := ptraceotlp.NewExportRequestFromTraces(s.td)
-		s.twice(func() error { _, err := s.traces.Export(ctx, req); return err })
-		s.td = ptrace.NewTraces()
-	}
-	if s.ld.ResourceLogs().Len() > 0 {
-		req := plogotlp.NewExportRequestFromLogs(s.ld)
-		s.twice(func() error { _, err := s.logs.Export(ctx, req); return err })
-		s.ld = plog.NewLogs()
-	}
-}
-
-func (s *resendingSink) twice(send func() error) {
-	if err := send(); err != nil {
-		s.t.Fatalf("sending: %v", err)
-	}
-	s.requests++
-	if s.before != nil {
-		s.before()
-	}
-	if err := send(); err != nil {
-		s.t.Fatalf("sending again: %v", err)
-	}
-}
 
 // A request delivered twice counts once: the funnel, the charge attempts
 // and the failures, which carry no id of their own, equal the simulator's
@@ -114,11 +67,12 @@ service:
       exporters: [capture/paymentbi-resend]
 `
 	col := e2e.Start(t, factories, config)
-	sink := &resendingSink{otlpSink: newOTLPSink(t, addr, clock)}
+	sink := newOTLPSink(t, addr, clock)
 	const sessions = 400
-	restarts := 0
-	sink.before = func() {
-		if sink.requests%restartEvery != 0 {
+	requests, restarts := 0, 0
+	sink.resend = func() {
+		requests++
+		if requests%restartEvery != 0 {
 			return
 		}
 		restarts++
@@ -136,7 +90,7 @@ service:
 	}
 	sink.flush()
 	if restarts < 5 {
-		t.Fatalf("only %d requests: the collector restarted %d times", sink.requests, restarts)
+		t.Fatalf("only %d requests: the collector restarted %d times", requests, restarts)
 	}
 	capture := e2e.Sinks("paymentbi-resend")
 	emitted := len(capture.Metrics.AllMetrics())

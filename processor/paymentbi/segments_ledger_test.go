@@ -40,6 +40,9 @@ type otlpSink struct {
 	logs   plogotlp.GRPCClient
 	td     ptrace.Traces
 	ld     plog.Logs
+	// resend, when set, is called after each request, which is then sent
+	// once more: a client whose acknowledgement was lost.
+	resend func()
 }
 
 func newOTLPSink(t testing.TB, addr string, clock *simClock) *otlpSink {
@@ -68,16 +71,27 @@ func (s *otlpSink) ConsumeLogs(ld plog.Logs) { ld.ResourceLogs().MoveAndAppendTo
 func (s *otlpSink) flush() {
 	ctx := context.Background()
 	if s.td.ResourceSpans().Len() > 0 {
-		if _, err := s.traces.Export(ctx, ptraceotlp.NewExportRequestFromTraces(s.td)); err != nil {
-			s.t.Fatalf("sending traces: %v", err)
-		}
+		req := ptraceotlp.NewExportRequestFromTraces(s.td)
+		s.send("traces", func() error { _, err := s.traces.Export(ctx, req); return err })
 		s.td = ptrace.NewTraces()
 	}
 	if s.ld.ResourceLogs().Len() > 0 {
-		if _, err := s.logs.Export(ctx, plogotlp.NewExportRequestFromLogs(s.ld)); err != nil {
-			s.t.Fatalf("sending logs: %v", err)
-		}
+		req := plogotlp.NewExportRequestFromLogs(s.ld)
+		s.send("logs", func() error { _, err := s.logs.Export(ctx, req); return err })
 		s.ld = plog.NewLogs()
+	}
+}
+
+func (s *otlpSink) send(what string, export func() error) {
+	if err := export(); err != nil {
+		s.t.Fatalf("sending %s: %v", what, err)
+	}
+	if s.resend == nil {
+		return
+	}
+	s.resend()
+	if err := export(); err != nil {
+		s.t.Fatalf("sending %s again: %v", what, err)
 	}
 }
 

@@ -87,6 +87,7 @@ type Engine struct {
 	seq, snapSeq uint64
 	snapshotted  bool
 	recordBuf    []byte
+	keyBuf       enc // batchKey's encoding (resend.go)
 	// skipped counts the journal records the start could not decode.
 	skipped      int
 	pending      []event

@@ -189,12 +189,16 @@ func lookup(ms map[string]pmetric.Metric, name string, attrs ...string) (float64
 		if !matches(dp.Attributes(), attrs) {
 			continue
 		}
-		if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-			return float64(dp.IntValue()), true
-		}
-		return dp.DoubleValue(), true
+		return pointValue(dp), true
 	}
 	return 0, false
+}
+
+func pointValue(dp pmetric.NumberDataPoint) float64 {
+	if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+		return float64(dp.IntValue())
+	}
+	return dp.DoubleValue()
 }
 
 func pointCount(ms map[string]pmetric.Metric, name string) int {

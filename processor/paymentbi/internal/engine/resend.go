@@ -1,11 +1,6 @@
 package engine
 
-import (
-	"encoding/binary"
-	"time"
-
-	"github.com/cespare/xxhash/v2"
-)
+import "time"
 
 // A batch whose acknowledgement was lost — the process was killed after
 // journaling it, or another exporter of the pipeline failed it — is sent
@@ -37,62 +32,55 @@ func (e *Engine) batchKey() (key uint64, ok bool) {
 	if !d.enabled() || len(e.pending) == 0 {
 		return 0, false
 	}
-	h := &d.digest
-	h.ResetWithSeed(d.seed)
-	var scratch [binary.MaxVarintLen64]byte
-	putInt := func(v int64) { _, _ = h.Write(binary.AppendVarint(scratch[:0], v)) }
-	putStr := func(s string) {
-		putInt(int64(len(s)))
-		_, _ = h.WriteString(s)
-	}
+	b := e.keyBuf[:0]
 	for i := range e.pending {
 		ev := &e.pending[i]
 		ok = ok || ev.at != 0
-		hashEvent(h, ev, putInt, putStr)
+		appendKeyFields(&b, ev)
 	}
-	return h.Sum64(), ok
+	e.keyBuf = b
+	d.digest.ResetWithSeed(d.seed)
+	_, _ = d.digest.Write(b)
+	return d.digest.Sum64(), ok
 }
 
-func hashEvent(h *xxhash.Digest, ev *event, putInt func(int64), putStr func(string)) {
-	putStr(ev.name)
-	var flags int64
-	for i, set := range []bool{ev.hasMoney, ev.moneyErr != nil, ev.spanError, ev.hasOrder, ev.fromSpan} {
+// appendKeyFields encodes the fields of ev that identify it in a re-sent
+// batch: appendEvent's, under its conditions, less the segment and the
+// reporting amount.
+func appendKeyFields(b *enc, ev *event) {
+	b.Str(ev.name)
+	var flags byte
+	for i, set := range [...]bool{ev.hasMoney, ev.moneyErr != nil, ev.spanError, ev.hasOrder, ev.fromSpan} {
 		if set {
 			flags |= 1 << i
 		}
 	}
-	putInt(flags)
+	b.Byte(flags)
 	if ev.moneyErr != nil {
-		putInt(int64(reasonCode(ev.moneyErr))) // 255 live and replayed for an unknown one
+		b.Byte(reasonCode(ev.moneyErr)) // 255 live and replayed for an unknown one
 	}
 	if ev.hasMoney {
-		putStr(ev.money.Currency)
-		putInt(ev.money.Minor)
+		b.Str(ev.money.Currency)
+		b.Varint(ev.money.Minor)
 	}
-	putStr(ev.method)
-	putStr(ev.provider)
-	putStr(ev.status)
-	putStr(ev.errorType)
+	b.Str(ev.method)
+	b.Str(ev.provider)
+	b.Str(ev.status)
+	b.Str(ev.errorType)
 	if ev.hasOrder {
-		putInt(int64(ev.orderKey))
+		b.U64(ev.orderKey)
 	}
-	putStr(ev.customer)
+	b.Str(ev.customer)
 	if ev.kind == kindInventory {
-		putStr(ev.itemID)
-		putInt(ev.available)
-		putInt(ev.reserved)
-		putInt(boolInt(ev.hasAvailable) | boolInt(ev.hasReserved)<<1)
+		b.Str(ev.itemID)
+		b.Varint(ev.available)
+		b.Varint(ev.reserved)
+		b.Bool(ev.hasAvailable)
+		b.Bool(ev.hasReserved)
 	}
-	putInt(int64(ev.duration))
-	putInt(int64(ev.at))
-	_, _ = h.Write(ev.traceID[:])
-}
-
-func boolInt(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
+	b.Varint(int64(ev.duration))
+	b.U64(uint64(ev.at))
+	*b = append(*b, ev.traceID[:]...)
 }
 
 // resentBatch reports whether e.pending is a batch already counted within

@@ -32,13 +32,8 @@ func total(ms map[string]pmetric.Metric, name string) float64 {
 		return 0
 	}
 	var sum float64
-	dps := numberPoints(m)
-	for i := 0; i < dps.Len(); i++ {
-		if dp := dps.At(i); dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
-			sum += float64(dp.IntValue())
-		} else {
-			sum += dp.DoubleValue()
-		}
+	for _, dp := range numberPoints(m).All() {
+		sum += pointValue(dp)
 	}
 	return sum
 }
