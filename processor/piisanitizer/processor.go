@@ -496,10 +496,17 @@ func (s *sanitizer) classifyUnder(parent, k string) keyClass {
 
 // namedNumber sanitizes the value of an SSN or phone key (k): nine digits
 // are an SSN there even without dashes (an int lost its leading zeros),
-// and a national number a phone number.
+// and a national number a phone number. The elements of a list under the
+// key are read the same way.
 func (p *pass) namedNumber(v pcommon.Value, k detect.Kind) bool {
 	var str string
 	switch v.Type() {
+	case pcommon.ValueTypeSlice:
+		remove := false
+		for _, e := range v.Slice().All() {
+			remove = p.namedNumber(e, k) || remove
+		}
+		return remove
 	case pcommon.ValueTypeStr:
 		str = v.Str()
 	case pcommon.ValueTypeInt:

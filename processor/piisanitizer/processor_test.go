@@ -3,6 +3,7 @@ package piisanitizer
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -587,5 +588,55 @@ func TestNestedMapKeys(t *testing.T) {
 	blocked, _ := lr.Attributes().Get("blocked")
 	if raw := blocked.Map().AsRaw(); len(raw) != 1 || raw["198.51.100.0"] != true {
 		t.Errorf("blocked = %v", raw)
+	}
+}
+
+// A phone or SSN key may hold a list (a customer's numbers, an int array
+// from a typed SDK attribute): each element is read as its key says, as a
+// single value would be. Free text scans only find a national number
+// next to such a name, so the elements were left as sent.
+func TestNamedNumbersInArrays(t *testing.T) {
+	h := newHarness(t, testConfig())
+	ld := plog.NewLogs()
+	a := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+	phones := a.PutEmptySlice("customer.phone_number")
+	phones.AppendEmpty().SetStr("4155552671")
+	phones.AppendEmpty().SetInt(4155552672)
+	phones.AppendEmpty().SetStr("07700 900123")
+	ssns := a.PutEmptySlice("ssn")
+	ssns.AppendEmpty().SetStr("078051120")
+	ssns.AppendEmpty().SetInt(78051121)
+	nested := a.PutEmptySlice("mobile")
+	nested.AppendEmpty().SetEmptySlice().AppendEmpty().SetStr("4155552673")
+
+	out := h.processLogs(t, ld)
+	a = out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	once := a.AsRaw()
+	again := h.processLogs(t, out).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().AsRaw()
+	if !reflect.DeepEqual(again, once) {
+		t.Errorf("sanitizing again changed %v to %v", once, again)
+	}
+	for key, want := range map[string][]any{
+		"customer.phone_number": {"********71", "********72", "***** ****23"},
+		"ssn":                   {"*****1120", "*****1121"},
+		"mobile":                {[]any{"********73"}},
+	} {
+		v, _ := a.Get(key)
+		if got := v.AsRaw(); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s = %#v, want %#v", key, got, want)
+		}
+	}
+
+	// with the remove action a list holding a phone number goes, as a
+	// single one does
+	cfg := testConfig()
+	cfg.Detectors.Phone = ActionRemove
+	ld = plog.NewLogs()
+	a = ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().Attributes()
+	a.PutEmptySlice("phone").AppendEmpty().SetStr("4155552671")
+	a.PutStr("keep", "ok")
+	out = newHarness(t, cfg).processLogs(t, ld)
+	if got := out.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes().AsRaw(); !reflect.DeepEqual(got, map[string]any{"keep": "ok"}) {
+		t.Errorf("attributes with remove = %v, want the phone list gone", got)
 	}
 }
