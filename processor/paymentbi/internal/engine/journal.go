@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -41,7 +43,19 @@ const journalVersion = 2
 
 // journalKey is the storage key of record seq; fixed width keeps the keys
 // in order for a human looking at the file.
-func journalKey(seq uint64) string { return fmt.Sprintf("journal/%016x", seq) }
+func journalKey(seq uint64) string { return fmt.Sprintf("%s%016x", journalPrefix, seq) }
+
+const journalPrefix = "journal/"
+
+// journalSeq is the sequence number of a journal record's key.
+func journalSeq(key string) (uint64, bool) {
+	hex, isRecord := strings.CutPrefix(key, journalPrefix)
+	if !isRecord || len(hex) != 16 {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(hex, 16, 64)
+	return seq, err == nil && seq > 0
+}
 
 // eventNames are the only names eventKind and spanKind recognise; a record
 // stores the index.

@@ -78,11 +78,19 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 			e.logger.Warn("paymentbi: ignoring saved set of counted batches", zap.Error(err))
 		}
 	}
-	if snap != nil {
+	switch {
+	case snap != nil:
 		e.restoreSnapshot(snap)
 		e.snapshotted = true
-	} else if data := ops[1].Value; data != nil {
-		e.loadLegacyPeriods(data)
+	case ops[3].Value != nil:
+		// The snapshot is lost, the records written after it are not:
+		// replay them now. Left behind, they would be replayed once the
+		// new sequence reached them at some later start.
+		if first, ok := e.firstJournalSeq(ctx, client); ok {
+			e.seq, e.snapSeq = first-1, first-1
+		}
+	case ops[1].Value != nil:
+		e.loadLegacyPeriods(ops[1].Value)
 	}
 	replayed, err := e.replay(ctx, client)
 	if err != nil {
@@ -117,6 +125,28 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 		return e.SaveState(ctx, client)
 	}
 	return nil
+}
+
+// firstJournalSeq is the lowest journal record on client, for a start
+// without a usable snapshot; ok is false when there is none or client
+// cannot list its keys.
+func (e *Engine) firstJournalSeq(ctx context.Context, client storage.Client) (first uint64, ok bool) {
+	w, canWalk := client.(storage.Walker)
+	if !canWalk {
+		e.logger.Warn("paymentbi: the storage cannot list the journal records after the lost snapshot; they stay on disk")
+		return 0, false
+	}
+	err := w.Walk(ctx, func(key string, _ []byte) ([]*storage.Operation, error) {
+		if seq, isRecord := journalSeq(key); isRecord && (!ok || seq < first) {
+			first, ok = seq, true
+		}
+		return nil, nil
+	})
+	if err != nil {
+		e.logger.Warn("paymentbi: listing the journal records after the lost snapshot failed; they stay on disk", zap.Error(err))
+		return 0, false
+	}
+	return first, ok
 }
 
 // loadLegacyPeriods reads the day and month revenue saved by versions
