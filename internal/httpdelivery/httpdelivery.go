@@ -239,7 +239,13 @@ func SecondsDelay(secs float64) time.Duration {
 // Snippet is the start of a response body as errors quote it: trimmed,
 // truncated, secrets redacted and long digit runs masked.
 func Snippet(body []byte, redact []string) string {
-	s := strings.TrimSpace(string(body[:min(len(body), 4*snippetRunes)]))
+	// Redacted before the cut, over enough bytes that a secret starting
+	// inside the window ends inside it: cut first, its start would stay.
+	window := 4 * snippetRunes
+	for _, secret := range redact {
+		window = max(window, 4*snippetRunes+len(url.QueryEscape(secret)))
+	}
+	s := strings.TrimSpace(string(body[:min(len(body), window)]))
 	s = redactString(s, redact)
 	if r := []rune(s); len(r) > snippetRunes {
 		s = string(r[:snippetRunes-1]) + "…"

@@ -280,3 +280,19 @@ func TestSendMetersAcceptedVolume(t *testing.T) {
 	assert.Equal(t, spend.Figures{Requests: 2, Events: 26, Bytes: 13, RequestsLastHour: 2, EventsLastHour: 26, BytesLastHour: 13}, d.Figures)
 	assert.Equal(t, int64(2), d.FailedRequests)
 }
+
+// A secret the service echoes across the byte window the snippet is read
+// from is still redacted whole: with four-byte runes before it, 200 runes
+// reach that far, and redacting after the cut let the secret's start out.
+func TestSnippetRedactsASecretAcrossTheCut(t *testing.T) {
+	const secret = "sk_live_0123456789abcdefghijklmnopqrstuv"
+	for before := 180; before < 200; before++ {
+		body := []byte(strings.Repeat("😀", before) + secret + " tail")
+		got := Snippet(body, []string{secret})
+		for n := 4; n <= len(secret); n++ {
+			if strings.Contains(got, secret[:n]) {
+				t.Fatalf("%d runes before the secret: snippet %q quotes its first %d bytes", before, got, n)
+			}
+		}
+	}
+}
