@@ -339,6 +339,15 @@ func TestSanitizedValueFitsTheLimit(t *testing.T) {
 			}
 		}
 	}
+
+	// The cut is counted as a value_size limit, as the cut on the way in
+	// is; the output, which fits, is not cut or counted again.
+	h = newHarness(t, cfg)
+	in := "mail a@b.co " + strings.Repeat("x", 52) // at the limit: the way in keeps it
+	once := sanitizeValue(t, h, in, false)
+	assert.Equal(t, int64(1), edgeLimited(t, h, edgeValueSize), "the cut of %q", once)
+	sanitizeValue(t, h, once, false)
+	assert.Equal(t, int64(1), edgeLimited(t, h, edgeValueSize))
 }
 
 func sanitizeValue(t *testing.T, h *harness, in string, bytesValue bool) string {

@@ -66,11 +66,7 @@ func createDefaultConfig() component.Config {
 var capabilities = processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: true})
 
 func createTraces(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Traces) (processor.Traces, error) {
-	s, err := newSanitizer(cfg.(*Config), set)
-	if err != nil {
-		return nil, err
-	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
+	s, e, err := newSanitizerAtEdge(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}
@@ -78,11 +74,7 @@ func createTraces(ctx context.Context, set processor.Settings, cfg component.Con
 }
 
 func createMetrics(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
-	s, err := newSanitizer(cfg.(*Config), set)
-	if err != nil {
-		return nil, err
-	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
+	s, e, err := newSanitizerAtEdge(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}
@@ -90,13 +82,25 @@ func createMetrics(ctx context.Context, set processor.Settings, cfg component.Co
 }
 
 func createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
-	s, err := newSanitizer(cfg.(*Config), set)
-	if err != nil {
-		return nil, err
-	}
-	e, err := newEdge(cfg.(*Config).EdgeLimits, set, s.scanner)
+	s, e, err := newSanitizerAtEdge(cfg.(*Config), set)
 	if err != nil {
 		return nil, err
 	}
 	return processorhelper.NewLogs(ctx, set, cfg, next, e.wrapLogs(s.processLogs), capabilities)
+}
+
+// newSanitizerAtEdge builds a signal's sanitizer and the edge around it.
+// The values sanitizing lengthened past max_value_bytes are cut again by
+// the sanitizer and counted by the edge, with those it cut on the way in.
+func newSanitizerAtEdge(cfg *Config, set processor.Settings) (*sanitizer, *edge, error) {
+	s, err := newSanitizer(cfg, set)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := newEdge(cfg.EdgeLimits, set, s.scanner)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.reportCut = func(ctx context.Context, n int64) { e.report(ctx, counts{edgeValueSize: n}) }
+	return s, e, nil
 }

@@ -87,8 +87,10 @@ type sanitizer struct {
 	// maxValue is edge_limits.max_value_bytes: a value sanitizing made
 	// longer is cut to it again, or the next tier would cut it.
 	maxValue int
-	findings metric.Int64Counter
-	addOpts  [numSignals][][]metric.AddOption // per detector
+	// reportCut counts those cuts in edge_limited (nil: not counted).
+	reportCut func(ctx context.Context, n int64)
+	findings  metric.Int64Counter
+	addOpts   [numSignals][][]metric.AddOption // per detector
 	// fullPath turns off the shortcuts that give the same output faster
 	// (the batch's memo of pseudonyms and results, its key classes), so
 	// tests can compare both.
@@ -312,6 +314,8 @@ type pass struct {
 	parent string
 	// keys remembers the classes of the batch's keys (see classOf).
 	keys [keyMemoSlots]keyMemoEntry
+	// cut counts the values fit cut to max_value_bytes.
+	cut int64
 }
 
 // keyMemoSlots sizes pass.keys: records of a batch repeat a few dozen keys.
@@ -390,7 +394,19 @@ func (p *pass) total() int64 {
 }
 
 // record adds the batch's findings to the findings counter.
+// fit is fitSanitized at max_value_bytes, counting a cut.
+func (p *pass) fit(out string) string {
+	fitted := fitSanitized(out, p.s.maxValue)
+	if len(fitted) < len(out) {
+		p.cut++
+	}
+	return fitted
+}
+
 func (p *pass) record(ctx context.Context, sig signal) {
+	if p.cut > 0 && p.s.reportCut != nil {
+		p.s.reportCut(ctx, p.cut)
+	}
 	opts := p.s.addOpts[sig]
 	for k, n := range p.counts.ByKind {
 		if n > 0 {
@@ -561,7 +577,7 @@ func (p *pass) value(v pcommon.Value) bool {
 	case pcommon.ValueTypeStr:
 		out, changed, remove := p.text(v.Str())
 		if changed {
-			v.SetStr(fitSanitized(out, p.s.maxValue))
+			v.SetStr(p.fit(out))
 		}
 		return remove
 	case pcommon.ValueTypeInt:
@@ -614,7 +630,7 @@ func (p *pass) bytes(v pcommon.Value) bool {
 	}
 	out, changed, remove := p.text(unsafe.String(unsafe.SliceData(raw), len(raw)))
 	if changed {
-		v.SetEmptyBytes().FromRaw([]byte(fitSanitized(out, p.s.maxValue)))
+		v.SetEmptyBytes().FromRaw([]byte(p.fit(out)))
 	}
 	return remove
 }
