@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"hash/fnv"
 	"strconv"
+	"strings"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -156,12 +157,12 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 	lookup := make([]pcommon.Map, 0, len(r.attrs)+1)
 	lookup = append(append(lookup, r.attrs...), ri.attrs)
 	if ri.service != "" {
-		ev.Tags[contract.ServiceName] = truncate(ri.service, maxTagValue)
+		setTag(ev.Tags, contract.ServiceName, ri.service)
 	}
 	for _, k := range tagKeys {
 		if v, ok := get(lookup, k); ok {
 			if s := v.AsString(); s != "" {
-				ev.Tags[k] = truncate(s, maxTagValue)
+				setTag(ev.Tags, k, s)
 			}
 		}
 	}
@@ -281,9 +282,9 @@ func (c *converter) incidentEvent(ev *sentry.Event, r *record, lookup []pcommon.
 	if severity != "" {
 		ev.Message += " (" + truncate(severity, maxTagValue) + ")"
 	}
-	ev.Tags[contract.SecurityIncidentType] = truncate(r.incident, maxTagValue)
+	setTag(ev.Tags, contract.SecurityIncidentType, r.incident)
 	if severity != "" {
-		ev.Tags[contract.SecuritySeverity] = truncate(severity, maxTagValue)
+		setTag(ev.Tags, contract.SecuritySeverity, severity)
 	}
 	sc := sentry.Context{"type": truncate(r.incident, maxContextText)}
 	if severity != "" {
@@ -479,6 +480,18 @@ func boundFrames(frames []sentry.Frame) []sentry.Frame {
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.
+// setTag sets tag k to v as Sentry keeps a tag value: on one line (it
+// drops a value with a newline, keeping the event) and at most maxTagValue
+// bytes; nothing when that leaves it empty.
+func setTag(tags map[string]string, k, v string) {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
+	}
+	if v = truncate(v, maxTagValue); v != "" {
+		tags[k] = v
+	}
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

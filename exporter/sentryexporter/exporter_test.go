@@ -776,3 +776,16 @@ func TestTransactionWithManySpansStaysUnderTheSizeLimit(t *testing.T) {
 	assert.Equal(t, "transaction", ev.Type)
 	assert.Len(t, ev.Spans, maxTransactionSpans)
 }
+
+// Sentry drops a tag whose value has a newline (and keeps the event): a
+// multi-line attribute value is sent on one line, so the tag stays
+// searchable.
+func TestMultiLineTagValuesKeptOnOneLine(t *testing.T) {
+	f := newFakeSentry(t)
+	e := newTestExporter(t, testConfig(f.dsn()), nil)
+	ld := plog.NewLogs()
+	lr := errorLog(ld, "go", plog.SeverityNumberError)
+	lr.Attributes().PutStr(contract.PaymentErrorType, "card_declined\r\ninsufficient_funds\n")
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+	assert.Equal(t, "card_declined insufficient_funds", onlyEvent(t, f).Tags[contract.PaymentErrorType])
+}

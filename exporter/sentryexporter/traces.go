@@ -266,11 +266,11 @@ func transactionEvent(ri *resourceInfo, span ptrace.Span) *sentry.Event {
 		ev.TransactionInfo.Source = sentry.SourceRoute
 	}
 	if ri.service != "" {
-		ev.Tags[contract.ServiceName] = truncate(ri.service, maxTagValue)
+		setTag(ev.Tags, contract.ServiceName, ri.service)
 	}
 	for _, k := range tagKeys {
 		if s := getStr(span.Attributes(), k); s != "" {
-			ev.Tags[k] = truncate(s, maxTagValue)
+			setTag(ev.Tags, k, s)
 		}
 	}
 	return ev
