@@ -174,8 +174,12 @@ func (e *Engine) expireHeld(now time.Time) {
 // executive summary and the dashboard read these.
 type ItemForecast struct {
 	Item string
-	// RatePerHour is the smoothed depletion rate in units per hour.
+	// RatePerHour is the smoothed depletion rate in units per hour; it
+	// is known (Paced) once the item's first sales bucket has closed.
+	// Before, a sale in the open bucket has no pace yet: a rate of 0
+	// would read "not selling" and project all stock unsold.
 	RatePerHour float64
+	Paced       bool
 	// Available is the last reported available stock (HasAvailable).
 	Available    int64
 	HasAvailable bool
@@ -220,17 +224,17 @@ func (e *Engine) forecasts(now time.Time) []ItemForecast {
 		f := ItemForecast{Item: item, Held: held[item]}
 		if d := a.depletion[item]; d != nil {
 			d.roll(e.fc.bucketOf(now), e.fc.alpha())
-			f.RatePerHour = d.perBucket() * perHour
+			f.RatePerHour, f.Paced = d.perBucket()*perHour, d.closed > 0
 		}
 		if s, ok := a.stock[item]; ok && s.hasAvailable {
 			f.Available, f.HasAvailable = s.available, true
 		}
 		named := item != Overflow && item != Unknown
-		if named && f.HasAvailable && f.RatePerHour > 0 {
+		if named && f.Paced && f.HasAvailable && f.RatePerHour > 0 {
 			hours := float64(f.Available) / f.RatePerHour
 			f.SellOut = now.Add(time.Duration(min(hours, 24*365*10) * float64(time.Hour)))
 		}
-		if date := e.eventDate(item); named && f.HasAvailable && date.After(now) {
+		if date := e.eventDate(item); named && f.Paced && f.HasAvailable && date.After(now) {
 			f.EventDate = date
 			f.UnsoldAtEvent = max(0, float64(f.Available)-f.RatePerHour*date.Sub(now).Hours())
 		}
@@ -256,7 +260,9 @@ func (e *Engine) emitForecast(m *emitter, now time.Time) {
 	unsold := m.gauge(MetricInventoryUnsoldAtEvent, "{item}", "Units projected to be left unsold at the item's event date at the current pace.")
 	for _, f := range fs {
 		attrs := []string{contract.InventoryItemID, f.Item}
-		m.point(rate, false, attrs...).SetDoubleValue(f.RatePerHour)
+		if f.Paced {
+			m.point(rate, false, attrs...).SetDoubleValue(f.RatePerHour)
+		}
 		m.point(held, false, attrs...).SetIntValue(f.Held)
 		if !f.SellOut.IsZero() {
 			m.point(hours, false, attrs...).SetDoubleValue(f.SellOut.Sub(now).Hours())

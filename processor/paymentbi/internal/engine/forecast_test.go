@@ -79,6 +79,35 @@ func TestDepletionRateAndSellOut(t *testing.T) {
 	}
 }
 
+// Sales in an item's first, still open bucket give no pace yet: a rate of
+// 0 would read "not selling" and project all stock unsold at the event.
+// The pace is there once that bucket has closed.
+func TestNoPaceBeforeTheFirstBucketCloses(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	e := newEngineAt(t, clock, func(s *Settings) { s.Forecast.EventDate = clock.t.Add(48 * time.Hour) })
+	observe(t, e, sale("o1", "pass", 2), stockLevel("pass", 100))
+	clock.Advance(4 * time.Minute)
+	observe(t, e, sale("o2", "pass", 1), stockLevel("pass", 99))
+	ms := collect(e)
+	for _, name := range []string{MetricInventoryDepletionRate, MetricInventorySellOutHours, MetricInventorySellOutTime, MetricInventoryUnsoldAtEvent} {
+		if v, ok := lookup(ms, name, contract.InventoryItemID, "pass"); ok {
+			t.Errorf("%s = %v while the first bucket is open, want no point", name, v)
+		}
+	}
+	if fs := e.Forecasts(); len(fs) != 1 || fs[0].Paced || !fs[0].SellOut.IsZero() {
+		t.Errorf("Forecasts() = %+v, want pass without a pace", fs)
+	}
+	clock.Advance(time.Minute) // the first bucket (12:00–12:05) closes
+	ms = collect(e)
+	if got := value(t, ms, MetricInventoryDepletionRate, contract.InventoryItemID, "pass"); got != 36 {
+		t.Errorf("rate %v/h after the first bucket, want 36 (3 units in 5 minutes)", got)
+	}
+	value(t, ms, MetricInventorySellOutTime, contract.InventoryItemID, "pass")
+	if got := value(t, ms, MetricInventoryUnsoldAtEvent, contract.InventoryItemID, "pass"); got != 0 {
+		t.Errorf("unsold at the event %v, want 0 (99 left at 36/h for 48 h)", got)
+	}
+}
+
 // One large group order moves the pace a little; a pace that really
 // doubled is followed within an hour.
 func TestDepletionRateIsRobustToBursts(t *testing.T) {
