@@ -212,6 +212,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	// between a node query and reading its text would lose the node.
 	panels, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`({
 		forecast: document.querySelector('#forecast tr[data-item="saturday-pass"]')?.textContent ?? "",
+		unstocked: document.querySelector('#forecast tr[data-item="camping-upgrade"]')?.textContent ?? "",
 		variant: document.querySelector('#experiments tr.breach[data-variant="B"]')?.textContent ?? "",
 		slow: document.querySelector('#recommendations li[data-kind="slow_operation"]')?.textContent ?? "",
 		segment: document.querySelector('#segments-table tr[data-segment="newsletter"]')?.textContent ?? "",
@@ -227,6 +228,7 @@ func TestBrowserRendersDashboard(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, panels["forecast"], "40.0/h")
 	assert.Contains(t, panels["forecast"], "12", "units in open checkouts")
+	assert.Contains(t, panels["unstocked"], "stock not reported", "selling, but no stock to project from")
 	assert.Contains(t, panels["variant"], "-6.0 pts", "uplift")
 	assert.Contains(t, panels["variant"], "-9.5 pts … -2.5 pts", "its interval")
 	assert.Contains(t, panels["slow"], "payment.charge is slower than its threshold")

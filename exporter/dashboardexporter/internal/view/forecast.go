@@ -29,7 +29,8 @@ type ItemForecast struct {
 	// checkouts (null: not reported / no checkout data).
 	Available *float64 `json:"available"`
 	Held      *float64 `json:"held"`
-	// SellOut is the projected sell-out time (null: not selling).
+	// SellOut is the projected sell-out time (null: not selling, or the
+	// item's stock is not reported).
 	SellOut *time.Time `json:"sell_out"`
 	// UnsoldAtEvent is the stock projected to be left at the event date
 	// (null: no event date configured).

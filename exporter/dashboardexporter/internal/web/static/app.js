@@ -191,7 +191,8 @@
     $("forecast").replaceChildren(...((items || []).length
       ? items.map((f) => el("tr", { "data-item": f.item_id },
         el("td", {}, f.item_id),
-        el("td", {}, f.sell_out ? new Date(f.sell_out).toLocaleString() : "not selling"),
+        el("td", {}, f.sell_out ? new Date(f.sell_out).toLocaleString()
+          : f.rate_per_hour > 0 ? "stock not reported" : "not selling"),
         el("td", {}, `${f.rate_per_hour.toFixed(1)}/h`),
         el("td", {}, opt(f.available)),
         el("td", {}, opt(f.held)),
