@@ -9,6 +9,7 @@ import (
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	semconv120 "go.opentelemetry.io/otel/semconv/v1.20.0"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/stack"
@@ -38,6 +39,39 @@ var tagKeys = []string{
 	contract.HTTPRoute,
 	contract.HTTPRequestMethod,
 	contract.HTTPResponseStatus,
+}
+
+// legacyKeys are the older semantic conventions' names of attributes read
+// here by their current names. OpenTelemetry JS's http instrumentation and
+// its database instrumentations still send only these unless the
+// application opts in to the stable ones (OTEL_SEMCONV_STABILITY_OPT_IN);
+// the current name wins when both are present, and the tag keeps it.
+var legacyKeys = map[string]string{
+	contract.HTTPRequestMethod:  string(semconv120.HTTPMethodKey),
+	contract.HTTPResponseStatus: string(semconv120.HTTPStatusCodeKey),
+	contract.DBSystemName:       string(semconv120.DBSystemKey),
+}
+
+// getAttr is get falling back to the key's legacy name.
+func getAttr(maps []pcommon.Map, key string) (pcommon.Value, bool) {
+	if v, ok := get(maps, key); ok {
+		return v, true
+	}
+	if old, ok := legacyKeys[key]; ok {
+		return get(maps, old)
+	}
+	return pcommon.Value{}, false
+}
+
+// attrOf is getAttr on one map.
+func attrOf(m pcommon.Map, key string) (pcommon.Value, bool) {
+	if v, ok := m.Get(key); ok {
+		return v, true
+	}
+	if old, ok := legacyKeys[key]; ok {
+		return m.Get(old)
+	}
+	return pcommon.Value{}, false
 }
 
 // origin carries the event fields the SDK's prepareEvent fills with the
@@ -160,7 +194,7 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 		setTag(ev.Tags, contract.ServiceName, ri.service)
 	}
 	for _, k := range tagKeys {
-		if v, ok := get(lookup, k); ok {
+		if v, ok := getAttr(lookup, k); ok {
 			if s := v.AsString(); s != "" {
 				setTag(ev.Tags, k, s)
 			}

@@ -7,7 +7,11 @@ import (
 	"github.com/getsentry/sentry-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
 // Log bridges and shippers that only know a level name send the severity
@@ -34,4 +38,58 @@ func TestSeverityTextWithoutNumber(t *testing.T) {
 		"severity fatal":    sentry.LevelFatal,
 		"severity severe":   sentry.LevelError,
 	}, levels, "errors by their text; warnings, info and no severity at all are not errors")
+}
+
+// nodeHTTPTrace is what OpenTelemetry JS's http, express and pg
+// instrumentations send by default: the older semantic conventions
+// (http.method, http.status_code, db.system). The server span failed with
+// a 500 and recorded no exception.
+func nodeHTTPTrace() ptrace.Traces {
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	putResource(rs.Resource(), "nodejs")
+	add := spanAdder(rs.ScopeSpans().AppendEmpty().Spans())
+	server := add("POST /api/checkout", pcommon.SpanID{1}, pcommon.SpanID{}, ptrace.SpanKindServer)
+	server.Attributes().PutStr("http.method", "POST")
+	server.Attributes().PutInt("http.status_code", 500)
+	server.Attributes().PutStr("http.target", "/api/checkout?cart=42")
+	server.Attributes().PutStr(contract.HTTPRoute, "/api/checkout")
+	server.Status().SetCode(ptrace.StatusCodeError)
+	db := add("pg.query:INSERT payments", pcommon.SpanID{2}, pcommon.SpanID{1}, ptrace.SpanKindClient)
+	db.Attributes().PutStr("db.system", "postgresql")
+	return td
+}
+
+// The error of a Node service's failed request, and its transaction, were
+// sent without the HTTP method and status tags and with op "server"
+// instead of "http.server" (a database span "client" instead of "db"):
+// only the current attribute names were read.
+func TestOlderHTTPSemanticConventions(t *testing.T) {
+	f := newFakeSentry(t)
+	cfg := testConfig(f.dsn())
+	cfg.Performance = PerformanceConfig{Enabled: true, SampleRate: 1}
+	e := newTestExporter(t, cfg, nil)
+	require.NoError(t, e.pushTraces(context.Background(), nodeHTTPTrace()))
+
+	evs := f.received()
+	require.Len(t, evs, 2)
+	errEv, tx := evs[0], evs[1]
+	require.Equal(t, "transaction", tx.Type)
+	for _, ev := range []receivedEvent{errEv, tx} {
+		assert.Equal(t, "POST", ev.Tags[contract.HTTPRequestMethod], ev.Type)
+		assert.Equal(t, "500", ev.Tags[contract.HTTPResponseStatus], ev.Type)
+		assert.NotContains(t, ev.Tags, "http.method", "tags keep the current names")
+		assert.Equal(t, "http.server", ev.Contexts["trace"]["op"], ev.Type)
+	}
+	require.Len(t, tx.Spans, 1)
+	assert.Equal(t, "db", tx.Spans[0].Op)
+
+	// When both are present (OTEL_SEMCONV_STABILITY_OPT_IN=http/dup) the
+	// current name wins.
+	f2 := newFakeSentry(t)
+	e2 := newTestExporter(t, testConfig(f2.dsn()), nil)
+	td := nodeHTTPTrace()
+	td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutInt(contract.HTTPResponseStatus, 503)
+	require.NoError(t, e2.pushTraces(context.Background(), td))
+	assert.Equal(t, "503", onlyEvent(t, f2).Tags[contract.HTTPResponseStatus])
 }
