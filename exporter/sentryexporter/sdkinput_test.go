@@ -93,3 +93,31 @@ func TestOlderHTTPSemanticConventions(t *testing.T) {
 	require.NoError(t, e2.pushTraces(context.Background(), td))
 	assert.Equal(t, "503", onlyEvent(t, f2).Tags[contract.HTTPResponseStatus])
 }
+
+// The .NET SDK records exception.stacktrace as Exception.ToString(); it
+// reached Sentry as raw text only, without frames to group and link by.
+func TestDotNetExceptionHasFrames(t *testing.T) {
+	f := newFakeSentry(t)
+	e := newTestExporter(t, testConfig(f.dsn()), nil)
+	td := ptrace.NewTraces()
+	span := chargeSpan(td, "dotnet", true, sample(t, "dotnet_invalidoperation.txt"))
+	exc := span.Events().At(0).Attributes()
+	exc.PutStr(contract.ExceptionType, "System.InvalidOperationException")
+	exc.PutStr(contract.ExceptionMessage, "Charge failed for order ord_8812")
+	require.NoError(t, e.pushTraces(context.Background(), td))
+
+	ev := onlyEvent(t, f)
+	assert.Equal(t, "csharp", ev.Platform)
+	assert.NotContains(t, ev.Contexts, "raw_stacktrace")
+	require.Len(t, ev.Exception, 1)
+	assert.Equal(t, "System.InvalidOperationException", ev.Exception[0].Type)
+	require.NotNil(t, ev.Exception[0].Stacktrace)
+	frames := ev.Exception[0].Stacktrace.Frames
+	require.Len(t, frames, 5)
+	last := frames[len(frames)-1]
+	assert.Equal(t, "Acme.Payments.Charger", last.Module, "crashing frame last")
+	assert.Equal(t, "ChargeAsync", last.Function)
+	assert.Equal(t, 42, last.Lineno)
+	assert.True(t, last.InApp)
+	assert.False(t, frames[0].InApp)
+}

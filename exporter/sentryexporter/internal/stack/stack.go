@@ -1,8 +1,8 @@
 // Package stack parses stack trace text (exception.stacktrace) of Go,
-// JavaScript/Node and Python into Sentry frames.
+// JavaScript/Node, Python and .NET into Sentry frames.
 //
-// Sentry wants frames oldest first (the crashing frame last); Go and V8
-// print the innermost frame first, Python prints it last.
+// Sentry wants frames oldest first (the crashing frame last); Go, V8 and
+// .NET print the innermost frame first, Python prints it last.
 package stack
 
 import (
@@ -22,6 +22,7 @@ const (
 	JavaScript Language = "javascript"
 	Node       Language = "node"
 	Python     Language = "python"
+	DotNet     Language = "csharp"
 )
 
 // MaxFrames bounds the frames kept from one trace (Sentry truncates beyond
@@ -50,6 +51,8 @@ func LanguageFromSDK(sdkLanguage string) Language {
 		return JavaScript
 	case "python":
 		return Python
+	case "dotnet":
+		return DotNet
 	}
 	return Unknown
 }
@@ -81,6 +84,8 @@ func Parse(text string, hint Language) (Trace, bool) {
 			}
 		case Python:
 			t = parsePython(lines)
+		case DotNet:
+			t = parseDotNet(lines)
 		default:
 			continue
 		}
@@ -105,6 +110,10 @@ func detect(text string) []Language {
 	}
 	if strings.Contains(text, "    at ") || strings.Contains(text, "\tat ") || strings.Contains(text, "@") {
 		out = append(out, Node)
+	}
+	// .NET indents "at" by three spaces (V8 by four) and names the line.
+	if strings.Contains(text, ":line ") || strings.Contains(text, "\n   at ") || strings.HasPrefix(text, "   at ") {
+		out = append(out, DotNet)
 	}
 	return out
 }
@@ -154,16 +163,7 @@ func parseGo(lines []string) Trace {
 		}
 		fn = stripGoArgs(fn)
 		pkg, name := splitGoFunction(fn)
-		lineno, _ := strconv.Atoi(m[2])
-		t.Frames = append(t.Frames, sentry.Frame{
-			Function: name,
-			Module:   pkg,
-			Filename: goShortFile(m[1]),
-			AbsPath:  m[1],
-			Lineno:   lineno,
-			InApp:    goInApp(pkg, m[1]),
-			Platform: string(Go),
-		})
+		t.Frames = append(t.Frames, pathFrame(Go, pkg, name, m[1], m[2], goInApp(pkg, m[1])))
 	}
 	reverse(t.Frames)
 	return t
@@ -206,8 +206,23 @@ func splitGoFunction(fn string) (string, string) {
 	return fn[:dot], fn[dot+1:]
 }
 
-func goShortFile(path string) string {
-	if i := strings.LastIndex(path, "/"); i >= 0 {
+// pathFrame is a frame whose file is a path, shown by its file name.
+func pathFrame(lang Language, module, function, path, line string, inApp bool) sentry.Frame {
+	lineno, _ := strconv.Atoi(line)
+	return sentry.Frame{
+		Function: function,
+		Module:   module,
+		Filename: shortFile(path),
+		AbsPath:  path,
+		Lineno:   lineno,
+		InApp:    inApp,
+		Platform: string(lang),
+	}
+}
+
+// shortFile is the file name of a Unix or Windows path.
+func shortFile(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
 		return path[i+1:]
 	}
 	return path
@@ -242,7 +257,8 @@ func parseJS(lines []string) Trace {
 			if m[2] != "" {
 				fn, file, ln, col = m[1], m[2], m[3], m[4]
 			} else {
-				file, ln, col = m[5], m[6], m[7]
+				// "at async file:line:col": an anonymous async function.
+				file, ln, col = strings.TrimPrefix(m[5], "async "), m[6], m[7]
 			}
 		} else if m := v8Native.FindStringSubmatch(line); m != nil {
 			fn = m[1]
@@ -273,7 +289,7 @@ func parseJS(lines []string) Trace {
 
 func jsInApp(file string) bool {
 	return file != "" && !strings.HasPrefix(file, "node:") && !strings.HasPrefix(file, "internal/") &&
-		!strings.Contains(file, "/node_modules/")
+		!strings.Contains(file, "/node_modules/") && !strings.Contains(file, `\node_modules\`)
 }
 
 // --- Python -----------------------------------------------------------------
@@ -323,4 +339,77 @@ func isIndented(s string) bool {
 func pyInApp(file string) bool {
 	return !strings.Contains(file, "site-packages") && !strings.Contains(file, "dist-packages") &&
 		!strings.Contains(file, "/lib/python") && !strings.HasPrefix(file, "<")
+}
+
+// --- .NET -------------------------------------------------------------------
+
+// dotnetFrame is "   at Ns.Type.Method(String arg) in /src/File.cs:line 42";
+// the location is missing without debug symbols.
+var dotnetFrame = regexp.MustCompile(`^\s*at (\S+?)\((.*?)\)(?: in (.+):line (\d+))?\s*$`)
+
+// dotnetLibraries are namespaces of the runtime and of common libraries,
+// whose frames are not the application's.
+var dotnetLibraries = []string{
+	"System.", "Microsoft.", "Mono.", "Newtonsoft.", "FSharp.", "Sentry.", "OpenTelemetry.",
+	"Grpc.", "Google.Protobuf.", "Polly.", "Npgsql.", "StackExchange.", "Serilog.", "NLog.",
+}
+
+func parseDotNet(lines []string) Trace {
+	t := Trace{Language: DotNet, Frames: make([]sentry.Frame, 0, min(len(lines), MaxFrames+1))}
+	for i, line := range lines {
+		if strings.Contains(line, "--- End of inner exception stack trace ---") {
+			// Exception.ToString prints the inner exceptions' frames first;
+			// the frames after the last marker are the outer exception's,
+			// the one exception.type names.
+			t.Frames = t.Frames[:0]
+			continue
+		}
+		m := dotnetFrame.FindStringSubmatch(line)
+		if m == nil {
+			if i == 0 {
+				t.Type, t.Value = splitTypeValue(line)
+			}
+			continue
+		}
+		module, function := splitDotNetMethod(m[1])
+		t.Frames = append(t.Frames, pathFrame(DotNet, module, function, m[3], m[4], dotnetInApp(module)))
+	}
+	reverse(t.Frames)
+	return t
+}
+
+// splitDotNetMethod splits "Ns.Type.Method" into "Ns.Type" and "Method",
+// keeping dots inside generic brackets and compiler names ("<Post>b__0")
+// and the constructors' own dot ("Ns.Type..ctor").
+func splitDotNetMethod(name string) (module, function string) {
+	depth := 0
+	for i := len(name) - 1; i >= 0; i-- {
+		switch name[i] {
+		case ']', '>':
+			depth++
+		case '[', '<':
+			depth--
+		case '.':
+			if depth != 0 {
+				continue
+			}
+			if i > 0 && name[i-1] == '.' {
+				return name[:i-1], name[i:]
+			}
+			return name[:i], name[i+1:]
+		}
+	}
+	return "", name
+}
+
+func dotnetInApp(module string) bool {
+	if module == "System" || module == "" {
+		return false
+	}
+	for _, p := range dotnetLibraries {
+		if strings.HasPrefix(module, p) {
+			return false
+		}
+	}
+	return true
 }
