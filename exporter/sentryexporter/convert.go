@@ -44,12 +44,15 @@ var tagKeys = []string{
 // legacyKeys are the older semantic conventions' names of attributes read
 // here by their current names. OpenTelemetry JS's http instrumentation and
 // its database instrumentations still send only these unless the
-// application opts in to the stable ones (OTEL_SEMCONV_STABILITY_OPT_IN);
-// the current name wins when both are present, and the tag keeps it.
+// application opts in to the stable ones (OTEL_SEMCONV_STABILITY_OPT_IN),
+// and deployments configured before semconv 1.27 set
+// deployment.environment. The current name wins when both are present,
+// and a tag keeps it.
 var legacyKeys = map[string]string{
 	contract.HTTPRequestMethod:  string(semconv120.HTTPMethodKey),
 	contract.HTTPResponseStatus: string(semconv120.HTTPStatusCodeKey),
 	contract.DBSystemName:       string(semconv120.DBSystemKey),
+	contract.DeploymentEnv:      string(semconv120.DeploymentEnvironmentKey),
 }
 
 // getAttr is get falling back to the key's legacy name.
@@ -72,6 +75,14 @@ func attrOf(m pcommon.Map, key string) (pcommon.Value, bool) {
 		return m.Get(old)
 	}
 	return pcommon.Value{}, false
+}
+
+// strOf is attrOf as a string, "" when missing.
+func strOf(m pcommon.Map, key string) string {
+	if v, ok := attrOf(m, key); ok {
+		return v.AsString()
+	}
+	return ""
 }
 
 // origin carries the event fields the SDK's prepareEvent fills with the
@@ -144,7 +155,7 @@ func (c *converter) resource(res pcommon.Resource) resourceInfo {
 	ri := resourceInfo{
 		attrs:       attrs,
 		service:     getStr(attrs, contract.ServiceName),
-		environment: truncate(getStr(attrs, contract.DeploymentEnv), maxTagValue),
+		environment: truncate(strOf(attrs, contract.DeploymentEnv), maxTagValue),
 		release:     truncate(getStr(attrs, contract.ServiceVersion), maxTagValue),
 		serverName:  truncate(getStr(attrs, string(semconv.HostNameKey)), maxTagValue),
 	}

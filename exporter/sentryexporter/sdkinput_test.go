@@ -121,3 +121,28 @@ func TestDotNetExceptionHasFrames(t *testing.T) {
 	assert.True(t, last.InApp)
 	assert.False(t, frames[0].InApp)
 }
+
+// Deployments configured before semantic conventions 1.27 set
+// deployment.environment (OTEL_RESOURCE_ATTRIBUTES=deployment.environment=
+// production); their events reached Sentry without an environment.
+func TestOlderDeploymentEnvironmentName(t *testing.T) {
+	f := newFakeSentry(t)
+	e := newTestExporter(t, testConfig(f.dsn()), nil)
+	ld := plog.NewLogs()
+	for _, names := range []string{"both names", "older name only"} {
+		lr := errorLog(ld, "nodejs", plog.SeverityNumberError)
+		lr.Body().SetStr(names)
+		res := ld.ResourceLogs().At(ld.ResourceLogs().Len() - 1).Resource().Attributes()
+		res.PutStr("deployment.environment", "staging")
+		if names == "older name only" {
+			res.Remove(contract.DeploymentEnv)
+		}
+	}
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+	envs := map[string]string{}
+	for _, ev := range f.received() {
+		envs[ev.Message] = ev.Environment
+	}
+	assert.Equal(t, map[string]string{"both names": "production", "older name only": "staging"}, envs,
+		"the current name wins; the older one when it is the only one")
+}
