@@ -52,6 +52,38 @@ func usableClientID(s string) bool {
 	return !strings.ContainsAny(s, "@ \t\r\n")
 }
 
+// cookieClientID is the client id inside a _ga cookie value, which
+// applications reading the cookie server-side often pass whole:
+// "GA1.1.1234567890.1764300000" (version, domain depth, then the id gtag
+// uses) is "1234567890.1764300000". Sent as is, GA4 would count it as
+// another client, not stitched to the browser's session. Anything else is
+// returned unchanged.
+func cookieClientID(s string) string {
+	rest, ok := strings.CutPrefix(s, "GA1.")
+	if !ok {
+		return s
+	}
+	depth, id, ok := strings.Cut(rest, ".")
+	if !ok || !digitsOr(depth, '-') {
+		return s
+	}
+	random, ts, ok := strings.Cut(id, ".")
+	if !ok || !digitsOr(random, 0) || !digitsOr(ts, 0) {
+		return s
+	}
+	return id
+}
+
+// digitsOr reports whether s is non-empty and only ASCII digits or extra.
+func digitsOr(s string, extra byte) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (extra == 0 || c != extra) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // DeriveClientID makes a stable client id in GA's "<int>.<int>" shape from
 // an identifier that is not personal data (a customer pseudonym or a checkout
 // session id). namespace keeps the two sources from colliding.
@@ -83,7 +115,7 @@ func identity(a Attrs) (clientID, userID string) {
 	} else {
 		customer = ""
 	}
-	if cid := a.Str(contract.GAClientID); usableClientID(cid) {
+	if cid := cookieClientID(a.Str(contract.GAClientID)); usableClientID(cid) {
 		return cid, userID
 	}
 	if customer != "" {

@@ -123,6 +123,22 @@ func TestIdentity(t *testing.T) {
 		res := mapOK(t, m, contract.EventViewItem, map[string]any{contract.GAClientID: "jane@example.com", contract.CheckoutSessionID: "cs"})
 		assert.Equal(t, DeriveClientID(DerivedFromCheckout, "cs"), res.Header.ClientID)
 	})
+	t.Run("a whole _ga cookie value is its client id", func(t *testing.T) {
+		// Read server-side from the cookie and passed whole, it made GA4
+		// count another client, not stitched to the browser's session.
+		for cookie, want := range map[string]string{
+			"GA1.1.1234567890.1764300000":   "1234567890.1764300000",
+			"GA1.2.987654321.1700000000":    "987654321.1700000000",
+			"GA1.1-2.1234567890.1764300000": "1234567890.1764300000",
+			"1234567890.1764300000":         "1234567890.1764300000",
+			"GA1.1.abc.1764300000":          "GA1.1.abc.1764300000",
+			"GA1.1.1234567890":              "GA1.1.1234567890",
+			"GA2.1.1234567890.1764300000":   "GA2.1.1234567890.1764300000",
+		} {
+			res := mapOK(t, m, contract.EventViewItem, map[string]any{contract.GAClientID: cookie})
+			assert.Equal(t, want, res.Header.ClientID, cookie)
+		}
+	})
 	t.Run("no identity at all is dropped", func(t *testing.T) {
 		_, drop, ok := m.Map(Input{Name: contract.EventViewItem, Attrs: Attrs{attrs(t, map[string]any{contract.CustomerEmail: "a@b.c"})}}, now)
 		assert.True(t, ok)
