@@ -155,8 +155,8 @@ func (c *converter) resource(res pcommon.Resource) resourceInfo {
 	ri := resourceInfo{
 		attrs:       attrs,
 		service:     getStr(attrs, contract.ServiceName),
-		environment: truncate(strOf(attrs, contract.DeploymentEnv), maxTagValue),
-		release:     truncate(getStr(attrs, contract.ServiceVersion), maxTagValue),
+		environment: sentryName(strOf(attrs, contract.DeploymentEnv), maxEnvironment, restrictedEnvironment),
+		release:     sentryName(getStr(attrs, contract.ServiceVersion), maxRelease, restrictedRelease),
 		serverName:  truncate(getStr(attrs, string(semconv.HostNameKey)), maxTagValue),
 	}
 	if c.environment != "" {
@@ -525,6 +525,39 @@ func boundFrames(frames []sentry.Frame) []sentry.Frame {
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.
+// Sentry's rules for release and environment names (sentry-release-parser's
+// validate_release and validate_environment, applied by Relay): a name that
+// breaks them is removed from the event, which then belongs to no release
+// or environment.
+const (
+	maxRelease            = 200
+	maxEnvironment        = 64
+	restrictedRelease     = "latest"
+	restrictedEnvironment = "none"
+)
+
+// sentryName makes s a release or environment name Sentry keeps: the
+// characters it refuses ('/', line breaks, tab, form feed) become '-',
+// surrounding space goes and it is cut to max bytes. ".", ".." and the
+// restricted word (any case) give "": no name rather than one Sentry drops.
+func sentryName(s string, max int, restricted string) string {
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "/\r\n\t\f") {
+		s = strings.Map(func(r rune) rune {
+			switch r {
+			case '/', '\r', '\n', '\t', '\f':
+				return '-'
+			}
+			return r
+		}, s)
+	}
+	s = truncate(s, max)
+	if s == "." || s == ".." || strings.EqualFold(s, restricted) {
+		return ""
+	}
+	return s
+}
+
 // setTag sets tag k to v as Sentry keeps a tag value: on one line (it
 // drops a value with a newline, keeping the event) and at most maxTagValue
 // bytes; nothing when that leaves it empty.

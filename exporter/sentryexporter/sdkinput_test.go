@@ -2,6 +2,8 @@ package sentryexporter
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/getsentry/sentry-go"
@@ -145,4 +147,35 @@ func TestOlderDeploymentEnvironmentName(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"both names": "production", "older name only": "staging"}, envs,
 		"the current name wins; the older one when it is the only one")
+}
+
+// Sentry removes a release or environment it refuses ('/', line breaks,
+// over 200 / 64 bytes, "latest", "none"); the event then belongs to no
+// release or environment. Branch-style versions and long environment
+// names are made names Sentry keeps.
+func TestReleaseAndEnvironmentNamesSentryKeeps(t *testing.T) {
+	f := newFakeSentry(t)
+	e := newTestExporter(t, testConfig(f.dsn()), nil)
+	long := strings.Repeat("e", 100)
+	cases := []struct{ version, env, wantRelease, wantEnv string }{
+		{"release/2026.11", "eu/prod", "release-2026.11", "eu-prod"},
+		{"latest", "None", "", ""},
+		{" 1.4.2\n", long, "1.4.2", long[:64]},
+	}
+	ld := plog.NewLogs()
+	for i, c := range cases {
+		lr := errorLog(ld, "nodejs", plog.SeverityNumberError)
+		lr.Body().SetStr(strconv.Itoa(i))
+		res := ld.ResourceLogs().At(i).Resource().Attributes()
+		res.PutStr(contract.ServiceVersion, c.version)
+		res.PutStr(contract.DeploymentEnv, c.env)
+	}
+	require.NoError(t, e.pushLogs(context.Background(), ld))
+	got := map[string][2]string{}
+	for _, ev := range f.received() {
+		got[ev.Message] = [2]string{ev.Release, ev.Environment}
+	}
+	for i, c := range cases {
+		assert.Equal(t, [2]string{c.wantRelease, c.wantEnv}, got[strconv.Itoa(i)], "version %q, environment %q", c.version, c.env)
+	}
 }
