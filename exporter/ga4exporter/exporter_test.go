@@ -144,6 +144,24 @@ func TestSpanEventMatchesLogRecord(t *testing.T) {
 	compareGolden(t, mapping.GAPurchase, reqs[0].Body)
 }
 
+// A .NET service serialises order.items with its long product ids as JSON
+// numbers; read as float64 they reached GA4 changed (…456789 as …456800),
+// so the purchase's items matched no product.
+func TestSpanEventItemIDsPast2To53StayExact(t *testing.T) {
+	h := newHarness(t)
+	r := rec{name: contract.EventPurchase, attrs: identityAttrs(map[string]any{
+		contract.PaymentCurrency: "EUR",
+		contract.OrderItems:      `[{"item_id":1234567890123456789,"item_name":"Enamel mug","price":12.50,"quantity":2}]`,
+	})}
+	require.NoError(t, h.te.ConsumeTraces(context.Background(), tracesOf(t, map[string]any{contract.OrderID: "ord-1002"}, r)))
+	ev := h.srv.Events()
+	require.Len(t, ev, 1)
+	items := ev[0].Params[mapping.ParamItems].([]any)
+	require.Len(t, items, 1)
+	assert.Equal(t, "1234567890123456789", items[0].(map[string]any)["item_id"])
+	assert.Equal(t, json.Number("25.00"), ev[0].Params[mapping.ParamValue])
+}
+
 func TestBatchingByClientID(t *testing.T) {
 	h := newHarness(t)
 	var recs []rec
