@@ -1,8 +1,8 @@
 // Package stack parses stack trace text (exception.stacktrace) of Go,
-// JavaScript/Node, Python and .NET into Sentry frames.
+// JavaScript/Node, Python, .NET and Java into Sentry frames.
 //
-// Sentry wants frames oldest first (the crashing frame last); Go, V8 and
-// .NET print the innermost frame first, Python prints it last.
+// Sentry wants frames oldest first (the crashing frame last); Go, V8, .NET
+// and Java print the innermost frame first, Python prints it last.
 package stack
 
 import (
@@ -23,6 +23,7 @@ const (
 	Node       Language = "node"
 	Python     Language = "python"
 	DotNet     Language = "csharp"
+	Java       Language = "java"
 )
 
 // MaxFrames bounds the frames kept from one trace (Sentry truncates beyond
@@ -53,6 +54,8 @@ func LanguageFromSDK(sdkLanguage string) Language {
 		return Python
 	case "dotnet":
 		return DotNet
+	case "java":
+		return Java
 	}
 	return Unknown
 }
@@ -86,6 +89,8 @@ func Parse(text string, hint Language) (Trace, bool) {
 			t = parsePython(lines)
 		case DotNet:
 			t = parseDotNet(lines)
+		case Java:
+			t = parseJava(lines)
 		default:
 			continue
 		}
@@ -110,6 +115,10 @@ func detect(text string) []Language {
 	}
 	if strings.Contains(text, "    at ") || strings.Contains(text, "\tat ") || strings.Contains(text, "@") {
 		out = append(out, Node)
+	}
+	// Java indents "at" by a tab and names its files .java (or .kt, .scala).
+	if strings.Contains(text, "\tat ") || strings.Contains(text, ".java:") {
+		out = append(out, Java)
 	}
 	// .NET indents "at" by three spaces (V8 by four) and names the line.
 	if strings.Contains(text, ":line ") || strings.Contains(text, "\n   at ") || strings.HasPrefix(text, "   at ") {
@@ -412,4 +421,57 @@ func dotnetInApp(module string) bool {
 		}
 	}
 	return true
+}
+
+// --- Java -------------------------------------------------------------------
+
+// javaFrame is "\tat com.acme.Charger.charge(Charger.java:42)", with an
+// optional module or class loader prefix ("java.base/", "app//") and a
+// location that may be "Native Method", "Unknown Source" or a file alone.
+var javaFrame = regexp.MustCompile(`^\s*at (?:\S*/)?([^\s/(]+)\.([^\s./(]+)\(([^)]*)\)\s*$`)
+
+// javaLibraries are packages of the JDK and of common libraries, whose
+// frames are not the application's.
+var javaLibraries = []string{
+	"java.", "javax.", "jakarta.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.",
+	"org.springframework.", "org.apache.", "org.hibernate.", "io.netty.", "reactor.",
+	"com.fasterxml.", "io.opentelemetry.", "io.micrometer.", "okhttp3.", "com.zaxxer.",
+}
+
+func parseJava(lines []string) Trace {
+	t := Trace{Language: Java, Frames: make([]sentry.Frame, 0, min(len(lines), MaxFrames+1))}
+	for i, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "Caused by: ") || strings.HasPrefix(trimmed, "Suppressed: ") {
+			// The causes and suppressed exceptions follow the frames of the
+			// exception that was thrown, the one exception.type names.
+			break
+		}
+		m := javaFrame.FindStringSubmatch(line)
+		if m == nil {
+			if i == 0 {
+				t.Type, t.Value = splitTypeValue(line)
+			}
+			continue
+		}
+		file, lineno := m[3], ""
+		if j := strings.LastIndexByte(file, ':'); j >= 0 {
+			file, lineno = file[:j], file[j+1:]
+		}
+		if file == "Native Method" || file == "Unknown Source" || strings.HasPrefix(file, "<") {
+			file = ""
+		}
+		t.Frames = append(t.Frames, pathFrame(Java, m[1], m[2], file, lineno, javaInApp(m[1])))
+	}
+	reverse(t.Frames)
+	return t
+}
+
+func javaInApp(class string) bool {
+	for _, p := range javaLibraries {
+		if strings.HasPrefix(class, p) {
+			return false
+		}
+	}
+	return !strings.Contains(class, "$$") // generated proxies (CGLIB, ByteBuddy)
 }

@@ -73,6 +73,18 @@ func TestParse(t *testing.T) {
 			wantLast:  wantFrame{function: "ChargeAsync", module: "Acme.Payments.Charger", file: "/src/Acme.Payments/Charger.cs", line: 42, inApp: true},
 		},
 		{
+			name: "java", file: "java_illegalstate.txt", hint: Java, lang: Java, frames: 6,
+			typ: "java.lang.IllegalStateException", val: "Charge failed for order ord_8812",
+			wantFirst: wantFrame{function: "run", module: "java.lang.Thread", file: "Thread.java", line: 1583},
+			wantLast:  wantFrame{function: "charge", module: "com.acme.payments.Charger", file: "Charger.java", line: 42, inApp: true},
+		},
+		{
+			name: "java detected without hint", file: "java_illegalstate.txt", hint: Unknown, lang: Java, frames: 6,
+			typ: "java.lang.IllegalStateException", val: "Charge failed for order ord_8812",
+			wantFirst: wantFrame{function: "run", module: "java.lang.Thread", file: "Thread.java", line: 1583},
+			wantLast:  wantFrame{function: "charge", module: "com.acme.payments.Charger", file: "Charger.java", line: 42, inApp: true},
+		},
+		{
 			name: "python", file: "python_carderror.txt", hint: Python, lang: Python, frames: 3,
 			typ: "stripe._error.CardError", val: "Your card was declined.",
 			wantFirst: wantFrame{function: "checkout", file: "/app/payments/views.py", line: 31, inApp: true},
@@ -163,6 +175,26 @@ func TestParseDotNetDetails(t *testing.T) {
 	assert.Equal(t, "System.TimeoutException", tr.Type)
 }
 
+// Java's printStackTrace (what the Java agent records) was kept raw. The
+// frames of the thrown exception come before its causes'.
+func TestParseJavaDetails(t *testing.T) {
+	tr, ok := Parse(readSample(t, "java_illegalstate.txt"), Java)
+	require.True(t, ok)
+	require.Len(t, tr.Frames, 6)
+	lambda, proxy := tr.Frames[1], tr.Frames[4]
+	assert.Equal(t, "lambda$submit$0", lambda.Function)
+	assert.Equal(t, "com.acme.payments.CheckoutController", lambda.Module)
+	assert.True(t, lambda.InApp)
+	assert.Equal(t, "com.acme.payments.Charger$$SpringCGLIB$$0", proxy.Module)
+	assert.Empty(t, proxy.Filename, "<generated> is no file")
+	assert.False(t, proxy.InApp, "generated proxies are not in app")
+	assert.Equal(t, "jdk.internal.reflect.DirectMethodHandleAccessor", tr.Frames[3].Module, "module prefix java.base/ dropped")
+	for _, f := range tr.Frames {
+		assert.Equal(t, "java", f.Platform)
+		assert.NotEqual(t, "StripeClient.java", f.Filename, "the cause's frames are not the thrown exception's")
+	}
+}
+
 // Node's "at async file:line:col" (an anonymous async function) put
 // "async " in the file name; node_modules on Windows counted as app code.
 func TestParseNodeAsyncAnonymousAndWindowsPaths(t *testing.T) {
@@ -230,11 +262,12 @@ func TestLanguageFromSDK(t *testing.T) {
 	assert.Equal(t, JavaScript, LanguageFromSDK("webjs"))
 	assert.Equal(t, Python, LanguageFromSDK("python"))
 	assert.Equal(t, DotNet, LanguageFromSDK("dotnet"))
-	assert.Equal(t, Unknown, LanguageFromSDK("java"))
+	assert.Equal(t, Java, LanguageFromSDK("java"))
+	assert.Equal(t, Unknown, LanguageFromSDK("erlang"))
 }
 
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"go_panic.txt", "node_typeerror.txt", "python_carderror.txt", "dotnet_invalidoperation.txt", "unparseable.txt"} {
+	for _, name := range []string{"go_panic.txt", "node_typeerror.txt", "python_carderror.txt", "dotnet_invalidoperation.txt", "java_illegalstate.txt", "unparseable.txt"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
