@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -524,7 +525,6 @@ func boundFrames(frames []sentry.Frame) []sentry.Frame {
 	return frames
 }
 
-// truncate cuts s to at most n bytes on a rune boundary.
 // Sentry's rules for release and environment names (sentry-release-parser's
 // validate_release and validate_environment, applied by Relay): a name that
 // breaks them is removed from the event, which then belongs to no release
@@ -570,7 +570,19 @@ func setTag(tags map[string]string, k, v string) {
 	}
 }
 
+// truncate cuts s to at most n bytes on a rune boundary. Invalid UTF-8 is
+// replaced by U+FFFD first: the encoder writes each invalid byte as a
+// six-byte \ufffd escape, so a cut by bytes alone let such a field grow
+// sixfold on the wire, and a stack of them past Sentry's 1 MiB.
 func truncate(s string, n int) string {
+	if len(s) > n+utf8.UTFMax {
+		// Only what can be kept is looked at: a rune starting before n
+		// ends within n+UTFMax bytes.
+		s = s[:n+utf8.UTFMax]
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	if len(s) <= n {
 		return s
 	}

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/stack"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -178,4 +179,31 @@ func TestReleaseAndEnvironmentNamesSentryKeeps(t *testing.T) {
 	for i, c := range cases {
 		assert.Equal(t, [2]string{c.wantRelease, c.wantEnv}, got[strconv.Itoa(i)], "version %q, environment %q", c.version, c.env)
 	}
+}
+
+// Invalid UTF-8 (binary data in a panic, a mangled file path) is written as
+// a six-byte \ufffd escape per byte: parsed frames cut at 256 bytes per
+// field still made a 1.2 MB event, which Sentry refuses (413) and the
+// exporter drops. Fields are now bounded as sent.
+func TestInvalidUTF8StaysUnderTheSizeLimit(t *testing.T) {
+	f := newFakeSentry(t)
+	e := newTestExporter(t, testConfig(f.dsn()), nil)
+	garbage := strings.Repeat("\xff", 300)
+	var text strings.Builder
+	text.WriteString("panic: boom\n\ngoroutine 1 [running]:\n")
+	for range 250 {
+		text.WriteString("github.com/acme/" + garbage + "/p." + garbage + "(0x1)\n\t/src/" + garbage + "/" + garbage + ".go:87 +0x1d4\n")
+	}
+	td := ptrace.NewTraces()
+	span := chargeSpan(td, "go", true, text.String())
+	span.Events().At(0).Attributes().PutStr(contract.ExceptionMessage, "\x80\x80"+strings.Repeat("\xfe", 20000))
+	span.Attributes().PutStr(contract.PaymentErrorType, "\x80card_declined")
+	require.NoError(t, e.pushTraces(context.Background(), td))
+
+	ev := onlyEvent(t, f)
+	assert.Less(t, len(ev.Raw), 512<<10)
+	require.NotNil(t, ev.Exception[0].Stacktrace)
+	assert.Len(t, ev.Exception[0].Stacktrace.Frames, stack.MaxFrames)
+	assert.Equal(t, "\uFFFDcard_declined", ev.Tags[contract.PaymentErrorType], "a leading stray byte no longer empties the value")
+	assert.Equal(t, "\uFFFD", ev.Exception[0].Value)
 }
