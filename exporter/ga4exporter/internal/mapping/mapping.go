@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -292,7 +293,9 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 	switch eventName {
 	case contract.EventPurchase, contract.EventRefund:
 		txn := a.Str(contract.OrderID)
-		if txn == "" {
+		if strings.TrimSpace(txn) == "" {
+			// Blank is missing: GA4 dedups web purchases by this id, so
+			// every purchase sent with " " would be kept once.
 			return DropMissingTransactionID
 		}
 		param, shortened := TransactionIDParam(txn)

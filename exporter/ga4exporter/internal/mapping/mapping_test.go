@@ -182,6 +182,8 @@ func TestDrops(t *testing.T) {
 		{"bad items", contract.EventAddToCart, base(map[string]any{contract.OrderItems: "not json", contract.PaymentCurrency: "USD"}), 0, DropMalformedItems},
 		{"purchase without order id", contract.EventPurchase, map[string]any{contract.GAClientID: "1.2"}, 0, DropMissingTransactionID},
 		{"refund without order id", contract.EventRefund, map[string]any{contract.GAClientID: "1.2"}, 0, DropMissingTransactionID},
+		// A blank id would make GA4 dedup every such purchase into one.
+		{"purchase with a blank order id", contract.EventPurchase, map[string]any{contract.GAClientID: "1.2", contract.OrderID: " \t"}, 0, DropMissingTransactionID},
 		{"partial refund without items", contract.EventRefund, base(map[string]any{contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: false}), 0, DropPartialRefundNoItems},
 		{"tax above the amount", contract.EventPurchase, base(map[string]any{contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.OrderTax: "1.01"}), 0, DropInvalidAmount},
 	} {
