@@ -551,7 +551,7 @@ func sentryName(s string, max int, restricted string) string {
 			return r
 		}, s)
 	}
-	s = truncate(s, max)
+	s = strings.TrimSpace(truncate(s, max)) // a cut can end on a space
 	if s == "." || s == ".." || strings.EqualFold(s, restricted) {
 		return ""
 	}

@@ -162,6 +162,7 @@ func TestReleaseAndEnvironmentNamesSentryKeeps(t *testing.T) {
 		{"release/2026.11", "eu/prod", "release-2026.11", "eu-prod"},
 		{"latest", "None", "", ""},
 		{" 1.4.2\n", long, "1.4.2", long[:64]},
+		{strings.Repeat("v", 199) + " 2", strings.Repeat("e", 63) + " x", strings.Repeat("v", 199), strings.Repeat("e", 63)},
 	}
 	ld := plog.NewLogs()
 	for i, c := range cases {
