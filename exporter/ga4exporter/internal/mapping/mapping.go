@@ -385,17 +385,29 @@ const (
 	refundIsPartial
 )
 
-// refundFull reads payment.refund.full; a refund that does not say is sent
-// as it comes (with its items if any).
+// refundFull reads payment.refund.full, a bool, or its text "true" /
+// "false" in any case (shippers and bridges that stringify attributes);
+// a refund that does not say is sent as it comes (with its items if any).
 func refundFull(a Attrs) refundKind {
 	v, ok := a.Get(contract.PaymentRefundFull)
-	if !ok || v.Type() != pcommon.ValueTypeBool {
+	if !ok {
 		return refundUnknown
 	}
-	if v.Bool() {
-		return refundIsFull
+	switch v.Type() {
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			return refundIsFull
+		}
+		return refundIsPartial
+	case pcommon.ValueTypeStr:
+		switch strings.ToLower(strings.TrimSpace(v.Str())) {
+		case "true":
+			return refundIsFull
+		case "false":
+			return refundIsPartial
+		}
 	}
-	return refundIsPartial
+	return refundUnknown
 }
 
 // amount reads the event amount. A missing amount is fine (hasMoney false);

@@ -218,6 +218,23 @@ func TestRefundFullAndPartial(t *testing.T) {
 	})
 	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "1.00", Quantity: 3}}, explicit.Event.ParamMap()[ParamItems], "a partial refund carries the refunded items")
 	assert.Equal(t, json.Number("3.00"), explicit.Event.ParamMap()[ParamValue])
+
+	// Stringified by a shipper or bridge: "false" without items was sent
+	// as a refund without items, which GA4 reads as a full refund.
+	base := func(full string, extra map[string]any) map[string]any {
+		m := map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: full}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	_, drop, ok := m.Map(Input{Name: contract.EventRefund, Attrs: Attrs{attrs(t, base("False", nil))}, Time: now.Add(-time.Minute)}, now)
+	assert.True(t, ok)
+	assert.Equal(t, DropPartialRefundNoItems, drop)
+	stringFull := mapOK(t, m, contract.EventRefund, base(" TRUE", map[string]any{contract.OrderItems: items}))
+	assert.NotContains(t, stringFull.Event.ParamMap(), ParamItems)
+	unknown := mapOK(t, m, contract.EventRefund, base("yes", map[string]any{contract.OrderItems: items}))
+	assert.Len(t, unknown.Event.ParamMap()[ParamItems], 1, "other text does not say")
 }
 
 // GA4's value is Σ price × quantity of the items, without tax or shipping,
