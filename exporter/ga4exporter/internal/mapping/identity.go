@@ -128,7 +128,10 @@ func identity(a Attrs) (clientID, userID string) {
 }
 
 // consentValue reads a consent attribute: "granted"/"denied" in any case, or
-// a bool. Anything else means "not given" and the configured default applies.
+// a bool, also as the text "true"/"false" (shippers and bridges that
+// stringify attributes): a user's "false" must not fall back to a default
+// of GRANTED. Anything else means "not given" and the configured default
+// applies.
 func consentValue(a Attrs, key, def string) string {
 	v, ok := a.Get(key)
 	if !ok {
@@ -142,9 +145,9 @@ func consentValue(a Attrs, key, def string) string {
 		return mp.Denied
 	case pcommon.ValueTypeStr:
 		switch strings.ToUpper(strings.TrimSpace(v.Str())) {
-		case mp.Granted:
+		case mp.Granted, "TRUE":
 			return mp.Granted
-		case mp.Denied:
+		case mp.Denied, "FALSE":
 			return mp.Denied
 		}
 	}

@@ -156,6 +156,16 @@ func TestSessionEngagementConsent(t *testing.T) {
 	assert.Equal(t, "1764331200", res.Event.ParamMap()[ParamSessionID])
 	assert.Equal(t, int64(1500), res.Event.ParamMap()[ParamEngagementTimeMsec])
 	assert.Equal(t, mp.Consent{AdUserData: mp.Granted, AdPersonalization: mp.Denied}, res.Header.Consent)
+
+	// A stringified bool: the user's "false" fell back to the configured
+	// default, GRANTED here, and was sent as consent given.
+	granting := New(Config{Events: DefaultEvents(), MaxEventAge: mp.MaxEventAge, DefaultConsent: mp.Consent{AdUserData: mp.Granted, AdPersonalization: mp.Granted}})
+	res = mapOK(t, granting, contract.EventBeginCheckout, map[string]any{
+		contract.GAClientID: "1.2", contract.GAConsentAdUserData: "false", contract.GAConsentAdPersonal: " False ",
+	})
+	assert.Equal(t, mp.Consent{AdUserData: mp.Denied, AdPersonalization: mp.Denied}, res.Header.Consent)
+	res = mapOK(t, m, contract.EventBeginCheckout, map[string]any{contract.GAClientID: "1.2", contract.GAConsentAdUserData: "TRUE"})
+	assert.Equal(t, mp.Granted, res.Header.Consent.AdUserData)
 }
 
 func TestDrops(t *testing.T) {
