@@ -74,6 +74,31 @@ func cookieClientID(s string) string {
 	return id
 }
 
+// cookieSessionID is the session id inside a whole _ga_<container> cookie
+// value, passed as ga.session_id like the _ga value above: GA4 stitches by
+// the id alone. "GS1.1.1764327600.3.1.1764327700.0.0.0" carries it as its
+// third field, "GS2.1.s1764327600$o3$g1$t1764327700$j0$l0$h0" as the
+// "s" item. Anything else is returned unchanged.
+func cookieSessionID(s string) string {
+	if rest, ok := strings.CutPrefix(s, "GS1."); ok {
+		fields := strings.SplitN(rest, ".", 3)
+		if len(fields) == 3 && digitsOr(fields[0], '-') && digitsOr(fields[1], 0) {
+			return fields[1]
+		}
+		return s
+	}
+	if rest, ok := strings.CutPrefix(s, "GS2."); ok {
+		if depth, items, ok := strings.Cut(rest, "."); ok && digitsOr(depth, '-') {
+			for _, item := range strings.Split(items, "$") {
+				if id, ok := strings.CutPrefix(item, "s"); ok && digitsOr(id, 0) {
+					return id
+				}
+			}
+		}
+	}
+	return s
+}
+
 // digitsOr reports whether s is non-empty and only ASCII digits or extra.
 func digitsOr(s string, extra byte) bool {
 	for i := 0; i < len(s); i++ {

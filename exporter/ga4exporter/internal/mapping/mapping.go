@@ -237,7 +237,7 @@ func (m *Mapper) MapInto(res *Result, in Input, now time.Time) (drop string, ok 
 		return drop, true
 	}
 	if v, ok := in.Attrs.Get(contract.GASessionID); ok {
-		if s := v.AsString(); s != "" {
+		if s := cookieSessionID(v.AsString()); s != "" {
 			b.set(ParamSessionID, mp.String(s))
 		}
 	}

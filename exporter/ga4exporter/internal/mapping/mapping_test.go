@@ -123,10 +123,14 @@ func TestIdentity(t *testing.T) {
 		res := mapOK(t, m, contract.EventViewItem, map[string]any{contract.GAClientID: "jane@example.com", contract.CheckoutSessionID: "cs"})
 		assert.Equal(t, DeriveClientID(DerivedFromCheckout, "cs"), res.Header.ClientID)
 	})
-	t.Run("a whole _ga cookie value is its client id", func(t *testing.T) {
-		// Read server-side from the cookie and passed whole, it made GA4
-		// count another client, not stitched to the browser's session.
-		for cookie, want := range map[string]string{
+	// Read server-side from GA's cookies and passed whole, the values made
+	// GA4 count another client and session, not stitched to the browser's.
+	for _, tc := range []struct {
+		name, attr string
+		got        func(Result) any
+		cases      map[string]string
+	}{
+		{"a whole _ga cookie value is its client id", contract.GAClientID, func(r Result) any { return r.Header.ClientID }, map[string]string{
 			"GA1.1.1234567890.1764300000":   "1234567890.1764300000",
 			"GA1.2.987654321.1700000000":    "987654321.1700000000",
 			"GA1.1-2.1234567890.1764300000": "1234567890.1764300000",
@@ -134,11 +138,23 @@ func TestIdentity(t *testing.T) {
 			"GA1.1.abc.1764300000":          "GA1.1.abc.1764300000",
 			"GA1.1.1234567890":              "GA1.1.1234567890",
 			"GA2.1.1234567890.1764300000":   "GA2.1.1234567890.1764300000",
-		} {
-			res := mapOK(t, m, contract.EventViewItem, map[string]any{contract.GAClientID: cookie})
-			assert.Equal(t, want, res.Header.ClientID, cookie)
-		}
-	})
+		}},
+		{"a whole _ga_<container> cookie value is its session id", contract.GASessionID, func(r Result) any { return r.Event.ParamMap()[ParamSessionID] }, map[string]string{
+			"GS1.1.1764327600.3.1.1764327700.0.0.0":        "1764327600",
+			"GS2.1.s1764327600$o3$g1$t1764327700$j0$l0$h0": "1764327600",
+			"1764327600":              "1764327600",
+			"GS1.1.abc.3.1":           "GS1.1.abc.3.1",
+			"GS2.1.o3$g1$t1764327700": "GS2.1.o3$g1$t1764327700",
+			"GS3.1.s1764327600$o3":    "GS3.1.s1764327600$o3",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for cookie, want := range tc.cases {
+				attrs := map[string]any{contract.GAClientID: "1.2", tc.attr: cookie}
+				assert.Equal(t, want, tc.got(mapOK(t, m, contract.EventViewItem, attrs)), cookie)
+			}
+		})
+	}
 	t.Run("no identity at all is dropped", func(t *testing.T) {
 		_, drop, ok := m.Map(Input{Name: contract.EventViewItem, Attrs: Attrs{attrs(t, map[string]any{contract.CustomerEmail: "a@b.c"})}}, now)
 		assert.True(t, ok)
