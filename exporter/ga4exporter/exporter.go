@@ -195,6 +195,12 @@ func (e *ga4Exporter) mapEvent(ctx context.Context, res *mapping.Result, in mapp
 	return true
 }
 
+// sendAgeMargin is kept between an event's age when a send starts and
+// GA4's 72 h limit: the time its request takes to reach GA4 (connection
+// set-up, the batch's requests before it) must not carry it past the limit,
+// which would get the whole request refused.
+const sendAgeMargin = time.Minute
+
 // send delivers queued events. A retryable failure returns a queueitem.Undelivered
 // error holding the events worth retrying; a permanent error means nothing
 // is.
@@ -209,12 +215,13 @@ func (e *ga4Exporter) send(ctx context.Context, events []queuedEvent) error {
 	var starts []int // per group its event count, then its start offset
 	byHeader := map[mp.Header]int32{}
 	now := e.now()
+	maxAge := min(e.cfg.MaxEventAge, mp.MaxEventAge-sendAgeMargin)
 	for i := range events {
 		ev := &events[i]
 		groupOf[i] = skipped
 		// Mapped before the queue: an event can pass GA4's age limit while
 		// queued or retried, and sent it would get its whole request refused.
-		if now.Sub(time.UnixMicro(ev.event.TimestampMicros)) > e.cfg.MaxEventAge {
+		if now.Sub(time.UnixMicro(ev.event.TimestampMicros)) > maxAge {
 			e.tb.EventsDropped.Add(ctx, 1, metadata.Reason(mapping.DropTooOld))
 			continue
 		}

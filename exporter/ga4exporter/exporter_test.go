@@ -144,6 +144,24 @@ func TestSpanEventMatchesLogRecord(t *testing.T) {
 	compareGolden(t, mapping.GAPurchase, reqs[0].Body)
 }
 
+// A .NET service serialises order.items with its long product ids as JSON
+// numbers; read as float64 they reached GA4 changed (…456789 as …456800),
+// so the purchase's items matched no product.
+func TestSpanEventItemIDsPast2To53StayExact(t *testing.T) {
+	h := newHarness(t)
+	r := rec{name: contract.EventPurchase, attrs: identityAttrs(map[string]any{
+		contract.PaymentCurrency: "EUR",
+		contract.OrderItems:      `[{"item_id":1234567890123456789,"item_name":"Enamel mug","price":12.50,"quantity":2}]`,
+	})}
+	require.NoError(t, h.te.ConsumeTraces(context.Background(), tracesOf(t, map[string]any{contract.OrderID: "ord-1002"}, r)))
+	ev := h.srv.Events()
+	require.Len(t, ev, 1)
+	items := ev[0].Params[mapping.ParamItems].([]any)
+	require.Len(t, items, 1)
+	assert.Equal(t, "1234567890123456789", items[0].(map[string]any)["item_id"])
+	assert.Equal(t, json.Number("25.00"), ev[0].Params[mapping.ParamValue])
+}
+
 func TestBatchingByClientID(t *testing.T) {
 	h := newHarness(t)
 	var recs []rec
@@ -420,8 +438,16 @@ func TestEventsThatAgeInTheQueueAreDroppedAtSendTime(t *testing.T) {
 		})
 	}))
 	h.srv.FailNext(http.StatusServiceUnavailable)
+	sendsOnlyTheRecentOne(t, h, baseTime.Add(-72*time.Hour+time.Minute))
+}
+
+// sendsOnlyTheRecentOne pushes an event of time agingAt and a recent one
+// of the same client, and checks that only the recent one reached GA4 and
+// the other was dropped as too old.
+func sendsOnlyTheRecentOne(t *testing.T, h *harness, agingAt time.Time) {
+	t.Helper()
 	aging := goldenEvents()[mapping.GAViewItem]
-	aging.at = baseTime.Add(-72*time.Hour + time.Minute)
+	aging.at = agingAt
 	recent := goldenEvents()[mapping.GAAddToCart]
 	recent.at = baseTime.Add(-time.Minute)
 	require.NoError(t, h.pushLogs(aging, recent))
@@ -430,6 +456,22 @@ func TestEventsThatAgeInTheQueueAreDroppedAtSendTime(t *testing.T) {
 	require.Len(t, ev, 1)
 	assert.Equal(t, "add_to_cart", ev[0].Name)
 	assert.EqualValues(t, 1, h.counter(metadata.MetricEventsDropped, attribute.String(metadata.AttrReason, mapping.DropTooOld)))
+}
+
+// An event just inside the 72 h limit when the send starts crosses it
+// while its request is on the way (connection set-up, the requests of the
+// batch before it): GA4 then refuses the request, and with it the younger
+// events sharing it. Events that close to the limit are dropped before the
+// send instead.
+func TestEventsAtTheAgeLimitAreDroppedBeforeTheSend(t *testing.T) {
+	var h *harness
+	h = newHarness(t, withTransport(func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			h.clock.Advance(5 * time.Second) // the request takes its time
+			return next.RoundTrip(r)
+		})
+	}))
+	sendsOnlyTheRecentOne(t, h, baseTime.Add(-72*time.Hour+3*time.Second))
 }
 
 // ga.client_id passes piisanitizer verbatim (GA4 needs the cookie id), so

@@ -101,6 +101,10 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("fingerprint[%d]: must not be empty", i))
 		}
 	}
+	if env := cfg.Environment; env != "" && sentryName(env, maxEnvironment, restrictedEnvironment) != env {
+		errs = append(errs, fmt.Errorf("environment: Sentry drops %q from events (at most %d bytes, no '/', line break or tab, no surrounding space, not %q, \".\" or \"..\")",
+			env, maxEnvironment, restrictedEnvironment))
+	}
 	if cfg.DedupWindow < 0 {
 		errs = append(errs, fmt.Errorf("dedup_window: must not be negative, got %s", cfg.DedupWindow))
 	}

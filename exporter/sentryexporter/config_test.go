@@ -82,7 +82,7 @@ func TestConfigErrors(t *testing.T) {
 		{"bad_url", []string{"dsn: malformed (not a valid URL)"}},
 		{"client_endpoint", []string{"client.endpoint: must not be set"}},
 		{"client_bad_proxy", []string{"client.proxy_url: not an absolute URL"}},
-		{"bad_values", []string{"fingerprint: must list", "max_events_per_batch: must be positive", "dedup_window: must not be negative", "performance.sample_rate: must be within [0, 1]", "shutdown_timeout: must be positive"}},
+		{"bad_values", []string{"fingerprint: must list", "max_events_per_batch: must be positive", "dedup_window: must not be negative", "performance.sample_rate: must be within [0, 1]", "shutdown_timeout: must be positive", `environment: Sentry drops "eu/prod"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,9 +6,11 @@ import (
 	"hash/fnv"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/getsentry/sentry-go"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	semconv120 "go.opentelemetry.io/otel/semconv/v1.20.0"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter/internal/stack"
@@ -38,6 +40,50 @@ var tagKeys = []string{
 	contract.HTTPRoute,
 	contract.HTTPRequestMethod,
 	contract.HTTPResponseStatus,
+}
+
+// legacyKeys are the older semantic conventions' names of attributes read
+// here by their current names. OpenTelemetry JS's http instrumentation and
+// its database instrumentations still send only these unless the
+// application opts in to the stable ones (OTEL_SEMCONV_STABILITY_OPT_IN),
+// and deployments configured before semconv 1.27 set
+// deployment.environment. The current name wins when both are present,
+// and a tag keeps it.
+var legacyKeys = map[string]string{
+	contract.HTTPRequestMethod:  string(semconv120.HTTPMethodKey),
+	contract.HTTPResponseStatus: string(semconv120.HTTPStatusCodeKey),
+	contract.DBSystemName:       string(semconv120.DBSystemKey),
+	contract.DeploymentEnv:      string(semconv120.DeploymentEnvironmentKey),
+}
+
+// getAttr is get falling back to the key's legacy name.
+func getAttr(maps []pcommon.Map, key string) (pcommon.Value, bool) {
+	if v, ok := get(maps, key); ok {
+		return v, true
+	}
+	if old, ok := legacyKeys[key]; ok {
+		return get(maps, old)
+	}
+	return pcommon.Value{}, false
+}
+
+// attrOf is getAttr on one map.
+func attrOf(m pcommon.Map, key string) (pcommon.Value, bool) {
+	if v, ok := m.Get(key); ok {
+		return v, true
+	}
+	if old, ok := legacyKeys[key]; ok {
+		return m.Get(old)
+	}
+	return pcommon.Value{}, false
+}
+
+// strOf is attrOf as a string, "" when missing.
+func strOf(m pcommon.Map, key string) string {
+	if v, ok := attrOf(m, key); ok {
+		return v.AsString()
+	}
+	return ""
 }
 
 // origin carries the event fields the SDK's prepareEvent fills with the
@@ -110,8 +156,8 @@ func (c *converter) resource(res pcommon.Resource) resourceInfo {
 	ri := resourceInfo{
 		attrs:       attrs,
 		service:     getStr(attrs, contract.ServiceName),
-		environment: truncate(getStr(attrs, contract.DeploymentEnv), maxTagValue),
-		release:     truncate(getStr(attrs, contract.ServiceVersion), maxTagValue),
+		environment: sentryName(strOf(attrs, contract.DeploymentEnv), maxEnvironment, restrictedEnvironment),
+		release:     sentryName(getStr(attrs, contract.ServiceVersion), maxRelease, restrictedRelease),
 		serverName:  truncate(getStr(attrs, string(semconv.HostNameKey)), maxTagValue),
 	}
 	if c.environment != "" {
@@ -160,7 +206,7 @@ func (c *converter) build(ri *resourceInfo, r *record, src source) builtEvent {
 		setTag(ev.Tags, contract.ServiceName, ri.service)
 	}
 	for _, k := range tagKeys {
-		if v, ok := get(lookup, k); ok {
+		if v, ok := getAttr(lookup, k); ok {
 			if s := v.AsString(); s != "" {
 				setTag(ev.Tags, k, s)
 			}
@@ -479,7 +525,39 @@ func boundFrames(frames []sentry.Frame) []sentry.Frame {
 	return frames
 }
 
-// truncate cuts s to at most n bytes on a rune boundary.
+// Sentry's rules for release and environment names (sentry-release-parser's
+// validate_release and validate_environment, applied by Relay): a name that
+// breaks them is removed from the event, which then belongs to no release
+// or environment.
+const (
+	maxRelease            = 200
+	maxEnvironment        = 64
+	restrictedRelease     = "latest"
+	restrictedEnvironment = "none"
+)
+
+// sentryName makes s a release or environment name Sentry keeps: the
+// characters it refuses ('/', line breaks, tab, form feed) become '-',
+// surrounding space goes and it is cut to max bytes. ".", ".." and the
+// restricted word (any case) give "": no name rather than one Sentry drops.
+func sentryName(s string, max int, restricted string) string {
+	s = strings.TrimSpace(s)
+	if strings.ContainsAny(s, "/\r\n\t\f") {
+		s = strings.Map(func(r rune) rune {
+			switch r {
+			case '/', '\r', '\n', '\t', '\f':
+				return '-'
+			}
+			return r
+		}, s)
+	}
+	s = strings.TrimSpace(truncate(s, max)) // a cut can end on a space
+	if s == "." || s == ".." || strings.EqualFold(s, restricted) {
+		return ""
+	}
+	return s
+}
+
 // setTag sets tag k to v as Sentry keeps a tag value: on one line (it
 // drops a value with a newline, keeping the event) and at most maxTagValue
 // bytes; nothing when that leaves it empty.
@@ -492,7 +570,19 @@ func setTag(tags map[string]string, k, v string) {
 	}
 }
 
+// truncate cuts s to at most n bytes on a rune boundary. Invalid UTF-8 is
+// replaced by U+FFFD first: the encoder writes each invalid byte as a
+// six-byte \ufffd escape, so a cut by bytes alone let such a field grow
+// sixfold on the wire, and a stack of them past Sentry's 1 MiB.
 func truncate(s string, n int) string {
+	if len(s) > n+utf8.UTFMax {
+		// Only what can be kept is looked at: a rune starting before n
+		// ends within n+UTFMax bytes.
+		s = s[:n+utf8.UTFMax]
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	if len(s) <= n {
 		return s
 	}

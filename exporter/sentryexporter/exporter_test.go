@@ -539,23 +539,27 @@ func TestServerDownIsRetryable(t *testing.T) {
 	assert.NotContains(t, err.Error(), testKey)
 }
 
+// spanAdder appends one-second spans of testTraceID to spans.
+func spanAdder(spans ptrace.SpanSlice) func(name string, id, parent pcommon.SpanID, kind ptrace.SpanKind) ptrace.Span {
+	return func(name string, id, parent pcommon.SpanID, kind ptrace.SpanKind) ptrace.Span {
+		s := spans.AppendEmpty()
+		s.SetName(name)
+		s.SetTraceID(testTraceID)
+		s.SetSpanID(id)
+		s.SetParentSpanID(parent)
+		s.SetKind(kind)
+		s.SetStartTimestamp(pcommon.NewTimestampFromTime(testTime))
+		s.SetEndTimestamp(pcommon.NewTimestampFromTime(testTime.Add(time.Second)))
+		return s
+	}
+}
+
 func TestTransactions(t *testing.T) {
 	traces := func() ptrace.Traces {
 		td := ptrace.NewTraces()
 		rs := td.ResourceSpans().AppendEmpty()
 		putResource(rs.Resource(), "go")
-		spans := rs.ScopeSpans().AppendEmpty().Spans()
-		add := func(name string, id, parent pcommon.SpanID, kind ptrace.SpanKind) ptrace.Span {
-			s := spans.AppendEmpty()
-			s.SetName(name)
-			s.SetTraceID(testTraceID)
-			s.SetSpanID(id)
-			s.SetParentSpanID(parent)
-			s.SetKind(kind)
-			s.SetStartTimestamp(pcommon.NewTimestampFromTime(testTime))
-			s.SetEndTimestamp(pcommon.NewTimestampFromTime(testTime.Add(time.Second)))
-			return s
-		}
+		add := spanAdder(rs.ScopeSpans().AppendEmpty().Spans())
 		root := add("POST /api/checkout", pcommon.SpanID{1}, pcommon.SpanID{}, ptrace.SpanKindServer)
 		root.Attributes().PutStr(contract.HTTPRequestMethod, "POST")
 		root.Attributes().PutStr(contract.HTTPRoute, "/api/checkout")

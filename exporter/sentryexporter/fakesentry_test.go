@@ -293,6 +293,9 @@ func parseEnvelope(body []byte) (receivedEvent, error) {
 	if err := validateTags(ev.Tags); err != nil {
 		return receivedEvent{}, err
 	}
+	if err := validateReleaseEnvironment(ev.Release, ev.Environment); err != nil {
+		return receivedEvent{}, err
+	}
 	ev.Raw = payload
 	return ev, nil
 }
@@ -307,6 +310,30 @@ func validateTags(tags map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// validateReleaseEnvironment refuses a release or environment Sentry would
+// remove from the event (sentry-release-parser's validate_release and
+// validate_environment, which Relay applies; spelled out again here rather
+// than taken from the exporter): a release of at most 200 bytes, an
+// environment of at most 64, neither with '/', CR, LF, tab or form feed,
+// nor ".", "..", and not "latest" / "none" in any case. Release.parse
+// trims surrounding space first; the exporter sends none.
+func validateReleaseEnvironment(release, environment string) error {
+	check := func(what, v string, maxLen int, restricted string) error {
+		switch {
+		case v == "":
+			return nil
+		case len(v) > maxLen:
+			return fmt.Errorf("%s of %d bytes would be dropped (at most %d)", what, len(v), maxLen)
+		case v == "." || v == ".." || strings.EqualFold(v, restricted):
+			return fmt.Errorf("%s %q is a restricted name and would be dropped", what, v)
+		case strings.ContainsAny(v, "/\r\n\t\f"), strings.TrimSpace(v) != v:
+			return fmt.Errorf("%s %q has characters Sentry refuses and would be dropped", what, v)
+		}
+		return nil
+	}
+	return errors.Join(check("release", release, 200, "latest"), check("environment", environment, 64, "none"))
 }
 
 // validateTransaction applies the checks with which Relay drops a whole

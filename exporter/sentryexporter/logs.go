@@ -1,6 +1,8 @@
 package sentryexporter // import "github.com/otelcol-payments/otelcol-payments/exporter/sentryexporter"
 
 import (
+	"strings"
+
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
@@ -19,7 +21,7 @@ func isErrorLog(lr plog.LogRecord) bool {
 	case contract.EventSecurity:
 		return true
 	}
-	if lr.SeverityNumber() >= plog.SeverityNumberError {
+	if severityOf(lr) >= plog.SeverityNumberError {
 		return true
 	}
 	attrs := lr.Attributes()
@@ -55,7 +57,7 @@ func (c *converter) errorsFromLogs(ld plog.Logs, out []builtEvent) []builtEvent 
 					attrs:     []pcommon.Map{attrs},
 					operation: firstNonEmpty(getStr(attrs, contract.EventName), sl.Scope().Name()),
 					scope:     sl.Scope().Name(),
-					level:     levelFromSeverity(int32(lr.SeverityNumber())),
+					level:     levelFromSeverity(int32(severityOf(lr))),
 					timestamp: nonZeroTime(lr.Timestamp(), lr.ObservedTimestamp()),
 					traceID:   lr.TraceID(),
 					spanID:    lr.SpanID(),
@@ -70,6 +72,34 @@ func (c *converter) errorsFromLogs(ld plog.Logs, out []builtEvent) []builtEvent 
 		}
 	}
 	return out
+}
+
+// severityOf is the record's severity number, else the one its severity
+// text names: the number is optional in OTLP, and log bridges and shippers
+// that only have a level name ("ERROR", "Critical", "severe") send the text
+// alone. Unknown text is unspecified.
+func severityOf(lr plog.LogRecord) plog.SeverityNumber {
+	if n := lr.SeverityNumber(); n != plog.SeverityNumberUnspecified {
+		return n
+	}
+	text := strings.ToLower(strings.TrimSpace(lr.SeverityText()))
+	// The data model's short names carry a digit for finer levels (ERROR2).
+	text = strings.TrimRight(text, "234")
+	switch text {
+	case "fatal", "critical", "crit", "panic", "emergency", "emerg", "alert":
+		return plog.SeverityNumberFatal
+	case "error", "err", "severe":
+		return plog.SeverityNumberError
+	case "warn", "warning":
+		return plog.SeverityNumberWarn
+	case "info", "information", "informational", "notice":
+		return plog.SeverityNumberInfo
+	case "debug":
+		return plog.SeverityNumberDebug
+	case "trace", "verbose":
+		return plog.SeverityNumberTrace
+	}
+	return plog.SeverityNumberUnspecified
 }
 
 // incidentType is the security.incident.type of a security.incident event

@@ -113,15 +113,15 @@ func spanOp(span ptrace.Span) string {
 	attrs := span.Attributes()
 	switch span.Kind() {
 	case ptrace.SpanKindServer:
-		if _, ok := attrs.Get(contract.HTTPRequestMethod); ok {
+		if _, ok := attrOf(attrs, contract.HTTPRequestMethod); ok {
 			return "http.server"
 		}
 		return "server"
 	case ptrace.SpanKindClient:
-		if _, ok := attrs.Get(contract.DBSystemName); ok {
+		if _, ok := attrOf(attrs, contract.DBSystemName); ok {
 			return "db"
 		}
-		if _, ok := attrs.Get(contract.HTTPRequestMethod); ok {
+		if _, ok := attrOf(attrs, contract.HTTPRequestMethod); ok {
 			return "http.client"
 		}
 		return "client"
@@ -269,8 +269,10 @@ func transactionEvent(ri *resourceInfo, span ptrace.Span) *sentry.Event {
 		setTag(ev.Tags, contract.ServiceName, ri.service)
 	}
 	for _, k := range tagKeys {
-		if s := getStr(span.Attributes(), k); s != "" {
-			setTag(ev.Tags, k, s)
+		if v, ok := attrOf(span.Attributes(), k); ok {
+			if s := v.AsString(); s != "" {
+				setTag(ev.Tags, k, s)
+			}
 		}
 	}
 	return ev

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/bits"
 	"slices"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
@@ -70,7 +72,12 @@ func AppendItems(dst []Item, v pcommon.Value, currency string) ([]Item, error) {
 		return dst, nil
 	case pcommon.ValueTypeStr:
 		var raw []map[string]any
-		if err := json.Unmarshal([]byte(v.Str()), &raw); err != nil {
+		dec := json.NewDecoder(strings.NewReader(v.Str()))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil {
+			return dst, ErrItemsMalformed
+		}
+		if _, err := dec.Token(); err != io.EOF { // trailing data, as json.Unmarshal refuses
 			return dst, ErrItemsMalformed
 		}
 		if len(raw) > MaxItems {
@@ -79,7 +86,7 @@ func AppendItems(dst []Item, v pcommon.Value, currency string) ([]Item, error) {
 		grow(len(raw))
 		for _, r := range raw {
 			m := pcommon.NewMap()
-			if err := m.FromRaw(r); err != nil {
+			if err := m.FromRaw(jsonIntegers(r).(map[string]any)); err != nil {
 				return dst[:start], ErrItemsMalformed
 			}
 			it, err := itemFromMap(m, currency)
@@ -93,6 +100,31 @@ func AppendItems(dst []Item, v pcommon.Value, currency string) ([]Item, error) {
 		return dst, nil
 	}
 	return dst, ErrItemsMalformed
+}
+
+// jsonIntegers replaces the json.Numbers of a value decoded with UseNumber:
+// an integer that fits int64 becomes an int64, exactly (a numeric item id
+// such as 1234567890123456789 read as a float64 would come out as
+// 1234567890123456800); any other number a float64, as json.Unmarshal
+// reads it.
+func jsonIntegers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n
+		}
+		f, _ := v.Float64()
+		return f
+	case map[string]any:
+		for k, e := range v {
+			v[k] = jsonIntegers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = jsonIntegers(e)
+		}
+	}
+	return v
 }
 
 // ItemsTotal is Σ price × quantity of items in minor units, exactly: the

@@ -42,6 +42,9 @@ func TestAppendItems(t *testing.T) {
 	require.ErrorIs(t, err, ErrItemsMalformed)
 	require.Len(t, buf, 2)
 
+	_, err = ParseItems(pcommon.NewValueStr(`[{"item_id":"sku-1"}] [`), "USD")
+	require.ErrorIs(t, err, ErrItemsMalformed, "trailing data")
+
 	empty, err := ParseItems(pcommon.NewValueSlice(), "USD")
 	require.NoError(t, err)
 	assert.NotNil(t, empty, "an empty list is a list, as before")
@@ -120,4 +123,21 @@ func BenchmarkItemFromMap(b *testing.B) {
 			}
 		})
 	}
+}
+
+// A span event carries order.items as JSON text. Its integers were read as
+// float64, so a numeric item id past 2^53 (a .NET long, a database bigint)
+// came out changed: 1234567890123456789 as 1234567890123456800.
+func TestJSONItemsKeepIntegersExact(t *testing.T) {
+	items, err := ParseItems(pcommon.NewValueStr(`[
+		{"item_id": 1234567890123456789, "item_name": 1e21, "price": 19.99, "quantity": 3, "extra": {"n": [9007199254740993]}},
+		{"item_id": 42, "price": 12, "quantity": 2.0},
+		{"item_id": 99999999999999999999, "price_minor": 1999}
+	]`), "USD")
+	require.NoError(t, err)
+	assert.Equal(t, []Item{
+		{ID: "1234567890123456789", Name: "1e+21", PriceMinor: 1999, Quantity: 3},
+		{ID: "42", PriceMinor: 1200, Quantity: 2},
+		{ID: "100000000000000000000", PriceMinor: 1999, Quantity: 1},
+	}, items, "integers exact; other numbers as before")
 }

@@ -83,6 +83,7 @@ func TestValidateRejectsEachViolation(t *testing.T) {
 		{"nested object param", func(p map[string]any) { params(p)["obj"] = map[string]any{"a": 1} }, "events[0].params.obj"},
 		{"value without currency", func(p map[string]any) { delete(params(p), "currency") }, "events[0].params.currency"},
 		{"purchase without transaction_id", func(p map[string]any) { params(p)["transaction_id"] = "" }, "events[0].params.transaction_id"},
+		{"purchase with a blank transaction_id", func(p map[string]any) { params(p)["transaction_id"] = "  " }, "events[0].params.transaction_id"},
 		{"value includes tax", func(p map[string]any) { params(p)["value"] = 1.75; params(p)["tax"] = 0.25 }, "events[0].params.value"},
 		{"value ignores quantity", func(p map[string]any) {
 			params(p)["items"] = []any{map[string]any{"item_id": "a", "price": 1.5, "quantity": 2}}

@@ -255,8 +255,8 @@ func Validate(body []byte, now time.Time) (*Payload, []Violation) {
 			}
 		}
 		if e.Name == "purchase" || e.Name == "refund" {
-			if tid, _ := e.Params["transaction_id"].(string); tid == "" {
-				add(path+".params.transaction_id", CodeValueRequired, "%s needs a non-empty transaction_id", e.Name)
+			if tid, _ := e.Params["transaction_id"].(string); strings.TrimSpace(tid) == "" {
+				add(path+".params.transaction_id", CodeValueRequired, "%s needs a non-blank transaction_id", e.Name)
 			}
 		}
 		checkValueIsItemsSum(path, e, add)

@@ -52,6 +52,63 @@ func usableClientID(s string) bool {
 	return !strings.ContainsAny(s, "@ \t\r\n")
 }
 
+// cookieClientID is the client id inside a _ga cookie value, which
+// applications reading the cookie server-side often pass whole:
+// "GA1.1.1234567890.1764300000" (version, domain depth, then the id gtag
+// uses) is "1234567890.1764300000". Sent as is, GA4 would count it as
+// another client, not stitched to the browser's session. Anything else is
+// returned unchanged.
+func cookieClientID(s string) string {
+	rest, ok := strings.CutPrefix(s, "GA1.")
+	if !ok {
+		return s
+	}
+	depth, id, ok := strings.Cut(rest, ".")
+	if !ok || !digitsOr(depth, '-') {
+		return s
+	}
+	random, ts, ok := strings.Cut(id, ".")
+	if !ok || !digitsOr(random, 0) || !digitsOr(ts, 0) {
+		return s
+	}
+	return id
+}
+
+// cookieSessionID is the session id inside a whole _ga_<container> cookie
+// value, passed as ga.session_id like the _ga value above: GA4 stitches by
+// the id alone. "GS1.1.1764327600.3.1.1764327700.0.0.0" carries it as its
+// third field, "GS2.1.s1764327600$o3$g1$t1764327700$j0$l0$h0" as the
+// "s" item. Anything else is returned unchanged.
+func cookieSessionID(s string) string {
+	if rest, ok := strings.CutPrefix(s, "GS1."); ok {
+		fields := strings.SplitN(rest, ".", 3)
+		if len(fields) == 3 && digitsOr(fields[0], '-') && digitsOr(fields[1], 0) {
+			return fields[1]
+		}
+		return s
+	}
+	if rest, ok := strings.CutPrefix(s, "GS2."); ok {
+		if depth, items, ok := strings.Cut(rest, "."); ok && digitsOr(depth, '-') {
+			for _, item := range strings.Split(items, "$") {
+				if id, ok := strings.CutPrefix(item, "s"); ok && digitsOr(id, 0) {
+					return id
+				}
+			}
+		}
+	}
+	return s
+}
+
+// digitsOr reports whether s is non-empty and only ASCII digits or extra.
+func digitsOr(s string, extra byte) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (extra == 0 || c != extra) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // DeriveClientID makes a stable client id in GA's "<int>.<int>" shape from
 // an identifier that is not personal data (a customer pseudonym or a checkout
 // session id). namespace keeps the two sources from colliding.
@@ -83,7 +140,7 @@ func identity(a Attrs) (clientID, userID string) {
 	} else {
 		customer = ""
 	}
-	if cid := a.Str(contract.GAClientID); usableClientID(cid) {
+	if cid := cookieClientID(a.Str(contract.GAClientID)); usableClientID(cid) {
 		return cid, userID
 	}
 	if customer != "" {
@@ -96,7 +153,10 @@ func identity(a Attrs) (clientID, userID string) {
 }
 
 // consentValue reads a consent attribute: "granted"/"denied" in any case, or
-// a bool. Anything else means "not given" and the configured default applies.
+// a bool, also as the text "true"/"false" (shippers and bridges that
+// stringify attributes): a user's "false" must not fall back to a default
+// of GRANTED. Anything else means "not given" and the configured default
+// applies.
 func consentValue(a Attrs, key, def string) string {
 	v, ok := a.Get(key)
 	if !ok {
@@ -110,9 +170,9 @@ func consentValue(a Attrs, key, def string) string {
 		return mp.Denied
 	case pcommon.ValueTypeStr:
 		switch strings.ToUpper(strings.TrimSpace(v.Str())) {
-		case mp.Granted:
+		case mp.Granted, "TRUE":
 			return mp.Granted
-		case mp.Denied:
+		case mp.Denied, "FALSE":
 			return mp.Denied
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -236,7 +237,7 @@ func (m *Mapper) MapInto(res *Result, in Input, now time.Time) (drop string, ok 
 		return drop, true
 	}
 	if v, ok := in.Attrs.Get(contract.GASessionID); ok {
-		if s := v.AsString(); s != "" {
+		if s := cookieSessionID(v.AsString()); s != "" {
 			b.set(ParamSessionID, mp.String(s))
 		}
 	}
@@ -292,7 +293,9 @@ func (b builder) commerce(eventName string, a Attrs) (drop string) {
 	switch eventName {
 	case contract.EventPurchase, contract.EventRefund:
 		txn := a.Str(contract.OrderID)
-		if txn == "" {
+		if strings.TrimSpace(txn) == "" {
+			// Blank is missing: GA4 dedups web purchases by this id, so
+			// every purchase sent with " " would be kept once.
 			return DropMissingTransactionID
 		}
 		param, shortened := TransactionIDParam(txn)
@@ -382,17 +385,29 @@ const (
 	refundIsPartial
 )
 
-// refundFull reads payment.refund.full; a refund that does not say is sent
-// as it comes (with its items if any).
+// refundFull reads payment.refund.full, a bool, or its text "true" /
+// "false" in any case (shippers and bridges that stringify attributes);
+// a refund that does not say is sent as it comes (with its items if any).
 func refundFull(a Attrs) refundKind {
 	v, ok := a.Get(contract.PaymentRefundFull)
-	if !ok || v.Type() != pcommon.ValueTypeBool {
+	if !ok {
 		return refundUnknown
 	}
-	if v.Bool() {
-		return refundIsFull
+	switch v.Type() {
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			return refundIsFull
+		}
+		return refundIsPartial
+	case pcommon.ValueTypeStr:
+		switch strings.ToLower(strings.TrimSpace(v.Str())) {
+		case "true":
+			return refundIsFull
+		case "false":
+			return refundIsPartial
+		}
 	}
-	return refundIsPartial
+	return refundUnknown
 }
 
 // amount reads the event amount. A missing amount is fine (hasMoney false);

@@ -123,6 +123,38 @@ func TestIdentity(t *testing.T) {
 		res := mapOK(t, m, contract.EventViewItem, map[string]any{contract.GAClientID: "jane@example.com", contract.CheckoutSessionID: "cs"})
 		assert.Equal(t, DeriveClientID(DerivedFromCheckout, "cs"), res.Header.ClientID)
 	})
+	// Read server-side from GA's cookies and passed whole, the values made
+	// GA4 count another client and session, not stitched to the browser's.
+	for _, tc := range []struct {
+		name, attr string
+		got        func(Result) any
+		cases      map[string]string
+	}{
+		{"a whole _ga cookie value is its client id", contract.GAClientID, func(r Result) any { return r.Header.ClientID }, map[string]string{
+			"GA1.1.1234567890.1764300000":   "1234567890.1764300000",
+			"GA1.2.987654321.1700000000":    "987654321.1700000000",
+			"GA1.1-2.1234567890.1764300000": "1234567890.1764300000",
+			"1234567890.1764300000":         "1234567890.1764300000",
+			"GA1.1.abc.1764300000":          "GA1.1.abc.1764300000",
+			"GA1.1.1234567890":              "GA1.1.1234567890",
+			"GA2.1.1234567890.1764300000":   "GA2.1.1234567890.1764300000",
+		}},
+		{"a whole _ga_<container> cookie value is its session id", contract.GASessionID, func(r Result) any { return r.Event.ParamMap()[ParamSessionID] }, map[string]string{
+			"GS1.1.1764327600.3.1.1764327700.0.0.0":        "1764327600",
+			"GS2.1.s1764327600$o3$g1$t1764327700$j0$l0$h0": "1764327600",
+			"1764327600":              "1764327600",
+			"GS1.1.abc.3.1":           "GS1.1.abc.3.1",
+			"GS2.1.o3$g1$t1764327700": "GS2.1.o3$g1$t1764327700",
+			"GS3.1.s1764327600$o3":    "GS3.1.s1764327600$o3",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for cookie, want := range tc.cases {
+				attrs := map[string]any{contract.GAClientID: "1.2", tc.attr: cookie}
+				assert.Equal(t, want, tc.got(mapOK(t, m, contract.EventViewItem, attrs)), cookie)
+			}
+		})
+	}
 	t.Run("no identity at all is dropped", func(t *testing.T) {
 		_, drop, ok := m.Map(Input{Name: contract.EventViewItem, Attrs: Attrs{attrs(t, map[string]any{contract.CustomerEmail: "a@b.c"})}}, now)
 		assert.True(t, ok)
@@ -140,6 +172,16 @@ func TestSessionEngagementConsent(t *testing.T) {
 	assert.Equal(t, "1764331200", res.Event.ParamMap()[ParamSessionID])
 	assert.Equal(t, int64(1500), res.Event.ParamMap()[ParamEngagementTimeMsec])
 	assert.Equal(t, mp.Consent{AdUserData: mp.Granted, AdPersonalization: mp.Denied}, res.Header.Consent)
+
+	// A stringified bool: the user's "false" fell back to the configured
+	// default, GRANTED here, and was sent as consent given.
+	granting := New(Config{Events: DefaultEvents(), MaxEventAge: mp.MaxEventAge, DefaultConsent: mp.Consent{AdUserData: mp.Granted, AdPersonalization: mp.Granted}})
+	res = mapOK(t, granting, contract.EventBeginCheckout, map[string]any{
+		contract.GAClientID: "1.2", contract.GAConsentAdUserData: "false", contract.GAConsentAdPersonal: " False ",
+	})
+	assert.Equal(t, mp.Consent{AdUserData: mp.Denied, AdPersonalization: mp.Denied}, res.Header.Consent)
+	res = mapOK(t, m, contract.EventBeginCheckout, map[string]any{contract.GAClientID: "1.2", contract.GAConsentAdUserData: "TRUE"})
+	assert.Equal(t, mp.Granted, res.Header.Consent.AdUserData)
 }
 
 func TestDrops(t *testing.T) {
@@ -166,6 +208,8 @@ func TestDrops(t *testing.T) {
 		{"bad items", contract.EventAddToCart, base(map[string]any{contract.OrderItems: "not json", contract.PaymentCurrency: "USD"}), 0, DropMalformedItems},
 		{"purchase without order id", contract.EventPurchase, map[string]any{contract.GAClientID: "1.2"}, 0, DropMissingTransactionID},
 		{"refund without order id", contract.EventRefund, map[string]any{contract.GAClientID: "1.2"}, 0, DropMissingTransactionID},
+		// A blank id would make GA4 dedup every such purchase into one.
+		{"purchase with a blank order id", contract.EventPurchase, map[string]any{contract.GAClientID: "1.2", contract.OrderID: " \t"}, 0, DropMissingTransactionID},
 		{"partial refund without items", contract.EventRefund, base(map[string]any{contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: false}), 0, DropPartialRefundNoItems},
 		{"tax above the amount", contract.EventPurchase, base(map[string]any{contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.OrderTax: "1.01"}), 0, DropInvalidAmount},
 	} {
@@ -200,6 +244,23 @@ func TestRefundFullAndPartial(t *testing.T) {
 	})
 	assert.Equal(t, []mp.Item{{ItemID: "a", Price: "1.00", Quantity: 3}}, explicit.Event.ParamMap()[ParamItems], "a partial refund carries the refunded items")
 	assert.Equal(t, json.Number("3.00"), explicit.Event.ParamMap()[ParamValue])
+
+	// Stringified by a shipper or bridge: "false" without items was sent
+	// as a refund without items, which GA4 reads as a full refund.
+	base := func(full string, extra map[string]any) map[string]any {
+		m := map[string]any{contract.GAClientID: "1.2", contract.OrderID: "o", contract.PaymentAmountMinor: 100, contract.PaymentCurrency: "USD", contract.PaymentRefundFull: full}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	_, drop, ok := m.Map(Input{Name: contract.EventRefund, Attrs: Attrs{attrs(t, base("False", nil))}, Time: now.Add(-time.Minute)}, now)
+	assert.True(t, ok)
+	assert.Equal(t, DropPartialRefundNoItems, drop)
+	stringFull := mapOK(t, m, contract.EventRefund, base(" TRUE", map[string]any{contract.OrderItems: items}))
+	assert.NotContains(t, stringFull.Event.ParamMap(), ParamItems)
+	unknown := mapOK(t, m, contract.EventRefund, base("yes", map[string]any{contract.OrderItems: items}))
+	assert.Len(t, unknown.Event.ParamMap()[ParamItems], 1, "other text does not say")
 }
 
 // GA4's value is Σ price × quantity of the items, without tax or shipping,

@@ -1,8 +1,8 @@
 // Package stack parses stack trace text (exception.stacktrace) of Go,
-// JavaScript/Node and Python into Sentry frames.
+// JavaScript/Node, Python, .NET and Java into Sentry frames.
 //
-// Sentry wants frames oldest first (the crashing frame last); Go and V8
-// print the innermost frame first, Python prints it last.
+// Sentry wants frames oldest first (the crashing frame last); Go, V8, .NET
+// and Java print the innermost frame first, Python prints it last.
 package stack
 
 import (
@@ -22,6 +22,8 @@ const (
 	JavaScript Language = "javascript"
 	Node       Language = "node"
 	Python     Language = "python"
+	DotNet     Language = "csharp"
+	Java       Language = "java"
 )
 
 // MaxFrames bounds the frames kept from one trace (Sentry truncates beyond
@@ -50,6 +52,10 @@ func LanguageFromSDK(sdkLanguage string) Language {
 		return JavaScript
 	case "python":
 		return Python
+	case "dotnet":
+		return DotNet
+	case "java":
+		return Java
 	}
 	return Unknown
 }
@@ -81,6 +87,10 @@ func Parse(text string, hint Language) (Trace, bool) {
 			}
 		case Python:
 			t = parsePython(lines)
+		case DotNet:
+			t = parseDotNet(lines)
+		case Java:
+			t = parseJava(lines)
 		default:
 			continue
 		}
@@ -105,6 +115,14 @@ func detect(text string) []Language {
 	}
 	if strings.Contains(text, "    at ") || strings.Contains(text, "\tat ") || strings.Contains(text, "@") {
 		out = append(out, Node)
+	}
+	// Java indents "at" by a tab and names its files .java (or .kt, .scala).
+	if strings.Contains(text, "\tat ") || strings.Contains(text, ".java:") {
+		out = append(out, Java)
+	}
+	// .NET indents "at" by three spaces (V8 by four) and names the line.
+	if strings.Contains(text, ":line ") || strings.Contains(text, "\n   at ") || strings.HasPrefix(text, "   at ") {
+		out = append(out, DotNet)
 	}
 	return out
 }
@@ -154,16 +172,7 @@ func parseGo(lines []string) Trace {
 		}
 		fn = stripGoArgs(fn)
 		pkg, name := splitGoFunction(fn)
-		lineno, _ := strconv.Atoi(m[2])
-		t.Frames = append(t.Frames, sentry.Frame{
-			Function: name,
-			Module:   pkg,
-			Filename: goShortFile(m[1]),
-			AbsPath:  m[1],
-			Lineno:   lineno,
-			InApp:    goInApp(pkg, m[1]),
-			Platform: string(Go),
-		})
+		t.Frames = append(t.Frames, pathFrame(Go, pkg, name, m[1], m[2], goInApp(pkg, m[1])))
 	}
 	reverse(t.Frames)
 	return t
@@ -206,8 +215,23 @@ func splitGoFunction(fn string) (string, string) {
 	return fn[:dot], fn[dot+1:]
 }
 
-func goShortFile(path string) string {
-	if i := strings.LastIndex(path, "/"); i >= 0 {
+// pathFrame is a frame whose file is a path, shown by its file name.
+func pathFrame(lang Language, module, function, path, line string, inApp bool) sentry.Frame {
+	lineno, _ := strconv.Atoi(line)
+	return sentry.Frame{
+		Function: function,
+		Module:   module,
+		Filename: shortFile(path),
+		AbsPath:  path,
+		Lineno:   lineno,
+		InApp:    inApp,
+		Platform: string(lang),
+	}
+}
+
+// shortFile is the file name of a Unix or Windows path.
+func shortFile(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
 		return path[i+1:]
 	}
 	return path
@@ -242,7 +266,8 @@ func parseJS(lines []string) Trace {
 			if m[2] != "" {
 				fn, file, ln, col = m[1], m[2], m[3], m[4]
 			} else {
-				file, ln, col = m[5], m[6], m[7]
+				// "at async file:line:col": an anonymous async function.
+				file, ln, col = strings.TrimPrefix(m[5], "async "), m[6], m[7]
 			}
 		} else if m := v8Native.FindStringSubmatch(line); m != nil {
 			fn = m[1]
@@ -273,7 +298,7 @@ func parseJS(lines []string) Trace {
 
 func jsInApp(file string) bool {
 	return file != "" && !strings.HasPrefix(file, "node:") && !strings.HasPrefix(file, "internal/") &&
-		!strings.Contains(file, "/node_modules/")
+		!strings.Contains(file, "/node_modules/") && !strings.Contains(file, `\node_modules\`)
 }
 
 // --- Python -----------------------------------------------------------------
@@ -323,4 +348,130 @@ func isIndented(s string) bool {
 func pyInApp(file string) bool {
 	return !strings.Contains(file, "site-packages") && !strings.Contains(file, "dist-packages") &&
 		!strings.Contains(file, "/lib/python") && !strings.HasPrefix(file, "<")
+}
+
+// --- .NET -------------------------------------------------------------------
+
+// dotnetFrame is "   at Ns.Type.Method(String arg) in /src/File.cs:line 42";
+// the location is missing without debug symbols.
+var dotnetFrame = regexp.MustCompile(`^\s*at (\S+?)\((.*?)\)(?: in (.+):line (\d+))?\s*$`)
+
+// dotnetLibraries are namespaces of the runtime and of common libraries,
+// whose frames are not the application's.
+var dotnetLibraries = []string{
+	"System.", "Microsoft.", "Mono.", "Newtonsoft.", "FSharp.", "Sentry.", "OpenTelemetry.",
+	"Grpc.", "Google.Protobuf.", "Polly.", "Npgsql.", "StackExchange.", "Serilog.", "NLog.",
+}
+
+func parseDotNet(lines []string) Trace {
+	t := Trace{Language: DotNet, Frames: make([]sentry.Frame, 0, min(len(lines), MaxFrames+1))}
+	for i, line := range lines {
+		if strings.Contains(line, "--- End of inner exception stack trace ---") {
+			// Exception.ToString prints the inner exceptions' frames first;
+			// the frames after the last marker are the outer exception's,
+			// the one exception.type names.
+			t.Frames = t.Frames[:0]
+			continue
+		}
+		m := dotnetFrame.FindStringSubmatch(line)
+		if m == nil {
+			if i == 0 {
+				t.Type, t.Value = splitTypeValue(line)
+			}
+			continue
+		}
+		module, function := splitDotNetMethod(m[1])
+		t.Frames = append(t.Frames, pathFrame(DotNet, module, function, m[3], m[4], dotnetInApp(module)))
+	}
+	reverse(t.Frames)
+	return t
+}
+
+// splitDotNetMethod splits "Ns.Type.Method" into "Ns.Type" and "Method",
+// keeping dots inside generic brackets and compiler names ("<Post>b__0")
+// and the constructors' own dot ("Ns.Type..ctor").
+func splitDotNetMethod(name string) (module, function string) {
+	depth := 0
+	for i := len(name) - 1; i >= 0; i-- {
+		switch name[i] {
+		case ']', '>':
+			depth++
+		case '[', '<':
+			depth--
+		case '.':
+			if depth != 0 {
+				continue
+			}
+			if i > 0 && name[i-1] == '.' {
+				return name[:i-1], name[i:]
+			}
+			return name[:i], name[i+1:]
+		}
+	}
+	return "", name
+}
+
+func dotnetInApp(module string) bool {
+	if module == "System" || module == "" {
+		return false
+	}
+	for _, p := range dotnetLibraries {
+		if strings.HasPrefix(module, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// --- Java -------------------------------------------------------------------
+
+// javaFrame is "\tat com.acme.Charger.charge(Charger.java:42)", with an
+// optional module or class loader prefix ("java.base/", "app//") and a
+// location that may be "Native Method", "Unknown Source" or a file alone.
+var javaFrame = regexp.MustCompile(`^\s*at (?:\S*/)?([^\s/(]+)\.([^\s./(]+)\(([^)]*)\)\s*$`)
+
+// javaLibraries are packages of the JDK and of common libraries, whose
+// frames are not the application's.
+var javaLibraries = []string{
+	"java.", "javax.", "jakarta.", "jdk.", "sun.", "com.sun.", "kotlin.", "kotlinx.", "scala.",
+	"org.springframework.", "org.apache.", "org.hibernate.", "io.netty.", "reactor.",
+	"com.fasterxml.", "io.opentelemetry.", "io.micrometer.", "okhttp3.", "com.zaxxer.",
+}
+
+func parseJava(lines []string) Trace {
+	t := Trace{Language: Java, Frames: make([]sentry.Frame, 0, min(len(lines), MaxFrames+1))}
+	for i, line := range lines {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "Caused by: ") || strings.HasPrefix(trimmed, "Suppressed: ") {
+			// The causes and suppressed exceptions follow the frames of the
+			// exception that was thrown, the one exception.type names.
+			break
+		}
+		m := javaFrame.FindStringSubmatch(line)
+		if m == nil {
+			if i == 0 {
+				t.Type, t.Value = splitTypeValue(line)
+			}
+			continue
+		}
+		file, lineno := m[3], ""
+		if j := strings.LastIndexByte(file, ':'); j >= 0 {
+			file, lineno = file[:j], file[j+1:]
+		}
+		if file == "Native Method" || file == "Unknown Source" || strings.HasPrefix(file, "<") {
+			file = ""
+		}
+		t.Frames = append(t.Frames, pathFrame(Java, m[1], m[2], file, lineno, javaInApp(m[1])))
+	}
+	reverse(t.Frames)
+	return t
+}
+
+func javaInApp(class string) bool {
+	for _, p := range javaLibraries {
+		if strings.HasPrefix(class, p) {
+			return false
+		}
+	}
+	return !strings.Contains(class, "$$") // generated proxies (CGLIB, ByteBuddy)
 }
