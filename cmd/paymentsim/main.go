@@ -62,7 +62,7 @@ func run(args []string) error {
 	fs.IntVar(&outage.Sessions, "outage-sessions", 0, "outage by session index: number of sessions")
 	fs.Float64Var(&outage.FailureRate, "outage-failure-rate", 0.6, "share of payment attempts failing during the outage")
 	fs.DurationVar(&outage.SlowPayments, "outage-slow-payments", 0, "extra payment latency during the outage")
-	demo := fs.Bool("demo", false, "the `make demo` scenario: 6 minutes at 5 sessions/s, a provider outage 02:00-03:30 (flags given explicitly still apply)")
+	demo := fs.Bool("demo", false, "the make demo scenario: 6 minutes at 5 sessions/s, a provider outage 02:00-03:30 (flags given explicitly still apply)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // asking for help is not a failure

@@ -2,6 +2,10 @@ package main
 
 import (
 	"flag"
+	"io"
+	"os"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +63,34 @@ func TestHelpIsNotAnError(t *testing.T) {
 	}
 	if err := run([]string{"--no-such-flag"}); err == nil {
 		t.Fatal("an unknown flag must still fail")
+	}
+}
+
+// A bool flag's help line names no argument: the flag package reads a
+// `quoted` word in a usage string as the argument's name, so "the `make
+// demo` scenario" printed "-demo make demo", as if --demo took a value.
+func TestHelpShowsBoolFlagsWithoutArgument(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	runErr := run([]string{"--help"})
+	os.Stderr = stderr
+	w.Close()
+	out, err := io.ReadAll(r)
+	if err != nil || runErr != nil {
+		t.Fatalf("--help: %v, reading its output: %v", runErr, err)
+	}
+	for _, name := range []string{"demo", "quiet"} {
+		line := regexp.MustCompile(`(?m)^  -` + name + `.*$`).FindString(string(out))
+		if line != "  -"+name {
+			t.Errorf("help line of --%s is %q, want %q (no argument)", name, line, "  -"+name)
+		}
+	}
+	if !strings.Contains(string(out), "the make demo scenario") {
+		t.Errorf("--demo's help text is missing:\n%s", out)
 	}
 }
 

@@ -3,6 +3,8 @@ package contract
 import (
 	"slices"
 	"strings"
+
+	"github.com/prometheus/otlptranslator"
 )
 
 // Business metric names: what the paymentbi connector emits. Dashboards,
@@ -218,26 +220,27 @@ func LookupMetric(name string) (Metric, bool) {
 	return Metric{}, false
 }
 
-// prometheusUnits are the unit suffixes the prometheus exporter appends
-// (its default translation, UnderscoreEscapingWithSuffixes); units in
-// braces are annotations and add nothing.
-var prometheusUnits = map[string]string{"ms": "milliseconds", "s": "seconds", "By": "bytes"}
+// prometheusNamer is the collector's prometheus exporter's own namer with
+// its default translation (UnderscoreEscapingWithSuffixes), so a unit such
+// as "{item}/h" gets the exporter's "_per_hour" and no hand-kept table can
+// drift from it.
+var prometheusNamer = otlptranslator.MetricNamer{WithMetricSuffixes: true}
 
 // PrometheusName is the name the collector's prometheus exporter serves
 // m under: dots become underscores, the unit becomes a suffix ("_ratio"
-// for a gauge of unit 1) unless the name already ends with it, and
-// counters get _total.
+// for a gauge of unit 1, "_per_hour" for "/h") unless the name already
+// ends with it, and counters get _total.
 func (m Metric) PrometheusName() string {
-	name := PrometheusLabel(m.Name)
-	suffix := prometheusUnits[m.Unit]
-	if m.Unit == "1" && m.Kind == Gauge {
-		suffix = "ratio"
+	var kind otlptranslator.MetricType = otlptranslator.MetricTypeGauge
+	switch m.Kind {
+	case Counter:
+		kind = otlptranslator.MetricTypeMonotonicCounter
+	case Histogram:
+		kind = otlptranslator.MetricTypeHistogram
 	}
-	if suffix != "" && !strings.HasSuffix(name, "_"+suffix) {
-		name += "_" + suffix
-	}
-	if m.Kind == Counter {
-		name += "_total"
+	name, err := prometheusNamer.Build(otlptranslator.Metric{Name: m.Name, Unit: m.Unit, Type: kind})
+	if err != nil { // only for an empty name, which no listed metric has
+		return PrometheusLabel(m.Name)
 	}
 	return name
 }

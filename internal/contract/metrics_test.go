@@ -343,6 +343,9 @@ func TestPrometheusName(t *testing.T) {
 		MetricSpanDuration:                         "traces_span_metrics_duration_milliseconds",
 		MetricSpanCalls:                            "traces_span_metrics_calls_total",
 		MetricCustomerLifetimeValue:                "customer_lifetime_value_average",
+		// The exporter spells a per-unit out: "{item}/h" is "_per_hour".
+		MetricInventoryDepletionRate: "inventory_depletion_rate_per_hour",
+		MetricInventorySellOutHours:  "inventory_sellout_hours",
 	} {
 		m, ok := LookupMetric(name)
 		require.True(t, ok, name)
