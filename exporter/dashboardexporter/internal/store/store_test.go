@@ -275,3 +275,27 @@ func TestUnsupportedAndBadPointsAreCounted(t *testing.T) {
 	assert.Equal(t, int64(2), s.Stats().DroppedPoints)
 	assert.Equal(t, 2.0, s.Counters("payment.orders", nil, 0)[""].Today, "good data next to bad is kept")
 }
+
+// Two finite doubles near the top of the range sum to +Inf, and one +Inf
+// in a total makes the dashboard's JSON fail to encode: values beyond
+// int64's range are no counts or amounts and are dropped and counted.
+func TestPointsBeyondInt64RangeAreCounted(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	s, clk := newTestStore(t, start, time.UTC, 100)
+	attrs := map[string]string{"payment.method": "card"}
+	s.AddMetrics(delta("payment.attempts", clk.Now(), math.MaxFloat64, attrs))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), math.MaxFloat64, attrs))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), -1e19, attrs))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), 3, attrs))
+	md := pmetric.NewMetrics()
+	g := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	g.SetName("payment.revenue.target.daily")
+	gdp := g.SetEmptyGauge().DataPoints().AppendEmpty()
+	gdp.SetDoubleValue(-math.MaxFloat64)
+	gdp.SetTimestamp(pcommon.NewTimestampFromTime(clk.Now()))
+	s.AddMetrics(md)
+
+	assert.Equal(t, int64(4), s.Stats().DroppedPoints)
+	assert.Equal(t, 3.0, s.Counters("payment.attempts", nil, 0)[""].Today, "good points next to the bad ones are kept")
+	assert.Empty(t, s.Gauges("payment.revenue.target.daily", nil))
+}
