@@ -456,7 +456,16 @@ func (s *Store) book(se *series, delta float64, t time.Time) {
 	}
 }
 
+// MaxHistogramBuckets bounds the buckets of one histogram point: a series
+// keeps them for every minute of the latency window, so a point with 100k
+// bounds would hold megabytes per series. Real ones have a few dozen.
+const MaxHistogramBuckets = 128
+
 func (s *Store) addHistogram(se *series, cumulative bool, dp pmetric.HistogramDataPoint, now time.Time) {
+	if dp.BucketCounts().Len() > MaxHistogramBuckets {
+		s.stats.DroppedPoints++
+		return
+	}
 	bounds := dp.ExplicitBounds().AsRaw()
 	counts := dp.BucketCounts().AsRaw()
 	if len(counts) != len(bounds)+1 || !slices.IsSorted(bounds) {

@@ -299,3 +299,29 @@ func TestPointsBeyondInt64RangeAreCounted(t *testing.T) {
 	assert.Equal(t, 3.0, s.Counters("payment.attempts", nil, 0)[""].Today, "good points next to the bad ones are kept")
 	assert.Empty(t, s.Gauges("payment.revenue.target.daily", nil))
 }
+
+// A series keeps its buckets for every minute of the window: a point with
+// a hundred thousand bounds would hold megabytes, per series.
+func TestHistogramWithTooManyBucketsIsCounted(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	s, clk := newTestStore(t, start, time.UTC, 100)
+	many := func(n int) ([]float64, []uint64) {
+		bounds := make([]float64, n-1)
+		for i := range bounds {
+			bounds[i] = float64(i + 1)
+		}
+		counts := make([]uint64, n)
+		counts[0] = 5
+		return bounds, counts
+	}
+	cum := pmetric.AggregationTemporalityCumulative
+	bounds, counts := many(MaxHistogramBuckets + 1)
+	s.AddMetrics(histogram("traces.span.metrics.duration", cum, start, clk.Now(), bounds, counts, map[string]string{"span.name": "flood"}))
+	bounds, counts = many(MaxHistogramBuckets)
+	s.AddMetrics(histogram("traces.span.metrics.duration", cum, start, clk.Now(), bounds, counts, map[string]string{"span.name": "payment.charge"}))
+
+	assert.Equal(t, int64(1), s.Stats().DroppedPoints)
+	q := s.Quantiles("traces.span.metrics.duration", 0.5, 5*time.Minute, nil, "span.name")
+	assert.NotContains(t, q, "flood")
+	assert.Equal(t, 5.0, q["payment.charge"].Count, "a histogram within the bound is kept")
+}
