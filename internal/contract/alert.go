@@ -261,22 +261,29 @@ func str(m pcommon.Map, k string) string {
 	return ""
 }
 
+// num reads a number; NaN (unknown) when absent or not finite: ±Inf has
+// no JSON form, and one such alert would make every state save, API
+// answer and dashboard document that holds it fail to encode.
 func num(m pcommon.Map, k string) float64 {
 	v, ok := m.Get(k)
 	if !ok {
 		return math.NaN()
 	}
+	f := math.NaN()
 	switch v.Type() {
 	case pcommon.ValueTypeDouble:
-		return v.Double()
+		f = v.Double()
 	case pcommon.ValueTypeInt:
-		return float64(v.Int())
+		f = float64(v.Int())
 	case pcommon.ValueTypeStr:
-		if f, err := strconv.ParseFloat(v.Str(), 64); err == nil {
-			return f
+		if p, err := strconv.ParseFloat(v.Str(), 64); err == nil {
+			f = p
 		}
 	}
-	return math.NaN()
+	if math.IsInf(f, 0) {
+		return math.NaN()
+	}
+	return f
 }
 
 func parseTime(s string, fallback time.Time) time.Time {

@@ -61,3 +61,33 @@ func TestFingerprintDependsOnLabelsNotOrder(t *testing.T) {
 	assert.NotEqual(t, a, c)
 	assert.Len(t, a, 16)
 }
+
+// ±Inf has no JSON form: an alert carrying one would fail every state
+// save and document that holds it, so a value that is not finite is
+// unknown, in whichever type the sender wrote it.
+func TestAlertValuesThatAreNotFiniteAreUnknown(t *testing.T) {
+	for _, set := range []func(lr plog.LogRecord){
+		func(lr plog.LogRecord) { lr.Attributes().PutDouble(AlertValue, math.Inf(1)) },
+		func(lr plog.LogRecord) { lr.Attributes().PutDouble(AlertValue, math.Inf(-1)) },
+		func(lr plog.LogRecord) { lr.Attributes().PutStr(AlertValue, "+Inf") },
+		func(lr plog.LogRecord) { lr.Attributes().PutStr(AlertValue, "-infinity") },
+		func(lr plog.LogRecord) { lr.Attributes().PutStr(AlertValue, "1e999") },
+	} {
+		lr := plog.NewLogRecord()
+		lr.Attributes().PutStr(EventName, EventAlert)
+		lr.Attributes().PutStr(AlertName, "ManualAlert")
+		lr.Attributes().PutStr(AlertThreshold, "-Inf")
+		set(lr)
+		a, err := AlertFromLogRecord(lr)
+		require.NoError(t, err)
+		v, _ := lr.Attributes().Get(AlertValue)
+		assert.True(t, math.IsNaN(a.Value), "value %s", v.AsString())
+		assert.True(t, math.IsNaN(a.Threshold))
+	}
+	lr := plog.NewLogRecord()
+	Alert{Name: "A", Status: AlertFiring, Severity: SeverityHigh, Value: math.MaxFloat64, Threshold: -0.5}.WriteTo(lr)
+	a, err := AlertFromLogRecord(lr)
+	require.NoError(t, err)
+	assert.Equal(t, math.MaxFloat64, a.Value, "finite values stay")
+	assert.Equal(t, -0.5, a.Threshold)
+}
