@@ -376,6 +376,11 @@ func (e *engine) sampleAnomaly(r *rule, s *state.Series, v float64, ts, start in
 			sample = (v - prev) / (float64(ts-prevAt) / float64(time.Second))
 		}
 	}
+	if !contract.Measurable(sample) {
+		// One such sample during warm-up would leave the baseline's
+		// variance infinite, and the rule silent for this series, for good.
+		return
+	}
 	s.Value = sample
 	hour := -1
 	if s.Hourly != nil {

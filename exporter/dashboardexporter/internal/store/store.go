@@ -295,7 +295,7 @@ func (s *Store) addMetric(m pmetric.Metric, svc string, now time.Time) bool {
 				continue
 			}
 			v := numberValue(dp)
-			if !usable(v) {
+			if !contract.Measurable(v) {
 				s.stats.DroppedPoints++
 				continue
 			}
@@ -320,15 +320,6 @@ func (s *Store) addMetric(m pmetric.Metric, svc string, now time.Time) bool {
 	}
 	return got
 }
-
-// maxPointValue bounds the magnitude of a sum or gauge point. Beyond
-// int64's range a value is no count or amount a producer counted, and a few
-// of them sum to ±Inf, which JSON cannot carry: one such point would make
-// every /api/dashboard answer fail to encode.
-const maxPointValue = math.MaxInt64
-
-// usable reports whether a sum or gauge value can be stored.
-func usable(v float64) bool { return math.Abs(v) <= maxPointValue } // false for NaN
 
 func numberValue(dp pmetric.NumberDataPoint) float64 {
 	if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
@@ -413,7 +404,9 @@ func (s *Store) lookup(m pmetric.Metric, kind Kind, attrs pcommon.Map, svc strin
 // is today; otherwise it is a baseline, since most of it happened before the
 // dashboard could place it in time.
 func (s *Store) addCounter(se *series, cumulative bool, start pcommon.Timestamp, v float64, ts pcommon.Timestamp, now time.Time) {
-	if !usable(v) {
+	// A few points beyond int64's range sum to ±Inf, and one ±Inf in a
+	// total would fail every JSON answer of the dashboard.
+	if !contract.Measurable(v) {
 		s.stats.DroppedPoints++
 		return
 	}
