@@ -335,6 +335,26 @@ func TestInfiniteAlertValueDoesNotStopStateSaves(t *testing.T) {
 	assert.Equal(t, []string{"firing:PaymentsDown"}, notifiedAfterCrash(t, a))
 }
 
+// Channels send times in UTC; a starts_at of 9999-12-31T23:59:59-23:59 is
+// year 10000 there, which JSON cannot carry, and the webhook post of the
+// whole group failed: the good alert next to it was never paged.
+func TestAlertWithTimeBeyondYear9999DoesNotFailItsGroup(t *testing.T) {
+	ops := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	ext := e2e.StartFileStorage(t, t.TempDir())
+	defer func() { assert.NoError(t, ext.Shutdown(context.Background())) }()
+	r := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext)
+	good, odd := critical(), critical()
+	good.Labels = map[string]string{"service.name": "checkout"}
+	odd.Labels = map[string]string{"service.name": "cart"}
+	ld := alertLogs(good, odd)
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(1).Attributes().PutStr(contract.AlertStartsAt, "9999-12-31T23:59:59-23:59")
+	require.NoError(t, r.e.push(context.Background(), ld))
+	r.at(30 * time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown", "firing:PaymentsDown"}, webhookAlerts(t, ops))
+	require.NoError(t, r.e.shutdown(context.Background()))
+}
+
 // The alertmanager channel end to end: firing alerts are posted with
 // endsAt = now + 4 × resend_interval and re-posted every resend_interval,
 // Slack in the same receiver only per repeat_interval; the resolve is posted

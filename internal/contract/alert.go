@@ -286,10 +286,16 @@ func num(m pcommon.Map, k string) float64 {
 	return f
 }
 
+// parseTime reads an RFC 3339 time, else fallback. A time whose UTC form
+// leaves years 0000-9999 ("9999-12-31T23:59:59-23:59") is refused too:
+// channels send times in UTC, and JSON cannot carry it, so one such alert
+// failed the whole notification of its group.
 func parseTime(s string, fallback time.Time) time.Time {
 	if s != "" {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t
+			if y := t.UTC().Year(); y >= 0 && y <= 9999 {
+				return t
+			}
 		}
 	}
 	return fallback

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 )
 
@@ -90,4 +91,28 @@ func TestAlertValuesThatAreNotFiniteAreUnknown(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, math.MaxFloat64, a.Value, "finite values stay")
 	assert.Equal(t, -0.5, a.Threshold)
+}
+
+// A time is kept only when its UTC form has a four-digit year, as RFC 3339
+// and JSON write it; otherwise the record time stands in.
+func TestAlertTimesBeyondFourDigitYearsFallBackToRecordTime(t *testing.T) {
+	record := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for in, want := range map[string]time.Time{
+		"9999-12-31T23:59:59-23:59": record,
+		"0000-01-01T00:00:00+01:00": record,
+		"not a time":                record,
+		"9999-12-31T23:59:59Z":      time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		"2026-11-28T11:00:00+01:00": record,
+	} {
+		lr := plog.NewLogRecord()
+		lr.Attributes().PutStr(EventName, EventAlert)
+		lr.Attributes().PutStr(AlertName, "ManualAlert")
+		lr.Attributes().PutStr(AlertStartsAt, in)
+		lr.SetTimestamp(pcommon.NewTimestampFromTime(record))
+		a, err := AlertFromLogRecord(lr)
+		require.NoError(t, err)
+		assert.True(t, want.Equal(a.StartsAt), "%s: got %s", in, a.StartsAt)
+		_, err = a.StartsAt.UTC().MarshalJSON()
+		assert.NoError(t, err, in)
+	}
 }
