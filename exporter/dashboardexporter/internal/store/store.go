@@ -354,18 +354,32 @@ func seriesKey(name string, labels Labels) string {
 	return b.String()
 }
 
-// lookup finds or creates the series of a data point. A series that changes
-// kind (a producer redefining a metric) starts over.
+// MaxLabelBytes bounds the keys and values of one series' labels, so that
+// max_series bounds memory: the piisanitizer's edge lets 128 attributes
+// of 64 KiB through, which would be 8 MiB per series. Real series carry a
+// few hundred bytes.
+const MaxLabelBytes = 16 << 10
+
+// lookup finds or creates the series of a data point; nil (the point is
+// dropped and counted) when its labels are over MaxLabelBytes. A series
+// that changes kind (a producer redefining a metric) starts over.
 func (s *Store) lookup(m pmetric.Metric, kind Kind, attrs pcommon.Map, svc string, now time.Time) *series {
 	labels := make(Labels, 0, attrs.Len()+1)
+	size := 0
 	attrs.Range(func(k string, v pcommon.Value) bool {
 		labels = append(labels, Label{k, v.AsString()})
-		return true
+		size += len(k) + len(labels[len(labels)-1].Value)
+		return size <= MaxLabelBytes
 	})
 	if svc != "" {
 		if _, ok := attrs.Get(contract.ServiceName); !ok {
 			labels = append(labels, Label{contract.ServiceName, svc})
+			size += len(contract.ServiceName) + len(svc)
 		}
+	}
+	if size > MaxLabelBytes {
+		s.stats.DroppedPoints++
+		return nil
 	}
 	slices.SortFunc(labels, func(a, b Label) int { return strings.Compare(a.Key, b.Key) })
 	key := seriesKey(m.Name(), labels)

@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -324,4 +325,21 @@ func TestHistogramWithTooManyBucketsIsCounted(t *testing.T) {
 	q := s.Quantiles("traces.span.metrics.duration", 0.5, 5*time.Minute, nil, "span.name")
 	assert.NotContains(t, q, "flood")
 	assert.Equal(t, 5.0, q["payment.charge"].Count, "a histogram within the bound is kept")
+}
+
+// max_series bounds memory only if a series' labels are bounded too: the
+// edge lets 128 attributes of 64 KiB through.
+func TestPointWithOversizedLabelsIsCounted(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	s, clk := newTestStore(t, start, time.UTC, 100)
+	huge := map[string]string{"payment.method": "card"}
+	for i := range 4 {
+		huge["blob"+strconv.Itoa(i)] = strings.Repeat("x", MaxLabelBytes/4)
+	}
+	s.AddMetrics(delta("payment.attempts", clk.Now(), 1, huge))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), 2, map[string]string{"payment.method": "card", "note": strings.Repeat("y", MaxLabelBytes/2)}))
+
+	assert.Equal(t, int64(1), s.Stats().DroppedPoints)
+	assert.Equal(t, 1, s.Stats().Series)
+	assert.Equal(t, 2.0, s.Counters("payment.attempts", nil, 0)[""].Today, "the point within the bound is kept")
 }
