@@ -466,7 +466,7 @@ func (e *engine) series(r *rule, it *rules.Item, now int64) *state.Series {
 	b = append(b, sepRule)
 	for _, k := range r.groupBy {
 		if v, ok := it.Get(k); ok {
-			b = append(b, v.AsString()...)
+			b = append(b, groupValue(v)...)
 		} else {
 			b = append(b, missingVal)
 		}
@@ -489,10 +489,17 @@ func labelsOf(r *rule, it *rules.Item) []string {
 	labels := make([]string, 0, 2*len(r.groupBy))
 	for _, k := range r.groupBy {
 		if v, ok := it.Get(k); ok {
-			labels = append(labels, k, v.AsString())
+			labels = append(labels, k, groupValue(v))
 		}
 	}
 	return labels
+}
+
+// groupValue is a group_by value as a label, cut to a bound: max_series
+// bounds the number of series, and this their size (a 64 KiB route per
+// series would be gigabytes at the default max_series).
+func groupValue(v pcommon.Value) string {
+	return contract.CutLabelValue(v.AsString())
 }
 
 func (e *engine) newSeries(r *rule, key string, labels []string) *state.Series {
