@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,4 +117,45 @@ func TestAlertTimesBeyondFourDigitYearsFallBackToRecordTime(t *testing.T) {
 		_, err = a.StartsAt.UTC().MarshalJSON()
 		assert.NoError(t, err, in)
 	}
+}
+
+// Applications send alerts directly, and the alert exporter keeps and
+// stores every active one: a record is cut to bounds when decoded, the
+// same way whatever the order of its labels.
+func TestAlertRecordIsCutToBounds(t *testing.T) {
+	big := strings.Repeat("x", 64<<10)
+	record := func(reverse bool) plog.LogRecord {
+		lr := plog.NewLogRecord()
+		a := lr.Attributes()
+		a.PutStr(EventName, EventAlert)
+		a.PutStr(AlertName, "Flood"+big)
+		a.PutStr(AlertSummary, big)
+		a.PutStr(AlertDescription, big)
+		a.PutStr(AlertRunbookURL, "https://runbooks.example.com/"+big)
+		labels := a.PutEmptyMap(AlertLabels)
+		for i := range 100 {
+			if reverse {
+				i = 99 - i
+			}
+			labels.PutStr(fmt.Sprintf("label%03d", i), big)
+		}
+		return lr
+	}
+	a, err := AlertFromLogRecord(record(false))
+	require.NoError(t, err)
+	assert.Len(t, a.Labels, MaxAlertLabels)
+	assert.Contains(t, a.Labels, "label000")
+	assert.NotContains(t, a.Labels, fmt.Sprintf("label%03d", MaxAlertLabels), "the first in key order are kept")
+	for k, v := range a.Labels {
+		assert.LessOrEqual(t, len(v), MaxLabelValueBytes+len("…"), k)
+	}
+	assert.LessOrEqual(t, len(a.Name), MaxLabelValueBytes+len("…"))
+	assert.LessOrEqual(t, len(a.Summary), MaxAlertTextBytes+len("…"))
+	assert.LessOrEqual(t, len(a.Description), MaxAlertTextBytes+len("…"))
+	assert.LessOrEqual(t, len(a.RunbookURL), MaxAlertTextBytes+len("…"))
+
+	b, err := AlertFromLogRecord(record(true))
+	require.NoError(t, err)
+	assert.Equal(t, a.Fingerprint, b.Fingerprint, "labels sent in another order are the same alert")
+	assert.Equal(t, a.Labels, b.Labels)
 }

@@ -41,11 +41,15 @@ const MaxLabelValueBytes = 512
 // CutLabelValue returns s cut to at most MaxLabelValueBytes at a UTF-8
 // boundary, marked with "…" when cut. Values that share their first
 // MaxLabelValueBytes bytes become one label value.
-func CutLabelValue(s string) string {
-	if len(s) <= MaxLabelValueBytes {
+func CutLabelValue(s string) string { return cutText(s, MaxLabelValueBytes) }
+
+// cutText returns s cut to at most n bytes at a UTF-8 boundary, marked
+// with "…" when cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := MaxLabelValueBytes
+	cut := n
 	for cut > 0 && s[cut]&0xC0 == 0x80 { // continuation byte
 		cut--
 	}
