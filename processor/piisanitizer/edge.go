@@ -233,7 +233,14 @@ func (e *edge) wrapMetrics(next processorhelper.ProcessMetricsFunc) processorhel
 				sm := rm.ScopeMetrics().At(j)
 				e.attrs(sm.Scope().Attributes(), c)
 				for k := 0; k < sm.Metrics().Len(); k++ {
-					forEachPointAttrs(sm.Metrics().At(k), func(attrs pcommon.Map) {
+					m := sm.Metrics().At(k)
+					// Metadata and exemplars travel in OTLP too: one value
+					// nested too deep there fails the whole batch as well.
+					e.attrs(m.Metadata(), c)
+					forEachPoint(m, func(attrs pcommon.Map, exemplars pmetric.ExemplarSlice) {
+						for x := 0; x < exemplars.Len(); x++ {
+							e.attrs(exemplars.At(x).FilteredAttributes(), c)
+						}
 						e.attrs(attrs, c)
 						if e.cfg.DropForbiddenMetricAttributes {
 							attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
@@ -253,27 +260,33 @@ func (e *edge) wrapMetrics(next processorhelper.ProcessMetricsFunc) processorhel
 	}
 }
 
-func forEachPointAttrs(m pmetric.Metric, f func(pcommon.Map)) {
+// forEachPoint calls f with every data point's attributes and exemplars
+// (none for summaries).
+func forEachPoint(m pmetric.Metric, f func(attrs pcommon.Map, exemplars pmetric.ExemplarSlice)) {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		for i := 0; i < m.Gauge().DataPoints().Len(); i++ {
-			f(m.Gauge().DataPoints().At(i).Attributes())
+			dp := m.Gauge().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeSum:
 		for i := 0; i < m.Sum().DataPoints().Len(); i++ {
-			f(m.Sum().DataPoints().At(i).Attributes())
+			dp := m.Sum().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeHistogram:
 		for i := 0; i < m.Histogram().DataPoints().Len(); i++ {
-			f(m.Histogram().DataPoints().At(i).Attributes())
+			dp := m.Histogram().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		for i := 0; i < m.ExponentialHistogram().DataPoints().Len(); i++ {
-			f(m.ExponentialHistogram().DataPoints().At(i).Attributes())
+			dp := m.ExponentialHistogram().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeSummary:
 		for i := 0; i < m.Summary().DataPoints().Len(); i++ {
-			f(m.Summary().DataPoints().At(i).Attributes())
+			f(m.Summary().DataPoints().At(i).Attributes(), pmetric.NewExemplarSlice())
 		}
 	}
 }

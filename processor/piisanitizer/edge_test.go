@@ -104,6 +104,36 @@ func TestEdgeBoundsNestingSoTheNextTierAccepts(t *testing.T) {
 	assert.Equal(t, "[TRUNCATED: nested deeper than 16 levels]", v.Str())
 }
 
+// Exemplars and metric metadata travel in OTLP like point attributes: one
+// value nested too deep there made the next tier refuse the whole batch.
+func TestEdgeBoundsExemplarsAndMetricMetadata(t *testing.T) {
+	h := newHarness(t, edgeConfig())
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	for i := range 10 {
+		m := ms.AppendEmpty()
+		m.SetName("payment.attempts")
+		m.SetEmptySum().DataPoints().AppendEmpty().SetIntValue(int64(i))
+	}
+	nest(ms.At(7).Metadata(), "deep", 100)
+	nest(ms.At(8).Sum().DataPoints().At(0).Exemplars().AppendEmpty().FilteredAttributes(), "deep", 100)
+	hist := ms.AppendEmpty()
+	hist.SetName("payment.duration")
+	nest(hist.SetEmptyHistogram().DataPoints().AppendEmpty().Exemplars().AppendEmpty().FilteredAttributes(), "deep", 100)
+
+	out := h.processMetrics(t, md)
+	raw, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(out)
+	require.NoError(t, err)
+	back, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(raw)
+	require.NoError(t, err, "the next tier accepts what the edge let through")
+	got := back.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	require.Equal(t, 11, got.Len())
+	for i := range 10 {
+		assert.Equal(t, int64(i), got.At(i).Sum().DataPoints().At(0).IntValue())
+	}
+	assert.Equal(t, int64(3), edgeLimited(t, h, edgeDepth))
+}
+
 func TestEdgeBoundsAttributeCountAndValueSize(t *testing.T) {
 	cfg := edgeConfig()
 	cfg.EdgeLimits.MaxAttributes = 10
