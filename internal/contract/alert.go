@@ -322,7 +322,7 @@ func num(m pcommon.Map, k string) float64 {
 func parseTime(s string, fallback time.Time) time.Time {
 	if s != "" {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			if y := t.UTC().Year(); y >= 0 && y <= 9999 {
+			if WritableTime(t) {
 				return t
 			}
 		}
