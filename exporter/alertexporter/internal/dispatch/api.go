@@ -66,6 +66,12 @@ func (e *Engine) Resolve(fp string) (*state.Snapshot, error) {
 	return e.snapshotLocked(now), nil
 }
 
+// MaxSilences bounds the silences created through the API: every one is
+// matched against every alert at each tick and written with the state
+// after every change, and a script creating them in a loop must not make
+// either grow without end. Expired ones free their place.
+const MaxSilences = 1000
+
 // AddSilence validates and stores a silence, assigning its id.
 func (e *Engine) AddSilence(s route.Silence) (route.Silence, *state.Snapshot, error) {
 	now := e.clock.Now()
@@ -83,6 +89,9 @@ func (e *Engine) AddSilence(s route.Silence) (route.Silence, *state.Snapshot, er
 	s.ID = hex.EncodeToString(id[:])
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if len(e.silences) >= MaxSilences {
+		return route.Silence{}, nil, ErrTooManySilences
+	}
 	e.silences[s.ID] = &s
 	return s, e.snapshotLocked(now), nil
 }

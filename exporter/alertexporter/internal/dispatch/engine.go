@@ -66,7 +66,9 @@ var (
 	ErrNotFiring      = errors.New("alert is not firing")
 	ErrUnknownSilence = errors.New("unknown silence")
 	ErrTooManyAlerts  = errors.New("too many active alerts")
-	ErrStaleResolve   = errors.New("resolved alert was not active")
+	// ErrTooManySilences: MaxSilences API silences are active or pending.
+	ErrTooManySilences = errors.New("too many silences: expire some before adding more")
+	ErrStaleResolve    = errors.New("resolved alert was not active")
 )
 
 type alertState struct {

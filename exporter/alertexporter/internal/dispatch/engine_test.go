@@ -267,6 +267,23 @@ func TestSilenceFromAPIAndConfig(t *testing.T) {
 	assert.Error(t, err, "a silence in the past is refused")
 }
 
+// API silences are bounded; an expired one frees its place.
+func TestAPISilencesAreBounded(t *testing.T) {
+	f := newFixture(t, nil)
+	add := func(until time.Duration) error {
+		_, _, err := f.e.AddSilence(route.Silence{Matchers: []string{`service.name="checkout"`}, EndsAt: t0.Add(until)})
+		return err
+	}
+	require.NoError(t, add(time.Minute))
+	for range MaxSilences - 1 {
+		require.NoError(t, add(time.Hour))
+	}
+	require.ErrorIs(t, add(time.Hour), ErrTooManySilences)
+	assert.Len(t, f.e.Silences(), MaxSilences)
+	f.at(2 * time.Minute) // the first one expires
+	require.NoError(t, add(time.Hour))
+}
+
 func TestMuteTimeInterval(t *testing.T) {
 	f := newFixture(t, func(rc *route.Config, c *Config) {
 		is, err := route.CompileIntervals(map[string][]route.TimeIntervalConfig{
