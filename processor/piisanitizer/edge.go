@@ -170,9 +170,19 @@ func (e *edge) wrapTraces(next processorhelper.ProcessTracesFunc) processorhelpe
 				e.attrs(ss.Scope().Attributes(), c)
 				for k := 0; k < ss.Spans().Len(); k++ {
 					span := ss.Spans().At(k)
+					if name, cut := e.text(span.Name(), c); cut {
+						span.SetName(name)
+					}
+					if msg, cut := e.text(span.Status().Message(), c); cut {
+						span.Status().SetMessage(msg)
+					}
 					e.attrs(span.Attributes(), c)
 					for x := 0; x < span.Events().Len(); x++ {
-						e.attrs(span.Events().At(x).Attributes(), c)
+						ev := span.Events().At(x)
+						if name, cut := e.text(ev.Name(), c); cut {
+							ev.SetName(name)
+						}
+						e.attrs(ev.Attributes(), c)
 					}
 					for x := 0; x < span.Links().Len(); x++ {
 						e.attrs(span.Links().At(x).Attributes(), c)
@@ -212,6 +222,9 @@ func (e *edge) wrapLogs(next processorhelper.ProcessLogsFunc) processorhelper.Pr
 				e.attrs(sl.Scope().Attributes(), c)
 				for k := 0; k < sl.LogRecords().Len(); k++ {
 					lr := sl.LogRecords().At(k)
+					if name, cut := e.text(lr.EventName(), c); cut {
+						lr.SetEventName(name)
+					}
 					e.value(lr.Body(), 0, c)
 					e.attrs(lr.Attributes(), c)
 				}
@@ -234,6 +247,12 @@ func (e *edge) wrapMetrics(next processorhelper.ProcessMetricsFunc) processorhel
 				e.attrs(sm.Scope().Attributes(), c)
 				for k := 0; k < sm.Metrics().Len(); k++ {
 					m := sm.Metrics().At(k)
+					if name, cut := e.text(m.Name(), c); cut {
+						m.SetName(name)
+					}
+					if desc, cut := e.text(m.Description(), c); cut {
+						m.SetDescription(desc)
+					}
 					// Metadata and exemplars travel in OTLP too: one value
 					// nested too deep there fails the whole batch as well.
 					e.attrs(m.Metadata(), c)
@@ -390,6 +409,17 @@ func (e *edge) value(v pcommon.Value, depth int, c counts) {
 			e.value(s.At(i), depth+1, c)
 		}
 	}
+}
+
+// text bounds a name or message (span, event and metric names, a status
+// message, a metric description) like a string value: a span name becomes
+// the span.name label of every span metric, and none bounded it.
+func (e *edge) text(s string, c counts) (string, bool) {
+	if len(s) <= e.cfg.MaxValueBytes {
+		return s, false
+	}
+	c[edgeValueSize]++
+	return truncateUTF8(s, e.cutAt(s)), true
 }
 
 // cutAt is where a value longer than max_value_bytes is cut: sanitizing

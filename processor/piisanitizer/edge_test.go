@@ -134,6 +134,39 @@ func TestEdgeBoundsExemplarsAndMetricMetadata(t *testing.T) {
 	assert.Equal(t, int64(3), edgeLimited(t, h, edgeDepth))
 }
 
+// Names and messages are strings like values: a 1 MiB span name becomes
+// the span.name label of every span metric series, and none bounded it.
+func TestEdgeBoundsNamesAndMessages(t *testing.T) {
+	cfg := edgeConfig()
+	cfg.EdgeLimits.MaxValueBytes = 100
+	h := newHarness(t, cfg)
+	long := strings.Repeat("n", 1<<20)
+
+	td := ptrace.NewTraces()
+	span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.SetName(long)
+	span.Status().SetMessage(long)
+	span.Events().AppendEmpty().SetName(long)
+	gotSpan := h.processTraces(t, td).ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	assert.Len(t, gotSpan.Name(), 100)
+	assert.Len(t, gotSpan.Status().Message(), 100)
+	assert.Len(t, gotSpan.Events().At(0).Name(), 100)
+
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().SetEventName(long)
+	assert.Len(t, h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).EventName(), 100)
+
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName(long)
+	m.SetDescription(long)
+	m.SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(1)
+	gotMetric := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+	assert.Len(t, gotMetric.Name(), 100)
+	assert.Len(t, gotMetric.Description(), 100)
+	assert.Equal(t, int64(6), edgeLimited(t, h, edgeValueSize))
+}
+
 func TestEdgeBoundsAttributeCountAndValueSize(t *testing.T) {
 	cfg := edgeConfig()
 	cfg.EdgeLimits.MaxAttributes = 10

@@ -755,6 +755,9 @@ func (p *pass) field(s string) (string, bool) {
 		return s, false
 	}
 	out, changed, _ := p.text(s)
+	if changed {
+		out = p.fit(out) // as a value: a next tier with the same limit leaves it
+	}
 	return out, changed
 }
 
