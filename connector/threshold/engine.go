@@ -255,7 +255,10 @@ func (e *engine) consumeMetrics(ctx context.Context, md pmetric.Metrics) {
 					if p.ValueType() == pmetric.NumberDataPointValueTypeInt {
 						v = float64(p.IntValue())
 					}
-					if math.IsNaN(v) || math.IsInf(v, 0) || p.Flags().NoRecordedValue() {
+					// Beyond int64's range a value is a producer's bug: it
+					// would fire a metric rule with a 300-digit number, or
+					// scale a reference threshold to ±Inf.
+					if !contract.Measurable(v) || p.Flags().NoRecordedValue() {
 						continue
 					}
 					it = rules.Item{}
