@@ -369,10 +369,26 @@ func (e *edge) mapValue(m pcommon.Map, depth int, c counts) {
 			return false
 		})
 	}
-	m.Range(func(_ string, v pcommon.Value) bool {
+	longKey := false
+	m.Range(func(k string, v pcommon.Value) bool {
+		if len(k) > e.cfg.MaxValueBytes {
+			longKey = true
+			return true
+		}
 		e.value(v, depth, c)
 		return true
 	})
+	if longKey {
+		// A key is no value to cut (two cut keys could become one): the
+		// attribute goes, like one beyond max_attributes.
+		m.RemoveIf(func(k string, _ pcommon.Value) bool {
+			if len(k) > e.cfg.MaxValueBytes {
+				c[edgeAttributes]++
+				return true
+			}
+			return false
+		})
+	}
 }
 
 // value bounds v, which sits at nesting depth (an attribute value is at

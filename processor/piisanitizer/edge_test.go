@@ -167,6 +167,22 @@ func TestEdgeBoundsNamesAndMessages(t *testing.T) {
 	assert.Equal(t, int64(6), edgeLimited(t, h, edgeValueSize))
 }
 
+// Keys were not bounded at all: an attribute whose key is longer than
+// max_value_bytes is removed and counted, the ones next to it kept.
+func TestEdgeRemovesAttributesWithOversizedKeys(t *testing.T) {
+	cfg := edgeConfig()
+	cfg.EdgeLimits.MaxValueBytes = 100
+	h := newHarness(t, cfg)
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.Attributes().PutStr(strings.Repeat("k", 1<<20), "v")
+	lr.Attributes().PutStr(contract.PaymentMethod, "card")
+	lr.Attributes().PutEmptyMap("nested").PutStr(strings.Repeat("n", 101), "v")
+	got := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	assert.Equal(t, map[string]any{contract.PaymentMethod: "card", "nested": map[string]any{}}, got.AsRaw())
+	assert.Equal(t, int64(2), edgeLimited(t, h, edgeAttributes))
+}
+
 func TestEdgeBoundsAttributeCountAndValueSize(t *testing.T) {
 	cfg := edgeConfig()
 	cfg.EdgeLimits.MaxAttributes = 10
