@@ -255,7 +255,10 @@ func (e *engine) consumeMetrics(ctx context.Context, md pmetric.Metrics) {
 					if p.ValueType() == pmetric.NumberDataPointValueTypeInt {
 						v = float64(p.IntValue())
 					}
-					if math.IsNaN(v) || math.IsInf(v, 0) || p.Flags().NoRecordedValue() {
+					// Beyond int64's range a value is a producer's bug: it
+					// would fire a metric rule with a 300-digit number, or
+					// scale a reference threshold to ±Inf.
+					if !contract.Measurable(v) || p.Flags().NoRecordedValue() {
 						continue
 					}
 					it = rules.Item{}
@@ -376,6 +379,11 @@ func (e *engine) sampleAnomaly(r *rule, s *state.Series, v float64, ts, start in
 			sample = (v - prev) / (float64(ts-prevAt) / float64(time.Second))
 		}
 	}
+	if !contract.Measurable(sample) {
+		// One such sample during warm-up would leave the baseline's
+		// variance infinite, and the rule silent for this series, for good.
+		return
+	}
 	s.Value = sample
 	hour := -1
 	if s.Hourly != nil {
@@ -461,7 +469,7 @@ func (e *engine) series(r *rule, it *rules.Item, now int64) *state.Series {
 	b = append(b, sepRule)
 	for _, k := range r.groupBy {
 		if v, ok := it.Get(k); ok {
-			b = append(b, v.AsString()...)
+			b = append(b, groupValue(v)...)
 		} else {
 			b = append(b, missingVal)
 		}
@@ -484,10 +492,17 @@ func labelsOf(r *rule, it *rules.Item) []string {
 	labels := make([]string, 0, 2*len(r.groupBy))
 	for _, k := range r.groupBy {
 		if v, ok := it.Get(k); ok {
-			labels = append(labels, k, v.AsString())
+			labels = append(labels, k, groupValue(v))
 		}
 	}
 	return labels
+}
+
+// groupValue is a group_by value as a label, cut to a bound: max_series
+// bounds the number of series, and this their size (a 64 KiB route per
+// series would be gigabytes at the default max_series).
+func groupValue(v pcommon.Value) string {
+	return contract.CutLabelValue(v.AsString())
 }
 
 func (e *engine) newSeries(r *rule, key string, labels []string) *state.Series {

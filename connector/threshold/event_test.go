@@ -1,6 +1,7 @@
 package threshold
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
+	"github.com/otelcol-payments/otelcol-payments/connector/threshold/internal/state"
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
 
@@ -134,4 +136,22 @@ func TestEventRuleRejectsFor(t *testing.T) {
 		Name: "e", For: time.Minute, Event: &EventConfig{Match: MatchConfig{EventNames: []string{contract.EventSecurity}}},
 	}}}
 	assert.ErrorContains(t, cfg.Validate(), "for: event rules fire at once")
+}
+
+// max_series bounds the number of series; their size is bounded by cutting
+// group_by values (the edge lets 64 KiB values through): values that share
+// their first contract.MaxLabelValueBytes bytes are one series.
+func TestGroupByValuesAreCutToABound(t *testing.T) {
+	h := newHarness(t, eventRules)
+	prefix := strings.Repeat("i", contract.MaxLabelValueBytes)
+	for i, tail := range []string{strings.Repeat("a", 64<<10), strings.Repeat("b", 64<<10)} {
+		h.logs(makeEventLogs(t, contract.EventSecurity, byte(i+1), map[string]any{contract.SecurityIncidentType: prefix + tail}))
+	}
+	fired := h.newAlerts()
+	require.Len(t, fired, 1, "one series, within its cooldown the second does not fire")
+	assert.Equal(t, prefix+"…", fired[0].Labels[contract.SecurityIncidentType])
+	assert.Equal(t, 1, h.e.store.Len())
+	h.e.store.Range(func(s *state.Series) {
+		assert.Less(t, len(s.Key), 2*contract.MaxLabelValueBytes, "the series key is cut too")
+	})
 }

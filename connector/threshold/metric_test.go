@@ -185,3 +185,49 @@ rules:
 	h.tick()
 	assert.Equal(t, []string{"refund_spike:firing"}, statuses(h.newAlerts()))
 }
+
+// One absurd sample during warm-up (a producer's 1e308, or two points of a
+// series summing beyond int64's range) made the baseline's variance
+// infinite or vast: every later sample was 0 deviations away and the rule
+// never fired again for the series. Such samples are now ignored.
+func TestAnomalyIgnoresSamplesBeyondInt64Range(t *testing.T) {
+	for name, first := range map[string][]gaugePoint{
+		"huge":       {{value: math.MaxFloat64}},
+		"sum beyond": {{value: 6e18, attrs: map[string]any{"a": "1"}}, {value: 6e18, attrs: map[string]any{"a": "2"}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, `
+rules:
+  - name: refund_spike
+    anomaly: {metric: payment.refunds, direction: above, warmup_samples: 5, min_deviation: 0.5}
+`)
+			h.metrics(makeGauge(t, "payment.refunds", h.clock.now, first...))
+			for range 20 {
+				h.tick()
+				h.clock.Advance(15 * time.Second)
+				h.metrics(makeGauge(t, "payment.refunds", h.clock.now, gaugePoint{value: 5}))
+			}
+			h.tick()
+			assert.Empty(t, h.newAlerts())
+			h.metrics(makeGauge(t, "payment.refunds", h.clock.now, gaugePoint{value: 50}))
+			h.tick()
+			assert.Equal(t, []string{"refund_spike:firing"}, statuses(h.newAlerts()))
+		})
+	}
+}
+
+// A point beyond int64's range is no stock level: it neither fires the
+// rule nor replaces the last real value.
+func TestMetricIgnoresPointsBeyondInt64Range(t *testing.T) {
+	h := newHarness(t, stockRules)
+	h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock("sku-1", 50)))
+	h.tick()
+	h.clock.Advance(15 * time.Second)
+	h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock("sku-1", -math.MaxFloat64)))
+	h.tick()
+	assert.Empty(t, h.newAlerts())
+	h.clock.Advance(15 * time.Second)
+	h.metrics(makeGauge(t, "inventory.available", h.clock.now, stock("sku-1", 3)))
+	h.tick()
+	assert.Equal(t, []string{"low_stock:firing"}, statuses(h.newAlerts()), "real values still count")
+}

@@ -299,12 +299,20 @@ func TestCrashBeforeDeliveryRedeliversAfterRestart(t *testing.T) {
 // An alert the exporter accepted is on disk before push returns: a crash
 // before the next tick does not lose it.
 func TestCrashBeforeTickKeepsIngestedAlert(t *testing.T) {
+	assert.Equal(t, []string{"firing:PaymentsDown"}, notifiedAfterCrash(t, critical()))
+}
+
+// notifiedAfterCrash pushes a, kills the exporter before its first tick,
+// restarts it on the same storage and returns what level 1 was notified of
+// by group_wait.
+func notifiedAfterCrash(t *testing.T, a contract.Alert) []string {
+	t.Helper()
 	ops := channeltest.NewServer(t, channeltest.Response{Status: 200})
 	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
 	dir := t.TempDir()
 	ext1 := e2e.StartFileStorage(t, dir)
 	r1 := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext1)
-	require.NoError(t, r1.e.push(context.Background(), alertLogs(critical())))
+	require.NoError(t, r1.e.push(context.Background(), alertLogs(a)))
 	require.NoError(t, r1.e.store.Close(context.Background())) // kill -9
 	require.NoError(t, ext1.Shutdown(context.Background()))
 	defer func() { _ = r1.e.shutdown(context.Background()) }()
@@ -313,8 +321,38 @@ func TestCrashBeforeTickKeepsIngestedAlert(t *testing.T) {
 	defer func() { assert.NoError(t, ext2.Shutdown(context.Background())) }()
 	r2 := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext2)
 	r2.at(30 * time.Second)
-	assert.Equal(t, []string{"firing:PaymentsDown"}, webhookAlerts(t, ops))
+	got := webhookAlerts(t, ops)
 	require.NoError(t, r2.e.shutdown(context.Background()))
+	return got
+}
+
+// An application's alert.value of +Inf has no JSON form; before it was
+// read as unknown, every state save failed ("alert state not saved") as
+// long as the alert was active, so a crash lost every alert, not only it.
+func TestInfiniteAlertValueDoesNotStopStateSaves(t *testing.T) {
+	a := critical()
+	a.Value = math.Inf(1)
+	assert.Equal(t, []string{"firing:PaymentsDown"}, notifiedAfterCrash(t, a))
+}
+
+// Channels send times in UTC; a starts_at of 9999-12-31T23:59:59-23:59 is
+// year 10000 there, which JSON cannot carry, and the webhook post of the
+// whole group failed: the good alert next to it was never paged.
+func TestAlertWithTimeBeyondYear9999DoesNotFailItsGroup(t *testing.T) {
+	ops := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	oncall := channeltest.NewServer(t, channeltest.Response{Status: 200})
+	ext := e2e.StartFileStorage(t, t.TempDir())
+	defer func() { assert.NoError(t, ext.Shutdown(context.Background())) }()
+	r := startExporter(t, testConfig(ops.URL, oncall.URL), clock.NewFake(t0), ext)
+	good, odd := critical(), critical()
+	good.Labels = map[string]string{"service.name": "checkout"}
+	odd.Labels = map[string]string{"service.name": "cart"}
+	ld := alertLogs(good, odd)
+	ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(1).Attributes().PutStr(contract.AlertStartsAt, "9999-12-31T23:59:59-23:59")
+	require.NoError(t, r.e.push(context.Background(), ld))
+	r.at(30 * time.Second)
+	assert.Equal(t, []string{"firing:PaymentsDown", "firing:PaymentsDown"}, webhookAlerts(t, ops))
+	require.NoError(t, r.e.shutdown(context.Background()))
 }
 
 // The alertmanager channel end to end: firing alerts are posted with

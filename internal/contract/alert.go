@@ -181,6 +181,20 @@ func IsAlertRecord(lr plog.LogRecord) bool {
 	return LogEventName(lr) == EventAlert
 }
 
+// Bounds of a decoded alert record. Applications send alerts directly,
+// and the alert exporter keeps up to max_alerts of them and writes them
+// all to storage after every batch: without bounds one alert could carry
+// 128 labels of 64 KiB (what the edge lets through).
+const (
+	// MaxAlertLabels bounds the labels; beyond it the labels first in key
+	// order are kept, so the fingerprint does not depend on map order.
+	MaxAlertLabels = 64
+	// MaxAlertTextBytes bounds the summary, description, rule and URLs.
+	// Names, label keys and values and fingerprints are cut to
+	// MaxLabelValueBytes.
+	MaxAlertTextBytes = 16 << 10
+)
+
 // Errors of AlertFromLogRecord.
 var (
 	ErrNotAlert         = errors.New("log record is not an alert (event.name != \"alert\")")
@@ -205,7 +219,7 @@ func AlertFromLogRecord(lr plog.LogRecord) (Alert, error) {
 		TraceID:   lr.TraceID(),
 		SpanID:    lr.SpanID(),
 	}
-	a.Name = str(attrs, AlertName)
+	a.Name = CutLabelValue(str(attrs, AlertName))
 	if a.Name == "" {
 		return Alert{}, ErrAlertNoName
 	}
@@ -224,12 +238,9 @@ func AlertFromLogRecord(lr plog.LogRecord) (Alert, error) {
 		return Alert{}, ErrAlertBadSeverity
 	}
 	if v, ok := attrs.Get(AlertLabels); ok && v.Type() == pcommon.ValueTypeMap {
-		v.Map().Range(func(k string, lv pcommon.Value) bool {
-			a.Labels[k] = lv.AsString()
-			return true
-		})
+		readLabels(v.Map(), a.Labels)
 	}
-	a.Fingerprint = str(attrs, AlertFingerprint)
+	a.Fingerprint = CutLabelValue(str(attrs, AlertFingerprint))
 	if a.Fingerprint == "" {
 		a.Fingerprint = ComputeFingerprint(a.Name, a.Labels)
 	}
@@ -239,10 +250,11 @@ func AlertFromLogRecord(lr plog.LogRecord) (Alert, error) {
 	if a.Summary == "" {
 		a.Summary = lr.Body().AsString()
 	}
-	a.Description = str(attrs, AlertDescription)
-	a.RunbookURL = str(attrs, AlertRunbookURL)
-	a.Rule = str(attrs, AlertRule)
-	a.GeneratorURL = str(attrs, AlertGeneratorURL)
+	a.Summary = cutText(a.Summary, MaxAlertTextBytes)
+	a.Description = cutText(str(attrs, AlertDescription), MaxAlertTextBytes)
+	a.RunbookURL = cutText(str(attrs, AlertRunbookURL), MaxAlertTextBytes)
+	a.Rule = cutText(str(attrs, AlertRule), MaxAlertTextBytes)
+	a.GeneratorURL = cutText(str(attrs, AlertGeneratorURL), MaxAlertTextBytes)
 	recordTime := lr.Timestamp().AsTime()
 	if lr.Timestamp() == 0 {
 		recordTime = lr.ObservedTimestamp().AsTime()
@@ -254,6 +266,23 @@ func AlertFromLogRecord(lr plog.LogRecord) (Alert, error) {
 	return a, nil
 }
 
+// readLabels puts at most MaxAlertLabels of m's labels, first in key
+// order, into dst, keys and values cut to MaxLabelValueBytes.
+func readLabels(m pcommon.Map, dst map[string]string) {
+	keys := make([]string, 0, m.Len())
+	for k := range m.All() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if len(dst) == MaxAlertLabels {
+			return
+		}
+		v, _ := m.Get(k)
+		dst[CutLabelValue(k)] = CutLabelValue(v.AsString())
+	}
+}
+
 func str(m pcommon.Map, k string) string {
 	if v, ok := m.Get(k); ok {
 		return v.AsString()
@@ -261,28 +290,41 @@ func str(m pcommon.Map, k string) string {
 	return ""
 }
 
+// num reads a number; NaN (unknown) when absent or not finite: ±Inf has
+// no JSON form, and one such alert would make every state save, API
+// answer and dashboard document that holds it fail to encode.
 func num(m pcommon.Map, k string) float64 {
 	v, ok := m.Get(k)
 	if !ok {
 		return math.NaN()
 	}
+	f := math.NaN()
 	switch v.Type() {
 	case pcommon.ValueTypeDouble:
-		return v.Double()
+		f = v.Double()
 	case pcommon.ValueTypeInt:
-		return float64(v.Int())
+		f = float64(v.Int())
 	case pcommon.ValueTypeStr:
-		if f, err := strconv.ParseFloat(v.Str(), 64); err == nil {
-			return f
+		if p, err := strconv.ParseFloat(v.Str(), 64); err == nil {
+			f = p
 		}
 	}
-	return math.NaN()
+	if math.IsInf(f, 0) {
+		return math.NaN()
+	}
+	return f
 }
 
+// parseTime reads an RFC 3339 time, else fallback. A time whose UTC form
+// leaves years 0000-9999 ("9999-12-31T23:59:59-23:59") is refused too:
+// channels send times in UTC, and JSON cannot carry it, so one such alert
+// failed the whole notification of its group.
 func parseTime(s string, fallback time.Time) time.Time {
 	if s != "" {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-			return t
+			if WritableTime(t) {
+				return t
+			}
 		}
 	}
 	return fallback

@@ -31,3 +31,27 @@ func IsForbiddenMetricAttribute(key string) bool {
 	}
 	return false
 }
+
+// MaxLabelValueBytes bounds a label value taken from telemetry (a
+// threshold rule's group_by value). Real ones are names and routes of a
+// few dozen bytes; the edge lets values of 64 KiB through, and a store
+// of series bounded in number is bounded in memory only with this.
+const MaxLabelValueBytes = 512
+
+// CutLabelValue returns s cut to at most MaxLabelValueBytes at a UTF-8
+// boundary, marked with "…" when cut. Values that share their first
+// MaxLabelValueBytes bytes become one label value.
+func CutLabelValue(s string) string { return cutText(s, MaxLabelValueBytes) }
+
+// cutText returns s cut to at most n bytes at a UTF-8 boundary, marked
+// with "…" when cut.
+func cutText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && s[cut]&0xC0 == 0x80 { // continuation byte
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -57,3 +57,9 @@ func groupIntegerPart(s string) string {
 	}
 	return sign + b.String()
 }
+
+// Measurable reports whether v can be a count, amount or rate: finite and
+// within int64's range. Beyond it a value is a producer's bug, and a few
+// such values sum or square to ±Inf, which no JSON document carries and
+// which leaves a running mean or variance infinite for good.
+func Measurable(v float64) bool { return math.Abs(v) <= math.MaxInt64 } // false for NaN

@@ -32,3 +32,12 @@ func TestFormatNumberHasNoExponent(t *testing.T) {
 		assert.Equal(t, c.want, FormatNumber(c.in), "%v", c.in)
 	}
 }
+
+func TestMeasurable(t *testing.T) {
+	for _, v := range []float64{0, -1, 1e18, -math.MaxInt64} {
+		assert.True(t, Measurable(v), "%g", v)
+	}
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), 1e19, -1e19, math.MaxFloat64} {
+		assert.False(t, Measurable(v), "%g", v)
+	}
+}

@@ -19,3 +19,11 @@ func TimestampTime(ts pcommon.Timestamp) (time.Time, bool) {
 	}
 	return ts.AsTime(), true
 }
+
+// WritableTime reports whether t's UTC form has a four-digit year, the
+// range RFC 3339 and JSON (time.Time.MarshalJSON) can write: a time
+// outside it fails the whole document that holds it.
+func WritableTime(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 0 && y <= 9999
+}

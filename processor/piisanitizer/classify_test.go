@@ -2,6 +2,7 @@ package piisanitizer
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -81,6 +82,25 @@ func TestClassifyCacheBounded(t *testing.T) {
 	}
 	if n := len(*s.classes.m.Load()); n != maxCachedClasses {
 		t.Errorf("cache holds %d keys, want the bound %d", n, maxCachedClasses)
+	}
+}
+
+// Long keys are classified, not cached: the cache lives as long as the
+// collector, and 2048 keys of a MiB each would stay there for good.
+func TestClassifyCacheKeepsNoLongKeys(t *testing.T) {
+	s := newTestSanitizer(t)
+	for i := range 10 {
+		k := strings.Repeat("x", 1<<20) + fmt.Sprint(i) + ".customer_email"
+		if got := s.classify(k); got != keyPseudonymize {
+			t.Fatalf("long key: %v, want pseudonymize", got)
+		}
+	}
+	if m := s.classes.m.Load(); m != nil {
+		for k := range *m {
+			if len(k) > maxCachedKeyLen {
+				t.Errorf("cache holds a key of %d bytes", len(k))
+			}
+		}
 	}
 }
 

@@ -170,9 +170,19 @@ func (e *edge) wrapTraces(next processorhelper.ProcessTracesFunc) processorhelpe
 				e.attrs(ss.Scope().Attributes(), c)
 				for k := 0; k < ss.Spans().Len(); k++ {
 					span := ss.Spans().At(k)
+					if name, cut := e.text(span.Name(), c); cut {
+						span.SetName(name)
+					}
+					if msg, cut := e.text(span.Status().Message(), c); cut {
+						span.Status().SetMessage(msg)
+					}
 					e.attrs(span.Attributes(), c)
 					for x := 0; x < span.Events().Len(); x++ {
-						e.attrs(span.Events().At(x).Attributes(), c)
+						ev := span.Events().At(x)
+						if name, cut := e.text(ev.Name(), c); cut {
+							ev.SetName(name)
+						}
+						e.attrs(ev.Attributes(), c)
 					}
 					for x := 0; x < span.Links().Len(); x++ {
 						e.attrs(span.Links().At(x).Attributes(), c)
@@ -212,6 +222,9 @@ func (e *edge) wrapLogs(next processorhelper.ProcessLogsFunc) processorhelper.Pr
 				e.attrs(sl.Scope().Attributes(), c)
 				for k := 0; k < sl.LogRecords().Len(); k++ {
 					lr := sl.LogRecords().At(k)
+					if name, cut := e.text(lr.EventName(), c); cut {
+						lr.SetEventName(name)
+					}
 					e.value(lr.Body(), 0, c)
 					e.attrs(lr.Attributes(), c)
 				}
@@ -233,7 +246,20 @@ func (e *edge) wrapMetrics(next processorhelper.ProcessMetricsFunc) processorhel
 				sm := rm.ScopeMetrics().At(j)
 				e.attrs(sm.Scope().Attributes(), c)
 				for k := 0; k < sm.Metrics().Len(); k++ {
-					forEachPointAttrs(sm.Metrics().At(k), func(attrs pcommon.Map) {
+					m := sm.Metrics().At(k)
+					if name, cut := e.text(m.Name(), c); cut {
+						m.SetName(name)
+					}
+					if desc, cut := e.text(m.Description(), c); cut {
+						m.SetDescription(desc)
+					}
+					// Metadata and exemplars travel in OTLP too: one value
+					// nested too deep there fails the whole batch as well.
+					e.attrs(m.Metadata(), c)
+					forEachPoint(m, func(attrs pcommon.Map, exemplars pmetric.ExemplarSlice) {
+						for x := 0; x < exemplars.Len(); x++ {
+							e.attrs(exemplars.At(x).FilteredAttributes(), c)
+						}
 						e.attrs(attrs, c)
 						if e.cfg.DropForbiddenMetricAttributes {
 							attrs.RemoveIf(func(k string, _ pcommon.Value) bool {
@@ -253,27 +279,33 @@ func (e *edge) wrapMetrics(next processorhelper.ProcessMetricsFunc) processorhel
 	}
 }
 
-func forEachPointAttrs(m pmetric.Metric, f func(pcommon.Map)) {
+// forEachPoint calls f with every data point's attributes and exemplars
+// (none for summaries).
+func forEachPoint(m pmetric.Metric, f func(attrs pcommon.Map, exemplars pmetric.ExemplarSlice)) {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		for i := 0; i < m.Gauge().DataPoints().Len(); i++ {
-			f(m.Gauge().DataPoints().At(i).Attributes())
+			dp := m.Gauge().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeSum:
 		for i := 0; i < m.Sum().DataPoints().Len(); i++ {
-			f(m.Sum().DataPoints().At(i).Attributes())
+			dp := m.Sum().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeHistogram:
 		for i := 0; i < m.Histogram().DataPoints().Len(); i++ {
-			f(m.Histogram().DataPoints().At(i).Attributes())
+			dp := m.Histogram().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		for i := 0; i < m.ExponentialHistogram().DataPoints().Len(); i++ {
-			f(m.ExponentialHistogram().DataPoints().At(i).Attributes())
+			dp := m.ExponentialHistogram().DataPoints().At(i)
+			f(dp.Attributes(), dp.Exemplars())
 		}
 	case pmetric.MetricTypeSummary:
 		for i := 0; i < m.Summary().DataPoints().Len(); i++ {
-			f(m.Summary().DataPoints().At(i).Attributes())
+			f(m.Summary().DataPoints().At(i).Attributes(), pmetric.NewExemplarSlice())
 		}
 	}
 }
@@ -337,10 +369,26 @@ func (e *edge) mapValue(m pcommon.Map, depth int, c counts) {
 			return false
 		})
 	}
-	m.Range(func(_ string, v pcommon.Value) bool {
+	longKey := false
+	m.Range(func(k string, v pcommon.Value) bool {
+		if len(k) > e.cfg.MaxValueBytes {
+			longKey = true
+			return true
+		}
 		e.value(v, depth, c)
 		return true
 	})
+	if longKey {
+		// A key is no value to cut (two cut keys could become one): the
+		// attribute goes, like one beyond max_attributes.
+		m.RemoveIf(func(k string, _ pcommon.Value) bool {
+			if len(k) > e.cfg.MaxValueBytes {
+				c[edgeAttributes]++
+				return true
+			}
+			return false
+		})
+	}
 }
 
 // value bounds v, which sits at nesting depth (an attribute value is at
@@ -377,6 +425,17 @@ func (e *edge) value(v pcommon.Value, depth int, c counts) {
 			e.value(s.At(i), depth+1, c)
 		}
 	}
+}
+
+// text bounds a name or message (span, event and metric names, a status
+// message, a metric description) like a string value: a span name becomes
+// the span.name label of every span metric, and none bounded it.
+func (e *edge) text(s string, c counts) (string, bool) {
+	if len(s) <= e.cfg.MaxValueBytes {
+		return s, false
+	}
+	c[edgeValueSize]++
+	return truncateUTF8(s, e.cutAt(s)), true
 }
 
 // cutAt is where a value longer than max_value_bytes is cut: sanitizing

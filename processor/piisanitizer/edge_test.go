@@ -104,6 +104,85 @@ func TestEdgeBoundsNestingSoTheNextTierAccepts(t *testing.T) {
 	assert.Equal(t, "[TRUNCATED: nested deeper than 16 levels]", v.Str())
 }
 
+// Exemplars and metric metadata travel in OTLP like point attributes: one
+// value nested too deep there made the next tier refuse the whole batch.
+func TestEdgeBoundsExemplarsAndMetricMetadata(t *testing.T) {
+	h := newHarness(t, edgeConfig())
+	md := pmetric.NewMetrics()
+	ms := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics()
+	for i := range 10 {
+		m := ms.AppendEmpty()
+		m.SetName("payment.attempts")
+		m.SetEmptySum().DataPoints().AppendEmpty().SetIntValue(int64(i))
+	}
+	nest(ms.At(7).Metadata(), "deep", 100)
+	nest(ms.At(8).Sum().DataPoints().At(0).Exemplars().AppendEmpty().FilteredAttributes(), "deep", 100)
+	hist := ms.AppendEmpty()
+	hist.SetName("payment.duration")
+	nest(hist.SetEmptyHistogram().DataPoints().AppendEmpty().Exemplars().AppendEmpty().FilteredAttributes(), "deep", 100)
+
+	out := h.processMetrics(t, md)
+	raw, err := (&pmetric.ProtoMarshaler{}).MarshalMetrics(out)
+	require.NoError(t, err)
+	back, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(raw)
+	require.NoError(t, err, "the next tier accepts what the edge let through")
+	got := back.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	require.Equal(t, 11, got.Len())
+	for i := range 10 {
+		assert.Equal(t, int64(i), got.At(i).Sum().DataPoints().At(0).IntValue())
+	}
+	assert.Equal(t, int64(3), edgeLimited(t, h, edgeDepth))
+}
+
+// Names and messages are strings like values: a 1 MiB span name becomes
+// the span.name label of every span metric series, and none bounded it.
+func TestEdgeBoundsNamesAndMessages(t *testing.T) {
+	cfg := edgeConfig()
+	cfg.EdgeLimits.MaxValueBytes = 100
+	h := newHarness(t, cfg)
+	long := strings.Repeat("n", 1<<20)
+
+	td := ptrace.NewTraces()
+	span := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans().AppendEmpty()
+	span.SetName(long)
+	span.Status().SetMessage(long)
+	span.Events().AppendEmpty().SetName(long)
+	gotSpan := h.processTraces(t, td).ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
+	assert.Len(t, gotSpan.Name(), 100)
+	assert.Len(t, gotSpan.Status().Message(), 100)
+	assert.Len(t, gotSpan.Events().At(0).Name(), 100)
+
+	ld := plog.NewLogs()
+	ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty().SetEventName(long)
+	assert.Len(t, h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).EventName(), 100)
+
+	md := pmetric.NewMetrics()
+	m := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	m.SetName(long)
+	m.SetDescription(long)
+	m.SetEmptyGauge().DataPoints().AppendEmpty().SetIntValue(1)
+	gotMetric := h.processMetrics(t, md).ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+	assert.Len(t, gotMetric.Name(), 100)
+	assert.Len(t, gotMetric.Description(), 100)
+	assert.Equal(t, int64(6), edgeLimited(t, h, edgeValueSize))
+}
+
+// Keys were not bounded at all: an attribute whose key is longer than
+// max_value_bytes is removed and counted, the ones next to it kept.
+func TestEdgeRemovesAttributesWithOversizedKeys(t *testing.T) {
+	cfg := edgeConfig()
+	cfg.EdgeLimits.MaxValueBytes = 100
+	h := newHarness(t, cfg)
+	ld := plog.NewLogs()
+	lr := ld.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords().AppendEmpty()
+	lr.Attributes().PutStr(strings.Repeat("k", 1<<20), "v")
+	lr.Attributes().PutStr(contract.PaymentMethod, "card")
+	lr.Attributes().PutEmptyMap("nested").PutStr(strings.Repeat("n", 101), "v")
+	got := h.processLogs(t, ld).ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0).Attributes()
+	assert.Equal(t, map[string]any{contract.PaymentMethod: "card", "nested": map[string]any{}}, got.AsRaw())
+	assert.Equal(t, int64(2), edgeLimited(t, h, edgeAttributes))
+}
+
 func TestEdgeBoundsAttributeCountAndValueSize(t *testing.T) {
 	cfg := edgeConfig()
 	cfg.EdgeLimits.MaxAttributes = 10

@@ -219,7 +219,9 @@ func (s *sanitizer) classify(k string) keyClass {
 		return c
 	}
 	c := s.classifyKey(k)
-	s.classes.put(k, c)
+	if len(k) <= maxCachedKeyLen {
+		s.classes.put(k, c)
+	}
 	return c
 }
 
@@ -227,6 +229,12 @@ func (s *sanitizer) classify(k string) keyClass {
 // few hundred in practice; keys made of ids beyond it are classified every
 // time instead of growing the cache.
 const maxCachedClasses = 2048
+
+// maxCachedKeyLen bounds the keys the cache keeps: it lives as long as the
+// collector, and keys are not cut at the edge, so 2048 keys of a MiB
+// would hold 2 GiB for good. Real keys are far shorter; a long one is
+// classified every time, a pass over it like reading it.
+const maxCachedKeyLen = 256
 
 // classCache maps keys to their class. Readers take the current map without
 // a lock; a new key replaces it with a copy (rare after the first batches).
@@ -755,6 +763,9 @@ func (p *pass) field(s string) (string, bool) {
 		return s, false
 	}
 	out, changed, _ := p.text(s)
+	if changed {
+		out = p.fit(out) // as a value: a next tier with the same limit leaves it
+	}
 	return out, changed
 }
 

@@ -519,6 +519,17 @@ func TestKeyRuleNameSpellings(t *testing.T) {
 		"phone.verified":                    keyNone,
 		"customer":                          keyNone,
 		"email":                             keyNone,
+		// Whitespace separates words too: a key written for people or
+		// with a stray space kept a raw id or secret before.
+		"customer.id ":    keyPseudonymize,
+		" customer.id":    keyPseudonymize,
+		"Customer ID":     keyPseudonymize,
+		"Card Number":     keySensitive,
+		"card\tnumber":    keySensitive,
+		"Authorization\r": keySensitive,
+		"API Key":         keySensitive,
+		"Token Expiry":    keyNone,
+		"http route":      keyNone,
 	} {
 		if got := s.classify(k); got != want {
 			t.Errorf("classify(%q) = %d, want %d", k, got, want)

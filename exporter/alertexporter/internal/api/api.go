@@ -160,6 +160,10 @@ func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
 		s.EndsAt = s.StartsAt.Add(d)
 	}
 	created, err := h.b.AddSilence(s)
+	if errors.Is(err, dispatch.ErrTooManySilences) {
+		writeError(w, http.StatusConflict, dispatch.ErrTooManySilences)
+		return
+	}
 	if err != nil {
 		// The error quotes the matchers; the sender gets a fixed text.
 		writeError(w, http.StatusBadRequest, errInvalidSilence)

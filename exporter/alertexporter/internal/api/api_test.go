@@ -55,6 +55,9 @@ func (f *fakeBackend) AddSilence(s route.Silence) (route.Silence, error) {
 	if err := s.Compile(); err != nil {
 		return route.Silence{}, err
 	}
+	if s.CreatedBy == "loop" {
+		return route.Silence{}, dispatch.ErrTooManySilences
+	}
 	s.ID = "s1"
 	f.silences = append(f.silences, s)
 	return s, nil
@@ -141,6 +144,9 @@ func TestOperations(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, do(t, h, "POST", "/api/v1/silences", auth, `{"matchers":[],"duration":"1h"}`).Code)
 	assert.Equal(t, http.StatusBadRequest, do(t, h, "POST", "/api/v1/silences", auth, `{"matchers":["a=\"b\""],"duration":"-1h"}`).Code)
 	assert.Equal(t, http.StatusBadRequest, do(t, h, "POST", "/api/v1/silences", auth, `not json`).Code)
+	rec = do(t, h, "POST", "/api/v1/silences", auth, `{"matchers":["a=\"b\""],"duration":"1h","created_by":"loop"}`)
+	assert.Equal(t, http.StatusConflict, rec.Code, "the silence bound is reached")
+	assert.Contains(t, rec.Body.String(), "too many silences")
 
 	rec = do(t, h, "GET", "/api/v1/silences", auth, "")
 	assert.Equal(t, http.StatusOK, rec.Code)

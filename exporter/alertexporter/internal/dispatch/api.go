@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/route"
 	"github.com/otelcol-payments/otelcol-payments/exporter/alertexporter/internal/state"
@@ -55,16 +56,29 @@ func (e *Engine) Resolve(fp string) (*state.Snapshot, error) {
 		return nil, ErrNotFiring
 	}
 	now := e.clock.Now()
+	e.resolveLocked(st, now)
+	return e.snapshotLocked(now), nil
+}
+
+// resolveLocked resolves a firing alert now; its groups flush at the next
+// tick so the resolve goes out promptly.
+func (e *Engine) resolveLocked(st *alertState, now time.Time) {
 	st.alert.Status = contract.AlertResolved
 	st.alert.EndsAt = now
 	st.held = nil
 	for _, g := range e.groups {
-		if _, ok := g.members[fp]; ok {
+		if _, ok := g.members[st.alert.Fingerprint]; ok {
 			g.nextFlush = now
 		}
 	}
-	return e.snapshotLocked(now), nil
+	e.dirty = true
 }
+
+// MaxSilences bounds the silences created through the API: every one is
+// matched against every alert at each tick and written with the state
+// after every change, and a script creating them in a loop must not make
+// either grow without end. Expired ones free their place.
+const MaxSilences = 1000
 
 // AddSilence validates and stores a silence, assigning its id.
 func (e *Engine) AddSilence(s route.Silence) (route.Silence, *state.Snapshot, error) {
@@ -83,6 +97,9 @@ func (e *Engine) AddSilence(s route.Silence) (route.Silence, *state.Snapshot, er
 	s.ID = hex.EncodeToString(id[:])
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if len(e.silences) >= MaxSilences {
+		return route.Silence{}, nil, ErrTooManySilences
+	}
 	e.silences[s.ID] = &s
 	return s, e.snapshotLocked(now), nil
 }

@@ -9,6 +9,7 @@ package dispatch
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -66,7 +67,9 @@ var (
 	ErrNotFiring      = errors.New("alert is not firing")
 	ErrUnknownSilence = errors.New("unknown silence")
 	ErrTooManyAlerts  = errors.New("too many active alerts")
-	ErrStaleResolve   = errors.New("resolved alert was not active")
+	// ErrTooManySilences: MaxSilences API silences are active or pending.
+	ErrTooManySilences = errors.New("too many silences: expire some before adding more")
+	ErrStaleResolve    = errors.New("resolved alert was not active")
 )
 
 type alertState struct {
@@ -188,13 +191,45 @@ func (e *Engine) ingest(a contract.Alert, now time.Time) error {
 	if a.Status == contract.AlertResolved {
 		return ErrStaleResolve
 	}
-	if e.cfg.MaxAlerts > 0 && len(e.alerts) >= e.cfg.MaxAlerts {
+	if e.cfg.MaxAlerts > 0 && len(e.alerts) >= e.cfg.MaxAlerts && !e.evictFor(a, now) {
 		return ErrTooManyAlerts
 	}
 	e.alerts[a.Fingerprint] = &alertState{alert: a}
 	e.route(a, now)
 	e.dirty = true
 	return nil
+}
+
+// evictFor makes room for a when max_alerts is reached: a flood of
+// low-severity alerts (an application alerting per order) must not lock
+// out a critical page. The oldest firing alert of the lowest severity
+// below a's is resolved, saying why, and goes at the flush after; false
+// when every firing alert is at least as severe as a. Each eviction raises
+// the severity held, so at most 3 × max_alerts alerts wait for that flush.
+func (e *Engine) evictFor(a contract.Alert, now time.Time) bool {
+	rank := contract.SeverityRank(a.Severity)
+	var victim *alertState
+	for _, st := range e.alerts {
+		r := contract.SeverityRank(st.alert.Severity)
+		if st.alert.Status != contract.AlertFiring || r >= rank {
+			continue
+		}
+		if victim == nil {
+			victim = st
+			continue
+		}
+		vr := contract.SeverityRank(victim.alert.Severity)
+		if r < vr || (r == vr && (st.alert.StartsAt.Before(victim.alert.StartsAt) ||
+			(st.alert.StartsAt.Equal(victim.alert.StartsAt) && st.alert.Fingerprint < victim.alert.Fingerprint))) {
+			victim = st
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	victim.alert.Summary += fmt.Sprintf(" (resolved because max_alerts %d was reached by more severe alerts, not because the condition cleared)", e.cfg.MaxAlerts)
+	e.resolveLocked(victim, now)
+	return true
 }
 
 func (e *Engine) route(a contract.Alert, now time.Time) {

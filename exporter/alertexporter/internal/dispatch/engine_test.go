@@ -212,6 +212,33 @@ func TestStaleResolveAndMaxAlerts(t *testing.T) {
 	assert.Len(t, f.e.Alerts(), 1)
 }
 
+// At max_alerts a more severe alert makes room: a flood of low-severity
+// alerts must not lock out a critical page. The oldest least severe one is
+// resolved, saying why; an alert no more severe than all is still refused.
+func TestFullBookEvictsLessSevereForMoreSevere(t *testing.T) {
+	f := newFixture(t, func(_ *route.Config, c *Config) { c.MaxAlerts = 2 })
+	f.ingest(t, alert("Noise", contract.SeverityInfo, "shop"), alert("Slow", contract.SeverityWarning, "cart"))
+	assert.Equal(t, []string{"log L1 f:Noise", "log L1 f:Slow"}, f.at(30*time.Second))
+
+	f.ingest(t, alert("PaymentsDown", contract.SeverityCritical, "checkout"))
+	f.clk.Advance(t0.Add(time.Minute).Sub(f.clk.Now()))
+	f.e.Tick()
+	var evicted contract.Alert
+	for _, s := range f.rec.sent {
+		for _, a := range s.n.Alerts {
+			if a.Name == "Noise" {
+				evicted = a
+			}
+		}
+	}
+	assert.Equal(t, []string{"log L1 r:Noise", "slack L1 f:PaymentsDown"}, f.rec.take())
+	assert.Contains(t, evicted.Summary, "resolved because max_alerts 2 was reached")
+
+	dropped, err := f.e.Ingest([]contract.Alert{alert("Slow", contract.SeverityWarning, "search")})
+	assert.Equal(t, 1, dropped, "nothing less severe than a warning is left")
+	require.ErrorIs(t, err, ErrTooManyAlerts)
+}
+
 func TestInhibition(t *testing.T) {
 	f := newFixture(t, func(_ *route.Config, c *Config) {
 		rule, err := route.BuildInhibitRule(route.InhibitRuleConfig{
@@ -265,6 +292,23 @@ func TestSilenceFromAPIAndConfig(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnknownSilence)
 	_, _, err = f.e.AddSilence(route.Silence{Matchers: []string{`a="b"`}, StartsAt: t0.Add(-2 * time.Hour), EndsAt: t0.Add(-time.Hour)})
 	assert.Error(t, err, "a silence in the past is refused")
+}
+
+// API silences are bounded; an expired one frees its place.
+func TestAPISilencesAreBounded(t *testing.T) {
+	f := newFixture(t, nil)
+	add := func(until time.Duration) error {
+		_, _, err := f.e.AddSilence(route.Silence{Matchers: []string{`service.name="checkout"`}, EndsAt: t0.Add(until)})
+		return err
+	}
+	require.NoError(t, add(time.Minute))
+	for range MaxSilences - 1 {
+		require.NoError(t, add(time.Hour))
+	}
+	require.ErrorIs(t, add(time.Hour), ErrTooManySilences)
+	assert.Len(t, f.e.Silences(), MaxSilences)
+	f.at(2 * time.Minute) // the first one expires
+	require.NoError(t, add(time.Hour))
 }
 
 func TestMuteTimeInterval(t *testing.T) {

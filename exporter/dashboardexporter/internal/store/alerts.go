@@ -23,7 +23,8 @@ type AlertEntry struct {
 
 // Alerts tracks firing alerts by fingerprint and keeps a short list of
 // recently resolved ones. It is bounded: firing alerts beyond maxActive are
-// dropped and counted, resolved ones beyond maxResolved or older than 24
+// dropped and counted (a more severe one takes the place of the least
+// severe), resolved ones beyond maxResolved or older than 24
 // hours are forgotten.
 type Alerts struct {
 	mu          sync.Mutex
@@ -61,7 +62,7 @@ func (a *Alerts) Apply(al contract.Alert) {
 		return
 	}
 	if !ok {
-		if len(a.active) >= a.maxActive {
+		if len(a.active) >= a.maxActive && !a.evictFor(al.Severity) {
 			a.dropped++
 			return
 		}
@@ -76,6 +77,36 @@ func (a *Alerts) Apply(al contract.Alert) {
 		al.StartsAt = cur.StartsAt
 	}
 	*cur = AlertEntry{Alert: al, LastUpdate: now, AckedAt: acked}
+}
+
+// evictFor makes room for an alert of severity when the book is full: the
+// least recently updated firing alert of the lowest severity below it is
+// dropped and counted, so a flood of low-severity alerts cannot hide a
+// critical one. False when none is less severe.
+func (a *Alerts) evictFor(severity string) bool {
+	rank := contract.SeverityRank(severity)
+	var victim *AlertEntry
+	for _, e := range a.active {
+		r := contract.SeverityRank(e.Severity)
+		if r >= rank {
+			continue
+		}
+		if victim == nil {
+			victim = e
+			continue
+		}
+		vr := contract.SeverityRank(victim.Severity)
+		if r < vr || (r == vr && (e.LastUpdate.Before(victim.LastUpdate) ||
+			(e.LastUpdate.Equal(victim.LastUpdate) && e.Fingerprint < victim.Fingerprint))) {
+			victim = e
+		}
+	}
+	if victim == nil {
+		return false
+	}
+	delete(a.active, victim.Fingerprint)
+	a.dropped++
+	return true
 }
 
 func (a *Alerts) trimResolved(now time.Time) {

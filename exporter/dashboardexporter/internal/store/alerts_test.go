@@ -63,3 +63,26 @@ func TestAlertsBounded(t *testing.T) {
 	assert.Empty(t, a.Active())
 	assert.Len(t, a.Resolved(), 2)
 }
+
+// A full book takes a more severe alert in place of the least severe one
+// (counted as dropped): a flood of info alerts cannot hide a critical one.
+func TestFullAlertBookKeepsTheMoreSevere(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)}
+	a := NewAlerts(clk.Now, 2, 2)
+	a.Apply(alert("Noise", contract.AlertFiring, contract.SeverityInfo, clk.Now()))
+	clk.Advance(time.Second)
+	a.Apply(alert("Slow", contract.AlertFiring, contract.SeverityWarning, clk.Now()))
+	a.Apply(alert("PaymentsDown", contract.AlertFiring, contract.SeverityCritical, clk.Now()))
+	names := func() []string {
+		var out []string
+		for _, e := range a.Active() {
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	assert.Equal(t, []string{"PaymentsDown", "Slow"}, names())
+	assert.Equal(t, int64(1), a.Dropped())
+	a.Apply(alert("AlsoSlow", contract.AlertFiring, contract.SeverityWarning, clk.Now()))
+	assert.Equal(t, []string{"PaymentsDown", "Slow"}, names(), "no less severe alert to give way")
+	assert.Equal(t, int64(2), a.Dropped())
+}

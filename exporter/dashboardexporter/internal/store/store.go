@@ -295,7 +295,7 @@ func (s *Store) addMetric(m pmetric.Metric, svc string, now time.Time) bool {
 				continue
 			}
 			v := numberValue(dp)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
+			if !contract.Measurable(v) {
 				s.stats.DroppedPoints++
 				continue
 			}
@@ -354,18 +354,32 @@ func seriesKey(name string, labels Labels) string {
 	return b.String()
 }
 
-// lookup finds or creates the series of a data point. A series that changes
-// kind (a producer redefining a metric) starts over.
+// MaxLabelBytes bounds the keys and values of one series' labels, so that
+// max_series bounds memory: the piisanitizer's edge lets 128 attributes
+// of 64 KiB through, which would be 8 MiB per series. Real series carry a
+// few hundred bytes.
+const MaxLabelBytes = 16 << 10
+
+// lookup finds or creates the series of a data point; nil (the point is
+// dropped and counted) when its labels are over MaxLabelBytes. A series
+// that changes kind (a producer redefining a metric) starts over.
 func (s *Store) lookup(m pmetric.Metric, kind Kind, attrs pcommon.Map, svc string, now time.Time) *series {
 	labels := make(Labels, 0, attrs.Len()+1)
+	size := 0
 	attrs.Range(func(k string, v pcommon.Value) bool {
 		labels = append(labels, Label{k, v.AsString()})
-		return true
+		size += len(k) + len(labels[len(labels)-1].Value)
+		return size <= MaxLabelBytes
 	})
 	if svc != "" {
 		if _, ok := attrs.Get(contract.ServiceName); !ok {
 			labels = append(labels, Label{contract.ServiceName, svc})
+			size += len(contract.ServiceName) + len(svc)
 		}
+	}
+	if size > MaxLabelBytes {
+		s.stats.DroppedPoints++
+		return nil
 	}
 	slices.SortFunc(labels, func(a, b Label) int { return strings.Compare(a.Key, b.Key) })
 	key := seriesKey(m.Name(), labels)
@@ -404,7 +418,9 @@ func (s *Store) lookup(m pmetric.Metric, kind Kind, attrs pcommon.Map, svc strin
 // is today; otherwise it is a baseline, since most of it happened before the
 // dashboard could place it in time.
 func (s *Store) addCounter(se *series, cumulative bool, start pcommon.Timestamp, v float64, ts pcommon.Timestamp, now time.Time) {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	// A few points beyond int64's range sum to ±Inf, and one ±Inf in a
+	// total would fail every JSON answer of the dashboard.
+	if !contract.Measurable(v) {
 		s.stats.DroppedPoints++
 		return
 	}
@@ -447,7 +463,16 @@ func (s *Store) book(se *series, delta float64, t time.Time) {
 	}
 }
 
+// MaxHistogramBuckets bounds the buckets of one histogram point: a series
+// keeps them for every minute of the latency window, so a point with 100k
+// bounds would hold megabytes per series. Real ones have a few dozen.
+const MaxHistogramBuckets = 128
+
 func (s *Store) addHistogram(se *series, cumulative bool, dp pmetric.HistogramDataPoint, now time.Time) {
+	if dp.BucketCounts().Len() > MaxHistogramBuckets {
+		s.stats.DroppedPoints++
+		return
+	}
 	bounds := dp.ExplicitBounds().AsRaw()
 	counts := dp.BucketCounts().AsRaw()
 	if len(counts) != len(bounds)+1 || !slices.IsSorted(bounds) {

@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -274,4 +275,71 @@ func TestUnsupportedAndBadPointsAreCounted(t *testing.T) {
 	s.AddMetrics(md)
 	assert.Equal(t, int64(2), s.Stats().DroppedPoints)
 	assert.Equal(t, 2.0, s.Counters("payment.orders", nil, 0)[""].Today, "good data next to bad is kept")
+}
+
+// Two finite doubles near the top of the range sum to +Inf, and one +Inf
+// in a total makes the dashboard's JSON fail to encode: values beyond
+// int64's range are no counts or amounts and are dropped and counted.
+func TestPointsBeyondInt64RangeAreCounted(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	s, clk := newTestStore(t, start, time.UTC, 100)
+	attrs := map[string]string{"payment.method": "card"}
+	s.AddMetrics(delta("payment.attempts", clk.Now(), math.MaxFloat64, attrs))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), math.MaxFloat64, attrs))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), -1e19, attrs))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), 3, attrs))
+	md := pmetric.NewMetrics()
+	g := md.ResourceMetrics().AppendEmpty().ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	g.SetName("payment.revenue.target.daily")
+	gdp := g.SetEmptyGauge().DataPoints().AppendEmpty()
+	gdp.SetDoubleValue(-math.MaxFloat64)
+	gdp.SetTimestamp(pcommon.NewTimestampFromTime(clk.Now()))
+	s.AddMetrics(md)
+
+	assert.Equal(t, int64(4), s.Stats().DroppedPoints)
+	assert.Equal(t, 3.0, s.Counters("payment.attempts", nil, 0)[""].Today, "good points next to the bad ones are kept")
+	assert.Empty(t, s.Gauges("payment.revenue.target.daily", nil))
+}
+
+// A series keeps its buckets for every minute of the window: a point with
+// a hundred thousand bounds would hold megabytes, per series.
+func TestHistogramWithTooManyBucketsIsCounted(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	s, clk := newTestStore(t, start, time.UTC, 100)
+	many := func(n int) ([]float64, []uint64) {
+		bounds := make([]float64, n-1)
+		for i := range bounds {
+			bounds[i] = float64(i + 1)
+		}
+		counts := make([]uint64, n)
+		counts[0] = 5
+		return bounds, counts
+	}
+	cum := pmetric.AggregationTemporalityCumulative
+	bounds, counts := many(MaxHistogramBuckets + 1)
+	s.AddMetrics(histogram("traces.span.metrics.duration", cum, start, clk.Now(), bounds, counts, map[string]string{"span.name": "flood"}))
+	bounds, counts = many(MaxHistogramBuckets)
+	s.AddMetrics(histogram("traces.span.metrics.duration", cum, start, clk.Now(), bounds, counts, map[string]string{"span.name": "payment.charge"}))
+
+	assert.Equal(t, int64(1), s.Stats().DroppedPoints)
+	q := s.Quantiles("traces.span.metrics.duration", 0.5, 5*time.Minute, nil, "span.name")
+	assert.NotContains(t, q, "flood")
+	assert.Equal(t, 5.0, q["payment.charge"].Count, "a histogram within the bound is kept")
+}
+
+// max_series bounds memory only if a series' labels are bounded too: the
+// edge lets 128 attributes of 64 KiB through.
+func TestPointWithOversizedLabelsIsCounted(t *testing.T) {
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	s, clk := newTestStore(t, start, time.UTC, 100)
+	huge := map[string]string{"payment.method": "card"}
+	for i := range 4 {
+		huge["blob"+strconv.Itoa(i)] = strings.Repeat("x", MaxLabelBytes/4)
+	}
+	s.AddMetrics(delta("payment.attempts", clk.Now(), 1, huge))
+	s.AddMetrics(delta("payment.attempts", clk.Now(), 2, map[string]string{"payment.method": "card", "note": strings.Repeat("y", MaxLabelBytes/2)}))
+
+	assert.Equal(t, int64(1), s.Stats().DroppedPoints)
+	assert.Equal(t, 1, s.Stats().Series)
+	assert.Equal(t, 2.0, s.Counters("payment.attempts", nil, 0)[""].Today, "the point within the bound is kept")
 }

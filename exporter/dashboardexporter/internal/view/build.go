@@ -111,11 +111,18 @@ func total(m map[string]store.Totals) store.Totals {
 
 func ptr[T any](v T) *T { return &v }
 
+// ratio is num/den, or nil when it has no finite value: a denominator as
+// small as a subnormal gauge (a target of 1e-320) overflows, and one ±Inf
+// would make the whole document fail to encode as JSON.
 func ratio(num, den float64) *float64 {
 	if den <= 0 {
 		return nil
 	}
-	return ptr(num / den)
+	r := num / den
+	if math.IsInf(r, 0) || math.IsNaN(r) {
+		return nil
+	}
+	return &r
 }
 
 // latestGauge is the sum over series of the newest value of gauge name, and

@@ -206,3 +206,21 @@ func lookup(v any, path []string) []any {
 	}
 	return []any{v}
 }
+
+// A positive but subnormal target divides revenue into +Inf; the progress
+// is then unknown rather than a value that fails the whole document.
+func TestSubnormalTargetsLeaveProgressUnknown(t *testing.T) {
+	now := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	biz := fixture.Default()
+	biz.DailyTarget, biz.MonthlyTarget = 5e-324, 1e-310
+	st.AddMetrics(biz.Metrics(now.Add(-6*time.Hour), now))
+	d := b.Dashboard()
+	assert.Nil(t, d.Revenue.DailyProgress)
+	assert.Nil(t, d.Revenue.MonthlyProgress)
+	assert.Equal(t, Money("1734.50"), d.Revenue.Today, "the rest of the document stands")
+	_, err := json.Marshal(d)
+	require.NoError(t, err)
+	_, err = json.Marshal(BuildSummary(d))
+	require.NoError(t, err)
+}

@@ -65,7 +65,9 @@ func (b *Builder) forecasts() []ItemForecast {
 	latest(MetricSellOutTime, func(f *ItemForecast, v float64) {
 		sec, frac := math.Modf(v)
 		t := time.Unix(int64(sec), int64(frac*1e9)).UTC()
-		f.SellOut = &t
+		if contract.WritableTime(t) { // else no JSON form: the document would fail
+			f.SellOut = &t
+		}
 	})
 	out := make([]ItemForecast, 0, len(rows))
 	for _, f := range rows {

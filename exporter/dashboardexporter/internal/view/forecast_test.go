@@ -1,6 +1,7 @@
 package view
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -51,6 +52,25 @@ func TestForecastPanel(t *testing.T) {
 	assert.Nil(t, fs[0].UnsoldAtEvent)
 	assert.Equal(t, 25.0, *fs[1].UnsoldAtEvent)
 	assert.Nil(t, fs[2].SellOut, "not selling")
+}
+
+// A sell-out time beyond year 9999 has no JSON form: one such gauge made
+// every /api/dashboard answer fail to encode. It is left out.
+func TestSellOutTimeBeyondYear9999IsLeftOut(t *testing.T) {
+	now := time.Date(2026, 7, 16, 12, 0, 0, 0, time.UTC)
+	b, st, _ := testBuilder(t, now)
+	soon := now.Add(90 * time.Minute)
+	st.AddMetrics(itemGauges(now, MetricDepletionRate, map[string]float64{"sat": 40, "far": 1, "past": 1}))
+	st.AddMetrics(itemGauges(now, MetricSellOutTime, map[string]float64{"sat": float64(soon.Unix()), "far": 1e15, "past": -1e15}))
+
+	d := b.Dashboard()
+	require.Len(t, d.Forecasts, 3)
+	assert.Equal(t, "sat", d.Forecasts[0].ItemID)
+	assert.True(t, d.Forecasts[0].SellOut.Equal(soon))
+	assert.Nil(t, d.Forecasts[1].SellOut)
+	assert.Nil(t, d.Forecasts[2].SellOut)
+	_, err := json.Marshal(d)
+	require.NoError(t, err)
 }
 
 // The experiments panel shows each variant's rate, and for non-control

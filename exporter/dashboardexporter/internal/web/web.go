@@ -152,9 +152,16 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// writeJSON encodes v before writing the status, so a document that cannot
+// be encoded answers 500 with an error rather than 200 with a cut body.
 func writeJSON(w http.ResponseWriter, code int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		body, _ = json.Marshal(map[string]string{"error": "the document could not be encoded"})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(append(body, '\n'))
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -126,4 +127,20 @@ func TestRebindingRefusedByHost(t *testing.T) {
 	h.ServeHTTP(w, ackRequest("localhost:8080", headers))
 	assert.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Equal(t, []string{"abc"}, acked)
+}
+
+// A document JSON cannot carry (a NaN) answers 500 with a JSON error, not
+// 200 with an empty body the page would take for a dashboard.
+func TestUnencodableDocumentAnswers500(t *testing.T) {
+	h := Handler(Options{
+		AllowedHosts: []string{"dash"},
+		Dashboard:    func() any { return map[string]float64{"rate": math.NaN()} },
+		Summary:      func() any { return map[string]string{} },
+		Health:       func() (int, any) { return http.StatusOK, map[string]string{} },
+		Ack:          func(string) bool { return false },
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://dash/api/dashboard", nil))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.JSONEq(t, `{"error":"the document could not be encoded"}`, rec.Body.String())
 }

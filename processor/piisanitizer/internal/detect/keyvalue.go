@@ -88,9 +88,10 @@ func init() {
 }
 
 // Name is a key or parameter name in canonical form, the form names are
-// compared in: lower case, with every word separator ('.', '_', '-' or a
-// camel-case capital) written as '_'. Customer.Email, customerEmail,
-// customer_email and CUSTOMER-EMAIL are all customer_email. It keeps where
+// compared in: lower case, with every word separator ('.', '_', '-',
+// whitespace or a camel-case capital) written as '_'. Customer.Email,
+// customerEmail, customer_email, CUSTOMER-EMAIL, "Customer Email" and
+// "customer.email " are all customer_email. It keeps where
 // each word starts and whether a '.' (a namespace) precedes it. Names
 // longer than its buffer keep their end.
 type Name struct {
@@ -116,7 +117,7 @@ func (nm *Name) Set(name string) {
 	sep, dot := true, false
 	for k := 0; k < len(name); k++ {
 		c := name[k]
-		if c == '.' || c == '_' || c == '-' {
+		if isNameSep(c) {
 			sep, dot = true, dot || c == '.'
 			continue
 		}
@@ -147,7 +148,7 @@ func (nm *Name) Set(name string) {
 // Set, since most keys' last word is no rule's.
 func AppendLastWord(dst []byte, name string, maxWord int) []byte {
 	end := len(name)
-	for end > 0 && (name[end-1] == '.' || name[end-1] == '_' || name[end-1] == '-') {
+	for end > 0 && isNameSep(name[end-1]) {
 		end--
 	}
 	if end == 0 {
@@ -196,7 +197,14 @@ func CanonicalName(name string) string {
 
 func wordStartsAt(name string, k int) bool {
 	p := name[k-1]
-	return p == '.' || p == '_' || p == '-' || (isUpper(name[k]) && (isDigit(p) || (isAlpha(p) && !isUpper(p))))
+	return isNameSep(p) || (isUpper(name[k]) && (isDigit(p) || (isAlpha(p) && !isUpper(p))))
+}
+
+// isNameSep reports whether c separates the words of a name. Whitespace
+// does too: keys written for people ("Card Number") or with a stray space
+// ("customer.id ") must not escape their rule.
+func isNameSep(c byte) bool {
+	return c == '.' || c == '_' || c == '-' || c == ' ' || c == '\t' || c == '\r' || c == '\n'
 }
 
 const maxParamName = 32
