@@ -12,11 +12,13 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
 
-// updateV1 rewrites testdata/state_v1.json; only a build that still writes
-// format 1 (snapshot and journal version 1) may do it.
-var updateV1 = flag.Bool("update-state-v1", false, "rewrite testdata/state_v1.json with this build's formats")
-
-const stateV1File = "testdata/state_v1.json"
+// updateV1 and updateV2 rewrite testdata/state_v1.json and state_v2.json;
+// only a build that still writes that format (snapshot version 1, resp.
+// 2) may do it.
+var (
+	updateV1 = flag.Bool("update-state-v1", false, "rewrite testdata/state_v1.json with this build's formats")
+	updateV2 = flag.Bool("update-state-v2", false, "rewrite testdata/state_v2.json with this build's formats")
+)
 
 // migrationClock is where the saved state of the migration test was taken.
 func migrationClock() *fakeClock {
@@ -61,9 +63,24 @@ func metricsJSONWithout(t *testing.T, e *Engine, prefix string) string {
 
 // State saved by the first persisted format (snapshot and journal version
 // 1) still loads: every counter continues from it, as in a collector that
-// never stopped.
+// never stopped. The segment counters did not exist in format 1: they
+// count from the migration on.
 func TestStateFormatV1Migrates(t *testing.T) {
-	if *updateV1 {
+	testStateFormatMigrates(t, "testdata/state_v1.json", 1, *updateV1, "segment.")
+}
+
+// State saved by snapshot format 2 (before the series bound's fold
+// counter) still loads, every figure continuing.
+func TestStateFormatV2Migrates(t *testing.T) {
+	testStateFormatMigrates(t, "testdata/state_v2.json", 2, *updateV2, "")
+}
+
+// testStateFormatMigrates loads the state in file, saved in snapshot format
+// version, and checks that every metric but those named without* continues
+// ("" for none) as in a collector that never stopped, and that the state
+// saved after it loads back.
+func testStateFormatMigrates(t *testing.T, file string, version byte, update bool, without string) {
+	if update {
 		clock := migrationClock()
 		client := newMemClient()
 		e := restartedEngine(t, clock, client)
@@ -72,11 +89,11 @@ func TestStateFormatV1Migrates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(stateV1File, data, 0o644); err != nil {
+		if err := os.WriteFile(file, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	data, err := os.ReadFile(stateV1File)
+	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,8 +105,8 @@ func TestStateFormatV1Migrates(t *testing.T) {
 	for key, value := range saved {
 		store(t, client, key, value)
 	}
-	if v := stored(t, client, keyState)[4]; v != 1 {
-		t.Fatalf("%s holds snapshot version %d, want the old format 1", stateV1File, v)
+	if v := stored(t, client, keyState)[4]; v != version {
+		t.Fatalf("%s holds snapshot version %d, want the old format %d", file, v, version)
 	}
 	clock := migrationClock()
 	reference := newEngineAt(t, clock)
@@ -100,10 +117,14 @@ func TestStateFormatV1Migrates(t *testing.T) {
 	}
 	reference.agg.stages.restarted()
 	feedMigration(t, clock, nil, 6, 9, reference, migrated)
-	// the segment counters did not exist in format 1: they count from the
-	// migration on, every other figure continues
+	emit := func(e *Engine) string {
+		if without == "" {
+			return metricsJSON(t, e)
+		}
+		return metricsJSONWithout(t, e, without)
+	}
 	for round := 0; round < 2; round++ {
-		if a, b := metricsJSONWithout(t, reference, "segment."), metricsJSONWithout(t, migrated, "segment."); a != b {
+		if a, b := emit(reference), emit(migrated); a != b {
 			t.Fatalf("emission %d after migrating differs from a collector that never stopped:\n%s", round, firstDiff(a, b))
 		}
 	}
