@@ -65,6 +65,9 @@ const (
 	MetricExperimentGuardrail     = "experiment.guardrail"
 	MetricDroppedExperimentEvents = "paymentbi.dropped_experiment_events"
 
+	// Events counted under a metric's overflow series at its series bound.
+	MetricFoldedEvents = "paymentbi.folded_events"
+
 	// Suffixes of the gauges that go with each revenue period
 	// (payment.revenue.daily.pace ...).
 	RevenuePaceSuffix     = ".pace"
@@ -178,6 +181,7 @@ var BusinessMetrics = append([]Metric{
 	{MetricExperimentPValue, Gauge, "1", experimentLabels},
 	{MetricExperimentGuardrail, Gauge, "1", experimentLabels},
 	{MetricDroppedExperimentEvents, Counter, "{event}", nil},
+	{MetricFoldedEvents, Counter, "{event}", []string{EventName}},
 }, slices.Concat(revenuePeriod(MetricRevenueDaily), revenuePeriod(MetricRevenueMonthly))...)
 
 func revenuePeriod(name string) []Metric {

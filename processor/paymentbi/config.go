@@ -65,6 +65,10 @@ type ConnectorConfig struct {
 	EmitInterval time.Duration `mapstructure:"emit_interval"`
 	// DurationBuckets are the bounds of the payment.duration histogram.
 	DurationBuckets []time.Duration `mapstructure:"duration_buckets"`
+	// MaxSeriesPerMetric bounds the label combinations of each metric
+	// with several application-fed labels; events of further ones are
+	// counted under the metric's "_other" series.
+	MaxSeriesPerMetric int `mapstructure:"max_series_per_metric"`
 	// InventoryForecast configures depletion, sell-out and held stock.
 	InventoryForecast InventoryForecastConfig `mapstructure:"inventory_forecast"`
 	// Experiments configures the A/B variant comparison.
@@ -129,6 +133,9 @@ func (c *ConnectorConfig) Validate() error {
 	if c.EmitInterval <= 0 {
 		errs = append(errs, errors.New("emit_interval must be positive"))
 	}
+	if c.MaxSeriesPerMetric < 1 {
+		errs = append(errs, errors.New("max_series_per_metric must be at least 1"))
+	}
 	for i, b := range c.DurationBuckets {
 		if b <= 0 || (i > 0 && b <= c.DurationBuckets[i-1]) {
 			errs = append(errs, errors.New("duration_buckets must be positive and increasing"))
@@ -168,6 +175,7 @@ func (c *ConnectorConfig) engineSettings() (engine.Settings, error) {
 		return s, err
 	}
 	s.DailyTarget, s.MonthlyTarget = c.DailyRevenueTarget, c.MonthlyRevenueTarget
+	s.MaxSeriesPerMetric = c.MaxSeriesPerMetric
 	s.Forecast = c.InventoryForecast.settings()
 	s.Experiments = c.Experiments.settings()
 	s.DurationBounds = make([]float64, len(c.DurationBuckets))

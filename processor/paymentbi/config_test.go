@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
 
+	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/engine"
 	"github.com/otelcol-payments/otelcol-payments/processor/paymentbi/internal/metadata"
 )
 
@@ -59,8 +60,14 @@ func TestLoadConnectorConfig(t *testing.T) {
 	}
 	if cfg.DailyRevenueTarget != 50000 || cfg.MonthlyRevenueTarget != 1_500_000 || cfg.EmitInterval != 10*time.Second ||
 		len(cfg.DurationBuckets) != 3 || cfg.DurationBuckets[1] != time.Second || cfg.ExchangeRates["EUR"] != "1.08" ||
-		cfg.DedupWindow != 24*time.Hour {
+		cfg.DedupWindow != 24*time.Hour || cfg.MaxSeriesPerMetric != 5000 {
 		t.Errorf("loaded config = %+v", cfg)
+	}
+	if s, err := cfg.engineSettings(); err != nil || s.MaxSeriesPerMetric != 5000 {
+		t.Errorf("engine settings = %+v, %v: max_series_per_metric not passed on", s, err)
+	}
+	if def.MaxSeriesPerMetric != engine.DefaultMaxSeriesPerMetric {
+		t.Errorf("default max_series_per_metric %d, want the engine's %d", def.MaxSeriesPerMetric, engine.DefaultMaxSeriesPerMetric)
 	}
 	fc := cfg.InventoryForecast.settings()
 	if fc.HalfLife != 2*time.Hour || fc.Bucket != 5*time.Minute || fc.ReservationTimeout != 30*time.Minute ||
@@ -105,7 +112,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 	for _, w := range []string{
 		"daily_revenue_target", "emit_interval", "duration_buckets", "inventory_forecast.half_life",
 		"inventory_forecast.reservation_timeout", "inventory_forecast.max_open_checkouts", "inventory_forecast.event_date",
-		"experiments.alpha", "experiments.min_trials",
+		"experiments.alpha", "experiments.min_trials", "max_series_per_metric",
 	} {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Errorf("connector error %v does not mention %q", err, w)

@@ -18,10 +18,11 @@ import (
 
 func createDefaultConnectorConfig() component.Config {
 	return &ConnectorConfig{
-		Config:            defaultConfig(),
-		EmitInterval:      15 * time.Second,
-		InventoryForecast: defaultInventoryForecast(),
-		Experiments:       defaultExperiments(),
+		Config:             defaultConfig(),
+		EmitInterval:       15 * time.Second,
+		MaxSeriesPerMetric: engine.DefaultMaxSeriesPerMetric,
+		InventoryForecast:  defaultInventoryForecast(),
+		Experiments:        defaultExperiments(),
 		DurationBuckets: []time.Duration{
 			50 * time.Millisecond, 100 * time.Millisecond, 250 * time.Millisecond, 500 * time.Millisecond,
 			time.Second, 2500 * time.Millisecond, 5 * time.Second, 10 * time.Second, 30 * time.Second,

@@ -31,6 +31,9 @@ type Settings struct {
 	DedupWindow      time.Duration
 	DedupMaxEntries  int
 	CardinalityLimit int
+	// MaxSeriesPerMetric bounds the label combinations of each metric
+	// (series.go); 0 means DefaultMaxSeriesPerMetric.
+	MaxSeriesPerMetric int
 	// ExpectedCustomers and FalsePositiveRate size the customer filter.
 	ExpectedCustomers uint
 	FalsePositiveRate float64
@@ -63,6 +66,8 @@ type Engine struct {
 	// channels, categoriesLimit and countries bound the segment values
 	// (segments.go).
 	channels, categoriesLimit, countries *limiter
+	// maxSeries bounds the label combinations per metric (series.go).
+	maxSeries int
 
 	fc                         ForecastSettings
 	ex                         ExperimentSettings
@@ -109,6 +114,9 @@ func New(s Settings) (*Engine, error) {
 	if s.Logger == nil {
 		s.Logger = zap.NewNop()
 	}
+	if s.MaxSeriesPerMetric <= 0 {
+		s.MaxSeriesPerMetric = DefaultMaxSeriesPerMetric
+	}
 	if s.ExpectedCustomers == 0 || s.FalsePositiveRate <= 0 || s.FalsePositiveRate >= 1 {
 		return nil, errors.New("customer state needs expected customers > 0 and a false positive rate in (0, 1)")
 	}
@@ -128,6 +136,7 @@ func New(s Settings) (*Engine, error) {
 		// categories share the item limit
 		categoriesLimit: newLimiter(s.CardinalityLimit),
 		countries:       newLimiter(min(s.CardinalityLimit, maxCountries)),
+		maxSeries:       s.MaxSeriesPerMetric,
 		bounds:          s.DurationBounds,
 		fc:              s.Forecast.withDefaults(),
 		ex:              s.Experiments.withDefaults(),

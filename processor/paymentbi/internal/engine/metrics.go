@@ -369,6 +369,10 @@ func (e *Engine) emitQuality(m *emitter) {
 	for _, name := range slices.Sorted(maps.Keys(a.duplicates)) {
 		m.point(dups, true, contract.EventName, name).SetIntValue(shown(st.duplicate[name], a.duplicates[name]))
 	}
+	folded := m.sum(MetricFoldedEvents, "{event}", "Events counted under the _other series of a metric at its series bound (max_series_per_metric): in the totals, not under their own labels.")
+	for _, name := range slices.Sorted(maps.Keys(a.folded)) {
+		m.point(folded, true, contract.EventName, name).SetIntValue(shown(st.folded[name], a.folded[name]))
+	}
 	late := m.sum(MetricLatePurchases, "{event}", "Purchases that happened in a day or month already closed when they arrived: in the revenue totals, not in that period's revenue.")
 	for _, period := range slices.Sorted(maps.Keys(a.late)) {
 		m.point(late, true, AttrPeriod, period).SetIntValue(shown(st.late[period], a.late[period]))

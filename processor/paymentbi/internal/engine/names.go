@@ -44,3 +44,6 @@ const (
 	MetricExperimentGuardrail     = contract.MetricExperimentGuardrail
 	MetricDroppedExperimentEvents = contract.MetricDroppedExperimentEvents
 )
+
+// The series bound's fold counter (series.go).
+const MetricFoldedEvents = contract.MetricFoldedEvents

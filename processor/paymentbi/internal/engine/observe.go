@@ -52,6 +52,9 @@ type aggregates struct {
 	invalid                                map[invalidKey]int64
 	duplicates                             map[string]int64
 	late                                   map[string]int64 // purchases of a closed day or month, by period
+	// folded counts, by event name, the events counted under an overflow
+	// series because their metric was at its series bound (series.go).
+	folded map[string]int64
 	// lateInventory counts inventory levels older than the item's current
 	// one, which they do not override.
 	lateInventory int64
@@ -95,6 +98,7 @@ func (a *aggregates) init(now time.Time, loc *time.Location) {
 	a.stock = map[string]stock{}
 	a.invalid = map[invalidKey]int64{}
 	a.duplicates = map[string]int64{}
+	a.folded = map[string]int64{}
 	a.late = map[string]int64{}
 	a.depletion, a.held = map[string]*depletion{}, map[uint64]holding{}
 	a.experiments = map[expKey]*expStats{}
@@ -252,7 +256,7 @@ func (e *Engine) observe(ev *event, now time.Time) {
 		if ev.spanRefundFailed() || e.agg.seenRefund(ev, now) {
 			return
 		}
-		key := e.moneyKey(ev)
+		key, folded := boundedKey(a.refunds, e.moneyKey(ev), e.maxSeries, foldMoney)
 		amount, ok := addInt64(a.refundAmount[key], ev.money.Minor)
 		if !ok {
 			e.countInvalid(ev, contract.ErrAmountOverflow)
@@ -260,16 +264,19 @@ func (e *Engine) observe(ev *event, now time.Time) {
 		}
 		a.refundAmount[key] = amount
 		a.refunds[key]++
+		e.countFolded(ev, folded)
 	case kindCharge:
 		e.observeCharge(ev)
 	case kindPaymentFailed:
 		// Counted apart from attempts: services that record the charge span
 		// and the event (the contract's trackPaymentFailed) would otherwise
 		// count each failure twice.
-		a.failures[failureKey{
+		key, folded := boundedKey(a.failures, failureKey{
 			errorType: e.errorTypes.value(ev.errorType),
 			method:    e.methods.value(ev.method), provider: e.providers.value(ev.provider),
-		}]++
+		}, e.maxSeries, foldFailure)
+		a.failures[key]++
+		e.countFolded(ev, folded)
 	case kindInventory:
 		if ev.itemID == "" || (!ev.hasAvailable && !ev.hasReserved) {
 			return
@@ -333,9 +340,17 @@ func (e *Engine) moneyKey(ev *event) moneyKey {
 	return moneyKey{currency: ev.money.Currency, method: e.methods.value(ev.method), provider: e.providers.value(ev.provider)}
 }
 
+// countFolded counts an event that was counted under an overflow series.
+func (e *Engine) countFolded(ev *event, folded bool) {
+	if folded {
+		e.agg.folded[ev.name]++
+	}
+}
+
 func (e *Engine) observePurchase(ev *event, now time.Time) {
 	a := &e.agg
-	key := e.moneyKey(ev)
+	// revenue and orders always share their keys
+	key, folded := boundedKey(a.revenue, e.moneyKey(ev), e.maxSeries, foldMoney)
 	cur, minor := ev.money.Currency, ev.money.Minor
 	// all sums are checked before any changes, so an overflowing purchase
 	// leaves every figure untouched
@@ -363,6 +378,7 @@ func (e *Engine) observePurchase(ev *event, now time.Time) {
 		a.late[periodMonth]++
 	}
 	a.orders[key]++
+	e.countFolded(ev, folded)
 	a.funnel[ev.step]++
 	e.observeForecast(ev, now)
 	e.observeExperiment(ev)
@@ -398,12 +414,18 @@ func (e *Engine) observeCharge(ev *event) {
 	if status == contract.StatusFailed {
 		errType = e.errorTypes.value(ev.errorType)
 	}
-	a.attempts[attemptKey{status: status, errorType: errType, method: method, provider: provider}]++
+	key, folded := boundedKey(a.attempts, attemptKey{status: status, errorType: errType, method: method, provider: provider},
+		e.maxSeries, foldAttempt)
+	a.attempts[key]++
 	e.observeExperiment(ev)
 	if ev.duration <= 0 || len(e.bounds) == 0 {
+		e.countFolded(ev, folded)
 		return
 	}
-	dk := durationKey{status: status, method: method, provider: provider}
+	// the histogram has its own bound; the event counts as folded once
+	dk, foldedDuration := boundedKey(a.durations, durationKey{status: status, method: method, provider: provider},
+		e.maxSeries, foldDuration)
+	e.countFolded(ev, folded || foldedDuration)
 	h := a.durations[dk]
 	if h == nil {
 		h = &histogram{counts: make([]uint64, len(e.bounds)+1)}

@@ -18,8 +18,9 @@ var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 
 // snapshotVersion 2 appends the inventory forecast (depletion and held
 // stock), the experiment counts and the hourly revenue; a version 1
-// snapshot loads without.
-const snapshotVersion = 2
+// snapshot loads without. Version 3 appends the series bound's fold
+// counts and their stages; an older snapshot loads with none.
+const snapshotVersion = 3
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
 	b.Uvarint(uint64(len(m)))
@@ -165,6 +166,8 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	for _, l := range []*limiter{e.channels, e.categoriesLimit} {
 		putMap(&b, l.seen, putStr, putNone)
 	}
+	putMap(&b, a.folded, putStr, putInt)
+	putMap(&b, st.folded, putStr, putStage)
 	return b
 }
 
@@ -302,6 +305,12 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 		a.hourly = map[int64]int64{}
 		a.segments, st.segments = map[segKey]*segStats{}, map[segKey]uint8{}
 		s.segmentLimiters = [2]map[string]struct{}{{}, {}}
+	}
+	if version >= 3 {
+		a.folded = getMap(d, getStr2, getInt)
+		st.folded = getMap(d, getStr2, getStage)
+	} else {
+		a.folded, st.folded = map[string]int64{}, map[string]uint8{}
 	}
 	if d.Err != nil {
 		return nil, fmt.Errorf("saved state: %w", d.Err)

@@ -28,6 +28,7 @@ type stages struct {
 	segment   map[string]uint8
 	invalid   map[invalidKey]uint8
 	duplicate map[string]uint8
+	folded    map[string]uint8
 	late      map[string]uint8
 	funnel    [5]uint8
 	segments  map[segKey]uint8 // segment.revenue, .orders, .visits
@@ -39,6 +40,7 @@ func (s *stages) init() {
 	s.failure = map[failureKey]uint8{}
 	s.duration = map[durationKey]uint8{}
 	s.segment, s.duplicate, s.late = map[string]uint8{}, map[string]uint8{}, map[string]uint8{}
+	s.folded = map[string]uint8{}
 	s.invalid = map[invalidKey]uint8{}
 	s.segments = map[segKey]uint8{}
 }
@@ -70,6 +72,7 @@ func (s *stages) advance(a *aggregates) {
 	advanceMap(s.segment, a.segmentOrders)
 	advanceMap(s.invalid, a.invalid)
 	advanceMap(s.duplicate, a.duplicates)
+	advanceMap(s.folded, a.folded)
 	advanceMap(s.late, a.late)
 	advanceMap(s.segments, a.segments)
 	for i := range s.funnel {
@@ -90,7 +93,8 @@ func (s *stages) pending(a *aggregates) bool {
 		pendingMap(s.attempt, a.attempts) || pendingMap(s.failure, a.failures) ||
 		pendingMap(s.duration, a.durations) || pendingMap(s.segment, a.segmentOrders) ||
 		pendingMap(s.invalid, a.invalid) || pendingMap(s.duplicate, a.duplicates) ||
-		pendingMap(s.late, a.late) || pendingMap(s.segments, a.segments)
+		pendingMap(s.late, a.late) || pendingMap(s.segments, a.segments) ||
+		pendingMap(s.folded, a.folded)
 }
 
 func forgetZeroed[K comparable](st map[K]uint8) bool {
@@ -109,7 +113,7 @@ func (s *stages) restarted() bool {
 		forgetZeroed(s.money), forgetZeroed(s.refund), forgetZeroed(s.attempt),
 		forgetZeroed(s.failure), forgetZeroed(s.duration), forgetZeroed(s.segment),
 		forgetZeroed(s.invalid), forgetZeroed(s.duplicate), forgetZeroed(s.late),
-		forgetZeroed(s.segments),
+		forgetZeroed(s.segments), forgetZeroed(s.folded),
 	} {
 		changed = changed || forgot
 	}
