@@ -20,6 +20,12 @@ func TestMetricsAreTheContract(t *testing.T) {
 	e.ObserveLogs(context.Background(), logs(purchase("o1", "USD", 10.0), purchase("o2", "EUR", "12,50"), purchase("o3", "USD", "not a number")))
 	emitted := collect(e)
 	require.GreaterOrEqual(t, len(emitted), 10, "the test no longer exercises the engine")
+	checkContract(t, emitted)
+}
+
+// checkContract checks emitted metrics against internal/contract.
+func checkContract(t *testing.T, emitted map[string]pmetric.Metric) {
+	t.Helper()
 	kinds := map[pmetric.MetricType]contract.MetricKind{
 		pmetric.MetricTypeSum: contract.Counter, pmetric.MetricTypeGauge: contract.Gauge, pmetric.MetricTypeHistogram: contract.Histogram,
 	}

@@ -123,6 +123,7 @@ func TestSeriesBoundKeepsTotalsExact(t *testing.T) {
 				feedCombos(t, from, from+250, truth, e)
 			}
 			ms := collect(e)
+			checkContract(t, ms) // paymentbi.folded_events and its label are listed
 			a := &e.agg
 			for name, n := range map[string]int{
 				MetricOrders: pointCount(ms, MetricOrders), MetricRevenue: pointCount(ms, MetricRevenue),
