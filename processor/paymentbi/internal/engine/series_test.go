@@ -250,3 +250,49 @@ func TestSeriesBoundSurvivesKillNine(t *testing.T) {
 		})
 	}
 }
+
+// The fold counts live under their own key, so the snapshot keeps the
+// format the previous release reads (a rollback keeps its counters, where
+// an unknown snapshot version would start them again). Counts saved with
+// another snapshot than the one loaded — the rolled-back version wrote
+// snapshots without them since — are ignored, not applied to it.
+func TestFoldCountsKeepTheSnapshotReadableByTheLastRelease(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := &fakeClock{t: time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)}
+	settings := func(s *Settings) { s.CardinalityLimit, s.MaxSeriesPerMetric = 500, 20 }
+	client, closeStore := fileStore(t, dir)
+	e := restartedEngine(t, clock, client, settings)
+	feedCombos(t, 0, 60, nil, e)
+	if len(e.agg.folded) == 0 {
+		t.Fatal("nothing folded: the test no longer reaches the bound")
+	}
+	if err := e.SaveState(ctx, client); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := client.Get(ctx, keyState)
+	if err != nil || len(snap) < 5 {
+		t.Fatalf("saved snapshot %d bytes, %v", len(snap), err)
+	}
+	if snap[4] != 2 {
+		t.Fatalf("snapshot version %d: the last release reads 1 to 2, and a rollback would start its counters again", snap[4])
+	}
+	// the rolled-back release saves a later snapshot, leaving keyFolded as it was
+	feedCombos(t, 60, 80, nil, e)
+	e.mu.Lock()
+	later := e.marshalSnapshot(clock.t)
+	e.mu.Unlock()
+	if err := client.Set(ctx, keyState, later); err != nil {
+		t.Fatal(err)
+	}
+	closeStore()
+	client, closeStore = fileStore(t, dir)
+	defer closeStore()
+	restarted := restartedEngine(t, clock, client, settings)
+	if len(restarted.agg.folded) != 0 {
+		t.Errorf("fold counts %v of an earlier snapshot applied to a later one", restarted.agg.folded)
+	}
+	if got, want := restarted.agg.orders, e.agg.orders; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("orders %v after loading the later snapshot, want %v", got, want)
+	}
+}

@@ -18,9 +18,10 @@ var snapshotMagic = [4]byte{'P', 'B', 'I', 'S'}
 
 // snapshotVersion 2 appends the inventory forecast (depletion and held
 // stock), the experiment counts and the hourly revenue; a version 1
-// snapshot loads without. Version 3 appends the series bound's fold
-// counts and their stages; an older snapshot loads with none.
-const snapshotVersion = 3
+// snapshot loads without. Later additions go under keys of their own
+// (state.go): a rollback to a version that reads only 1 to 2 then keeps
+// its counters.
+const snapshotVersion = 2
 
 func putMap[K comparable, V any](b *enc, m map[K]V, key func(*enc, K), val func(*enc, V)) {
 	b.Uvarint(uint64(len(m)))
@@ -166,8 +167,6 @@ func (e *Engine) marshalSnapshot(now time.Time) []byte {
 	for _, l := range []*limiter{e.channels, e.categoriesLimit} {
 		putMap(&b, l.seen, putStr, putNone)
 	}
-	putMap(&b, a.folded, putStr, putInt)
-	putMap(&b, st.folded, putStr, putStage)
 	return b
 }
 
@@ -306,12 +305,7 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 		a.segments, st.segments = map[segKey]*segStats{}, map[segKey]uint8{}
 		s.segmentLimiters = [2]map[string]struct{}{{}, {}}
 	}
-	if version >= 3 {
-		a.folded = getMap(d, getStr2, getInt)
-		st.folded = getMap(d, getStr2, getStage)
-	} else {
-		a.folded, st.folded = map[string]int64{}, map[string]uint8{}
-	}
+	a.folded, st.folded = map[string]int64{}, map[string]uint8{} // keyFolded
 	if d.Err != nil {
 		return nil, fmt.Errorf("saved state: %w", d.Err)
 	}
@@ -319,6 +313,47 @@ func unmarshalSnapshot(data []byte) (*savedSnapshot, error) {
 		return nil, errSnapshotFormat
 	}
 	return s, nil
+}
+
+// foldedMagic starts the fold counts saved under keyFolded.
+var foldedMagic = [4]byte{'P', 'B', 'I', 'F'}
+
+// marshalFolded encodes the series bound's fold counts and their stages,
+// tagged with the journal position of the snapshot saved with them.
+// e.mu must be held.
+func (e *Engine) marshalFolded() []byte {
+	b := enc(make([]byte, 0, 64))
+	b = append(b, foldedMagic[:]...)
+	b.Byte(1)
+	b.U64(e.seq)
+	putMap(&b, e.agg.folded, putStr, putInt)
+	putMap(&b, e.agg.stages.folded, putStr, putStage)
+	return b
+}
+
+// restoreFolded loads fold counts saved with the snapshot of journal
+// position seq. Counts saved with another snapshot — a rollback to a
+// version without them wrote snapshots since — are not this snapshot's
+// and are ignored. e.mu must be held.
+func (e *Engine) restoreFolded(data []byte, seq uint64) error {
+	if len(data) < 5 || [4]byte(data[:4]) != foldedMagic || data[4] != 1 {
+		return errSnapshotFormat
+	}
+	d := &dec{B: data[5:]}
+	saved := d.U64()
+	folded := getMap(d, getStr2, getInt)
+	stages := getMap(d, getStr2, getStage)
+	if d.Err != nil {
+		return fmt.Errorf("saved fold counts: %w", d.Err)
+	}
+	if len(d.B) != 0 {
+		return errSnapshotFormat
+	}
+	if saved != seq {
+		return fmt.Errorf("saved fold counts belong to journal position %d, the snapshot to %d", saved, seq)
+	}
+	e.agg.folded, e.agg.stages.folded = folded, stages
+	return nil
 }
 
 // restoreSnapshot replaces the engine's aggregates with s. The day and

@@ -20,6 +20,10 @@ const (
 	// keyResent holds the batches counted recently (resend.go); state
 	// saved before it existed lacks the key, and such a version ignores it.
 	keyResent = "resent_batches"
+	// keyFolded holds the series bound's fold counts, written with every
+	// snapshot; a version without it ignores it and keeps reading the
+	// snapshot.
+	keyFolded = "folded_events"
 	// keyState is the snapshot of everything else (snapshot.go); it
 	// replaces keyPeriods, which is only read from older state.
 	keyState = "state"
@@ -44,7 +48,7 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	ops := []*storage.Operation{
 		storage.GetOperation(keyCustomers), storage.GetOperation(keyPeriods),
 		storage.GetOperation(keyDedup), storage.GetOperation(keyState),
-		storage.GetOperation(keyResent),
+		storage.GetOperation(keyResent), storage.GetOperation(keyFolded),
 	}
 	if err := client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("paymentbi: load state: %w", err)
@@ -82,6 +86,11 @@ func (e *Engine) LoadState(ctx context.Context, client storage.Client) error {
 	case snap != nil:
 		e.restoreSnapshot(snap)
 		e.snapshotted = true
+		if data := ops[5].Value; data != nil {
+			if err := e.restoreFolded(data, snap.seq); err != nil {
+				e.logger.Warn("paymentbi: ignoring saved fold counts", zap.Error(err))
+			}
+		}
 	case ops[3].Value != nil:
 		// The snapshot is lost, the records written after it are not:
 		// replay them now. Left behind, they would be replayed once the
@@ -202,7 +211,8 @@ func (e *Engine) SaveState(ctx context.Context, client storage.Client) error {
 		}
 		ops = append(ops, storage.SetOperation(keyCustomers, data))
 	}
-	ops = append(ops, storage.SetOperation(keyState, e.marshalSnapshot(now)), storage.DeleteOperation(keyPeriods))
+	ops = append(ops, storage.SetOperation(keyState, e.marshalSnapshot(now)),
+		storage.SetOperation(keyFolded, e.marshalFolded()), storage.DeleteOperation(keyPeriods))
 	seq, from := e.seq, e.snapSeq
 	for s := from + 1; s <= seq; s++ {
 		ops = append(ops, storage.DeleteOperation(journalKey(s)))
