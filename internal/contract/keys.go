@@ -152,3 +152,9 @@ const (
 // CriticalErrorTypes are payment error types that page at once: they point
 // at the platform or at fraud rather than at one customer's card.
 var CriticalErrorTypes = []string{ErrProcessingError, ErrFraudSuspected, ErrTimeout}
+
+// ProviderErrorTypes are the provider's or platform's failures, as opposed
+// to customers' declines (10-15 % of attempts on a healthy shop): the
+// share the shipped payment failure rules and the dashboard's health
+// judge.
+var ProviderErrorTypes = []string{ErrProcessingError, ErrTimeout, ErrNetworkError}

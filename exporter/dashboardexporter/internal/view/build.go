@@ -157,7 +157,7 @@ func (b *Builder) Dashboard() Dashboard {
 	d.Customers = b.customers(d.Funnel)
 	d.Customers.LifetimeValue = b.lifetimeValue(d.Currency)
 	d.Latency, d.Errors = b.latency()
-	d.Errors.Payments = ratio(b.failedInWindow())
+	b.paymentErrors(&d.Errors)
 	d.LowStock = b.lowStock()
 	d.Forecasts = b.forecasts()
 	d.Experiments = b.experiments()
@@ -389,16 +389,22 @@ func (b *Builder) payments() Payments {
 	return p
 }
 
-// failedInWindow counts failed and all payment attempts in the latency window.
-func (b *Builder) failedInWindow() (float64, float64) {
-	var failed, all float64
-	for outcome, t := range b.group(MetricAttempts, b.opts.LatencyWindow, outcomeKeys) {
+// paymentErrors sets the failed and the provider-failed shares of the
+// payment attempts in the latency window.
+func (b *Builder) paymentErrors(e *ErrorRates) {
+	var failed, provider, all float64
+	for key, t := range b.group(MetricAttempts, b.opts.LatencyWindow, outcomeKeys, errorTypeKeys) {
+		kv := store.SplitKey(key)
 		all += t.Window
-		if isFailed(outcome) {
+		if isFailed(kv[0]) {
 			failed += t.Window
+			if slices.Contains(contract.ProviderErrorTypes, kv[1]) {
+				provider += t.Window
+			}
 		}
 	}
-	return failed, all
+	e.PaymentAttempts = all
+	e.Payments, e.PaymentsProvider = ratio(failed, all), ratio(provider, all)
 }
 
 func (b *Builder) funnel() []Step {

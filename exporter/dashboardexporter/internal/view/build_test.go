@@ -87,6 +87,11 @@ func TestDashboardFromBusinessMetrics(t *testing.T) {
 	assert.InDelta(t, 0.04, *pay.ErrorRate, 1e-9)
 	assert.False(t, d.Latency[1].Breach)
 	assert.InDelta(t, 4.0/200, *d.Errors.Spans, 1e-9)
+	// the window's attempts: card_declined and insufficient_funds are the
+	// customers', timeout the provider's
+	assert.Equal(t, 40.0, d.Errors.PaymentAttempts)
+	assert.InDelta(t, 8.0/40, *d.Errors.Payments, 1e-9)
+	assert.InDelta(t, 1.0/40, *d.Errors.PaymentsProvider, 1e-9)
 
 	require.Len(t, d.LowStock, 2)
 	assert.Equal(t, "sku-grinder", d.LowStock[0].ItemID)

@@ -139,7 +139,7 @@ func TestDigestTextReadsAsASummary(t *testing.T) {
 	for _, want := range []string{
 		"*Payments digest* Sat 28 Nov 2026 11:00 -07:00 (America/Denver)",
 		"*Revenue today:* 1,734,500.00 USD, 34,690% of the 5,000.00 USD target (on pace)",
-		"Revenue today 1,734,500.00 USD (34,690% of target, on pace), 32,000 orders.",
+		"Revenue today 1,734,500.00 USD (34,690% of target, on pace), 32,000 orders, payment success 80.0%.",
 		"*Growth:* no figure for yesterday yet",
 		"*Payments:* 80.0% succeeded, 32,000 orders; top failures: card_declined 5,000",
 		"*Funnel:* Viewed item 400,000 → Added to cart 160,000",

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/otelcol-payments/otelcol-payments/internal/contract"
 )
@@ -16,11 +17,19 @@ const (
 	StatusCritical = "critical"
 )
 
-// lowSuccessRate marks the payment success rate as a warning; minAttempts
-// keeps a handful of early failures from flipping the status.
+// Payment health, over the attempts of the latency window (now, not the
+// whole day: a morning outage does not keep the status amber after it).
+// Customers' declines run at 10-15 % of attempts on a healthy shop and say
+// nothing about the platform, so the status judges the provider's
+// failures (contract.ProviderErrorTypes) at the shipped
+// payment_failure_rate threshold, and all failures only above a share
+// normal declines do not reach (a decline flood: card testing, a provider
+// refusing everything as declined). minAttempts keeps a handful of
+// failures from flipping the status.
 const (
-	lowSuccessRate = 0.9
-	minAttempts    = 20
+	highProviderFailures = 0.1
+	highFailures         = 0.25
+	minAttempts          = 20
 )
 
 // BuildSummary builds the executive summary from a dashboard document, so both
@@ -71,10 +80,17 @@ func BuildSummary(d Dashboard, contributors ...SummaryContributor) Summary {
 		s.Status = worse(s.Status, StatusWarning)
 		reasons = append(reasons, plural(len(warnings), "warning")+" ("+strings.Join(warnings, ", ")+")")
 	}
-	if d.Payments.SuccessRate != nil && d.Payments.Attempts >= minAttempts && *d.Payments.SuccessRate < lowSuccessRate {
-		s.Status = worse(s.Status, StatusWarning)
-		reasons = append(reasons, fmt.Sprintf("payment success rate %s", percent(*d.Payments.SuccessRate)))
-		lowSuccess = true
+	if e := d.Errors; e.PaymentAttempts >= minAttempts {
+		window := windowText(time.Duration(e.WindowSeconds * float64(time.Second)))
+		if e.PaymentsProvider != nil && *e.PaymentsProvider > highProviderFailures {
+			s.Status = worse(s.Status, StatusWarning)
+			reasons = append(reasons, fmt.Sprintf("provider failures %s of payment attempts in the last %s", percent(*e.PaymentsProvider), window))
+		}
+		if e.Payments != nil && *e.Payments > highFailures {
+			s.Status = worse(s.Status, StatusWarning)
+			reasons = append(reasons, fmt.Sprintf("payment success rate %s in the last %s", percent(1-*e.Payments), window))
+			lowSuccess = true
+		}
 	}
 	if !d.Data.Flowing {
 		s.Status = worse(s.Status, StatusWarning)
@@ -83,6 +99,14 @@ func BuildSummary(d Dashboard, contributors ...SummaryContributor) Summary {
 	s.Headline = headline(s, reasons, !lowSuccess)
 	executive(&s, d, contributors)
 	return s
+}
+
+// windowText is "5 min" for a whole number of minutes, else d.String().
+func windowText(d time.Duration) string {
+	if d > 0 && d%time.Minute == 0 {
+		return strconv.Itoa(int(d/time.Minute)) + " min"
+	}
+	return d.String()
 }
 
 func worse(a, b string) string {

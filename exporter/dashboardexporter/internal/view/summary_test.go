@@ -37,3 +37,35 @@ func TestMoneyIsExactDecimalString(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `"today":"191704.08"`)
 }
+
+// Customers' declines (10-15 % of attempts on a healthy shop) leave the
+// status ok; the provider's failures in the window over the shipped
+// payment_failure_rate threshold, or failures no decline rate explains,
+// make it a warning. Today's figures do not: a morning outage is over.
+func TestSummaryJudgesProviderFailuresNotDeclines(t *testing.T) {
+	doc := func(attempts, failed, provider float64) Dashboard {
+		success := 0.7 // today's, after a morning outage
+		return Dashboard{
+			Data:     DataStatus{Flowing: true},
+			Payments: Payments{Attempts: 5000, SuccessRate: &success},
+			Errors: ErrorRates{
+				WindowSeconds: 300, PaymentAttempts: attempts,
+				Payments: ratio(failed, attempts), PaymentsProvider: ratio(provider, attempts),
+			},
+		}
+	}
+	healthy := BuildSummary(doc(200, 28, 4))
+	assert.Equal(t, StatusOK, healthy.Status, healthy.Headline)
+	assert.Contains(t, healthy.Headline, "payment success 70.0%")
+
+	outage := BuildSummary(doc(200, 40, 26))
+	assert.Equal(t, StatusWarning, outage.Status)
+	assert.Contains(t, outage.Headline, "provider failures 13.0% of payment attempts in the last 5 min")
+
+	flood := BuildSummary(doc(200, 80, 2))
+	assert.Equal(t, StatusWarning, flood.Status)
+	assert.Contains(t, flood.Headline, "payment success rate 60.0% in the last 5 min")
+
+	early := BuildSummary(doc(5, 4, 4))
+	assert.Equal(t, StatusOK, early.Status, "a handful of attempts")
+}

@@ -161,8 +161,13 @@ type ErrorRates struct {
 	WindowSeconds float64 `json:"window_seconds"`
 	// Spans is error spans / all spans (span metrics).
 	Spans *float64 `json:"spans"`
-	// Payments is failed / all payment attempts in the window.
-	Payments *float64 `json:"payments"`
+	// Payments is failed / all payment attempts in the window;
+	// PaymentsProvider the share failed by the provider or platform
+	// (contract.ProviderErrorTypes), what the health status judges;
+	// PaymentAttempts the attempts in the window.
+	Payments         *float64 `json:"payments"`
+	PaymentsProvider *float64 `json:"payments_provider"`
+	PaymentAttempts  float64  `json:"payment_attempts"`
 }
 
 // StockItem is an item at or under the low-stock threshold.
