@@ -583,17 +583,8 @@ func truncate(s string, n int) string {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return contract.CutUTF8(s, n)
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func levelFromSeverity(n int32) sentry.Level {
 	switch {

@@ -1,6 +1,9 @@
 package contract
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // forbiddenMetricAttributes are keys whose values identify one customer,
 // order, payment, session or client: as a metric attribute each value would
@@ -49,9 +52,17 @@ func cutText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	cut := n
-	for cut > 0 && s[cut]&0xC0 == 0x80 { // continuation byte
-		cut--
+	return CutUTF8(s, n) + "…"
+}
+
+// CutUTF8 returns s cut to at most n bytes without splitting a UTF-8
+// sequence: the cut moves back to the start of the rune at n.
+func CutUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s[:cut] + "…"
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -397,7 +396,7 @@ func (e *edge) value(v pcommon.Value, depth int, c counts) {
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
 		if s := v.Str(); len(s) > e.cfg.MaxValueBytes {
-			v.SetStr(truncateUTF8(s, e.cutAt(s)))
+			v.SetStr(contract.CutUTF8(s, e.cutAt(s)))
 			c[edgeValueSize]++
 		}
 	case pcommon.ValueTypeBytes:
@@ -435,7 +434,7 @@ func (e *edge) text(s string, c counts) (string, bool) {
 		return s, false
 	}
 	c[edgeValueSize]++
-	return truncateUTF8(s, e.cutAt(s)), true
+	return contract.CutUTF8(s, e.cutAt(s)), true
 }
 
 // cutAt is where a value longer than max_value_bytes is cut: sanitizing
@@ -475,7 +474,7 @@ func fitSanitized(out string, n int) string {
 			cut = min(cut, start)
 		}
 	}
-	return truncateUTF8(out, cut)
+	return contract.CutUTF8(out, cut)
 }
 
 // maxSanitizedToken is longer than any placeholder or pseudonym.
@@ -483,13 +482,6 @@ const maxSanitizedToken = 128
 
 func truncatedMarker(depth int) string {
 	return "[TRUNCATED: nested deeper than " + strconv.Itoa(depth) + " levels]"
-}
-
-func truncateUTF8(s string, n int) string {
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // piiInName matches what sanitizing leaves in a name: a pseudonym
