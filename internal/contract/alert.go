@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"iter"
 	"math"
 	"sort"
 	"strconv"
@@ -62,6 +63,31 @@ func SeverityRank(s string) int {
 		}
 	}
 	return 0
+}
+
+// EvictionVictim is the alert a full alert book gives up to make room for
+// a new one of severity, so a flood of low-severity alerts cannot lock out
+// a critical one: among the eligible alerts less severe than severity, the
+// lowest severity, then the oldest (at), then the smallest fingerprint, so
+// the choice does not depend on map order. ok is false when there is none.
+func EvictionVictim[T any](alerts iter.Seq[T], severity string,
+	describe func(T) (sev string, at time.Time, fingerprint string, eligible bool),
+) (victim T, ok bool) {
+	rank := SeverityRank(severity)
+	var vRank int
+	var vAt time.Time
+	var vFP string
+	for a := range alerts {
+		sev, at, fp, eligible := describe(a)
+		r := SeverityRank(sev)
+		if !eligible || r >= rank {
+			continue
+		}
+		if !ok || r < vRank || (r == vRank && (at.Before(vAt) || (at.Equal(vAt) && fp < vFP))) {
+			victim, ok, vRank, vAt, vFP = a, true, r, at, fp
+		}
+	}
+	return victim, ok
 }
 
 // Alert is the decoded form of an alert record.

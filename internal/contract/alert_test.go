@@ -3,6 +3,7 @@ package contract
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,4 +159,36 @@ func TestAlertRecordIsCutToBounds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, a.Fingerprint, b.Fingerprint, "labels sent in another order are the same alert")
 	assert.Equal(t, a.Labels, b.Labels)
+}
+
+// A full alert book gives up the least severe alert below the newcomer's
+// severity, the oldest of those, then by fingerprint; never an ineligible
+// one or one as severe as the newcomer.
+func TestEvictionVictim(t *testing.T) {
+	type entry struct {
+		sev, fp  string
+		at       int
+		eligible bool
+	}
+	describe := func(e entry) (string, time.Time, string, bool) {
+		return e.sev, time.Unix(int64(e.at), 0), e.fp, e.eligible
+	}
+	book := []entry{
+		{SeverityWarning, "w-old", 1, true},
+		{SeverityInfo, "i-new", 9, true},
+		{SeverityInfo, "i-b", 5, true},
+		{SeverityInfo, "i-a", 5, true},
+		{SeverityInfo, "i-resolved", 0, false},
+		{SeverityCritical, "c", 0, true},
+	}
+	v, ok := EvictionVictim(slices.Values(book), SeverityCritical, describe)
+	assert.True(t, ok)
+	assert.Equal(t, "i-a", v.fp, "lowest severity, oldest, then smallest fingerprint; never an ineligible one")
+	v, ok = EvictionVictim(slices.Values(book[:1]), SeverityCritical, describe)
+	assert.True(t, ok)
+	assert.Equal(t, "w-old", v.fp)
+	_, ok = EvictionVictim(slices.Values(book), SeverityInfo, describe)
+	assert.False(t, ok, "nothing is less severe than info")
+	_, ok = EvictionVictim(slices.Values(book[5:]), SeverityCritical, describe)
+	assert.False(t, ok, "an alert as severe as the newcomer stays")
 }

@@ -10,6 +10,7 @@ package dispatch
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -207,24 +208,11 @@ func (e *Engine) ingest(a contract.Alert, now time.Time) error {
 // when every firing alert is at least as severe as a. Each eviction raises
 // the severity held, so at most 3 × max_alerts alerts wait for that flush.
 func (e *Engine) evictFor(a contract.Alert, now time.Time) bool {
-	rank := contract.SeverityRank(a.Severity)
-	var victim *alertState
-	for _, st := range e.alerts {
-		r := contract.SeverityRank(st.alert.Severity)
-		if st.alert.Status != contract.AlertFiring || r >= rank {
-			continue
-		}
-		if victim == nil {
-			victim = st
-			continue
-		}
-		vr := contract.SeverityRank(victim.alert.Severity)
-		if r < vr || (r == vr && (st.alert.StartsAt.Before(victim.alert.StartsAt) ||
-			(st.alert.StartsAt.Equal(victim.alert.StartsAt) && st.alert.Fingerprint < victim.alert.Fingerprint))) {
-			victim = st
-		}
-	}
-	if victim == nil {
+	victim, ok := contract.EvictionVictim(maps.Values(e.alerts), a.Severity,
+		func(st *alertState) (string, time.Time, string, bool) {
+			return st.alert.Severity, st.alert.StartsAt, st.alert.Fingerprint, st.alert.Status == contract.AlertFiring
+		})
+	if !ok {
 		return false
 	}
 	victim.alert.Summary += fmt.Sprintf(" (resolved because max_alerts %d was reached by more severe alerts, not because the condition cleared)", e.cfg.MaxAlerts)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/gob"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -84,24 +85,11 @@ func (a *Alerts) Apply(al contract.Alert) {
 // dropped and counted, so a flood of low-severity alerts cannot hide a
 // critical one. False when none is less severe.
 func (a *Alerts) evictFor(severity string) bool {
-	rank := contract.SeverityRank(severity)
-	var victim *AlertEntry
-	for _, e := range a.active {
-		r := contract.SeverityRank(e.Severity)
-		if r >= rank {
-			continue
-		}
-		if victim == nil {
-			victim = e
-			continue
-		}
-		vr := contract.SeverityRank(victim.Severity)
-		if r < vr || (r == vr && (e.LastUpdate.Before(victim.LastUpdate) ||
-			(e.LastUpdate.Equal(victim.LastUpdate) && e.Fingerprint < victim.Fingerprint))) {
-			victim = e
-		}
-	}
-	if victim == nil {
+	victim, ok := contract.EvictionVictim(maps.Values(a.active), severity,
+		func(e *AlertEntry) (string, time.Time, string, bool) {
+			return e.Severity, e.LastUpdate, e.Fingerprint, true
+		})
+	if !ok {
 		return false
 	}
 	delete(a.active, victim.Fingerprint)
